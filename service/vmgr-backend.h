@@ -1,0 +1,92 @@
+/* The one module that talks to libvirt. Knows nothing of D-Bus.
+ *
+ * One long-lived connection (libvirt-glib's event loop is registered before
+ * it opens, so lifecycle events arrive on the GLib main loop). Every call
+ * that can take time runs in a worker thread (GTask) and completes on the
+ * caller's main context. Errors are VMGR_ERROR_HYPERVISOR (message from
+ * libvirt), VMGR_ERROR_NOT_FOUND (no such domain) or
+ * VMGR_ERROR_NOT_SUPPORTED (the driver cannot do it). Domains are addressed
+ * by UUID. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vmgr-spec.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  VMGR_VM_STATE_PROVISIONING,
+  VMGR_VM_STATE_STOPPED,
+  VMGR_VM_STATE_STARTING,
+  VMGR_VM_STATE_RUNNING,
+  VMGR_VM_STATE_PAUSED,
+  VMGR_VM_STATE_STOPPING,
+  VMGR_VM_STATE_CRASHED,
+  VMGR_VM_STATE_SUSPENDED,
+  VMGR_VM_STATE_UNKNOWN,
+} VmgrVmState;
+
+/* "running", "stopped", ... as in the contract. */
+const char *vmgr_vm_state_to_string (VmgrVmState state);
+
+typedef enum {
+  VMGR_BACKEND_OP_START,
+  VMGR_BACKEND_OP_SHUTDOWN,  /* graceful request; returns when accepted */
+  VMGR_BACKEND_OP_DESTROY,   /* force off */
+  VMGR_BACKEND_OP_REBOOT,
+  VMGR_BACKEND_OP_SUSPEND,
+  VMGR_BACKEND_OP_RESUME,
+  VMGR_BACKEND_OP_UNDEFINE,  /* destroys first if running; removes snapshots/managed save metadata */
+} VmgrBackendOp;
+
+#define VMGR_TYPE_BACKEND (vmgr_backend_get_type ())
+G_DECLARE_FINAL_TYPE (VmgrBackend, vmgr_backend, VMGR, BACKEND, GObject)
+
+/* Registers libvirt-glib's event loop (once per process) and opens @uri.
+ * Called once at startup; may block briefly. */
+VmgrBackend *vmgr_backend_new (const char *uri, GError **error);
+const char *vmgr_backend_get_uri (VmgrBackend *self);
+/* The URI scheme: "test", "lxc", "qemu", ... */
+const char *vmgr_backend_get_scheme (VmgrBackend *self);
+/* NULL-terminated; what this driver can do (see the contract). */
+const char * const *vmgr_backend_get_capabilities (VmgrBackend *self);
+gboolean vmgr_backend_has_capability (VmgrBackend *self, const char *capability);
+
+/* Defines (or redefines) a persistent domain from @domain_xml. */
+void vmgr_backend_define_async (VmgrBackend *self, const char *domain_xml,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_backend_define_finish (VmgrBackend *self, GAsyncResult *result, GError **error);
+
+/* A lifecycle operation on the domain with @uuid. */
+void vmgr_backend_op_async (VmgrBackend *self, const char *uuid, VmgrBackendOp op,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_backend_op_finish (VmgrBackend *self, GAsyncResult *result, GError **error);
+
+/* Sets autostart on the domain (persistent config). */
+void vmgr_backend_set_autostart_async (VmgrBackend *self, const char *uuid, gboolean autostart,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_backend_set_autostart_finish (VmgrBackend *self, GAsyncResult *result, GError **error);
+
+/* The current state of every domain: a GHashTable from UUID string to
+ * VmgrBackendDomainState* (owned by the table). */
+typedef struct {
+  VmgrVmState state;
+  char *reason;             /* "booted", "user", "destroyed", ... */
+  char *name;
+} VmgrBackendDomainState;
+
+void vmgr_backend_list_states_async (VmgrBackend *self, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+GHashTable *vmgr_backend_list_states_finish (VmgrBackend *self, GAsyncResult *result,
+                                             GError **error);
+
+/* Signals (emitted on the main context the backend was created on):
+ *   "domain-state-changed" (const char *uuid, guint state (VmgrVmState), const char *reason)
+ *     for every libvirt lifecycle event, whoever caused it.
+ *   "domain-undefined" (const char *uuid) when a domain was undefined. */
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+/* Builds libvirt domain definitions from a VmgrVmSpec with libvirt-gconfig
+ * (never by string concatenation), with vmgr's own data in <metadata> under
+ * VMGR_METADATA_NS, and reads that metadata back. */
+#pragma once
+
+#include <glib.h>
+
+#include "vmgr-spec.h"
+
+G_BEGIN_DECLS
+
+#define VMGR_METADATA_NS "http://vmgr.org/xmlns/domain/1"
+#define VMGR_METADATA_PREFIX "vmgr"
+
+/* @scheme: the libvirt URI scheme ("test", "lxc", "qemu"); selects the
+ * domain type and OS type. @template_source: the template's source (may be
+ * NULL or "", then a minimal definition without disks is built).
+ * The domain is named after the VM. */
+char *vmgr_domain_xml_build (const VmgrVmSpec *spec, const char *scheme,
+                             const char *template_source, GError **error);
+
+/* The <vmgr:vm> metadata element (id, owner, template, plan, network) as XML
+ * text, for virDomainSetMetadata. */
+char *vmgr_domain_xml_build_metadata (const VmgrVmSpec *spec, GError **error);
+
+/* Fills id, owner, template, plan and network settings of a new spec from a
+ * full domain XML carrying vmgr metadata; name, uuid and resources from the
+ * domain itself. NULL with INVALID_ARGUMENT when there is no vmgr metadata. */
+VmgrVmSpec *vmgr_domain_xml_parse (const char *domain_xml, GError **error);
+
+G_END_DECLS

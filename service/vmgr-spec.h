@@ -1,0 +1,85 @@
+/* What vmgr knows about one VM apart from its running state: identity,
+ * ownership and the requested resources and network settings. Shared by the
+ * store, the domain XML builder, the backend and the exported objects. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint32 id;
+  char *name;
+  char *uuid;               /* canonical lower-case 36-char form */
+  guint32 owner;            /* uid */
+  char *template_name;
+  char *plan;               /* "" when the VM has no plan */
+  guint64 memory_guarantee; /* bytes */
+  guint64 memory_soft_limit;
+  guint64 memory_limit;     /* the VM's memory size; never 0 */
+  guint32 vcpus;            /* >= 1 */
+  guint32 cpu_weight;       /* 1..10000, default 100 */
+  guint32 cpu_limit;        /* percent of one host CPU, 0 = none */
+  guint64 disk_soft_limit;  /* bytes */
+  guint64 disk_hard_limit;
+  char *hostname;           /* "" when unset */
+  char **addresses;         /* CIDR strings, never NULL */
+  char *gateway;            /* "" when unset */
+  char **nameservers;       /* never NULL */
+  gboolean autostart;
+} VmgrVmSpec;
+
+VmgrVmSpec *vmgr_vm_spec_new (void);
+VmgrVmSpec *vmgr_vm_spec_copy (const VmgrVmSpec *spec);
+void vmgr_vm_spec_free (VmgrVmSpec *spec);
+gboolean vmgr_vm_spec_equal (const VmgrVmSpec *a, const VmgrVmSpec *b);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVmSpec, vmgr_vm_spec_free)
+
+/* A plan: named default resources. A field left at 0 means "not set by the
+ * plan" (memory_limit of a plan is never 0). */
+typedef struct {
+  char *name;
+  guint64 memory_guarantee;
+  guint64 memory_soft_limit;
+  guint64 memory_limit;
+  guint32 vcpus;
+  guint32 cpu_weight;
+  guint32 cpu_limit;
+  guint64 disk_soft_limit;
+  guint64 disk_hard_limit;
+  guint32 max_vms;          /* 0 = unlimited */
+} VmgrPlan;
+
+VmgrPlan *vmgr_plan_new (const char *name);
+VmgrPlan *vmgr_plan_copy (const VmgrPlan *plan);
+void vmgr_plan_free (VmgrPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrPlan, vmgr_plan_free)
+
+typedef struct {
+  char *name;
+  char *os;
+  char *description;
+  char *source;             /* where the backend finds the image or rootfs; may be "" */
+} VmgrTemplate;
+
+VmgrTemplate *vmgr_template_new (const char *name);
+void vmgr_template_free (VmgrTemplate *tmpl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrTemplate, vmgr_template_free)
+
+typedef struct {
+  gint64 time;              /* microseconds since the epoch */
+  guint32 uid;
+  char *caller;             /* caller's user name and bus name, e.g. "alice (:1.42)" */
+  gint64 pid;               /* -1 when unknown */
+  char *action;             /* polkit action id or method */
+  char *target;             /* object path or name */
+  char *result;             /* "allowed", "denied", "failed" */
+  char *message;
+} VmgrAuditEntry;
+
+VmgrAuditEntry *vmgr_audit_entry_new (void);
+void vmgr_audit_entry_free (VmgrAuditEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrAuditEntry, vmgr_audit_entry_free)
+
+G_END_DECLS
