@@ -1,1 +1,319 @@
-/* placeholder */
+/* vmgrd's configuration file (see vmgr-config.h).
+ *
+ *   [daemon]
+ *   uri=qemu:///system        libvirt URI
+ *   state_dir=/var/lib/vmgr   absolute path; holds vmgr.db
+ *   verbosity=info            message|info|debug or 0..2
+ *   shutdown_timeout=60       seconds, 1..3600
+ *
+ *   [auth]
+ *   cache_ttl=5               seconds, 0..3600 (0 = no caching)
+ *   timeout_ms=5000           milliseconds, 1..600000
+ *   max_in_flight=64          1..120
+ *
+ * Bad values are G_KEY_FILE_ERROR_INVALID_VALUE errors whose message names
+ * the file, group, key and the accepted values; a file that does not parse
+ * gives the GKeyFile error. Loading is all or nothing: @config is changed
+ * only when the whole file is good. */
+#include "vmgr-config.h"
+
+#include <string.h>
+
+#include "vmgr-build-config.h"
+
+#define DAEMON_GROUP "daemon"
+#define AUTH_GROUP "auth"
+
+VmgrConfig *
+vmgr_config_new_default (void)
+{
+  VmgrConfig *config = g_new0 (VmgrConfig, 1);
+
+  config->uri = g_strdup (VMGR_DEFAULT_URI);
+  config->state_dir = g_strdup (VMGR_DEFAULT_STATE_DIR);
+  config->verbosity = 0;
+  config->shutdown_timeout_s = 60;
+  config->auth_cache_ttl_s = 5;
+  config->auth_timeout_ms = 5000;
+  config->auth_max_in_flight = 64;
+  return config;
+}
+
+void
+vmgr_config_free (VmgrConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->uri);
+  g_free (config->state_dir);
+  g_free (config);
+}
+
+static VmgrConfig *
+config_copy (const VmgrConfig *config)
+{
+  VmgrConfig *copy = g_new0 (VmgrConfig, 1);
+
+  *copy = *config;
+  copy->uri = g_strdup (config->uri);
+  copy->state_dir = g_strdup (config->state_dir);
+  return copy;
+}
+
+static void set_value_error (GError **error, const char *group, const char *key,
+                             const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+static void
+set_value_error (GError **error, const char *group, const char *key,
+                 const char *format, ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+               "[%s] %s: %s", group, key, message);
+}
+
+/* The stripped value of @group/@key in @out, NULL when the key is absent;
+ * FALSE only when the value cannot be read. */
+static gboolean
+get_string (GKeyFile *file, const char *group, const char *key, char **out,
+            GError **error)
+{
+  char *value;
+
+  *out = NULL;
+  if (!g_key_file_has_key (file, group, key, NULL))
+    return TRUE;
+  value = g_key_file_get_string (file, group, key, error);
+  if (value == NULL)
+    {
+      g_prefix_error (error, "[%s] %s: ", group, key);
+      return FALSE;
+    }
+  *out = g_strstrip (value);
+  return TRUE;
+}
+
+/* Reads an unsigned decimal in [@min, @max] into @out when the key is
+ * present; TRUE when absent. */
+static gboolean
+read_uint (GKeyFile *file, const char *group, const char *key, guint min,
+           guint max, const char *unit, guint *out, GError **error)
+{
+  g_autofree char *text = NULL;
+  guint64 value = 0;
+  g_autoptr(GError) parse_error = NULL;
+
+  if (!get_string (file, group, key, &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, &parse_error))
+    {
+      set_value_error (error, group, key,
+                       "'%s' is not valid: expected a whole number of %s "
+                       "from %u to %u",
+                       text, unit, min, max);
+      return FALSE;
+    }
+  *out = (guint) value;
+  return TRUE;
+}
+
+static gboolean
+read_verbosity (GKeyFile *file, int *out, GError **error)
+{
+  static const char * const names[] = { "message", "info", "debug" };
+  g_autofree char *text = NULL;
+
+  if (!get_string (file, DAEMON_GROUP, "verbosity", &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      char digit[2] = { (char) ('0' + i), '\0' };
+
+      if (g_ascii_strcasecmp (text, names[i]) == 0 || strcmp (text, digit) == 0)
+        {
+          *out = (int) i;
+          return TRUE;
+        }
+    }
+  set_value_error (error, DAEMON_GROUP, "verbosity",
+                   "'%s' is not valid: expected message, info or debug "
+                   "(or 0, 1 or 2)",
+                   text);
+  return FALSE;
+}
+
+static gboolean
+read_uri (GKeyFile *file, char **out, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!get_string (file, DAEMON_GROUP, "uri", &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  /* Anything else is for libvirt to judge: it also knows URI aliases. */
+  if (text[0] == '\0')
+    {
+      set_value_error (error, DAEMON_GROUP, "uri",
+                       "'%s' is not valid: expected a libvirt URI such as "
+                       "qemu:///system or lxc:///system",
+                       text);
+      return FALSE;
+    }
+  g_free (*out);
+  *out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+read_state_dir (GKeyFile *file, char **out, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!get_string (file, DAEMON_GROUP, "state_dir", &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  if (!g_path_is_absolute (text))
+    {
+      set_value_error (error, DAEMON_GROUP, "state_dir",
+                       "'%s' is not valid: expected an absolute directory path",
+                       text);
+      return FALSE;
+    }
+  g_free (*out);
+  *out = g_canonicalize_filename (text, NULL);
+  return TRUE;
+}
+
+static void
+warn_unknown_keys (GKeyFile *file, const char *path)
+{
+  static const char * const daemon_keys[] = {
+    "uri", "state_dir", "verbosity", "shutdown_timeout", NULL
+  };
+  static const char * const auth_keys[] = {
+    "cache_ttl", "timeout_ms", "max_in_flight", NULL
+  };
+  g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      const char * const *known = NULL;
+      g_auto(GStrv) keys = NULL;
+
+      if (strcmp (groups[i], DAEMON_GROUP) == 0)
+        known = daemon_keys;
+      else if (strcmp (groups[i], AUTH_GROUP) == 0)
+        known = auth_keys;
+      else
+        {
+          g_warning ("%s: unknown group [%s] ignored (known: [%s], [%s])",
+                     path, groups[i], DAEMON_GROUP, AUTH_GROUP);
+          continue;
+        }
+
+      keys = g_key_file_get_keys (file, groups[i], NULL, NULL);
+      for (guint j = 0; keys != NULL && keys[j] != NULL; j++)
+        if (!g_strv_contains (known, keys[j]))
+          g_warning ("%s: unknown key '%s' in [%s] ignored", path, keys[j],
+                     groups[i]);
+    }
+}
+
+/* Reads every known key of @file into @config; stops at the first error. */
+static gboolean
+read_keys (GKeyFile *file, VmgrConfig *config, GError **error)
+{
+  return read_uri (file, &config->uri, error) &&
+         read_state_dir (file, &config->state_dir, error) &&
+         read_verbosity (file, &config->verbosity, error) &&
+         read_uint (file, DAEMON_GROUP, "shutdown_timeout", 1, 3600, "seconds",
+                    &config->shutdown_timeout_s, error) &&
+         read_uint (file, AUTH_GROUP, "cache_ttl", 0, 3600, "seconds",
+                    &config->auth_cache_ttl_s, error) &&
+         read_uint (file, AUTH_GROUP, "timeout_ms", 1, 600000, "milliseconds",
+                    &config->auth_timeout_ms, error) &&
+         read_uint (file, AUTH_GROUP, "max_in_flight", 1, 120, "checks",
+                    &config->auth_max_in_flight, error);
+}
+
+gboolean
+vmgr_config_load_file (VmgrConfig *config, const char *path,
+                       gboolean must_exist, GError **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(VmgrConfig) work = NULL;
+  g_autoptr(GError) local_error = NULL;
+  VmgrConfig old;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (!must_exist &&
+          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "%s: ", path);
+      return FALSE;
+    }
+
+  warn_unknown_keys (file, path);
+
+  work = config_copy (config);
+  if (!read_keys (file, work, &local_error))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "%s: ", path);
+      return FALSE;
+    }
+
+  old = *config;
+  *config = *work;
+  *work = old;  /* freed with @work */
+  return TRUE;
+}
+
+void
+vmgr_config_apply_environment (VmgrConfig *config)
+{
+  const char *value = g_getenv ("STATE_DIRECTORY");
+  g_auto(GStrv) dirs = NULL;
+
+  g_return_if_fail (config != NULL);
+
+  if (value == NULL || value[0] == '\0')
+    return;
+
+  /* systemd lists one path per StateDirectory= entry, colon-separated. */
+  dirs = g_strsplit (value, ":", -1);
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      if (dirs[i][0] != '\0')
+        {
+          g_free (config->state_dir);
+          config->state_dir = g_strdup (dirs[i]);
+          return;
+        }
+    }
+}
+
+char *
+vmgr_config_get_db_path (const VmgrConfig *config)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+  return g_build_filename (config->state_dir, "vmgr.db", NULL);
+}
