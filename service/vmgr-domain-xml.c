@@ -1,1 +1,668 @@
-/* placeholder */
+/* Domain XML with libvirt-gconfig; libxml2 only for what gconfig has no API
+ * for (<memtune>, <cputune>, building and reading vmgr's metadata element).
+ *
+ * The metadata carries every value vmgr owns, including the resources that
+ * also appear in <memtune>/<cputune>: those are rounded to KiB or mapped to
+ * cgroup-v1 shares there, and some are left out for some drivers (QEMU refuses
+ * min_guarantee), so the metadata is what makes parse (build (spec)) exact. */
+#include "vmgr-domain-xml.h"
+
+#include <libvirt-gconfig/libvirt-gconfig.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "vmgr-error.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomain, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainOs, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainFilesys, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainDisk, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainDiskDriver, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainConsole, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainChardevSourcePty, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlBuffer, xmlBufferFree)
+
+#define KIB 1024
+#define CPU_PERIOD_US 100000
+#define LXC_INIT "/sbin/init"
+
+typedef enum {
+  SCHEME_TEST,
+  SCHEME_LXC,
+  SCHEME_QEMU,
+} Scheme;
+
+/* ---- vmgr metadata: one table drives both building and parsing ---- */
+
+typedef enum {
+  FIELD_STRING,
+  FIELD_STRV,
+  FIELD_U32,
+  FIELD_U64,
+  FIELD_BOOL,
+} FieldType;
+
+typedef struct {
+  const char *name;
+  const char *item;         /* element name of list items (FIELD_STRV) */
+  FieldType type;
+  gsize offset;
+} MetadataField;
+
+#define SPEC_FIELD(member) G_STRUCT_OFFSET (VmgrVmSpec, member)
+
+/* memory-limit is an addition to the domain's own <memory>: that one is in
+ * KiB, this one keeps the exact byte count. */
+static const MetadataField metadata_fields[] = {
+  { "id", NULL, FIELD_U32, SPEC_FIELD (id) },
+  { "owner", NULL, FIELD_U32, SPEC_FIELD (owner) },
+  { "template", NULL, FIELD_STRING, SPEC_FIELD (template_name) },
+  { "plan", NULL, FIELD_STRING, SPEC_FIELD (plan) },
+  { "hostname", NULL, FIELD_STRING, SPEC_FIELD (hostname) },
+  { "gateway", NULL, FIELD_STRING, SPEC_FIELD (gateway) },
+  { "addresses", "address", FIELD_STRV, SPEC_FIELD (addresses) },
+  { "nameservers", "nameserver", FIELD_STRV, SPEC_FIELD (nameservers) },
+  { "memory-guarantee", NULL, FIELD_U64, SPEC_FIELD (memory_guarantee) },
+  { "memory-soft-limit", NULL, FIELD_U64, SPEC_FIELD (memory_soft_limit) },
+  { "memory-limit", NULL, FIELD_U64, SPEC_FIELD (memory_limit) },
+  { "cpu-weight", NULL, FIELD_U32, SPEC_FIELD (cpu_weight) },
+  { "cpu-limit", NULL, FIELD_U32, SPEC_FIELD (cpu_limit) },
+  { "disk-soft-limit", NULL, FIELD_U64, SPEC_FIELD (disk_soft_limit) },
+  { "disk-hard-limit", NULL, FIELD_U64, SPEC_FIELD (disk_hard_limit) },
+  { "autostart", NULL, FIELD_BOOL, SPEC_FIELD (autostart) },
+};
+
+#define FIELD_PTR(spec, field, type) ((type *) (gpointer) ((guint8 *) (spec) + (field)->offset))
+
+static gboolean
+scheme_from_string (const char *scheme, Scheme *out, GError **error)
+{
+  if (g_strcmp0 (scheme, "test") == 0)
+    *out = SCHEME_TEST;
+  else if (g_strcmp0 (scheme, "lxc") == 0)
+    *out = SCHEME_LXC;
+  else if (g_strcmp0 (scheme, "qemu") == 0)
+    *out = SCHEME_QEMU;
+  else
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                   "libvirt driver '%s' is not supported; use test, lxc or qemu",
+                   scheme != NULL ? scheme : "(none)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static guint64
+bytes_to_kib (guint64 bytes)
+{
+  return bytes / KIB + (bytes % KIB != 0 ? 1 : 0);
+}
+
+/* cgroup-v2 cpu.weight to cgroup-v1 cpu.shares, as systemd maps them. */
+static guint64
+weight_to_shares (guint32 weight)
+{
+  return CLAMP ((guint64) weight * 1024 / 100, 2, 262144);
+}
+
+static guint32
+shares_to_weight (guint64 shares)
+{
+  return (guint32) CLAMP ((shares * 100 + 512) / 1024, 1, 10000);
+}
+
+/* Text that XML 1.0 can carry: UTF-8 without control characters. */
+static gboolean
+check_xml_text (const char *what, const char *text, GError **error)
+{
+  if (text == NULL)
+    return TRUE;
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   "The %s is not valid UTF-8", what);
+      return FALSE;
+    }
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if ((guchar) *p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+        {
+          g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                       "The %s contains a control character", what);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+check_spec_text (const VmgrVmSpec *spec, GError **error)
+{
+  if (!check_xml_text ("name", spec->name, error) ||
+      !check_xml_text ("UUID", spec->uuid, error))
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (metadata_fields); i++)
+    {
+      const MetadataField *field = &metadata_fields[i];
+
+      if (field->type == FIELD_STRING &&
+          !check_xml_text (field->name, *FIELD_PTR (spec, field, char *), error))
+        return FALSE;
+      if (field->type == FIELD_STRV)
+        {
+          char **items = *FIELD_PTR (spec, field, char **);
+
+          for (gsize j = 0; items != NULL && items[j] != NULL; j++)
+            if (!check_xml_text (field->item, items[j], error))
+              return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static char *
+node_to_string (xmlNodePtr node)
+{
+  g_autoptr(xmlBuffer) buffer = xmlBufferCreate ();
+
+  xmlNodeDump (buffer, node->doc, node, 0, 0);
+  return g_strdup ((const char *) xmlBufferContent (buffer));
+}
+
+static char *
+node_text (xmlNodePtr node)
+{
+  xmlChar *content = xmlNodeGetContent (node);
+  char *text = g_strdup (content != NULL ? (const char *) content : "");
+
+  xmlFree (content);
+  return text;
+}
+
+static void
+add_text_child (xmlNodePtr parent, const char *name, const char *text)
+{
+  /* xmlNewTextChild escapes the content (xmlNewChild would not). */
+  xmlNewTextChild (parent, NULL, BAD_CAST name, BAD_CAST (text != NULL ? text : ""));
+}
+
+static xmlNodePtr
+add_uint_child (xmlNodePtr parent, const char *name, guint64 value)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, value);
+
+  return xmlNewTextChild (parent, NULL, BAD_CAST name, BAD_CAST text);
+}
+
+static void
+add_kib_child (xmlNodePtr parent, const char *name, guint64 bytes)
+{
+  xmlNodePtr node = add_uint_child (parent, name, bytes_to_kib (bytes));
+
+  xmlNewProp (node, BAD_CAST "unit", BAD_CAST "KiB");
+}
+
+static void
+add_metadata_field (xmlNodePtr vm, const VmgrVmSpec *spec, const MetadataField *field)
+{
+  xmlNodePtr list;
+  char **items;
+
+  switch (field->type)
+    {
+    case FIELD_STRING:
+      add_text_child (vm, field->name, *FIELD_PTR (spec, field, char *));
+      break;
+    case FIELD_STRV:
+      list = xmlNewChild (vm, NULL, BAD_CAST field->name, NULL);
+      items = *FIELD_PTR (spec, field, char **);
+      for (gsize i = 0; items != NULL && items[i] != NULL; i++)
+        add_text_child (list, field->item, items[i]);
+      break;
+    case FIELD_U32:
+      add_uint_child (vm, field->name, *FIELD_PTR (spec, field, guint32));
+      break;
+    case FIELD_U64:
+      add_uint_child (vm, field->name, *FIELD_PTR (spec, field, guint64));
+      break;
+    case FIELD_BOOL:
+      add_text_child (vm, field->name, *FIELD_PTR (spec, field, gboolean) ? "true" : "false");
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* <vm> with unqualified children: virDomainSetMetadata and
+ * gvir_config_domain_set_custom_xml_ns_children put it in VMGR_METADATA_NS
+ * themselves (both refuse an element that already declares the prefix). */
+static char *
+metadata_to_string (const VmgrVmSpec *spec)
+{
+  g_autoptr(xmlDoc) doc = xmlNewDoc (BAD_CAST "1.0");
+  xmlNodePtr vm = xmlNewDocNode (doc, NULL, BAD_CAST "vm", NULL);
+
+  xmlDocSetRootElement (doc, vm);
+  for (gsize i = 0; i < G_N_ELEMENTS (metadata_fields); i++)
+    add_metadata_field (vm, spec, &metadata_fields[i]);
+  return node_to_string (vm);
+}
+
+/* The element is unqualified on purpose: pass it to virDomainSetMetadata
+ * with key VMGR_METADATA_PREFIX and uri VMGR_METADATA_NS, which qualify it
+ * (libvirt fails with "failed to create a new XML namespace" when the
+ * element already declares the prefix). */
+char *
+vmgr_domain_xml_build_metadata (const VmgrVmSpec *spec, GError **error)
+{
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  if (!check_spec_text (spec, error))
+    return NULL;
+  return metadata_to_string (spec);
+}
+
+/* ---- building the domain ---- */
+
+static xmlNodePtr
+domain_node (GVirConfigDomain *domain)
+{
+  xmlNodePtr node = NULL;
+
+  /* gconfig has no API for <memtune>/<cputune>; its "node" property is
+   * the domain's root element, which libxml2 can extend in place. */
+  g_object_get (domain, "node", &node, NULL);
+  return node;
+}
+
+static void
+add_memtune (xmlNodePtr root, const VmgrVmSpec *spec, Scheme scheme)
+{
+  /* QEMU here: hard_limit makes start fail (RLIMIT_MEMLOCK) and
+   * min_guarantee is refused at define time. */
+  gboolean qemu = scheme == SCHEME_QEMU;
+  xmlNodePtr memtune;
+
+  if (qemu && spec->memory_soft_limit == 0)
+    return;
+  memtune = xmlNewChild (root, NULL, BAD_CAST "memtune", NULL);
+  if (!qemu)
+    add_kib_child (memtune, "hard_limit", spec->memory_limit);
+  if (spec->memory_soft_limit != 0)
+    add_kib_child (memtune, "soft_limit", spec->memory_soft_limit);
+  if (!qemu && spec->memory_guarantee != 0)
+    add_kib_child (memtune, "min_guarantee", spec->memory_guarantee);
+}
+
+static void
+add_cputune (xmlNodePtr root, const VmgrVmSpec *spec)
+{
+  xmlNodePtr cputune = xmlNewChild (root, NULL, BAD_CAST "cputune", NULL);
+
+  add_uint_child (cputune, "shares", weight_to_shares (spec->cpu_weight));
+  if (spec->cpu_limit > 0)
+    {
+      add_uint_child (cputune, "period", CPU_PERIOD_US);
+      add_uint_child (cputune, "quota", (guint64) spec->cpu_limit * 1000);
+    }
+}
+
+static void
+set_os (GVirConfigDomain *domain, Scheme scheme)
+{
+  g_autoptr(GVirConfigDomainOs) os = gvir_config_domain_os_new ();
+
+  if (scheme == SCHEME_LXC)
+    {
+      gvir_config_domain_os_set_os_type (os, GVIR_CONFIG_DOMAIN_OS_TYPE_EXE);
+      gvir_config_domain_os_set_init (os, LXC_INIT);
+    }
+  else
+    {
+      gvir_config_domain_os_set_os_type (os, GVIR_CONFIG_DOMAIN_OS_TYPE_HVM);
+      gvir_config_domain_os_set_arch (os, "x86_64");
+    }
+  gvir_config_domain_set_os (domain, os);
+}
+
+static void
+add_root_filesystem (GVirConfigDomain *domain, const char *source)
+{
+  g_autoptr(GVirConfigDomainFilesys) fs = gvir_config_domain_filesys_new ();
+
+  gvir_config_domain_filesys_set_type (fs, GVIR_CONFIG_DOMAIN_FILESYS_MOUNT);
+  gvir_config_domain_filesys_set_source (fs, source);
+  gvir_config_domain_filesys_set_target (fs, "/");
+  gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (fs));
+}
+
+static void
+add_disk (GVirConfigDomain *domain, const char *source)
+{
+  g_autoptr(GVirConfigDomainDisk) disk = gvir_config_domain_disk_new ();
+  g_autoptr(GVirConfigDomainDiskDriver) driver = gvir_config_domain_disk_driver_new ();
+
+  gvir_config_domain_disk_driver_set_name (driver, "qemu");
+  gvir_config_domain_disk_driver_set_format (driver,
+                                             g_str_has_suffix (source, ".qcow2")
+                                             ? GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2
+                                             : GVIR_CONFIG_DOMAIN_DISK_FORMAT_RAW);
+  gvir_config_domain_disk_set_type (disk, GVIR_CONFIG_DOMAIN_DISK_FILE);
+  gvir_config_domain_disk_set_guest_device_type (disk, GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_DISK);
+  gvir_config_domain_disk_set_source (disk, source);
+  gvir_config_domain_disk_set_driver (disk, driver);
+  gvir_config_domain_disk_set_target_bus (disk, GVIR_CONFIG_DOMAIN_DISK_BUS_VIRTIO);
+  gvir_config_domain_disk_set_target_dev (disk, "vda");
+  gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (disk));
+}
+
+static void
+add_console (GVirConfigDomain *domain)
+{
+  g_autoptr(GVirConfigDomainConsole) console = gvir_config_domain_console_new ();
+  g_autoptr(GVirConfigDomainChardevSourcePty) pty = gvir_config_domain_chardev_source_pty_new ();
+
+  gvir_config_domain_chardev_set_source (GVIR_CONFIG_DOMAIN_CHARDEV (console),
+                                         GVIR_CONFIG_DOMAIN_CHARDEV_SOURCE (pty));
+  gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (console));
+}
+
+static gboolean
+add_devices (GVirConfigDomain *domain, Scheme scheme, const char *source, GError **error)
+{
+  gboolean has_source = source != NULL && *source != '\0';
+
+  if (scheme == SCHEME_TEST)
+    return TRUE;
+  if (has_source && !g_path_is_absolute (source))
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   "The template source '%s' is not an absolute path; give the %s "
+                   "as an absolute path", source,
+                   scheme == SCHEME_LXC ? "root directory" : "disk image");
+      return FALSE;
+    }
+  if (has_source && scheme == SCHEME_LXC)
+    add_root_filesystem (domain, source);
+  else if (has_source)
+    add_disk (domain, source);
+  add_console (domain);
+  return TRUE;
+}
+
+static const GVirConfigDomainVirtType virt_types[] = {
+  [SCHEME_TEST] = GVIR_CONFIG_DOMAIN_VIRT_TEST,
+  [SCHEME_LXC] = GVIR_CONFIG_DOMAIN_VIRT_LXC,
+  [SCHEME_QEMU] = GVIR_CONFIG_DOMAIN_VIRT_QEMU,
+};
+
+static void
+set_basics (GVirConfigDomain *domain, const VmgrVmSpec *spec, Scheme scheme)
+{
+  gvir_config_domain_set_virt_type (domain, virt_types[scheme]);
+  gvir_config_domain_set_name (domain, spec->name);
+  if (spec->uuid != NULL && *spec->uuid != '\0')
+    gvir_config_domain_set_uuid (domain, spec->uuid);
+  gvir_config_domain_set_memory (domain, bytes_to_kib (spec->memory_limit));
+  gvir_config_domain_set_current_memory (domain, bytes_to_kib (spec->memory_limit));
+  gvir_config_domain_set_vcpus (domain, MAX (spec->vcpus, 1));
+  set_os (domain, scheme);
+}
+
+char *
+vmgr_domain_xml_build (const VmgrVmSpec *spec, const char *scheme,
+                       const char *template_source, GError **error)
+{
+  g_autoptr(GVirConfigDomain) domain = NULL;
+  g_autofree char *metadata = NULL;
+  Scheme kind;
+  xmlNodePtr root;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  if (!scheme_from_string (scheme, &kind, error) || !check_spec_text (spec, error) ||
+      !check_xml_text ("template source", template_source, error))
+    return NULL;
+
+  domain = gvir_config_domain_new ();
+  set_basics (domain, spec, kind);
+  if (!add_devices (domain, kind, template_source, error))
+    return NULL;
+  root = domain_node (domain);
+  add_memtune (root, spec, kind);
+  add_cputune (root, spec);
+
+  metadata = metadata_to_string (spec);
+  if (!gvir_config_domain_set_custom_xml_ns_children (domain, metadata, VMGR_METADATA_PREFIX,
+                                                      VMGR_METADATA_NS, error))
+    return NULL;
+  return gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
+}
+
+/* ---- parsing ---- */
+
+static xmlNodePtr
+find_child (xmlNodePtr parent, const char *name)
+{
+  for (xmlNodePtr node = parent != NULL ? parent->children : NULL; node != NULL; node = node->next)
+    if (node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, BAD_CAST name))
+      return node;
+  return NULL;
+}
+
+static gboolean
+parse_uint (const char *element, const char *text, guint64 max, guint64 *out, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+  if (!g_ascii_string_to_unsigned (stripped, 10, 0, max, out, &local_error))
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   "Invalid value in domain XML element <%s>: %s",
+                   element, local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_child_uint (xmlNodePtr parent, const char *name, guint64 *out, GError **error)
+{
+  xmlNodePtr node = find_child (parent, name);
+  g_autofree char *text = NULL;
+
+  if (node == NULL)
+    return TRUE;
+  text = node_text (node);
+  return parse_uint (name, text, G_MAXUINT64, out, error);
+}
+
+/* Fallbacks for metadata that lacks resource elements. */
+static gboolean
+parse_tuning (xmlNodePtr root, VmgrVmSpec *spec, GError **error)
+{
+  xmlNodePtr memtune = find_child (root, "memtune");
+  xmlNodePtr cputune = find_child (root, "cputune");
+  guint64 guarantee = 0, soft = 0, shares = 1024, period = 0, quota = 0;
+
+  if (!parse_child_uint (memtune, "min_guarantee", &guarantee, error) ||
+      !parse_child_uint (memtune, "soft_limit", &soft, error) ||
+      !parse_child_uint (cputune, "shares", &shares, error) ||
+      !parse_child_uint (cputune, "period", &period, error) ||
+      !parse_child_uint (cputune, "quota", &quota, error))
+    return FALSE;
+  spec->memory_guarantee = guarantee * KIB;
+  spec->memory_soft_limit = soft * KIB;
+  spec->cpu_weight = shares_to_weight (shares);
+  spec->cpu_limit = period > 0 ? (guint32) MIN (quota * 100 / period, G_MAXUINT32) : 0;
+  return TRUE;
+}
+
+static char **
+parse_list (xmlNodePtr list, const char *item)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+
+  for (xmlNodePtr node = list->children; node != NULL; node = node->next)
+    if (node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, BAD_CAST item))
+      g_ptr_array_add (items, node_text (node));
+  g_ptr_array_add (items, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&items), FALSE);
+}
+
+static gboolean
+parse_bool (const char *element, const char *text, gboolean *out, GError **error)
+{
+  if (g_strcmp0 (text, "true") == 0 || g_strcmp0 (text, "false") == 0)
+    {
+      *out = g_strcmp0 (text, "true") == 0;
+      return TRUE;
+    }
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+               "Invalid value in vmgr metadata element <%s>: '%s' is neither true nor false",
+               element, text);
+  return FALSE;
+}
+
+static gboolean
+parse_metadata_field (xmlNodePtr node, const MetadataField *field, VmgrVmSpec *spec,
+                      GError **error)
+{
+  g_autofree char *text = NULL;
+  guint64 value;
+
+  if (field->type == FIELD_STRV)
+    {
+      g_strfreev (*FIELD_PTR (spec, field, char **));
+      *FIELD_PTR (spec, field, char **) = parse_list (node, field->item);
+      return TRUE;
+    }
+  text = node_text (node);
+  switch (field->type)
+    {
+    case FIELD_STRING:
+      g_free (*FIELD_PTR (spec, field, char *));
+      *FIELD_PTR (spec, field, char *) = g_steal_pointer (&text);
+      return TRUE;
+    case FIELD_U32:
+      if (!parse_uint (field->name, text, G_MAXUINT32, &value, error))
+        return FALSE;
+      *FIELD_PTR (spec, field, guint32) = (guint32) value;
+      return TRUE;
+    case FIELD_U64:
+      return parse_uint (field->name, text, G_MAXUINT64, FIELD_PTR (spec, field, guint64), error);
+    case FIELD_BOOL:
+      return parse_bool (field->name, text, FIELD_PTR (spec, field, gboolean), error);
+    case FIELD_STRV:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static const MetadataField *
+lookup_metadata_field (const xmlChar *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (metadata_fields); i++)
+    if (xmlStrEqual (name, BAD_CAST metadata_fields[i].name))
+      return &metadata_fields[i];
+  return NULL;
+}
+
+static gboolean
+parse_metadata (xmlNodePtr vm, VmgrVmSpec *spec, GError **error)
+{
+  for (xmlNodePtr node = vm->children; node != NULL; node = node->next)
+    {
+      const MetadataField *field;
+
+      if (node->type != XML_ELEMENT_NODE)
+        continue;
+      field = lookup_metadata_field (node->name);
+      /* Unknown elements are tolerated: a newer vmgr may have added them. */
+      if (field != NULL && !parse_metadata_field (node, field, spec, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static xmlNodePtr
+find_metadata (xmlNodePtr root)
+{
+  xmlNodePtr metadata = find_child (root, "metadata");
+
+  for (xmlNodePtr node = metadata != NULL ? metadata->children : NULL; node != NULL;
+       node = node->next)
+    if (node->type == XML_ELEMENT_NODE && node->ns != NULL &&
+        xmlStrEqual (node->ns->href, BAD_CAST VMGR_METADATA_NS) &&
+        xmlStrEqual (node->name, BAD_CAST "vm"))
+      return node;
+  return NULL;
+}
+
+static GVirConfigDomain *
+parse_domain (const char *domain_xml, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GVirConfigDomain *domain;
+
+  if (domain_xml == NULL || *domain_xml == '\0')
+    {
+      g_set_error_literal (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                           "The domain XML is empty");
+      return NULL;
+    }
+  domain = gvir_config_domain_new_from_xml (domain_xml, &local_error);
+  if (domain == NULL)
+    g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                 "The domain XML is malformed: %s", local_error->message);
+  return domain;
+}
+
+VmgrVmSpec *
+vmgr_domain_xml_parse (const char *domain_xml, GError **error)
+{
+  g_autoptr(GVirConfigDomain) domain = parse_domain (domain_xml, error);
+  g_autoptr(VmgrVmSpec) spec = NULL;
+  const char *domain_uuid;
+  xmlNodePtr root, vm;
+  guint64 memory_kib;
+
+  if (domain == NULL)
+    return NULL;
+  root = domain_node (domain);
+  vm = find_metadata (root);
+  if (vm == NULL)
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   "Domain '%s' carries no vmgr metadata (<vm> in namespace %s); "
+                   "it was not created by vmgr", gvir_config_domain_get_name (domain),
+                   VMGR_METADATA_NS);
+      return NULL;
+    }
+
+  spec = vmgr_vm_spec_new ();
+  g_free (spec->name);
+  spec->name = g_strdup (gvir_config_domain_get_name (domain));
+  g_free (spec->uuid);
+  domain_uuid = gvir_config_domain_get_uuid (domain);
+  spec->uuid = g_ascii_strdown (domain_uuid != NULL ? domain_uuid : "", -1);
+  memory_kib = gvir_config_domain_get_memory (domain);
+  spec->vcpus = (guint32) MAX (gvir_config_domain_get_vcpus (domain), 1);
+  if (!parse_tuning (root, spec, error) || !parse_metadata (vm, spec, error))
+    return NULL;
+
+  /* The exact byte count from the metadata, unless the domain's memory was
+   * changed behind vmgr's back. */
+  if (bytes_to_kib (spec->memory_limit) != memory_kib)
+    spec->memory_limit = memory_kib * KIB;
+  if (spec->name == NULL || *spec->name == '\0')
+    {
+      g_set_error_literal (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                           "The domain XML has no <name>");
+      return NULL;
+    }
+  return g_steal_pointer (&spec);
+}

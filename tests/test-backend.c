@@ -1,2 +1,639 @@
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+/* The libvirt backend against libvirt's test driver (test:///default, in
+ * this process). Each test opens its own backend; the test driver's state
+ * lives while a connection is open, and starts with one domain "test". */
+#include <libvirt/libvirt.h>
+
+#include "vmgr-backend.h"
+#include "vmgr-domain-xml.h"
+#include "vmgr-error.h"
+
+#define TEST_URI "test:///default"
+#define TIMEOUT_S 10
+
+typedef struct {
+  char *uuid;
+  VmgrVmState state;
+  char *reason;             /* NULL for "domain-undefined" */
+} Event;
+
+typedef struct {
+  VmgrBackend *backend;
+  GPtrArray *events;
+  guint next_event;         /* events before this one were consumed */
+  gboolean off_main_thread; /* a signal arrived on another thread */
+} Fixture;
+
+static GThread *main_thread;
+
+static void
+event_free (gpointer data)
+{
+  Event *event = data;
+
+  g_free (event->uuid);
+  g_free (event->reason);
+  g_free (event);
+}
+
+static void
+record_event (Fixture *fx, const char *uuid, VmgrVmState state, const char *reason)
+{
+  Event *event = g_new0 (Event, 1);
+
+  event->uuid = g_strdup (uuid);
+  event->state = state;
+  event->reason = g_strdup (reason);
+  g_ptr_array_add (fx->events, event);
+  if (g_thread_self () != main_thread)
+    fx->off_main_thread = TRUE;
+}
+
+static void
+on_state_changed (VmgrBackend *backend, const char *uuid, guint state, const char *reason,
+                  Fixture *fx)
+{
+  record_event (fx, uuid, state, reason);
+}
+
+static void
+on_undefined (VmgrBackend *backend, const char *uuid, Fixture *fx)
+{
+  record_event (fx, uuid, VMGR_VM_STATE_UNKNOWN, NULL);
+}
+
+static void unref_and_wait_finalized (VmgrBackend *backend);
+
+static void
+fixture_set_up (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fx->backend = vmgr_backend_new (TEST_URI, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fx->backend);
+  fx->events = g_ptr_array_new_with_free_func (event_free);
+  g_signal_connect (fx->backend, "domain-state-changed", G_CALLBACK (on_state_changed), fx);
+  g_signal_connect (fx->backend, "domain-undefined", G_CALLBACK (on_undefined), fx);
+}
+
+static void
+fixture_tear_down (Fixture *fx, gconstpointer data)
+{
+  g_assert_false (fx->off_main_thread);
+  unref_and_wait_finalized (g_steal_pointer (&fx->backend));
+  g_ptr_array_unref (fx->events);
+}
+
+/* ---- main loop helpers: iterate with a time limit, never sleep ---- */
+
+static gboolean
+on_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+iterate_until (Condition condition, gpointer data)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add_seconds (TIMEOUT_S, on_timeout, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("Timed out after %d s waiting on the main loop", TIMEOUT_S);
+  g_source_remove (timeout);
+}
+
+/* The last reference may be a finished GTask's, dropped in its worker
+ * thread just after the callback ran here: wait for it, woken up by the
+ * weak notification rather than by polling. */
+static void
+on_finalized (gpointer data, GObject *where_the_object_was)
+{
+  g_atomic_int_set ((gint *) data, TRUE);
+  g_main_context_wakeup (NULL);
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return g_atomic_int_get ((gint *) data);
+}
+
+static void
+unref_and_wait_finalized (VmgrBackend *backend)
+{
+  gint finalized = FALSE;
+
+  g_object_weak_ref (G_OBJECT (backend), on_finalized, &finalized);
+  g_object_unref (backend);
+  iterate_until (flag_set, &finalized);
+}
+
+static gboolean
+result_arrived (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static void
+on_ready (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static GAsyncResult *
+await_result (GAsyncResult **slot)
+{
+  iterate_until (result_arrived, slot);
+  return *slot;
+}
+
+static gboolean
+run_op (Fixture *fx, const char *uuid, VmgrBackendOp op, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  vmgr_backend_op_async (fx->backend, uuid, op, NULL, on_ready, &result);
+  return vmgr_backend_op_finish (fx->backend, await_result (&result), error);
+}
+
+static void
+op_ok (Fixture *fx, const char *uuid, VmgrBackendOp op)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (run_op (fx, uuid, op, &error));
+  g_assert_no_error (error);
+}
+
+static void
+define_ok (Fixture *fx, const char *xml)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  vmgr_backend_define_async (fx->backend, xml, NULL, on_ready, &result);
+  g_assert_true (vmgr_backend_define_finish (fx->backend, await_result (&result), &error));
+  g_assert_no_error (error);
+}
+
+static GHashTable *
+list_states (Fixture *fx)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTable *states;
+
+  vmgr_backend_list_states_async (fx->backend, NULL, on_ready, &result);
+  states = vmgr_backend_list_states_finish (fx->backend, await_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (states);
+  return states;
+}
+
+/* ---- events ---- */
+
+typedef struct {
+  Fixture *fx;
+  const char *uuid;
+  VmgrVmState state;
+  const char *reason;       /* NULL: wait for "domain-undefined" */
+} Expected;
+
+static gboolean
+event_matches (const Event *event, const Expected *expected)
+{
+  if (g_strcmp0 (event->uuid, expected->uuid) != 0)
+    return FALSE;
+  if (expected->reason == NULL)
+    return event->reason == NULL;
+  return event->reason != NULL && event->state == expected->state &&
+         g_str_equal (event->reason, expected->reason);
+}
+
+static gboolean
+expected_event_seen (gpointer data)
+{
+  const Expected *expected = data;
+  Fixture *fx = expected->fx;
+
+  for (guint i = fx->next_event; i < fx->events->len; i++)
+    if (event_matches (g_ptr_array_index (fx->events, i), expected))
+      {
+        fx->next_event = i + 1;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static void
+wait_state_event (Fixture *fx, const char *uuid, VmgrVmState state, const char *reason)
+{
+  Expected expected = { fx, uuid, state, reason };
+
+  iterate_until (expected_event_seen, &expected);
+}
+
+static void
+wait_undefined_event (Fixture *fx, const char *uuid)
+{
+  Expected expected = { fx, uuid, VMGR_VM_STATE_UNKNOWN, NULL };
+
+  iterate_until (expected_event_seen, &expected);
+}
+
+/* ---- domains ---- */
+
+static char *
+define_domain (Fixture *fx, const char *name)
+{
+  g_autoptr(VmgrVmSpec) spec = vmgr_vm_spec_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+
+  g_free (spec->name);
+  spec->name = g_strdup (name);
+  g_free (spec->uuid);
+  spec->uuid = g_uuid_string_random ();
+  spec->id = 101;
+  spec->memory_limit = 128 * 1024 * 1024;
+  spec->memory_soft_limit = 64 * 1024 * 1024;
+  xml = vmgr_domain_xml_build (spec, vmgr_backend_get_scheme (fx->backend), NULL, &error);
+  g_assert_no_error (error);
+  define_ok (fx, xml);
+  return g_steal_pointer (&spec->uuid);
+}
+
+static void
+assert_listed_state (Fixture *fx, const char *uuid, const char *name, VmgrVmState state,
+                     const char *reason)
+{
+  g_autoptr(GHashTable) states = list_states (fx);
+  VmgrBackendDomainState *entry = g_hash_table_lookup (states, uuid);
+
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (entry->name, ==, name);
+  g_assert_cmpstr (vmgr_vm_state_to_string (entry->state), ==, vmgr_vm_state_to_string (state));
+  g_assert_cmpstr (entry->reason, ==, reason);
+}
+
+/* ---- tests ---- */
+
+static void
+test_capabilities (Fixture *fx, gconstpointer data)
+{
+  const char *const expected[] = {
+    "live-memory", "memory-limit", "memory-soft-limit", "memory-guarantee",
+    "vcpus", "cpu-weight", "autostart", "snapshots", "stats-cpu", "stats-memory",
+    NULL
+  };
+
+  g_assert_cmpstr (vmgr_backend_get_uri (fx->backend), ==, TEST_URI);
+  g_assert_cmpstr (vmgr_backend_get_scheme (fx->backend), ==, "test");
+  g_assert_true (g_strv_equal (vmgr_backend_get_capabilities (fx->backend), expected));
+  g_assert_true (vmgr_backend_has_capability (fx->backend, "snapshots"));
+  g_assert_false (vmgr_backend_has_capability (fx->backend, "cpu-limit"));
+  g_assert_false (vmgr_backend_has_capability (fx->backend, "console"));
+  g_assert_false (vmgr_backend_has_capability (fx->backend, "disk-quota"));
+}
+
+static void
+test_state_strings (void)
+{
+  static const char *const names[] = {
+    "provisioning", "stopped", "starting", "running", "paused", "stopping",
+    "crashed", "suspended", "unknown",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_assert_cmpstr (vmgr_vm_state_to_string (i), ==, names[i]);
+  g_assert_cmpstr (vmgr_vm_state_to_string (1000), ==, "unknown");
+}
+
+static void
+test_bad_uri (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrBackend) backend = vmgr_backend_new ("nosuchdriver:///system", &error);
+
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_HYPERVISOR);
+  g_assert_null (backend);
+  g_test_message ("open error: %s", error->message);
+}
+
+static void
+test_lifecycle (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *uuid = define_domain (fx, "vmgr-backend-lifecycle");
+
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_STOPPED, "unknown");
+  op_ok (fx, uuid, VMGR_BACKEND_OP_START);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "booted");
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_RUNNING, "booted");
+
+  op_ok (fx, uuid, VMGR_BACKEND_OP_SUSPEND);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_PAUSED, "user");
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_PAUSED, "user");
+
+  op_ok (fx, uuid, VMGR_BACKEND_OP_RESUME);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "user");
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_RUNNING, "user");
+
+  op_ok (fx, uuid, VMGR_BACKEND_OP_SHUTDOWN);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_STOPPED, "guest-shutdown");
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_STOPPED,
+                       "guest-shutdown");
+
+  op_ok (fx, uuid, VMGR_BACKEND_OP_START);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "booted");
+  op_ok (fx, uuid, VMGR_BACKEND_OP_DESTROY);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_STOPPED, "destroyed");
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_STOPPED, "destroyed");
+}
+
+static void
+test_reboot (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *uuid = define_domain (fx, "vmgr-backend-reboot");
+  g_autoptr(GError) error = NULL;
+
+  op_ok (fx, uuid, VMGR_BACKEND_OP_START);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "booted");
+  op_ok (fx, uuid, VMGR_BACKEND_OP_REBOOT);
+  /* The test driver reboots in place: still running, no lifecycle event. */
+  assert_listed_state (fx, uuid, "vmgr-backend-reboot", VMGR_VM_STATE_RUNNING, "booted");
+  for (guint i = fx->next_event; i < fx->events->len; i++)
+    {
+      Event *event = g_ptr_array_index (fx->events, i);
+      g_test_message ("after reboot: %s %s", vmgr_vm_state_to_string (event->state), event->reason);
+    }
+  op_ok (fx, uuid, VMGR_BACKEND_OP_DESTROY);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_STOPPED, "destroyed");
+  g_assert_false (run_op (fx, uuid, VMGR_BACKEND_OP_REBOOT, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
+}
+
+static gboolean
+listed (Fixture *fx, const char *uuid)
+{
+  g_autoptr(GHashTable) states = list_states (fx);
+
+  return g_hash_table_contains (states, uuid);
+}
+
+static void
+test_undefine (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *uuid = define_domain (fx, "vmgr-backend-undefine");
+  g_autoptr(GError) error = NULL;
+
+  op_ok (fx, uuid, VMGR_BACKEND_OP_START);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "booted");
+  g_assert_true (listed (fx, uuid));
+
+  /* Running: destroyed first, then undefined. */
+  op_ok (fx, uuid, VMGR_BACKEND_OP_UNDEFINE);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_STOPPED, "destroyed");
+  wait_undefined_event (fx, uuid);
+  g_assert_false (listed (fx, uuid));
+
+  g_assert_false (run_op (fx, uuid, VMGR_BACKEND_OP_START, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+}
+
+static void
+test_undefine_stopped (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *uuid = define_domain (fx, "vmgr-backend-undefine-stopped");
+
+  op_ok (fx, uuid, VMGR_BACKEND_OP_UNDEFINE);
+  wait_undefined_event (fx, uuid);
+  g_assert_false (listed (fx, uuid));
+}
+
+static void
+test_list_states (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GHashTable) states = list_states (fx);
+  GHashTableIter iter;
+  VmgrBackendDomainState *state;
+  gboolean builtin_seen = FALSE;
+
+  g_hash_table_iter_init (&iter, states);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &state))
+    if (g_str_equal (state->name, "test"))
+      {
+        builtin_seen = TRUE;
+        /* The built-in domain runs from the start, for no given reason. */
+        g_assert_cmpint (state->state, ==, VMGR_VM_STATE_RUNNING);
+        g_assert_cmpstr (state->reason, ==, "unknown");
+      }
+  g_assert_true (builtin_seen);
+}
+
+static void
+test_not_found (Fixture *fx, gconstpointer data)
+{
+  static const VmgrBackendOp ops[] = {
+    VMGR_BACKEND_OP_START, VMGR_BACKEND_OP_SHUTDOWN, VMGR_BACKEND_OP_DESTROY,
+    VMGR_BACKEND_OP_REBOOT, VMGR_BACKEND_OP_SUSPEND, VMGR_BACKEND_OP_RESUME,
+    VMGR_BACKEND_OP_UNDEFINE,
+  };
+  g_autofree char *uuid = g_uuid_string_random ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (run_op (fx, uuid, ops[i], &error));
+      g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+    }
+}
+
+static void
+test_invalid_uuid (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (run_op (fx, "not-a-uuid", VMGR_BACKEND_OP_START, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+assert_op_invalid_state (Fixture *fx, const char *uuid, VmgrBackendOp op)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (run_op (fx, uuid, op, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
+  g_test_message ("op %d: %s", op, error->message);
+}
+
+/* The test driver itself answers VIR_ERR_INTERNAL_ERROR ("domain 'x' not
+ * running") for suspend, resume and shutdown in the wrong state, and
+ * VIR_ERR_OPERATION_INVALID for destroy and reboot; vmgr checks the state
+ * first and answers INVALID_STATE for all of them. */
+static void
+test_invalid_state (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *uuid = define_domain (fx, "vmgr-backend-invalid-state");
+
+  assert_op_invalid_state (fx, uuid, VMGR_BACKEND_OP_SUSPEND);
+  assert_op_invalid_state (fx, uuid, VMGR_BACKEND_OP_RESUME);
+  assert_op_invalid_state (fx, uuid, VMGR_BACKEND_OP_SHUTDOWN);
+  assert_op_invalid_state (fx, uuid, VMGR_BACKEND_OP_DESTROY);
+  op_ok (fx, uuid, VMGR_BACKEND_OP_START);
+  assert_op_invalid_state (fx, uuid, VMGR_BACKEND_OP_START);
+  assert_op_invalid_state (fx, uuid, VMGR_BACKEND_OP_RESUME);
+  op_ok (fx, uuid, VMGR_BACKEND_OP_SUSPEND);
+  assert_op_invalid_state (fx, uuid, VMGR_BACKEND_OP_SUSPEND);
+  op_ok (fx, uuid, VMGR_BACKEND_OP_DESTROY);
+}
+
+static gboolean
+set_autostart (Fixture *fx, const char *uuid, gboolean autostart, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  vmgr_backend_set_autostart_async (fx->backend, uuid, autostart, NULL, on_ready, &result);
+  return vmgr_backend_set_autostart_finish (fx->backend, await_result (&result), error);
+}
+
+/* Read back on a second connection: same test driver state while the
+ * backend's connection is open. */
+static int
+read_autostart (const char *uuid)
+{
+  virConnectPtr conn = virConnectOpen (TEST_URI);
+  virDomainPtr domain = virDomainLookupByUUIDString (conn, uuid);
+  int autostart = -1;
+
+  g_assert_nonnull (domain);
+  g_assert_cmpint (virDomainGetAutostart (domain, &autostart), ==, 0);
+  virDomainFree (domain);
+  virConnectClose (conn);
+  return autostart;
+}
+
+static void
+test_autostart (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *uuid = define_domain (fx, "vmgr-backend-autostart");
+  g_autofree char *unknown = g_uuid_string_random ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (read_autostart (uuid), ==, 0);
+  g_assert_true (set_autostart (fx, uuid, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (read_autostart (uuid), ==, 1);
+  g_assert_true (set_autostart (fx, uuid, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (read_autostart (uuid), ==, 0);
+  g_assert_false (set_autostart (fx, unknown, TRUE, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+}
+
+static void
+test_define_error (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  vmgr_backend_define_async (fx->backend, "<domain type='test'><name>x</name></domain>",
+                             NULL, on_ready, &result);
+  g_assert_false (vmgr_backend_define_finish (fx->backend, await_result (&result), &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_HYPERVISOR);
+  g_test_message ("define error: %s", error->message);
+}
+
+/* A change made by someone else (another connection) is announced too. */
+static void
+test_external_change (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *uuid = define_domain (fx, "vmgr-backend-external");
+  virConnectPtr conn = virConnectOpen (TEST_URI);
+  virDomainPtr domain = virDomainLookupByUUIDString (conn, uuid);
+
+  g_assert_cmpint (virDomainCreate (domain), ==, 0);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "booted");
+  g_assert_cmpint (virDomainDestroy (domain), ==, 0);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_STOPPED, "destroyed");
+  virDomainFree (domain);
+  virConnectClose (conn);
+}
+
+static void
+test_cancelled (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+
+  g_cancellable_cancel (cancellable);
+  vmgr_backend_op_async (fx->backend, uuid, VMGR_BACKEND_OP_START, cancellable, on_ready,
+                         &result);
+  g_assert_false (vmgr_backend_op_finish (fx->backend, await_result (&result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* The caller may drop its reference while calls run: each task keeps the
+ * backend and its connection alive until it completes. */
+static void
+test_unref_while_pending (void)
+{
+  g_autoptr(GError) error = NULL;
+  VmgrBackend *backend = vmgr_backend_new (TEST_URI, &error);
+  g_autoptr(GHashTable) states = NULL;
+  GAsyncResult *result = NULL;
+  VmgrBackend *survivor;
+  GWeakRef weak;
+
+  g_assert_no_error (error);
+  g_weak_ref_init (&weak, backend);
+  vmgr_backend_list_states_async (backend, NULL, on_ready, &result);
+  g_object_unref (backend);
+  /* The result (a GTask) holds the backend until it goes. */
+  states = vmgr_backend_list_states_finish (backend, await_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (states), >=, 1);
+  g_object_unref (result);
+  survivor = g_weak_ref_get (&weak);
+  if (survivor != NULL)
+    unref_and_wait_finalized (survivor);
+  g_weak_ref_clear (&weak);
+}
+
+#define ADD_TEST(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
+
+  g_test_add_func ("/backend/state-strings", test_state_strings);
+  g_test_add_func ("/backend/bad-uri", test_bad_uri);
+  g_test_add_func ("/backend/unref-while-pending", test_unref_while_pending);
+  ADD_TEST ("/backend/capabilities", test_capabilities);
+  ADD_TEST ("/backend/lifecycle", test_lifecycle);
+  ADD_TEST ("/backend/reboot", test_reboot);
+  ADD_TEST ("/backend/undefine", test_undefine);
+  ADD_TEST ("/backend/undefine-stopped", test_undefine_stopped);
+  ADD_TEST ("/backend/list-states", test_list_states);
+  ADD_TEST ("/backend/not-found", test_not_found);
+  ADD_TEST ("/backend/invalid-uuid", test_invalid_uuid);
+  ADD_TEST ("/backend/invalid-state", test_invalid_state);
+  ADD_TEST ("/backend/autostart", test_autostart);
+  ADD_TEST ("/backend/define-error", test_define_error);
+  ADD_TEST ("/backend/external-change", test_external_change);
+  ADD_TEST ("/backend/cancelled", test_cancelled);
+
+  return g_test_run ();
+}
