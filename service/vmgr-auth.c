@@ -1,1 +1,766 @@
-/* placeholder */
+#include "vmgr-auth.h"
+
+#include <polkit/polkit.h>
+
+#include "vmgr-error.h"
+#include "vmgr-store.h"
+
+#define VIEW_OWN "org.vmgr.vm.view-own"
+#define VIEW_ANY "org.vmgr.vm.view-any"
+#define INTERACTIVE_TIMEOUT_MS 25000
+
+struct _VmgrAuth {
+  GObject parent_instance;
+  GDBusConnection *connection;
+  VmgrPeers *peers;
+  VmgrStore *store;
+  PolkitAuthority *authority;   /* NULL when polkit could not be reached */
+  guint cache_ttl_s;
+  guint timeout_ms;
+  guint max_in_flight;
+  guint in_flight;
+  GQueue pending;               /* Check* waiting for a slot */
+  GHashTable *cache;            /* bus name -> GHashTable (key -> Decision*) */
+  guint64 checks;
+  guint64 cache_hits;
+};
+
+G_DEFINE_FINAL_TYPE (VmgrAuth, vmgr_auth, G_TYPE_OBJECT)
+
+typedef struct {
+  gboolean allowed;
+  gint64 expires;   /* monotonic microseconds */
+} Decision;
+
+/* One polkit question. */
+typedef struct {
+  VmgrAuth *auth;
+  char *sender;
+  char *action;
+  char *cache_key;              /* NULL: never cached (mutations) */
+  PolkitDetails *details;
+  gboolean interactive;
+  GCancellable *cancellable;
+  guint timeout_id;
+  void (*done) (gboolean allowed, const GError *error, gpointer data);
+  gpointer data;
+} Check;
+
+static void
+check_free (Check *check)
+{
+  g_clear_handle_id (&check->timeout_id, g_source_remove);
+  g_object_unref (check->auth);
+  g_free (check->sender);
+  g_free (check->action);
+  g_free (check->cache_key);
+  g_clear_object (&check->details);
+  g_clear_object (&check->cancellable);
+  g_free (check);
+}
+
+static char *
+cache_key (const char *action, const VmgrVmSpec *vm)
+{
+  return g_strdup_printf ("%s %u", action, vm != NULL ? vm->id : 0);
+}
+
+static Decision *
+cache_lookup (VmgrAuth *self, const char *sender, const char *key)
+{
+  GHashTable *per_peer = g_hash_table_lookup (self->cache, sender);
+  Decision *decision = per_peer != NULL ? g_hash_table_lookup (per_peer, key) : NULL;
+
+  if (decision != NULL && decision->expires <= g_get_monotonic_time ())
+    {
+      g_hash_table_remove (per_peer, key);
+      return NULL;
+    }
+  return decision;
+}
+
+static void
+cache_store (VmgrAuth *self, const char *sender, const char *key, gboolean allowed)
+{
+  GHashTable *per_peer = g_hash_table_lookup (self->cache, sender);
+  Decision *decision = g_new0 (Decision, 1);
+
+  /* Only peers vmgr-peers watches get entries, so that they are dropped
+   * when the peer leaves the bus. */
+  if (vmgr_peers_get (self->peers, sender) == NULL)
+    {
+      g_free (decision);
+      return;
+    }
+  if (per_peer == NULL)
+    {
+      per_peer = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_insert (self->cache, g_strdup (sender), per_peer);
+    }
+  decision->allowed = allowed;
+  decision->expires = g_get_monotonic_time () + (gint64) self->cache_ttl_s * G_USEC_PER_SEC;
+  g_hash_table_replace (per_peer, g_strdup (key), decision);
+}
+
+static void start_check (Check *check);
+
+static void
+finish_check (Check *check, gboolean allowed, const GError *error)
+{
+  VmgrAuth *self = check->auth;
+  Check *next;
+
+  if (check->cache_key != NULL && error == NULL)
+    cache_store (self, check->sender, check->cache_key, allowed);
+  check->done (allowed, error, check->data);
+  self->in_flight--;
+  next = g_queue_pop_head (&self->pending);
+  check_free (check);
+  if (next != NULL)
+    start_check (next);
+}
+
+static void
+on_polkit_answer (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Check *check = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PolkitAuthorizationResult) result =
+    polkit_authority_check_authorization_finish (POLKIT_AUTHORITY (source), res, &error);
+
+  if (result == NULL)
+    {
+      g_autoptr(GError) denial = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        denial = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+                              "not authorized: polkit did not answer within %u ms "
+                              "(action %s)", check->interactive ? INTERACTIVE_TIMEOUT_MS
+                                                                : check->auth->timeout_ms,
+                              check->action);
+      else
+        denial = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+                              "not authorized: polkit is unavailable (%s); action %s",
+                              error->message, check->action);
+      g_warning ("polkit check of %s for %s failed: %s", check->action, check->sender,
+                 error->message);
+      finish_check (check, FALSE, denial);
+      return;
+    }
+  /* A challenge means an agent could authenticate the caller; without one
+   * answering, it is a denial. */
+  finish_check (check, polkit_authorization_result_get_is_authorized (result), NULL);
+}
+
+static gboolean
+on_check_timeout (gpointer user_data)
+{
+  Check *check = user_data;
+
+  check->timeout_id = 0;
+  g_cancellable_cancel (check->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_check (Check *check)
+{
+  VmgrAuth *self = check->auth;
+  g_autoptr(PolkitSubject) subject = polkit_system_bus_name_new (check->sender);
+  PolkitCheckAuthorizationFlags flags = check->interactive
+    ? POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION
+    : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
+
+  self->in_flight++;
+  self->checks++;
+  check->cancellable = g_cancellable_new ();
+  check->timeout_id = g_timeout_add (check->interactive ? INTERACTIVE_TIMEOUT_MS
+                                                        : self->timeout_ms,
+                                     on_check_timeout, check);
+  polkit_authority_check_authorization (self->authority, subject, check->action,
+                                        check->details, flags, check->cancellable,
+                                        on_polkit_answer, check);
+}
+
+static void
+ask_polkit (Check *check)
+{
+  VmgrAuth *self = check->auth;
+
+  if (self->authority == NULL)
+    {
+      g_autoptr(GError) error = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+                                             "not authorized: polkit is unavailable; "
+                                             "action %s", check->action);
+      self->in_flight++;
+      finish_check (check, FALSE, error);
+      return;
+    }
+  if (self->in_flight >= self->max_in_flight)
+    g_queue_push_tail (&self->pending, check);
+  else
+    start_check (check);
+}
+
+static PolkitDetails *
+build_details (const char *member, const VmgrVmSpec *vm, GHashTable *extra)
+{
+  PolkitDetails *details = polkit_details_new ();
+
+  polkit_details_insert (details, "verb", member);
+  if (vm != NULL)
+    {
+      g_autofree char *id = g_strdup_printf ("%u", vm->id);
+      g_autofree char *owner = vmgr_user_name_for_uid (vm->owner);
+
+      polkit_details_insert (details, "vm.id", id);
+      polkit_details_insert (details, "vm.name", vm->name);
+      polkit_details_insert (details, "vm.owner", owner);
+      polkit_details_insert (details, "vm.plan", vm->plan);
+    }
+  if (extra != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, extra);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        polkit_details_insert (details, key, value);
+    }
+  return details;
+}
+
+/* Asks (or answers from the cache) whether @sender may do @action. */
+static void
+decide (VmgrAuth *self, const char *sender, const char *action, const char *member,
+        const VmgrVmSpec *vm, GHashTable *extra, gboolean cacheable, gboolean interactive,
+        void (*done) (gboolean, const GError *, gpointer), gpointer data)
+{
+  g_autofree char *key = cacheable ? cache_key (action, vm) : NULL;
+  Decision *cached = key != NULL ? cache_lookup (self, sender, key) : NULL;
+  Check *check;
+
+  if (cached != NULL)
+    {
+      self->cache_hits++;
+      done (cached->allowed, NULL, data);
+      return;
+    }
+  check = g_new0 (Check, 1);
+  check->auth = g_object_ref (self);
+  check->sender = g_strdup (sender);
+  check->action = g_strdup (action);
+  check->cache_key = g_steal_pointer (&key);
+  check->details = build_details (member, vm, extra);
+  check->interactive = interactive;
+  check->done = done;
+  check->data = data;
+  ask_polkit (check);
+}
+
+/* One vmgr_auth_check() on its way through the steps. */
+typedef struct {
+  VmgrAuth *auth;
+  const VmgrAuthRule *rule;     /* NULL: denied once visibility is settled */
+  char *sender;
+  char *interface;
+  char *member;
+  VmgrVmSpec *vm;
+  char *target;
+  GHashTable *details;
+  gboolean interactive;
+  VmgrCaller caller;
+  VmgrAuthCallback callback;
+  gpointer user_data;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  g_object_unref (request->auth);
+  g_free (request->sender);
+  g_free (request->interface);
+  g_free (request->member);
+  vmgr_vm_spec_free (request->vm);
+  g_free (request->target);
+  g_clear_pointer (&request->details, g_hash_table_unref);
+  g_free (request->caller.bus_name);
+  g_free (request->caller.user_name);
+  g_free (request);
+}
+
+static const char *action_for (const Request *request);
+
+static void
+request_finish (Request *request, VmgrAuthResult result, const GError *error)
+{
+  const char *action = request->rule != NULL && request->rule->action_any != NULL
+                         ? action_for (request) : NULL;
+
+  request->callback (result, &request->caller, action, error, request->user_data);
+  request_free (request);
+}
+
+GError *
+vmgr_auth_no_such_object_error (const char *interface, const char *path)
+{
+  /* Word for word what GDBus answers for a path nothing is exported at. */
+  return g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
+                      "No such interface “%s” on object at path %s", interface, path);
+}
+
+static const char *
+action_for (const Request *request)
+{
+  const VmgrAuthRule *rule = request->rule;
+
+  if (request->vm != NULL && rule->action_own != NULL &&
+      request->vm->owner == request->caller.uid)
+    return rule->action_own;
+  return rule->action_any;
+}
+
+static void
+on_action_decided (gboolean allowed, const GError *error, gpointer data)
+{
+  Request *request = data;
+  const char *action = action_for (request);
+  g_autoptr(GError) denial = NULL;
+
+  if (allowed)
+    {
+      request_finish (request, VMGR_AUTH_ALLOWED, NULL);
+      return;
+    }
+  denial = error != NULL ? g_error_copy (error)
+                         : g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+                                        "not authorized: action %s was refused", action);
+  if (request->rule->kind == VMGR_AUTH_MUTATION || error != NULL)
+    vmgr_auth_audit (request->auth, &request->caller, action, request->target,
+                     "denied", denial->message);
+  request_finish (request, error != NULL ? VMGR_AUTH_ERROR : VMGR_AUTH_DENIED, denial);
+}
+
+static void
+decide_action (Request *request)
+{
+  if (request->rule == NULL)
+    {
+      g_autoptr(GError) error = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+                                             "not authorized: %s.%s is not allowed",
+                                             request->interface, request->member);
+      request_finish (request, VMGR_AUTH_DENIED, error);
+      return;
+    }
+  if (request->rule->kind == VMGR_AUTH_PUBLIC)
+    {
+      request_finish (request, VMGR_AUTH_ALLOWED, NULL);
+      return;
+    }
+  decide (request->auth, request->sender, action_for (request), request->member,
+          request->vm, request->details, request->rule->kind == VMGR_AUTH_READ,
+          request->interactive, on_action_decided, request);
+}
+
+static const char *
+view_action (const VmgrVmSpec *vm, const VmgrCaller *caller)
+{
+  return vm->owner == caller->uid ? VIEW_OWN : VIEW_ANY;
+}
+
+static void
+on_visibility_decided (gboolean allowed, const GError *error, gpointer data)
+{
+  Request *request = data;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) invisible = NULL;
+
+  if (allowed)
+    {
+      decide_action (request);
+      return;
+    }
+  path = g_strdup_printf ("/org/vmgr/vm/%u", request->vm->id);
+  invisible = vmgr_auth_no_such_object_error (request->interface, path);
+  if (request->rule != NULL && request->rule->kind == VMGR_AUTH_MUTATION)
+    vmgr_auth_audit (request->auth, &request->caller, request->member, path,
+                     "denied", invisible->message);
+  g_debug ("%s may not see %s", request->caller.bus_name, path);
+  request_finish (request, VMGR_AUTH_INVISIBLE, invisible);
+}
+
+static void
+on_caller_known (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Request *request = data;
+  g_autoptr(GError) error = NULL;
+  const VmgrCaller *caller = vmgr_peers_lookup_finish (VMGR_PEERS (source), result, &error);
+
+  if (caller == NULL)
+    {
+      g_autoptr(GError) denial = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+                                              "not authorized: %s", error->message);
+      request_finish (request, VMGR_AUTH_ERROR, denial);
+      return;
+    }
+  request->caller.uid = caller->uid;
+  request->caller.pid = caller->pid;
+  request->caller.user_name = g_strdup (caller->user_name);
+  if (request->vm == NULL)
+    decide_action (request);
+  else
+    decide (request->auth, request->sender, view_action (request->vm, &request->caller),
+            "view", request->vm, NULL, TRUE, request->interactive,
+            on_visibility_decided, request);
+}
+
+void
+vmgr_auth_check (VmgrAuth *self, const VmgrAuthRequest *req,
+                 VmgrAuthCallback callback, gpointer user_data)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->auth = g_object_ref (self);
+  request->rule = vmgr_auth_lookup_rule (req->interface, req->member);
+  request->sender = g_strdup (req->sender);
+  request->interface = g_strdup (req->interface);
+  request->member = g_strdup (req->member);
+  request->vm = req->vm != NULL ? vmgr_vm_spec_copy (req->vm) : NULL;
+  request->target = req->vm != NULL ? g_strdup_printf ("/org/vmgr/vm/%u", req->vm->id)
+                                    : g_strdup (req->target != NULL ? req->target : "");
+  request->details = req->details != NULL ? g_hash_table_ref (req->details) : NULL;
+  request->interactive = req->interactive;
+  request->caller.bus_name = g_strdup (req->sender);
+  request->caller.pid = -1;
+  request->callback = callback;
+  request->user_data = user_data;
+  vmgr_peers_lookup_async (self->peers, req->sender, NULL, on_caller_known, request);
+}
+
+/* Whether the caller may see VMs in general (lists, signals): view-own and
+ * view-any asked without a VM, cached like any read. */
+typedef struct {
+  VmgrAuth *auth;
+  char *sender;
+  gboolean interactive;
+  gboolean own_allowed;
+  VmgrCaller caller;
+  VmgrAuthViewCallback callback;
+  gpointer user_data;
+} ViewRequest;
+
+static void
+view_request_finish (ViewRequest *view, VmgrAuthView result, const GError *error)
+{
+  view->callback (result, &view->caller, error, view->user_data);
+  g_object_unref (view->auth);
+  g_free (view->sender);
+  g_free (view->caller.bus_name);
+  g_free (view->caller.user_name);
+  g_free (view);
+}
+
+static void
+on_view_any_decided (gboolean allowed, const GError *error, gpointer data)
+{
+  ViewRequest *view = data;
+  VmgrAuthView result = 0;
+
+  if (view->own_allowed)
+    result |= VMGR_AUTH_VIEW_OWN;
+  if (allowed)
+    result |= VMGR_AUTH_VIEW_ANY;
+  view_request_finish (view, result, NULL);
+}
+
+static void
+on_view_own_decided (gboolean allowed, const GError *error, gpointer data)
+{
+  ViewRequest *view = data;
+
+  view->own_allowed = allowed;
+  decide (view->auth, view->sender, VIEW_ANY, "list", NULL, NULL, TRUE,
+          view->interactive, on_view_any_decided, view);
+}
+
+static void
+on_view_caller_known (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ViewRequest *view = data;
+  g_autoptr(GError) error = NULL;
+  const VmgrCaller *caller = vmgr_peers_lookup_finish (VMGR_PEERS (source), result, &error);
+
+  if (caller == NULL)
+    {
+      g_autoptr(GError) denial = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+                                              "not authorized: %s", error->message);
+      view_request_finish (view, 0, denial);
+      return;
+    }
+  view->caller.uid = caller->uid;
+  view->caller.pid = caller->pid;
+  view->caller.user_name = g_strdup (caller->user_name);
+  decide (view->auth, view->sender, VIEW_OWN, "list", NULL, NULL, TRUE,
+          view->interactive, on_view_own_decided, view);
+}
+
+void
+vmgr_auth_check_view (VmgrAuth *self, const char *sender, gboolean interactive,
+                      VmgrAuthViewCallback callback, gpointer user_data)
+{
+  ViewRequest *view = g_new0 (ViewRequest, 1);
+
+  view->auth = g_object_ref (self);
+  view->sender = g_strdup (sender);
+  view->interactive = interactive;
+  view->caller.bus_name = g_strdup (sender);
+  view->caller.pid = -1;
+  view->callback = callback;
+  view->user_data = user_data;
+  vmgr_peers_lookup_async (self->peers, sender, NULL, on_view_caller_known, view);
+}
+
+gboolean
+vmgr_auth_view_includes (VmgrAuthView view, const VmgrCaller *caller, guint32 owner)
+{
+  return (view & (owner == caller->uid ? VMGR_AUTH_VIEW_OWN : VMGR_AUTH_VIEW_ANY)) != 0;
+}
+
+gboolean
+vmgr_auth_cached_visible (VmgrAuth *self, const VmgrCaller *caller, guint32 owner)
+{
+  g_autofree char *key = cache_key (owner == caller->uid ? VIEW_OWN : VIEW_ANY, NULL);
+  GHashTable *per_peer = g_hash_table_lookup (self->cache, caller->bus_name);
+  Decision *decision = per_peer != NULL ? g_hash_table_lookup (per_peer, key) : NULL;
+
+  /* Signals follow the last decision even past its time to live: the
+   * cache is dropped on polkit's Changed and the view asked again. */
+  return decision != NULL && decision->allowed;
+}
+
+void
+vmgr_auth_forget_vm (VmgrAuth *self, guint32 vm_id)
+{
+  GHashTableIter iter;
+  GHashTable *per_peer;
+  g_autofree char *suffix = g_strdup_printf (" %u", vm_id);
+
+  g_hash_table_iter_init (&iter, self->cache);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &per_peer))
+    {
+      GHashTableIter inner;
+      const char *key;
+
+      g_hash_table_iter_init (&inner, per_peer);
+      while (g_hash_table_iter_next (&inner, (gpointer *) &key, NULL))
+        if (g_str_has_suffix (key, suffix))
+          g_hash_table_iter_remove (&inner);
+    }
+}
+
+void
+vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,
+                 const char *target, const char *result, const char *message)
+{
+  g_autoptr(VmgrAuditEntry) entry = vmgr_audit_entry_new ();
+  g_autoptr(GError) error = NULL;
+
+  entry->time = g_get_real_time ();
+  entry->uid = caller->uid;
+  entry->caller = g_strdup_printf ("%s (%s)", caller->user_name != NULL ? caller->user_name : "?",
+                                   caller->bus_name != NULL ? caller->bus_name : "?");
+  entry->pid = caller->pid;
+  entry->action = g_strdup (action);
+  entry->target = g_strdup (target != NULL ? target : "");
+  entry->result = g_strdup (result);
+  entry->message = g_strdup (message != NULL ? message : "");
+  g_message ("audit: %s uid=%u pid=%" G_GINT64_FORMAT " %s %s: %s%s%s", entry->caller,
+             entry->uid, entry->pid, entry->action, entry->target, entry->result,
+             *entry->message ? ": " : "", entry->message);
+  if (self->store != NULL && !vmgr_store_append_audit (self->store, entry, &error))
+    g_warning ("cannot record the audit entry: %s", error->message);
+}
+
+void
+vmgr_auth_get_counters (VmgrAuth *self, guint64 *checks, guint64 *cache_hits)
+{
+  *checks = self->checks;
+  *cache_hits = self->cache_hits;
+}
+
+static void
+ignore_view (VmgrAuthView view, const VmgrCaller *caller, const GError *error, gpointer data)
+{
+}
+
+static void
+on_authority_changed (PolkitAuthority *authority, gpointer user_data)
+{
+  VmgrAuth *self = VMGR_AUTH (user_data);
+
+  g_autoptr(GPtrArray) peers = vmgr_peers_list (self->peers);
+
+  g_debug ("polkit's configuration changed: dropping cached decisions");
+  g_hash_table_remove_all (self->cache);
+  /* Ask every peer's view again so that signals keep following it. */
+  for (guint i = 0; i < peers->len; i++)
+    vmgr_auth_check_view (self, ((VmgrCaller *) g_ptr_array_index (peers, i))->bus_name,
+                          FALSE, ignore_view, NULL);
+}
+
+static void
+on_peer_vanished (VmgrPeers *peers, const char *bus_name, gpointer user_data)
+{
+  g_hash_table_remove (VMGR_AUTH (user_data)->cache, bus_name);
+}
+
+static void
+vmgr_auth_dispose (GObject *object)
+{
+  VmgrAuth *self = VMGR_AUTH (object);
+
+  if (self->authority != NULL)
+    g_signal_handlers_disconnect_by_data (self->authority, self);
+  if (self->peers != NULL)
+    g_signal_handlers_disconnect_by_data (self->peers, self);
+  g_clear_object (&self->authority);
+  g_clear_object (&self->peers);
+  g_clear_object (&self->store);
+  g_clear_object (&self->connection);
+  G_OBJECT_CLASS (vmgr_auth_parent_class)->dispose (object);
+}
+
+static void
+vmgr_auth_finalize (GObject *object)
+{
+  VmgrAuth *self = VMGR_AUTH (object);
+
+  g_hash_table_unref (self->cache);
+  G_OBJECT_CLASS (vmgr_auth_parent_class)->finalize (object);
+}
+
+static void
+vmgr_auth_class_init (VmgrAuthClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = vmgr_auth_dispose;
+  object_class->finalize = vmgr_auth_finalize;
+}
+
+static void
+vmgr_auth_init (VmgrAuth *self)
+{
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_hash_table_unref);
+  g_queue_init (&self->pending);
+}
+
+VmgrAuth *
+vmgr_auth_new (GDBusConnection *connection, VmgrPeers *peers, VmgrStore *store,
+               guint cache_ttl_s, guint timeout_ms, guint max_in_flight)
+{
+  VmgrAuth *self = g_object_new (VMGR_TYPE_AUTH, NULL);
+  g_autoptr(GError) error = NULL;
+
+  self->connection = g_object_ref (connection);
+  self->peers = g_object_ref (peers);
+  self->store = store != NULL ? g_object_ref (store) : NULL;
+  self->cache_ttl_s = cache_ttl_s;
+  self->timeout_ms = timeout_ms;
+  self->max_in_flight = MAX (max_in_flight, 1);
+  /* At startup, before the bus name is owned: a short block is fine. */
+  self->authority = polkit_authority_get_sync (NULL, &error);
+  if (self->authority == NULL)
+    g_warning ("polkit is unavailable, every call will be denied: %s", error->message);
+  else
+    g_signal_connect (self->authority, "changed", G_CALLBACK (on_authority_changed), self);
+  g_signal_connect (peers, "peer-vanished", G_CALLBACK (on_peer_vanished), self);
+  return self;
+}
+
+void
+vmgr_grant_free (VmgrGrant *grant)
+{
+  if (grant == NULL)
+    return;
+  g_free (grant->caller.bus_name);
+  g_free (grant->caller.user_name);
+  g_free (grant->action);
+  g_free (grant->target);
+  g_free (grant);
+}
+
+typedef struct {
+  VmgrAuth *auth;
+  GDBusMethodInvocation *invocation;
+  char *target;
+  VmgrAuthorizedFunc func;
+  gpointer user_data;
+  GDestroyNotify destroy;
+} Authorization;
+
+static void
+on_invocation_decided (VmgrAuthResult result, const VmgrCaller *caller, const char *action,
+                       const GError *error, gpointer data)
+{
+  Authorization *authz = data;
+
+  if (result == VMGR_AUTH_ALLOWED)
+    {
+      VmgrGrant *grant = g_new0 (VmgrGrant, 1);
+
+      grant->caller.bus_name = g_strdup (caller->bus_name);
+      grant->caller.uid = caller->uid;
+      grant->caller.pid = caller->pid;
+      grant->caller.user_name = g_strdup (caller->user_name);
+      grant->action = g_strdup (action);
+      grant->target = g_steal_pointer (&authz->target);
+      authz->func (authz->invocation, grant, authz->user_data);
+    }
+  else
+    {
+      g_dbus_method_invocation_return_gerror (authz->invocation, error);
+      if (authz->destroy != NULL)
+        authz->destroy (authz->user_data);
+    }
+  g_object_unref (authz->auth);
+  g_object_unref (authz->invocation);
+  g_free (authz->target);
+  g_free (authz);
+}
+
+void
+vmgr_auth_authorize (VmgrAuth *self, GDBusMethodInvocation *invocation, const VmgrVmSpec *vm,
+                     GHashTable *details, VmgrAuthorizedFunc func, gpointer user_data,
+                     GDestroyNotify destroy)
+{
+  Authorization *authz = g_new0 (Authorization, 1);
+  GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
+  VmgrAuthRequest request = {
+    .sender = g_dbus_method_invocation_get_sender (invocation),
+    .interactive = (g_dbus_message_get_flags (message) &
+                    G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
+    .interface = g_dbus_method_invocation_get_interface_name (invocation),
+    .member = g_dbus_method_invocation_get_method_name (invocation),
+    .vm = vm,
+    .target = g_dbus_method_invocation_get_object_path (invocation),
+    .details = details,
+  };
+
+  authz->auth = g_object_ref (self);
+  authz->invocation = g_object_ref (invocation);
+  authz->target = g_strdup (request.target);
+  authz->func = func;
+  authz->user_data = user_data;
+  authz->destroy = destroy;
+  vmgr_auth_check (self, &request, on_invocation_decided, authz);
+}
+
+void
+vmgr_grant_audit (VmgrAuth *self, const VmgrGrant *grant, const GError *error)
+{
+  vmgr_auth_audit (self, &grant->caller, grant->action != NULL ? grant->action : "",
+                   grant->target, error == NULL ? "allowed" : "failed",
+                   error != NULL ? error->message : "");
+}

@@ -1,1 +1,475 @@
-/* placeholder */
+#include "vmgr-daemon.h"
+
+#include <glib/gstdio.h>
+
+#include "vmgr-dispatch.h"
+#include "vmgr-error.h"
+#include "vmgr-manager.h"
+#include "vmgr-seed.h"
+#include "vmgr-vm.h"
+
+#define OBJECT_MANAGER_PATH "/org/vmgr"
+#define MANAGER_PATH "/org/vmgr/Manager"
+
+struct _VmgrDaemon {
+  GObject parent_instance;
+  VmgrConfig config;
+  GDBusConnection *connection;
+  VmgrStore *store;
+  VmgrBackend *backend;
+  VmgrPeers *peers;
+  VmgrAuth *auth;
+  VmgrDispatch *dispatch;
+  GDBusObjectManagerServer *objects;
+  VmgrManager *manager;
+  GHashTable *vms;            /* id -> VmgrVm (owned) */
+  GHashTable *vms_by_uuid;    /* uuid -> VmgrVm (not owned) */
+  GHashTable *reserved_names; /* creations under way */
+  GHashTable *reserved_ids;
+};
+
+G_DEFINE_FINAL_TYPE (VmgrDaemon, vmgr_daemon, G_TYPE_OBJECT)
+
+const VmgrConfig *
+vmgr_daemon_get_config (VmgrDaemon *self)
+{
+  return &self->config;
+}
+
+VmgrStore *
+vmgr_daemon_get_store (VmgrDaemon *self)
+{
+  return self->store;
+}
+
+VmgrBackend *
+vmgr_daemon_get_backend (VmgrDaemon *self)
+{
+  return self->backend;
+}
+
+VmgrAuth *
+vmgr_daemon_get_auth (VmgrDaemon *self)
+{
+  return self->auth;
+}
+
+VmgrVm *
+vmgr_daemon_find_vm (VmgrDaemon *self, guint32 id)
+{
+  return g_hash_table_lookup (self->vms, GUINT_TO_POINTER (id));
+}
+
+VmgrVm *
+vmgr_daemon_find_vm_by_name (VmgrDaemon *self, const char *name)
+{
+  GHashTableIter iter;
+  VmgrVm *vm;
+
+  g_hash_table_iter_init (&iter, self->vms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &vm))
+    if (g_strcmp0 (vmgr_vm_get_spec (vm)->name, name) == 0)
+      return vm;
+  return NULL;
+}
+
+static int
+compare_vm_ids (gconstpointer a, gconstpointer b)
+{
+  guint32 id_a = vmgr_vm_get_spec (*(VmgrVm **) a)->id;
+  guint32 id_b = vmgr_vm_get_spec (*(VmgrVm **) b)->id;
+
+  return id_a < id_b ? -1 : id_a > id_b;
+}
+
+GPtrArray *
+vmgr_daemon_list_vms (VmgrDaemon *self)
+{
+  GPtrArray *vms = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer vm;
+
+  g_hash_table_iter_init (&iter, self->vms);
+  while (g_hash_table_iter_next (&iter, NULL, &vm))
+    g_ptr_array_add (vms, vm);
+  g_ptr_array_sort (vms, compare_vm_ids);
+  return vms;
+}
+
+gboolean
+vmgr_daemon_vm_name_taken (VmgrDaemon *self, const char *name)
+{
+  return vmgr_daemon_find_vm_by_name (self, name) != NULL ||
+         g_hash_table_contains (self->reserved_names, name);
+}
+
+gboolean
+vmgr_daemon_vm_id_taken (VmgrDaemon *self, guint32 id)
+{
+  return vmgr_daemon_find_vm (self, id) != NULL ||
+         g_hash_table_contains (self->reserved_ids, GUINT_TO_POINTER (id));
+}
+
+void
+vmgr_daemon_reserve (VmgrDaemon *self, const char *name, guint32 id)
+{
+  g_hash_table_add (self->reserved_names, g_strdup (name));
+  g_hash_table_add (self->reserved_ids, GUINT_TO_POINTER (id));
+}
+
+void
+vmgr_daemon_release (VmgrDaemon *self, const char *name, guint32 id)
+{
+  g_hash_table_remove (self->reserved_names, name);
+  g_hash_table_remove (self->reserved_ids, GUINT_TO_POINTER (id));
+}
+
+guint32
+vmgr_daemon_next_vm_id (VmgrDaemon *self)
+{
+  guint32 id = 101;
+
+  while (vmgr_daemon_vm_id_taken (self, id))
+    id++;
+  return id;
+}
+
+static char *
+vm_path (guint32 id)
+{
+  return g_strdup_printf ("/org/vmgr/vm/%u", id);
+}
+
+void
+vmgr_daemon_add_vm (VmgrDaemon *self, VmgrVm *vm)
+{
+  const VmgrVmSpec *spec = vmgr_vm_get_spec (vm);
+  g_autofree char *path = vm_path (spec->id);
+  g_autoptr(VmgrDBusObjectSkeleton) object = vmgr_dbus_object_skeleton_new (path);
+
+  g_hash_table_insert (self->vms, GUINT_TO_POINTER (spec->id), g_object_ref (vm));
+  g_hash_table_insert (self->vms_by_uuid, g_strdup (spec->uuid), vm);
+  vmgr_dispatch_set_vm_owner (self->dispatch, spec->id, spec->owner);
+  vmgr_dbus_object_skeleton_set_vm (object, VMGR_DBUS_VM (vm));
+  g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
+}
+
+void
+vmgr_daemon_remove_vm (VmgrDaemon *self, guint32 id)
+{
+  g_autofree char *path = vm_path (id);
+  VmgrVm *vm = vmgr_daemon_find_vm (self, id);
+
+  if (vm == NULL)
+    return;
+  vmgr_dispatch_vm_removed (self->dispatch, id);
+  g_dbus_object_manager_server_unexport (self->objects, path);
+  vmgr_auth_forget_vm (self->auth, id);
+  g_hash_table_remove (self->vms_by_uuid, vmgr_vm_get_spec (vm)->uuid);
+  g_hash_table_remove (self->vms, GUINT_TO_POINTER (id));
+}
+
+void
+vmgr_daemon_vm_owner_changed (VmgrDaemon *self, VmgrVm *vm)
+{
+  const VmgrVmSpec *spec = vmgr_vm_get_spec (vm);
+
+  vmgr_auth_forget_vm (self->auth, spec->id);
+  vmgr_dispatch_set_vm_owner (self->dispatch, spec->id, spec->owner);
+}
+
+static const VmgrVmSpec *
+find_vm_spec (guint32 id, gpointer user_data)
+{
+  VmgrVm *vm = vmgr_daemon_find_vm (VMGR_DAEMON (user_data), id);
+
+  return vm != NULL ? vmgr_vm_get_spec (vm) : NULL;
+}
+
+static void
+on_domain_state_changed (VmgrBackend *backend, const char *uuid, guint state,
+                         const char *reason, gpointer user_data)
+{
+  VmgrDaemon *self = VMGR_DAEMON (user_data);
+  VmgrVm *vm = g_hash_table_lookup (self->vms_by_uuid, uuid);
+
+  if (vm != NULL)
+    vmgr_vm_apply_state (vm, state, reason);
+}
+
+/* ---- Start: reconcile the store with libvirt --------------------------- */
+
+typedef struct {
+  VmgrDaemon *daemon;
+  GPtrArray *specs;         /* VmgrVmSpec* from the store */
+  GHashTable *states;       /* uuid -> VmgrBackendDomainState* */
+  guint pending;            /* definitions under way */
+} Reconcile;
+
+static void
+reconcile_free (Reconcile *reconcile)
+{
+  g_ptr_array_unref (reconcile->specs);
+  g_clear_pointer (&reconcile->states, g_hash_table_unref);
+  g_free (reconcile);
+}
+
+static void
+export_all (VmgrDaemon *self, Reconcile *reconcile)
+{
+  for (guint i = 0; i < reconcile->specs->len; i++)
+    {
+      const VmgrVmSpec *spec = g_ptr_array_index (reconcile->specs, i);
+      VmgrBackendDomainState *known = g_hash_table_lookup (reconcile->states, spec->uuid);
+      g_autoptr(VmgrVm) vm = vmgr_vm_new (self, spec,
+                                          known != NULL ? known->state : VMGR_VM_STATE_STOPPED,
+                                          known != NULL ? known->reason : "defined");
+
+      vmgr_daemon_add_vm (self, vm);
+    }
+  g_dbus_object_manager_server_set_connection (self->objects, self->connection);
+}
+
+static void
+autostart_all (VmgrDaemon *self)
+{
+  g_autoptr(GPtrArray) vms = vmgr_daemon_list_vms (self);
+
+  for (guint i = 0; i < vms->len; i++)
+    {
+      VmgrVm *vm = g_ptr_array_index (vms, i);
+
+      if (vmgr_vm_get_spec (vm)->autostart && vmgr_vm_get_state (vm) == VMGR_VM_STATE_STOPPED)
+        vmgr_vm_autostart (vm);
+    }
+}
+
+static void
+report_unknown_domains (VmgrDaemon *self, GHashTable *states)
+{
+  GHashTableIter iter;
+  const char *uuid;
+  VmgrBackendDomainState *state;
+
+  g_hash_table_iter_init (&iter, states);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &uuid, (gpointer *) &state))
+    if (!g_hash_table_contains (self->vms_by_uuid, uuid))
+      g_message ("libvirt domain '%s' (%s) is not managed by vmgr: left alone",
+                 state->name, uuid);
+}
+
+static void
+reconcile_done (GTask *task)
+{
+  Reconcile *reconcile = g_task_get_task_data (task);
+  VmgrDaemon *self = reconcile->daemon;
+
+  export_all (self, reconcile);
+  report_unknown_domains (self, reconcile->states);
+  autostart_all (self);
+  g_message ("vmgrd ready: %u VMs on %s", g_hash_table_size (self->vms),
+             vmgr_backend_get_uri (self->backend));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Reconcile *reconcile = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("cannot define a stored VM again: %s", error->message);
+  if (--reconcile->pending == 0)
+    reconcile_done (task);
+}
+
+static void
+define_missing (GTask *task)
+{
+  Reconcile *reconcile = g_task_get_task_data (task);
+  VmgrDaemon *self = reconcile->daemon;
+
+  reconcile->pending = 1;
+  for (guint i = 0; i < reconcile->specs->len; i++)
+    {
+      const VmgrVmSpec *spec = g_ptr_array_index (reconcile->specs, i);
+      g_autofree char *xml = NULL;
+
+      if (g_hash_table_contains (reconcile->states, spec->uuid))
+        continue;
+      xml = vmgr_store_get_vm_domain_xml (self->store, spec->id, NULL);
+      if (xml == NULL || *xml == '\0')
+        continue;
+      g_message ("VM %u (%s) is missing from libvirt: defining it again", spec->id, spec->name);
+      reconcile->pending++;
+      vmgr_backend_define_async (self->backend, xml, NULL, on_redefined, g_object_ref (task));
+    }
+  if (--reconcile->pending == 0)
+    reconcile_done (task);
+}
+
+static void
+on_states_listed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Reconcile *reconcile = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  reconcile->states = vmgr_backend_list_states_finish (VMGR_BACKEND (source), result, &error);
+  if (reconcile->states == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  define_missing (task);
+}
+
+void
+vmgr_daemon_start_async (VmgrDaemon *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  Reconcile *reconcile = g_new0 (Reconcile, 1);
+  GError *error = NULL;
+
+  reconcile->daemon = self;
+  g_task_set_task_data (task, reconcile, (GDestroyNotify) reconcile_free);
+  reconcile->specs = vmgr_store_list_vms (self->store, &error);
+  if (reconcile->specs == NULL)
+    {
+      reconcile->specs = g_ptr_array_new ();
+      g_task_return_error (task, error);
+      return;
+    }
+  vmgr_backend_list_states_async (self->backend, NULL, on_states_listed,
+                                  g_steal_pointer (&task));
+}
+
+gboolean
+vmgr_daemon_start_finish (VmgrDaemon *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+vmgr_daemon_stop (VmgrDaemon *self)
+{
+  g_dbus_object_manager_server_set_connection (self->objects, NULL);
+}
+
+/* ---- Construction ------------------------------------------------------ */
+
+static gboolean
+open_store (VmgrDaemon *self, GError **error)
+{
+  g_autofree char *path = vmgr_config_get_db_path (&self->config);
+
+  if (g_mkdir_with_parents (self->config.state_dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot create %s: %s",
+                   self->config.state_dir, g_strerror (saved));
+      return FALSE;
+    }
+  self->store = vmgr_store_open (path, error);
+  if (self->store == NULL)
+    return FALSE;
+  if (vmgr_store_is_empty (self->store))
+    {
+      g_message ("new store %s: adding the default plans and templates", path);
+      return vmgr_seed_defaults (self->store, error);
+    }
+  return TRUE;
+}
+
+static void
+export_manager (VmgrDaemon *self)
+{
+  g_autoptr(GDBusObjectSkeleton) object = g_dbus_object_skeleton_new (MANAGER_PATH);
+
+  self->manager = vmgr_manager_new (self);
+  g_dbus_object_skeleton_add_interface (object, G_DBUS_INTERFACE_SKELETON (self->manager));
+  g_dbus_object_manager_server_export (self->objects, object);
+}
+
+VmgrDaemon *
+vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError **error)
+{
+  g_autoptr(VmgrDaemon) self = g_object_new (VMGR_TYPE_DAEMON, NULL);
+
+  self->config = *config;
+  self->config.uri = g_strdup (config->uri);
+  self->config.state_dir = g_strdup (config->state_dir);
+  self->connection = g_object_ref (connection);
+  if (!open_store (self, error))
+    return NULL;
+  self->backend = vmgr_backend_new (config->uri, error);
+  if (self->backend == NULL)
+    return NULL;
+  g_signal_connect (self->backend, "domain-state-changed",
+                    G_CALLBACK (on_domain_state_changed), self);
+  self->peers = vmgr_peers_new (connection);
+  self->auth = vmgr_auth_new (connection, self->peers, self->store, config->auth_cache_ttl_s,
+                              config->auth_timeout_ms, config->auth_max_in_flight);
+  self->objects = g_dbus_object_manager_server_new (OBJECT_MANAGER_PATH);
+  self->dispatch = vmgr_dispatch_new (connection, self->auth, self->peers, self->objects,
+                                      find_vm_spec, self);
+  export_manager (self);
+  return g_steal_pointer (&self);
+}
+
+static void
+vmgr_daemon_dispose (GObject *object)
+{
+  VmgrDaemon *self = VMGR_DAEMON (object);
+
+  if (self->backend != NULL)
+    g_signal_handlers_disconnect_by_data (self->backend, self);
+  if (self->objects != NULL)
+    g_dbus_object_manager_server_set_connection (self->objects, NULL);
+  g_clear_object (&self->dispatch);
+  g_hash_table_remove_all (self->vms_by_uuid);
+  g_hash_table_remove_all (self->vms);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->objects);
+  g_clear_object (&self->auth);
+  g_clear_object (&self->peers);
+  g_clear_object (&self->backend);
+  g_clear_object (&self->store);
+  g_clear_object (&self->connection);
+  G_OBJECT_CLASS (vmgr_daemon_parent_class)->dispose (object);
+}
+
+static void
+vmgr_daemon_finalize (GObject *object)
+{
+  VmgrDaemon *self = VMGR_DAEMON (object);
+
+  g_hash_table_unref (self->vms);
+  g_hash_table_unref (self->vms_by_uuid);
+  g_hash_table_unref (self->reserved_names);
+  g_hash_table_unref (self->reserved_ids);
+  g_free (self->config.uri);
+  g_free (self->config.state_dir);
+  G_OBJECT_CLASS (vmgr_daemon_parent_class)->finalize (object);
+}
+
+static void
+vmgr_daemon_class_init (VmgrDaemonClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = vmgr_daemon_dispose;
+  object_class->finalize = vmgr_daemon_finalize;
+}
+
+static void
+vmgr_daemon_init (VmgrDaemon *self)
+{
+  self->vms = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->vms_by_uuid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->reserved_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->reserved_ids = g_hash_table_new (NULL, NULL);
+}

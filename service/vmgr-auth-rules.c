@@ -1,0 +1,81 @@
+/* The authorization table: every (interface, member) vmgrd answers, and
+ * the polkit actions that decide it. Anything missing here is denied. */
+#include "vmgr-auth.h"
+
+#define VIEW_OWN "org.vmgr.vm.view-own"
+#define VIEW_ANY "org.vmgr.vm.view-any"
+#define CONTROL_OWN "org.vmgr.vm.control-own"
+#define CONTROL_ANY "org.vmgr.vm.control-any"
+#define CONFIGURE "org.vmgr.vm.configure"
+
+#define MANAGER "org.vmgr.Manager"
+#define VM "org.vmgr.VM"
+#define CUSTOMER "org.vmgr.Customer"
+#define JOB "org.vmgr.Job"
+#define INTROSPECTABLE "org.freedesktop.DBus.Introspectable"
+#define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
+#define PEER "org.freedesktop.DBus.Peer"
+
+static const VmgrAuthRule rules[] = {
+  /* Catalogue and the caller's own view: results are filtered per caller. */
+  { MANAGER, "ListVMs", VMGR_AUTH_PUBLIC, NULL, NULL },
+  { MANAGER, "FindVM", VMGR_AUTH_PUBLIC, NULL, NULL },
+  { MANAGER, "ListTemplates", VMGR_AUTH_PUBLIC, NULL, NULL },
+  { MANAGER, "ListPlans", VMGR_AUTH_PUBLIC, NULL, NULL },
+  /* Denied callers still get their own entries (see vmgr-manager.c). */
+  { MANAGER, "QueryAudit", VMGR_AUTH_READ, NULL, "org.vmgr.audit.read" },
+  { MANAGER, "CreateVM", VMGR_AUTH_MUTATION, NULL, "org.vmgr.vm.create" },
+  { MANAGER, "Contract", VMGR_AUTH_MUTATION, NULL, "org.vmgr.contract" },
+  { MANAGER, "AddTemplate", VMGR_AUTH_MUTATION, NULL, "org.vmgr.templates.manage" },
+  { MANAGER, "RemoveTemplate", VMGR_AUTH_MUTATION, NULL, "org.vmgr.templates.manage" },
+  { MANAGER, "SetPlan", VMGR_AUTH_MUTATION, NULL, "org.vmgr.plans.manage" },
+  { MANAGER, "RemovePlan", VMGR_AUTH_MUTATION, NULL, "org.vmgr.plans.manage" },
+  { MANAGER, "AddCustomer", VMGR_AUTH_MUTATION, NULL, "org.vmgr.customers.manage" },
+  { MANAGER, "ListCustomers", VMGR_AUTH_READ, NULL, "org.vmgr.customers.manage" },
+  { MANAGER, "GetHostInfo", VMGR_AUTH_READ, NULL, VIEW_ANY },
+
+  { VM, "Start", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
+  { VM, "Shutdown", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
+  { VM, "Stop", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
+  { VM, "Restart", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
+  { VM, "Suspend", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
+  { VM, "Resume", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
+  { VM, "Delete", VMGR_AUTH_MUTATION, NULL, "org.vmgr.vm.delete" },
+  { VM, "SetMemory", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
+  { VM, "SetCpu", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
+  { VM, "SetDisk", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
+  { VM, "SetNetwork", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
+  { VM, "SetAutostart", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
+  { VM, "SetOwner", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
+  { VM, "GetStats", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
+  { VM, "OpenConsole", VMGR_AUTH_MUTATION, "org.vmgr.vm.console-own", "org.vmgr.vm.console-any" },
+
+  /* Property reads (answered by vmgr-dispatch.c) are keyed by the
+   * interface whose properties are read and the Properties member. A VM's
+   * are views of that VM; the Manager's are public. Set is in no row: every
+   * property is read-only. */
+  { MANAGER, "Get", VMGR_AUTH_PUBLIC, NULL, NULL },
+  { MANAGER, "GetAll", VMGR_AUTH_PUBLIC, NULL, NULL },
+  { VM, "Get", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
+  { VM, "GetAll", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
+  { INTROSPECTABLE, "Introspect", VMGR_AUTH_PUBLIC, NULL, NULL },
+  { OBJECT_MANAGER, "GetManagedObjects", VMGR_AUTH_PUBLIC, NULL, NULL },
+  { PEER, "Ping", VMGR_AUTH_PUBLIC, NULL, NULL },
+  { PEER, "GetMachineId", VMGR_AUTH_PUBLIC, NULL, NULL },
+  { NULL, NULL, VMGR_AUTH_PUBLIC, NULL, NULL },
+};
+
+const VmgrAuthRule *
+vmgr_auth_rules (void)
+{
+  return rules;
+}
+
+const VmgrAuthRule *
+vmgr_auth_lookup_rule (const char *interface, const char *member)
+{
+  for (const VmgrAuthRule *rule = rules; rule->interface != NULL; rule++)
+    if (g_strcmp0 (rule->interface, interface) == 0 && g_strcmp0 (rule->member, member) == 0)
+      return rule;
+  return NULL;
+}

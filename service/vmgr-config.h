@@ -1,0 +1,35 @@
+/* vmgrd's configuration: a key file (default VMGR_DEFAULT_CONFIG) with
+ * command-line overrides applied on top. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *uri;                 /* libvirt URI */
+  char *state_dir;           /* holds vmgr.db */
+  int verbosity;             /* 0 = warnings/messages, 1 = info, 2 = debug */
+  guint shutdown_timeout_s;  /* default graceful shutdown timeout */
+  guint auth_cache_ttl_s;    /* lifetime of cached read-only decisions */
+  guint auth_timeout_ms;     /* bound on a polkit answer */
+  guint auth_max_in_flight;  /* polkit checks under way at once */
+} VmgrConfig;
+
+VmgrConfig *vmgr_config_new_default (void);
+void vmgr_config_free (VmgrConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrConfig, vmgr_config_free)
+
+/* Reads the [daemon] and [auth] groups of @path over @config. A missing
+ * file is not an error when @must_exist is FALSE; unknown keys are warned
+ * about; malformed values are errors (G_KEY_FILE_ERROR / VMGR_ERROR). */
+gboolean vmgr_config_load_file (VmgrConfig *config, const char *path,
+                                gboolean must_exist, GError **error);
+
+/* Applies $STATE_DIRECTORY when set (systemd's StateDirectory=). */
+void vmgr_config_apply_environment (VmgrConfig *config);
+
+/* The path of the sqlite file inside the state directory. */
+char *vmgr_config_get_db_path (const VmgrConfig *config);
+
+G_END_DECLS

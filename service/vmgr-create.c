@@ -1,0 +1,219 @@
+/* Manager.CreateVM: validate, authorize, reserve the name and id, define
+ * the domain, store it, export the object; undo what was done on failure. */
+#include "vmgr-manager.h"
+
+#include "vmgr-domain-xml.h"
+#include "vmgr-error.h"
+#include "vmgr-peers.h"
+#include "vmgr-validate.h"
+#include "vmgr-vm.h"
+
+typedef struct {
+  VmgrManager *manager;
+  GDBusMethodInvocation *invocation;
+  VmgrGrant *grant;
+  char *plan_name;
+  VmgrOptions *options;
+  VmgrVmSpec *spec;
+  char *domain_xml;
+  gboolean reserved;
+} Creation;
+
+static void
+creation_free (Creation *creation)
+{
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
+
+  if (creation->reserved)
+    vmgr_daemon_release (daemon, creation->spec->name, creation->spec->id);
+  g_object_unref (creation->manager);
+  g_clear_object (&creation->invocation);
+  vmgr_grant_free (creation->grant);
+  g_free (creation->plan_name);
+  vmgr_options_free (creation->options);
+  vmgr_vm_spec_free (creation->spec);
+  g_free (creation->domain_xml);
+  g_free (creation);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Creation, creation_free)
+
+static void
+fail (Creation *creation, const GError *error)
+{
+  vmgr_manager_finish (creation->manager, creation->invocation, creation->grant, NULL, error);
+}
+
+/* Everything that depends on the store: template, plan, name, id, owner. */
+static gboolean
+resolve_spec (Creation *creation, GError **error)
+{
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
+  VmgrStore *store = vmgr_daemon_get_store (daemon);
+  VmgrVmSpec *spec = creation->spec;
+  g_autoptr(VmgrTemplate) tmpl = vmgr_store_get_template (store, spec->template_name, error);
+  g_autoptr(VmgrPlan) plan = NULL;
+
+  if (tmpl == NULL)
+    return FALSE;
+  if (*creation->plan_name != '\0' &&
+      (plan = vmgr_store_get_plan (store, creation->plan_name, error)) == NULL)
+    return FALSE;
+  if (vmgr_daemon_vm_name_taken (daemon, spec->name))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                        "a VM named '%s' already exists", spec->name), FALSE;
+  if (creation->options->fields & VMGR_FIELD_ID)
+    {
+      if (vmgr_daemon_vm_id_taken (daemon, creation->options->id))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                            "VM id %u is taken", creation->options->id), FALSE;
+      spec->id = creation->options->id;
+    }
+  else
+    spec->id = vmgr_daemon_next_vm_id (daemon);
+  spec->owner = (creation->options->fields & VMGR_FIELD_OWNER) ? creation->options->owner
+                                                               : creation->grant->caller.uid;
+  g_free (spec->plan);
+  spec->plan = g_strdup (creation->plan_name);
+  if (!vmgr_spec_apply (spec, plan, creation->options, error))
+    return FALSE;
+  creation->domain_xml = vmgr_domain_xml_build (spec, vmgr_backend_get_scheme (
+                                                  vmgr_daemon_get_backend (daemon)),
+                                                tmpl->source, error);
+  return creation->domain_xml != NULL;
+}
+
+static void
+on_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = user_data;
+
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("VM '%s' was created but did not start: %s", name, error->message);
+}
+
+static void
+on_undefined_after_failure (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("could not undefine a VM whose creation failed: %s", error->message);
+}
+
+static void
+on_defined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Creation) creation = user_data;
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
+  VmgrBackend *backend = VMGR_BACKEND (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrVm) vm = NULL;
+  g_autofree char *path = NULL;
+
+  if (!vmgr_backend_define_finish (backend, result, &error))
+    {
+      fail (creation, error);
+      return;
+    }
+  if (!vmgr_store_insert_vm (vmgr_daemon_get_store (daemon), creation->spec,
+                             creation->domain_xml, &error))
+    {
+      vmgr_backend_op_async (backend, creation->spec->uuid, VMGR_BACKEND_OP_UNDEFINE, NULL,
+                             on_undefined_after_failure, NULL);
+      fail (creation, error);
+      return;
+    }
+  vm = vmgr_vm_new (daemon, creation->spec, VMGR_VM_STATE_STOPPED, "created");
+  vmgr_daemon_add_vm (daemon, vm);
+  if (creation->spec->autostart)
+    vmgr_backend_set_autostart_async (backend, creation->spec->uuid, TRUE, NULL, NULL, NULL);
+  if ((creation->options->fields & VMGR_FIELD_START) && creation->options->start)
+    vmgr_backend_op_async (backend, creation->spec->uuid, VMGR_BACKEND_OP_START, NULL,
+                           on_started, g_strdup (creation->spec->name));
+  path = vmgr_vm_dup_path (vm);
+  vmgr_manager_finish (creation->manager, creation->invocation, creation->grant,
+                       g_variant_new ("(o)", path), NULL);
+}
+
+static void
+on_create_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
+{
+  Creation *creation = user_data;
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
+  g_autoptr(GError) error = NULL;
+
+  creation->grant = grant;
+  if (!resolve_spec (creation, &error))
+    {
+      fail (creation, error);
+      creation_free (creation);
+      return;
+    }
+  vmgr_daemon_reserve (daemon, creation->spec->name, creation->spec->id);
+  creation->reserved = TRUE;
+  vmgr_backend_define_async (vmgr_daemon_get_backend (daemon), creation->domain_xml, NULL,
+                             on_defined, creation);
+}
+
+static gboolean
+check_arguments (const char *name, const char *template_name, const char *plan,
+                 VmgrOptions *options, GError **error)
+{
+  if (!vmgr_validate_name (name, "VM name", error) ||
+      !vmgr_validate_name (template_name, "template name", error) ||
+      (*plan != '\0' && !vmgr_validate_name (plan, "plan name", error)))
+    return FALSE;
+  if ((options->fields & VMGR_FIELD_OWNER) && !vmgr_user_exists (options->owner))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "option 'owner': no user with uid %u", options->owner), FALSE;
+  return TRUE;
+}
+
+static GHashTable *
+creation_details (const char *name, const char *template_name, const char *plan,
+                  GVariant *options)
+{
+  GHashTable *details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  g_hash_table_insert (details, "vm.name", g_strdup (name));
+  g_hash_table_insert (details, "template", g_strdup (template_name));
+  g_hash_table_insert (details, "vm.plan", g_strdup (plan));
+  g_hash_table_insert (details, "requested", g_variant_print (options, FALSE));
+  return details;
+}
+
+gboolean
+vmgr_manager_handle_create_vm (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                               const char *name, const char *template_name, const char *plan,
+                               GVariant *options)
+{
+  VmgrManager *self = VMGR_MANAGER (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrOptions) parsed = vmgr_options_parse (options, VMGR_FIELDS_CREATE, &error);
+  g_autoptr(GHashTable) details = NULL;
+  Creation *creation;
+
+  if (parsed == NULL || !check_arguments (name, template_name, plan, parsed, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  creation = g_new0 (Creation, 1);
+  creation->manager = g_object_ref (self);
+  creation->invocation = g_object_ref (invocation);
+  creation->plan_name = g_strdup (plan);
+  creation->options = g_steal_pointer (&parsed);
+  creation->spec = vmgr_vm_spec_new ();
+  g_free (creation->spec->name);
+  creation->spec->name = g_strdup (name);
+  g_free (creation->spec->template_name);
+  creation->spec->template_name = g_strdup (template_name);
+  g_free (creation->spec->uuid);
+  creation->spec->uuid = g_uuid_string_random ();
+  details = creation_details (name, template_name, plan, options);
+  vmgr_auth_authorize (vmgr_daemon_get_auth (vmgr_manager_get_daemon (self)), invocation, NULL,
+                       details, on_create_allowed, creation, (GDestroyNotify) creation_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}

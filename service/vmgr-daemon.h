@@ -1,0 +1,60 @@
+/* The daemon: owns the store, the backend, the exported objects and the
+ * authorization pieces, reconciles the store with libvirt at start, and
+ * routes libvirt's events to the VM objects. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vmgr-auth.h"
+#include "vmgr-backend.h"
+#include "vmgr-config.h"
+#include "vmgr-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct _VmgrVm VmgrVm;
+
+#define VMGR_TYPE_DAEMON (vmgr_daemon_get_type ())
+G_DECLARE_FINAL_TYPE (VmgrDaemon, vmgr_daemon, VMGR, DAEMON, GObject)
+
+/* Opens the store (seeding the default plans and templates on first
+ * start) and connects to libvirt. @connection is where objects go. */
+VmgrDaemon *vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection,
+                             GError **error);
+
+/* Reconciles the store with libvirt (defining again what libvirt lacks),
+ * creates and exports every object, and starts autostart VMs. */
+void vmgr_daemon_start_async (VmgrDaemon *self, GAsyncReadyCallback callback,
+                              gpointer user_data);
+gboolean vmgr_daemon_start_finish (VmgrDaemon *self, GAsyncResult *result, GError **error);
+
+/* Unexports everything; used before the daemon quits. */
+void vmgr_daemon_stop (VmgrDaemon *self);
+
+const VmgrConfig *vmgr_daemon_get_config (VmgrDaemon *self);
+VmgrStore *vmgr_daemon_get_store (VmgrDaemon *self);
+VmgrBackend *vmgr_daemon_get_backend (VmgrDaemon *self);
+VmgrAuth *vmgr_daemon_get_auth (VmgrDaemon *self);
+
+VmgrVm *vmgr_daemon_find_vm (VmgrDaemon *self, guint32 id);
+VmgrVm *vmgr_daemon_find_vm_by_name (VmgrDaemon *self, const char *name);
+/* Every VM, ordered by id (element type VmgrVm*, not owned). */
+GPtrArray *vmgr_daemon_list_vms (VmgrDaemon *self);
+
+/* Whether @name or @id is used by a VM or by a creation under way. */
+gboolean vmgr_daemon_vm_name_taken (VmgrDaemon *self, const char *name);
+gboolean vmgr_daemon_vm_id_taken (VmgrDaemon *self, guint32 id);
+/* Marks a name and id as taken while a creation is under way. */
+void vmgr_daemon_reserve (VmgrDaemon *self, const char *name, guint32 id);
+void vmgr_daemon_release (VmgrDaemon *self, const char *name, guint32 id);
+/* The lowest free id >= 101, counting reservations. */
+guint32 vmgr_daemon_next_vm_id (VmgrDaemon *self);
+
+/* Exports a new VM object (the daemon takes a reference). */
+void vmgr_daemon_add_vm (VmgrDaemon *self, VmgrVm *vm);
+/* Unexports and forgets the VM. */
+void vmgr_daemon_remove_vm (VmgrDaemon *self, guint32 id);
+/* The VM's owner changed: drop cached decisions and route its signals. */
+void vmgr_daemon_vm_owner_changed (VmgrDaemon *self, VmgrVm *vm);
+
+G_END_DECLS

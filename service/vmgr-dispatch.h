@@ -1,0 +1,41 @@
+/* What vmgrd does with messages before GDBus dispatches them, and with
+ * signals before they leave: the part of tenancy that the generated
+ * skeletons cannot do.
+ *
+ * Incoming: Properties, Introspectable and ObjectManager calls are answered
+ * here, after vmgr-auth decided, showing each caller only what it may see;
+ * calls to a VM path with a member vmgr does not know, or to a VM that does
+ * not exist, get the same answer as a VM the caller may not see. Everything
+ * else goes on to the skeletons, whose handlers call vmgr-auth.
+ *
+ * Outgoing: vmgrd never broadcasts. Every signal about a VM is sent, as a
+ * unicast copy, to each peer that may see that VM; Manager signals go to
+ * every peer. A peer is a connection that has called vmgrd at least once. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vmgr-auth.h"
+#include "vmgr-peers.h"
+
+G_BEGIN_DECLS
+
+/* The VM with @id, or NULL; the dispatcher never keeps the pointer. */
+typedef const VmgrVmSpec *(*VmgrDispatchFindVm) (guint32 id, gpointer user_data);
+
+#define VMGR_TYPE_DISPATCH (vmgr_dispatch_get_type ())
+G_DECLARE_FINAL_TYPE (VmgrDispatch, vmgr_dispatch, VMGR, DISPATCH, GObject)
+
+VmgrDispatch *vmgr_dispatch_new (GDBusConnection *connection, VmgrAuth *auth,
+                                 VmgrPeers *peers, GDBusObjectManagerServer *objects,
+                                 VmgrDispatchFindVm find_vm, gpointer find_vm_data);
+
+/* The VM @id now belongs to @owner (new VM or owner change). */
+void vmgr_dispatch_set_vm_owner (VmgrDispatch *self, guint32 id, guint32 owner);
+/* The VM @id is being removed: its owner is kept until its last signal. */
+void vmgr_dispatch_vm_removed (VmgrDispatch *self, guint32 id);
+
+/* The VM id in a path /org/vmgr/vm/ID, or 0. */
+guint32 vmgr_dispatch_vm_id_from_path (const char *path);
+
+G_END_DECLS

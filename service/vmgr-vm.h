@@ -1,0 +1,27 @@
+/* One exported org.vmgr.VM: the VM's properties (the cache clients read),
+ * its lifecycle and configuration methods. */
+#pragma once
+
+#include "vmgr-daemon.h"
+#include "vmgr-generated.h"
+#include "vmgr-spec.h"
+
+G_BEGIN_DECLS
+
+#define VMGR_TYPE_VM (vmgr_vm_get_type ())
+G_DECLARE_FINAL_TYPE (VmgrVm, vmgr_vm, VMGR, VM, VmgrDBusVMSkeleton)
+
+VmgrVm *vmgr_vm_new (VmgrDaemon *daemon, const VmgrVmSpec *spec, VmgrVmState state,
+                     const char *reason);
+
+const VmgrVmSpec *vmgr_vm_get_spec (VmgrVm *self);
+char *vmgr_vm_dup_path (VmgrVm *self);
+VmgrVmState vmgr_vm_get_state (VmgrVm *self);
+
+/* A state reported by libvirt (event or reconciliation). */
+void vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason);
+
+/* Starts the VM on behalf of the daemon (autostart), without a caller. */
+void vmgr_vm_autostart (VmgrVm *self);
+
+G_END_DECLS
