@@ -93,16 +93,16 @@ load_config (const Arguments *args, GError **error)
 static void
 set_up_logging (int verbosity)
 {
-  /* Messages and above always; info with -v; debug with -vv. */
-  if (verbosity >= 2)
-    g_log_set_debug_enabled (TRUE);
-  else if (verbosity == 1)
-    {
-      const char *domains = g_getenv ("G_MESSAGES_DEBUG");
+  /* Messages and above always; vmgrd's debug output with -v; every
+   * library's with -vv. G_MESSAGES_DEBUG, when set, wins. */
+  const char *domains = g_getenv ("G_MESSAGES_DEBUG");
 
-      if (domains == NULL || *domains == '\0')
-        g_setenv ("G_MESSAGES_DEBUG", "none", TRUE);
-    }
+  if (domains != NULL && *domains != '\0')
+    return;
+  if (verbosity >= 2)
+    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  else if (verbosity == 1)
+    g_setenv ("G_MESSAGES_DEBUG", G_LOG_DOMAIN, TRUE);
 }
 
 static GDBusConnection *

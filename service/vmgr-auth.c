@@ -21,6 +21,7 @@ struct _VmgrAuth {
   guint in_flight;
   GQueue pending;               /* Check* waiting for a slot */
   GHashTable *cache;            /* bus name -> GHashTable (key -> Decision*) */
+  GHashTable *primed;           /* bus names whose general view was asked */
   guint64 checks;
   guint64 cache_hits;
 };
@@ -71,11 +72,10 @@ cache_lookup (VmgrAuth *self, const char *sender, const char *key)
   GHashTable *per_peer = g_hash_table_lookup (self->cache, sender);
   Decision *decision = per_peer != NULL ? g_hash_table_lookup (per_peer, key) : NULL;
 
+  /* An expired decision stays until the fresh one replaces it: signals
+   * keep following it meanwhile (vmgr_auth_cached_visible). */
   if (decision != NULL && decision->expires <= g_get_monotonic_time ())
-    {
-      g_hash_table_remove (per_peer, key);
-      return NULL;
-    }
+    return NULL;
   return decision;
 }
 
@@ -304,9 +304,10 @@ request_finish (Request *request, VmgrAuthResult result, const GError *error)
 GError *
 vmgr_auth_no_such_object_error (const char *interface, const char *path)
 {
-  /* Word for word what GDBus answers for a path nothing is exported at. */
+  /* Word for word what GDBus answers for a path nothing is exported at,
+   * whatever the interface. */
   return g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
-                      "No such interface “%s” on object at path %s", interface, path);
+                      "Object does not exist at path “%s”", path);
 }
 
 static const char *
@@ -390,6 +391,22 @@ on_visibility_decided (gboolean allowed, const GError *error, gpointer data)
 }
 
 static void
+ignore_view (VmgrAuthView view, const VmgrCaller *caller, const GError *error, gpointer data)
+{
+}
+
+/* A peer's general view decides which signals it receives: ask it once in
+ * the background when the peer first calls. */
+static void
+prime_view (VmgrAuth *self, const char *sender)
+{
+  if (g_hash_table_contains (self->primed, sender))
+    return;
+  g_hash_table_add (self->primed, g_strdup (sender));
+  vmgr_auth_check_view (self, sender, FALSE, ignore_view, NULL);
+}
+
+static void
 on_caller_known (GObject *source, GAsyncResult *result, gpointer data)
 {
   Request *request = data;
@@ -406,6 +423,7 @@ on_caller_known (GObject *source, GAsyncResult *result, gpointer data)
   request->caller.uid = caller->uid;
   request->caller.pid = caller->pid;
   request->caller.user_name = g_strdup (caller->user_name);
+  prime_view (request->auth, request->sender);
   if (request->vm == NULL)
     decide_action (request);
   else
@@ -589,11 +607,6 @@ vmgr_auth_get_counters (VmgrAuth *self, guint64 *checks, guint64 *cache_hits)
 }
 
 static void
-ignore_view (VmgrAuthView view, const VmgrCaller *caller, const GError *error, gpointer data)
-{
-}
-
-static void
 on_authority_changed (PolkitAuthority *authority, gpointer user_data)
 {
   VmgrAuth *self = VMGR_AUTH (user_data);
@@ -602,6 +615,7 @@ on_authority_changed (PolkitAuthority *authority, gpointer user_data)
 
   g_debug ("polkit's configuration changed: dropping cached decisions");
   g_hash_table_remove_all (self->cache);
+  g_hash_table_remove_all (self->primed);
   /* Ask every peer's view again so that signals keep following it. */
   for (guint i = 0; i < peers->len; i++)
     vmgr_auth_check_view (self, ((VmgrCaller *) g_ptr_array_index (peers, i))->bus_name,
@@ -612,6 +626,7 @@ static void
 on_peer_vanished (VmgrPeers *peers, const char *bus_name, gpointer user_data)
 {
   g_hash_table_remove (VMGR_AUTH (user_data)->cache, bus_name);
+  g_hash_table_remove (VMGR_AUTH (user_data)->primed, bus_name);
 }
 
 static void
@@ -636,6 +651,7 @@ vmgr_auth_finalize (GObject *object)
   VmgrAuth *self = VMGR_AUTH (object);
 
   g_hash_table_unref (self->cache);
+  g_hash_table_unref (self->primed);
   G_OBJECT_CLASS (vmgr_auth_parent_class)->finalize (object);
 }
 
@@ -653,6 +669,7 @@ vmgr_auth_init (VmgrAuth *self)
 {
   self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) g_hash_table_unref);
+  self->primed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->pending);
 }
 

@@ -91,6 +91,43 @@ vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
   set_state (self, state, reason != NULL ? reason : "unknown");
 }
 
+/* Bad input on a VM the caller may not see must not reveal that the VM
+ * exists: the error goes out only to callers who may see it. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  GError *error;
+} InvalidInput;
+
+static void
+on_invalid_input_view (VmgrAuthResult result, const VmgrCaller *caller, const char *action,
+                       const GError *error, gpointer user_data)
+{
+  InvalidInput *input = user_data;
+
+  g_dbus_method_invocation_return_gerror (input->invocation,
+                                          result == VMGR_AUTH_ALLOWED ? input->error : error);
+  g_object_unref (input->invocation);
+  g_error_free (input->error);
+  g_free (input);
+}
+
+static gboolean
+return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invocation, GError *error)
+{
+  InvalidInput *input = g_new0 (InvalidInput, 1);
+  VmgrAuthRequest request = {
+    .sender = g_dbus_method_invocation_get_sender (invocation),
+    .interface = "org.vmgr.VM",
+    .member = "Get",
+    .vm = self->spec,
+  };
+
+  input->invocation = g_object_ref (invocation);
+  input->error = error;
+  vmgr_auth_check (vmgr_daemon_get_auth (self->daemon), &request, on_invalid_input_view, input);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- Lifecycle --------------------------------------------------------- */
 
 typedef struct {
@@ -306,13 +343,10 @@ handle_shutdown (VmgrDBusVM *object, GDBusMethodInvocation *invocation, guint ti
   const VmgrConfig *config = vmgr_daemon_get_config (self->daemon);
 
   if (timeout_s > 24 * 3600)
-    {
-      g_dbus_method_invocation_return_error (invocation, VMGR_ERROR,
-                                             VMGR_ERROR_INVALID_ARGUMENT,
-                                             "timeout_s %u is too long (at most 86400 s)",
-                                             timeout_s);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+    return return_invalid_input (self, invocation,
+                                 g_error_new (VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                                              "timeout_s %u is too long (at most 86400 s)",
+                                              timeout_s));
   return authorize_lifecycle (self, invocation,
                               timeout_s != 0 ? timeout_s : config->shutdown_timeout_s);
 }
@@ -565,8 +599,7 @@ configure (VmgrVm *self, GDBusMethodInvocation *invocation, SpecEdit edit, GVari
   if (!edit (scratch, args, &error) || !vmgr_spec_check_resources (scratch, &error))
     {
       g_variant_unref (args);
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
+      return return_invalid_input (self, invocation, g_steal_pointer (&error));
     }
   g_hash_table_insert (details, "requested", g_variant_print (args, FALSE));
   pending = g_new0 (PendingEdit, 1);
@@ -685,6 +718,36 @@ handle_set_owner (VmgrDBusVM *object, GDBusMethodInvocation *invocation, guint u
   return configure (VMGR_VM (object), invocation, edit_owner, g_variant_new ("(u)", uid));
 }
 
+/* ---- Console ----------------------------------------------------------- */
+
+static void
+on_console_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
+{
+  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrVm) self = user_data;
+  VmgrBackend *backend = vmgr_daemon_get_backend (self->daemon);
+  g_autoptr(GError) error = NULL;
+
+  /* Consoles of real guests come with the LXC and QEMU backends. */
+  error = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                       vmgr_backend_has_capability (backend, "console")
+                         ? "this vmgrd cannot open consoles on the %s backend yet"
+                         : "the %s backend has no console",
+                       vmgr_backend_get_scheme (backend));
+  vmgr_grant_audit (vmgr_daemon_get_auth (self->daemon), grant, error);
+  g_dbus_method_invocation_return_gerror (invocation, error);
+}
+
+static gboolean
+handle_open_console (VmgrDBusVM *object, GDBusMethodInvocation *invocation, GUnixFDList *fds)
+{
+  VmgrVm *self = VMGR_VM (object);
+
+  vmgr_auth_authorize (vmgr_daemon_get_auth (self->daemon), invocation, self->spec, NULL,
+                       on_console_allowed, g_object_ref (self), g_object_unref);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- Object ------------------------------------------------------------ */
 
 static void
@@ -703,6 +766,7 @@ vmgr_vm_iface_init (VmgrDBusVMIface *iface)
   iface->handle_set_network = handle_set_network;
   iface->handle_set_autostart = handle_set_autostart;
   iface->handle_set_owner = handle_set_owner;
+  iface->handle_open_console = handle_open_console;
 }
 
 static void

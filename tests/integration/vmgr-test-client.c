@@ -1,0 +1,173 @@
+#include "vmgr-test-client.h"
+
+VmgrTestClient *
+vmgr_test_client_new (void)
+{
+  VmgrTestClient *client = g_new0 (VmgrTestClient, 1);
+  g_autoptr(GError) error = NULL;
+  const char *address = g_getenv ("DBUS_SYSTEM_BUS_ADDRESS");
+
+  g_assert_nonnull (address);
+  client->bus = g_dbus_connection_new_for_address_sync (
+    address,
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_set_exit_on_close (client->bus, FALSE);
+  client->manager = vmgr_dbus_manager_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE,
+                                                      "org.vmgr", "/org/vmgr/Manager",
+                                                      NULL, &error);
+  g_assert_no_error (error);
+  return client;
+}
+
+void
+vmgr_test_client_free (VmgrTestClient *client)
+{
+  if (client == NULL)
+    return;
+  g_clear_object (&client->manager);
+  if (client->bus != NULL)
+    g_dbus_connection_close_sync (client->bus, NULL, NULL);
+  g_clear_object (&client->bus);
+  g_free (client);
+}
+
+VmgrDBusVM *
+vmgr_test_client_vm (VmgrTestClient *client, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  VmgrDBusVM *vm = vmgr_dbus_vm_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE,
+                                               "org.vmgr", path, NULL, &error);
+
+  g_assert_no_error (error);
+  return vm;
+}
+
+char *
+vmgr_test_create_vm (VmgrTestClient *client, const char *name, const char *template_name,
+                     const char *plan, GVariant *options)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+
+  if (options == NULL)
+    options = g_variant_new ("a{sv}", NULL);
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, name, template_name, plan, options,
+                                         &path, NULL, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static gboolean
+on_wait_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+vmgr_test_wait (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
+
+  while (!done (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return done (data);
+}
+
+typedef struct {
+  VmgrDBusVM *vm;
+  const char *state;
+} StateWait;
+
+static gboolean
+state_reached (gpointer data)
+{
+  StateWait *wait = data;
+
+  return g_strcmp0 (vmgr_dbus_vm_get_state (wait->vm), wait->state) == 0;
+}
+
+gboolean
+vmgr_test_wait_state (VmgrDBusVM *vm, const char *state, guint timeout_ms)
+{
+  StateWait wait = { vm, state };
+
+  return vmgr_test_wait (state_reached, &wait, timeout_ms);
+}
+
+void
+vmgr_test_assert_dbus_error_impl (const GError *error, const char *name, const char *fragment,
+                                  const char *where)
+{
+  g_autofree char *remote = NULL;
+
+  if (error == NULL)
+    g_error ("%s: expected the error %s, the call succeeded", where, name);
+  remote = g_dbus_error_get_remote_error (error);
+  if (g_strcmp0 (remote, name) != 0)
+    g_error ("%s: expected the error %s, got %s: %s", where, name, remote, error->message);
+  if (fragment != NULL && strstr (error->message, fragment) == NULL)
+    g_error ("%s: the message of %s lacks '%s': %s", where, name, fragment, error->message);
+}
+
+static void
+on_state_changed (VmgrDBusVM *vm, const char *state, const char *reason, gpointer data)
+{
+  VmgrTestStateRecorder *recorder = data;
+
+  g_ptr_array_add (recorder->events, g_strdup_printf ("%s/%s", state, reason));
+}
+
+VmgrTestStateRecorder *
+vmgr_test_state_recorder_new (VmgrDBusVM *vm)
+{
+  VmgrTestStateRecorder *recorder = g_new0 (VmgrTestStateRecorder, 1);
+
+  recorder->events = g_ptr_array_new_with_free_func (g_free);
+  recorder->vm = g_object_ref (vm);
+  recorder->handler = g_signal_connect (vm, "state-changed", G_CALLBACK (on_state_changed),
+                                        recorder);
+  return recorder;
+}
+
+void
+vmgr_test_state_recorder_free (VmgrTestStateRecorder *recorder)
+{
+  if (recorder == NULL)
+    return;
+  g_signal_handler_disconnect (recorder->vm, recorder->handler);
+  g_object_unref (recorder->vm);
+  g_ptr_array_unref (recorder->events);
+  g_free (recorder);
+}
+
+typedef struct {
+  VmgrTestStateRecorder *recorder;
+  char *expected;
+} RecorderWait;
+
+static gboolean
+event_seen (gpointer data)
+{
+  RecorderWait *wait = data;
+
+  for (guint i = 0; i < wait->recorder->events->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (wait->recorder->events, i), wait->expected))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+vmgr_test_state_recorder_wait (VmgrTestStateRecorder *recorder, const char *state,
+                               const char *reason, guint timeout_ms)
+{
+  g_autofree char *expected = g_strdup_printf ("%s/%s", state, reason != NULL ? reason : "");
+  RecorderWait wait = { recorder, expected };
+
+  return vmgr_test_wait (event_seen, &wait, timeout_ms);
+}

@@ -1,0 +1,57 @@
+/* Client-side helpers for integration tests: a private connection to the
+ * test system bus (so that each client is its own peer), the generated
+ * proxies, waiting on the main loop with a bound, and error assertions. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vmgr-generated.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GDBusConnection *bus;
+  VmgrDBusManager *manager;
+} VmgrTestClient;
+
+/* A new connection of this process to $DBUS_SYSTEM_BUS_ADDRESS. */
+VmgrTestClient *vmgr_test_client_new (void);
+void vmgr_test_client_free (VmgrTestClient *client);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrTestClient, vmgr_test_client_free)
+
+VmgrDBusVM *vmgr_test_client_vm (VmgrTestClient *client, const char *path);
+
+/* CreateVM that must succeed; returns the path. @options may be NULL or
+ * floating. */
+char *vmgr_test_create_vm (VmgrTestClient *client, const char *name, const char *template_name,
+                           const char *plan, GVariant *options);
+
+/* Iterates the default main context until @done(@data) or @timeout_ms
+ * passed; returns whether @done became true. */
+gboolean vmgr_test_wait (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms);
+
+/* Waits until the proxy's State property is @state. */
+gboolean vmgr_test_wait_state (VmgrDBusVM *vm, const char *state, guint timeout_ms);
+
+/* Asserts @error is the remote D-Bus error @name and (when not NULL) that
+ * its message contains @fragment. */
+#define vmgr_test_assert_dbus_error(error, name, fragment) \
+  vmgr_test_assert_dbus_error_impl (error, name, fragment, G_STRLOC)
+void vmgr_test_assert_dbus_error_impl (const GError *error, const char *name,
+                                       const char *fragment, const char *where);
+
+/* Records every StateChanged of a VM proxy as "state/reason". */
+typedef struct {
+  GPtrArray *events;
+  gulong handler;
+  VmgrDBusVM *vm;
+} VmgrTestStateRecorder;
+
+VmgrTestStateRecorder *vmgr_test_state_recorder_new (VmgrDBusVM *vm);
+void vmgr_test_state_recorder_free (VmgrTestStateRecorder *recorder);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrTestStateRecorder, vmgr_test_state_recorder_free)
+/* Waits until "state/reason" (or "state/" prefix when reason is NULL) was seen. */
+gboolean vmgr_test_state_recorder_wait (VmgrTestStateRecorder *recorder, const char *state,
+                                        const char *reason, guint timeout_ms);
+
+G_END_DECLS
