@@ -381,6 +381,14 @@ on_visibility_decided (gboolean allowed, const GError *error, gpointer data)
       decide_action (request);
       return;
     }
+  /* polkit failed: its owner learns why; anyone else learns nothing. */
+  if (error != NULL && request->vm->owner == request->caller.uid)
+    {
+      vmgr_auth_audit (request->auth, &request->caller, request->member, request->target,
+                       "denied", error->message);
+      request_finish (request, VMGR_AUTH_ERROR, error);
+      return;
+    }
   path = g_strdup_printf ("/org/vmgr/vm/%u", request->vm->id);
   invisible = vmgr_auth_no_such_object_error (request->interface, path);
   if (request->rule != NULL && request->rule->kind == VMGR_AUTH_MUTATION)
@@ -432,6 +440,20 @@ on_caller_known (GObject *source, GAsyncResult *result, gpointer data)
             on_visibility_decided, request);
 }
 
+/* The caller's strings may live only as long as its handler: keep copies. */
+static GHashTable *
+copy_details (GHashTable *details)
+{
+  GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, details);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (copy, g_strdup (key), g_strdup (value));
+  return copy;
+}
+
 void
 vmgr_auth_check (VmgrAuth *self, const VmgrAuthRequest *req,
                  VmgrAuthCallback callback, gpointer user_data)
@@ -446,7 +468,7 @@ vmgr_auth_check (VmgrAuth *self, const VmgrAuthRequest *req,
   request->vm = req->vm != NULL ? vmgr_vm_spec_copy (req->vm) : NULL;
   request->target = req->vm != NULL ? g_strdup_printf ("/org/vmgr/vm/%u", req->vm->id)
                                     : g_strdup (req->target != NULL ? req->target : "");
-  request->details = req->details != NULL ? g_hash_table_ref (req->details) : NULL;
+  request->details = req->details != NULL ? copy_details (req->details) : NULL;
   request->interactive = req->interactive;
   request->caller.bus_name = g_strdup (req->sender);
   request->caller.pid = -1;

@@ -626,7 +626,7 @@ test_query_audit (void)
                                            &entries, NULL, &error);
   g_assert_no_error (error);
   g_variant_iter_init (&iter, entries);
-  while (g_variant_iter_next (&iter, "(x&u&s&s&s&s&s)", &time, &uid, &caller, &action, &target,
+  while (g_variant_iter_next (&iter, "(xu&s&s&s&s&s)", &time, &uid, &caller, &action, &target,
                               &result, &message))
     if (g_str_equal (action, "org.vmgr.vm.create") && g_str_equal (result, "allowed"))
       found = TRUE;
