@@ -36,7 +36,7 @@ if [[ -f $build_dir/meson-private/coredata.dat ]]; then
     meson setup --wipe "$build_dir" ||
     build_failed "meson setup failed"
 else
-  meson setup "$build_dir" || build_failed "meson setup failed"
+  meson setup -Dwerror=true "$build_dir" || build_failed "meson setup failed"
 fi
 
 echo "==> build"

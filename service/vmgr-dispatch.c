@@ -127,7 +127,8 @@ answer_property_read (VmgrDispatch *self, GDBusMessage *call, GDBusInterfaceSkel
       send_error (self, call, error);
       return;
     }
-  properties = g_variant_ref_sink (g_dbus_interface_skeleton_get_properties (skeleton));
+  /* A full, non-floating reference. */
+  properties = g_dbus_interface_skeleton_get_properties (skeleton);
   if (g_strcmp0 (member, "GetAll") == 0)
     {
       send_reply (self, call, g_variant_new_tuple (&properties, 1));
@@ -422,9 +423,12 @@ managed_objects (GPtrArray *visible)
       g_variant_builder_add (&builder, "o", g_dbus_object_get_object_path (object));
       g_variant_builder_open (&builder, G_VARIANT_TYPE ("a{sa{sv}}"));
       for (GList *l = interfaces; l != NULL; l = l->next)
-        g_variant_builder_add (&builder, "{s@a{sv}}",
-                               g_dbus_interface_get_info (l->data)->name,
-                               g_dbus_interface_skeleton_get_properties (l->data));
+        {
+          g_autoptr(GVariant) properties = g_dbus_interface_skeleton_get_properties (l->data);
+
+          g_variant_builder_add (&builder, "{s@a{sv}}",
+                                 g_dbus_interface_get_info (l->data)->name, properties);
+        }
       g_variant_builder_close (&builder);
       g_variant_builder_close (&builder);
     }

@@ -178,12 +178,13 @@ parse_audit_filter (GVariant *filter, AuditQuery *query, GError **error)
 {
   GVariantIter iter;
   const char *key;
-  GVariant *value;
+  GVariant *child;
 
   query->uid = -1;
   g_variant_iter_init (&iter, filter);
-  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &child))
     {
+      g_autoptr(GVariant) value = child;
       const char *expected = g_str_equal (key, "since") || g_str_equal (key, "until") ? "x"
                              : g_str_equal (key, "uid") || g_str_equal (key, "limit") ? "u"
                              : g_str_equal (key, "target") ? "s" : NULL;

@@ -27,6 +27,7 @@ struct _VmgrTestDaemon {
   GSubprocess *proc;
   GPid pid;
   char *unique_name;
+  GPtrArray *argv;
 };
 
 /* ---- environment ---------------------------------------------------------- */
@@ -190,6 +191,30 @@ vmgr_test_daemon_dump_log (VmgrTestDaemon *daemon)
   g_test_message ("----- end of vmgrd log -----");
 }
 
+/* vmgrd's command line, behind $VMGR_TEST_DAEMON_WRAPPER when set (e.g.
+ * "valgrind --leak-check=full --error-exitcode=99": a clean stop then
+ * also means no leak or memory error). Owned by @daemon. */
+static GPtrArray *
+daemon_argv (VmgrTestDaemon *daemon)
+{
+  const char *wrapper = g_getenv ("VMGR_TEST_DAEMON_WRAPPER");
+  g_auto(GStrv) wrapper_argv = NULL;
+  const char *args[] = { "--system", "--config", daemon->config_path, "--state-dir",
+                         daemon->state_dir, "--uri", "test:///default", "-v" };
+
+  g_clear_pointer (&daemon->argv, g_ptr_array_unref);
+  daemon->argv = g_ptr_array_new_with_free_func (g_free);
+  if (wrapper != NULL && *wrapper != '\0' &&
+      g_shell_parse_argv (wrapper, NULL, &wrapper_argv, NULL))
+    for (guint i = 0; wrapper_argv[i] != NULL; i++)
+      g_ptr_array_add (daemon->argv, g_strdup (wrapper_argv[i]));
+  g_ptr_array_add (daemon->argv, g_strdup (daemon->vmgrd_path));
+  for (guint i = 0; i < G_N_ELEMENTS (args); i++)
+    g_ptr_array_add (daemon->argv, g_strdup (args[i]));
+  g_ptr_array_add (daemon->argv, NULL);
+  return daemon->argv;
+}
+
 static void
 daemon_spawn_and_wait (VmgrTestDaemon *daemon)
 {
@@ -218,14 +243,8 @@ daemon_spawn_and_wait (VmgrTestDaemon *daemon)
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
   g_subprocess_launcher_set_cwd (launcher, daemon->state_dir);
 
-  daemon->proc = g_subprocess_launcher_spawn (launcher, &error,
-                                              daemon->vmgrd_path,
-                                              "--system",
-                                              "--config", daemon->config_path,
-                                              "--state-dir", daemon->state_dir,
-                                              "--uri", "test:///default",
-                                              "-v",
-                                              NULL);
+  daemon->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) daemon_argv (daemon)->pdata,
+                                               &error);
   if (daemon->proc == NULL)
     g_error ("cannot start %s: %s", daemon->vmgrd_path, error->message);
   daemon->pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (daemon->proc), NULL, 10);
@@ -420,6 +439,7 @@ vmgr_test_daemon_free (VmgrTestDaemon *daemon)
   g_free (daemon->config_path);
   g_free (daemon->log_path);
   g_free (daemon->vmgrd_path);
+  g_clear_pointer (&daemon->argv, g_ptr_array_unref);
   g_free (daemon);
 }
 
