@@ -170,6 +170,20 @@ raw_exec (const char *path, const char *sql)
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
 }
 
+/* Like raw_exec() on an existing file, but returns sqlite's result code
+ * (primary code only) instead of asserting success. */
+static int
+raw_exec_rc (const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  int rc;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  return rc & 0xff;
+}
+
 /* ---- Opening --------------------------------------------------------- */
 
 static void
@@ -193,11 +207,12 @@ test_open_creates (void)
   tables = raw_query (t->path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
                                " sqlite_master WHERE type = 'table' AND name NOT LIKE"
                                " 'sqlite_%' ORDER BY name)");
-  g_assert_cmpstr (tables, ==, "audit,plans,templates,vms");
+  g_assert_cmpstr (tables, ==, "audit,customers,plans,templates,vms");
   indexes = raw_query (t->path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
-                                " sqlite_master WHERE type = 'index' AND tbl_name = 'audit'"
-                                " AND sql IS NOT NULL ORDER BY name)");
-  g_assert_cmpstr (indexes, ==, "audit_time,audit_uid");
+                                " sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                                " ORDER BY name)");
+  g_assert_cmpstr (indexes, ==, "audit_time,audit_uid,customers_national_id,"
+                                "vms_owner,vms_plan,vms_template");
 }
 
 static void
@@ -768,6 +783,306 @@ test_audit_limits (void)
   g_assert_cmpint (((VmgrAuditEntry *) list->pdata[0])->time, <=, g_get_real_time ());
 }
 
+/* ---- Customers ------------------------------------------------------- */
+
+static VmgrCustomerInfo *
+make_customer (guint32 uid, const char *full_name, const char *national_id)
+{
+  VmgrCustomerInfo *c = vmgr_customer_info_new (uid);
+
+  g_free (c->full_name);
+  c->full_name = g_strdup (full_name);
+  g_free (c->email);
+  c->email = g_strdup_printf ("user%u@example.org", uid);
+  g_free (c->phone);
+  c->phone = g_strdup_printf ("+98 21 5555 %04u", uid % 10000);
+  g_free (c->address);
+  c->address = g_strdup ("12 Example St.\nUnit 3"); /* newlines survive */
+  g_free (c->province);
+  c->province = g_strdup ("Tehran");
+  g_free (c->national_id);
+  c->national_id = g_strdup (national_id);
+  g_free (c->plan);
+  c->plan = g_strdup ("small");
+  c->max_vms = 3;
+  c->max_vcpus = 8;
+  c->max_memory = G_MAXUINT64; /* survives the signed INTEGER column */
+  c->max_disk = G_GUINT64_CONSTANT (100) << 30;
+  c->suspended = FALSE;
+  c->created_at = G_GINT64_CONSTANT (1700000000000000) + uid;
+  return c;
+}
+
+static void
+add_customer (VmgrStore *store, const VmgrCustomerInfo *c)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vmgr_store_add_customer (store, c, &error));
+  g_assert_no_error (error);
+}
+
+static void
+assert_customer_stored (VmgrStore *store, const VmgrCustomerInfo *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrCustomerInfo) got = vmgr_store_get_customer (store, expected->uid, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  g_assert_true (vmgr_customer_info_equal (got, expected));
+}
+
+static void
+assert_customer_uids (VmgrStore *store, const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = vmgr_store_list_customers (store, &error);
+  g_autoptr(GString) uids = g_string_new ("");
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < list->len; i++)
+    g_string_append_printf (uids, "%s%u", i ? "," : "",
+                            ((VmgrCustomerInfo *) list->pdata[i])->uid);
+  g_assert_cmpstr (uids->str, ==, expected);
+}
+
+static void
+insert_owned_vm (VmgrStore *store, guint32 id, guint32 owner)
+{
+  g_autofree char *name = g_strdup_printf ("vm%u", id);
+  g_autofree char *uuid = g_strdup_printf ("00000000-0000-4000-8000-%012u", id);
+  g_autoptr(VmgrVmSpec) spec = make_vm (id, name, uuid);
+
+  spec->owner = owner;
+  insert_vm (store, spec);
+}
+
+static void
+test_customer_roundtrip (void)
+{
+  g_autoptr(TmpDir) t = tmp_dir_new ();
+  g_autoptr(VmgrStore) store = open_store (t->path);
+  g_autoptr(VmgrCustomerInfo) alice = make_customer (60002, "Alice Example", "0012345678");
+  g_autoptr(VmgrCustomerInfo) bob = make_customer (60001, "Bob Example", "0087654321");
+  g_autoptr(VmgrCustomerInfo) carol = vmgr_customer_info_new (70000);
+  g_autoptr(VmgrCustomerInfo) got = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 before, after;
+
+  assert_customer_uids (store, "");
+  /* Add the higher uid first: the list must still come ordered by uid. */
+  add_customer (store, alice);
+  add_customer (store, bob);
+  assert_customer_stored (store, alice);
+  assert_customer_stored (store, bob);
+
+  list = vmgr_store_list_customers (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_true (vmgr_customer_info_equal (list->pdata[0], bob));
+  g_assert_true (vmgr_customer_info_equal (list->pdata[1], alice));
+
+  /* A customer with created_at 0 is stamped with the current time; the
+   * defaults of vmgr_customer_info_new() come back as they went in. */
+  before = g_get_real_time ();
+  add_customer (store, carol);
+  after = g_get_real_time ();
+  got = vmgr_store_get_customer (store, 70000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (got->created_at, >=, before);
+  g_assert_cmpint (got->created_at, <=, after);
+  carol->created_at = got->created_at;
+  g_assert_true (vmgr_customer_info_equal (got, carol));
+  assert_customer_uids (store, "60001,60002,70000");
+
+  /* Update replaces every field but uid and created_at. */
+  g_free (alice->full_name);
+  alice->full_name = g_strdup ("Alice Renamed");
+  g_free (alice->email);
+  alice->email = g_strdup ("alice@example.net");
+  g_free (alice->phone);
+  alice->phone = g_strdup ("");
+  g_free (alice->address);
+  alice->address = g_strdup ("1 Other Rd.");
+  g_free (alice->province);
+  alice->province = g_strdup ("Fars");
+  g_free (alice->national_id);
+  alice->national_id = g_strdup ("1111111111");
+  g_free (alice->plan);
+  alice->plan = g_strdup ("large");
+  alice->max_vms = 0;
+  alice->max_vcpus = 64;
+  alice->max_memory = G_GUINT64_CONSTANT (32) << 30;
+  alice->max_disk = G_MAXUINT64;
+  alice->suspended = TRUE;
+  g_free (alice->suspend_reason);
+  alice->suspend_reason = g_strdup ("unpaid invoice");
+  alice->created_at = 42; /* ignored: the registration time is kept */
+  g_assert_true (vmgr_store_update_customer (store, alice, &error));
+  g_assert_no_error (error);
+  alice->created_at = G_GINT64_CONSTANT (1700000000000000) + 60002;
+  assert_customer_stored (store, alice);
+  assert_customer_stored (store, bob);
+
+  /* Unknown uids. */
+  g_clear_pointer (&got, vmgr_customer_info_free);
+  got = vmgr_store_get_customer (store, 4242, &error);
+  g_assert_null (got);
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no customer with uid 4242");
+  g_clear_error (&error);
+  carol->uid = 4242;
+  g_assert_false (vmgr_store_update_customer (store, carol, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no customer with uid 4242");
+  g_clear_error (&error);
+  g_assert_false (vmgr_store_remove_customer (store, 4242, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no customer with uid 4242");
+  g_clear_error (&error);
+  assert_customer_uids (store, "60001,60002,70000");
+
+  g_assert_true (vmgr_store_remove_customer (store, 60002, &error));
+  g_assert_no_error (error);
+  assert_customer_uids (store, "60001,70000");
+  g_assert_null (vmgr_store_get_customer (store, 60002, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (vmgr_store_remove_customer (store, 60002, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A removed customer's uid and national id can be registered again. */
+  add_customer (store, alice);
+  assert_customer_stored (store, alice);
+}
+
+static void
+test_customer_duplicates (void)
+{
+  g_autoptr(TmpDir) t = tmp_dir_new ();
+  g_autoptr(VmgrStore) store = open_store (t->path);
+  g_autoptr(VmgrCustomerInfo) alice = make_customer (60002, "Alice Example", "0012345678");
+  g_autoptr(VmgrCustomerInfo) bob = make_customer (60001, "Bob Example", "0087654321");
+  g_autoptr(VmgrCustomerInfo) same_uid = make_customer (60002, "Mallory", "5555555555");
+  g_autoptr(VmgrCustomerInfo) same_nid = make_customer (60003, "Mallory", "0012345678");
+  g_autoptr(VmgrCustomerInfo) bob_changed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  add_customer (store, alice);
+  add_customer (store, bob);
+
+  g_assert_false (vmgr_store_add_customer (store, same_uid, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
+  g_assert_cmpstr (error->message, ==, "customer 60002 is already registered");
+  g_clear_error (&error);
+
+  g_assert_false (vmgr_store_add_customer (store, same_nid, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
+  g_assert_cmpstr (error->message, ==, "national id '0012345678' is already registered");
+  g_clear_error (&error);
+  assert_customer_uids (store, "60001,60002");
+  assert_customer_stored (store, alice);
+
+  /* Taking another customer's national id on update is refused, and
+   * nothing of the update lands. */
+  bob_changed = vmgr_customer_info_copy (bob);
+  g_free (bob_changed->full_name);
+  bob_changed->full_name = g_strdup ("Bob Changed");
+  bob_changed->max_vms = 99;
+  g_free (bob_changed->national_id);
+  bob_changed->national_id = g_strdup ("0012345678");
+  g_assert_false (vmgr_store_update_customer (store, bob_changed, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
+  g_assert_cmpstr (error->message, ==, "national id '0012345678' is already registered");
+  g_clear_error (&error);
+  assert_customer_stored (store, bob);
+  assert_customer_stored (store, alice);
+
+  /* The failed transactions were rolled back, not left open: another
+   * connection can write at once (it has no busy timeout). */
+  raw_exec (t->path, "INSERT INTO templates (name) VALUES ('written-by-other')");
+
+  /* Keeping one's own national id is not a duplicate. */
+  g_free (bob_changed->national_id);
+  bob_changed->national_id = g_strdup (bob->national_id);
+  g_assert_true (vmgr_store_update_customer (store, bob_changed, &error));
+  g_assert_no_error (error);
+  assert_customer_stored (store, bob_changed);
+
+  /* Empty national ids never collide, on add or on update. */
+  g_free (same_nid->national_id);
+  same_nid->national_id = g_strdup ("");
+  add_customer (store, same_nid);
+  same_nid->uid = 60004;
+  add_customer (store, same_nid);
+  g_free (bob_changed->national_id);
+  bob_changed->national_id = g_strdup ("");
+  g_assert_true (vmgr_store_update_customer (store, bob_changed, &error));
+  g_assert_no_error (error);
+  assert_customer_stored (store, bob_changed);
+  assert_customer_uids (store, "60001,60002,60003,60004");
+  /* ... and a freed national id can be taken by someone else. */
+  g_free (same_nid->national_id);
+  same_nid->national_id = g_strdup ("0087654321");
+  g_assert_true (vmgr_store_update_customer (store, same_nid, &error));
+  g_assert_no_error (error);
+  assert_customer_stored (store, same_nid);
+
+  /* The unique index holds even for a writer that bypasses the store. */
+  g_assert_cmpint (raw_exec_rc (t->path, "INSERT INTO customers (uid, national_id, created_at)"
+                                         " VALUES (1, '0012345678', 0)"), ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (raw_exec_rc (t->path, "INSERT INTO customers (uid, national_id, created_at)"
+                                         " VALUES (1, '', 0)"), ==, SQLITE_OK);
+  assert_customer_uids (store, "1,60001,60002,60003,60004");
+}
+
+static void
+test_customer_remove_owned (void)
+{
+  g_autoptr(TmpDir) t = tmp_dir_new ();
+  g_autoptr(VmgrStore) store = open_store (t->path);
+  g_autoptr(VmgrCustomerInfo) alice = make_customer (60002, "Alice Example", "0012345678");
+  g_autoptr(GError) error = NULL;
+
+  add_customer (store, alice);
+  g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60002), ==, 0);
+  insert_owned_vm (store, 101, 60002);
+  insert_owned_vm (store, 102, 60002);
+  insert_owned_vm (store, 103, 60001);
+  g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60002), ==, 2);
+  g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60001), ==, 1);
+  g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 4242), ==, 0);
+
+  g_assert_false (vmgr_store_remove_customer (store, 60002, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
+  g_assert_cmpstr (error->message, ==,
+                   "customer 60002 still owns 2 VMs; delete or reassign them first");
+  g_clear_error (&error);
+  assert_customer_stored (store, alice);
+
+  g_assert_true (vmgr_store_delete_vm (store, 101, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60002), ==, 1);
+  g_assert_false (vmgr_store_remove_customer (store, 60002, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
+  g_assert_cmpstr (error->message, ==,
+                   "customer 60002 still owns 1 VM; delete or reassign them first");
+  g_clear_error (&error);
+  assert_customer_stored (store, alice);
+
+  g_assert_true (vmgr_store_delete_vm (store, 102, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60002), ==, 0);
+  g_assert_true (vmgr_store_remove_customer (store, 60002, &error));
+  g_assert_no_error (error);
+  assert_customer_uids (store, "");
+  /* The other owner's VM is untouched. */
+  g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60001), ==, 1);
+}
+
 /* ---- Persistence and migration --------------------------------------- */
 
 static void
@@ -776,6 +1091,7 @@ populate (VmgrStore *store)
   g_autoptr(VmgrVmSpec) web1 = make_full_vm (101, "web1", "11111111-1111-4111-8111-111111111111");
   g_autoptr(VmgrTemplate) debian = make_template ("debian-12", "debian");
   g_autoptr(VmgrPlan) small = make_plan ("small", 1 << 30, 1, 3);
+  g_autoptr(VmgrCustomerInfo) alice = make_customer (1101, "Alice Example", "0012345678");
   g_autoptr(GError) error = NULL;
 
   insert_vm (store, web1);
@@ -784,6 +1100,7 @@ populate (VmgrStore *store)
   g_assert_true (vmgr_store_set_plan (store, small, &error));
   g_assert_no_error (error);
   append_audit (store, 1234, 1000, "/org/vmgr/vm/101", "created");
+  add_customer (store, alice);
 }
 
 static void
@@ -794,6 +1111,7 @@ test_reopen (void)
   g_autoptr(VmgrVmSpec) web1 = make_full_vm (101, "web1", "11111111-1111-4111-8111-111111111111");
   g_autoptr(VmgrTemplate) debian = make_template ("debian-12", "debian");
   g_autoptr(VmgrPlan) small = make_plan ("small", 1 << 30, 1, 3);
+  g_autoptr(VmgrCustomerInfo) alice = make_customer (1101, "Alice Example", "0012345678");
   g_autoptr(VmgrTemplate) tmpl = NULL;
   g_autoptr(GPtrArray) vms = NULL;
   g_autoptr(GError) error = NULL;
@@ -820,6 +1138,10 @@ test_reopen (void)
   g_assert_cmpuint (vmgr_store_count_vms_using_template (store, "debian-12"), ==, 2);
   assert_audit (store, 0, 0, -1, NULL, 0, "created");
   assert_next_id (store, 103);
+  /* web1 (id 101) is owned by uid 1101, the customer added by populate(). */
+  assert_customer_stored (store, alice);
+  assert_customer_uids (store, "1101");
+  g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 1101), ==, 1);
 }
 
 static void
@@ -841,6 +1163,126 @@ test_migrate_from_zero (void)
   g_assert_true (vmgr_store_is_empty (store));
   populate (store);
   assert_next_id (store, 103);
+}
+
+/* Schema version 1 exactly as migration step 1 of vmgr-store.c creates it
+ * (copied, not shared: a shipped step never changes, and this copy must not
+ * follow the code if someone edits it by mistake). */
+static const char schema_v1[] =
+  "CREATE TABLE vms ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT UNIQUE NOT NULL,"
+  "  uuid TEXT UNIQUE NOT NULL,"
+  "  owner INTEGER NOT NULL,"
+  "  template TEXT NOT NULL DEFAULT '',"
+  "  plan TEXT NOT NULL DEFAULT '',"
+  "  memory_guarantee INTEGER NOT NULL DEFAULT 0,"
+  "  memory_soft_limit INTEGER NOT NULL DEFAULT 0,"
+  "  memory_limit INTEGER NOT NULL DEFAULT 0,"
+  "  vcpus INTEGER NOT NULL DEFAULT 1,"
+  "  cpu_weight INTEGER NOT NULL DEFAULT 100,"
+  "  cpu_limit INTEGER NOT NULL DEFAULT 0,"
+  "  disk_soft_limit INTEGER NOT NULL DEFAULT 0,"
+  "  disk_hard_limit INTEGER NOT NULL DEFAULT 0,"
+  "  hostname TEXT NOT NULL DEFAULT '',"
+  "  addresses TEXT NOT NULL DEFAULT '',"
+  "  gateway TEXT NOT NULL DEFAULT '',"
+  "  nameservers TEXT NOT NULL DEFAULT '',"
+  "  autostart INTEGER NOT NULL DEFAULT 0,"
+  "  domain_xml TEXT NOT NULL DEFAULT '',"
+  "  created_at INTEGER NOT NULL);"
+  "CREATE INDEX vms_template ON vms (template);"
+  "CREATE INDEX vms_plan ON vms (plan);"
+  "CREATE TABLE templates ("
+  "  name TEXT PRIMARY KEY,"
+  "  os TEXT NOT NULL DEFAULT '',"
+  "  description TEXT NOT NULL DEFAULT '',"
+  "  source TEXT NOT NULL DEFAULT '');"
+  "CREATE TABLE plans ("
+  "  name TEXT PRIMARY KEY,"
+  "  memory_guarantee INTEGER NOT NULL DEFAULT 0,"
+  "  memory_soft_limit INTEGER NOT NULL DEFAULT 0,"
+  "  memory_limit INTEGER NOT NULL DEFAULT 0,"
+  "  vcpus INTEGER NOT NULL DEFAULT 0,"
+  "  cpu_weight INTEGER NOT NULL DEFAULT 0,"
+  "  cpu_limit INTEGER NOT NULL DEFAULT 0,"
+  "  disk_soft_limit INTEGER NOT NULL DEFAULT 0,"
+  "  disk_hard_limit INTEGER NOT NULL DEFAULT 0,"
+  "  max_vms INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE audit ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  time INTEGER NOT NULL,"
+  "  uid INTEGER NOT NULL,"
+  "  caller TEXT,"
+  "  pid INTEGER,"
+  "  action TEXT,"
+  "  target TEXT,"
+  "  result TEXT,"
+  "  message TEXT);"
+  "CREATE INDEX audit_time ON audit (time);"
+  "CREATE INDEX audit_uid ON audit (uid);";
+
+static void
+test_migrate_from_v1 (void)
+{
+  g_autoptr(TmpDir) t = tmp_dir_new ();
+  g_autoptr(VmgrStore) store = NULL;
+  g_autoptr(VmgrVmSpec) expected = make_vm (101, "old-vm", "11111111-1111-4111-8111-111111111111");
+  g_autoptr(VmgrCustomerInfo) owner = make_customer (60002, "Old Owner", "0012345678");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *schema = g_strconcat ("BEGIN;", schema_v1,
+                                         "INSERT INTO vms (id, name, uuid, owner, memory_limit,"
+                                         " domain_xml, created_at) VALUES (101, 'old-vm',"
+                                         " '11111111-1111-4111-8111-111111111111', 60002,"
+                                         " 1073741824, '<domain old=''1''/>', 1234);"
+                                         "INSERT INTO plans (name, max_vms) VALUES ('small', 3);"
+                                         "PRAGMA user_version = 1;"
+                                         "COMMIT;", NULL);
+  g_autofree char *version = NULL;
+  g_autofree char *indexes = NULL;
+  g_autofree char *xml = NULL;
+
+  raw_exec (t->path, schema);
+  version = raw_query (t->path, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "1");
+
+  store = open_store (t->path);
+  g_assert_cmpint (vmgr_store_get_schema_version (store), ==, VMGR_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 2);
+  g_clear_pointer (&version, g_free);
+  version = raw_query (t->path, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "2");
+  indexes = raw_query (t->path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
+                                " sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                                " ORDER BY name)");
+  g_assert_cmpstr (indexes, ==, "audit_time,audit_uid,customers_national_id,"
+                                "vms_owner,vms_plan,vms_template");
+
+  /* What was there before is still there. */
+  expected->owner = 60002;
+  assert_only_vm (store, expected);
+  xml = vmgr_store_get_vm_domain_xml (store, 101, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (xml, ==, "<domain old='1'/>");
+  g_assert_cmpuint (vmgr_store_count_vms_using_plan (store, "small"), ==, 0);
+  g_assert_false (vmgr_store_is_empty (store));
+
+  /* And customers work, against the migrated VM too. */
+  assert_customer_uids (store, "");
+  add_customer (store, owner);
+  assert_customer_stored (store, owner);
+  g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60002), ==, 1);
+  g_assert_false (vmgr_store_remove_customer (store, 60002, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
+  g_assert_cmpstr (error->message, ==,
+                   "customer 60002 still owns 1 VM; delete or reassign them first");
+  g_clear_error (&error);
+
+  /* Opening again does not migrate again. */
+  g_clear_object (&store);
+  store = open_store (t->path);
+  assert_customer_stored (store, owner);
+  assert_only_vm (store, expected);
 }
 
 static void
@@ -885,8 +1327,12 @@ main (int argc, char **argv)
   g_test_add_func ("/store/plans", test_plans);
   g_test_add_func ("/store/audit/query", test_audit_query);
   g_test_add_func ("/store/audit/limits", test_audit_limits);
+  g_test_add_func ("/store/customers/roundtrip", test_customer_roundtrip);
+  g_test_add_func ("/store/customers/duplicates", test_customer_duplicates);
+  g_test_add_func ("/store/customers/remove-owned", test_customer_remove_owned);
   g_test_add_func ("/store/reopen", test_reopen);
   g_test_add_func ("/store/migrate/from-zero", test_migrate_from_zero);
+  g_test_add_func ("/store/migrate/from-v1", test_migrate_from_v1);
   g_test_add_func ("/store/migrate/newer-refused", test_migrate_newer_refused);
 
   return g_test_run ();
