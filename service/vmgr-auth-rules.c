@@ -11,14 +11,14 @@
 #define MANAGER "org.vmgr.Manager"
 #define VM "org.vmgr.VM"
 #define CUSTOMER "org.vmgr.Customer"
-#define JOB "org.vmgr.Job"
 #define INTROSPECTABLE "org.freedesktop.DBus.Introspectable"
 #define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
 #define PEER "org.freedesktop.DBus.Peer"
 
-/* Members of the contract that this version does not implement yet
- * (Contract, AddCustomer, ListCustomers, GetHostInfo, GetStats, the
- * Customer and Job interfaces) are not in the table: they are denied. */
+#define CUSTOMERS_MANAGE "org.vmgr.customers.manage"
+
+/* Members this version does not implement (the Job interface) are not in
+ * the table: they are denied. */
 static const VmgrAuthRule rules[] = {
   /* Catalogue and the caller's own view: results are filtered per caller. */
   { MANAGER, "ListVMs", VMGR_AUTH_PUBLIC, NULL, NULL },
@@ -27,7 +27,11 @@ static const VmgrAuthRule rules[] = {
   { MANAGER, "ListPlans", VMGR_AUTH_PUBLIC, NULL, NULL },
   /* Denied callers still get their own entries (see vmgr-manager.c). */
   { MANAGER, "QueryAudit", VMGR_AUTH_READ, NULL, "org.vmgr.audit.read" },
+  { MANAGER, "ListCustomers", VMGR_AUTH_PUBLIC, NULL, NULL },
   { MANAGER, "CreateVM", VMGR_AUTH_MUTATION, NULL, "org.vmgr.vm.create" },
+  { MANAGER, "Contract", VMGR_AUTH_MUTATION, NULL, "org.vmgr.contract" },
+  { MANAGER, "AddCustomer", VMGR_AUTH_MUTATION, NULL, CUSTOMERS_MANAGE },
+  { MANAGER, "GetHostInfo", VMGR_AUTH_READ, NULL, VIEW_ANY },
   { MANAGER, "AddTemplate", VMGR_AUTH_MUTATION, NULL, "org.vmgr.templates.manage" },
   { MANAGER, "RemoveTemplate", VMGR_AUTH_MUTATION, NULL, "org.vmgr.templates.manage" },
   { MANAGER, "SetPlan", VMGR_AUTH_MUTATION, NULL, "org.vmgr.plans.manage" },
@@ -46,6 +50,7 @@ static const VmgrAuthRule rules[] = {
   { VM, "SetNetwork", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
   { VM, "SetAutostart", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
   { VM, "SetOwner", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
+  { VM, "GetStats", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
   { VM, "OpenConsole", VMGR_AUTH_MUTATION, "org.vmgr.vm.console-own", "org.vmgr.vm.console-any" },
 
   /* Property reads (answered by vmgr-dispatch.c) are keyed by the
@@ -56,6 +61,13 @@ static const VmgrAuthRule rules[] = {
   { MANAGER, "GetAll", VMGR_AUTH_PUBLIC, NULL, NULL },
   { VM, "Get", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
   { VM, "GetAll", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
+  /* A customer reads its own record; administrators manage all. */
+  { CUSTOMER, "Get", VMGR_AUTH_READ, VIEW_OWN, CUSTOMERS_MANAGE },
+  { CUSTOMER, "GetAll", VMGR_AUTH_READ, VIEW_OWN, CUSTOMERS_MANAGE },
+  { CUSTOMER, "Update", VMGR_AUTH_MUTATION, NULL, CUSTOMERS_MANAGE },
+  { CUSTOMER, "Suspend", VMGR_AUTH_MUTATION, NULL, CUSTOMERS_MANAGE },
+  { CUSTOMER, "Unsuspend", VMGR_AUTH_MUTATION, NULL, CUSTOMERS_MANAGE },
+  { CUSTOMER, "Remove", VMGR_AUTH_MUTATION, NULL, CUSTOMERS_MANAGE },
   { INTROSPECTABLE, "Introspect", VMGR_AUTH_PUBLIC, NULL, NULL },
   { OBJECT_MANAGER, "GetManagedObjects", VMGR_AUTH_PUBLIC, NULL, NULL },
   { PEER, "Ping", VMGR_AUTH_PUBLIC, NULL, NULL },

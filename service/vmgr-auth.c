@@ -7,6 +7,7 @@
 
 #define VIEW_OWN "org.vmgr.vm.view-own"
 #define VIEW_ANY "org.vmgr.vm.view-any"
+#define CUSTOMERS_MANAGE "org.vmgr.customers.manage"
 #define INTERACTIVE_TIMEOUT_MS 25000
 
 struct _VmgrAuth {
@@ -32,6 +33,64 @@ typedef struct {
   gboolean allowed;
   gint64 expires;   /* monotonic microseconds */
 } Decision;
+
+/* What a call is about: a VM or a customer, with its owner (who holds the
+ * -own grant) and the polkit details rules can use. */
+typedef struct {
+  guint32 owner;
+  char *path;
+  const char *view_any;     /* what decides visibility for anyone else */
+  GHashTable *details;
+} Target;
+
+static void
+target_free (Target *target)
+{
+  if (target == NULL)
+    return;
+  g_free (target->path);
+  g_hash_table_unref (target->details);
+  g_free (target);
+}
+
+static Target *
+target_new (guint32 owner, char *path, const char *view_any)
+{
+  Target *target = g_new0 (Target, 1);
+
+  target->owner = owner;
+  target->path = path;
+  target->view_any = view_any;
+  target->details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_hash_table_insert (target->details, (gpointer) "owner", vmgr_user_name_for_uid (owner));
+  return target;
+}
+
+static Target *
+target_for_vm (const VmgrVmSpec *vm)
+{
+  Target *target = target_new (vm->owner, g_strdup_printf ("/org/vmgr/vm/%u", vm->id), VIEW_ANY);
+
+  g_hash_table_insert (target->details, (gpointer) "vm.id", g_strdup_printf ("%u", vm->id));
+  g_hash_table_insert (target->details, (gpointer) "vm.name", g_strdup (vm->name));
+  g_hash_table_insert (target->details, (gpointer) "vm.owner", vmgr_user_name_for_uid (vm->owner));
+  g_hash_table_insert (target->details, (gpointer) "vm.plan", g_strdup (vm->plan));
+  return target;
+}
+
+static Target *
+target_for_customer (const VmgrCustomerInfo *customer)
+{
+  Target *target = target_new (customer->uid,
+                               g_strdup_printf ("/org/vmgr/customer/%u", customer->uid),
+                               CUSTOMERS_MANAGE);
+
+  g_hash_table_insert (target->details, (gpointer) "customer.uid",
+                       g_strdup_printf ("%u", customer->uid));
+  g_hash_table_insert (target->details, (gpointer) "customer.name",
+                       vmgr_user_name_for_uid (customer->uid));
+  return target;
+}
 
 /* One polkit question. */
 typedef struct {
@@ -61,9 +120,9 @@ check_free (Check *check)
 }
 
 static char *
-cache_key (const char *action, const VmgrVmSpec *vm)
+cache_key (const char *action, const Target *target)
 {
-  return g_strdup_printf ("%s %u", action, vm != NULL ? vm->id : 0);
+  return g_strdup_printf ("%s %s", action, target != NULL ? target->path : "-");
 }
 
 static Decision *
@@ -202,41 +261,39 @@ ask_polkit (Check *check)
     start_check (check);
 }
 
+static void
+insert_details (PolkitDetails *details, GHashTable *table)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (table == NULL)
+    return;
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_str_equal (key, "owner"))
+      polkit_details_insert (details, key, value);
+}
+
 static PolkitDetails *
-build_details (const char *member, const VmgrVmSpec *vm, GHashTable *extra)
+build_details (const char *member, const Target *target, GHashTable *extra)
 {
   PolkitDetails *details = polkit_details_new ();
 
   polkit_details_insert (details, "verb", member);
-  if (vm != NULL)
-    {
-      g_autofree char *id = g_strdup_printf ("%u", vm->id);
-      g_autofree char *owner = vmgr_user_name_for_uid (vm->owner);
-
-      polkit_details_insert (details, "vm.id", id);
-      polkit_details_insert (details, "vm.name", vm->name);
-      polkit_details_insert (details, "vm.owner", owner);
-      polkit_details_insert (details, "vm.plan", vm->plan);
-    }
-  if (extra != NULL)
-    {
-      GHashTableIter iter;
-      gpointer key, value;
-
-      g_hash_table_iter_init (&iter, extra);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        polkit_details_insert (details, key, value);
-    }
+  if (target != NULL)
+    insert_details (details, target->details);
+  insert_details (details, extra);
   return details;
 }
 
 /* Asks (or answers from the cache) whether @sender may do @action. */
 static void
 decide (VmgrAuth *self, const char *sender, const char *action, const char *member,
-        const VmgrVmSpec *vm, GHashTable *extra, gboolean cacheable, gboolean interactive,
+        const Target *target, GHashTable *extra, gboolean cacheable, gboolean interactive,
         void (*done) (gboolean, const GError *, gpointer), gpointer data)
 {
-  g_autofree char *key = cacheable ? cache_key (action, vm) : NULL;
+  g_autofree char *key = cacheable ? cache_key (action, target) : NULL;
   Decision *cached = key != NULL ? cache_lookup (self, sender, key) : NULL;
   Check *check;
 
@@ -251,7 +308,7 @@ decide (VmgrAuth *self, const char *sender, const char *action, const char *memb
   check->sender = g_strdup (sender);
   check->action = g_strdup (action);
   check->cache_key = g_steal_pointer (&key);
-  check->details = build_details (member, vm, extra);
+  check->details = build_details (member, target, extra);
   check->interactive = interactive;
   check->done = done;
   check->data = data;
@@ -265,7 +322,7 @@ typedef struct {
   char *sender;
   char *interface;
   char *member;
-  VmgrVmSpec *vm;
+  Target *about;             /* NULL for Manager-level members */
   char *target;
   GHashTable *details;
   gboolean interactive;
@@ -281,7 +338,7 @@ request_free (Request *request)
   g_free (request->sender);
   g_free (request->interface);
   g_free (request->member);
-  vmgr_vm_spec_free (request->vm);
+  target_free (request->about);
   g_free (request->target);
   g_clear_pointer (&request->details, g_hash_table_unref);
   g_free (request->caller.bus_name);
@@ -315,8 +372,8 @@ action_for (const Request *request)
 {
   const VmgrAuthRule *rule = request->rule;
 
-  if (request->vm != NULL && rule->action_own != NULL &&
-      request->vm->owner == request->caller.uid)
+  if (request->about != NULL && rule->action_own != NULL &&
+      request->about->owner == request->caller.uid)
     return rule->action_own;
   return rule->action_any;
 }
@@ -359,14 +416,14 @@ decide_action (Request *request)
       return;
     }
   decide (request->auth, request->sender, action_for (request), request->member,
-          request->vm, request->details, request->rule->kind == VMGR_AUTH_READ,
+          request->about, request->details, request->rule->kind == VMGR_AUTH_READ,
           request->interactive, on_action_decided, request);
 }
 
 static const char *
-view_action (const VmgrVmSpec *vm, const VmgrCaller *caller)
+view_action (const Target *target, const VmgrCaller *caller)
 {
-  return vm->owner == caller->uid ? VIEW_OWN : VIEW_ANY;
+  return target->owner == caller->uid ? VIEW_OWN : target->view_any;
 }
 
 static void
@@ -382,14 +439,14 @@ on_visibility_decided (gboolean allowed, const GError *error, gpointer data)
       return;
     }
   /* polkit failed: its owner learns why; anyone else learns nothing. */
-  if (error != NULL && request->vm->owner == request->caller.uid)
+  if (error != NULL && request->about->owner == request->caller.uid)
     {
       vmgr_auth_audit (request->auth, &request->caller, request->member, request->target,
                        "denied", error->message);
       request_finish (request, VMGR_AUTH_ERROR, error);
       return;
     }
-  path = g_strdup_printf ("/org/vmgr/vm/%u", request->vm->id);
+  path = g_strdup (request->about->path);
   invisible = vmgr_auth_no_such_object_error (request->interface, path);
   if (request->rule != NULL && request->rule->kind == VMGR_AUTH_MUTATION)
     vmgr_auth_audit (request->auth, &request->caller, request->member, path,
@@ -432,11 +489,11 @@ on_caller_known (GObject *source, GAsyncResult *result, gpointer data)
   request->caller.pid = caller->pid;
   request->caller.user_name = g_strdup (caller->user_name);
   prime_view (request->auth, request->sender);
-  if (request->vm == NULL)
+  if (request->about == NULL)
     decide_action (request);
   else
-    decide (request->auth, request->sender, view_action (request->vm, &request->caller),
-            "view", request->vm, NULL, TRUE, request->interactive,
+    decide (request->auth, request->sender, view_action (request->about, &request->caller),
+            "view", request->about, NULL, TRUE, request->interactive,
             on_visibility_decided, request);
 }
 
@@ -465,9 +522,10 @@ vmgr_auth_check (VmgrAuth *self, const VmgrAuthRequest *req,
   request->sender = g_strdup (req->sender);
   request->interface = g_strdup (req->interface);
   request->member = g_strdup (req->member);
-  request->vm = req->vm != NULL ? vmgr_vm_spec_copy (req->vm) : NULL;
-  request->target = req->vm != NULL ? g_strdup_printf ("/org/vmgr/vm/%u", req->vm->id)
-                                    : g_strdup (req->target != NULL ? req->target : "");
+  request->about = req->vm != NULL ? target_for_vm (req->vm)
+                   : req->customer != NULL ? target_for_customer (req->customer) : NULL;
+  request->target = g_strdup (request->about != NULL ? request->about->path
+                              : req->target != NULL ? req->target : "");
   request->details = req->details != NULL ? copy_details (req->details) : NULL;
   request->interactive = req->interactive;
   request->caller.bus_name = g_strdup (req->sender);
@@ -579,11 +637,11 @@ vmgr_auth_cached_visible (VmgrAuth *self, const VmgrCaller *caller, guint32 owne
 }
 
 void
-vmgr_auth_forget_vm (VmgrAuth *self, guint32 vm_id)
+vmgr_auth_forget_path (VmgrAuth *self, const char *path)
 {
   GHashTableIter iter;
   GHashTable *per_peer;
-  g_autofree char *suffix = g_strdup_printf (" %u", vm_id);
+  g_autofree char *suffix = g_strdup_printf (" %s", path);
 
   g_hash_table_iter_init (&iter, self->cache);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &per_peer))
@@ -774,6 +832,15 @@ vmgr_auth_authorize (VmgrAuth *self, GDBusMethodInvocation *invocation, const Vm
                      GHashTable *details, VmgrAuthorizedFunc func, gpointer user_data,
                      GDestroyNotify destroy)
 {
+  vmgr_auth_authorize_about (self, invocation, vm, NULL, details, func, user_data, destroy);
+}
+
+void
+vmgr_auth_authorize_about (VmgrAuth *self, GDBusMethodInvocation *invocation,
+                           const VmgrVmSpec *vm, const VmgrCustomerInfo *customer,
+                           GHashTable *details, VmgrAuthorizedFunc func, gpointer user_data,
+                           GDestroyNotify destroy)
+{
   Authorization *authz = g_new0 (Authorization, 1);
   GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
   VmgrAuthRequest request = {
@@ -783,6 +850,7 @@ vmgr_auth_authorize (VmgrAuth *self, GDBusMethodInvocation *invocation, const Vm
     .interface = g_dbus_method_invocation_get_interface_name (invocation),
     .member = g_dbus_method_invocation_get_method_name (invocation),
     .vm = vm,
+    .customer = customer,
     .target = g_dbus_method_invocation_get_object_path (invocation),
     .details = details,
   };

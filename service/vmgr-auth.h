@@ -51,6 +51,7 @@ typedef struct {
   const char *interface;
   const char *member;
   const VmgrVmSpec *vm;           /* the target VM, or NULL */
+  const VmgrCustomerInfo *customer; /* or the target customer, or NULL */
   const char *target;             /* what the audit log names when no VM */
   GHashTable *details;            /* extra polkit details (requested values), or NULL */
 } VmgrAuthRequest;
@@ -95,6 +96,14 @@ void vmgr_auth_authorize (VmgrAuth *self, GDBusMethodInvocation *invocation,
                           VmgrAuthorizedFunc func, gpointer user_data,
                           GDestroyNotify destroy);
 
+/* The same about a VM or a customer (either may be NULL). A customer's
+ * object is visible to the customer (view-own) and to holders of
+ * org.vmgr.customers.manage. */
+void vmgr_auth_authorize_about (VmgrAuth *self, GDBusMethodInvocation *invocation,
+                                const VmgrVmSpec *vm, const VmgrCustomerInfo *customer,
+                                GHashTable *details, VmgrAuthorizedFunc func,
+                                gpointer user_data, GDestroyNotify destroy);
+
 /* Records the outcome of an allowed mutation: "allowed", or "failed" with
  * @error's message. */
 void vmgr_grant_audit (VmgrAuth *self, const VmgrGrant *grant, const GError *error);
@@ -116,8 +125,9 @@ gboolean vmgr_auth_view_includes (VmgrAuthView view, const VmgrCaller *caller, g
  * FALSE when nothing is known. */
 gboolean vmgr_auth_cached_visible (VmgrAuth *self, const VmgrCaller *caller, guint32 owner);
 
-/* Drops cached decisions about @vm (its owner changed, it was deleted). */
-void vmgr_auth_forget_vm (VmgrAuth *self, guint32 vm_id);
+/* Drops cached decisions about the object at @path (its owner changed, it
+ * was deleted). */
+void vmgr_auth_forget_path (VmgrAuth *self, const char *path);
 
 /* Records an audit entry (store + log). @result: "allowed", "denied", "failed". */
 void vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,

@@ -3,21 +3,11 @@
  * libvirt call in a GTask worker thread. libvirt connections are
  * thread-safe; each task holds a reference on the backend, so the
  * connection outlives every call that uses it. */
-#include "vmgr-backend.h"
+#include "vmgr-backend-private.h"
 
 #include <libvirt-glib/libvirt-glib.h>
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 
 #include "vmgr-error.h"
-
-typedef virDomain VmgrVirDomain;
-static void
-vir_domain_release (VmgrVirDomain *domain)
-{
-  virDomainFree (domain);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVirDomain, vir_domain_release)
 
 struct _VmgrBackend {
   GObject parent_instance;
@@ -298,11 +288,10 @@ error_code_from_libvirt (int code)
     }
 }
 
-/* The one place libvirt errors become vmgr errors. Call it right after the
- * failing call, in the same thread (libvirt's last error is per thread).
- * Returns libvirt's error code for callers that need to tell cases apart. */
-static int
-set_error_from_libvirt (GError **error)
+/* The one place libvirt errors become vmgr errors (see
+ * vmgr-backend-private.h). */
+int
+vmgr_backend_set_error_from_libvirt (GError **error)
 {
   virErrorPtr last = virGetLastError ();
   int code = last != NULL ? last->code : VIR_ERR_INTERNAL_ERROR;
@@ -442,7 +431,7 @@ vmgr_backend_open (VmgrBackend *self, GError **error)
   self->conn = virConnectOpen (self->uri);
   if (self->conn == NULL)
     {
-      set_error_from_libvirt (error);
+      vmgr_backend_set_error_from_libvirt (error);
       g_prefix_error (error, "Cannot open libvirt connection %s: ", self->uri);
       return FALSE;
     }
@@ -456,7 +445,7 @@ vmgr_backend_open (VmgrBackend *self, GError **error)
                                       sink, event_sink_free);
   if (self->lifecycle_callback < 0)
     {
-      set_error_from_libvirt (error);
+      vmgr_backend_set_error_from_libvirt (error);
       event_sink_free (sink);
       g_prefix_error (error, "Cannot subscribe to libvirt lifecycle events on %s: ", self->uri);
       return FALSE;
@@ -545,8 +534,14 @@ backend_task_new (VmgrBackend *self, gpointer source_tag, GCancellable *cancella
   return task;
 }
 
-static virDomainPtr
-lookup_domain (VmgrBackend *self, const char *uuid, GError **error)
+virConnectPtr
+vmgr_backend_get_connection (VmgrBackend *self)
+{
+  return self->conn;
+}
+
+virDomainPtr
+vmgr_backend_lookup_domain (VmgrBackend *self, const char *uuid, GError **error)
 {
   virDomainPtr domain;
 
@@ -558,12 +553,12 @@ lookup_domain (VmgrBackend *self, const char *uuid, GError **error)
     }
   domain = virDomainLookupByUUIDString (self->conn, uuid);
   if (domain == NULL)
-    set_error_from_libvirt (error);
+    vmgr_backend_set_error_from_libvirt (error);
   return domain;
 }
 
-static gboolean
-task_return_if_cancelled (GTask *task)
+gboolean
+vmgr_backend_task_return_if_cancelled (GTask *task)
 {
   g_autoptr(GError) error = NULL;
 
@@ -592,11 +587,11 @@ define_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
   g_autoptr(VmgrVirDomain) domain = NULL;
   GError *error = NULL;
 
-  if (task_return_if_cancelled (task))
+  if (vmgr_backend_task_return_if_cancelled (task))
     return;
   domain = virDomainDefineXML (self->conn, data->xml);
   if (domain == NULL)
-    set_error_from_libvirt (&error);
+    vmgr_backend_set_error_from_libvirt (&error);
   task_return_result (task, domain != NULL, error);
 }
 
@@ -675,7 +670,7 @@ check_op_state (virDomainPtr domain, VmgrBackendOp op, GError **error)
 
   if (virDomainGetState (domain, &state, &reason, 0) < 0)
     {
-      set_error_from_libvirt (error);
+      vmgr_backend_set_error_from_libvirt (error);
       return FALSE;
     }
   problem = op_state_problem (op, state);
@@ -688,17 +683,17 @@ check_op_state (virDomainPtr domain, VmgrBackendOp op, GError **error)
   return TRUE;
 }
 
-static gboolean
-libvirt_ok (int rc, GError **error)
+gboolean
+vmgr_backend_libvirt_ok (int rc, GError **error)
 {
   if (rc >= 0)
     return TRUE;
-  set_error_from_libvirt (error);
+  vmgr_backend_set_error_from_libvirt (error);
   return FALSE;
 }
 
-static gboolean
-is_flags_refusal (int code)
+gboolean
+vmgr_backend_is_flags_refusal (int code)
 {
   /* Older drivers lack the call; current ones refuse unknown flags with
    * VIR_ERR_INVALID_ARG ("unsupported flags"). */
@@ -713,7 +708,7 @@ undefine_domain (virDomainPtr domain, GError **error)
   int code;
 
   if (virDomainIsActive (domain) == 1 && virDomainDestroy (domain) < 0 &&
-      set_error_from_libvirt (&local_error) != VIR_ERR_OPERATION_INVALID)
+      vmgr_backend_set_error_from_libvirt (&local_error) != VIR_ERR_OPERATION_INVALID)
     {
       /* OPERATION_INVALID: it stopped meanwhile, which is what we want. */
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -723,13 +718,13 @@ undefine_domain (virDomainPtr domain, GError **error)
   if (virDomainUndefineFlags (domain, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
                                       VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) == 0)
     return TRUE;
-  code = set_error_from_libvirt (&local_error);
-  if (!is_flags_refusal (code))
+  code = vmgr_backend_set_error_from_libvirt (&local_error);
+  if (!vmgr_backend_is_flags_refusal (code))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  return libvirt_ok (virDomainUndefine (domain), error);
+  return vmgr_backend_libvirt_ok (virDomainUndefine (domain), error);
 }
 
 static gboolean
@@ -738,8 +733,9 @@ shutdown_domain (VmgrBackend *self, virDomainPtr domain, GError **error)
   /* The LXC driver's default shutdown does nothing to an init that
    * ignores it; SIGTERM is what container inits expect. */
   if (g_str_equal (self->scheme, "lxc"))
-    return libvirt_ok (virDomainShutdownFlags (domain, VIR_DOMAIN_SHUTDOWN_SIGNAL), error);
-  return libvirt_ok (virDomainShutdown (domain), error);
+    return vmgr_backend_libvirt_ok (virDomainShutdownFlags (domain, VIR_DOMAIN_SHUTDOWN_SIGNAL),
+                                    error);
+  return vmgr_backend_libvirt_ok (virDomainShutdown (domain), error);
 }
 
 static gboolean
@@ -750,17 +746,17 @@ run_op (VmgrBackend *self, virDomainPtr domain, VmgrBackendOp op, GError **error
   switch (op)
     {
     case VMGR_BACKEND_OP_START:
-      return libvirt_ok (virDomainCreate (domain), error);
+      return vmgr_backend_libvirt_ok (virDomainCreate (domain), error);
     case VMGR_BACKEND_OP_SHUTDOWN:
       return shutdown_domain (self, domain, error);
     case VMGR_BACKEND_OP_DESTROY:
-      return libvirt_ok (virDomainDestroy (domain), error);
+      return vmgr_backend_libvirt_ok (virDomainDestroy (domain), error);
     case VMGR_BACKEND_OP_REBOOT:
-      return libvirt_ok (virDomainReboot (domain, 0), error);
+      return vmgr_backend_libvirt_ok (virDomainReboot (domain, 0), error);
     case VMGR_BACKEND_OP_SUSPEND:
-      return libvirt_ok (virDomainSuspend (domain), error);
+      return vmgr_backend_libvirt_ok (virDomainSuspend (domain), error);
     case VMGR_BACKEND_OP_RESUME:
-      return libvirt_ok (virDomainResume (domain), error);
+      return vmgr_backend_libvirt_ok (virDomainResume (domain), error);
     case VMGR_BACKEND_OP_UNDEFINE:
       return undefine_domain (domain, error);
     default:
@@ -777,9 +773,9 @@ op_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cance
   GError *error = NULL;
   gboolean ok;
 
-  if (task_return_if_cancelled (task))
+  if (vmgr_backend_task_return_if_cancelled (task))
     return;
-  domain = lookup_domain (self, data->uuid, &error);
+  domain = vmgr_backend_lookup_domain (self, data->uuid, &error);
   ok = domain != NULL && run_op (self, domain, data->op, &error);
   task_return_result (task, ok, error);
 }
@@ -820,11 +816,11 @@ autostart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
   GError *error = NULL;
   gboolean ok;
 
-  if (task_return_if_cancelled (task))
+  if (vmgr_backend_task_return_if_cancelled (task))
     return;
-  domain = lookup_domain (self, data->uuid, &error);
+  domain = vmgr_backend_lookup_domain (self, data->uuid, &error);
   ok = domain != NULL &&
-       libvirt_ok (virDomainSetAutostart (domain, data->autostart ? 1 : 0), &error);
+       vmgr_backend_libvirt_ok (virDomainSetAutostart (domain, data->autostart ? 1 : 0), &error);
   task_return_result (task, ok, error);
 }
 
@@ -911,12 +907,12 @@ list_states_thread (GTask *task, gpointer source, gpointer task_data, GCancellab
   GError *error = NULL;
   int n_domains;
 
-  if (task_return_if_cancelled (task))
+  if (vmgr_backend_task_return_if_cancelled (task))
     return;
   n_domains = virConnectListAllDomains (self->conn, &domains, 0);
   if (n_domains < 0)
     {
-      set_error_from_libvirt (&error);
+      vmgr_backend_set_error_from_libvirt (&error);
       g_task_return_error (task, error);
       return;
     }

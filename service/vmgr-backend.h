@@ -84,6 +84,68 @@ void vmgr_backend_list_states_async (VmgrBackend *self, GCancellable *cancellabl
 GHashTable *vmgr_backend_list_states_finish (VmgrBackend *self, GAsyncResult *result,
                                              GError **error);
 
+/* ---- Resources, statistics and host (vmgr-backend-resources.c,
+ * vmgr-backend-stats.c) ---- */
+
+typedef enum {
+  VMGR_RESOURCE_MEMORY      = 1 << 0,  /* memory size (balloon): memory_limit */
+  VMGR_RESOURCE_MEMORY_TUNE = 1 << 1,  /* memtune: soft limit, hard limit, guarantee */
+  VMGR_RESOURCE_VCPUS       = 1 << 2,
+  VMGR_RESOURCE_CPU_WEIGHT  = 1 << 3,
+  VMGR_RESOURCE_CPU_LIMIT   = 1 << 4,
+} VmgrResources;
+
+/* Applies the @what resources of @spec to the running domain @uuid (live
+ * only; the persistent definition is written with define_async). Settings
+ * the driver cannot change live are skipped, not faked; the finish function
+ * says which were applied. A domain that is not running applies nothing
+ * and is no error. */
+void vmgr_backend_apply_live_async (VmgrBackend *self, const char *uuid,
+                                    const VmgrVmSpec *spec, VmgrResources what,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_backend_apply_live_finish (VmgrBackend *self, GAsyncResult *result,
+                                         VmgrResources *applied, GError **error);
+
+/* One sample of a domain. Fields not measurable on the driver are 0 and
+ * their has_ flag FALSE. */
+typedef struct {
+  gboolean running;
+  gboolean has_cpu, has_memory, has_disk, has_network;
+  guint64 cpu_time_ns;
+  guint64 memory_used;      /* bytes the guest uses (RSS or balloon minus unused) */
+  guint64 disk_used;        /* bytes allocated on the VM's disks */
+  guint64 net_rx_bytes;
+  guint64 net_tx_bytes;
+  gint64 sampled_at;        /* g_get_real_time () when taken */
+  gint64 sampled_mono;      /* g_get_monotonic_time () when taken */
+} VmgrDomainStats;
+
+/* Samples the domains with @uuids (NULL-terminated) in one worker thread:
+ * in bulk (virConnectGetAllDomainStats) where the driver supports the stats
+ * groups, one domain at a time otherwise. Returns a GHashTable from UUID to
+ * VmgrDomainStats* (owned); unknown UUIDs are left out. */
+void vmgr_backend_sample_async (VmgrBackend *self, const char * const *uuids,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+GHashTable *vmgr_backend_sample_finish (VmgrBackend *self, GAsyncResult *result,
+                                        GError **error);
+
+typedef struct {
+  guint cpus;               /* logical CPUs of the hypervisor host */
+  guint64 memory_total;     /* bytes */
+  guint64 memory_free;      /* bytes; 0 when the driver does not say */
+  char *cpu_model;
+} VmgrHostInfo;
+
+void vmgr_host_info_free (VmgrHostInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrHostInfo, vmgr_host_info_free)
+
+void vmgr_backend_get_host_info_async (VmgrBackend *self, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+VmgrHostInfo *vmgr_backend_get_host_info_finish (VmgrBackend *self, GAsyncResult *result,
+                                                 GError **error);
+
 /* Signals (emitted on the main context the backend was created on):
  *   "domain-state-changed" (const char *uuid, guint state (VmgrVmState), const char *reason)
  *     for every libvirt lifecycle event, whoever caused it.

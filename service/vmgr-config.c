@@ -11,6 +11,14 @@
  *   timeout_ms=5000           milliseconds, 1..600000
  *   max_in_flight=64          1..120
  *
+ *   [resources]
+ *   memory_overcommit=100     percent of host memory VMs may be given, 10..1000
+ *   cpu_overcommit=400        percent of host CPUs VMs may be given as vcpus
+ *   disk_overcommit=100       percent of the state filesystem for disk limits
+ *
+ *   [monitoring]
+ *   interval=5                seconds between usage samples, 1..3600
+ *
  * Bad values are G_KEY_FILE_ERROR_INVALID_VALUE errors whose message names
  * the file, group, key and the accepted values; a file that does not parse
  * gives the GKeyFile error. Loading is all or nothing: @config is changed
@@ -23,6 +31,8 @@
 
 #define DAEMON_GROUP "daemon"
 #define AUTH_GROUP "auth"
+#define RESOURCES_GROUP "resources"
+#define MONITORING_GROUP "monitoring"
 
 VmgrConfig *
 vmgr_config_new_default (void)
@@ -36,6 +46,10 @@ vmgr_config_new_default (void)
   config->auth_cache_ttl_s = 5;
   config->auth_timeout_ms = 5000;
   config->auth_max_in_flight = 64;
+  config->memory_overcommit_pct = 100;
+  config->cpu_overcommit_pct = 400;
+  config->disk_overcommit_pct = 100;
+  config->sample_interval_s = 5;
   return config;
 }
 
@@ -206,6 +220,10 @@ warn_unknown_keys (GKeyFile *file, const char *path)
   static const char * const auth_keys[] = {
     "cache_ttl", "timeout_ms", "max_in_flight", NULL
   };
+  static const char * const resources_keys[] = {
+    "memory_overcommit", "cpu_overcommit", "disk_overcommit", NULL
+  };
+  static const char * const monitoring_keys[] = { "interval", NULL };
   g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
 
   for (guint i = 0; groups[i] != NULL; i++)
@@ -217,10 +235,15 @@ warn_unknown_keys (GKeyFile *file, const char *path)
         known = daemon_keys;
       else if (strcmp (groups[i], AUTH_GROUP) == 0)
         known = auth_keys;
+      else if (strcmp (groups[i], RESOURCES_GROUP) == 0)
+        known = resources_keys;
+      else if (strcmp (groups[i], MONITORING_GROUP) == 0)
+        known = monitoring_keys;
       else
         {
-          g_warning ("%s: unknown group [%s] ignored (known: [%s], [%s])",
-                     path, groups[i], DAEMON_GROUP, AUTH_GROUP);
+          g_warning ("%s: unknown group [%s] ignored (known: [%s], [%s], [%s], [%s])",
+                     path, groups[i], DAEMON_GROUP, AUTH_GROUP, RESOURCES_GROUP,
+                     MONITORING_GROUP);
           continue;
         }
 
@@ -246,7 +269,15 @@ read_keys (GKeyFile *file, VmgrConfig *config, GError **error)
          read_uint (file, AUTH_GROUP, "timeout_ms", 1, 600000, "milliseconds",
                     &config->auth_timeout_ms, error) &&
          read_uint (file, AUTH_GROUP, "max_in_flight", 1, 120, "checks",
-                    &config->auth_max_in_flight, error);
+                    &config->auth_max_in_flight, error) &&
+         read_uint (file, RESOURCES_GROUP, "memory_overcommit", 10, 1000, "percent",
+                    &config->memory_overcommit_pct, error) &&
+         read_uint (file, RESOURCES_GROUP, "cpu_overcommit", 10, 10000, "percent",
+                    &config->cpu_overcommit_pct, error) &&
+         read_uint (file, RESOURCES_GROUP, "disk_overcommit", 10, 1000, "percent",
+                    &config->disk_overcommit_pct, error) &&
+         read_uint (file, MONITORING_GROUP, "interval", 1, 3600, "seconds",
+                    &config->sample_interval_s, error);
 }
 
 gboolean

@@ -14,6 +14,10 @@ typedef struct {
   guint auth_cache_ttl_s;    /* lifetime of cached read-only decisions */
   guint auth_timeout_ms;     /* bound on a polkit answer */
   guint auth_max_in_flight;  /* polkit checks under way at once */
+  guint memory_overcommit_pct; /* VMs may be given this % of host memory */
+  guint cpu_overcommit_pct;    /* ... of host CPUs as vcpus */
+  guint disk_overcommit_pct;   /* ... of the state filesystem as disk limits */
+  guint sample_interval_s;     /* usage sampling of running VMs */
 } VmgrConfig;
 
 VmgrConfig *vmgr_config_new_default (void);

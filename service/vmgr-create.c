@@ -25,7 +25,7 @@ creation_free (Creation *creation)
   VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
 
   if (creation->reserved)
-    vmgr_daemon_release (daemon, creation->spec->name, creation->spec->id);
+    vmgr_daemon_release (daemon, creation->spec);
   g_object_unref (creation->manager);
   g_clear_object (&creation->invocation);
   vmgr_grant_free (creation->grant);
@@ -75,7 +75,8 @@ resolve_spec (Creation *creation, GError **error)
                                                                : creation->grant->caller.uid;
   g_free (spec->plan);
   spec->plan = g_strdup (creation->plan_name);
-  if (!vmgr_spec_apply (spec, plan, creation->options, error))
+  if (!vmgr_spec_apply (spec, plan, creation->options, error) ||
+      !vmgr_daemon_check_limits (daemon, NULL, spec, error))
     return FALSE;
   creation->domain_xml = vmgr_domain_xml_build (spec, vmgr_backend_get_scheme (
                                                   vmgr_daemon_get_backend (daemon)),
@@ -125,6 +126,9 @@ on_defined (GObject *source, GAsyncResult *result, gpointer user_data)
       fail (creation, error);
       return;
     }
+  /* From here on the VM itself holds its name, id and resources. */
+  vmgr_daemon_release (daemon, creation->spec);
+  creation->reserved = FALSE;
   vm = vmgr_vm_new (daemon, creation->spec, VMGR_VM_STATE_STOPPED, "created");
   vmgr_daemon_add_vm (daemon, vm);
   if (creation->spec->autostart)
@@ -138,23 +142,61 @@ on_defined (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-on_create_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
+proceed (Creation *creation)
 {
-  Creation *creation = user_data;
   VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
   g_autoptr(GError) error = NULL;
 
-  creation->grant = grant;
   if (!resolve_spec (creation, &error))
     {
       fail (creation, error);
       creation_free (creation);
       return;
     }
-  vmgr_daemon_reserve (daemon, creation->spec->name, creation->spec->id);
+  vmgr_daemon_reserve (daemon, creation->spec);
   creation->reserved = TRUE;
   vmgr_backend_define_async (vmgr_daemon_get_backend (daemon), creation->domain_xml, NULL,
                              on_defined, creation);
+}
+
+static void
+on_create_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
+{
+  Creation *creation = user_data;
+
+  creation->grant = grant;
+  proceed (creation);
+}
+
+static Creation *
+creation_new (VmgrManager *self, GDBusMethodInvocation *invocation, const char *name,
+              const char *template_name, const char *plan, VmgrOptions *options)
+{
+  Creation *creation = g_new0 (Creation, 1);
+
+  creation->manager = g_object_ref (self);
+  creation->invocation = g_object_ref (invocation);
+  creation->plan_name = g_strdup (plan);
+  creation->options = options;
+  creation->spec = vmgr_vm_spec_new ();
+  g_free (creation->spec->name);
+  creation->spec->name = g_strdup (name);
+  g_free (creation->spec->template_name);
+  creation->spec->template_name = g_strdup (template_name);
+  g_free (creation->spec->uuid);
+  creation->spec->uuid = g_uuid_string_random ();
+  return creation;
+}
+
+void
+vmgr_manager_create_vm (VmgrManager *self, GDBusMethodInvocation *invocation, VmgrGrant *grant,
+                        const char *name, const char *template_name, const char *plan,
+                        VmgrOptions *options)
+{
+  Creation *creation = creation_new (self, invocation, name, template_name, plan, options);
+
+  creation->grant = grant;
+  proceed (creation);
 }
 
 static gboolean
@@ -200,18 +242,8 @@ vmgr_manager_handle_create_vm (VmgrDBusManager *object, GDBusMethodInvocation *i
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  creation = g_new0 (Creation, 1);
-  creation->manager = g_object_ref (self);
-  creation->invocation = g_object_ref (invocation);
-  creation->plan_name = g_strdup (plan);
-  creation->options = g_steal_pointer (&parsed);
-  creation->spec = vmgr_vm_spec_new ();
-  g_free (creation->spec->name);
-  creation->spec->name = g_strdup (name);
-  g_free (creation->spec->template_name);
-  creation->spec->template_name = g_strdup (template_name);
-  g_free (creation->spec->uuid);
-  creation->spec->uuid = g_uuid_string_random ();
+  creation = creation_new (self, invocation, name, template_name, plan,
+                           g_steal_pointer (&parsed));
   details = creation_details (name, template_name, plan, options);
   vmgr_auth_authorize (vmgr_daemon_get_auth (vmgr_manager_get_daemon (self)), invocation, NULL,
                        details, on_create_allowed, creation, (GDestroyNotify) creation_free);

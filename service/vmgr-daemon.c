@@ -2,9 +2,11 @@
 
 #include <glib/gstdio.h>
 
+#include "vmgr-customer.h"
 #include "vmgr-dispatch.h"
 #include "vmgr-error.h"
 #include "vmgr-manager.h"
+#include "vmgr-sampler.h"
 #include "vmgr-seed.h"
 #include "vmgr-vm.h"
 
@@ -24,8 +26,11 @@ struct _VmgrDaemon {
   VmgrManager *manager;
   GHashTable *vms;            /* id -> VmgrVm (owned) */
   GHashTable *vms_by_uuid;    /* uuid -> VmgrVm (not owned) */
-  GHashTable *reserved_names; /* creations under way */
-  GHashTable *reserved_ids;
+  GHashTable *reserved;       /* id -> VmgrVmSpec* of creations under way */
+  GHashTable *customers;      /* uid -> VmgrCustomer (owned) */
+  VmgrHostInfo *host;
+  VmgrCapacity capacity;
+  VmgrSampler *sampler;
 };
 
 G_DEFINE_FINAL_TYPE (VmgrDaemon, vmgr_daemon, G_TYPE_OBJECT)
@@ -73,6 +78,12 @@ vmgr_daemon_find_vm_by_name (VmgrDaemon *self, const char *name)
   return NULL;
 }
 
+VmgrVm *
+vmgr_daemon_find_vm_by_uuid (VmgrDaemon *self, const char *uuid)
+{
+  return g_hash_table_lookup (self->vms_by_uuid, uuid);
+}
+
 static int
 compare_vm_ids (gconstpointer a, gconstpointer b)
 {
@@ -96,32 +107,42 @@ vmgr_daemon_list_vms (VmgrDaemon *self)
   return vms;
 }
 
+static gboolean
+reserved_name (VmgrDaemon *self, const char *name)
+{
+  GHashTableIter iter;
+  const VmgrVmSpec *spec;
+
+  g_hash_table_iter_init (&iter, self->reserved);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &spec))
+    if (g_str_equal (spec->name, name))
+      return TRUE;
+  return FALSE;
+}
+
 gboolean
 vmgr_daemon_vm_name_taken (VmgrDaemon *self, const char *name)
 {
-  return vmgr_daemon_find_vm_by_name (self, name) != NULL ||
-         g_hash_table_contains (self->reserved_names, name);
+  return vmgr_daemon_find_vm_by_name (self, name) != NULL || reserved_name (self, name);
 }
 
 gboolean
 vmgr_daemon_vm_id_taken (VmgrDaemon *self, guint32 id)
 {
   return vmgr_daemon_find_vm (self, id) != NULL ||
-         g_hash_table_contains (self->reserved_ids, GUINT_TO_POINTER (id));
+         g_hash_table_contains (self->reserved, GUINT_TO_POINTER (id));
 }
 
 void
-vmgr_daemon_reserve (VmgrDaemon *self, const char *name, guint32 id)
+vmgr_daemon_reserve (VmgrDaemon *self, const VmgrVmSpec *spec)
 {
-  g_hash_table_add (self->reserved_names, g_strdup (name));
-  g_hash_table_add (self->reserved_ids, GUINT_TO_POINTER (id));
+  g_hash_table_insert (self->reserved, GUINT_TO_POINTER (spec->id), vmgr_vm_spec_copy (spec));
 }
 
 void
-vmgr_daemon_release (VmgrDaemon *self, const char *name, guint32 id)
+vmgr_daemon_release (VmgrDaemon *self, const VmgrVmSpec *spec)
 {
-  g_hash_table_remove (self->reserved_names, name);
-  g_hash_table_remove (self->reserved_ids, GUINT_TO_POINTER (id));
+  g_hash_table_remove (self->reserved, GUINT_TO_POINTER (spec->id));
 }
 
 guint32
@@ -134,11 +155,165 @@ vmgr_daemon_next_vm_id (VmgrDaemon *self)
   return id;
 }
 
+/* ---- Limits ------------------------------------------------------------ */
+
+VmgrAllocation
+vmgr_daemon_allocation (VmgrDaemon *self, guint32 owner)
+{
+  VmgrAllocation allocation = { 0 };
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->vms);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (owner == G_MAXUINT32 || vmgr_vm_get_spec (value)->owner == owner)
+      vmgr_allocation_add (&allocation, vmgr_vm_get_spec (value));
+  g_hash_table_iter_init (&iter, self->reserved);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (owner == G_MAXUINT32 || ((VmgrVmSpec *) value)->owner == owner)
+      vmgr_allocation_add (&allocation, value);
+  return allocation;
+}
+
+/* What everybody but @spec's VM uses, among the VMs of @owner. */
+static VmgrAllocation
+allocation_of_others (VmgrDaemon *self, guint32 owner, const VmgrVmSpec *old)
+{
+  VmgrAllocation allocation = vmgr_daemon_allocation (self, owner);
+
+  if (old != NULL && (owner == G_MAXUINT32 || old->owner == owner))
+    {
+      allocation.vms--;
+      allocation.vcpus -= old->vcpus;
+      allocation.memory -= old->memory_limit;
+      allocation.disk -= old->disk_hard_limit;
+    }
+  return allocation;
+}
+
+gboolean
+vmgr_daemon_check_limits (VmgrDaemon *self, const VmgrVmSpec *old, const VmgrVmSpec *spec,
+                          GError **error)
+{
+  VmgrAllocation everyone = allocation_of_others (self, G_MAXUINT32, old);
+  VmgrAllocation owners = allocation_of_others (self, spec->owner, old);
+  g_autoptr(VmgrCustomerInfo) customer = vmgr_store_get_customer (self->store, spec->owner, NULL);
+  /* A VM moving to another owner is new to that owner's quota. */
+  const VmgrVmSpec *owner_old = old != NULL && old->owner == spec->owner ? old : NULL;
+
+  return vmgr_limits_check_capabilities (vmgr_backend_get_capabilities (self->backend),
+                                         vmgr_backend_get_scheme (self->backend), old, spec,
+                                         error) &&
+         vmgr_limits_check_host (&self->capacity, &everyone, old, spec, error) &&
+         (customer == NULL ||
+          vmgr_limits_check_quota (customer, &owners, owner_old, spec, error));
+}
+
+const VmgrCapacity *
+vmgr_daemon_get_capacity (VmgrDaemon *self)
+{
+  return &self->capacity;
+}
+
+const VmgrHostInfo *
+vmgr_daemon_get_host_info (VmgrDaemon *self)
+{
+  return self->host;
+}
+
 static char *
 vm_path (guint32 id)
 {
   return g_strdup_printf ("/org/vmgr/vm/%u", id);
 }
+
+/* ---- Customers --------------------------------------------------------- */
+
+VmgrCustomer *
+vmgr_daemon_find_customer (VmgrDaemon *self, guint32 uid)
+{
+  return g_hash_table_lookup (self->customers, GUINT_TO_POINTER (uid));
+}
+
+static int
+compare_customer_uids (gconstpointer a, gconstpointer b)
+{
+  guint32 uid_a = vmgr_customer_get_info (*(VmgrCustomer **) a)->uid;
+  guint32 uid_b = vmgr_customer_get_info (*(VmgrCustomer **) b)->uid;
+
+  return uid_a < uid_b ? -1 : uid_a > uid_b;
+}
+
+GPtrArray *
+vmgr_daemon_list_customers (VmgrDaemon *self)
+{
+  GPtrArray *customers = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer customer;
+
+  g_hash_table_iter_init (&iter, self->customers);
+  while (g_hash_table_iter_next (&iter, NULL, &customer))
+    g_ptr_array_add (customers, customer);
+  g_ptr_array_sort (customers, compare_customer_uids);
+  return customers;
+}
+
+void
+vmgr_daemon_refresh_allocation (VmgrDaemon *self, guint32 uid)
+{
+  VmgrCustomer *customer = vmgr_daemon_find_customer (self, uid);
+  VmgrAllocation allocation;
+
+  if (customer == NULL)
+    return;
+  allocation = vmgr_daemon_allocation (self, uid);
+  vmgr_customer_set_allocated (customer, &allocation);
+}
+
+void
+vmgr_daemon_add_customer (VmgrDaemon *self, VmgrCustomer *customer)
+{
+  guint32 uid = vmgr_customer_get_info (customer)->uid;
+  g_autofree char *path = vmgr_customer_dup_path (uid);
+  g_autoptr(GDBusObjectSkeleton) object = g_dbus_object_skeleton_new (path);
+
+  g_hash_table_insert (self->customers, GUINT_TO_POINTER (uid), g_object_ref (customer));
+  vmgr_dispatch_set_owner (self->dispatch, path, uid);
+  vmgr_daemon_refresh_allocation (self, uid);
+  g_dbus_object_skeleton_add_interface (object, G_DBUS_INTERFACE_SKELETON (customer));
+  g_dbus_object_manager_server_export (self->objects, object);
+}
+
+void
+vmgr_daemon_remove_customer (VmgrDaemon *self, guint32 uid)
+{
+  g_autofree char *path = vmgr_customer_dup_path (uid);
+
+  if (!g_hash_table_contains (self->customers, GUINT_TO_POINTER (uid)))
+    return;
+  vmgr_dispatch_path_removed (self->dispatch, path);
+  g_dbus_object_manager_server_unexport (self->objects, path);
+  vmgr_auth_forget_path (self->auth, path);
+  g_hash_table_remove (self->customers, GUINT_TO_POINTER (uid));
+}
+
+static gboolean
+export_customers (VmgrDaemon *self, GError **error)
+{
+  g_autoptr(GPtrArray) infos = vmgr_store_list_customers (self->store, error);
+
+  if (infos == NULL)
+    return FALSE;
+  for (guint i = 0; i < infos->len; i++)
+    {
+      g_autoptr(VmgrCustomer) customer = vmgr_customer_new (self, g_ptr_array_index (infos, i));
+
+      vmgr_daemon_add_customer (self, customer);
+    }
+  return TRUE;
+}
+
+/* ---- VMs --------------------------------------------------------------- */
 
 void
 vmgr_daemon_add_vm (VmgrDaemon *self, VmgrVm *vm)
@@ -149,9 +324,10 @@ vmgr_daemon_add_vm (VmgrDaemon *self, VmgrVm *vm)
 
   g_hash_table_insert (self->vms, GUINT_TO_POINTER (spec->id), g_object_ref (vm));
   g_hash_table_insert (self->vms_by_uuid, g_strdup (spec->uuid), vm);
-  vmgr_dispatch_set_vm_owner (self->dispatch, spec->id, spec->owner);
+  vmgr_dispatch_set_owner (self->dispatch, path, spec->owner);
   vmgr_dbus_object_skeleton_set_vm (object, VMGR_DBUS_VM (vm));
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
+  vmgr_daemon_refresh_allocation (self, spec->owner);
 }
 
 void
@@ -159,23 +335,29 @@ vmgr_daemon_remove_vm (VmgrDaemon *self, guint32 id)
 {
   g_autofree char *path = vm_path (id);
   VmgrVm *vm = vmgr_daemon_find_vm (self, id);
+  guint32 owner;
 
   if (vm == NULL)
     return;
-  vmgr_dispatch_vm_removed (self->dispatch, id);
+  owner = vmgr_vm_get_spec (vm)->owner;
+  vmgr_dispatch_path_removed (self->dispatch, path);
   g_dbus_object_manager_server_unexport (self->objects, path);
-  vmgr_auth_forget_vm (self->auth, id);
+  vmgr_auth_forget_path (self->auth, path);
   g_hash_table_remove (self->vms_by_uuid, vmgr_vm_get_spec (vm)->uuid);
   g_hash_table_remove (self->vms, GUINT_TO_POINTER (id));
+  vmgr_daemon_refresh_allocation (self, owner);
 }
 
 void
-vmgr_daemon_vm_owner_changed (VmgrDaemon *self, VmgrVm *vm)
+vmgr_daemon_vm_owner_changed (VmgrDaemon *self, VmgrVm *vm, guint32 old_owner)
 {
   const VmgrVmSpec *spec = vmgr_vm_get_spec (vm);
+  g_autofree char *path = vm_path (spec->id);
 
-  vmgr_auth_forget_vm (self->auth, spec->id);
-  vmgr_dispatch_set_vm_owner (self->dispatch, spec->id, spec->owner);
+  vmgr_auth_forget_path (self->auth, path);
+  vmgr_dispatch_owner_changed (self->dispatch, path, old_owner, spec->owner);
+  vmgr_daemon_refresh_allocation (self, old_owner);
+  vmgr_daemon_refresh_allocation (self, spec->owner);
 }
 
 static const VmgrVmSpec *
@@ -184,6 +366,14 @@ find_vm_spec (guint32 id, gpointer user_data)
   VmgrVm *vm = vmgr_daemon_find_vm (VMGR_DAEMON (user_data), id);
 
   return vm != NULL ? vmgr_vm_get_spec (vm) : NULL;
+}
+
+static const VmgrCustomerInfo *
+find_customer_info (guint32 uid, gpointer user_data)
+{
+  VmgrCustomer *customer = vmgr_daemon_find_customer (VMGR_DAEMON (user_data), uid);
+
+  return customer != NULL ? vmgr_customer_get_info (customer) : NULL;
 }
 
 static void
@@ -263,10 +453,14 @@ reconcile_done (GTask *task)
 {
   Reconcile *reconcile = g_task_get_task_data (task);
   VmgrDaemon *self = reconcile->daemon;
+  g_autoptr(GError) error = NULL;
 
   export_all (self, reconcile);
+  if (!export_customers (self, &error))
+    g_warning ("cannot load the customers: %s", error->message);
   report_unknown_domains (self, reconcile->states);
   autostart_all (self);
+  self->sampler = vmgr_sampler_new (self, self->config.sample_interval_s);
   g_message ("vmgrd ready: %u VMs on %s", g_hash_table_size (self->vms),
              vmgr_backend_get_uri (self->backend));
   g_task_return_boolean (task, TRUE);
@@ -326,6 +520,49 @@ on_states_listed (GObject *source, GAsyncResult *result, gpointer user_data)
   define_missing (task);
 }
 
+/* The filesystem holding the state directory: what disk limits count against. */
+static guint64
+state_filesystem_size (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInfo) info = g_file_query_filesystem_info (file, G_FILE_ATTRIBUTE_FILESYSTEM_SIZE,
+                                                            NULL, NULL);
+
+  return info != NULL ? g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_SIZE)
+                      : 0;
+}
+
+static void
+set_capacity (VmgrDaemon *self, VmgrHostInfo *host)
+{
+  self->host = host;
+  self->capacity.host_cpus = host->cpus;
+  self->capacity.vcpus = (guint64) host->cpus * self->config.cpu_overcommit_pct / 100;
+  self->capacity.memory = host->memory_total / 100 * self->config.memory_overcommit_pct;
+  self->capacity.disk = state_filesystem_size (self->config.state_dir) / 100 *
+                        self->config.disk_overcommit_pct;
+  g_message ("host: %u CPUs, %" G_GUINT64_FORMAT " MiB; VMs may have %" G_GUINT64_FORMAT
+             " vcpus and %" G_GUINT64_FORMAT " MiB", host->cpus, host->memory_total >> 20,
+             self->capacity.vcpus, self->capacity.memory >> 20);
+}
+
+static void
+on_host_info (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  VmgrHostInfo *host = vmgr_backend_get_host_info_finish (VMGR_BACKEND (source), result, &error);
+
+  if (host == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  set_capacity (VMGR_DAEMON (g_task_get_source_object (task)), host);
+  vmgr_backend_list_states_async (VMGR_BACKEND (source), NULL, on_states_listed,
+                                  g_steal_pointer (&task));
+}
+
 void
 vmgr_daemon_start_async (VmgrDaemon *self, GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -342,8 +579,8 @@ vmgr_daemon_start_async (VmgrDaemon *self, GAsyncReadyCallback callback, gpointe
       g_task_return_error (task, error);
       return;
     }
-  vmgr_backend_list_states_async (self->backend, NULL, on_states_listed,
-                                  g_steal_pointer (&task));
+  vmgr_backend_get_host_info_async (self->backend, NULL, on_host_info,
+                                    g_steal_pointer (&task));
 }
 
 gboolean
@@ -415,7 +652,7 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
                               config->auth_timeout_ms, config->auth_max_in_flight);
   self->objects = g_dbus_object_manager_server_new (OBJECT_MANAGER_PATH);
   self->dispatch = vmgr_dispatch_new (connection, self->auth, self->peers, self->objects,
-                                      find_vm_spec, self);
+                                      find_vm_spec, find_customer_info, self);
   export_manager (self);
   return g_steal_pointer (&self);
 }
@@ -429,9 +666,11 @@ vmgr_daemon_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->backend, self);
   if (self->objects != NULL)
     g_dbus_object_manager_server_set_connection (self->objects, NULL);
+  g_clear_object (&self->sampler);
   g_clear_object (&self->dispatch);
   g_hash_table_remove_all (self->vms_by_uuid);
   g_hash_table_remove_all (self->vms);
+  g_hash_table_remove_all (self->customers);
   g_clear_object (&self->manager);
   g_clear_object (&self->objects);
   g_clear_object (&self->auth);
@@ -449,8 +688,9 @@ vmgr_daemon_finalize (GObject *object)
 
   g_hash_table_unref (self->vms);
   g_hash_table_unref (self->vms_by_uuid);
-  g_hash_table_unref (self->reserved_names);
-  g_hash_table_unref (self->reserved_ids);
+  g_hash_table_unref (self->reserved);
+  g_hash_table_unref (self->customers);
+  g_clear_pointer (&self->host, vmgr_host_info_free);
   g_free (self->config.uri);
   g_free (self->config.state_dir);
   G_OBJECT_CLASS (vmgr_daemon_parent_class)->finalize (object);
@@ -470,6 +710,7 @@ vmgr_daemon_init (VmgrDaemon *self)
 {
   self->vms = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->vms_by_uuid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->reserved_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->reserved_ids = g_hash_table_new (NULL, NULL);
+  self->reserved = g_hash_table_new_full (NULL, NULL, NULL,
+                                          (GDestroyNotify) vmgr_vm_spec_free);
+  self->customers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
 }

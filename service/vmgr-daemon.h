@@ -8,11 +8,13 @@
 #include "vmgr-auth.h"
 #include "vmgr-backend.h"
 #include "vmgr-config.h"
+#include "vmgr-limits.h"
 #include "vmgr-store.h"
 
 G_BEGIN_DECLS
 
 typedef struct _VmgrVm VmgrVm;
+typedef struct _VmgrCustomer VmgrCustomer;
 
 #define VMGR_TYPE_DAEMON (vmgr_daemon_get_type ())
 G_DECLARE_FINAL_TYPE (VmgrDaemon, vmgr_daemon, VMGR, DAEMON, GObject)
@@ -38,23 +40,44 @@ VmgrAuth *vmgr_daemon_get_auth (VmgrDaemon *self);
 
 VmgrVm *vmgr_daemon_find_vm (VmgrDaemon *self, guint32 id);
 VmgrVm *vmgr_daemon_find_vm_by_name (VmgrDaemon *self, const char *name);
+VmgrVm *vmgr_daemon_find_vm_by_uuid (VmgrDaemon *self, const char *uuid);
 /* Every VM, ordered by id (element type VmgrVm*, not owned). */
 GPtrArray *vmgr_daemon_list_vms (VmgrDaemon *self);
 
 /* Whether @name or @id is used by a VM or by a creation under way. */
 gboolean vmgr_daemon_vm_name_taken (VmgrDaemon *self, const char *name);
 gboolean vmgr_daemon_vm_id_taken (VmgrDaemon *self, guint32 id);
-/* Marks a name and id as taken while a creation is under way. */
-void vmgr_daemon_reserve (VmgrDaemon *self, const char *name, guint32 id);
-void vmgr_daemon_release (VmgrDaemon *self, const char *name, guint32 id);
+/* Marks a VM's name, id and resources as taken while its creation is
+ * under way. */
+void vmgr_daemon_reserve (VmgrDaemon *self, const VmgrVmSpec *spec);
+void vmgr_daemon_release (VmgrDaemon *self, const VmgrVmSpec *spec);
 /* The lowest free id >= 101, counting reservations. */
 guint32 vmgr_daemon_next_vm_id (VmgrDaemon *self);
+
+/* Whether @spec (replacing @old, NULL for a new VM) is within what the
+ * backend can do, what the host has left and its owner's quota. */
+gboolean vmgr_daemon_check_limits (VmgrDaemon *self, const VmgrVmSpec *old,
+                                   const VmgrVmSpec *spec, GError **error);
+/* What the VMs of @owner use (every VM when @owner is G_MAXUINT32). */
+VmgrAllocation vmgr_daemon_allocation (VmgrDaemon *self, guint32 owner);
+const VmgrCapacity *vmgr_daemon_get_capacity (VmgrDaemon *self);
+const VmgrHostInfo *vmgr_daemon_get_host_info (VmgrDaemon *self);
 
 /* Exports a new VM object (the daemon takes a reference). */
 void vmgr_daemon_add_vm (VmgrDaemon *self, VmgrVm *vm);
 /* Unexports and forgets the VM. */
 void vmgr_daemon_remove_vm (VmgrDaemon *self, guint32 id);
-/* The VM's owner changed: drop cached decisions and route its signals. */
-void vmgr_daemon_vm_owner_changed (VmgrDaemon *self, VmgrVm *vm);
+/* The VM's owner changed: drop cached decisions, route its signals, show
+ * both customers' allocations. */
+void vmgr_daemon_vm_owner_changed (VmgrDaemon *self, VmgrVm *vm, guint32 old_owner);
+/* Shows what the VMs of @uid use on its Customer object, if registered. */
+void vmgr_daemon_refresh_allocation (VmgrDaemon *self, guint32 uid);
+
+/* Registered customers. */
+VmgrCustomer *vmgr_daemon_find_customer (VmgrDaemon *self, guint32 uid);
+/* Ordered by uid (element type VmgrCustomer*, not owned). */
+GPtrArray *vmgr_daemon_list_customers (VmgrDaemon *self);
+void vmgr_daemon_add_customer (VmgrDaemon *self, VmgrCustomer *customer);
+void vmgr_daemon_remove_customer (VmgrDaemon *self, guint32 uid);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include "vmgr-error.h"
 
 #define VM_PATH_PREFIX "/org/vmgr/vm/"
+#define CUSTOMER_PATH_PREFIX "/org/vmgr/customer/"
 #define OBJECT_MANAGER_PATH "/org/vmgr"
 #define PROPERTIES_IFACE "org.freedesktop.DBus.Properties"
 #define INTROSPECTABLE_IFACE "org.freedesktop.DBus.Introspectable"
@@ -19,9 +20,10 @@ struct _VmgrDispatch {
   VmgrPeers *peers;
   GDBusObjectManagerServer *objects;
   VmgrDispatchFindVm find_vm;
-  gpointer find_vm_data;
-  GHashTable *owners;       /* VM id -> owner uid (main thread only) */
-  GHashTable *removed;      /* VM ids whose InterfacesRemoved is pending */
+  VmgrDispatchFindCustomer find_customer;
+  gpointer find_data;
+  GHashTable *owners;       /* object path -> owner uid (main thread only) */
+  GHashTable *removed;      /* paths whose InterfacesRemoved is pending */
   guint filter_id;
   GMainContext *context;
 };
@@ -42,19 +44,33 @@ handoff_free (Handoff *handoff)
   g_free (handoff);
 }
 
-guint32
-vmgr_dispatch_vm_id_from_path (const char *path)
+static guint32
+number_after (const char *path, const char *prefix)
 {
   guint64 id;
   const char *digits;
 
-  if (path == NULL || !g_str_has_prefix (path, VM_PATH_PREFIX))
+  if (path == NULL || !g_str_has_prefix (path, prefix))
     return 0;
-  digits = path + strlen (VM_PATH_PREFIX);
+  digits = path + strlen (prefix);
   if (*digits == '\0' || *digits == '0' ||
       !g_ascii_string_to_unsigned (digits, 10, 1, G_MAXUINT32 - 1, &id, NULL))
     return 0;
   return (guint32) id;
+}
+
+guint32
+vmgr_dispatch_vm_id_from_path (const char *path)
+{
+  return number_after (path, VM_PATH_PREFIX);
+}
+
+/* A path under which objects belong to somebody: unknown members there
+ * answer as if nothing were there. */
+static gboolean
+is_tenant_path (const char *path)
+{
+  return g_str_has_prefix (path, VM_PATH_PREFIX) || g_str_has_prefix (path, CUSTOMER_PATH_PREFIX);
 }
 
 static void
@@ -208,12 +224,14 @@ handle_properties (Handoff *handoff)
   const char *path = g_dbus_message_get_path (call);
   g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->objects), path);
   guint32 vm_id = vmgr_dispatch_vm_id_from_path (path);
-  const VmgrVmSpec *vm = vm_id != 0 ? self->find_vm (vm_id, self->find_vm_data) : NULL;
+  guint32 uid = number_after (path, CUSTOMER_PATH_PREFIX);
+  const VmgrVmSpec *vm = vm_id != 0 ? self->find_vm (vm_id, self->find_data) : NULL;
+  const VmgrCustomerInfo *customer = uid != 0 ? self->find_customer (uid, self->find_data) : NULL;
   PropertyRead *read;
   VmgrAuthRequest request = { 0 };
   g_autofree char *object_interface = NULL;
 
-  if (object == NULL || (vm_id != 0 && vm == NULL))
+  if (object == NULL || (vm_id != 0 && vm == NULL) || (uid != 0 && customer == NULL))
     {
       send_no_such_object (self, call);
       handoff_free (handoff);
@@ -240,6 +258,7 @@ handle_properties (Handoff *handoff)
   request.interface = read->skeleton != NULL ? read->interface : object_interface;
   request.member = g_dbus_message_get_member (call);
   request.vm = vm;
+  request.customer = customer;
   request.target = path;
   vmgr_auth_check (self->auth, &request, on_property_read_decided, read);
 }
@@ -307,12 +326,10 @@ static const char object_manager_xml[] =
 static guint32
 owner_of_path (VmgrDispatch *self, const char *path)
 {
-  guint32 id = vmgr_dispatch_vm_id_from_path (path);
   gpointer owner;
 
-  if (id != 0)
-    return g_hash_table_lookup_extended (self->owners, GUINT_TO_POINTER (id), NULL, &owner)
-             ? GPOINTER_TO_UINT (owner) : OWNER_NOBODY;
+  if (g_hash_table_lookup_extended (self->owners, path, NULL, &owner))
+    return GPOINTER_TO_UINT (owner);
   if (g_str_has_prefix (path, "/org/vmgr/Manager"))
     return OWNER_PUBLIC;
   return OWNER_NOBODY;
@@ -478,20 +495,22 @@ handle_view_call (Handoff *handoff)
 
 /* ---- Signals: unicast copies to the peers that may see them ------------ */
 
+/* The owner deciding who gets @signal; *@removed_path is set to the path
+ * an InterfacesRemoved is about (its last signal). */
 static guint32
-signal_owner (VmgrDispatch *self, GDBusMessage *signal, guint32 *removed_vm)
+signal_owner (VmgrDispatch *self, GDBusMessage *signal, const char **removed_path)
 {
   const char *path = g_dbus_message_get_path (signal);
   GVariant *body = g_dbus_message_get_body (signal);
   const char *object_path = path;
 
-  *removed_vm = 0;
+  *removed_path = NULL;
   if (strcmp (path, OBJECT_MANAGER_PATH) == 0 && body != NULL &&
       g_variant_n_children (body) > 0)
     {
       g_variant_get_child (body, 0, "&o", &object_path);
       if (g_strcmp0 (g_dbus_message_get_member (signal), "InterfacesRemoved") == 0)
-        *removed_vm = vmgr_dispatch_vm_id_from_path (object_path);
+        *removed_path = object_path;
     }
   return owner_of_path (self, object_path);
 }
@@ -518,8 +537,8 @@ fan_out_signal (gpointer user_data)
 {
   Handoff *handoff = user_data;
   VmgrDispatch *self = handoff->dispatch;
-  guint32 removed_vm;
-  guint32 owner = signal_owner (self, handoff->message, &removed_vm);
+  const char *removed_path;
+  guint32 owner = signal_owner (self, handoff->message, &removed_path);
   g_autoptr(GPtrArray) peers = vmgr_peers_list (self->peers);
 
   for (guint i = 0; i < peers->len; i++)
@@ -529,23 +548,78 @@ fan_out_signal (gpointer user_data)
       if (owner == OWNER_PUBLIC || vmgr_auth_cached_visible (self->auth, peer, owner))
         send_copy (self, handoff->message, peer->bus_name);
     }
-  if (removed_vm != 0 && g_hash_table_remove (self->removed, GUINT_TO_POINTER (removed_vm)))
-    g_hash_table_remove (self->owners, GUINT_TO_POINTER (removed_vm));
+  if (removed_path != NULL && g_hash_table_remove (self->removed, removed_path))
+    g_hash_table_remove (self->owners, removed_path);
   handoff_free (handoff);
   return G_SOURCE_REMOVE;
 }
 
 void
-vmgr_dispatch_set_vm_owner (VmgrDispatch *self, guint32 id, guint32 owner)
+vmgr_dispatch_set_owner (VmgrDispatch *self, const char *path, guint32 owner)
 {
-  g_hash_table_insert (self->owners, GUINT_TO_POINTER (id), GUINT_TO_POINTER (owner));
-  g_hash_table_remove (self->removed, GUINT_TO_POINTER (id));
+  g_hash_table_insert (self->owners, g_strdup (path), GUINT_TO_POINTER (owner));
+  g_hash_table_remove (self->removed, path);
 }
 
 void
-vmgr_dispatch_vm_removed (VmgrDispatch *self, guint32 id)
+vmgr_dispatch_path_removed (VmgrDispatch *self, const char *path)
 {
-  g_hash_table_add (self->removed, GUINT_TO_POINTER (id));
+  g_hash_table_add (self->removed, g_strdup (path));
+}
+
+/* What an ObjectManager client of a peer must hear when the object at
+ * @path appears to it or vanishes from its view. */
+static GDBusMessage *
+view_change_signal (VmgrDispatch *self, const char *path, gboolean added)
+{
+  g_autoptr(GDBusObject) object =
+    g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->objects), path);
+  g_autolist(GDBusInterface) interfaces = NULL;
+  GDBusMessage *signal;
+  GVariantBuilder builder;
+
+  if (object == NULL)
+    return NULL;
+  interfaces = g_dbus_object_get_interfaces (object);
+  signal = g_dbus_message_new_signal (OBJECT_MANAGER_PATH, OBJECT_MANAGER_IFACE,
+                                      added ? "InterfacesAdded" : "InterfacesRemoved");
+  g_variant_builder_init (&builder, added ? G_VARIANT_TYPE ("a{sa{sv}}") : G_VARIANT_TYPE ("as"));
+  for (GList *l = interfaces; l != NULL; l = l->next)
+    {
+      const char *name = g_dbus_interface_get_info (l->data)->name;
+      g_autoptr(GVariant) properties = added ? g_dbus_interface_skeleton_get_properties (l->data)
+                                             : NULL;
+
+      if (added)
+        g_variant_builder_add (&builder, "{s@a{sv}}", name, properties);
+      else
+        g_variant_builder_add (&builder, "s", name);
+    }
+  g_dbus_message_set_body (signal, g_variant_new (added ? "(oa{sa{sv}})" : "(oas)", path,
+                                                  &builder));
+  return signal;
+}
+
+void
+vmgr_dispatch_owner_changed (VmgrDispatch *self, const char *path, guint32 old_owner,
+                             guint32 new_owner)
+{
+  g_autoptr(GPtrArray) peers = vmgr_peers_list (self->peers);
+  g_autoptr(GDBusMessage) added = view_change_signal (self, path, TRUE);
+  g_autoptr(GDBusMessage) removed = view_change_signal (self, path, FALSE);
+
+  vmgr_dispatch_set_owner (self, path, new_owner);
+  for (guint i = 0; added != NULL && i < peers->len; i++)
+    {
+      const VmgrCaller *peer = g_ptr_array_index (peers, i);
+      gboolean before = vmgr_auth_cached_visible (self->auth, peer, old_owner);
+      gboolean after = vmgr_auth_cached_visible (self->auth, peer, new_owner);
+
+      if (before && !after)
+        send_copy (self, removed, peer->bus_name);
+      else if (!before && after)
+        send_copy (self, added, peer->bus_name);
+    }
 }
 
 /* ---- The filter (runs in GDBus's worker thread) ------------------------ */
@@ -577,7 +651,7 @@ route_call (GDBusMessage *message)
   const char *interface = g_dbus_message_get_interface (message);
   const char *member = g_dbus_message_get_member (message);
   const char *path = g_dbus_message_get_path (message);
-  gboolean vm_path = g_str_has_prefix (path, VM_PATH_PREFIX);
+  gboolean vm_path = is_tenant_path (path);
 
   if (interface == NULL)
     return vm_path ? ROUTE_NO_SUCH_OBJECT : ROUTE_DENY;
@@ -695,15 +769,15 @@ vmgr_dispatch_class_init (VmgrDispatchClass *klass)
 static void
 vmgr_dispatch_init (VmgrDispatch *self)
 {
-  self->owners = g_hash_table_new (NULL, NULL);
-  self->removed = g_hash_table_new (NULL, NULL);
+  self->owners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->context = g_main_context_ref_thread_default ();
 }
 
 VmgrDispatch *
 vmgr_dispatch_new (GDBusConnection *connection, VmgrAuth *auth, VmgrPeers *peers,
                    GDBusObjectManagerServer *objects, VmgrDispatchFindVm find_vm,
-                   gpointer find_vm_data)
+                   VmgrDispatchFindCustomer find_customer, gpointer find_data)
 {
   VmgrDispatch *self = g_object_new (VMGR_TYPE_DISPATCH, NULL);
 
@@ -712,7 +786,8 @@ vmgr_dispatch_new (GDBusConnection *connection, VmgrAuth *auth, VmgrPeers *peers
   self->peers = g_object_ref (peers);
   self->objects = g_object_ref (objects);
   self->find_vm = find_vm;
-  self->find_vm_data = find_vm_data;
+  self->find_customer = find_customer;
+  self->find_data = find_data;
   /* The filter holds no reference: dispose removes it first. */
   self->filter_id = g_dbus_connection_add_filter (connection, filter, self, NULL);
   return self;

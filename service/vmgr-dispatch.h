@@ -20,20 +20,28 @@
 
 G_BEGIN_DECLS
 
-/* The VM with @id, or NULL; the dispatcher never keeps the pointer. */
+/* The VM with @id / the customer with @uid, or NULL; the dispatcher never
+ * keeps the pointer. */
 typedef const VmgrVmSpec *(*VmgrDispatchFindVm) (guint32 id, gpointer user_data);
+typedef const VmgrCustomerInfo *(*VmgrDispatchFindCustomer) (guint32 uid, gpointer user_data);
 
 #define VMGR_TYPE_DISPATCH (vmgr_dispatch_get_type ())
 G_DECLARE_FINAL_TYPE (VmgrDispatch, vmgr_dispatch, VMGR, DISPATCH, GObject)
 
 VmgrDispatch *vmgr_dispatch_new (GDBusConnection *connection, VmgrAuth *auth,
                                  VmgrPeers *peers, GDBusObjectManagerServer *objects,
-                                 VmgrDispatchFindVm find_vm, gpointer find_vm_data);
+                                 VmgrDispatchFindVm find_vm,
+                                 VmgrDispatchFindCustomer find_customer, gpointer find_data);
 
-/* The VM @id now belongs to @owner (new VM or owner change). */
-void vmgr_dispatch_set_vm_owner (VmgrDispatch *self, guint32 id, guint32 owner);
-/* The VM @id is being removed: its owner is kept until its last signal. */
-void vmgr_dispatch_vm_removed (VmgrDispatch *self, guint32 id);
+/* The object at @path (a VM or a customer) belongs to @owner. */
+void vmgr_dispatch_set_owner (VmgrDispatch *self, const char *path, guint32 owner);
+/* The object at @path is being removed: its owner is kept until its last
+ * signal. */
+void vmgr_dispatch_path_removed (VmgrDispatch *self, const char *path);
+/* The object at @path changed hands: peers that lose sight of it hear
+ * InterfacesRemoved, peers that gain it InterfacesAdded. */
+void vmgr_dispatch_owner_changed (VmgrDispatch *self, const char *path, guint32 old_owner,
+                                  guint32 new_owner);
 
 /* The VM id in a path /org/vmgr/vm/ID, or 0. */
 guint32 vmgr_dispatch_vm_id_from_path (const char *path);

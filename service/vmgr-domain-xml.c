@@ -101,8 +101,8 @@ bytes_to_kib (guint64 bytes)
 }
 
 /* cgroup-v2 cpu.weight to cgroup-v1 cpu.shares, as systemd maps them. */
-static guint64
-weight_to_shares (guint32 weight)
+guint64
+vmgr_domain_xml_weight_to_shares (guint32 weight)
 {
   return CLAMP ((guint64) weight * 1024 / 100, 2, 262144);
 }
@@ -301,7 +301,7 @@ add_cputune (xmlNodePtr root, const VmgrVmSpec *spec)
 {
   xmlNodePtr cputune = xmlNewChild (root, NULL, BAD_CAST "cputune", NULL);
 
-  add_uint_child (cputune, "shares", weight_to_shares (spec->cpu_weight));
+  add_uint_child (cputune, "shares", vmgr_domain_xml_weight_to_shares (spec->cpu_weight));
   if (spec->cpu_limit > 0)
     {
       add_uint_child (cputune, "period", CPU_PERIOD_US);

@@ -28,4 +28,9 @@ char *vmgr_domain_xml_build_metadata (const VmgrVmSpec *spec, GError **error);
  * domain itself. NULL with INVALID_ARGUMENT when there is no vmgr metadata. */
 VmgrVmSpec *vmgr_domain_xml_parse (const char *domain_xml, GError **error);
 
+/* A cpu-weight (1..10000, cgroup-v2 cpu.weight) as the cgroup-v1
+ * cpu.shares in <cputune><shares> and the "cpu_shares" scheduler
+ * parameter (2..262144). */
+guint64 vmgr_domain_xml_weight_to_shares (guint32 weight);
+
 G_END_DECLS

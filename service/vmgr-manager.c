@@ -306,6 +306,10 @@ vmgr_manager_iface_init (VmgrDBusManagerIface *iface)
   iface->handle_list_plans = vmgr_manager_handle_list_plans;
   iface->handle_set_plan = vmgr_manager_handle_set_plan;
   iface->handle_remove_plan = vmgr_manager_handle_remove_plan;
+  iface->handle_add_customer = vmgr_manager_handle_add_customer;
+  iface->handle_list_customers = vmgr_manager_handle_list_customers;
+  iface->handle_contract = vmgr_manager_handle_contract;
+  iface->handle_get_host_info = vmgr_manager_handle_get_host_info;
 }
 
 static void

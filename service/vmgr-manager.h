@@ -5,6 +5,7 @@
 
 #include "vmgr-daemon.h"
 #include "vmgr-generated.h"
+#include "vmgr-validate.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,24 @@ gboolean vmgr_manager_handle_set_plan (VmgrDBusManager *object, GDBusMethodInvoc
                                        const char *name, GVariant *limits);
 gboolean vmgr_manager_handle_remove_plan (VmgrDBusManager *object,
                                           GDBusMethodInvocation *invocation, const char *name);
+
+gboolean vmgr_manager_handle_add_customer (VmgrDBusManager *object,
+                                           GDBusMethodInvocation *invocation, guint uid,
+                                           GVariant *info);
+gboolean vmgr_manager_handle_list_customers (VmgrDBusManager *object,
+                                             GDBusMethodInvocation *invocation);
+gboolean vmgr_manager_handle_contract (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                       const char *plan, const char *template_name,
+                                       const char *name);
+gboolean vmgr_manager_handle_get_host_info (VmgrDBusManager *object,
+                                            GDBusMethodInvocation *invocation);
+
+/* Creates a VM for an allowed call (takes @grant and @options): resolves
+ * the template and plan, checks limits and quotas, defines, stores,
+ * exports, replies with the path. */
+void vmgr_manager_create_vm (VmgrManager *self, GDBusMethodInvocation *invocation,
+                             VmgrGrant *grant, const char *name, const char *template_name,
+                             const char *plan, VmgrOptions *options);
 
 /* Returns @error to @invocation (when set) or the value; audits a grant. */
 void vmgr_manager_finish (VmgrManager *self, GDBusMethodInvocation *invocation,

@@ -154,3 +154,66 @@ vmgr_audit_entry_free (VmgrAuditEntry *entry)
   g_free (entry->message);
   g_free (entry);
 }
+
+VmgrCustomerInfo *
+vmgr_customer_info_new (guint32 uid)
+{
+  VmgrCustomerInfo *info = g_new0 (VmgrCustomerInfo, 1);
+
+  info->uid = uid;
+  info->full_name = g_strdup ("");
+  info->email = g_strdup ("");
+  info->phone = g_strdup ("");
+  info->address = g_strdup ("");
+  info->province = g_strdup ("");
+  info->national_id = g_strdup ("");
+  info->plan = g_strdup ("");
+  info->suspend_reason = g_strdup ("");
+  return info;
+}
+
+VmgrCustomerInfo *
+vmgr_customer_info_copy (const VmgrCustomerInfo *info)
+{
+  VmgrCustomerInfo *copy = g_new0 (VmgrCustomerInfo, 1);
+
+  *copy = *info;
+  copy->full_name = g_strdup (info->full_name);
+  copy->email = g_strdup (info->email);
+  copy->phone = g_strdup (info->phone);
+  copy->address = g_strdup (info->address);
+  copy->province = g_strdup (info->province);
+  copy->national_id = g_strdup (info->national_id);
+  copy->plan = g_strdup (info->plan);
+  copy->suspend_reason = g_strdup (info->suspend_reason);
+  return copy;
+}
+
+void
+vmgr_customer_info_free (VmgrCustomerInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->full_name);
+  g_free (info->email);
+  g_free (info->phone);
+  g_free (info->address);
+  g_free (info->province);
+  g_free (info->national_id);
+  g_free (info->plan);
+  g_free (info->suspend_reason);
+  g_free (info);
+}
+
+gboolean
+vmgr_customer_info_equal (const VmgrCustomerInfo *a, const VmgrCustomerInfo *b)
+{
+  return a->uid == b->uid && g_str_equal (a->full_name, b->full_name) &&
+         g_str_equal (a->email, b->email) && g_str_equal (a->phone, b->phone) &&
+         g_str_equal (a->address, b->address) && g_str_equal (a->province, b->province) &&
+         g_str_equal (a->national_id, b->national_id) && g_str_equal (a->plan, b->plan) &&
+         a->max_vms == b->max_vms && a->max_vcpus == b->max_vcpus &&
+         a->max_memory == b->max_memory && a->max_disk == b->max_disk &&
+         a->suspended == b->suspended && g_str_equal (a->suspend_reason, b->suspend_reason) &&
+         a->created_at == b->created_at;
+}

@@ -67,6 +67,32 @@ VmgrTemplate *vmgr_template_new (const char *name);
 void vmgr_template_free (VmgrTemplate *tmpl);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrTemplate, vmgr_template_free)
 
+/* A registered customer: an existing Unix user with the personal data of
+ * the original system, a plan and quotas (0 = no limit). */
+typedef struct {
+  guint32 uid;
+  char *full_name;
+  char *email;
+  char *phone;
+  char *address;
+  char *province;
+  char *national_id;        /* "" or unique */
+  char *plan;               /* "" when none */
+  guint32 max_vms;
+  guint32 max_vcpus;
+  guint64 max_memory;       /* bytes */
+  guint64 max_disk;         /* bytes */
+  gboolean suspended;
+  char *suspend_reason;
+  gint64 created_at;        /* microseconds since the epoch */
+} VmgrCustomerInfo;
+
+VmgrCustomerInfo *vmgr_customer_info_new (guint32 uid);
+VmgrCustomerInfo *vmgr_customer_info_copy (const VmgrCustomerInfo *info);
+void vmgr_customer_info_free (VmgrCustomerInfo *info);
+gboolean vmgr_customer_info_equal (const VmgrCustomerInfo *a, const VmgrCustomerInfo *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrCustomerInfo, vmgr_customer_info_free)
+
 typedef struct {
   gint64 time;              /* microseconds since the epoch */
   guint32 uid;

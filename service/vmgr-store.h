@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VmgrStore, vmgr_store, VMGR, STORE, GObject)
 
 /* The schema version this build writes; older files are migrated on open. */
-#define VMGR_STORE_SCHEMA_VERSION 1
+#define VMGR_STORE_SCHEMA_VERSION 2
 
 /* Opens (creating if needed) the sqlite file at @path and migrates it. */
 VmgrStore *vmgr_store_open (const char *path, GError **error);
@@ -55,6 +55,19 @@ gboolean vmgr_store_set_plan (VmgrStore *self, const VmgrPlan *plan, GError **er
 VmgrPlan *vmgr_store_get_plan (VmgrStore *self, const char *name, GError **error);
 GPtrArray *vmgr_store_list_plans (VmgrStore *self, GError **error);
 gboolean vmgr_store_remove_plan (VmgrStore *self, const char *name, GError **error);
+
+/* Customers (schema 2). A national id, when not empty, is unique
+ * (ALREADY_EXISTS "national id 'X' is already registered"). */
+gboolean vmgr_store_add_customer (VmgrStore *self, const VmgrCustomerInfo *customer,
+                                  GError **error);
+gboolean vmgr_store_update_customer (VmgrStore *self, const VmgrCustomerInfo *customer,
+                                     GError **error);
+/* NOT_FOUND when absent; INVALID_STATE while a VM is owned by the uid. */
+gboolean vmgr_store_remove_customer (VmgrStore *self, guint32 uid, GError **error);
+VmgrCustomerInfo *vmgr_store_get_customer (VmgrStore *self, guint32 uid, GError **error);
+/* Ordered by uid; element type VmgrCustomerInfo. */
+GPtrArray *vmgr_store_list_customers (VmgrStore *self, GError **error);
+guint vmgr_store_count_vms_owned_by (VmgrStore *self, guint32 uid);
 
 /* Audit log. */
 gboolean vmgr_store_append_audit (VmgrStore *self, const VmgrAuditEntry *entry, GError **error);

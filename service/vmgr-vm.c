@@ -3,6 +3,7 @@
 #include "vmgr-error.h"
 #include "vmgr-domain-xml.h"
 #include "vmgr-peers.h"
+#include "vmgr-usage.h"
 #include "vmgr-validate.h"
 
 struct _VmgrVm {
@@ -12,6 +13,8 @@ struct _VmgrVm {
   VmgrVmState state;
   guint force_off_id;       /* pending forced off after a graceful shutdown */
   gboolean deleting;
+  gint64 running_since;     /* monotonic; 0 when not running or unknown */
+  VmgrDomainStats *last_sample;
 };
 
 static void vmgr_vm_iface_init (VmgrDBusVMIface *iface);
@@ -83,12 +86,45 @@ set_state (VmgrVm *self, VmgrVmState state, const char *reason)
   vmgr_dbus_vm_emit_state_changed (VMGR_DBUS_VM (self), name, reason);
 }
 
+static gboolean
+is_up (VmgrVmState state)
+{
+  return state == VMGR_VM_STATE_RUNNING || state == VMGR_VM_STATE_PAUSED ||
+         state == VMGR_VM_STATE_STOPPING;
+}
+
 void
 vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
 {
   if (state == VMGR_VM_STATE_STOPPED || state == VMGR_VM_STATE_CRASHED)
     g_clear_handle_id (&self->force_off_id, g_source_remove);
+  if (is_up (state) && !is_up (self->state))
+    self->running_since = g_get_monotonic_time ();
+  else if (!is_up (state))
+    {
+      self->running_since = 0;
+      g_clear_pointer (&self->last_sample, g_free);
+    }
   set_state (self, state, reason != NULL ? reason : "unknown");
+}
+
+GVariant *
+vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats)
+{
+  GVariant *usage = g_variant_ref_sink (vmgr_usage_to_variant (self->last_sample, stats,
+                                                               self->running_since));
+
+  if (vmgr_usage_crossed_soft_limit (self->last_sample, stats, self->spec->disk_soft_limit))
+    {
+      g_message ("VM %u (%s) uses %" G_GUINT64_FORMAT " bytes of disk, over its soft limit",
+                 self->spec->id, self->spec->name, stats->disk_used);
+      vmgr_dbus_vm_emit_disk_soft_limit_exceeded (VMGR_DBUS_VM (self), stats->disk_used,
+                                                  self->spec->disk_soft_limit);
+    }
+  g_free (self->last_sample);
+  self->last_sample = g_memdup2 (stats, sizeof *stats);
+  vmgr_dbus_vm_set_usage (VMGR_DBUS_VM (self), usage);
+  return usage;
 }
 
 /* Bad input on a VM the caller may not see must not reveal that the VM
@@ -294,12 +330,33 @@ on_op_done (GObject *source, GAsyncResult *result, gpointer user_data)
   finish_call (call, error);
 }
 
+/* A suspended customer cannot start VMs (an administrator still can). */
+static gboolean
+check_owner_not_suspended (Lifecycle *call, GError **error)
+{
+  VmgrVm *self = call->vm;
+  g_autoptr(VmgrCustomerInfo) customer = NULL;
+
+  if (call->grant == NULL || call->transition->op != VMGR_BACKEND_OP_START ||
+      call->grant->caller.uid != self->spec->owner)
+    return TRUE;
+  customer = vmgr_store_get_customer (vmgr_daemon_get_store (self->daemon), self->spec->owner,
+                                      NULL);
+  if (customer == NULL || !customer->suspended)
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+               "not authorized: your customer account is suspended (%s)",
+               customer->suspend_reason);
+  return FALSE;
+}
+
 static void
 run_transition (Lifecycle *call)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!check_transition (call->vm, call->transition, &error))
+  if (!check_transition (call->vm, call->transition, &error) ||
+      !check_owner_not_suspended (call, &error))
     {
       finish_call (call, error);
       lifecycle_free (call);
@@ -506,13 +563,49 @@ finish_reconfigure (Reconfigure *change, const GError *error)
     g_dbus_method_invocation_return_value (change->invocation, NULL);
 }
 
+static VmgrResources
+resources_changed (const VmgrVmSpec *old, const VmgrVmSpec *new)
+{
+  VmgrResources changed = 0;
+
+  if (old->memory_limit != new->memory_limit)
+    changed |= VMGR_RESOURCE_MEMORY | VMGR_RESOURCE_MEMORY_TUNE;
+  if (old->memory_soft_limit != new->memory_soft_limit ||
+      old->memory_guarantee != new->memory_guarantee)
+    changed |= VMGR_RESOURCE_MEMORY_TUNE;
+  if (old->vcpus != new->vcpus)
+    changed |= VMGR_RESOURCE_VCPUS;
+  if (old->cpu_weight != new->cpu_weight)
+    changed |= VMGR_RESOURCE_CPU_WEIGHT;
+  if (old->cpu_limit != new->cpu_limit)
+    changed |= VMGR_RESOURCE_CPU_LIMIT;
+  return changed;
+}
+
+static void
+on_applied_live (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Reconfigure) change = user_data;
+  g_autoptr(GError) error = NULL;
+  VmgrResources applied = 0;
+
+  /* The new values are stored and defined either way; a live failure is
+   * reported so that the caller knows the guest still runs with the old. */
+  if (!vmgr_backend_apply_live_finish (VMGR_BACKEND (source), result, &applied, &error))
+    g_prefix_error (&error, "stored, but not applied to the running guest: ");
+  else
+    g_debug ("VM %u: resources applied live: 0x%x", change->vm->spec->id, applied);
+  finish_reconfigure (change, error);
+}
+
 static void
 on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(Reconfigure) change = user_data;
   VmgrVm *self = change->vm;
   g_autoptr(GError) error = NULL;
-  gboolean owner_changed;
+  guint32 old_owner;
+  VmgrResources changed;
 
   if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error) ||
       !vmgr_store_update_vm (vmgr_daemon_get_store (self->daemon), change->edited,
@@ -521,12 +614,22 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
       finish_reconfigure (change, error);
       return;
     }
-  owner_changed = change->edited->owner != self->spec->owner;
+  old_owner = self->spec->owner;
+  changed = resources_changed (self->spec, change->edited);
   vmgr_vm_spec_free (self->spec);
   self->spec = g_steal_pointer (&change->edited);
-  if (owner_changed)
-    vmgr_daemon_vm_owner_changed (self->daemon, self);
   sync_properties (self);
+  if (old_owner != self->spec->owner)
+    vmgr_daemon_vm_owner_changed (self->daemon, self, old_owner);
+  else
+    vmgr_daemon_refresh_allocation (self->daemon, old_owner);
+  if (changed != 0 && is_up (self->state))
+    {
+      /* Stored and defined: now the running guest, where the driver can. */
+      vmgr_backend_apply_live_async (VMGR_BACKEND (source), self->spec->uuid, self->spec,
+                                     changed, NULL, on_applied_live, g_steal_pointer (&change));
+      return;
+    }
   finish_reconfigure (change, NULL);
 }
 
@@ -574,6 +677,7 @@ on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoin
   if (!check_not_deleted (self, &error) ||
       !pending->edit (change->edited, pending->args, &error) ||
       !vmgr_spec_check_resources (change->edited, &error) ||
+      !vmgr_daemon_check_limits (self->daemon, self->spec, change->edited, &error) ||
       !build_definition (self, change, &error))
     {
       finish_reconfigure (change, error);
@@ -718,6 +822,56 @@ handle_set_owner (VmgrDBusVM *object, GDBusMethodInvocation *invocation, guint u
   return configure (VMGR_VM (object), invocation, edit_owner, g_variant_new ("(u)", uid));
 }
 
+/* ---- Statistics -------------------------------------------------------- */
+
+static void
+on_fresh_sample (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  VmgrVm *self = VMGR_VM (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) samples = vmgr_backend_sample_finish (VMGR_BACKEND (source), result,
+                                                              &error);
+  const VmgrDomainStats *stats;
+  g_autoptr(GVariant) usage = NULL;
+
+  if (samples == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  stats = g_hash_table_lookup (samples, self->spec->uuid);
+  if (stats == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, VMGR_ERROR, VMGR_ERROR_HYPERVISOR,
+                                             "libvirt has no domain for VM %u", self->spec->id);
+      return;
+    }
+  usage = vmgr_vm_apply_sample (self, stats);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", usage));
+}
+
+static void
+on_stats_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
+{
+  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrVm) self = user_data;
+  const char *uuids[] = { self->spec->uuid, NULL };
+
+  vmgr_backend_sample_async (vmgr_daemon_get_backend (self->daemon), uuids, NULL,
+                             on_fresh_sample, g_object_ref (invocation));
+}
+
+static gboolean
+handle_get_stats (VmgrDBusVM *object, GDBusMethodInvocation *invocation)
+{
+  VmgrVm *self = VMGR_VM (object);
+
+  vmgr_auth_authorize (vmgr_daemon_get_auth (self->daemon), invocation, self->spec, NULL,
+                       on_stats_allowed, g_object_ref (self), g_object_unref);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- Console ----------------------------------------------------------- */
 
 static void
@@ -767,6 +921,7 @@ vmgr_vm_iface_init (VmgrDBusVMIface *iface)
   iface->handle_set_autostart = handle_set_autostart;
   iface->handle_set_owner = handle_set_owner;
   iface->handle_open_console = handle_open_console;
+  iface->handle_get_stats = handle_get_stats;
 }
 
 static void
@@ -776,6 +931,7 @@ vmgr_vm_finalize (GObject *object)
 
   g_clear_handle_id (&self->force_off_id, g_source_remove);
   vmgr_vm_spec_free (self->spec);
+  g_free (self->last_sample);
   G_OBJECT_CLASS (vmgr_vm_parent_class)->finalize (object);
 }
 
@@ -801,6 +957,8 @@ vmgr_vm_new (VmgrDaemon *daemon, const VmgrVmSpec *spec, VmgrVmState state,
   self->daemon = daemon;
   self->spec = vmgr_vm_spec_copy (spec);
   self->state = state;
+  /* Found running at daemon start: uptime counts from now. */
+  self->running_since = is_up (state) ? g_get_monotonic_time () : 0;
   sync_properties (self);
   vmgr_dbus_vm_set_state (VMGR_DBUS_VM (self), vmgr_vm_state_to_string (state));
   vmgr_dbus_vm_set_state_reason (VMGR_DBUS_VM (self), reason);

@@ -21,6 +21,10 @@ VmgrVmState vmgr_vm_get_state (VmgrVm *self);
 /* A state reported by libvirt (event or reconciliation). */
 void vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason);
 
+/* A usage sample from the backend: updates Usage (and warns about the disk
+ * soft limit); returns the new Usage (a new reference). */
+GVariant *vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats);
+
 /* Starts the VM on behalf of the daemon (autostart), without a caller. */
 void vmgr_vm_autostart (VmgrVm *self);
 

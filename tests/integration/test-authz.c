@@ -45,6 +45,7 @@ typedef enum {
   NEEDS_ADMIN_VM,   /* configure, delete: no -own grant */
   NEEDS_ADMIN,      /* Manager administration */
   NEEDS_NOTHING,    /* public, filtered */
+  NEEDS_CONTRACT,   /* polkit's contract (customers' group) and a registered customer */
   NEVER,            /* not in vmgr's table: denied to all who may see the target */
   UNKNOWN_ON_VM,    /* a member vmgr does not answer on a VM: as if no VM were there */
 } Need;
@@ -73,7 +74,7 @@ static const Call calls[] = {
   { "org.vmgr.VM", "SetNetwork", "(@a{sv} {},)", NEEDS_ADMIN_VM, TRUE },
   { "org.vmgr.VM", "SetAutostart", "(false,)", NEEDS_ADMIN_VM, TRUE },
   { "org.vmgr.VM", "OpenConsole", "()", NEEDS_CONSOLE, TRUE },
-  { "org.vmgr.VM", "GetStats", "()", UNKNOWN_ON_VM, TRUE },
+  { "org.vmgr.VM", "GetStats", "()", NEEDS_VIEW, TRUE },
   { "org.vmgr.VM", "NoSuchMember", "()", UNKNOWN_ON_VM, TRUE },
   { "org.vmgr.Manager", "ListVMs", "()", NEEDS_NOTHING, FALSE },
   { "org.vmgr.Manager", "FindVM", "('101',)", NEEDS_NOTHING, FALSE },
@@ -85,10 +86,13 @@ static const Call calls[] = {
   { "org.vmgr.Manager", "RemoveTemplate", "('tmpl-by-%s',)", NEEDS_ADMIN, FALSE },
   { "org.vmgr.Manager", "SetPlan", "('plan-by-%s', {'memory_limit': <uint64 67108864>})", NEEDS_ADMIN, FALSE },
   { "org.vmgr.Manager", "RemovePlan", "('plan-by-%s',)", NEEDS_ADMIN, FALSE },
-  { "org.vmgr.Manager", "Contract", "('basic', 'debian-12', 'c-%s')", NEVER, FALSE },
-  { "org.vmgr.Manager", "AddCustomer", "(uint32 60002, @a{sv} {})", NEVER, FALSE },
-  { "org.vmgr.Manager", "ListCustomers", "()", NEVER, FALSE },
-  { "org.vmgr.Manager", "GetHostInfo", "()", NEVER, FALSE },
+  { "org.vmgr.Manager", "Contract", "('basic', 'debian-12', 'c-%s')", NEEDS_CONTRACT, FALSE },
+  { "org.vmgr.Manager", "AddCustomer",
+    "(uint32 60004, {'full_name': <'M'>, 'email': <'m@example.org'>, 'national_id': <'%s'>})",
+    NEEDS_ADMIN, FALSE },
+  { "org.vmgr.Manager", "ListCustomers", "()", NEEDS_NOTHING, FALSE },
+  { "org.vmgr.Manager", "GetHostInfo", "()", NEEDS_ADMIN, FALSE },
+  { "org.vmgr.Manager", "NoSuchMember", "()", NEVER, FALSE },
   { "org.freedesktop.DBus.Properties", "GetAll", "('org.vmgr.Manager',)", NEEDS_NOTHING, FALSE },
   { "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "()", NEEDS_NOTHING, FALSE },
 };
@@ -118,6 +122,8 @@ expected (User user, Need need, guint32 vm_id)
     return INVISIBLE;
   if (need == NEVER)
     return vm_id != 0 && !admin && !owner ? INVISIBLE : DENIED;
+  if (need == NEEDS_CONTRACT)
+    return user == ALICE ? ALLOWED : DENIED;   /* only alice is registered */
   if (admin || need == NEEDS_NOTHING)
     return ALLOWED;
   if (vm_id != 0 && !owner)
@@ -271,6 +277,32 @@ run_matrix_special (User user)
                  outcome_name (want), outcome_name (got));
       cells++;
     }
+  /* alice's customer record: hers to read, the administrators' to manage. */
+  {
+    static const struct { const char *interface, *member, *args; Need need; } rows[] = {
+      { "org.freedesktop.DBus.Properties", "GetAll", "('org.vmgr.Customer',)", NEEDS_VIEW },
+      { "org.vmgr.Customer", "Update", "(@a{sv} {},)", NEEDS_ADMIN_VM },
+      { "org.vmgr.Customer", "Bogus", "()", UNKNOWN_ON_VM },
+    };
+
+    for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply =
+          g_dbus_connection_call_sync (client->bus, "org.vmgr", "/org/vmgr/customer/60002",
+                                       rows[r].interface, rows[r].member,
+                                       g_variant_parse (NULL, rows[r].args, NULL, NULL, NULL),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, 20000, NULL, &error);
+        Outcome got = classify (error);
+        Outcome want = expected (user, rows[r].need, ALICE_VM);
+
+        if (got != want)
+          g_error ("%s %s.%s on alice's record: expected %s, got %s (%s)", user_names[user],
+                   rows[r].interface, rows[r].member, outcome_name (want), outcome_name (got),
+                   error != NULL ? error->message : "");
+        cells++;
+      }
+  }
   for (int own = 0; own <= 1; own++)
     {
       g_autofree char *path = g_strdup_printf ("/org/vmgr/vm/%u", victim_id (user, own));
@@ -355,8 +387,15 @@ assert_lists_show_own_only (VmgrTestClient *client, guint32 uid)
   g_variant_iter_init (&iter, object_map);
   while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", &path, NULL))
     {
+      g_autofree char *own_record = g_strdup_printf ("/org/vmgr/customer/%u", uid);
+
       if (g_str_equal (path, "/org/vmgr/Manager"))
         continue;
+      if (g_str_has_prefix (path, "/org/vmgr/customer/"))
+        {
+          g_assert_cmpstr (path, ==, own_record);
+          continue;
+        }
       g_assert_true (owned_by (client, path, uid));
       own_seen |= g_str_equal (path, "/org/vmgr/vm/201");
     }
@@ -1032,10 +1071,27 @@ create_owned (VmgrTestClient *root, const char *name, guint32 id, guint32 owner)
 }
 
 static void
+register_alice (VmgrTestClient *root)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  GVariantDict info;
+
+  g_variant_dict_init (&info, NULL);
+  g_variant_dict_insert (&info, "full_name", "s", "Alice Example");
+  g_variant_dict_insert (&info, "email", "s", "alice@example.org");
+  g_variant_dict_insert (&info, "national_id", "s", "A-1");
+  vmgr_dbus_manager_call_add_customer_sync (root->manager, VMGR_TEST_UID_ALICE,
+                                            g_variant_dict_end (&info), &path, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
 create_fixtures (void)
 {
   g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
 
+  register_alice (root);
   create_owned (root, "alice-vm", ALICE_VM, VMGR_TEST_UID_ALICE);
   create_owned (root, "bob-vm", BOB_VM, VMGR_TEST_UID_BOB);
   create_owned (root, "root-vm", ROOT_VM, VMGR_TEST_UID_ROOT);

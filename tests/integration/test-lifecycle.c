@@ -67,7 +67,6 @@ full_options (guint32 id)
   g_variant_dict_insert (&dict, "memory_limit", "t", 512 * MiB);
   g_variant_dict_insert (&dict, "vcpus", "u", 2);
   g_variant_dict_insert (&dict, "cpu_weight", "u", 300);
-  g_variant_dict_insert (&dict, "cpu_limit", "u", 150);
   g_variant_dict_insert (&dict, "disk_soft_limit", "t", 3 * GiB);
   g_variant_dict_insert (&dict, "disk_hard_limit", "t", 4 * GiB);
   g_variant_dict_insert (&dict, "hostname", "s", "web.example.org");
@@ -91,7 +90,7 @@ assert_full_options (VmgrDBusVM *vm, guint32 id)
   g_assert_cmpuint (vmgr_dbus_vm_get_memory_limit (vm), ==, 512 * MiB);
   g_assert_cmpuint (vmgr_dbus_vm_get_vcpus (vm), ==, 2);
   g_assert_cmpuint (vmgr_dbus_vm_get_cpu_weight (vm), ==, 300);
-  g_assert_cmpuint (vmgr_dbus_vm_get_cpu_limit (vm), ==, 150);
+  g_assert_cmpuint (vmgr_dbus_vm_get_cpu_limit (vm), ==, 0);
   g_assert_cmpuint (vmgr_dbus_vm_get_disk_soft_limit (vm), ==, 3 * GiB);
   g_assert_cmpuint (vmgr_dbus_vm_get_disk_hard_limit (vm), ==, 4 * GiB);
   g_assert_cmpstr (vmgr_dbus_vm_get_hostname (vm), ==, "web.example.org");
@@ -338,8 +337,12 @@ test_setters (void)
 
   vmgr_dbus_vm_call_set_memory_sync (vm, 32 * MiB, 64 * MiB, 128 * MiB, NULL, &error);
   g_assert_no_error (error);
-  vmgr_dbus_vm_call_set_cpu_sync (vm, 2, 250, 120, NULL, &error);
+  vmgr_dbus_vm_call_set_cpu_sync (vm, 2, 250, 0, NULL, &error);
   g_assert_no_error (error);
+  /* The test driver has no CPU cap (no cpu-limit capability). */
+  vmgr_dbus_vm_call_set_cpu_sync (vm, 2, 250, 120, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.NotSupported", "cpu-limit");
+  g_clear_error (&error);
   vmgr_dbus_vm_call_set_disk_sync (vm, GiB, 2 * GiB, NULL, &error);
   g_assert_no_error (error);
   g_variant_dict_init (&network, NULL);
@@ -360,7 +363,7 @@ test_setters (void)
   g_assert_cmpuint (vmgr_dbus_vm_get_memory_limit (vm), ==, 128 * MiB);
   g_assert_cmpuint (vmgr_dbus_vm_get_vcpus (vm), ==, 2);
   g_assert_cmpuint (vmgr_dbus_vm_get_cpu_weight (vm), ==, 250);
-  g_assert_cmpuint (vmgr_dbus_vm_get_cpu_limit (vm), ==, 120);
+  g_assert_cmpuint (vmgr_dbus_vm_get_cpu_limit (vm), ==, 0);
   g_assert_cmpuint (vmgr_dbus_vm_get_disk_soft_limit (vm), ==, GiB);
   g_assert_cmpuint (vmgr_dbus_vm_get_disk_hard_limit (vm), ==, 2 * GiB);
   g_assert_cmpstr (vmgr_dbus_vm_get_hostname (vm), ==, "db1");
@@ -701,7 +704,8 @@ main (int argc, char **argv)
   g_test_add_func ("/lifecycle/restart-keeps-everything", test_restart_keeps_everything);
 
   state_dir = vmgr_test_make_state_dir ();
-  daemon_under_test = vmgr_test_daemon_start (state_dir, NULL);
+  /* Many VMs on the test driver's 3 GiB host: overcommit memory. */
+  daemon_under_test = vmgr_test_daemon_start (state_dir, "[resources]\nmemory_overcommit=1000\n");
   status = g_test_run ();
   vmgr_test_daemon_stop (daemon_under_test);
   if (status != 0)

@@ -1,0 +1,308 @@
+/* Manager handlers for customers: AddCustomer, ListCustomers, the
+ * self-service Contract, and GetHostInfo. */
+#include "vmgr-manager.h"
+
+#include "vmgr-customer-info.h"
+#include "vmgr-customer.h"
+#include "vmgr-error.h"
+#include "vmgr-peers.h"
+#include "vmgr-vm.h"
+
+static gboolean
+interactive (GDBusMethodInvocation *invocation)
+{
+  return (g_dbus_message_get_flags (g_dbus_method_invocation_get_message (invocation)) &
+          G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
+}
+
+/* ---- AddCustomer ------------------------------------------------------- */
+
+static gboolean
+customer_from_request (VmgrDaemon *daemon, guint32 uid, GVariant *dict,
+                       VmgrCustomerInfo **out, GError **error)
+{
+  g_autoptr(VmgrCustomerInfo) info = vmgr_customer_info_new (uid);
+  g_autoptr(VmgrPlan) plan = NULL;
+
+  if (!vmgr_user_exists (uid))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "no user with uid %u: a customer is an existing Unix user", uid), FALSE;
+  if (!vmgr_customer_info_apply (info, dict, TRUE, error))
+    return FALSE;
+  if (*info->plan != '\0')
+    {
+      plan = vmgr_store_get_plan (vmgr_daemon_get_store (daemon), info->plan, error);
+      if (plan == NULL)
+        return FALSE;
+      /* The plan's VM count is the default quota. */
+      if (!vmgr_customer_info_has_key (dict, "max_vms"))
+        info->max_vms = plan->max_vms;
+    }
+  *out = g_steal_pointer (&info);
+  return TRUE;
+}
+
+static void
+on_add_customer_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
+{
+  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrCustomerInfo) info = data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrCustomerInfo) stored = NULL;
+  g_autoptr(VmgrCustomer) customer = NULL;
+  g_autofree char *path = NULL;
+
+  if (!vmgr_store_add_customer (vmgr_daemon_get_store (daemon), info, &error) ||
+      (stored = vmgr_store_get_customer (vmgr_daemon_get_store (daemon), info->uid,
+                                         &error)) == NULL)
+    {
+      vmgr_manager_finish (self, invocation, grant, NULL, error);
+      return;
+    }
+  customer = vmgr_customer_new (daemon, stored);
+  vmgr_daemon_add_customer (daemon, customer);
+  path = vmgr_customer_dup_path (stored->uid);
+  vmgr_manager_finish (self, invocation, grant, g_variant_new ("(o)", path), NULL);
+}
+
+gboolean
+vmgr_manager_handle_add_customer (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                  guint uid, GVariant *dict)
+{
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (VMGR_MANAGER (object));
+  g_autoptr(GError) error = NULL;
+  VmgrCustomerInfo *info = NULL;
+  g_autoptr(GHashTable) details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  if (!customer_from_request (daemon, uid, dict, &info, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_hash_table_insert (details, "customer.uid", g_strdup_printf ("%u", uid));
+  g_hash_table_insert (details, "customer.name", vmgr_user_name_for_uid (uid));
+  vmgr_auth_authorize (vmgr_daemon_get_auth (daemon), invocation, NULL, details,
+                       on_add_customer_allowed, info, (GDestroyNotify) vmgr_customer_info_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- ListCustomers: the caller's own record, or all for administrators - */
+
+static void
+on_customers_view (VmgrAuthView view, const VmgrCaller *caller, const GError *error,
+                   gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(GPtrArray) customers = NULL;
+  GVariantBuilder builder;
+
+  if (error != NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  customers = vmgr_daemon_list_customers (vmgr_manager_get_daemon (self));
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
+  for (guint i = 0; i < customers->len; i++)
+    {
+      guint32 uid = vmgr_customer_get_info (g_ptr_array_index (customers, i))->uid;
+      g_autofree char *path = vmgr_customer_dup_path (uid);
+
+      if (vmgr_auth_view_includes (view, caller, uid))
+        g_variant_builder_add (&builder, "o", path);
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ao)", &builder));
+}
+
+gboolean
+vmgr_manager_handle_list_customers (VmgrDBusManager *object, GDBusMethodInvocation *invocation)
+{
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (VMGR_MANAGER (object));
+
+  vmgr_auth_check_view (vmgr_daemon_get_auth (daemon),
+                        g_dbus_method_invocation_get_sender (invocation),
+                        interactive (invocation), on_customers_view,
+                        g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- Contract: a customer creates an own VM from a plan ---------------- */
+
+typedef struct {
+  char *plan;
+  char *template_name;
+  char *name;
+} ContractRequest;
+
+static void
+contract_request_free (ContractRequest *request)
+{
+  g_free (request->plan);
+  g_free (request->template_name);
+  g_free (request->name);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ContractRequest, contract_request_free)
+
+static gboolean
+check_contracting_customer (VmgrDaemon *daemon, guint32 uid, GError **error)
+{
+  VmgrCustomer *customer = vmgr_daemon_find_customer (daemon, uid);
+  const VmgrCustomerInfo *info = customer != NULL ? vmgr_customer_get_info (customer) : NULL;
+
+  if (info == NULL)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+                        "not authorized: uid %u is not a registered customer", uid), FALSE;
+  if (info->suspended)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+                        "not authorized: the customer account is suspended (%s)",
+                        info->suspend_reason), FALSE;
+  return TRUE;
+}
+
+static void
+on_contract_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
+{
+  g_autoptr(ContractRequest) request = data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(GError) error = NULL;
+  VmgrOptions *options;
+
+  if (!check_contracting_customer (vmgr_manager_get_daemon (self), grant->caller.uid, &error))
+    {
+      vmgr_manager_finish (self, invocation, grant, NULL, error);
+      vmgr_grant_free (grant);
+      return;
+    }
+  options = vmgr_options_new ();
+  options->fields = VMGR_FIELD_OWNER;
+  options->owner = grant->caller.uid;
+  vmgr_manager_create_vm (self, invocation, grant, request->name, request->template_name,
+                          request->plan, options);
+}
+
+gboolean
+vmgr_manager_handle_contract (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                              const char *plan, const char *template_name, const char *name)
+{
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (VMGR_MANAGER (object));
+  g_autoptr(GError) error = NULL;
+  ContractRequest *request;
+  g_autoptr(GHashTable) details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  if (!vmgr_validate_name (plan, "plan name", &error) ||
+      !vmgr_validate_name (template_name, "template name", &error) ||
+      !vmgr_validate_name (name, "VM name", &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  request = g_new0 (ContractRequest, 1);
+  request->plan = g_strdup (plan);
+  request->template_name = g_strdup (template_name);
+  request->name = g_strdup (name);
+  g_hash_table_insert (details, "vm.name", g_strdup (name));
+  g_hash_table_insert (details, "vm.plan", g_strdup (plan));
+  g_hash_table_insert (details, "template", g_strdup (template_name));
+  vmgr_auth_authorize (vmgr_daemon_get_auth (daemon), invocation, NULL, details,
+                       on_contract_allowed, request, (GDestroyNotify) contract_request_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- GetHostInfo ------------------------------------------------------- */
+
+static void
+add_counts_by_state (VmgrDaemon *daemon, GVariantDict *dict)
+{
+  g_autoptr(GPtrArray) vms = vmgr_daemon_list_vms (daemon);
+  guint counts[VMGR_VM_STATE_UNKNOWN + 1] = { 0 };
+
+  for (guint i = 0; i < vms->len; i++)
+    counts[vmgr_vm_get_state (g_ptr_array_index (vms, i))]++;
+  g_variant_dict_insert (dict, "vms", "u", vms->len);
+  for (guint state = 0; state <= VMGR_VM_STATE_UNKNOWN; state++)
+    {
+      g_autofree char *key = g_strdup_printf ("vms_%s", vmgr_vm_state_to_string (state));
+
+      g_variant_dict_insert (dict, key, "u", counts[state]);
+    }
+}
+
+static void
+add_disk (VmgrDaemon *daemon, GVariantDict *dict)
+{
+  g_autoptr(GFile) dir = g_file_new_for_path (vmgr_daemon_get_config (daemon)->state_dir);
+  g_autoptr(GFileInfo) fs = g_file_query_filesystem_info (dir, "filesystem::*", NULL, NULL);
+
+  if (fs == NULL)
+    return;
+  g_variant_dict_insert (dict, "disk_total", "t",
+                         g_file_info_get_attribute_uint64 (fs, G_FILE_ATTRIBUTE_FILESYSTEM_SIZE));
+  g_variant_dict_insert (dict, "disk_free", "t",
+                         g_file_info_get_attribute_uint64 (fs, G_FILE_ATTRIBUTE_FILESYSTEM_FREE));
+}
+
+static GVariant *
+host_info_variant (VmgrDaemon *daemon, const VmgrHostInfo *host)
+{
+  const VmgrCapacity *capacity = vmgr_daemon_get_capacity (daemon);
+  VmgrAllocation allocated = vmgr_daemon_allocation (daemon, G_MAXUINT32);
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "cpus", "u", host->cpus);
+  g_variant_dict_insert (&dict, "cpu_model", "s", host->cpu_model != NULL ? host->cpu_model : "");
+  g_variant_dict_insert (&dict, "memory_total", "t", host->memory_total);
+  g_variant_dict_insert (&dict, "memory_free", "t", host->memory_free);
+  add_disk (daemon, &dict);
+  g_variant_dict_insert (&dict, "capacity_vcpus", "t", capacity->vcpus);
+  g_variant_dict_insert (&dict, "capacity_memory", "t", capacity->memory);
+  g_variant_dict_insert (&dict, "capacity_disk", "t", capacity->disk);
+  g_variant_dict_insert (&dict, "allocated_vcpus", "t", (guint64) allocated.vcpus);
+  g_variant_dict_insert (&dict, "allocated_memory", "t", allocated.memory);
+  g_variant_dict_insert (&dict, "allocated_disk", "t", allocated.disk);
+  add_counts_by_state (daemon, &dict);
+  return g_variant_dict_end (&dict);
+}
+
+static void
+on_fresh_host_info (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrHostInfo) host = vmgr_backend_get_host_info_finish (VMGR_BACKEND (source),
+                                                                     result, &error);
+
+  if (host == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  g_dbus_method_invocation_return_value (
+    invocation, g_variant_new ("(@a{sv})", host_info_variant (vmgr_manager_get_daemon (self), host)));
+}
+
+static void
+on_host_info_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
+{
+  g_autoptr(VmgrGrant) owned_grant = grant;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+
+  vmgr_backend_get_host_info_async (vmgr_daemon_get_backend (vmgr_manager_get_daemon (self)),
+                                    NULL, on_fresh_host_info, g_object_ref (invocation));
+}
+
+gboolean
+vmgr_manager_handle_get_host_info (VmgrDBusManager *object, GDBusMethodInvocation *invocation)
+{
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (VMGR_MANAGER (object));
+
+  vmgr_auth_authorize (vmgr_daemon_get_auth (daemon), invocation, NULL, NULL,
+                       on_host_info_allowed, NULL, NULL);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}

@@ -1,0 +1,2 @@
+#include "vmgr-test-client.h"
+int main (void) { return 0; }
