@@ -150,15 +150,14 @@ device_names_clear (DeviceNames *names)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DeviceNames, device_names_clear)
 
-/* The non-empty values of the attributes @xpath selects. */
-static GPtrArray *
-xpath_values (xmlXPathContextPtr context, const char *xpath)
+/* Adds the non-empty values of the attributes @xpath selects. */
+static void
+collect_values (xmlXPathContextPtr context, const char *xpath, GPtrArray *values)
 {
-  GPtrArray *values = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(xmlXPathObject) result = xmlXPathEvalExpression (BAD_CAST xpath, context);
 
   if (result == NULL || result->nodesetval == NULL)
-    return values;
+    return;
   for (int i = 0; i < result->nodesetval->nodeNr; i++)
     {
       xmlChar *value = xmlNodeGetContent (result->nodesetval->nodeTab[i]);
@@ -167,7 +166,6 @@ xpath_values (xmlXPathContextPtr context, const char *xpath)
         g_ptr_array_add (values, g_strdup ((const char *) value));
       xmlFree (value);
     }
-  return values;
 }
 
 static void
@@ -177,21 +175,23 @@ read_device_names (virDomainPtr domain, DeviceNames *names)
   g_autoptr(xmlDoc) doc = NULL;
   g_autoptr(xmlXPathContext) context = NULL;
 
+  names->interfaces = g_ptr_array_new_with_free_func (g_free);
+  names->disks = g_ptr_array_new_with_free_func (g_free);
   if (xml == NULL)
-    g_debug ("No domain XML: %s", virGetLastErrorMessage ());
-  else
-    doc = xmlReadMemory (xml, strlen (xml), "domain.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-  if (doc != NULL)
-    context = xmlXPathNewContext (doc);
-  if (context == NULL)
     {
-      names->interfaces = g_ptr_array_new ();
-      names->disks = g_ptr_array_new ();
+      g_debug ("No domain XML: %s", virGetLastErrorMessage ());
       return;
     }
-  names->interfaces = xpath_values (context, INTERFACES_XPATH);
-  names->disks = xpath_values (context, DISKS_XPATH);
+  doc = xmlReadMemory (xml, (int) strlen (xml), "domain.xml", NULL,
+                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  context = doc != NULL ? xmlXPathNewContext (doc) : NULL;
+  if (context == NULL)
+    {
+      g_debug ("Cannot parse the domain XML");
+      return;
+    }
+  collect_values (context, INTERFACES_XPATH, names->interfaces);
+  collect_values (context, DISKS_XPATH, names->disks);
 }
 
 /* Sums the traffic of every interface that has counters. */
@@ -259,6 +259,8 @@ sample_domain (virDomainPtr domain, VmgrDomainStats *stats, GError **error)
   stats->has_cpu = TRUE;
   stats->cpu_time_ns = info.cpuTime;
 
+  /* GetInfo's memory: the balloon (QEMU, test) or the cgroup's usage
+   * (LXC); MemoryStats may know better. */
   memory.has_actual = TRUE;
   memory.actual_kib = info.memory;
   read_memory_stats (domain, &memory);

@@ -53,7 +53,7 @@ on_sampled (GObject *source, GAsyncResult *result, gpointer user_data)
       VmgrVm *vm = vmgr_daemon_find_vm_by_uuid (self->daemon, uuid);
 
       if (vm != NULL)
-        vmgr_vm_apply_sample (vm, stats);
+        g_variant_unref (vmgr_vm_apply_sample (vm, stats));
     }
 }
 

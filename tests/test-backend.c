@@ -249,23 +249,40 @@ wait_undefined_event (Fixture *fx, const char *uuid)
 
 /* ---- domains ---- */
 
-static char *
-define_domain (Fixture *fx, const char *name)
+#define MIB (1024 * 1024)
+
+static VmgrVmSpec *
+new_spec (const char *name)
 {
-  g_autoptr(VmgrVmSpec) spec = vmgr_vm_spec_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *xml = NULL;
+  VmgrVmSpec *spec = vmgr_vm_spec_new ();
 
   g_free (spec->name);
   spec->name = g_strdup (name);
   g_free (spec->uuid);
   spec->uuid = g_uuid_string_random ();
   spec->id = 101;
-  spec->memory_limit = 128 * 1024 * 1024;
-  spec->memory_soft_limit = 64 * 1024 * 1024;
+  spec->memory_limit = 128 * MIB;
+  spec->memory_soft_limit = 64 * MIB;
+  return spec;
+}
+
+static void
+define_spec (Fixture *fx, const VmgrVmSpec *spec)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+
   xml = vmgr_domain_xml_build (spec, vmgr_backend_get_scheme (fx->backend), NULL, &error);
   g_assert_no_error (error);
   define_ok (fx, xml);
+}
+
+static char *
+define_domain (Fixture *fx, const char *name)
+{
+  g_autoptr(VmgrVmSpec) spec = new_spec (name);
+
+  define_spec (fx, spec);
   return g_steal_pointer (&spec->uuid);
 }
 
@@ -609,6 +626,367 @@ test_unref_while_pending (void)
   g_weak_ref_clear (&weak);
 }
 
+/* ---- live resources ---- */
+
+/* A second connection on the same test driver state, to read back what
+ * the backend did. */
+typedef struct {
+  virConnectPtr conn;
+  virDomainPtr domain;
+} Peek;
+
+static void
+peek_open (Peek *peek, const char *uuid)
+{
+  peek->conn = virConnectOpen (TEST_URI);
+  g_assert_nonnull (peek->conn);
+  peek->domain = virDomainLookupByUUIDString (peek->conn, uuid);
+  g_assert_nonnull (peek->domain);
+}
+
+static void
+peek_close (Peek *peek)
+{
+  g_clear_pointer (&peek->domain, virDomainFree);
+  g_clear_pointer (&peek->conn, virConnectClose);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Peek, peek_close)
+
+static virDomainInfo
+peek_info (const char *uuid)
+{
+  g_auto(Peek) peek = { NULL, NULL };
+  virDomainInfo info;
+
+  peek_open (&peek, uuid);
+  g_assert_cmpint (virDomainGetInfo (peek.domain, &info), ==, 0);
+  return info;
+}
+
+static int
+peek_live_vcpus (const char *uuid)
+{
+  g_auto(Peek) peek = { NULL, NULL };
+
+  peek_open (&peek, uuid);
+  return virDomainGetVcpusFlags (peek.domain, VIR_DOMAIN_AFFECT_LIVE);
+}
+
+static void
+peek_memtune (const char *uuid, unsigned long long *hard_kib, unsigned long long *soft_kib)
+{
+  g_auto(Peek) peek = { NULL, NULL };
+  g_autofree virTypedParameterPtr params = NULL;
+  int n_params = 0;
+
+  peek_open (&peek, uuid);
+  g_assert_cmpint (virDomainGetMemoryParameters (peek.domain, NULL, &n_params, 0), ==, 0);
+  params = g_new0 (virTypedParameter, n_params);
+  g_assert_cmpint (virDomainGetMemoryParameters (peek.domain, params, &n_params,
+                                                 VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+  g_assert_cmpint (virTypedParamsGetULLong (params, n_params, VIR_DOMAIN_MEMORY_HARD_LIMIT,
+                                            hard_kib), ==, 1);
+  g_assert_cmpint (virTypedParamsGetULLong (params, n_params, VIR_DOMAIN_MEMORY_SOFT_LIMIT,
+                                            soft_kib), ==, 1);
+}
+
+/* Only the flag-less call works on the test driver (the *Flags variant
+ * refuses VIR_TYPED_PARAM_STRING_OKAY, which libvirt always adds). */
+static unsigned int
+peek_sched_weight (const char *uuid)
+{
+  g_auto(Peek) peek = { NULL, NULL };
+  g_autofree virTypedParameterPtr params = NULL;
+  g_autofree char *type = NULL;
+  unsigned int weight = 0;
+  int n_params = 0;
+
+  peek_open (&peek, uuid);
+  type = virDomainGetSchedulerType (peek.domain, &n_params);
+  g_assert_cmpstr (type, ==, "fair");
+  params = g_new0 (virTypedParameter, n_params);
+  g_assert_cmpint (virDomainGetSchedulerParameters (peek.domain, params, &n_params), ==, 0);
+  g_assert_cmpint (virTypedParamsGetUInt (params, n_params, VIR_DOMAIN_SCHEDULER_WEIGHT,
+                                          &weight), ==, 1);
+  return weight;
+}
+
+static gboolean
+apply_live (Fixture *fx, const char *uuid, const VmgrVmSpec *spec, VmgrResources what,
+            VmgrResources *applied, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  *applied = 0xff;          /* must be overwritten */
+  vmgr_backend_apply_live_async (fx->backend, uuid, spec, what, NULL, on_ready, &result);
+  return vmgr_backend_apply_live_finish (fx->backend, await_result (&result), applied, error);
+}
+
+static VmgrResources
+apply_live_ok (Fixture *fx, const char *uuid, const VmgrVmSpec *spec, VmgrResources what)
+{
+  g_autoptr(GError) error = NULL;
+  VmgrResources applied;
+
+  g_assert_true (apply_live (fx, uuid, spec, what, &applied, &error));
+  g_assert_no_error (error);
+  return applied;
+}
+
+#define ALL_RESOURCES \
+  (VMGR_RESOURCE_MEMORY | VMGR_RESOURCE_MEMORY_TUNE | VMGR_RESOURCE_VCPUS | \
+   VMGR_RESOURCE_CPU_WEIGHT | VMGR_RESOURCE_CPU_LIMIT)
+
+static VmgrVmSpec *
+define_running (Fixture *fx, const char *name)
+{
+  VmgrVmSpec *spec = new_spec (name);
+
+  spec->vcpus = 2;
+  define_spec (fx, spec);
+  op_ok (fx, spec->uuid, VMGR_BACKEND_OP_START);
+  return spec;
+}
+
+/* Everything the test driver changes live arrives; cpu-limit (no
+ * period/quota there) is skipped, not faked. */
+static void
+test_apply_live (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(VmgrVmSpec) spec = define_running (fx, "vmgr-backend-apply-live");
+  g_autoptr(VmgrVmSpec) changed = vmgr_vm_spec_copy (spec);
+  unsigned long long hard_kib = 0, soft_kib = 0;
+  virDomainInfo info;
+
+  changed->memory_limit = 96 * MIB;
+  changed->memory_soft_limit = 32 * MIB;
+  changed->memory_guarantee = 16 * MIB;
+  changed->vcpus = 1;
+  changed->cpu_weight = 250;
+  changed->cpu_limit = 50;
+  g_assert_cmpuint (apply_live_ok (fx, spec->uuid, changed, ALL_RESOURCES), ==,
+                    VMGR_RESOURCE_MEMORY | VMGR_RESOURCE_MEMORY_TUNE |
+                    VMGR_RESOURCE_VCPUS | VMGR_RESOURCE_CPU_WEIGHT);
+
+  info = peek_info (spec->uuid);
+  g_assert_cmpint (info.state, ==, VIR_DOMAIN_RUNNING);
+  g_assert_cmpuint (info.memory, ==, 96 * 1024);
+  g_assert_cmpuint (info.maxMem, ==, 128 * 1024);
+  g_assert_cmpuint (info.nrVirtCpu, ==, 1);
+  g_assert_cmpint (peek_live_vcpus (spec->uuid), ==, 1);
+  peek_memtune (spec->uuid, &hard_kib, &soft_kib);
+  g_assert_cmpuint (hard_kib, ==, 96 * 1024);
+  g_assert_cmpuint (soft_kib, ==, 32 * 1024);
+  /* The test driver accepts "weight" and drops it: it always reports 50.
+   * So this only shows the call went through. */
+  g_assert_cmpuint (peek_sched_weight (spec->uuid), ==, 50);
+}
+
+/* Memory and vCPUs above what the domain was started with cannot be
+ * changed live: skipped, the domain keeps what it has. A soft limit of 0
+ * clears the live one. */
+static void
+test_apply_live_limits (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(VmgrVmSpec) spec = define_running (fx, "vmgr-backend-apply-limits");
+  g_autoptr(VmgrVmSpec) changed = vmgr_vm_spec_copy (spec);
+  unsigned long long hard_kib = 0, soft_kib = 0;
+
+  changed->memory_limit = 256 * MIB;
+  changed->vcpus = 4;
+  changed->memory_soft_limit = 0;
+  g_assert_cmpuint (apply_live_ok (fx, spec->uuid, changed,
+                                   VMGR_RESOURCE_MEMORY | VMGR_RESOURCE_VCPUS), ==, 0);
+  g_assert_cmpuint (peek_info (spec->uuid).memory, ==, 128 * 1024);
+  g_assert_cmpint (peek_live_vcpus (spec->uuid), ==, 2);
+
+  g_assert_cmpuint (apply_live_ok (fx, spec->uuid, changed, VMGR_RESOURCE_MEMORY_TUNE), ==,
+                    VMGR_RESOURCE_MEMORY_TUNE);
+  peek_memtune (spec->uuid, &hard_kib, &soft_kib);
+  g_assert_cmpuint (hard_kib, ==, 256 * 1024);
+  g_assert_cmpuint (soft_kib, ==, VIR_DOMAIN_MEMORY_PARAM_UNLIMITED);
+}
+
+static void
+test_apply_live_stopped (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(VmgrVmSpec) spec = new_spec ("vmgr-backend-apply-stopped");
+  g_autoptr(VmgrVmSpec) changed = NULL;
+
+  define_spec (fx, spec);
+  changed = vmgr_vm_spec_copy (spec);
+  changed->memory_limit = 96 * MIB;
+  changed->vcpus = 1;
+  g_assert_cmpuint (apply_live_ok (fx, spec->uuid, changed, ALL_RESOURCES), ==, 0);
+  g_assert_cmpint (peek_info (spec->uuid).state, ==, VIR_DOMAIN_SHUTOFF);
+  g_assert_cmpuint (peek_info (spec->uuid).memory, ==, 128 * 1024);
+}
+
+static void
+test_apply_live_not_found (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(VmgrVmSpec) spec = new_spec ("vmgr-backend-apply-missing");
+  g_autoptr(GError) error = NULL;
+  VmgrResources applied;
+
+  g_assert_false (apply_live (fx, spec->uuid, spec, ALL_RESOURCES, &applied, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+  g_assert_cmpuint (applied, ==, 0);
+}
+
+/* ---- statistics ---- */
+
+static GHashTable *
+sample (Fixture *fx, const char *const *uuids)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTable *table;
+
+  vmgr_backend_sample_async (fx->backend, uuids, NULL, on_ready, &result);
+  table = vmgr_backend_sample_finish (fx->backend, await_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (table);
+  return table;
+}
+
+static void
+iterate_for_ms (guint ms)
+{
+  gboolean elapsed = FALSE;
+
+  g_timeout_add (ms, on_timeout, &elapsed);
+  iterate_until (flag_set, &elapsed);
+}
+
+static void
+assert_nothing_measured (const VmgrDomainStats *stats)
+{
+  g_assert_false (stats->has_cpu);
+  g_assert_false (stats->has_memory);
+  g_assert_false (stats->has_disk);
+  g_assert_false (stats->has_network);
+  g_assert_cmpuint (stats->cpu_time_ns, ==, 0);
+  g_assert_cmpuint (stats->memory_used, ==, 0);
+}
+
+/* A domain built by vmgr on the test driver has no devices and no
+ * <memballoon>: CPU and memory from GetInfo (MemoryStats succeeds with no
+ * figures), nothing for disks or network. The test driver's CPU time is
+ * the time of day, for every domain, so it grows with the clock. */
+static void
+test_sample (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(VmgrVmSpec) spec = define_running (fx, "vmgr-backend-sample");
+  g_autofree char *stopped = define_domain (fx, "vmgr-backend-sample-stopped");
+  g_autofree char *unknown = g_uuid_string_random ();
+  const char *const uuids[] = { spec->uuid, stopped, unknown, "not-a-uuid", NULL };
+  g_autoptr(GHashTable) first = sample (fx, uuids);
+  g_autoptr(GHashTable) second = NULL;
+  VmgrDomainStats *a, *b, *off;
+
+  iterate_for_ms (5);
+  second = sample (fx, uuids);
+  g_assert_cmpuint (g_hash_table_size (first), ==, 2);
+  g_assert_cmpuint (g_hash_table_size (second), ==, 2);
+  g_assert_false (g_hash_table_contains (second, unknown));
+
+  a = g_hash_table_lookup (first, spec->uuid);
+  b = g_hash_table_lookup (second, spec->uuid);
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_true (b->running);
+  g_assert_true (b->has_cpu);
+  g_assert_true (b->has_memory);
+  g_assert_false (b->has_disk);
+  g_assert_false (b->has_network);
+  g_assert_cmpuint (b->memory_used, ==, 128 * MIB);
+  g_assert_cmpuint (a->memory_used, ==, b->memory_used);
+  g_assert_cmpint (b->sampled_mono - a->sampled_mono, >=, 5000);
+  g_assert_cmpint (b->sampled_at, >, a->sampled_at);
+  g_assert_cmpuint (b->cpu_time_ns, >, a->cpu_time_ns);
+  /* Read just before sampled_at was taken, from the same clock. */
+  g_assert_cmpuint (b->cpu_time_ns / 1000, <=, (guint64) b->sampled_at);
+  g_assert_cmpuint ((guint64) b->sampled_at - b->cpu_time_ns / 1000, <, G_USEC_PER_SEC);
+
+  off = g_hash_table_lookup (second, stopped);
+  g_assert_nonnull (off);
+  g_assert_false (off->running);
+  assert_nothing_measured (off);
+  g_assert_cmpint (off->sampled_at, >, 0);
+}
+
+static void
+test_sample_paused (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(VmgrVmSpec) spec = define_running (fx, "vmgr-backend-sample-paused");
+  const char *const uuids[] = { spec->uuid, NULL };
+  g_autoptr(GHashTable) table = NULL;
+  VmgrDomainStats *stats;
+
+  op_ok (fx, spec->uuid, VMGR_BACKEND_OP_SUSPEND);
+  table = sample (fx, uuids);
+  stats = g_hash_table_lookup (table, spec->uuid);
+  g_assert_nonnull (stats);
+  g_assert_true (stats->running);
+  g_assert_true (stats->has_cpu);
+  g_assert_true (stats->has_memory);
+}
+
+/* The built-in domain has a <memballoon>, a disk and an interface: the
+ * test driver's fixed figures (RSS 1 GiB of a 2 GiB balloon, a 1 TiB
+ * disk allocation, interface counters derived from the clock). */
+#define BUILTIN_UUID "6695eb01-f6a4-8304-79aa-97f2502e193f"
+
+static void
+test_sample_devices (Fixture *fx, gconstpointer data)
+{
+  const char *const uuids[] = { BUILTIN_UUID, NULL };
+  g_autoptr(GHashTable) table = sample (fx, uuids);
+  VmgrDomainStats *stats = g_hash_table_lookup (table, BUILTIN_UUID);
+
+  g_assert_nonnull (stats);
+  g_assert_true (stats->running);
+  g_assert_true (stats->has_memory);
+  g_assert_cmpuint (stats->memory_used, ==, 1024 * MIB);
+  g_assert_true (stats->has_disk);
+  g_assert_cmpuint (stats->disk_used, ==, G_GUINT64_CONSTANT (1) << 40);
+  g_assert_true (stats->has_network);
+  g_assert_cmpuint (stats->net_rx_bytes, >, 0);
+  g_assert_cmpuint (stats->net_tx_bytes, >, 0);
+}
+
+static void
+test_sample_empty (Fixture *fx, gconstpointer data)
+{
+  const char *const uuids[] = { NULL };
+  g_autoptr(GHashTable) table = sample (fx, uuids);
+
+  g_assert_cmpuint (g_hash_table_size (table), ==, 0);
+}
+
+/* ---- host ---- */
+
+static void
+test_host_info (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrHostInfo) info = NULL;
+
+  vmgr_backend_get_host_info_async (fx->backend, NULL, on_ready, &result);
+  info = vmgr_backend_get_host_info_finish (fx->backend, await_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (info);
+  g_test_message ("host: %u CPUs (%s), %" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT " free",
+                  info->cpus, info->cpu_model, info->memory_total, info->memory_free);
+  g_assert_cmpuint (info->cpus, >, 0);
+  g_assert_cmpuint (info->memory_total, >, 0);
+  g_assert_cmpuint (info->memory_free, >, 0);
+  g_assert_cmpuint (info->memory_free, <=, info->memory_total);
+  g_assert_cmpstr (info->cpu_model, !=, "");
+}
+
 #define ADD_TEST(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -634,6 +1012,15 @@ main (int argc, char **argv)
   ADD_TEST ("/backend/define-error", test_define_error);
   ADD_TEST ("/backend/external-change", test_external_change);
   ADD_TEST ("/backend/cancelled", test_cancelled);
+  ADD_TEST ("/backend/apply-live", test_apply_live);
+  ADD_TEST ("/backend/apply-live-limits", test_apply_live_limits);
+  ADD_TEST ("/backend/apply-live-stopped", test_apply_live_stopped);
+  ADD_TEST ("/backend/apply-live-not-found", test_apply_live_not_found);
+  ADD_TEST ("/backend/sample", test_sample);
+  ADD_TEST ("/backend/sample-paused", test_sample_paused);
+  ADD_TEST ("/backend/sample-devices", test_sample_devices);
+  ADD_TEST ("/backend/sample-empty", test_sample_empty);
+  ADD_TEST ("/backend/host-info", test_host_info);
 
   return g_test_run ();
 }
