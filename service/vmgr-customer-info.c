@@ -106,12 +106,14 @@ apply_field (VmgrCustomerInfo *info, const Field *field, GVariant *value, GError
     *(guint32 *) slot = g_variant_get_uint32 (value);
   else if (field->kind == BYTES)
     *(guint64 *) slot = g_variant_get_uint64 (value);
-  else if (!check_text (field, g_variant_get_string (value, NULL), error))
-    return FALSE;
   else
     {
+      g_autofree char *text = g_strstrip (g_variant_dup_string (value, NULL));
+
+      if (!check_text (field, text, error))
+        return FALSE;
       g_free (*(char **) slot);
-      *(char **) slot = g_strstrip (g_variant_dup_string (value, NULL));
+      *(char **) slot = g_steal_pointer (&text);
     }
   return TRUE;
 }

@@ -2,13 +2,19 @@
 
 #include "vmgr-error.h"
 
+static guint64
+saturating_add (guint64 a, guint64 b)
+{
+  return a > G_MAXUINT64 - b ? G_MAXUINT64 : a + b;
+}
+
 void
 vmgr_allocation_add (VmgrAllocation *allocation, const VmgrVmSpec *spec)
 {
   allocation->vms++;
-  allocation->vcpus += spec->vcpus;
-  allocation->memory += spec->memory_limit;
-  allocation->disk += spec->disk_hard_limit;
+  allocation->vcpus = (guint32) MIN (saturating_add (allocation->vcpus, spec->vcpus), G_MAXUINT32);
+  allocation->memory = saturating_add (allocation->memory, spec->memory_limit);
+  allocation->disk = saturating_add (allocation->disk, spec->disk_hard_limit);
 }
 
 GVariant *
@@ -72,9 +78,10 @@ check_total (const char *resource, const char *whose, guint64 others, guint64 ol
   g_autofree char *limit_text = NULL;
   g_autofree char *used_text = NULL;
 
-  if (limit == 0 || new_value <= old_value || others + new_value <= limit)
+  /* Compared without adding, so that no sum can wrap around. */
+  if (limit == 0 || new_value <= old_value || (new_value <= limit && others <= limit - new_value))
     return TRUE;
-  total_text = format_amount (resource, others + new_value);
+  total_text = format_amount (resource, saturating_add (others, new_value));
   limit_text = format_amount (resource, limit);
   used_text = format_amount (resource, others);
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_QUOTA_EXCEEDED,

@@ -36,7 +36,7 @@ vmgr_usage_to_variant (const VmgrDomainStats *previous, const VmgrDomainStats *c
       g_variant_dict_insert (&dict, "net_rx_bytes", "t", current->net_rx_bytes);
       g_variant_dict_insert (&dict, "net_tx_bytes", "t", current->net_tx_bytes);
     }
-  if (running_since > 0 && current->running)
+  if (running_since > 0 && current->running && current->sampled_mono >= running_since)
     g_variant_dict_insert (&dict, "uptime_s", "t",
                            (guint64) ((current->sampled_mono - running_since) / G_USEC_PER_SEC));
   g_variant_dict_insert (&dict, "sampled_at", "x", current->sampled_at);
