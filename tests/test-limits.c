@@ -617,11 +617,41 @@ test_check_host_ignores_quota (void)
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_QUOTA_EXCEEDED);
 }
 
+/* Huge requests must not wrap the sums around and slip past a limit. */
+static void
+test_no_wrap_around (void)
+{
+  const Res huge_memory = { .vcpus = 1, .memory = G_MAXUINT64 - (G_GUINT64_CONSTANT (1) << 30) + 1 };
+  const Res huge_disk = { .vcpus = 1, .memory = 1, .disk = G_MAXUINT64 };
+  VmgrCapacity capacity = { .host_cpus = 4, .vcpus = 16, .memory = G_GUINT64_CONSTANT (16) << 30,
+                            .disk = G_GUINT64_CONSTANT (100) << 30 };
+  VmgrAllocation others = { .vms = 1, .vcpus = 1, .memory = G_GUINT64_CONSTANT (1) << 30,
+                            .disk = G_GUINT64_CONSTANT (1) << 30 };
+  g_autoptr(VmgrCustomerInfo) customer = vmgr_customer_info_new (60002);
+  g_autoptr(VmgrVmSpec) memory_spec = make_spec (&huge_memory, 60002);
+  g_autoptr(VmgrVmSpec) disk_spec = make_spec (&huge_disk, 60002);
+  VmgrAllocation sum = others;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (vmgr_limits_check_host (&capacity, &others, NULL, memory_spec, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_QUOTA_EXCEEDED);
+  g_clear_error (&error);
+  g_assert_false (vmgr_limits_check_host (&capacity, &others, NULL, disk_spec, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_QUOTA_EXCEEDED);
+  g_clear_error (&error);
+  customer->max_memory = G_GUINT64_CONSTANT (4) << 30;
+  g_assert_false (vmgr_limits_check_quota (customer, &others, NULL, memory_spec, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_QUOTA_EXCEEDED);
+  vmgr_allocation_add (&sum, disk_spec);
+  g_assert_cmpuint (sum.disk, ==, G_MAXUINT64);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/limits/no-wrap-around", test_no_wrap_around);
   g_test_add_func ("/limits/allocation/add", test_allocation_add);
   g_test_add_func ("/limits/allocation/add-to-existing", test_allocation_add_to_existing);
   g_test_add_func ("/limits/allocation/to-variant", test_allocation_to_variant);
