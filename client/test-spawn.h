@@ -1,0 +1,25 @@
+/* Running the vmgrctl under test ($VMGRCTL, behind $VMGRCTL_WRAPPER when
+ * set, e.g. valgrind) from a GLib test, with the main context iterating
+ * meanwhile (a fake vmgrd may be serving it). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int status;  /* exit status */
+  char *out;
+  char *err;
+} TestRun;
+
+void test_run_clear (TestRun *run);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TestRun, test_run_clear)
+
+/* Runs vmgrctl with the NULL-terminated arguments. */
+void test_run_vmgrctl (TestRun *run, const char *first_arg, ...) G_GNUC_NULL_TERMINATED;
+
+/* Asserts that stderr is exactly one line starting with @prefix. */
+void test_assert_one_error_line (const TestRun *run, const char *prefix);
+
+G_END_DECLS

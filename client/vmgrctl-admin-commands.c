@@ -1,0 +1,241 @@
+/* Administration: templates and plans. */
+#include "vmgrctl-commands.h"
+
+#include "vmgrctl-errors.h"
+#include "vmgrctl-options.h"
+#include "vmgrctl-output.h"
+#include "vmgrctl-units.h"
+
+/* Parses the command line with @entries, then connects. */
+static int
+parse_and_connect (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const GOptionEntry *entries,
+                   char **argv, GStrv *args, VmgrDBusManager **manager)
+{
+  int status = vmgrctl_command_parse (ctx, cmd, entries, NULL, argv, args);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  return vmgrctl_context_connect (ctx, manager);
+}
+
+/* A JSON array of {"name": NAME, ...PROPS} from a(sa{sv}). */
+static JsonNode *
+named_vardicts_to_json (GVariant *list)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  GVariantIter iter;
+  const char *name;
+  GVariant *props;
+
+  g_variant_iter_init (&iter, list);
+  while (g_variant_iter_loop (&iter, "(&s@a{sv})", &name, &props))
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+
+      json_object_set_string_member (object, "name", name);
+      vmgrctl_json_add_vardict (object, props);
+      json_array_add_object_element (array, g_steal_pointer (&object));
+    }
+  return json_node_init_array (node, array);
+}
+
+static void
+print_named_vardicts (VmgrctlContext *ctx, GVariant *list,
+                      void (*add_row) (VmgrctlTable *table, const char *name, GVariant *props),
+                      VmgrctlTable *table)
+{
+  g_autofree char *text = NULL;
+  GVariantIter iter;
+  const char *name;
+  GVariant *props;
+
+  if (ctx->json)
+    {
+      g_autoptr(JsonNode) node = named_vardicts_to_json (list);
+      vmgrctl_print_json (node);
+      return;
+    }
+  g_variant_iter_init (&iter, list);
+  while (g_variant_iter_loop (&iter, "(&s@a{sv})", &name, &props))
+    add_row (table, name, props);
+  text = vmgrctl_table_render (table);
+  vmgrctl_print (text);
+}
+
+static void
+add_template_row (VmgrctlTable *table, const char *name, GVariant *props)
+{
+  const char *os = NULL, *source = NULL, *description = NULL;
+  g_autofree char *in_use = NULL;
+  guint64 count;
+
+  g_variant_lookup (props, "os", "&s", &os);
+  g_variant_lookup (props, "source", "&s", &source);
+  g_variant_lookup (props, "description", "&s", &description);
+  if (vmgrctl_vardict_lookup_uint64 (props, "in_use", &count))
+    in_use = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
+  vmgrctl_table_add_row (table, (const char *const[]) { name, os, in_use, source, description });
+}
+
+int
+vmgrctl_cmd_templates (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  static const char *const headers[] = { "NAME", "OS", "IN_USE", "SOURCE", "DESCRIPTION", NULL };
+  g_autoptr(VmgrctlTable) table = vmgrctl_table_new (headers, 1 << 2 /* IN_USE */);
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GVariant) templates = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrDBusManager *manager;
+  int status = parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!vmgr_dbus_manager_call_list_templates_sync (manager, &templates, NULL, &error))
+    return vmgrctl_fail (error, "cannot list templates");
+  print_named_vardicts (ctx, templates, add_template_row, table);
+  return VMGRCTL_EXIT_OK;
+}
+
+int
+vmgrctl_cmd_template_add (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  g_autofree char *os = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *source = NULL;
+  const GOptionEntry entries[] = {
+    { "os", 0, 0, G_OPTION_ARG_STRING, &os, "Operating system", "OS" },
+    { "description", 0, 0, G_OPTION_ARG_STRING, &description, "Description", "TEXT" },
+    { "source", 0, 0, G_OPTION_ARG_STRING, &source,
+      "Where the backend finds the image or root file system", "SOURCE" },
+    { NULL }
+  };
+  g_auto(GVariantDict) props = G_VARIANT_DICT_INIT (NULL);
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrDBusManager *manager;
+  int status = parse_and_connect (ctx, cmd, entries, argv, &args, &manager);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (os != NULL)
+    g_variant_dict_insert (&props, "os", "s", os);
+  if (description != NULL)
+    g_variant_dict_insert (&props, "description", "s", description);
+  if (source != NULL)
+    g_variant_dict_insert (&props, "source", "s", source);
+  if (!vmgr_dbus_manager_call_add_template_sync (manager, args[0], g_variant_dict_end (&props),
+                                                 NULL, &error))
+    return vmgrctl_fail (error, "cannot add template '%s'", args[0]);
+  return VMGRCTL_EXIT_OK;
+}
+
+int
+vmgrctl_cmd_template_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrDBusManager *manager;
+  int status = parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!vmgr_dbus_manager_call_remove_template_sync (manager, args[0], NULL, &error))
+    return vmgrctl_fail (error, "cannot remove template '%s'", args[0]);
+  return VMGRCTL_EXIT_OK;
+}
+
+/* A size limit from @props as text, NULL (shown "-") when absent or 0. */
+static char *
+plan_size (GVariant *props, const char *key)
+{
+  guint64 bytes;
+
+  if (!vmgrctl_vardict_lookup_uint64 (props, key, &bytes) || bytes == 0)
+    return NULL;
+  return vmgrctl_format_size (bytes);
+}
+
+static char *
+plan_number (GVariant *props, const char *key, const char *suffix)
+{
+  guint64 number;
+
+  if (!vmgrctl_vardict_lookup_uint64 (props, key, &number) || number == 0)
+    return NULL;
+  return g_strdup_printf ("%" G_GUINT64_FORMAT "%s", number, suffix);
+}
+
+static void
+add_plan_row (VmgrctlTable *table, const char *name, GVariant *props)
+{
+  g_autofree char *vcpus = plan_number (props, "vcpus", "");
+  g_autofree char *memory = plan_size (props, "memory_limit");
+  g_autofree char *disk = plan_size (props, "disk_hard_limit");
+  g_autofree char *cpu_limit = plan_number (props, "cpu_limit", "%");
+  g_autofree char *max_vms = plan_number (props, "max_vms", "");
+
+  vmgrctl_table_add_row (table, (const char *const[]) {
+    name, vcpus, memory, disk, cpu_limit, max_vms });
+}
+
+int
+vmgrctl_cmd_plans (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  static const char *const headers[] = {
+    "NAME", "VCPUS", "MEMORY", "DISK", "CPU_LIMIT", "MAX_VMS", NULL
+  };
+  /* Numbers right-aligned: every column but NAME. */
+  g_autoptr(VmgrctlTable) table = vmgrctl_table_new (headers, 0x3e);
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GVariant) plans = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrDBusManager *manager;
+  int status = parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!vmgr_dbus_manager_call_list_plans_sync (manager, &plans, NULL, &error))
+    return vmgrctl_fail (error, "cannot list plans");
+  print_named_vardicts (ctx, plans, add_plan_row, table);
+  return VMGRCTL_EXIT_OK;
+}
+
+int
+vmgrctl_cmd_plan_set (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  g_auto(VmgrctlResources) resources = { { NULL } };
+  g_autofree GOptionEntry *entries = vmgrctl_resources_entries (&resources, TRUE);
+  g_auto(GVariantDict) limits = G_VARIANT_DICT_INIT (NULL);
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrDBusManager *manager;
+  int status = vmgrctl_command_parse (ctx, cmd, entries, NULL, argv, &args);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!vmgrctl_resources_add_to (&resources, &limits, &error))
+    return vmgrctl_command_fail (cmd, error);
+  status = vmgrctl_context_connect (ctx, &manager);
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!vmgr_dbus_manager_call_set_plan_sync (manager, args[0], g_variant_dict_end (&limits),
+                                             NULL, &error))
+    return vmgrctl_fail (error, "cannot set plan '%s'", args[0]);
+  return VMGRCTL_EXIT_OK;
+}
+
+int
+vmgrctl_cmd_plan_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrDBusManager *manager;
+  int status = parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!vmgr_dbus_manager_call_remove_plan_sync (manager, args[0], NULL, &error))
+    return vmgrctl_fail (error, "cannot remove plan '%s'", args[0]);
+  return VMGRCTL_EXIT_OK;
+}

@@ -1,0 +1,46 @@
+/* What every command shares: the global options, the bus connection and
+ * the Manager proxy, and how a VM is looked up. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vmgr-generated.h"
+
+G_BEGIN_DECLS
+
+#define VMGRCTL_BUS_NAME "org.vmgr"
+#define VMGRCTL_MANAGER_PATH "/org/vmgr/Manager"
+#define VMGRCTL_OBJECT_MANAGER_PATH "/org/vmgr"
+#define VMGRCTL_DEFAULT_TIMEOUT_S 60
+
+typedef struct {
+  /* Global options. */
+  gboolean session;
+  gboolean system;
+  char *address;
+  gboolean no_ask_password;
+  gboolean json;
+  gboolean no_wait;
+  guint timeout_s;  /* for waits; 0 = no limit */
+
+  /* Made on first use. */
+  GDBusConnection *connection;
+  VmgrDBusManager *manager;
+} VmgrctlContext;
+
+VmgrctlContext *vmgrctl_context_new (void);
+void vmgrctl_context_free (VmgrctlContext *ctx);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrctlContext, vmgrctl_context_free)
+
+/* A proxy for the VM at @path, with its properties loaded. */
+VmgrDBusVM *vmgrctl_context_get_vm (VmgrctlContext *ctx, const char *path, GError **error);
+
+/* Connects, resolves @name_or_id with Manager.FindVM and returns the VM
+ * proxy; on failure prints the error and returns the exit status. */
+int vmgrctl_context_lookup_vm (VmgrctlContext *ctx, const char *name_or_id, VmgrDBusVM **vm);
+
+/* Connects (once) and gives the Manager proxy (borrowed); on failure
+ * prints the error and returns the exit status. */
+int vmgrctl_context_connect (VmgrctlContext *ctx, VmgrDBusManager **manager);
+
+G_END_DECLS

@@ -1,0 +1,160 @@
+/* create NAME --template T [OPTION...]: Manager.CreateVM. */
+#include "vmgrctl-commands.h"
+
+#include "vmgrctl-errors.h"
+#include "vmgrctl-options.h"
+#include "vmgrctl-wait.h"
+
+typedef struct {
+  char *template;
+  char *plan;
+  char *id;
+  char *owner;
+  char *hostname;
+  char *gateway;
+  GStrv addresses;
+  GStrv nameservers;
+  gboolean autostart;
+  gboolean start;
+  VmgrctlResources resources;
+} CreateOptions;
+
+static void
+create_options_clear (CreateOptions *self)
+{
+  g_free (self->template);
+  g_free (self->plan);
+  g_free (self->id);
+  g_free (self->owner);
+  g_free (self->hostname);
+  g_free (self->gateway);
+  g_strfreev (self->addresses);
+  g_strfreev (self->nameservers);
+  vmgrctl_resources_clear (&self->resources);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CreateOptions, create_options_clear)
+
+static int
+parse_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
+              CreateOptions *opts, GStrv *args)
+{
+  const GOptionEntry entries[] = {
+    { "template", 0, 0, G_OPTION_ARG_STRING, &opts->template, "Template (required)", "TEMPLATE" },
+    { "plan", 0, 0, G_OPTION_ARG_STRING, &opts->plan, "Plan giving the resources", "PLAN" },
+    { "id", 0, 0, G_OPTION_ARG_STRING, &opts->id, "Numeric id (default: the next free one)", "N" },
+    { "owner", 0, 0, G_OPTION_ARG_STRING, &opts->owner, "Owner", "UID|USER" },
+    { "hostname", 0, 0, G_OPTION_ARG_STRING, &opts->hostname, "Host name", "NAME" },
+    { "address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->addresses,
+      "Address, repeatable", "CIDR" },
+    { "gateway", 0, 0, G_OPTION_ARG_STRING, &opts->gateway, "Default gateway", "IP" },
+    { "nameserver", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->nameservers,
+      "Name server, repeatable", "IP" },
+    { "autostart", 0, 0, G_OPTION_ARG_NONE, &opts->autostart, "Start with the host", NULL },
+    { "start", 0, 0, G_OPTION_ARG_NONE, &opts->start, "Start the VM once created", NULL },
+    { NULL }
+  };
+  g_autofree GOptionEntry *resource_entries = vmgrctl_resources_entries (&opts->resources, FALSE);
+  int status = vmgrctl_command_parse (ctx, cmd, entries, resource_entries, argv, args);
+
+  if (status == VMGRCTL_EXIT_OK && opts->template == NULL)
+    return vmgrctl_command_usage_error (cmd, "--template is required");
+  return status;
+}
+
+static gboolean
+add_ids (const CreateOptions *opts, GVariantDict *dict, GError **error)
+{
+  guint32 value;
+
+  if (opts->id != NULL)
+    {
+      if (!vmgrctl_parse_option_uint32 ("id", opts->id, &value, error))
+        return FALSE;
+      g_variant_dict_insert (dict, "id", "u", value);
+    }
+  if (opts->owner != NULL)
+    {
+      if (!vmgrctl_parse_user (opts->owner, &value, error))
+        return FALSE;
+      g_variant_dict_insert (dict, "owner", "u", value);
+    }
+  return TRUE;
+}
+
+static void
+add_network (const CreateOptions *opts, GVariantDict *dict)
+{
+  if (opts->hostname != NULL)
+    g_variant_dict_insert (dict, "hostname", "s", opts->hostname);
+  if (opts->addresses != NULL)
+    g_variant_dict_insert_value (dict, "addresses",
+                                 g_variant_new_strv ((const char *const *) opts->addresses, -1));
+  if (opts->gateway != NULL)
+    g_variant_dict_insert (dict, "gateway", "s", opts->gateway);
+  if (opts->nameservers != NULL)
+    g_variant_dict_insert_value (dict, "nameservers",
+                                 g_variant_new_strv ((const char *const *) opts->nameservers, -1));
+}
+
+/* The CreateVM options a{sv}, or NULL on a malformed value. */
+static GVariant *
+create_options_to_variant (const CreateOptions *opts, GError **error)
+{
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+
+  if (!vmgrctl_resources_add_to (&opts->resources, &dict, error) || !add_ids (opts, &dict, error))
+    return NULL;
+  add_network (opts, &dict);
+  if (opts->autostart)
+    g_variant_dict_insert (&dict, "autostart", "b", TRUE);
+  if (opts->start)
+    g_variant_dict_insert (&dict, "start", "b", TRUE);
+  return g_variant_ref_sink (g_variant_dict_end (&dict));
+}
+
+/* Until running with --start, else until provisioning is over. */
+static int
+wait_created (VmgrctlContext *ctx, const CreateOptions *opts, const char *path, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrDBusVM) vm = vmgrctl_context_get_vm (ctx, path, &error);
+  g_autoptr(VmgrctlWait) wait = NULL;
+
+  if (vm == NULL)
+    return vmgrctl_fail (error, "cannot read the new VM '%s'", name);
+  wait = opts->start ? vmgrctl_wait_new (vm, NULL, VMGRCTL_WAIT_FOR_STATE, "running")
+                     : vmgrctl_wait_new (vm, NULL, VMGRCTL_WAIT_FOR_LEAVING, "provisioning");
+  if (!vmgrctl_wait_run (wait, ctx->timeout_s, &error))
+    return vmgrctl_fail (error, "%s", name);
+  return VMGRCTL_EXIT_OK;
+}
+
+int
+vmgrctl_cmd_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  g_auto(CreateOptions) opts = { NULL };
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GVariant) options = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *id = NULL;
+  VmgrDBusManager *manager;
+  int status = parse_create (ctx, cmd, argv, &opts, &args);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  options = create_options_to_variant (&opts, &error);
+  if (options == NULL)
+    return vmgrctl_command_fail (cmd, error);
+  status = vmgrctl_context_connect (ctx, &manager);
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!vmgr_dbus_manager_call_create_vm_sync (manager, args[0], opts.template,
+                                              opts.plan != NULL ? opts.plan : "", options,
+                                              &path, NULL, &error))
+    return vmgrctl_fail (error, "cannot create '%s'", args[0]);
+  id = g_path_get_basename (path);
+  g_print ("Created VM %s with id %s\n", args[0], id);
+  return ctx->no_wait ? VMGRCTL_EXIT_OK : wait_created (ctx, &opts, path, args[0]);
+}

@@ -1,0 +1,55 @@
+/* vmgrctl's exit status and error reporting: the one place that maps a
+ * D-Bus error name to an exit status.
+ *
+ * Exit status (also printed by `vmgrctl --help`):
+ *
+ *   0  success
+ *   1  failure of another kind (org.vmgr.Error.Failed, .Hypervisor, ...)
+ *   2  usage error: the command line is wrong
+ *   3  not found (org.vmgr.Error.NotFound)
+ *   4  not authorized (org.vmgr.Error.NotAuthorized, the bus's AccessDenied)
+ *   5  invalid state (org.vmgr.Error.InvalidState, .Busy)
+ *   6  already exists (org.vmgr.Error.AlreadyExists)
+ *   7  invalid argument (org.vmgr.Error.InvalidArgument, InvalidArgs, an
+ *      unknown user name)
+ *   8  quota exceeded (org.vmgr.Error.QuotaExceeded)
+ *   9  not supported (org.vmgr.Error.NotSupported, UnknownMethod)
+ *  10  timed out waiting for the VM to reach the expected state
+ *  11  cannot connect to the bus, or vmgrd is not running
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  VMGRCTL_EXIT_OK = 0,
+  VMGRCTL_EXIT_FAILURE = 1,
+  VMGRCTL_EXIT_USAGE = 2,
+  VMGRCTL_EXIT_NOT_FOUND = 3,
+  VMGRCTL_EXIT_NOT_AUTHORIZED = 4,
+  VMGRCTL_EXIT_INVALID_STATE = 5,
+  VMGRCTL_EXIT_ALREADY_EXISTS = 6,
+  VMGRCTL_EXIT_INVALID_ARGUMENT = 7,
+  VMGRCTL_EXIT_QUOTA_EXCEEDED = 8,
+  VMGRCTL_EXIT_NOT_SUPPORTED = 9,
+  VMGRCTL_EXIT_TIMEOUT = 10,
+  VMGRCTL_EXIT_NO_BUS = 11,
+} VmgrctlExit;
+
+/* Errors vmgrctl raises itself; the code is the exit status. */
+#define VMGRCTL_ERROR (vmgrctl_error_quark ())
+GQuark vmgrctl_error_quark (void);
+
+/* The "Exit status:" section of --help. */
+extern const char vmgrctl_exit_status_help[];
+
+VmgrctlExit vmgrctl_exit_code_for_error_name (const char *dbus_error_name);
+VmgrctlExit vmgrctl_exit_code_for_error (const GError *error);
+
+/* Prints "vmgrctl: WHAT: MESSAGE" (or "vmgrctl: not authorized: MESSAGE")
+ * as one line on stderr and returns the exit status for @error. */
+VmgrctlExit vmgrctl_fail (GError *error, const char *what_format, ...) G_GNUC_PRINTF (2, 3);
+
+G_END_DECLS

@@ -1,0 +1,212 @@
+/* Aligned tables, "key: value" lines and JSON on stdout. */
+#include "vmgrctl-output.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct _VmgrctlTable {
+  guint n_columns;
+  guint right_aligned;
+  GPtrArray *rows;  /* GStrv each, the header first */
+};
+
+VmgrctlTable *
+vmgrctl_table_new (const char *const *headers, guint right_aligned)
+{
+  VmgrctlTable *table = g_new0 (VmgrctlTable, 1);
+
+  table->n_columns = g_strv_length ((char **) headers);
+  table->right_aligned = right_aligned;
+  table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_ptr_array_add (table->rows, g_strdupv ((char **) headers));
+  return table;
+}
+
+void
+vmgrctl_table_free (VmgrctlTable *table)
+{
+  g_ptr_array_unref (table->rows);
+  g_free (table);
+}
+
+void
+vmgrctl_table_add_row (VmgrctlTable *table, const char *const *cells)
+{
+  char **row = g_new0 (char *, table->n_columns + 1);
+
+  for (guint i = 0; i < table->n_columns; i++)
+    row[i] = g_strdup (cells[i] != NULL && cells[i][0] != '\0' ? cells[i] : "-");
+  g_ptr_array_add (table->rows, row);
+}
+
+static void
+append_cell (GString *out, const char *cell, gsize width, gboolean right, gboolean last)
+{
+  gsize len = g_utf8_strlen (cell, -1);
+  gsize pad = width > len ? width - len : 0;
+
+  if (right)
+    {
+      for (gsize i = 0; i < pad; i++)
+        g_string_append_c (out, ' ');
+      g_string_append (out, cell);
+    }
+  else
+    {
+      g_string_append (out, cell);
+      for (gsize i = 0; !last && i < pad; i++)
+        g_string_append_c (out, ' ');
+    }
+  g_string_append (out, last ? "\n" : "  ");
+}
+
+char *
+vmgrctl_table_render (VmgrctlTable *table)
+{
+  g_autofree gsize *widths = g_new0 (gsize, table->n_columns);
+  GString *out = g_string_new (NULL);
+
+  for (guint r = 0; r < table->rows->len; r++)
+    {
+      char **row = g_ptr_array_index (table->rows, r);
+      for (guint c = 0; c < table->n_columns; c++)
+        widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (row[c], -1));
+    }
+  for (guint r = 0; r < table->rows->len; r++)
+    {
+      char **row = g_ptr_array_index (table->rows, r);
+      for (guint c = 0; c < table->n_columns; c++)
+        append_cell (out, row[c], widths[c], (table->right_aligned >> c) & 1,
+                     c + 1 == table->n_columns);
+    }
+  return g_string_free (out, FALSE);
+}
+
+struct _VmgrctlFields {
+  GPtrArray *keys;
+  GPtrArray *values;
+};
+
+VmgrctlFields *
+vmgrctl_fields_new (void)
+{
+  VmgrctlFields *fields = g_new0 (VmgrctlFields, 1);
+
+  fields->keys = g_ptr_array_new_with_free_func (g_free);
+  fields->values = g_ptr_array_new_with_free_func (g_free);
+  return fields;
+}
+
+void
+vmgrctl_fields_free (VmgrctlFields *fields)
+{
+  g_ptr_array_unref (fields->keys);
+  g_ptr_array_unref (fields->values);
+  g_free (fields);
+}
+
+void
+vmgrctl_fields_add (VmgrctlFields *fields, const char *key, const char *value)
+{
+  g_ptr_array_add (fields->keys, g_strconcat (key, ":", NULL));
+  g_ptr_array_add (fields->values, g_strdup (value != NULL && value[0] != '\0' ? value : "-"));
+}
+
+void
+vmgrctl_fields_add_heading (VmgrctlFields *fields, const char *key)
+{
+  g_ptr_array_add (fields->keys, g_strconcat (key, ":", NULL));
+  g_ptr_array_add (fields->values, NULL);
+}
+
+void
+vmgrctl_fields_add_printf (VmgrctlFields *fields, const char *key, const char *format, ...)
+{
+  g_autofree char *value = NULL;
+  va_list args;
+
+  va_start (args, format);
+  value = g_strdup_vprintf (format, args);
+  va_end (args);
+  vmgrctl_fields_add (fields, key, value);
+}
+
+char *
+vmgrctl_fields_render (VmgrctlFields *fields)
+{
+  GString *out = g_string_new (NULL);
+  int width = 0;
+
+  for (guint i = 0; i < fields->keys->len; i++)
+    width = MAX (width, (int) strlen (g_ptr_array_index (fields->keys, i)));
+  for (guint i = 0; i < fields->keys->len; i++)
+    {
+      const char *key = g_ptr_array_index (fields->keys, i);
+      const char *value = g_ptr_array_index (fields->values, i);
+
+      if (value == NULL)
+        g_string_append_printf (out, "%s\n", key);
+      else
+        g_string_append_printf (out, "%-*s %s\n", width, key, value);
+    }
+  return g_string_free (out, FALSE);
+}
+
+void
+vmgrctl_print (const char *text)
+{
+  fputs (text, stdout);
+}
+
+void
+vmgrctl_print_json (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+}
+
+void
+vmgrctl_json_add_vardict (JsonObject *object, GVariant *vardict)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_iter_init (&iter, vardict);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    json_object_set_member (object, key, json_gvariant_serialize (value));
+}
+
+static gboolean
+variant_to_uint64 (GVariant *value, guint64 *out)
+{
+  switch (g_variant_classify (value))
+    {
+    case G_VARIANT_CLASS_BYTE: *out = g_variant_get_byte (value); return TRUE;
+    case G_VARIANT_CLASS_UINT16: *out = g_variant_get_uint16 (value); return TRUE;
+    case G_VARIANT_CLASS_UINT32: *out = g_variant_get_uint32 (value); return TRUE;
+    case G_VARIANT_CLASS_UINT64: *out = g_variant_get_uint64 (value); return TRUE;
+    case G_VARIANT_CLASS_INT16: *out = (guint64) MAX (0, g_variant_get_int16 (value)); return TRUE;
+    case G_VARIANT_CLASS_INT32: *out = (guint64) MAX (0, g_variant_get_int32 (value)); return TRUE;
+    case G_VARIANT_CLASS_INT64: *out = (guint64) MAX (0, g_variant_get_int64 (value)); return TRUE;
+    default: return FALSE;
+    }
+}
+
+gboolean
+vmgrctl_vardict_lookup_uint64 (GVariant *vardict, const char *key, guint64 *value)
+{
+  g_autoptr(GVariant) found = NULL;
+
+  if (vardict == NULL)
+    return FALSE;
+  found = g_variant_lookup_value (vardict, key, NULL);
+  return found != NULL && variant_to_uint64 (found, value);
+}

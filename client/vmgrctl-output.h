@@ -1,0 +1,45 @@
+/* Output: aligned tables, "key: value" lines and JSON. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* A table with a header row; columns are left-aligned unless their bit is
+ * set in @right_aligned (bit 0 = first column). */
+typedef struct _VmgrctlTable VmgrctlTable;
+
+VmgrctlTable *vmgrctl_table_new (const char *const *headers, guint right_aligned);
+void vmgrctl_table_free (VmgrctlTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrctlTable, vmgrctl_table_free)
+/* @cells has one entry per column; NULL or "" cells show as "-". */
+void vmgrctl_table_add_row (VmgrctlTable *table, const char *const *cells);
+char *vmgrctl_table_render (VmgrctlTable *table);
+
+/* "Key: value" lines, values aligned; a key may start with spaces to
+ * indent it under a heading. NULL or "" values show as "-". */
+typedef struct _VmgrctlFields VmgrctlFields;
+
+VmgrctlFields *vmgrctl_fields_new (void);
+void vmgrctl_fields_free (VmgrctlFields *fields);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrctlFields, vmgrctl_fields_free)
+void vmgrctl_fields_add (VmgrctlFields *fields, const char *key, const char *value);
+/* A key alone, e.g. "Usage:" above indented keys. */
+void vmgrctl_fields_add_heading (VmgrctlFields *fields, const char *key);
+void vmgrctl_fields_add_printf (VmgrctlFields *fields, const char *key,
+                                const char *format, ...) G_GNUC_PRINTF (3, 4);
+char *vmgrctl_fields_render (VmgrctlFields *fields);
+
+/* Writes @text to stdout as it is (UTF-8). */
+void vmgrctl_print (const char *text);
+/* Writes @node as indented JSON and a newline to stdout. */
+void vmgrctl_print_json (JsonNode *node);
+
+/* Sets each entry of the a{sv} @vardict as a member of @object. */
+void vmgrctl_json_add_vardict (JsonObject *object, GVariant *vardict);
+
+/* A number in @vardict of any integer type, or FALSE when absent. */
+gboolean vmgrctl_vardict_lookup_uint64 (GVariant *vardict, const char *key, guint64 *value);
+
+G_END_DECLS

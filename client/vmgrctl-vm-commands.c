@@ -1,0 +1,254 @@
+/* Commands on VMs: list, show, the lifecycle commands and delete. */
+#include "vmgrctl-commands.h"
+
+#include "vmgrctl-errors.h"
+#include "vmgrctl-options.h"
+#include "vmgrctl-vm-view.h"
+#include "vmgrctl-wait.h"
+
+/* Extra wait for shutdown beyond its graceful timeout: the forced off. */
+#define SHUTDOWN_WAIT_MARGIN_S 30
+
+/* Reads each VM's properties with one GetManagedObjects, falling back to
+ * a proxy of its own for a VM the object manager did not list. VMs gone
+ * since ListVMs are left out. */
+static GPtrArray *
+read_vms (VmgrctlContext *ctx, char **paths, GError **error)
+{
+  g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GDBusObjectManager) objects =
+    vmgr_dbus_object_manager_client_new_sync (ctx->connection,
+                                              G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
+                                              VMGRCTL_BUS_NAME, VMGRCTL_OBJECT_MANAGER_PATH,
+                                              NULL, NULL);
+
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      GDBusInterface *iface = objects != NULL
+        ? g_dbus_object_manager_get_interface (objects, paths[i], "org.vmgr.VM") : NULL;
+      VmgrDBusVM *vm = iface != NULL ? VMGR_DBUS_VM (iface)
+                                     : vmgrctl_context_get_vm (ctx, paths[i], error);
+
+      if (vm != NULL)
+        g_ptr_array_add (vms, vm);
+      else if (vmgrctl_exit_code_for_error (*error) == VMGRCTL_EXIT_NOT_FOUND)
+        g_clear_error (error);
+      else
+        return NULL;
+    }
+  return g_steal_pointer (&vms);
+}
+
+static void
+print_vms (VmgrctlContext *ctx, GPtrArray *vms)
+{
+  g_autoptr(VmgrctlTable) table = NULL;
+  g_autofree char *text = NULL;
+
+  if (ctx->json)
+    {
+      g_autoptr(JsonArray) array = json_array_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; i < vms->len; i++)
+        json_array_add_element (array, vmgrctl_vm_to_json (g_ptr_array_index (vms, i)));
+      vmgrctl_print_json (json_node_init_array (node, array));
+      return;
+    }
+  table = vmgrctl_vm_table_new ();
+  for (guint i = 0; i < vms->len; i++)
+    vmgrctl_vm_table_add (table, g_ptr_array_index (vms, i));
+  text = vmgrctl_table_render (table);
+  vmgrctl_print (text);
+}
+
+int
+vmgrctl_cmd_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  g_auto(GStrv) args = NULL;
+  g_auto(GStrv) paths = NULL;
+  g_autoptr(GPtrArray) vms = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrDBusManager *manager;
+  int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
+
+  if (status == VMGRCTL_EXIT_OK)
+    status = vmgrctl_context_connect (ctx, &manager);
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!vmgr_dbus_manager_call_list_vms_sync (manager, &paths, NULL, &error))
+    return vmgrctl_fail (error, "cannot list VMs");
+  vms = read_vms (ctx, paths, &error);
+  if (vms == NULL)
+    return vmgrctl_fail (error, "cannot read VMs");
+  print_vms (ctx, vms);
+  return VMGRCTL_EXIT_OK;
+}
+
+int
+vmgrctl_cmd_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autofree char *text = NULL;
+  int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
+
+  if (status == VMGRCTL_EXIT_OK)
+    status = vmgrctl_context_lookup_vm (ctx, args[0], &vm);
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (ctx->json)
+    {
+      g_autoptr(JsonNode) node = vmgrctl_vm_to_json (vm);
+      vmgrctl_print_json (node);
+      return VMGRCTL_EXIT_OK;
+    }
+  text = vmgrctl_vm_describe (vm);
+  vmgrctl_print (text);
+  return VMGRCTL_EXIT_OK;
+}
+
+static gboolean
+call_start (VmgrDBusVM *vm, guint graceful_s, GError **error)
+{
+  return vmgr_dbus_vm_call_start_sync (vm, NULL, error);
+}
+
+static gboolean
+call_shutdown (VmgrDBusVM *vm, guint graceful_s, GError **error)
+{
+  return vmgr_dbus_vm_call_shutdown_sync (vm, graceful_s, NULL, error);
+}
+
+static gboolean
+call_stop (VmgrDBusVM *vm, guint graceful_s, GError **error)
+{
+  return vmgr_dbus_vm_call_stop_sync (vm, NULL, error);
+}
+
+static gboolean
+call_restart (VmgrDBusVM *vm, guint graceful_s, GError **error)
+{
+  return vmgr_dbus_vm_call_restart_sync (vm, NULL, error);
+}
+
+static gboolean
+call_suspend (VmgrDBusVM *vm, guint graceful_s, GError **error)
+{
+  return vmgr_dbus_vm_call_suspend_sync (vm, NULL, error);
+}
+
+static gboolean
+call_resume (VmgrDBusVM *vm, guint graceful_s, GError **error)
+{
+  return vmgr_dbus_vm_call_resume_sync (vm, NULL, error);
+}
+
+typedef struct {
+  const char *command;
+  const char *verb;
+  gboolean (*call) (VmgrDBusVM *vm, guint graceful_s, GError **error);
+  VmgrctlWaitKind wait_kind;
+  const char *state;
+} Lifecycle;
+
+static const Lifecycle lifecycles[] = {
+  { "start", "start", call_start, VMGRCTL_WAIT_FOR_STATE, "running" },
+  { "shutdown", "shut down", call_shutdown, VMGRCTL_WAIT_FOR_STATE, "stopped" },
+  { "stop", "stop", call_stop, VMGRCTL_WAIT_FOR_STATE, "stopped" },
+  { "restart", "restart", call_restart, VMGRCTL_WAIT_FOR_NEW_STATE, "running" },
+  { "suspend", "suspend", call_suspend, VMGRCTL_WAIT_FOR_STATE, "paused" },
+  { "resume", "resume", call_resume, VMGRCTL_WAIT_FOR_STATE, "running" },
+};
+
+static const Lifecycle *
+find_lifecycle (const char *command)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (lifecycles); i++)
+    if (g_str_equal (lifecycles[i].command, command))
+      return &lifecycles[i];
+  g_assert_not_reached ();
+}
+
+static int
+finish_wait (VmgrctlWait *wait, guint timeout_s, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (wait != NULL && !vmgrctl_wait_run (wait, timeout_s, &error))
+    return vmgrctl_fail (error, "%s", name);
+  return VMGRCTL_EXIT_OK;
+}
+
+/* A shutdown is given its graceful timeout and the forced off after it. */
+static guint
+wait_timeout (VmgrctlContext *ctx, guint graceful_s)
+{
+  if (ctx->timeout_s == 0 || graceful_s == 0)
+    return ctx->timeout_s;
+  return MAX (ctx->timeout_s, graceful_s + SHUTDOWN_WAIT_MARGIN_S);
+}
+
+static int
+parse_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
+                 GStrv *args, guint *graceful_s)
+{
+  g_autofree char *graceful = NULL;
+  g_autoptr(GError) error = NULL;
+  const GOptionEntry shutdown_entries[] = {
+    { "timeout", 0, 0, G_OPTION_ARG_STRING, &graceful,
+      "Seconds before the VM is forced off (default: vmgrd's)", "SECONDS" },
+    { NULL }
+  };
+  gboolean shutdown = g_str_equal (cmd->name, "shutdown");
+  int status = vmgrctl_command_parse (ctx, cmd, shutdown ? shutdown_entries : NULL, NULL,
+                                      argv, args);
+
+  *graceful_s = 0;
+  if (status == VMGRCTL_EXIT_OK && graceful != NULL
+      && !vmgrctl_parse_option_uint32 ("timeout", graceful, graceful_s, &error))
+    return vmgrctl_command_fail (cmd, error);
+  return status;
+}
+
+int
+vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  const Lifecycle *lifecycle = find_lifecycle (cmd->name);
+  g_auto(GStrv) args = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(VmgrctlWait) wait = NULL;
+  g_autoptr(GError) error = NULL;
+  guint graceful_s;
+  int status = parse_lifecycle (ctx, cmd, argv, &args, &graceful_s);
+
+  if (status == VMGRCTL_EXIT_OK)
+    status = vmgrctl_context_lookup_vm (ctx, args[0], &vm);
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!ctx->no_wait)
+    wait = vmgrctl_wait_new (vm, NULL, lifecycle->wait_kind, lifecycle->state);
+  if (!lifecycle->call (vm, graceful_s, &error))
+    return vmgrctl_fail (error, "cannot %s '%s'", lifecycle->verb, args[0]);
+  return finish_wait (wait, wait_timeout (ctx, graceful_s), args[0]);
+}
+
+int
+vmgrctl_cmd_delete (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(VmgrctlWait) wait = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
+
+  if (status == VMGRCTL_EXIT_OK)
+    status = vmgrctl_context_lookup_vm (ctx, args[0], &vm);
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!ctx->no_wait)
+    wait = vmgrctl_wait_new (vm, ctx->manager, VMGRCTL_WAIT_FOR_REMOVAL, NULL);
+  if (!vmgr_dbus_vm_call_delete_sync (vm, NULL, &error))
+    return vmgrctl_fail (error, "cannot delete '%s'", args[0]);
+  return finish_wait (wait, ctx->timeout_s, args[0]);
+}

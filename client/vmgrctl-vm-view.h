@@ -1,0 +1,21 @@
+/* How a VM is shown: a row of `list`, the lines of `show`, its JSON. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "vmgr-generated.h"
+#include "vmgrctl-output.h"
+
+G_BEGIN_DECLS
+
+/* ID NAME STATE OWNER PLAN TEMPLATE VCPUS MEMORY DISK */
+VmgrctlTable *vmgrctl_vm_table_new (void);
+void vmgrctl_vm_table_add (VmgrctlTable *table, VmgrDBusVM *vm);
+
+/* "Key: value" lines with every property and the usage sample. */
+char *vmgrctl_vm_describe (VmgrDBusVM *vm);
+
+/* An object with every property, keys in snake_case (memory_limit, ...). */
+JsonNode *vmgrctl_vm_to_json (VmgrDBusVM *vm);
+
+G_END_DECLS

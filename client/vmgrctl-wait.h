@@ -1,0 +1,34 @@
+/* Waiting, after a request, until a VM reaches a state or goes away.
+ *
+ * Make the waiter before sending the request: it subscribes to the VM
+ * proxy's PropertiesChanged and StateChanged (and to InterfacesRemoved for
+ * VMGRCTL_WAIT_FOR_REMOVAL) at once, so no signal sent in reply to the
+ * request is missed; vmgrctl_wait_run() then iterates the main context
+ * until the condition holds, the VM crashes, vmgrd leaves the bus, or the
+ * timeout passes. No polling. */
+#pragma once
+
+#include "vmgr-generated.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  VMGRCTL_WAIT_FOR_STATE,      /* until State is @state */
+  VMGRCTL_WAIT_FOR_NEW_STATE,  /* until a state change was seen and State is @state */
+  VMGRCTL_WAIT_FOR_LEAVING,    /* until State is not @state */
+  VMGRCTL_WAIT_FOR_REMOVAL,    /* until the VM object is gone */
+} VmgrctlWaitKind;
+
+typedef struct _VmgrctlWait VmgrctlWait;
+
+/* @manager is used to check whether the VM still exists (FOR_REMOVAL). */
+VmgrctlWait *vmgrctl_wait_new (VmgrDBusVM *vm, VmgrDBusManager *manager,
+                               VmgrctlWaitKind kind, const char *state);
+void vmgrctl_wait_free (VmgrctlWait *wait);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrctlWait, vmgrctl_wait_free)
+
+/* @timeout_s: 0 for no limit. Errors: VMGRCTL_EXIT_TIMEOUT,
+ * VMGRCTL_EXIT_FAILURE (the VM crashed), VMGRCTL_EXIT_NO_BUS. */
+gboolean vmgrctl_wait_run (VmgrctlWait *wait, guint timeout_s, GError **error);
+
+G_END_DECLS
