@@ -16,9 +16,8 @@
 #define PEER "org.freedesktop.DBus.Peer"
 
 #define CUSTOMERS_MANAGE "org.vmgr.customers.manage"
+#define JOB "org.vmgr.Job"
 
-/* Members this version does not implement (the Job interface) are not in
- * the table: they are denied. */
 static const VmgrAuthRule rules[] = {
   /* Catalogue and the caller's own view: results are filtered per caller. */
   { MANAGER, "ListVMs", VMGR_AUTH_PUBLIC, NULL, NULL },
@@ -68,6 +67,10 @@ static const VmgrAuthRule rules[] = {
   { CUSTOMER, "Suspend", VMGR_AUTH_MUTATION, NULL, CUSTOMERS_MANAGE },
   { CUSTOMER, "Unsuspend", VMGR_AUTH_MUTATION, NULL, CUSTOMERS_MANAGE },
   { CUSTOMER, "Remove", VMGR_AUTH_MUTATION, NULL, CUSTOMERS_MANAGE },
+  /* A job is decided as its target VM: its owner sees it and may cancel. */
+  { JOB, "Get", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
+  { JOB, "GetAll", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
+  { JOB, "Cancel", VMGR_AUTH_MUTATION, CONTROL_OWN, "org.vmgr.vm.create" },
   { INTROSPECTABLE, "Introspect", VMGR_AUTH_PUBLIC, NULL, NULL },
   { OBJECT_MANAGER, "GetManagedObjects", VMGR_AUTH_PUBLIC, NULL, NULL },
   { PEER, "Ping", VMGR_AUTH_PUBLIC, NULL, NULL },

@@ -195,13 +195,13 @@ on_polkit_answer (GObject *source, GAsyncResult *res, gpointer user_data)
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         denial = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                              "not authorized: polkit did not answer within %u ms "
+                              "polkit did not answer within %u ms "
                               "(action %s)", check->interactive ? INTERACTIVE_TIMEOUT_MS
                                                                 : check->auth->timeout_ms,
                               check->action);
       else
         denial = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                              "not authorized: polkit is unavailable (%s); action %s",
+                              "polkit is unavailable (%s), so action %s is refused",
                               error->message, check->action);
       g_warning ("polkit check of %s for %s failed: %s", check->action, check->sender,
                  error->message);
@@ -251,8 +251,8 @@ ask_polkit (Check *check)
   if (self->authority == NULL)
     {
       g_autoptr(GError) error = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                                             "not authorized: polkit is unavailable; "
-                                             "action %s", check->action);
+                                             "polkit is unavailable, so action %s "
+                                             "is refused", check->action);
       self->in_flight++;
       finish_check (check, FALSE, error);
       return;
@@ -394,7 +394,7 @@ on_action_decided (gboolean allowed, const GError *error, gpointer data)
     }
   denial = error != NULL ? g_error_copy (error)
                          : g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                                        "not authorized: action %s was refused", action);
+                                        "action %s was refused by polkit", action);
   if (request->rule->kind == VMGR_AUTH_MUTATION || error != NULL)
     vmgr_auth_audit (request->auth, &request->caller, action, request->target,
                      "denied", denial->message);
@@ -407,7 +407,7 @@ decide_action (Request *request)
   if (request->rule == NULL)
     {
       g_autoptr(GError) error = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                                             "not authorized: %s.%s is not allowed",
+                                             "%s.%s is not allowed",
                                              request->interface, request->member);
       request_finish (request, VMGR_AUTH_DENIED, error);
       return;
@@ -491,7 +491,7 @@ on_caller_known (GObject *source, GAsyncResult *result, gpointer data)
   if (caller == NULL)
     {
       g_autoptr(GError) denial = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                                              "not authorized: %s", error->message);
+                                              "%s", error->message);
       request_finish (request, VMGR_AUTH_ERROR, denial);
       return;
     }
@@ -601,7 +601,7 @@ on_view_caller_known (GObject *source, GAsyncResult *result, gpointer data)
   if (caller == NULL)
     {
       g_autoptr(GError) denial = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                                              "not authorized: %s", error->message);
+                                              "%s", error->message);
       view_request_finish (view, 0, denial);
       return;
     }

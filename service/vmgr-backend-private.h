@@ -1,8 +1,9 @@
 /* What the parts of the libvirt backend share (vmgr-backend.c,
- * vmgr-backend-resources.c, vmgr-backend-stats.c). Not for other modules:
- * they use vmgr-backend.h. Everything here is meant for worker threads:
- * libvirt's last error is per thread, so report it in the thread that saw
- * the failure. */
+ * vmgr-backend-resources.c, vmgr-backend-stats.c,
+ * vmgr-backend-connection.c, vmgr-backend-console.c). Not for other
+ * modules: they use vmgr-backend.h. The helpers are meant for worker
+ * threads: libvirt's last error is per thread, so report it in the thread
+ * that saw the failure. */
 #pragma once
 
 #include <libvirt/libvirt.h>
@@ -21,8 +22,28 @@ vmgr_vir_domain_release (VmgrVirDomain *domain)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVirDomain, vmgr_vir_domain_release)
 
-/* The backend's connection; valid as long as the caller holds a reference
- * on @self (every GTask does, through its source object). */
+typedef virConnect VmgrVirConnect;
+
+static inline void
+vmgr_vir_connect_release (VmgrVirConnect *conn)
+{
+  virConnectClose (conn);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVirConnect, vmgr_vir_connect_release)
+
+/* A reference on the current connection, for the length of one task:
+ * release it with virConnectClose (or hold it in a
+ * g_autoptr(VmgrVirConnect)). While libvirt is unavailable (the connection
+ * dropped and the backend is reconnecting), NULL with VMGR_ERROR_HYPERVISOR
+ * "libvirt is unavailable: ...". A connection that drops meanwhile stays
+ * valid (its calls fail) until the last reference goes. Any thread. */
+virConnectPtr vmgr_backend_ref_connection (VmgrBackend *self, GError **error);
+
+/* Deprecated: use vmgr_backend_ref_connection. The current connection,
+ * borrowed: the calling thread keeps a reference on it until it borrows
+ * again or exits, so it stays valid for the rest of the task even if the
+ * connection drops. NULL while libvirt is unavailable (libvirt calls then
+ * fail with "invalid connection pointer"). */
 virConnectPtr vmgr_backend_get_connection (VmgrBackend *self);
 
 /* The one place libvirt errors become vmgr errors. Call it right after the
@@ -38,12 +59,43 @@ gboolean vmgr_backend_libvirt_ok (int rc, GError **error);
 gboolean vmgr_backend_is_flags_refusal (int code);
 
 /* The domain with @uuid: INVALID_ARGUMENT for a malformed UUID, NOT_FOUND
- * when there is none. */
+ * when there is none, HYPERVISOR while libvirt is unavailable. The domain
+ * holds its own reference on the connection. */
 virDomainPtr vmgr_backend_lookup_domain (VmgrBackend *self, const char *uuid,
                                          GError **error);
 
 /* Returns the cancellation error on @task if its cancellable was
  * cancelled; TRUE when it did (the task is then complete). */
 gboolean vmgr_backend_task_return_if_cancelled (GTask *task);
+
+/* ---- Between the backend's own files (main context unless said) ---- */
+
+/* The connection and its reconnection (vmgr-backend-connection.c). */
+typedef struct _VmgrBackendLink VmgrBackendLink;
+
+/* Opens @self's URI at once (startup: may block briefly) and subscribes
+ * to its events; reconnects by itself from then on. */
+VmgrBackendLink *vmgr_backend_link_open (VmgrBackend *self, GError **error);
+/* Drops the connection (if any) and stops reconnecting. Any thread (the
+ * backend's dispose may run in a worker). */
+void vmgr_backend_link_free (VmgrBackendLink *link);
+VmgrBackendLink *vmgr_backend_get_link (VmgrBackend *self);
+
+/* Sets up a connection just opened, in the thread that opened it: error
+ * reporting and the lifecycle event subscription (vmgr-backend.c).
+ * Returns the event callback id, or -1 with @error. */
+int vmgr_backend_prepare_connection (VmgrBackend *self, virConnectPtr conn, GError **error);
+
+/* Test only: acts as if libvirt had reported the connection closed
+ * (VIR_CONNECT_CLOSE_REASON_EOF), through the same path as a real close.
+ * The test driver never closes by itself. */
+void vmgr_backend_simulate_disconnect (VmgrBackend *self);
+
+/* The UUIDs (lower case) with an open console session or one being
+ * opened, to the session (vmgr-backend-console.c); owned by the backend. */
+GHashTable *vmgr_backend_get_consoles (VmgrBackend *self);
+
+/* Ends every console session (the connection they ran on is gone). */
+void vmgr_backend_close_consoles (VmgrBackend *self);
 
 G_END_DECLS

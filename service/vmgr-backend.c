@@ -1,8 +1,9 @@
-/* The libvirt backend: one connection for the object's life, lifecycle
- * events on the GLib main loop (libvirt-glib's event loop), and every other
- * libvirt call in a GTask worker thread. libvirt connections are
- * thread-safe; each task holds a reference on the backend, so the
- * connection outlives every call that uses it. */
+/* The libvirt backend: one connection at a time (reopened by
+ * vmgr-backend-connection.c when libvirtd goes away), lifecycle events on
+ * the GLib main loop (libvirt-glib's event loop), and every other libvirt
+ * call in a GTask worker thread. libvirt connections are thread-safe; each
+ * task takes a reference on the connection it uses, so a connection that
+ * drops outlives every call still using it. */
 #include "vmgr-backend-private.h"
 
 #include <libvirt-glib/libvirt-glib.h>
@@ -14,8 +15,8 @@ struct _VmgrBackend {
 
   char *uri;
   char *scheme;
-  virConnectPtr conn;
-  int lifecycle_callback;   /* -1 when not registered */
+  VmgrBackendLink *link;    /* the connection (vmgr-backend-connection.c) */
+  GHashTable *consoles;     /* see vmgr_backend_get_consoles () */
 };
 
 G_DEFINE_FINAL_TYPE (VmgrBackend, vmgr_backend, G_TYPE_OBJECT)
@@ -23,6 +24,8 @@ G_DEFINE_FINAL_TYPE (VmgrBackend, vmgr_backend, G_TYPE_OBJECT)
 enum {
   SIGNAL_DOMAIN_STATE_CHANGED,
   SIGNAL_DOMAIN_UNDEFINED,
+  SIGNAL_CONNECTION_LOST,
+  SIGNAL_CONNECTION_RESTORED,
   N_SIGNALS
 };
 
@@ -381,10 +384,7 @@ vmgr_backend_dispose (GObject *object)
 {
   VmgrBackend *self = VMGR_BACKEND (object);
 
-  if (self->conn != NULL && self->lifecycle_callback >= 0)
-    virConnectDomainEventDeregisterAny (self->conn, self->lifecycle_callback);
-  self->lifecycle_callback = -1;
-  g_clear_pointer (&self->conn, virConnectClose);
+  g_clear_pointer (&self->link, vmgr_backend_link_free);
 
   G_OBJECT_CLASS (vmgr_backend_parent_class)->dispose (object);
 }
@@ -396,6 +396,7 @@ vmgr_backend_finalize (GObject *object)
 
   g_free (self->uri);
   g_free (self->scheme);
+  g_hash_table_unref (self->consoles);
 
   G_OBJECT_CLASS (vmgr_backend_parent_class)->finalize (object);
 }
@@ -415,42 +416,52 @@ vmgr_backend_class_init (VmgrBackendClass *klass)
   signals[SIGNAL_DOMAIN_UNDEFINED] =
     g_signal_new ("domain-undefined", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_CONNECTION_LOST] =
+    g_signal_new ("connection-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CONNECTION_RESTORED] =
+    g_signal_new ("connection-restored", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 vmgr_backend_init (VmgrBackend *self)
 {
-  self->lifecycle_callback = -1;
+  self->consoles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
-static gboolean
-vmgr_backend_open (VmgrBackend *self, GError **error)
+/* For vmgr-backend-connection.c, on every connection it opens (see
+ * vmgr-backend-private.h). */
+int
+vmgr_backend_prepare_connection (VmgrBackend *self, virConnectPtr conn, GError **error)
 {
-  EventSink *sink;
+  EventSink *sink = g_new0 (EventSink, 1);
+  int callback_id;
 
-  self->conn = virConnectOpen (self->uri);
-  if (self->conn == NULL)
-    {
-      vmgr_backend_set_error_from_libvirt (error);
-      g_prefix_error (error, "Cannot open libvirt connection %s: ", self->uri);
-      return FALSE;
-    }
-  virConnSetErrorFunc (self->conn, NULL, libvirt_error_to_debug);
-
-  sink = g_new0 (EventSink, 1);
+  virConnSetErrorFunc (conn, NULL, libvirt_error_to_debug);
   g_weak_ref_init (&sink->backend, self);
-  self->lifecycle_callback =
-    virConnectDomainEventRegisterAny (self->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                      VIR_DOMAIN_EVENT_CALLBACK (on_lifecycle_event),
-                                      sink, event_sink_free);
-  if (self->lifecycle_callback < 0)
+  callback_id = virConnectDomainEventRegisterAny (conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                                  VIR_DOMAIN_EVENT_CALLBACK (on_lifecycle_event),
+                                                  sink, event_sink_free);
+  if (callback_id < 0)
     {
       vmgr_backend_set_error_from_libvirt (error);
       event_sink_free (sink);
       g_prefix_error (error, "Cannot subscribe to libvirt lifecycle events on %s: ", self->uri);
-      return FALSE;
     }
-  return TRUE;
+  return callback_id;
+}
+
+VmgrBackendLink *
+vmgr_backend_get_link (VmgrBackend *self)
+{
+  return self->link;
+}
+
+GHashTable *
+vmgr_backend_get_consoles (VmgrBackend *self)
+{
+  return self->consoles;
 }
 
 VmgrBackend *
@@ -465,7 +476,8 @@ vmgr_backend_new (const char *uri, GError **error)
   self = g_object_new (VMGR_TYPE_BACKEND, NULL);
   self->uri = g_strdup (uri);
   self->scheme = scheme_from_uri (uri);
-  if (!vmgr_backend_open (self, error))
+  self->link = vmgr_backend_link_open (self, error);
+  if (self->link == NULL)
     return NULL;
   return g_steal_pointer (&self);
 }
@@ -534,15 +546,10 @@ backend_task_new (VmgrBackend *self, gpointer source_tag, GCancellable *cancella
   return task;
 }
 
-virConnectPtr
-vmgr_backend_get_connection (VmgrBackend *self)
-{
-  return self->conn;
-}
-
 virDomainPtr
 vmgr_backend_lookup_domain (VmgrBackend *self, const char *uuid, GError **error)
 {
+  g_autoptr(VmgrVirConnect) conn = NULL;
   virDomainPtr domain;
 
   if (uuid == NULL || !g_uuid_string_is_valid (uuid))
@@ -551,7 +558,10 @@ vmgr_backend_lookup_domain (VmgrBackend *self, const char *uuid, GError **error)
                    "'%s' is not a UUID", uuid != NULL ? uuid : "(null)");
       return NULL;
     }
-  domain = virDomainLookupByUUIDString (self->conn, uuid);
+  conn = vmgr_backend_ref_connection (self, error);
+  if (conn == NULL)
+    return NULL;
+  domain = virDomainLookupByUUIDString (conn, uuid);
   if (domain == NULL)
     vmgr_backend_set_error_from_libvirt (error);
   return domain;
@@ -584,14 +594,19 @@ define_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
 {
   VmgrBackend *self = source;
   TaskData *data = task_data;
+  g_autoptr(VmgrVirConnect) conn = NULL;
   g_autoptr(VmgrVirDomain) domain = NULL;
   GError *error = NULL;
 
   if (vmgr_backend_task_return_if_cancelled (task))
     return;
-  domain = virDomainDefineXML (self->conn, data->xml);
-  if (domain == NULL)
-    vmgr_backend_set_error_from_libvirt (&error);
+  conn = vmgr_backend_ref_connection (self, &error);
+  if (conn != NULL)
+    {
+      domain = virDomainDefineXML (conn, data->xml);
+      if (domain == NULL)
+        vmgr_backend_set_error_from_libvirt (&error);
+    }
   task_return_result (task, domain != NULL, error);
 }
 
@@ -903,13 +918,20 @@ static void
 list_states_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   VmgrBackend *self = source;
+  g_autoptr(VmgrVirConnect) conn = NULL;
   virDomainPtr *domains = NULL;
   GError *error = NULL;
   int n_domains;
 
   if (vmgr_backend_task_return_if_cancelled (task))
     return;
-  n_domains = virConnectListAllDomains (self->conn, &domains, 0);
+  conn = vmgr_backend_ref_connection (self, &error);
+  if (conn == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  n_domains = virConnectListAllDomains (conn, &domains, 0);
   if (n_domains < 0)
     {
       vmgr_backend_set_error_from_libvirt (&error);

@@ -146,9 +146,29 @@ void vmgr_backend_get_host_info_async (VmgrBackend *self, GCancellable *cancella
 VmgrHostInfo *vmgr_backend_get_host_info_finish (VmgrBackend *self, GAsyncResult *result,
                                                  GError **error);
 
+/* ---- Connection and console (vmgr-backend-connection.c,
+ * vmgr-backend-console.c) ---- */
+
+/* Whether the connection to libvirt is up. When it drops (libvirtd
+ * restarted or died), the backend emits "connection-lost", reconnects with
+ * backoff (1 s doubling to 30 s), and emits "connection-restored" once it
+ * is back and events are registered again. Calls meanwhile fail at once
+ * with VMGR_ERROR_HYPERVISOR "libvirt is unavailable: ...". */
+gboolean vmgr_backend_is_connected (VmgrBackend *self);
+
+/* Opens the domain's console (virDomainOpenConsole) and relays it through
+ * a socket pair on the main loop; the result is the caller's end, a file
+ * descriptor the caller owns. NOT_SUPPORTED where the driver has no
+ * console, INVALID_STATE when the domain is not running. */
+void vmgr_backend_open_console_async (VmgrBackend *self, const char *uuid,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+int vmgr_backend_open_console_finish (VmgrBackend *self, GAsyncResult *result, GError **error);
+
 /* Signals (emitted on the main context the backend was created on):
  *   "domain-state-changed" (const char *uuid, guint state (VmgrVmState), const char *reason)
  *     for every libvirt lifecycle event, whoever caused it.
- *   "domain-undefined" (const char *uuid) when a domain was undefined. */
+ *   "domain-undefined" (const char *uuid) when a domain was undefined.
+ *   "connection-lost" () and "connection-restored" () (see above). */
 
 G_END_DECLS

@@ -3,6 +3,7 @@
  *   [daemon]
  *   uri=qemu:///system        libvirt URI
  *   state_dir=/var/lib/vmgr   absolute path; holds vmgr.db
+ *   network=default           libvirt network of LXC/QEMU guests ("" = none)
  *   verbosity=info            message|info|debug or 0..2
  *   shutdown_timeout=60       seconds, 1..3600
  *
@@ -41,6 +42,7 @@ vmgr_config_new_default (void)
 
   config->uri = g_strdup (VMGR_DEFAULT_URI);
   config->state_dir = g_strdup (VMGR_DEFAULT_STATE_DIR);
+  config->network = g_strdup ("default");
   config->verbosity = 0;
   config->shutdown_timeout_s = 60;
   config->auth_cache_ttl_s = 5;
@@ -60,6 +62,7 @@ vmgr_config_free (VmgrConfig *config)
     return;
   g_free (config->uri);
   g_free (config->state_dir);
+  g_free (config->network);
   g_free (config);
 }
 
@@ -71,6 +74,7 @@ config_copy (const VmgrConfig *config)
   *copy = *config;
   copy->uri = g_strdup (config->uri);
   copy->state_dir = g_strdup (config->state_dir);
+  copy->network = g_strdup (config->network);
   return copy;
 }
 
@@ -191,6 +195,26 @@ read_uri (GKeyFile *file, char **out, GError **error)
 }
 
 static gboolean
+read_network (GKeyFile *file, char **out, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!get_string (file, DAEMON_GROUP, "network", &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  if (*text != '\0' && !g_str_is_ascii (text))
+    {
+      set_value_error (error, DAEMON_GROUP, "network",
+                       "'%s' is not valid: expected a libvirt network name", text);
+      return FALSE;
+    }
+  g_free (*out);
+  *out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
 read_state_dir (GKeyFile *file, char **out, GError **error)
 {
   g_autofree char *text = NULL;
@@ -215,7 +239,7 @@ static void
 warn_unknown_keys (GKeyFile *file, const char *path)
 {
   static const char * const daemon_keys[] = {
-    "uri", "state_dir", "verbosity", "shutdown_timeout", NULL
+    "uri", "state_dir", "network", "verbosity", "shutdown_timeout", NULL
   };
   static const char * const auth_keys[] = {
     "cache_ttl", "timeout_ms", "max_in_flight", NULL
@@ -260,6 +284,7 @@ static gboolean
 read_keys (GKeyFile *file, VmgrConfig *config, GError **error)
 {
   return read_uri (file, &config->uri, error) &&
+         read_network (file, &config->network, error) &&
          read_state_dir (file, &config->state_dir, error) &&
          read_verbosity (file, &config->verbosity, error) &&
          read_uint (file, DAEMON_GROUP, "shutdown_timeout", 1, 3600, "seconds",

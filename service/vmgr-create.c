@@ -2,7 +2,7 @@
  * the domain, store it, export the object; undo what was done on failure. */
 #include "vmgr-manager.h"
 
-#include "vmgr-domain-xml.h"
+#include "vmgr-job.h"
 #include "vmgr-error.h"
 #include "vmgr-peers.h"
 #include "vmgr-validate.h"
@@ -17,6 +17,8 @@ typedef struct {
   VmgrVmSpec *spec;
   char *domain_xml;
   gboolean reserved;
+  VmgrVm *vm;               /* provisioning: exported before its files exist */
+  VmgrJob *job;
 } Creation;
 
 static void
@@ -33,6 +35,8 @@ creation_free (Creation *creation)
   vmgr_options_free (creation->options);
   vmgr_vm_spec_free (creation->spec);
   g_free (creation->domain_xml);
+  g_clear_object (&creation->vm);
+  g_clear_object (&creation->job);
   g_free (creation);
 }
 
@@ -78,9 +82,7 @@ resolve_spec (Creation *creation, GError **error)
   if (!vmgr_spec_apply (spec, plan, creation->options, error) ||
       !vmgr_daemon_check_limits (daemon, NULL, spec, error))
     return FALSE;
-  creation->domain_xml = vmgr_domain_xml_build (spec, vmgr_backend_get_scheme (
-                                                  vmgr_daemon_get_backend (daemon)),
-                                                tmpl->source, error);
+  creation->domain_xml = vmgr_daemon_build_definition (daemon, spec, error);
   return creation->domain_xml != NULL;
 }
 
@@ -103,26 +105,44 @@ on_undefined_after_failure (GObject *source, GAsyncResult *result, gpointer user
     g_warning ("could not undefine a VM whose creation failed: %s", error->message);
 }
 
+/* Options that apply once the VM exists in libvirt. */
+static void
+apply_start_options (Creation *creation)
+{
+  VmgrBackend *backend = vmgr_daemon_get_backend (vmgr_manager_get_daemon (creation->manager));
+
+  if (creation->spec->autostart)
+    vmgr_backend_set_autostart_async (backend, creation->spec->uuid, TRUE, NULL, NULL, NULL);
+  if ((creation->options->fields & VMGR_FIELD_START) && creation->options->start)
+    vmgr_backend_op_async (backend, creation->spec->uuid, VMGR_BACKEND_OP_START, NULL,
+                           on_started, g_strdup (creation->spec->name));
+}
+
+static gboolean
+store_defined (Creation *creation, GError **error)
+{
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
+
+  if (vmgr_store_insert_vm (vmgr_daemon_get_store (daemon), creation->spec,
+                            creation->domain_xml, error))
+    return TRUE;
+  vmgr_backend_op_async (vmgr_daemon_get_backend (daemon), creation->spec->uuid,
+                         VMGR_BACKEND_OP_UNDEFINE, NULL, on_undefined_after_failure, NULL);
+  return FALSE;
+}
+
 static void
 on_defined (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(Creation) creation = user_data;
   VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
-  VmgrBackend *backend = VMGR_BACKEND (source);
   g_autoptr(GError) error = NULL;
   g_autoptr(VmgrVm) vm = NULL;
   g_autofree char *path = NULL;
 
-  if (!vmgr_backend_define_finish (backend, result, &error))
+  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error) ||
+      !store_defined (creation, &error))
     {
-      fail (creation, error);
-      return;
-    }
-  if (!vmgr_store_insert_vm (vmgr_daemon_get_store (daemon), creation->spec,
-                             creation->domain_xml, &error))
-    {
-      vmgr_backend_op_async (backend, creation->spec->uuid, VMGR_BACKEND_OP_UNDEFINE, NULL,
-                             on_undefined_after_failure, NULL);
       fail (creation, error);
       return;
     }
@@ -131,14 +151,93 @@ on_defined (GObject *source, GAsyncResult *result, gpointer user_data)
   creation->reserved = FALSE;
   vm = vmgr_vm_new (daemon, creation->spec, VMGR_VM_STATE_STOPPED, "created");
   vmgr_daemon_add_vm (daemon, vm);
-  if (creation->spec->autostart)
-    vmgr_backend_set_autostart_async (backend, creation->spec->uuid, TRUE, NULL, NULL, NULL);
-  if ((creation->options->fields & VMGR_FIELD_START) && creation->options->start)
-    vmgr_backend_op_async (backend, creation->spec->uuid, VMGR_BACKEND_OP_START, NULL,
-                           on_started, g_strdup (creation->spec->name));
+  apply_start_options (creation);
   path = vmgr_vm_dup_path (vm);
   vmgr_manager_finish (creation->manager, creation->invocation, creation->grant,
                        g_variant_new ("(o)", path), NULL);
+}
+
+/* ---- Provisioning as a job: the caller has its answer already ---------- */
+
+static void
+provisioning_failed (Creation *creation, const GError *error)
+{
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
+  g_autofree char *dir = vmgr_provision_guest_dir (vmgr_daemon_get_config (daemon)->state_dir,
+                                                   creation->spec->id);
+
+  g_message ("provisioning VM %u (%s) failed: %s", creation->spec->id, creation->spec->name,
+             error->message);
+  vmgr_auth_audit (vmgr_daemon_get_auth (daemon), &creation->grant->caller, "provision",
+                   creation->grant->target, "failed", error->message);
+  vmgr_provision_remove_async (dir, NULL, NULL, NULL);
+  vmgr_daemon_remove_vm (daemon, creation->spec->id);
+  vmgr_job_complete (creation->job, error);
+}
+
+static void
+on_provisioned_defined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Creation) creation = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error) ||
+      !store_defined (creation, &error))
+    {
+      provisioning_failed (creation, error);
+      return;
+    }
+  vmgr_vm_set_job (creation->vm, "/");
+  vmgr_vm_apply_state (creation->vm, VMGR_VM_STATE_STOPPED, "provisioned");
+  vmgr_job_complete (creation->job, NULL);
+  apply_start_options (creation);
+}
+
+static void
+on_provisioned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Creation *creation = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_provision_finish (result, &error))
+    {
+      provisioning_failed (creation, error);
+      creation_free (creation);
+      return;
+    }
+  vmgr_backend_define_async (vmgr_daemon_get_backend (vmgr_manager_get_daemon (creation->manager)),
+                             creation->domain_xml, NULL, on_provisioned_defined, creation);
+}
+
+static void
+report_progress (double progress, gpointer data)
+{
+  vmgr_job_set_progress (VMGR_JOB (data), progress);
+}
+
+static void
+start_provisioning (Creation *creation)
+{
+  VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
+  g_autofree char *source = vmgr_daemon_template_source (daemon, creation->spec);
+  g_autofree char *dir = vmgr_provision_guest_dir (vmgr_daemon_get_config (daemon)->state_dir,
+                                                   creation->spec->id);
+  g_autofree char *path = NULL;
+
+  vmgr_daemon_release (daemon, creation->spec);
+  creation->reserved = FALSE;
+  creation->vm = vmgr_vm_new (daemon, creation->spec, VMGR_VM_STATE_PROVISIONING, "created");
+  vmgr_daemon_add_vm (daemon, creation->vm);
+  creation->job = g_object_ref (vmgr_daemon_start_job (daemon, creation->spec->id,
+                                                       creation->spec->owner, "provision",
+                                                       creation->grant->caller.uid));
+  vmgr_vm_set_job (creation->vm, vmgr_job_get_path (creation->job));
+  path = vmgr_vm_dup_path (creation->vm);
+  vmgr_manager_finish (creation->manager, creation->invocation, creation->grant,
+                       g_variant_new ("(o)", path), NULL);
+  vmgr_provision_async (vmgr_backend_get_scheme (vmgr_daemon_get_backend (daemon)), source, dir,
+                        creation->spec, report_progress, creation->job,
+                        vmgr_job_get_cancellable (creation->job), on_provisioned, creation);
 }
 
 static void
@@ -146,6 +245,7 @@ proceed (Creation *creation)
 {
   VmgrDaemon *daemon = vmgr_manager_get_daemon (creation->manager);
   g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
 
   if (!resolve_spec (creation, &error))
     {
@@ -153,8 +253,15 @@ proceed (Creation *creation)
       creation_free (creation);
       return;
     }
+  source = vmgr_daemon_template_source (daemon, creation->spec);
   vmgr_daemon_reserve (daemon, creation->spec);
   creation->reserved = TRUE;
+  if (vmgr_provision_needed (vmgr_backend_get_scheme (vmgr_daemon_get_backend (daemon)),
+                             source))
+    {
+      start_provisioning (creation);
+      return;
+    }
   vmgr_backend_define_async (vmgr_daemon_get_backend (daemon), creation->domain_xml, NULL,
                              on_defined, creation);
 }

@@ -156,10 +156,10 @@ check_contracting_customer (VmgrDaemon *daemon, guint32 uid, GError **error)
 
   if (info == NULL)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                        "not authorized: uid %u is not a registered customer", uid), FALSE;
+                        "uid %u is not a registered customer", uid), FALSE;
   if (info->suspended)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                        "not authorized: the customer account is suspended (%s)",
+                        "the customer account is suspended (%s)",
                         info->suspend_reason), FALSE;
   return TRUE;
 }

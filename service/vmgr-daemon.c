@@ -4,6 +4,8 @@
 
 #include "vmgr-customer.h"
 #include "vmgr-dispatch.h"
+#include "vmgr-job.h"
+#include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 #include "vmgr-manager.h"
 #include "vmgr-sampler.h"
@@ -28,6 +30,8 @@ struct _VmgrDaemon {
   GHashTable *vms_by_uuid;    /* uuid -> VmgrVm (not owned) */
   GHashTable *reserved;       /* id -> VmgrVmSpec* of creations under way */
   GHashTable *customers;      /* uid -> VmgrCustomer (owned) */
+  GHashTable *jobs;           /* path -> VmgrJob (owned) */
+  guint next_job;
   VmgrHostInfo *host;
   VmgrCapacity capacity;
   VmgrSampler *sampler;
@@ -313,6 +317,67 @@ export_customers (VmgrDaemon *self, GError **error)
   return TRUE;
 }
 
+/* ---- Definitions and guest files ---------------------------------------- */
+
+char *
+vmgr_daemon_template_source (VmgrDaemon *self, const VmgrVmSpec *spec)
+{
+  g_autoptr(VmgrTemplate) tmpl = vmgr_store_get_template (self->store, spec->template_name, NULL);
+
+  return g_strdup (tmpl != NULL ? tmpl->source : "");
+}
+
+VmgrGuestFiles *
+vmgr_daemon_guest_files (VmgrDaemon *self, const VmgrVmSpec *spec)
+{
+  g_autofree char *source = vmgr_daemon_template_source (self, spec);
+  g_autofree char *dir = vmgr_provision_guest_dir (self->config.state_dir, spec->id);
+
+  return vmgr_provision_files (vmgr_backend_get_scheme (self->backend), source, dir);
+}
+
+char *
+vmgr_daemon_build_definition (VmgrDaemon *self, const VmgrVmSpec *spec, GError **error)
+{
+  const char *scheme = vmgr_backend_get_scheme (self->backend);
+  g_autofree char *source = vmgr_daemon_template_source (self, spec);
+  g_autoptr(VmgrGuestFiles) files = NULL;
+
+  if (!vmgr_provision_needed (scheme, source))
+    return vmgr_domain_xml_build (spec, scheme, source, error);
+  files = vmgr_daemon_guest_files (self, spec);
+  return vmgr_domain_xml_build_guest (spec, scheme, files->root, files->disk, files->kernel,
+                                      files->initrd, self->config.network, error);
+}
+
+/* ---- Jobs -------------------------------------------------------------- */
+
+VmgrJob *
+vmgr_daemon_start_job (VmgrDaemon *self, guint32 vm_id, guint32 owner, const char *operation,
+                       guint32 started_by)
+{
+  g_autofree char *path = g_strdup_printf ("/org/vmgr/job/%u", ++self->next_job);
+  VmgrJob *job = vmgr_job_new (self, path, vm_id, operation, started_by);
+  g_autoptr(GDBusObjectSkeleton) object = g_dbus_object_skeleton_new (path);
+
+  g_hash_table_insert (self->jobs, g_strdup (path), job);
+  vmgr_dispatch_set_owner (self->dispatch, path, owner);
+  g_dbus_object_skeleton_add_interface (object, G_DBUS_INTERFACE_SKELETON (job));
+  g_dbus_object_manager_server_export (self->objects, object);
+  return job;
+}
+
+void
+vmgr_daemon_remove_job (VmgrDaemon *self, VmgrJob *job)
+{
+  g_autofree char *path = g_strdup (vmgr_job_get_path (job));
+
+  vmgr_dispatch_path_removed (self->dispatch, path);
+  g_dbus_object_manager_server_unexport (self->objects, path);
+  vmgr_auth_forget_path (self->auth, path);
+  g_hash_table_remove (self->jobs, path);
+}
+
 /* ---- VMs --------------------------------------------------------------- */
 
 void
@@ -360,20 +425,96 @@ vmgr_daemon_vm_owner_changed (VmgrDaemon *self, VmgrVm *vm, guint32 old_owner)
   vmgr_daemon_refresh_allocation (self, spec->owner);
 }
 
-static const VmgrVmSpec *
-find_vm_spec (guint32 id, gpointer user_data)
+static gboolean
+find_target (const char *path, const VmgrVmSpec **vm, const VmgrCustomerInfo **customer,
+             gpointer user_data)
 {
-  VmgrVm *vm = vmgr_daemon_find_vm (VMGR_DAEMON (user_data), id);
+  VmgrDaemon *self = VMGR_DAEMON (user_data);
+  guint32 vm_id = vmgr_dispatch_vm_id_from_path (path);
+  VmgrVm *found_vm = vm_id != 0 ? vmgr_daemon_find_vm (self, vm_id) : NULL;
+  VmgrJob *job = g_hash_table_lookup (self->jobs, path);
+  VmgrCustomer *found_customer = NULL;
+  guint64 uid;
 
-  return vm != NULL ? vmgr_vm_get_spec (vm) : NULL;
+  if (job != NULL)
+    found_vm = vmgr_daemon_find_vm (self, vmgr_job_get_vm_id (job));
+  if (found_vm != NULL)
+    {
+      *vm = vmgr_vm_get_spec (found_vm);
+      return TRUE;
+    }
+  if (g_str_has_prefix (path, "/org/vmgr/customer/") &&
+      g_ascii_string_to_unsigned (path + strlen ("/org/vmgr/customer/"), 10, 0, G_MAXUINT32,
+                                  &uid, NULL))
+    found_customer = vmgr_daemon_find_customer (self, (guint32) uid);
+  if (found_customer != NULL)
+    *customer = vmgr_customer_get_info (found_customer);
+  return found_customer != NULL || !g_str_has_prefix (path, "/org/vmgr/") ||
+         g_str_equal (path, "/org/vmgr/Manager");
 }
 
-static const VmgrCustomerInfo *
-find_customer_info (guint32 uid, gpointer user_data)
-{
-  VmgrCustomer *customer = vmgr_daemon_find_customer (VMGR_DAEMON (user_data), uid);
+/* ---- libvirt going away and coming back ------------------------------- */
 
-  return customer != NULL ? vmgr_customer_get_info (customer) : NULL;
+static void
+on_connection_lost (VmgrBackend *backend, gpointer user_data)
+{
+  VmgrDaemon *self = VMGR_DAEMON (user_data);
+  g_autoptr(GPtrArray) vms = vmgr_daemon_list_vms (self);
+
+  g_warning ("lost the connection to libvirt (%s): VM states are unknown until it is back",
+             vmgr_backend_get_uri (backend));
+  for (guint i = 0; i < vms->len; i++)
+    vmgr_vm_apply_state (g_ptr_array_index (vms, i), VMGR_VM_STATE_UNKNOWN,
+                         "hypervisor-unavailable");
+}
+
+static void
+apply_listed_states (VmgrDaemon *self, GHashTable *states)
+{
+  g_autoptr(GPtrArray) vms = vmgr_daemon_list_vms (self);
+
+  for (guint i = 0; i < vms->len; i++)
+    {
+      VmgrVm *vm = g_ptr_array_index (vms, i);
+      const VmgrVmSpec *spec = vmgr_vm_get_spec (vm);
+      VmgrBackendDomainState *known = g_hash_table_lookup (states, spec->uuid);
+      g_autofree char *xml = NULL;
+
+      if (known != NULL)
+        {
+          vmgr_vm_apply_state (vm, known->state, known->reason);
+          continue;
+        }
+      /* libvirt lost it (the test driver forgets everything): define it again. */
+      xml = vmgr_store_get_vm_domain_xml (self->store, spec->id, NULL);
+      if (xml != NULL && *xml != '\0')
+        vmgr_backend_define_async (self->backend, xml, NULL, NULL, NULL);
+      vmgr_vm_apply_state (vm, VMGR_VM_STATE_STOPPED, "defined");
+    }
+}
+
+static void
+on_states_after_restore (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(VmgrDaemon) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) states = vmgr_backend_list_states_finish (VMGR_BACKEND (source), result,
+                                                                  &error);
+
+  if (states == NULL)
+    {
+      g_warning ("libvirt is back but cannot list domains: %s", error->message);
+      return;
+    }
+  g_message ("libvirt is back: VM states brought up to date");
+  apply_listed_states (self, states);
+}
+
+static void
+on_connection_restored (VmgrBackend *backend, gpointer user_data)
+{
+  vmgr_backend_list_states_async (backend, NULL, on_states_after_restore,
+                                  g_object_ref (user_data));
 }
 
 static void
@@ -639,6 +780,7 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
   self->config = *config;
   self->config.uri = g_strdup (config->uri);
   self->config.state_dir = g_strdup (config->state_dir);
+  self->config.network = g_strdup (config->network);
   self->connection = g_object_ref (connection);
   if (!open_store (self, error))
     return NULL;
@@ -647,12 +789,15 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
     return NULL;
   g_signal_connect (self->backend, "domain-state-changed",
                     G_CALLBACK (on_domain_state_changed), self);
+  g_signal_connect (self->backend, "connection-lost", G_CALLBACK (on_connection_lost), self);
+  g_signal_connect (self->backend, "connection-restored",
+                    G_CALLBACK (on_connection_restored), self);
   self->peers = vmgr_peers_new (connection);
   self->auth = vmgr_auth_new (connection, self->peers, self->store, config->auth_cache_ttl_s,
                               config->auth_timeout_ms, config->auth_max_in_flight);
   self->objects = g_dbus_object_manager_server_new (OBJECT_MANAGER_PATH);
   self->dispatch = vmgr_dispatch_new (connection, self->auth, self->peers, self->objects,
-                                      find_vm_spec, find_customer_info, self);
+                                      find_target, self);
   export_manager (self);
   return g_steal_pointer (&self);
 }
@@ -671,6 +816,7 @@ vmgr_daemon_dispose (GObject *object)
   g_hash_table_remove_all (self->vms_by_uuid);
   g_hash_table_remove_all (self->vms);
   g_hash_table_remove_all (self->customers);
+  g_hash_table_remove_all (self->jobs);
   g_clear_object (&self->manager);
   g_clear_object (&self->objects);
   g_clear_object (&self->auth);
@@ -690,9 +836,11 @@ vmgr_daemon_finalize (GObject *object)
   g_hash_table_unref (self->vms_by_uuid);
   g_hash_table_unref (self->reserved);
   g_hash_table_unref (self->customers);
+  g_hash_table_unref (self->jobs);
   g_clear_pointer (&self->host, vmgr_host_info_free);
   g_free (self->config.uri);
   g_free (self->config.state_dir);
+  g_free (self->config.network);
   G_OBJECT_CLASS (vmgr_daemon_parent_class)->finalize (object);
 }
 
@@ -713,4 +861,5 @@ vmgr_daemon_init (VmgrDaemon *self)
   self->reserved = g_hash_table_new_full (NULL, NULL, NULL,
                                           (GDestroyNotify) vmgr_vm_spec_free);
   self->customers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }

@@ -9,12 +9,14 @@
 #include "vmgr-backend.h"
 #include "vmgr-config.h"
 #include "vmgr-limits.h"
+#include "vmgr-provision.h"
 #include "vmgr-store.h"
 
 G_BEGIN_DECLS
 
 typedef struct _VmgrVm VmgrVm;
 typedef struct _VmgrCustomer VmgrCustomer;
+typedef struct _VmgrJob VmgrJob;
 
 #define VMGR_TYPE_DAEMON (vmgr_daemon_get_type ())
 G_DECLARE_FINAL_TYPE (VmgrDaemon, vmgr_daemon, VMGR, DAEMON, GObject)
@@ -72,6 +74,18 @@ void vmgr_daemon_remove_vm (VmgrDaemon *self, guint32 id);
 void vmgr_daemon_vm_owner_changed (VmgrDaemon *self, VmgrVm *vm, guint32 old_owner);
 /* Shows what the VMs of @uid use on its Customer object, if registered. */
 void vmgr_daemon_refresh_allocation (VmgrDaemon *self, guint32 uid);
+
+/* The template's source for @spec ("" when none). */
+char *vmgr_daemon_template_source (VmgrDaemon *self, const VmgrVmSpec *spec);
+/* Where @spec's own files are (see vmgr-provision.h). */
+VmgrGuestFiles *vmgr_daemon_guest_files (VmgrDaemon *self, const VmgrVmSpec *spec);
+/* The libvirt definition of @spec on this backend. */
+char *vmgr_daemon_build_definition (VmgrDaemon *self, const VmgrVmSpec *spec, GError **error);
+
+/* Jobs: a new exported job about VM @vm_id (visible like that VM). */
+VmgrJob *vmgr_daemon_start_job (VmgrDaemon *self, guint32 vm_id, guint32 owner,
+                                const char *operation, guint32 started_by);
+void vmgr_daemon_remove_job (VmgrDaemon *self, VmgrJob *job);
 
 /* Registered customers. */
 VmgrCustomer *vmgr_daemon_find_customer (VmgrDaemon *self, guint32 uid);

@@ -4,6 +4,7 @@
 
 #define VM_PATH_PREFIX "/org/vmgr/vm/"
 #define CUSTOMER_PATH_PREFIX "/org/vmgr/customer/"
+#define JOB_PATH_PREFIX "/org/vmgr/job/"
 #define OBJECT_MANAGER_PATH "/org/vmgr"
 #define PROPERTIES_IFACE "org.freedesktop.DBus.Properties"
 #define INTROSPECTABLE_IFACE "org.freedesktop.DBus.Introspectable"
@@ -19,8 +20,7 @@ struct _VmgrDispatch {
   VmgrAuth *auth;
   VmgrPeers *peers;
   GDBusObjectManagerServer *objects;
-  VmgrDispatchFindVm find_vm;
-  VmgrDispatchFindCustomer find_customer;
+  VmgrDispatchFindTarget find_target;
   gpointer find_data;
   GHashTable *owners;       /* object path -> owner uid (main thread only) */
   GHashTable *removed;      /* paths whose InterfacesRemoved is pending */
@@ -70,7 +70,8 @@ vmgr_dispatch_vm_id_from_path (const char *path)
 static gboolean
 is_tenant_path (const char *path)
 {
-  return g_str_has_prefix (path, VM_PATH_PREFIX) || g_str_has_prefix (path, CUSTOMER_PATH_PREFIX);
+  return g_str_has_prefix (path, VM_PATH_PREFIX) || g_str_has_prefix (path, CUSTOMER_PATH_PREFIX) ||
+         g_str_has_prefix (path, JOB_PATH_PREFIX);
 }
 
 static void
@@ -223,15 +224,14 @@ handle_properties (Handoff *handoff)
   GDBusMessage *call = handoff->message;
   const char *path = g_dbus_message_get_path (call);
   g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->objects), path);
-  guint32 vm_id = vmgr_dispatch_vm_id_from_path (path);
-  guint32 uid = number_after (path, CUSTOMER_PATH_PREFIX);
-  const VmgrVmSpec *vm = vm_id != 0 ? self->find_vm (vm_id, self->find_data) : NULL;
-  const VmgrCustomerInfo *customer = uid != 0 ? self->find_customer (uid, self->find_data) : NULL;
+  const VmgrVmSpec *vm = NULL;
+  const VmgrCustomerInfo *customer = NULL;
+  gboolean found = self->find_target (path, &vm, &customer, self->find_data);
   PropertyRead *read;
   VmgrAuthRequest request = { 0 };
   g_autofree char *object_interface = NULL;
 
-  if (object == NULL || (vm_id != 0 && vm == NULL) || (uid != 0 && customer == NULL))
+  if (object == NULL || !found)
     {
       send_no_such_object (self, call);
       handoff_free (handoff);
@@ -687,7 +687,7 @@ handle_on_main (gpointer user_data)
     default:
       {
         g_autoptr(GError) error = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                                               "not authorized: %s.%s is not allowed",
+                                               "%s.%s is not allowed",
                                                g_dbus_message_get_interface (call),
                                                g_dbus_message_get_member (call));
         send_error (handoff->dispatch, call, error);
@@ -776,8 +776,8 @@ vmgr_dispatch_init (VmgrDispatch *self)
 
 VmgrDispatch *
 vmgr_dispatch_new (GDBusConnection *connection, VmgrAuth *auth, VmgrPeers *peers,
-                   GDBusObjectManagerServer *objects, VmgrDispatchFindVm find_vm,
-                   VmgrDispatchFindCustomer find_customer, gpointer find_data)
+                   GDBusObjectManagerServer *objects, VmgrDispatchFindTarget find_target,
+                   gpointer find_data)
 {
   VmgrDispatch *self = g_object_new (VMGR_TYPE_DISPATCH, NULL);
 
@@ -785,8 +785,7 @@ vmgr_dispatch_new (GDBusConnection *connection, VmgrAuth *auth, VmgrPeers *peers
   self->auth = g_object_ref (auth);
   self->peers = g_object_ref (peers);
   self->objects = g_object_ref (objects);
-  self->find_vm = find_vm;
-  self->find_customer = find_customer;
+  self->find_target = find_target;
   self->find_data = find_data;
   /* The filter holds no reference: dispose removes it first. */
   self->filter_id = g_dbus_connection_add_filter (connection, filter, self, NULL);

@@ -20,18 +20,19 @@
 
 G_BEGIN_DECLS
 
-/* The VM with @id / the customer with @uid, or NULL; the dispatcher never
- * keeps the pointer. */
-typedef const VmgrVmSpec *(*VmgrDispatchFindVm) (guint32 id, gpointer user_data);
-typedef const VmgrCustomerInfo *(*VmgrDispatchFindCustomer) (guint32 uid, gpointer user_data);
+/* What the object at @path is about, for authorization: a VM (VMs and
+ * their jobs) or a customer. FALSE when nothing is exported there. The
+ * dispatcher never keeps the pointers. */
+typedef gboolean (*VmgrDispatchFindTarget) (const char *path, const VmgrVmSpec **vm,
+                                            const VmgrCustomerInfo **customer,
+                                            gpointer user_data);
 
 #define VMGR_TYPE_DISPATCH (vmgr_dispatch_get_type ())
 G_DECLARE_FINAL_TYPE (VmgrDispatch, vmgr_dispatch, VMGR, DISPATCH, GObject)
 
 VmgrDispatch *vmgr_dispatch_new (GDBusConnection *connection, VmgrAuth *auth,
                                  VmgrPeers *peers, GDBusObjectManagerServer *objects,
-                                 VmgrDispatchFindVm find_vm,
-                                 VmgrDispatchFindCustomer find_customer, gpointer find_data);
+                                 VmgrDispatchFindTarget find_target, gpointer find_data);
 
 /* The object at @path (a VM or a customer) belongs to @owner. */
 void vmgr_dispatch_set_owner (VmgrDispatch *self, const char *path, guint32 owner);

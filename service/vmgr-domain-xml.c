@@ -392,6 +392,48 @@ add_devices (GVirConfigDomain *domain, Scheme scheme, const char *source, GError
   return TRUE;
 }
 
+static void
+set_direct_boot (GVirConfigDomain *domain, const char *kernel, const char *initrd)
+{
+  g_autoptr(GVirConfigDomainOs) os = gvir_config_domain_get_os (domain);
+
+  gvir_config_domain_os_set_kernel (os, kernel);
+  if (initrd != NULL && *initrd != '\0')
+    gvir_config_domain_os_set_ramdisk (os, initrd);
+  gvir_config_domain_os_set_cmdline (os, "console=ttyS0 panic=-1");
+  gvir_config_domain_set_os (domain, os);
+}
+
+char *
+vmgr_domain_xml_mac_for_uuid (const char *uuid)
+{
+  g_autofree char *hex = g_strdup (uuid);
+  guint len = 0;
+
+  /* Keep the hex digits of the UUID and use its last six. */
+  for (const char *c = uuid; *c != '\0'; c++)
+    if (g_ascii_isxdigit (*c))
+      hex[len++] = g_ascii_tolower (*c);
+  hex[len] = '\0';
+  if (len < 6)
+    return g_strdup ("52:54:00:00:00:01");
+  return g_strdup_printf ("52:54:00:%.2s:%.2s:%.2s", hex + len - 6, hex + len - 4, hex + len - 2);
+}
+
+static void
+add_network (GVirConfigDomain *domain, Scheme scheme, const char *network, const char *uuid)
+{
+  g_autoptr(GObject) object = G_OBJECT (gvir_config_domain_interface_network_new ());
+  GVirConfigDomainInterfaceNetwork *iface = GVIR_CONFIG_DOMAIN_INTERFACE_NETWORK (object);
+  g_autofree char *mac = vmgr_domain_xml_mac_for_uuid (uuid);
+
+  gvir_config_domain_interface_network_set_source (iface, network);
+  gvir_config_domain_interface_set_mac (GVIR_CONFIG_DOMAIN_INTERFACE (iface), mac);
+  if (scheme == SCHEME_QEMU)
+    gvir_config_domain_interface_set_model (GVIR_CONFIG_DOMAIN_INTERFACE (iface), "virtio");
+  gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (iface));
+}
+
 static const GVirConfigDomainVirtType virt_types[] = {
   [SCHEME_TEST] = GVIR_CONFIG_DOMAIN_VIRT_TEST,
   [SCHEME_LXC] = GVIR_CONFIG_DOMAIN_VIRT_LXC,
@@ -434,6 +476,57 @@ vmgr_domain_xml_build (const VmgrVmSpec *spec, const char *scheme,
   add_memtune (root, spec, kind);
   add_cputune (root, spec);
 
+  metadata = metadata_to_string (spec);
+  if (!gvir_config_domain_set_custom_xml_ns_children (domain, metadata, VMGR_METADATA_PREFIX,
+                                                      VMGR_METADATA_NS, error))
+    return NULL;
+  return gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
+}
+
+static gboolean
+check_paths (const char * const *paths, GError **error)
+{
+  for (guint i = 0; paths[i] != NULL; i++)
+    if (*paths[i] != '\0' &&
+        (!g_path_is_absolute (paths[i]) || !check_xml_text ("path", paths[i], error)))
+      {
+        if (error != NULL && *error == NULL)
+          g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                       "'%s' is not an absolute path", paths[i]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+char *
+vmgr_domain_xml_build_guest (const VmgrVmSpec *spec, const char *scheme, const char *root,
+                             const char *disk, const char *kernel, const char *initrd,
+                             const char *network, GError **error)
+{
+  const char *paths[] = { root, disk, kernel, initrd, NULL };
+  g_autoptr(GVirConfigDomain) domain = NULL;
+  g_autofree char *metadata = NULL;
+  Scheme kind;
+  xmlNodePtr node;
+
+  if (!scheme_from_string (scheme, &kind, error) || !check_spec_text (spec, error) ||
+      !check_paths (paths, error) || !check_xml_text ("network", network, error))
+    return NULL;
+  domain = gvir_config_domain_new ();
+  set_basics (domain, spec, kind);
+  if (kind == SCHEME_LXC && *root != '\0')
+    add_root_filesystem (domain, root);
+  if (kind == SCHEME_QEMU && *disk != '\0')
+    add_disk (domain, disk);
+  if (kind == SCHEME_QEMU && *kernel != '\0')
+    set_direct_boot (domain, kernel, initrd);
+  if (kind != SCHEME_TEST && network != NULL && *network != '\0')
+    add_network (domain, kind, network, spec->uuid);
+  if (kind != SCHEME_TEST)
+    add_console (domain);
+  node = domain_node (domain);
+  add_memtune (node, spec, kind);
+  add_cputune (node, spec);
   metadata = metadata_to_string (spec);
   if (!gvir_config_domain_set_custom_xml_ns_children (domain, metadata, VMGR_METADATA_PREFIX,
                                                       VMGR_METADATA_NS, error))

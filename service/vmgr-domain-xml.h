@@ -19,6 +19,18 @@ G_BEGIN_DECLS
 char *vmgr_domain_xml_build (const VmgrVmSpec *spec, const char *scheme,
                              const char *template_source, GError **error);
 
+/* The definition of a real guest with its own files (see vmgr-provision.h):
+ * LXC gets @files->root as its root filesystem; QEMU its disk and, when
+ * set, direct boot of the template's kernel and initramfs with a serial
+ * console. With @network non-empty the guest joins that libvirt network
+ * with a MAC address derived from its UUID (stable across redefinitions). */
+char *vmgr_domain_xml_build_guest (const VmgrVmSpec *spec, const char *scheme,
+                                   const char *root, const char *disk, const char *kernel,
+                                   const char *initrd, const char *network, GError **error);
+
+/* The guest's MAC address: 52:54:00 and three bytes of its UUID. */
+char *vmgr_domain_xml_mac_for_uuid (const char *uuid);
+
 /* The <vmgr:vm> metadata element (id, owner, template, plan, network) as XML
  * text, for virDomainSetMetadata. */
 char *vmgr_domain_xml_build_metadata (const VmgrVmSpec *spec, GError **error);

@@ -1,5 +1,8 @@
 #include "vmgr-vm.h"
 
+#include <gio/gunixfdlist.h>
+#include <unistd.h>
+
 #include "vmgr-error.h"
 #include "vmgr-domain-xml.h"
 #include "vmgr-peers.h"
@@ -106,6 +109,12 @@ vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
       g_clear_pointer (&self->last_sample, g_free);
     }
   set_state (self, state, reason != NULL ? reason : "unknown");
+}
+
+void
+vmgr_vm_set_job (VmgrVm *self, const char *job_path)
+{
+  vmgr_dbus_vm_set_job (VMGR_DBUS_VM (self), job_path);
 }
 
 GVariant *
@@ -238,6 +247,17 @@ check_not_deleted (VmgrVm *self, GError **error)
 }
 
 static gboolean
+check_not_provisioning (VmgrVm *self, GError **error)
+{
+  if (self->state != VMGR_VM_STATE_PROVISIONING)
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
+               "VM '%s' is being provisioned: cancel its job %s first", self->spec->name,
+               vmgr_dbus_vm_get_job (VMGR_DBUS_VM (self)));
+  return FALSE;
+}
+
+static gboolean
 check_transition (VmgrVm *self, const Transition *transition, GError **error)
 {
   if (!check_not_deleted (self, error))
@@ -345,7 +365,7 @@ check_owner_not_suspended (Lifecycle *call, GError **error)
   if (customer == NULL || !customer->suspended)
     return TRUE;
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-               "not authorized: your customer account is suspended (%s)",
+               "your customer account is suspended (%s)",
                customer->suspend_reason);
   return FALSE;
 }
@@ -478,11 +498,24 @@ finish_deletion (Deletion *deletion, const GError *error)
 }
 
 static void
+on_files_removed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Deletion) deletion = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The VM is gone from libvirt and the store: leftovers are only logged. */
+  if (!vmgr_provision_remove_finish (result, &error))
+    g_warning ("VM %u: cannot remove its files: %s", deletion->vm->spec->id, error->message);
+  finish_deletion (deletion, NULL);
+}
+
+static void
 on_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(Deletion) deletion = user_data;
   VmgrVm *self = deletion->vm;
   g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
 
   /* A domain libvirt already lost is gone as far as vmgr is concerned. */
   if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error) &&
@@ -492,8 +525,15 @@ on_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_clear_error (&error);
-  vmgr_store_delete_vm (vmgr_daemon_get_store (self->daemon), self->spec->id, &error);
-  finish_deletion (deletion, error);
+  if (!vmgr_store_delete_vm (vmgr_daemon_get_store (self->daemon), self->spec->id, &error))
+    {
+      finish_deletion (deletion, error);
+      return;
+    }
+  /* The VM's own files go with it; the reply waits for that. */
+  dir = vmgr_provision_guest_dir (vmgr_daemon_get_config (self->daemon)->state_dir,
+                                  self->spec->id);
+  vmgr_provision_remove_async (dir, NULL, on_files_removed, g_steal_pointer (&deletion));
 }
 
 static void
@@ -506,7 +546,7 @@ on_delete_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer
   deletion->vm = self;
   deletion->invocation = g_object_ref (invocation);
   deletion->grant = grant;
-  if (!check_not_deleted (self, &error))
+  if (!check_not_deleted (self, &error) || !check_not_provisioning (self, &error))
     {
       vmgr_grant_audit (vmgr_daemon_get_auth (self->daemon), grant, error);
       g_dbus_method_invocation_return_gerror (invocation, error);
@@ -563,6 +603,20 @@ finish_reconfigure (Reconfigure *change, const GError *error)
     g_dbus_method_invocation_return_value (change->invocation, NULL);
 }
 
+/* An LXC guest reads its network settings from its root filesystem at
+ * start: keep them there. */
+static void
+write_guest_network (VmgrVm *self, const VmgrVmSpec *spec)
+{
+  g_autoptr(VmgrGuestFiles) files = vmgr_daemon_guest_files (self->daemon, spec);
+  g_autoptr(GError) error = NULL;
+
+  if (*files->root == '\0' || !g_file_test (files->root, G_FILE_TEST_IS_DIR))
+    return;
+  if (!vmgr_provision_write_network (files->root, spec, &error))
+    g_warning ("VM %u: cannot write its network settings: %s", spec->id, error->message);
+}
+
 static VmgrResources
 resources_changed (const VmgrVmSpec *old, const VmgrVmSpec *new)
 {
@@ -614,6 +668,7 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
       finish_reconfigure (change, error);
       return;
     }
+  write_guest_network (self, change->edited);
   old_owner = self->spec->owner;
   changed = resources_changed (self->spec, change->edited);
   vmgr_vm_spec_free (self->spec);
@@ -636,13 +691,7 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
 static gboolean
 build_definition (VmgrVm *self, Reconfigure *change, GError **error)
 {
-  VmgrBackend *backend = vmgr_daemon_get_backend (self->daemon);
-  g_autoptr(VmgrTemplate) tmpl =
-    vmgr_store_get_template (vmgr_daemon_get_store (self->daemon),
-                             self->spec->template_name, NULL);
-
-  change->domain_xml = vmgr_domain_xml_build (change->edited, vmgr_backend_get_scheme (backend),
-                                              tmpl != NULL ? tmpl->source : NULL, error);
+  change->domain_xml = vmgr_daemon_build_definition (self->daemon, change->edited, error);
   return change->domain_xml != NULL;
 }
 
@@ -674,7 +723,7 @@ on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoin
   change->invocation = g_object_ref (invocation);
   change->grant = grant;
   change->edited = vmgr_vm_spec_copy (self->spec);
-  if (!check_not_deleted (self, &error) ||
+  if (!check_not_deleted (self, &error) || !check_not_provisioning (self, &error) ||
       !pending->edit (change->edited, pending->args, &error) ||
       !vmgr_spec_check_resources (change->edited, &error) ||
       !vmgr_daemon_check_limits (self->daemon, self->spec, change->edited, &error) ||
@@ -875,21 +924,56 @@ handle_get_stats (VmgrDBusVM *object, GDBusMethodInvocation *invocation)
 /* ---- Console ----------------------------------------------------------- */
 
 static void
+on_console_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  VmgrVm *self = VMGR_VM (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(GError) error = NULL;
+  int fd = vmgr_backend_open_console_finish (VMGR_BACKEND (source), result, &error);
+  g_autoptr(GUnixFDList) fds = NULL;
+  int index;
+
+  if (fd < 0)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  fds = g_unix_fd_list_new ();
+  index = g_unix_fd_list_append (fds, fd, &error);
+  close (fd);
+  if (index < 0)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  g_message ("console of VM %u (%s) opened for %s", self->spec->id, self->spec->name,
+             g_dbus_method_invocation_get_sender (invocation));
+  vmgr_dbus_vm_complete_open_console (VMGR_DBUS_VM (self), invocation, fds,
+                                      g_variant_new_handle (index));
+}
+
+static void
 on_console_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
   g_autoptr(VmgrGrant) owned_grant = grant;
   g_autoptr(VmgrVm) self = user_data;
-  VmgrBackend *backend = vmgr_daemon_get_backend (self->daemon);
-  g_autoptr(GError) error = NULL;
 
-  /* Consoles of real guests come with the LXC and QEMU backends. */
-  error = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
-                       vmgr_backend_has_capability (backend, "console")
-                         ? "this vmgrd cannot open consoles on the %s backend yet"
-                         : "the %s backend has no console",
-                       vmgr_backend_get_scheme (backend));
-  vmgr_grant_audit (vmgr_daemon_get_auth (self->daemon), grant, error);
-  g_dbus_method_invocation_return_gerror (invocation, error);
+  VmgrBackend *backend = vmgr_daemon_get_backend (self->daemon);
+
+  if (!vmgr_backend_has_capability (backend, "console"))
+    {
+      g_autoptr(GError) error = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                                             "the %s backend has no console",
+                                             vmgr_backend_get_scheme (backend));
+
+      vmgr_grant_audit (vmgr_daemon_get_auth (self->daemon), grant, error);
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  /* Opening a console is audited as allowed; its outcome is the reply. */
+  vmgr_grant_audit (vmgr_daemon_get_auth (self->daemon), grant, NULL);
+  vmgr_backend_open_console_async (vmgr_daemon_get_backend (self->daemon), self->spec->uuid,
+                                   NULL, on_console_opened, g_object_ref (invocation));
 }
 
 static gboolean

@@ -21,6 +21,9 @@ VmgrVmState vmgr_vm_get_state (VmgrVm *self);
 /* A state reported by libvirt (event or reconciliation). */
 void vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason);
 
+/* The long operation running on the VM ("/" when none). */
+void vmgr_vm_set_job (VmgrVm *self, const char *job_path);
+
 /* A usage sample from the backend: updates Usage (and warns about the disk
  * soft limit); returns the new Usage (a new reference). */
 GVariant *vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats);
