@@ -31,6 +31,12 @@ PACKAGES=(
   util-linux              # setpriv, unshare, runuser
   busybox-static
   qemu-system-x86
+  qemu-utils              # qemu-img: guests' own disks
+  libvirt-daemon-driver-lxc   # only a Recommends of libvirt-daemon
+  libvirt-daemon-driver-qemu
+  dnsmasq-base            # the libvirt default network's DHCP
+  iproute2                # ip: the libvirtd harness's network namespace
+  iptables
   libvirt-dbus
   python3
 )

@@ -193,14 +193,17 @@ vmgr_test_daemon_dump_log (VmgrTestDaemon *daemon)
 
 /* vmgrd's command line, behind $VMGR_TEST_DAEMON_WRAPPER when set (e.g.
  * "valgrind --leak-check=full --error-exitcode=99": a clean stop then
- * also means no leak or memory error). Owned by @daemon. */
+ * also means no leak or memory error), on $VMGR_TEST_DAEMON_URI (default
+ * test:///default). Owned by @daemon. */
 static GPtrArray *
 daemon_argv (VmgrTestDaemon *daemon)
 {
   const char *wrapper = g_getenv ("VMGR_TEST_DAEMON_WRAPPER");
   g_auto(GStrv) wrapper_argv = NULL;
+  const char *uri = g_getenv ("VMGR_TEST_DAEMON_URI");
   const char *args[] = { "--system", "--config", daemon->config_path, "--state-dir",
-                         daemon->state_dir, "--uri", "test:///default", "-v" };
+                         daemon->state_dir, "--uri",
+                         uri != NULL && *uri != '\0' ? uri : "test:///default", "-v" };
 
   g_clear_pointer (&daemon->argv, g_ptr_array_unref);
   daemon->argv = g_ptr_array_new_with_free_func (g_free);
