@@ -518,11 +518,16 @@ static void
 host_info_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   VmgrBackend *self = source;
-  virConnectPtr conn = vmgr_backend_get_connection (self);
+  GError *error = NULL;
+  g_autoptr(VmgrVirConnect) conn = vmgr_backend_ref_connection (self, &error);
   g_autoptr(VmgrHostInfo) info = NULL;
   virNodeInfo node;
-  GError *error = NULL;
 
+  if (conn == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   if (vmgr_backend_task_return_if_cancelled (task))
     return;
   if (virNodeGetInfo (conn, &node) < 0)

@@ -4,6 +4,7 @@
 #include <libvirt/libvirt.h>
 
 #include "vmgr-backend.h"
+#include "vmgr-backend-private.h"   /* vmgr_backend_simulate_disconnect (), ref_connection () */
 #include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 
@@ -21,6 +22,8 @@ typedef struct {
   GPtrArray *events;
   guint next_event;         /* events before this one were consumed */
   gboolean off_main_thread; /* a signal arrived on another thread */
+  guint lost;               /* "connection-lost" signals */
+  guint restored;           /* "connection-restored" signals */
 } Fixture;
 
 static GThread *main_thread;
@@ -61,6 +64,22 @@ on_undefined (VmgrBackend *backend, const char *uuid, Fixture *fx)
   record_event (fx, uuid, VMGR_VM_STATE_UNKNOWN, NULL);
 }
 
+static void
+on_connection_lost (VmgrBackend *backend, Fixture *fx)
+{
+  fx->lost++;
+  if (g_thread_self () != main_thread)
+    fx->off_main_thread = TRUE;
+}
+
+static void
+on_connection_restored (VmgrBackend *backend, Fixture *fx)
+{
+  fx->restored++;
+  if (g_thread_self () != main_thread)
+    fx->off_main_thread = TRUE;
+}
+
 static void unref_and_wait_finalized (VmgrBackend *backend);
 
 static void
@@ -74,6 +93,8 @@ fixture_set_up (Fixture *fx, gconstpointer data)
   fx->events = g_ptr_array_new_with_free_func (event_free);
   g_signal_connect (fx->backend, "domain-state-changed", G_CALLBACK (on_state_changed), fx);
   g_signal_connect (fx->backend, "domain-undefined", G_CALLBACK (on_undefined), fx);
+  g_signal_connect (fx->backend, "connection-lost", G_CALLBACK (on_connection_lost), fx);
+  g_signal_connect (fx->backend, "connection-restored", G_CALLBACK (on_connection_restored), fx);
 }
 
 static void
@@ -987,6 +1008,272 @@ test_host_info (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (info->cpu_model, !=, "");
 }
 
+/* ---- losing and regaining the connection ----
+ *
+ * The test driver never closes a connection by itself: the tests
+ * simulate libvirt's close callback (reason EOF), which goes through the
+ * same path as a real close. The first reconnection attempt comes 1 s
+ * after the loss and succeeds at once on the test driver. */
+
+static gboolean
+connection_lost (gpointer data)
+{
+  return ((Fixture *) data)->lost > 0;
+}
+
+static gboolean
+connection_restored (gpointer data)
+{
+  return ((Fixture *) data)->restored > 0;
+}
+
+static void
+disconnect_and_wait_lost (Fixture *fx)
+{
+  g_assert_true (vmgr_backend_is_connected (fx->backend));
+  vmgr_backend_simulate_disconnect (fx->backend);
+  iterate_until (connection_lost, fx);
+  g_assert_false (vmgr_backend_is_connected (fx->backend));
+}
+
+static void
+assert_unavailable (const GError *error)
+{
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_HYPERVISOR);
+  g_assert_nonnull (strstr (error->message, "libvirt is unavailable"));
+}
+
+static void
+wait_restored (Fixture *fx, gint64 lost_at)
+{
+  gint64 elapsed_ms;
+
+  iterate_until (connection_restored, fx);
+  elapsed_ms = (g_get_monotonic_time () - lost_at) / 1000;
+  g_test_message ("restored after %" G_GINT64_FORMAT " ms", elapsed_ms);
+  /* The first attempt, 1 s after the loss. */
+  g_assert_cmpint (elapsed_ms, >=, 900);
+  g_assert_cmpint (elapsed_ms, <, 3000);
+  g_assert_true (vmgr_backend_is_connected (fx->backend));
+}
+
+static void
+assert_calls_unavailable (Fixture *fx, const char *uuid)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) states = NULL;
+  g_autoptr(VmgrHostInfo) info = NULL;
+
+  g_assert_false (run_op (fx, uuid, VMGR_BACKEND_OP_START, &error));
+  assert_unavailable (error);
+  g_test_message ("during the outage: %s", error->message);
+  g_clear_error (&error);
+
+  vmgr_backend_list_states_async (fx->backend, NULL, on_ready, &result);
+  states = vmgr_backend_list_states_finish (fx->backend, await_result (&result), &error);
+  g_assert_null (states);
+  assert_unavailable (error);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  /* Through the deprecated borrowed accessor (vmgr-backend-stats.c): it
+   * fails too, but libvirt's message ("invalid connection pointer"). */
+  vmgr_backend_get_host_info_async (fx->backend, NULL, on_ready, &result);
+  info = vmgr_backend_get_host_info_finish (fx->backend, await_result (&result), &error);
+  g_assert_null (info);
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_HYPERVISOR);
+  g_test_message ("host info during the outage: %s", error->message);
+}
+
+static gboolean
+uuid_listed (Fixture *fx, const char *uuid)
+{
+  g_autoptr(GHashTable) states = list_states (fx);
+
+  return g_hash_table_contains (states, uuid);
+}
+
+/* Nothing else holds the test driver: its state goes with the dropped
+ * connection, and the new one starts afresh (only the built-in domain).
+ * That is what vmgrd meets after a real libvirtd restart too, for
+ * transient state; it redefines its VMs from its store on
+ * "connection-restored". */
+static void
+test_reconnect (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *before = define_domain (fx, "vmgr-backend-before-outage");
+  g_autofree char *after = NULL;
+  gint64 lost_at;
+
+  disconnect_and_wait_lost (fx);
+  lost_at = g_get_monotonic_time ();
+  /* A second close notice about the same connection changes nothing. */
+  vmgr_backend_simulate_disconnect (fx->backend);
+  assert_calls_unavailable (fx, before);
+  g_assert_cmpuint (fx->restored, ==, 0);
+
+  wait_restored (fx, lost_at);
+  g_assert_cmpuint (fx->lost, ==, 1);
+  g_assert_false (uuid_listed (fx, before));
+  g_assert_true (uuid_listed (fx, BUILTIN_UUID));
+
+  /* Events are registered again. */
+  after = define_domain (fx, "vmgr-backend-after-outage");
+  op_ok (fx, after, VMGR_BACKEND_OP_START);
+  wait_state_event (fx, after, VMGR_VM_STATE_RUNNING, "booted");
+  assert_listed_state (fx, after, "vmgr-backend-after-outage", VMGR_VM_STATE_RUNNING, "booted");
+}
+
+/* A reference taken on the connection (as every task takes one) keeps
+ * the dropped connection usable until released; on the test driver it
+ * also keeps the driver's state, so the new connection sees it. */
+static void
+test_reconnect_connection_held (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *uuid = define_domain (fx, "vmgr-backend-held");
+  g_autoptr(GError) error = NULL;
+  virConnectPtr held = vmgr_backend_ref_connection (fx->backend, &error);
+  virDomainPtr domain;
+  gint64 lost_at;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (held);
+  disconnect_and_wait_lost (fx);
+  lost_at = g_get_monotonic_time ();
+  g_assert_null (vmgr_backend_ref_connection (fx->backend, &error));
+  assert_unavailable (error);
+
+  /* Dropped by the backend, still alive for its holder. */
+  domain = virDomainLookupByUUIDString (held, uuid);
+  g_assert_nonnull (domain);
+  virDomainFree (domain);
+
+  wait_restored (fx, lost_at);
+  assert_listed_state (fx, uuid, "vmgr-backend-held", VMGR_VM_STATE_STOPPED, "unknown");
+  op_ok (fx, uuid, VMGR_BACKEND_OP_START);
+  wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "booted");
+  /* The last reference on the old connection. */
+  g_assert_cmpint (virConnectClose (held), ==, 0);
+}
+
+/* Calls under way while the connection drops either complete or fail
+ * with "unavailable"; nothing crashes (valgrind watches the rest). */
+static void
+test_disconnect_while_pending (Fixture *fx, gconstpointer data)
+{
+  GAsyncResult *results[8] = { NULL };
+  gint64 lost_at;
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    vmgr_backend_list_states_async (fx->backend, NULL, on_ready, &results[i]);
+  disconnect_and_wait_lost (fx);
+  lost_at = g_get_monotonic_time ();
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GHashTable) states =
+        vmgr_backend_list_states_finish (fx->backend, await_result (&results[i]), &error);
+
+      if (states == NULL)
+        assert_unavailable (error);
+      g_clear_object (&results[i]);
+    }
+  wait_restored (fx, lost_at);
+  g_assert_true (uuid_listed (fx, BUILTIN_UUID));
+}
+
+/* The pending reconnection holds the backend weakly: dropped during an
+ * outage, it goes at once. */
+static void
+test_unref_while_disconnected (void)
+{
+  g_autoptr(GError) error = NULL;
+  Fixture fx = { NULL };
+
+  fx.backend = vmgr_backend_new (TEST_URI, &error);
+  g_assert_no_error (error);
+  g_signal_connect (fx.backend, "connection-lost", G_CALLBACK (on_connection_lost), &fx);
+  disconnect_and_wait_lost (&fx);
+  unref_and_wait_finalized (g_steal_pointer (&fx.backend));
+}
+
+/* ---- console ---- */
+
+static int
+open_console (Fixture *fx, const char *uuid, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  vmgr_backend_open_console_async (fx->backend, uuid, NULL, on_ready, &result);
+  return vmgr_backend_open_console_finish (fx->backend, await_result (&result), error);
+}
+
+static void
+assert_console_error (Fixture *fx, const char *uuid, gint code)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (open_console (fx, uuid, &error), ==, -1);
+  g_assert_error (error, VMGR_ERROR, code);
+  g_test_message ("console of %s: %s", uuid, error->message);
+}
+
+/* The test driver has no console: virDomainOpenConsole fails with
+ * VIR_ERR_NO_SUPPORT, which is NOT_SUPPORTED. */
+static void
+test_console_not_supported (Fixture *fx, gconstpointer data)
+{
+  assert_console_error (fx, BUILTIN_UUID, VMGR_ERROR_NOT_SUPPORTED);
+  /* Nothing stays claimed after a failure. */
+  assert_console_error (fx, BUILTIN_UUID, VMGR_ERROR_NOT_SUPPORTED);
+}
+
+static void
+test_console_errors (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *stopped = define_domain (fx, "vmgr-backend-console-stopped");
+  g_autofree char *unknown = g_uuid_string_random ();
+
+  assert_console_error (fx, stopped, VMGR_ERROR_INVALID_STATE);
+  assert_console_error (fx, unknown, VMGR_ERROR_NOT_FOUND);
+  assert_console_error (fx, "not-a-uuid", VMGR_ERROR_INVALID_ARGUMENT);
+}
+
+/* One session per domain: a second opener is BUSY while the first is
+ * open or still opening, whatever the driver does. */
+static void
+test_console_busy (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GError) first_error = NULL;
+  g_autoptr(GError) second_error = NULL;
+  g_autofree char *upper = g_ascii_strup (BUILTIN_UUID, -1);
+
+  vmgr_backend_open_console_async (fx->backend, BUILTIN_UUID, NULL, on_ready, &first);
+  vmgr_backend_open_console_async (fx->backend, upper, NULL, on_ready, &second);
+  g_assert_cmpint (vmgr_backend_open_console_finish (fx->backend, await_result (&second),
+                                                     &second_error), ==, -1);
+  g_assert_error (second_error, VMGR_ERROR, VMGR_ERROR_BUSY);
+  g_assert_cmpint (vmgr_backend_open_console_finish (fx->backend, await_result (&first),
+                                                     &first_error), ==, -1);
+  g_assert_error (first_error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED);
+  assert_console_error (fx, upper, VMGR_ERROR_NOT_SUPPORTED);
+}
+
+static void
+test_console_unavailable (Fixture *fx, gconstpointer data)
+{
+  gint64 lost_at;
+
+  disconnect_and_wait_lost (fx);
+  lost_at = g_get_monotonic_time ();
+  assert_console_error (fx, BUILTIN_UUID, VMGR_ERROR_HYPERVISOR);
+  wait_restored (fx, lost_at);
+  assert_console_error (fx, BUILTIN_UUID, VMGR_ERROR_NOT_SUPPORTED);
+}
+
 #define ADD_TEST(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -1020,6 +1307,18 @@ main (int argc, char **argv)
   ADD_TEST ("/backend/sample-paused", test_sample_paused);
   ADD_TEST ("/backend/sample-devices", test_sample_devices);
   ADD_TEST ("/backend/sample-empty", test_sample_empty);
+  ADD_TEST ("/backend/reconnect", test_reconnect);
+  ADD_TEST ("/backend/reconnect-connection-held", test_reconnect_connection_held);
+  ADD_TEST ("/backend/disconnect-while-pending", test_disconnect_while_pending);
+  g_test_add_func ("/backend/unref-while-disconnected", test_unref_while_disconnected);
+  ADD_TEST ("/backend/console-not-supported", test_console_not_supported);
+  ADD_TEST ("/backend/console-errors", test_console_errors);
+  ADD_TEST ("/backend/console-busy", test_console_busy);
+  ADD_TEST ("/backend/console-unavailable", test_console_unavailable);
+  /* Last: host info goes through the deprecated vmgr_backend_get_connection,
+   * which leaves a reference on the connection in a pool thread; on the
+   * test driver that keeps its state alive, which /backend/reconnect
+   * expects to go with the dropped connection. */
   ADD_TEST ("/backend/host-info", test_host_info);
 
   return g_test_run ();

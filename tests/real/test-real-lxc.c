@@ -1,0 +1,424 @@
+/* vmgrd on real LXC containers through a private libvirtd (run under
+ * tests/harness/testbus.sh -- tests/harness/libvirtd.sh): provisioning as
+ * a job, limits in the container's cgroup files (at start and live),
+ * real usage, the console for its owner only, libvirtd going away and
+ * coming back, a daemon restart that re-adopts the running container,
+ * graceful shutdown, and deletion that leaves nothing behind. */
+#include <gio/gunixfdlist.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "vmgr-test-client.h"
+#include "vmgr-test-env.h"
+
+#define MiB (G_GUINT64_CONSTANT (1) << 20)
+#define WAIT_MS 30000
+#define VM_NAME "ct1"
+
+static VmgrTestDaemon *daemon_under_test;
+static char *vm_path;
+static char *guest_dir;
+
+static char *
+template_dir (void)
+{
+  const char *dir = g_getenv ("VMGR_TEMPLATE_DIR");
+
+  return g_build_filename (dir != NULL ? dir : "/var/lib/vmgr/templates", "busybox-lxc", NULL);
+}
+
+static void
+ensure_template (void)
+{
+  g_autofree char *dir = template_dir ();
+  g_autofree char *parent = g_path_get_dirname (dir);
+  g_autofree char *script = g_build_filename (g_getenv ("VMGR_SOURCE_ROOT"), "scripts",
+                                              "build-templates.sh", NULL);
+  const char *argv[] = { script, "--only", "lxc", parent, NULL };
+  int status = 0;
+  g_autoptr(GError) error = NULL;
+
+  if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
+}
+
+/* /sys/fs/cgroup/CONTROLLER/machine/lxc-PID-NAME.libvirt-lxc of the
+ * running container (its cgroup has processes), or NULL. A libvirtd that
+ * was restarted may leave the empty cgroup of a stopped container behind:
+ * that one does not count. */
+static char *
+container_cgroup (const char *controller)
+{
+  g_autofree char *machine = g_build_filename ("/sys/fs/cgroup", controller, "machine", NULL);
+  g_autoptr(GDir) dir = g_dir_open (machine, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (machine, name, NULL);
+      g_autofree char *procs_file = g_build_filename (path, "cgroup.procs", NULL);
+      g_autofree char *procs = NULL;
+
+      if (g_str_has_prefix (name, "lxc-") && g_str_has_suffix (name, "-" VM_NAME ".libvirt-lxc") &&
+          g_file_get_contents (procs_file, &procs, NULL, NULL) && *procs != '\0')
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+static guint64
+cgroup_value (const char *controller, const char *file)
+{
+  g_autofree char *dir = container_cgroup (controller);
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (dir);
+  path = g_build_filename (dir, file, NULL);
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return g_ascii_strtoull (text, NULL, 10);
+}
+
+static VmgrDBusVM *
+open_vm (VmgrTestClient *client)
+{
+  return vmgr_test_client_vm (client, vm_path);
+}
+
+typedef struct {
+  VmgrDBusVM *vm;
+} JobWait;
+
+static gboolean
+provisioned (gpointer data)
+{
+  VmgrDBusVM *vm = data;
+
+  return g_strcmp0 (vmgr_dbus_vm_get_state (vm), "stopped") == 0 &&
+         g_strcmp0 (vmgr_dbus_vm_get_job (vm), "/") == 0;
+}
+
+static void
+test_provision_as_job (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *source = template_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(VmgrDBusJob) job = NULL;
+  g_autofree char *hostname_file = NULL;
+  g_autofree char *hostname = NULL;
+  GVariantDict props, options;
+  gint64 started;
+
+  g_variant_dict_init (&props, NULL);
+  g_variant_dict_insert (&props, "os", "s", "busybox");
+  g_variant_dict_insert (&props, "source", "s", source);
+  vmgr_dbus_manager_call_add_template_sync (client->manager, "busybox",
+                                            g_variant_dict_end (&props), NULL, &error);
+  g_assert_no_error (error);
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "owner", "u", VMGR_TEST_UID_ALICE);
+  g_variant_dict_insert (&options, "memory_limit", "t", 128 * MiB);
+  g_variant_dict_insert (&options, "memory_soft_limit", "t", 64 * MiB);
+  g_variant_dict_insert (&options, "cpu_weight", "u", 200);
+  g_variant_dict_insert (&options, "cpu_limit", "u", 50);
+  g_variant_dict_insert (&options, "hostname", "s", "ct1.example.org");
+  started = g_get_monotonic_time ();
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, VM_NAME, "busybox", "",
+                                         g_variant_dict_end (&options), &vm_path, NULL, &error);
+  g_assert_no_error (error);
+  g_setenv ("VMGR_TEST_VM_PATH", vm_path, TRUE);   /* for the subprocesses */
+  vm = open_vm (client);
+  /* CreateVM answered at once: the VM provisions under a job. */
+  if (g_strcmp0 (vmgr_dbus_vm_get_job (vm), "/") != 0)
+    {
+      job = vmgr_dbus_job_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE, "org.vmgr",
+                                          vmgr_dbus_vm_get_job (vm), NULL, NULL);
+      if (job != NULL && vmgr_dbus_job_get_operation (job) != NULL)
+        {
+          g_assert_cmpstr (vmgr_dbus_job_get_operation (job), ==, "provision");
+          g_assert_cmpstr (vmgr_dbus_job_get_target (job), ==, vm_path);
+        }
+    }
+  g_assert_true (vmgr_test_wait (provisioned, vm, WAIT_MS));
+  g_test_message ("provisioned in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
+  guest_dir = g_strdup_printf ("%s/guests/%u", vmgr_test_daemon_get_state_dir (daemon_under_test),
+                               vmgr_dbus_vm_get_id (vm));
+  hostname_file = g_build_filename (guest_dir, "rootfs", "etc", "hostname", NULL);
+  g_file_get_contents (hostname_file, &hostname, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_strstrip (hostname), ==, "ct1.example.org");
+}
+
+static void
+test_limits_reach_cgroup (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  g_test_message ("started in %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - started) / 1000);
+  g_assert_cmpuint (cgroup_value ("memory", "memory.limit_in_bytes"), ==, 128 * MiB);
+  g_assert_cmpuint (cgroup_value ("memory", "memory.soft_limit_in_bytes"), ==, 64 * MiB);
+  g_assert_cmpuint (cgroup_value ("cpu", "cpu.shares"), ==, 2048);
+  g_assert_cmpuint (cgroup_value ("cpu", "cpu.cfs_period_us"), ==, 100000);
+  g_assert_cmpuint (cgroup_value ("cpu", "cpu.cfs_quota_us"), ==, 50000);
+  /* Live changes reach the running container. */
+  vmgr_dbus_vm_call_set_memory_sync (vm, 0, 32 * MiB, 96 * MiB, NULL, &error);
+  g_assert_no_error (error);
+  vmgr_dbus_vm_call_set_cpu_sync (vm, 1, 400, 25, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cgroup_value ("memory", "memory.limit_in_bytes"), ==, 96 * MiB);
+  g_assert_cmpuint (cgroup_value ("memory", "memory.soft_limit_in_bytes"), ==, 32 * MiB);
+  g_assert_cmpuint (cgroup_value ("cpu", "cpu.shares"), ==, 4096);
+  g_assert_cmpuint (cgroup_value ("cpu", "cpu.cfs_quota_us"), ==, 25000);
+}
+
+static void
+test_usage_is_real (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 memory = 0, cpu = 0;
+
+  vmgr_dbus_vm_call_get_stats_sync (vm, &stats, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (stats, "memory_used", "t", &memory));
+  g_assert_true (g_variant_lookup (stats, "cpu_time_ns", "t", &cpu));
+  g_assert_cmpuint (memory, >, 0);
+  g_assert_cmpuint (memory, <, 96 * MiB);
+  g_assert_cmpuint (cpu, >, 0);
+}
+
+/* Reads the console until @marker shows up or the time is out. */
+static gboolean
+console_shows (int fd, const char *command, const char *marker)
+{
+  g_autoptr(GString) seen = g_string_new ("");
+  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  char buffer[512];
+
+  g_assert_cmpint (write (fd, command, strlen (command)), ==, (gssize) strlen (command));
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  while (g_get_monotonic_time () < deadline && strstr (seen->str, marker) == NULL)
+    {
+      ssize_t n = read (fd, buffer, sizeof buffer);
+
+      if (n > 0)
+        g_string_append_len (seen, buffer, n);
+      else
+        g_usleep (20 * 1000);
+    }
+  return strstr (seen->str, marker) != NULL;
+}
+
+static void
+test_console_owner_only (void)
+{
+  if (g_test_subprocess ())
+    {
+      gboolean owner = g_str_has_suffix (g_test_get_path (), "alice");
+      g_autoptr(VmgrTestClient) client = NULL;
+      g_autoptr(VmgrDBusVM) vm = NULL;
+      g_autoptr(GUnixFDList) fds = NULL;
+      g_autoptr(GVariant) handle = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GVariant) reply = NULL;
+      int fd;
+
+      vmgr_test_become_user (owner ? VMGR_TEST_UID_ALICE : VMGR_TEST_UID_BOB);
+      client = vmgr_test_client_new ();
+      if (!owner)
+        {
+          reply = g_dbus_connection_call_with_unix_fd_list_sync (
+            client->bus, "org.vmgr", vm_path, "org.vmgr.VM", "OpenConsole", NULL, NULL,
+            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL, &error);
+          vmgr_test_assert_dbus_error (error, "org.freedesktop.DBus.Error.UnknownMethod",
+                                       "Object does not exist");
+          return;
+        }
+      vm = open_vm (client);
+      vmgr_dbus_vm_call_open_console_sync (vm, NULL, &handle, &fds, NULL, &error);
+      g_assert_no_error (error);
+      fd = g_unix_fd_list_get (fds, g_variant_get_handle (handle), &error);
+      g_assert_no_error (error);
+      g_assert_true (console_shows (fd, "echo vmgr-$((6*7))\n", "vmgr-42"));
+      close (fd);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static GPid
+libvirtd_pid (void)
+{
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (g_getenv ("VMGR_LIBVIRTD_PIDFILE"), &text, NULL, NULL));
+  return (GPid) g_ascii_strtoll (text, NULL, 10);
+}
+
+static gboolean
+state_is_unknown (gpointer vm)
+{
+  return g_strcmp0 (vmgr_dbus_vm_get_state (vm), "unknown") == 0;
+}
+
+static void
+start_libvirtd (void)
+{
+  g_autofree char *command = g_strdup_printf ("libvirtd -d -p %s </dev/null >>%s 2>&1",
+                                              g_getenv ("VMGR_LIBVIRTD_PIDFILE"),
+                                              g_getenv ("VMGR_LIBVIRTD_LOG"));
+  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+}
+
+static void
+test_libvirtd_goes_away (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  g_assert_cmpint (kill (libvirtd_pid (), SIGKILL), ==, 0);
+  g_assert_true (vmgr_test_wait (state_is_unknown, vm, WAIT_MS));
+  /* vmgrd keeps answering; what needs the hypervisor says it is away. */
+  vmgr_dbus_vm_call_suspend_sync (vm, NULL, &error);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  reply = g_dbus_connection_call_sync (client->bus, "org.vmgr", "/org/vmgr/Manager",
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", "org.vmgr.Manager", "Version"),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  start_libvirtd ();
+  /* Reconnected with backoff, the container still running. */
+  g_assert_true (vmgr_test_wait_state (vm, "running", 60000));
+  g_assert_nonnull (container_cgroup ("memory"));
+}
+
+static void
+test_daemon_restart_readopts (void)
+{
+  g_autofree char *before = container_cgroup ("memory");
+  g_autofree char *after = NULL;
+  g_autoptr(VmgrTestClient) client = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+
+  vmgr_test_daemon_restart (daemon_under_test);
+  client = vmgr_test_client_new ();
+  vm = open_vm (client);
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
+  /* The same container (its cgroup names its init's pid): not restarted. */
+  after = container_cgroup ("memory");
+  g_assert_cmpstr (before, ==, after);
+}
+
+static void
+test_graceful_shutdown (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  vmgr_dbus_vm_call_shutdown_sync (vm, 20, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "stopped", WAIT_MS));
+  g_test_message ("stopped in %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - started) / 1000);
+  g_assert_cmpstr (vmgr_dbus_vm_get_state_reason (vm), !=, "destroyed");
+  g_assert_null (container_cgroup ("memory"));
+}
+
+static void
+test_delete_leaves_nothing (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *memory_cgroup = NULL;
+  g_autofree char *cpu_cgroup = NULL;
+  const char *argv[] = { "virsh", "-q", "-c", "lxc:///system", "list", "--all", "--name", NULL };
+
+  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  memory_cgroup = container_cgroup ("memory");
+  cpu_cgroup = container_cgroup ("cpu");
+  g_assert_nonnull (memory_cgroup);
+  vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (guest_dir, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (memory_cgroup, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (cpu_cgroup, G_FILE_TEST_EXISTS));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                               NULL, NULL, NULL));
+  g_assert_null (strstr (out, VM_NAME));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *state_dir = NULL;
+  g_autofree char *config = NULL;
+  const char *network = g_getenv ("VMGR_LIBVIRT_NETWORK");
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/real-lxc/provision-as-job", test_provision_as_job);
+  g_test_add_func ("/real-lxc/limits-reach-cgroup", test_limits_reach_cgroup);
+  g_test_add_func ("/real-lxc/usage-is-real", test_usage_is_real);
+  g_test_add_func ("/real-lxc/console-alice", test_console_owner_only);
+  g_test_add_func ("/real-lxc/console-bob", test_console_owner_only);
+  g_test_add_func ("/real-lxc/libvirtd-goes-away", test_libvirtd_goes_away);
+  g_test_add_func ("/real-lxc/daemon-restart-readopts", test_daemon_restart_readopts);
+  g_test_add_func ("/real-lxc/graceful-shutdown", test_graceful_shutdown);
+  g_test_add_func ("/real-lxc/delete-leaves-nothing", test_delete_leaves_nothing);
+
+  if (g_test_subprocess ())
+    {
+      vm_path = g_strdup (g_getenv ("VMGR_TEST_VM_PATH"));
+      return g_test_run ();
+    }
+  if (g_getenv ("VMGR_LIBVIRT_LXC_URI") == NULL || *g_getenv ("VMGR_LIBVIRT_LXC_URI") == '\0')
+    g_error ("no LXC driver (%s): run under tests/harness/libvirtd.sh",
+             g_getenv ("VMGR_LIBVIRT_LXC_ERROR"));
+  ensure_template ();
+  g_setenv ("VMGR_TEST_DAEMON_URI", "lxc:///system", TRUE);
+  config = g_strdup_printf ("[daemon]\nnetwork=%s\n",
+                            g_strcmp0 (network, "default") == 0 ? "default" : "");
+  state_dir = vmgr_test_make_state_dir ();
+  daemon_under_test = vmgr_test_daemon_start (state_dir, config);
+  status = g_test_run ();
+  vmgr_test_daemon_stop (daemon_under_test);
+  if (status != 0)
+    vmgr_test_daemon_dump_log (daemon_under_test);
+  vmgr_test_daemon_free (daemon_under_test);
+  vmgr_test_remove_dir (state_dir);
+  g_free (vm_path);
+  g_free (guest_dir);
+  return status;
+}
