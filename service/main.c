@@ -1,6 +1,7 @@
 /* vmgrd: the vmgr D-Bus system service. */
 #include <glib-unix.h>
 #include <locale.h>
+#include <sys/stat.h>
 
 #include "vmgr-build-config.h"
 #include "vmgr-config.h"
@@ -217,6 +218,9 @@ main (int argc, char **argv)
   int status;
 
   setlocale (LC_ALL, "");
+  /* The store holds personal data: nothing vmgrd writes is for others,
+   * except the guests' own directories (see vmgr-provision.c). */
+  umask (077);
   /* Registers org.vmgr.Error.* with GDBus before anything is sent. */
   (void) VMGR_ERROR;
   if (!parse_arguments (&argc, &argv, &args, &error))

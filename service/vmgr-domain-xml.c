@@ -400,8 +400,8 @@ set_direct_boot (GVirConfigDomain *domain, const char *kernel, const char *initr
   gvir_config_domain_os_set_kernel (os, kernel);
   if (initrd != NULL && *initrd != '\0')
     gvir_config_domain_os_set_ramdisk (os, initrd);
+  /* @os wraps the domain's own <os> node: setting it again would free it. */
   gvir_config_domain_os_set_cmdline (os, "console=ttyS0 panic=-1");
-  gvir_config_domain_set_os (domain, os);
 }
 
 char *
@@ -520,6 +520,13 @@ vmgr_domain_xml_build_guest (const VmgrVmSpec *spec, const char *scheme, const c
     add_disk (domain, disk);
   if (kind == SCHEME_QEMU && *kernel != '\0')
     set_direct_boot (domain, kernel, initrd);
+  if (kind == SCHEME_QEMU)
+    {
+      /* Without ACPI the guest never hears a graceful shutdown. */
+      const char *features[] = { "acpi", "apic", NULL };
+
+      gvir_config_domain_set_features (domain, (const gchar **) features);
+    }
   if (kind != SCHEME_TEST && network != NULL && *network != '\0')
     add_network (domain, kind, network, spec->uuid);
   if (kind != SCHEME_TEST)

@@ -283,6 +283,21 @@ provision_free (Provision *provision)
 
 static gboolean remove_tree (const char *path, GError **error);
 
+/* QEMU runs as its own user: it must get through the state directory to
+ * the guest's disk (which libvirt hands to it), without listing anything. */
+static gboolean
+make_guest_dir (const char *guest_dir, GError **error)
+{
+  g_autofree char *guests = g_path_get_dirname (guest_dir);
+  g_autofree char *state = g_path_get_dirname (guests);
+
+  if (g_mkdir_with_parents (guest_dir, 0711) != 0)
+    return set_errno_error (error, errno, "create", guest_dir);
+  if (chmod (state, 0711) != 0 || chmod (guests, 0711) != 0 || chmod (guest_dir, 0711) != 0)
+    return set_errno_error (error, errno, "open up", guest_dir);
+  return TRUE;
+}
+
 static gboolean
 provision_files (Provision *provision, GCancellable *cancellable, GError **error)
 {
@@ -291,8 +306,8 @@ provision_files (Provision *provision, GCancellable *cancellable, GError **error
                                                           provision->guest_dir);
   Copy copy = { 0, 0, provision->progress, provision->progress_data, cancellable };
 
-  if (g_mkdir_with_parents (provision->guest_dir, 0700) != 0)
-    return set_errno_error (error, errno, "create", provision->guest_dir);
+  if (!make_guest_dir (provision->guest_dir, error))
+    return FALSE;
   if (*files->disk != '\0')
     return create_disk (provision->template_source, files, provision->spec, error);
   if (!g_file_test (provision->template_source, G_FILE_TEST_IS_DIR))
