@@ -523,9 +523,9 @@ vmgr_domain_xml_build_guest (const VmgrVmSpec *spec, const char *scheme, const c
   if (kind == SCHEME_QEMU)
     {
       /* Without ACPI the guest never hears a graceful shutdown. */
-      const char *features[] = { "acpi", "apic", NULL };
+      g_auto(GStrv) features = g_strsplit ("acpi apic", " ", -1);
 
-      gvir_config_domain_set_features (domain, (const gchar **) features);
+      gvir_config_domain_set_features (domain, features);
     }
   if (kind != SCHEME_TEST && network != NULL && *network != '\0')
     add_network (domain, kind, network, spec->uuid);
