@@ -4,8 +4,8 @@
 #define GiB (G_GUINT64_CONSTANT (1) << 30)
 #define STATE_DELAY_MS 20
 
-static void
-record (FakeVmgrd *self, GDBusMethodInvocation *invocation)
+void
+fake_vmgrd_record (FakeVmgrd *self, GDBusMethodInvocation *invocation)
 {
   GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
 
@@ -72,9 +72,9 @@ apply_state_change (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-change_state_later (FakeVmgrd *self, VmgrDBusVM *vm, guint delay_ms, const char *state,
-                    const char *reason)
+void
+fake_vmgrd_change_state_later (FakeVmgrd *self, VmgrDBusVM *vm, guint delay_ms,
+                               const char *state, const char *reason)
 {
   StateChange *change = g_new0 (StateChange, 1);
 
@@ -110,7 +110,7 @@ handle_lifecycle (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, gpointer da
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
   const Transition *t = NULL;
 
-  record (self, invocation);
+  fake_vmgrd_record (self, invocation);
   for (gsize i = 0; i < G_N_ELEMENTS (transitions); i++)
     if (g_str_equal (transitions[i].method, method))
       t = &transitions[i];
@@ -125,7 +125,7 @@ handle_lifecycle (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, gpointer da
       if (t->transient != NULL)
         vmgr_dbus_vm_set_state (vm, t->transient);
       if (!g_str_equal (vmgr_dbus_vm_get_name (vm), "stuck"))
-        change_state_later (self, vm, STATE_DELAY_MS, t->final, t->reason);
+        fake_vmgrd_change_state_later (self, vm, STATE_DELAY_MS, t->final, t->reason);
       g_dbus_method_invocation_return_value (invocation, NULL);
     }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -157,7 +157,7 @@ handle_delete (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, gpointer data)
   FakeVmgrd *self = data;
   StateChange *change = g_new0 (StateChange, 1);
 
-  record (self, invocation);
+  fake_vmgrd_record (self, invocation);
   change->fake = self;
   change->id = vmgr_dbus_vm_get_id (vm);
   self->pending++;
@@ -209,6 +209,7 @@ add_vm (FakeVmgrd *self, guint id, const char *name, const char *state)
                                                     "'uptime_s': <uint64 3700>}"));
   vmgr_dbus_vm_set_job (vm, "/");
   connect_vm_handlers (self, vm);
+  fake_vmgrd_connect_vm_extras (self, vm);
   vmgr_dbus_object_skeleton_set_vm (object, vm);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
   g_hash_table_insert (self->vms, GUINT_TO_POINTER (id), g_object_ref (object));
@@ -223,7 +224,7 @@ handle_find_vm (VmgrDBusManager *manager, GDBusMethodInvocation *invocation,
   VmgrDBusVM *vm = fake_vmgrd_get_vm (self, name_or_id);
   g_autofree char *path = vm != NULL ? vm_path (vmgr_dbus_vm_get_id (vm)) : NULL;
 
-  record (self, invocation);
+  fake_vmgrd_record (self, invocation);
   if (vm == NULL)
     g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.NotFound",
                                                 "There is no VM by that name or id.");
@@ -245,12 +246,26 @@ handle_list_vms (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, gp
   g_autoptr(GList) ids = g_list_sort (g_hash_table_get_keys (self->vms), compare_ids);
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
 
-  record (self, invocation);
+  fake_vmgrd_record (self, invocation);
   for (GList *l = ids; l != NULL; l = l->next)
     g_ptr_array_add (paths, vm_path (GPOINTER_TO_UINT (l->data)));
   g_ptr_array_add (paths, NULL);
   vmgr_dbus_manager_complete_list_vms (manager, invocation, (const char *const *) paths->pdata);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+char *
+fake_vmgrd_provision (FakeVmgrd *self, const char *name, gboolean start)
+{
+  VmgrDBusVM *vm;
+
+  if (fake_vmgrd_get_vm (self, name) != NULL)
+    return NULL;
+  vm = add_vm (self, self->next_id++, name, "provisioning");
+  fake_vmgrd_change_state_later (self, vm, STATE_DELAY_MS, "stopped", "user");
+  if (start)
+    fake_vmgrd_change_state_later (self, vm, 2 * STATE_DELAY_MS, "running", "booted");
+  return vm_path (vmgr_dbus_vm_get_id (vm));
 }
 
 static gboolean
@@ -260,29 +275,22 @@ handle_create_vm (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, c
   FakeVmgrd *self = data;
   g_autofree char *path = NULL;
   gboolean start = FALSE;
-  VmgrDBusVM *vm;
 
-  record (self, invocation);
-  if (fake_vmgrd_get_vm (self, name) != NULL)
-    {
-      g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.AlreadyExists",
-                                                  "A VM by that name exists.");
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  vm = add_vm (self, self->next_id++, name, "provisioning");
+  fake_vmgrd_record (self, invocation);
   g_variant_lookup (options, "start", "b", &start);
-  change_state_later (self, vm, STATE_DELAY_MS, "stopped", "user");
-  if (start)
-    change_state_later (self, vm, 2 * STATE_DELAY_MS, "running", "booted");
-  path = vm_path (vmgr_dbus_vm_get_id (vm));
-  vmgr_dbus_manager_complete_create_vm (manager, invocation, path);
+  path = fake_vmgrd_provision (self, name, start);
+  if (path == NULL)
+    g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.AlreadyExists",
+                                                "A VM by that name exists.");
+  else
+    vmgr_dbus_manager_complete_create_vm (manager, invocation, path);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_list_templates (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, gpointer data)
 {
-  record (data, invocation);
+  fake_vmgrd_record (data, invocation);
   vmgr_dbus_manager_complete_list_templates (manager, invocation, g_variant_new_parsed (
     "[('debian-12', {'os': <'debian'>, 'description': <'Debian 12 \"bookworm\"'>, "
     "'source': <'/srv/images/debian-12'>, 'in_use': <uint32 2>}), ('empty', @a{sv} {})]"));
@@ -292,7 +300,7 @@ handle_list_templates (VmgrDBusManager *manager, GDBusMethodInvocation *invocati
 static gboolean
 handle_list_plans (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, gpointer data)
 {
-  record (data, invocation);
+  fake_vmgrd_record (data, invocation);
   vmgr_dbus_manager_complete_list_plans (manager, invocation, g_variant_new_parsed (
     "[('small', {'vcpus': <uint32 1>, 'memory_limit': <uint64 536870912>, "
     "'disk_hard_limit': <uint64 10737418240>, 'max_vms': <uint32 3>})]"));
@@ -303,7 +311,7 @@ static gboolean
 handle_query_audit (VmgrDBusManager *manager, GDBusMethodInvocation *invocation,
                     GVariant *filter, gpointer data)
 {
-  record (data, invocation);
+  fake_vmgrd_record (data, invocation);
   vmgr_dbus_manager_complete_query_audit (manager, invocation, g_variant_new_parsed (
     "[(int64 1714564800000000, uint32 0, 'root', 'org.vmgr.vm.create', 'web', 'allowed', ''),"
     " (int64 1714564860000000, uint32 1001, 'bob', 'org.vmgr.vm.control-any', 'db', 'denied',"
@@ -315,7 +323,7 @@ handle_query_audit (VmgrDBusManager *manager, GDBusMethodInvocation *invocation,
 static gboolean
 handle_recorded (FakeVmgrd *self, GDBusMethodInvocation *invocation)
 {
-  record (self, invocation);
+  fake_vmgrd_record (self, invocation);
   g_dbus_method_invocation_return_value (invocation, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -349,6 +357,7 @@ export_manager (FakeVmgrd *self)
   g_signal_connect (manager, "handle-set-plan", G_CALLBACK (handle_name_and_dict), self);
   g_signal_connect (manager, "handle-remove-template", G_CALLBACK (handle_name), self);
   g_signal_connect (manager, "handle-remove-plan", G_CALLBACK (handle_name), self);
+  fake_vmgrd_connect_manager_extras (self, manager);
   self->manager_object = vmgr_dbus_object_skeleton_new ("/org/vmgr/Manager");
   vmgr_dbus_object_skeleton_set_manager (self->manager_object, manager);
   g_dbus_object_manager_server_export (self->objects,
@@ -380,11 +389,13 @@ fake_vmgrd_new (GDBusConnection *connection)
   self->objects = g_dbus_object_manager_server_new ("/org/vmgr");
   self->vms = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->next_id = 200;
+  self->console_fd = -1;
   export_manager (self);
   add_vm (self, 101, "web", "stopped");
   add_vm (self, 102, "db", "running");
   add_vm (self, 103, "secret", "stopped");
   add_vm (self, 104, "stuck", "stopped");
+  fake_vmgrd_add_customers (self);
   g_dbus_object_manager_server_set_connection (self->objects, connection);
   own_name (connection);
   return self;
@@ -395,6 +406,7 @@ fake_vmgrd_free (FakeVmgrd *self)
 {
   while (self->pending > 0)
     g_main_context_iteration (NULL, TRUE);
+  fake_vmgrd_extras_clear (self);
   g_dbus_object_manager_server_set_connection (self->objects, NULL);
   g_clear_object (&self->manager_object);
   g_hash_table_unref (self->vms);

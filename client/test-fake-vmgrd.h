@@ -17,6 +17,12 @@ typedef struct {
   guint next_id;
   guint pending;    /* state changes still to come */
 
+  /* test-fake-vmgrd-extras.c */
+  GHashTable *customers;      /* uid -> VmgrDBusObjectSkeleton */
+  guint get_stats_calls;
+  int console_fd;             /* the fake's end of an open console, or -1 */
+  guint console_source;
+
   /* The last request. */
   char *last_method;
   gboolean last_interactive;  /* carried ALLOW_INTERACTIVE_AUTHORIZATION */
@@ -25,7 +31,8 @@ typedef struct {
 
 /* Exports the Manager and VMs "web" (101, stopped), "db" (102, running),
  * "secret" (103: every request is NotAuthorized) and "stuck" (104: Start
- * never finishes), and owns org.vmgr on @connection. */
+ * never finishes), the customer alice (uid 1000), and owns org.vmgr on
+ * @connection. */
 FakeVmgrd *fake_vmgrd_new (GDBusConnection *connection);
 /* Lets the pending state changes happen first. */
 void fake_vmgrd_free (FakeVmgrd *self);
@@ -33,5 +40,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeVmgrd, fake_vmgrd_free)
 
 /* The VM named @name (borrowed), or NULL. */
 VmgrDBusVM *fake_vmgrd_get_vm (FakeVmgrd *self, const char *name);
+
+/* For test-fake-vmgrd-extras.c. */
+void fake_vmgrd_record (FakeVmgrd *self, GDBusMethodInvocation *invocation);
+void fake_vmgrd_change_state_later (FakeVmgrd *self, VmgrDBusVM *vm, guint delay_ms,
+                                    const char *state, const char *reason);
+/* A new VM @name (provisioning, then stopped; then running with @start),
+ * its path; NULL when the name is taken. */
+char *fake_vmgrd_provision (FakeVmgrd *self, const char *name, gboolean start);
+
+/* test-fake-vmgrd-extras.c: settings, GetStats and OpenConsole on VMs
+ * ("db" has a console: it greets with "login: " and echoes; the others
+ * answer NotSupported), and GetHostInfo, Contract and customers. */
+void fake_vmgrd_connect_vm_extras (FakeVmgrd *self, VmgrDBusVM *vm);
+void fake_vmgrd_connect_manager_extras (FakeVmgrd *self, VmgrDBusManager *manager);
+void fake_vmgrd_add_customers (FakeVmgrd *self);
+void fake_vmgrd_extras_clear (FakeVmgrd *self);
+/* The customer with @uid (borrowed), or NULL. */
+VmgrDBusCustomer *fake_vmgrd_get_customer (FakeVmgrd *self, guint uid);
 
 G_END_DECLS

@@ -53,32 +53,53 @@ collect_args (const char *first_arg, va_list args)
   return argv;
 }
 
-void
-test_run_vmgrctl (TestRun *run, const char *first_arg, ...)
+/* Runs @argv with @input on its stdin (NULL: the test's own stdin). */
+static void
+run_argv (TestRun *run, const char *input, GPtrArray *argv)
 {
-  g_autoptr(GPtrArray) argv = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *command_line = NULL;
   Communication communication = { run, FALSE };
-  va_list args;
+  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE;
 
-  va_start (args, first_arg);
-  argv = collect_args (first_arg, args);
-  va_end (args);
+  if (input != NULL)
+    flags |= G_SUBPROCESS_FLAGS_STDIN_PIPE;
   test_run_clear (run);
   command_line = g_strjoinv (" ", (char **) argv->pdata);
-  process = g_subprocess_newv ((const char *const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                               &error);
+  process = g_subprocess_newv ((const char *const *) argv->pdata, flags, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, on_communicated, &communication);
+  g_subprocess_communicate_utf8_async (process, input, NULL, on_communicated, &communication);
   while (!communication.done)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (g_subprocess_get_if_exited (process));
   run->status = g_subprocess_get_exit_status (process);
   g_test_message ("%s: exit %d\nstdout: %s\nstderr: %s", command_line, run->status, run->out,
                   run->err);
+}
+
+void
+test_run_vmgrctl (TestRun *run, const char *first_arg, ...)
+{
+  g_autoptr(GPtrArray) argv = NULL;
+  va_list args;
+
+  va_start (args, first_arg);
+  argv = collect_args (first_arg, args);
+  va_end (args);
+  run_argv (run, NULL, argv);
+}
+
+void
+test_run_vmgrctl_input (TestRun *run, const char *input, const char *first_arg, ...)
+{
+  g_autoptr(GPtrArray) argv = NULL;
+  va_list args;
+
+  va_start (args, first_arg);
+  argv = collect_args (first_arg, args);
+  va_end (args);
+  run_argv (run, input, argv);
 }
 
 void

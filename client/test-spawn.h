@@ -19,6 +19,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TestRun, test_run_clear)
 /* Runs vmgrctl with the NULL-terminated arguments. */
 void test_run_vmgrctl (TestRun *run, const char *first_arg, ...) G_GNUC_NULL_TERMINATED;
 
+/* The same with @input on vmgrctl's stdin. */
+void test_run_vmgrctl_input (TestRun *run, const char *input, const char *first_arg, ...)
+  G_GNUC_NULL_TERMINATED;
+
 /* Asserts that stderr is exactly one line starting with @prefix. */
 void test_assert_one_error_line (const TestRun *run, const char *prefix);
 

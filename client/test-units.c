@@ -1,7 +1,10 @@
 /* Unit tests of vmgrctl's pure parts: sizes, numbers, times, exit codes,
- * the one-line error report and table/field rendering. */
+ * the one-line error report and table/field rendering. The newer parts
+ * (usage bars, host lines, option mappings, the console relay) are in
+ * test-units-extras.c. */
 #include <gio/gio.h>
 
+#include "test-units-extras.h"
 #include "vmgrctl-errors.h"
 #include "vmgrctl-output.h"
 #include "vmgrctl-units.h"
@@ -189,6 +192,10 @@ test_exit_code_errors (void)
                                                              "not activatable");
   g_autoptr(GError) local = g_error_new_literal (VMGRCTL_ERROR, VMGRCTL_EXIT_TIMEOUT, "late");
   g_autoptr(GError) closed = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "closed");
+  g_autoptr(GError) no_object = g_dbus_error_new_for_dbus_error (
+    "org.freedesktop.DBus.Error.UnknownMethod", "Object does not exist at path “/org/vmgr/customer/7”");
+  g_autoptr(GError) no_method = g_dbus_error_new_for_dbus_error (
+    "org.freedesktop.DBus.Error.UnknownMethod", "No such method “Frob”");
   g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "odd");
 
   g_assert_cmpint (vmgrctl_exit_code_for_error (remote), ==, VMGRCTL_EXIT_QUOTA_EXCEEDED);
@@ -196,6 +203,8 @@ test_exit_code_errors (void)
   g_assert_cmpint (vmgrctl_exit_code_for_error (local), ==, VMGRCTL_EXIT_TIMEOUT);
   g_assert_cmpint (vmgrctl_exit_code_for_error (closed), ==, VMGRCTL_EXIT_NO_BUS);
   g_assert_cmpint (vmgrctl_exit_code_for_error (other), ==, VMGRCTL_EXIT_FAILURE);
+  g_assert_cmpint (vmgrctl_exit_code_for_error (no_object), ==, VMGRCTL_EXIT_NOT_FOUND);
+  g_assert_cmpint (vmgrctl_exit_code_for_error (no_method), ==, VMGRCTL_EXIT_NOT_SUPPORTED);
 }
 
 static void
@@ -275,6 +284,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vmgrctl/errors/fail-report", test_fail_report);
   g_test_add_func ("/vmgrctl/output/table", test_table);
   g_test_add_func ("/vmgrctl/output/fields", test_fields);
+  test_units_extras_add ();
 
   return g_test_run ();
 }

@@ -3,66 +3,11 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "test-fake-vmgrd.h"
-#include "test-spawn.h"
+#include "test-fake-fixture.h"
 #include "vmgrctl-errors.h"
 
 #define GiB (G_GUINT64_CONSTANT (1) << 30)
 #define MiB (G_GUINT64_CONSTANT (1) << 20)
-
-typedef struct {
-  GTestDBus *bus;
-  GDBusConnection *connection;
-  FakeVmgrd *fake;
-  const char *address;
-  TestRun run;
-} Fixture;
-
-static void
-setup_bus (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (f->bus);
-  f->address = g_test_dbus_get_bus_address (f->bus);
-  f->connection = g_dbus_connection_new_for_address_sync (
-    f->address,
-    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-    NULL, NULL, &error);
-  g_assert_no_error (error);
-}
-
-static void
-setup (Fixture *f, gconstpointer data)
-{
-  setup_bus (f, data);
-  f->fake = fake_vmgrd_new (f->connection);
-}
-
-static void
-teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_pointer (&f->fake, fake_vmgrd_free);
-  g_dbus_connection_close_sync (f->connection, NULL, NULL);
-  g_clear_object (&f->connection);
-  g_test_dbus_down (f->bus);
-  g_clear_object (&f->bus);
-  test_run_clear (&f->run);
-}
-
-#define vmgrctl(f, ...) test_run_vmgrctl (&(f)->run, "--address", (f)->address, __VA_ARGS__, NULL)
-
-static JsonNode *
-parse_json (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  return json_node_copy (json_parser_get_root (parser));
-}
 
 static void
 test_list (Fixture *f, gconstpointer data)
@@ -390,7 +335,6 @@ test_daemon_not_running (Fixture *f, gconstpointer data)
   test_assert_one_error_line (&f->run, "vmgrctl: cannot reach vmgrd on unix:");
 }
 
-#define add_test(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
 
 int
 main (int argc, char **argv)
@@ -418,8 +362,8 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/plans", test_plans);
   add_test ("/vmgrctl/fake/audit", test_audit);
   add_test ("/vmgrctl/fake/session-bus", test_session_bus);
-  g_test_add ("/vmgrctl/fake/daemon-not-running", Fixture, NULL, setup_bus,
-              test_daemon_not_running, teardown);
+  g_test_add ("/vmgrctl/fake/daemon-not-running", Fixture, NULL, fixture_setup_bus,
+              test_daemon_not_running, fixture_teardown);
 
   return g_test_run ();
 }

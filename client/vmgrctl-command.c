@@ -60,7 +60,7 @@ vmgrctl_command_parse (VmgrctlContext *ctx, const VmgrctlCommand *cmd,
   n_args = g_strv_length (parsed) - 1;
   if (n_args < cmd->n_args)
     return vmgrctl_command_usage_error (cmd, "missing argument");
-  if (n_args > cmd->n_args)
+  if (n_args > cmd->n_args && !(cmd->flags & VMGRCTL_COMMAND_MORE_ARGS))
     {
       g_autofree char *message = g_strdup_printf ("unexpected argument '%s'",
                                                   parsed[cmd->n_args + 1]);

@@ -10,15 +10,17 @@ G_BEGIN_DECLS
 typedef enum {
   VMGRCTL_COMMAND_READ = 1 << 0,   /* also accepts --json after the command */
   VMGRCTL_COMMAND_WAITS = 1 << 1,  /* also accepts --no-wait after the command */
+  VMGRCTL_COMMAND_MORE_ARGS = 1 << 2,  /* n_args is the least; any more are allowed */
 } VmgrctlCommandFlags;
 
 typedef struct _VmgrctlCommand VmgrctlCommand;
 
-/* @argv: the command's name and everything after it. Returns the exit status. */
+/* @argv: the command's (last) name and everything after it. Returns the
+ * exit status. */
 typedef int (*VmgrctlCommandFunc) (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
 struct _VmgrctlCommand {
-  const char *name;
+  const char *name;    /* one word, or two for a group: "customer add" */
   const char *usage;   /* what follows the name in the usage line */
   guint n_args;        /* positional arguments */
   VmgrctlCommandFlags flags;

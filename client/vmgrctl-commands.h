@@ -22,4 +22,32 @@ int vmgrctl_cmd_plan_set (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char *
 int vmgrctl_cmd_plan_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
+/* vmgrctl-create-command.c */
+int vmgrctl_cmd_contract (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+
+/* vmgrctl-resource-commands.c */
+int vmgrctl_cmd_set_memory (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_set_cpu (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_set_disk (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_set_network (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_autostart (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_chown (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+
+/* vmgrctl-stats-command.c */
+int vmgrctl_cmd_stats (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+
+/* vmgrctl-host-command.c */
+int vmgrctl_cmd_host (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+
+/* vmgrctl-customer-commands.c */
+int vmgrctl_cmd_customers (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_customer_add (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_customer_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_customer_update (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+/* suspend, unsuspend, remove: by cmd->name. */
+int vmgrctl_cmd_customer_state (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+
+/* vmgrctl-console-command.c */
+int vmgrctl_cmd_console (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+
 G_END_DECLS

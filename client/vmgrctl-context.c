@@ -155,6 +155,24 @@ vmgrctl_context_get_vm (VmgrctlContext *ctx, const char *path, GError **error)
   return g_steal_pointer (&vm);
 }
 
+VmgrDBusCustomer *
+vmgrctl_context_get_customer (VmgrctlContext *ctx, const char *path, GError **error)
+{
+  g_autoptr(VmgrDBusCustomer) customer = NULL;
+
+  customer = vmgr_dbus_customer_proxy_new_sync (ctx->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                                VMGRCTL_BUS_NAME, path, NULL, error);
+  if (customer == NULL || !load_properties (G_DBUS_PROXY (customer), error))
+    return NULL;
+  return g_steal_pointer (&customer);
+}
+
+char *
+vmgrctl_customer_path (guint32 uid)
+{
+  return g_strdup_printf ("/org/vmgr/customer/%u", uid);
+}
+
 int
 vmgrctl_context_lookup_vm (VmgrctlContext *ctx, const char *name_or_id, VmgrDBusVM **vm)
 {

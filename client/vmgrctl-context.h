@@ -35,6 +35,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrctlContext, vmgrctl_context_free)
 /* A proxy for the VM at @path, with its properties loaded. */
 VmgrDBusVM *vmgrctl_context_get_vm (VmgrctlContext *ctx, const char *path, GError **error);
 
+/* A proxy for the customer at @path, with its properties loaded. */
+VmgrDBusCustomer *vmgrctl_context_get_customer (VmgrctlContext *ctx, const char *path,
+                                                GError **error);
+
+/* "/org/vmgr/customer/UID" */
+char *vmgrctl_customer_path (guint32 uid);
+
 /* Connects, resolves @name_or_id with Manager.FindVM and returns the VM
  * proxy; on failure prints the error and returns the exit status. */
 int vmgrctl_context_lookup_vm (VmgrctlContext *ctx, const char *name_or_id, VmgrDBusVM **vm);

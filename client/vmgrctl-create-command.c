@@ -1,4 +1,5 @@
-/* create NAME --template T [OPTION...]: Manager.CreateVM. */
+/* create NAME --template T [OPTION...]: Manager.CreateVM; and its
+ * self-service sibling, contract PLAN TEMPLATE NAME: Manager.Contract. */
 #include "vmgrctl-commands.h"
 
 #include "vmgrctl-errors.h"
@@ -115,7 +116,7 @@ create_options_to_variant (const CreateOptions *opts, GError **error)
 
 /* Until running with --start, else until provisioning is over. */
 static int
-wait_created (VmgrctlContext *ctx, const CreateOptions *opts, const char *path, const char *name)
+wait_created (VmgrctlContext *ctx, gboolean start, const char *path, const char *name)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VmgrDBusVM) vm = vmgrctl_context_get_vm (ctx, path, &error);
@@ -123,7 +124,7 @@ wait_created (VmgrctlContext *ctx, const CreateOptions *opts, const char *path, 
 
   if (vm == NULL)
     return vmgrctl_fail (error, "cannot read the new VM '%s'", name);
-  wait = opts->start ? vmgrctl_wait_new (vm, NULL, VMGRCTL_WAIT_FOR_STATE, "running")
+  wait = start ? vmgrctl_wait_new (vm, NULL, VMGRCTL_WAIT_FOR_STATE, "running")
                      : vmgrctl_wait_new (vm, NULL, VMGRCTL_WAIT_FOR_LEAVING, "provisioning");
   if (!vmgrctl_wait_run (wait, ctx->timeout_s, &error))
     return vmgrctl_fail (error, "%s", name);
@@ -156,5 +157,28 @@ vmgrctl_cmd_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
     return vmgrctl_fail (error, "cannot create '%s'", args[0]);
   id = g_path_get_basename (path);
   g_print ("Created VM %s with id %s\n", args[0], id);
-  return ctx->no_wait ? VMGRCTL_EXIT_OK : wait_created (ctx, &opts, path, args[0]);
+  return ctx->no_wait ? VMGRCTL_EXIT_OK : wait_created (ctx, opts.start, path, args[0]);
+}
+
+int
+vmgrctl_cmd_contract (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *id = NULL;
+  VmgrDBusManager *manager;
+  int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
+
+  if (status == VMGRCTL_EXIT_OK)
+    status = vmgrctl_context_connect (ctx, &manager);
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  /* args: PLAN TEMPLATE NAME, as Contract takes them. */
+  if (!vmgr_dbus_manager_call_contract_sync (manager, args[0], args[1], args[2], &path, NULL,
+                                             &error))
+    return vmgrctl_fail (error, "cannot contract '%s'", args[2]);
+  id = g_path_get_basename (path);
+  g_print ("Created VM %s with id %s\n", args[2], id);
+  return ctx->no_wait ? VMGRCTL_EXIT_OK : wait_created (ctx, FALSE, path, args[2]);
 }

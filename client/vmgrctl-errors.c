@@ -1,6 +1,8 @@
 /* Error name -> exit status, and the one-line error report. */
 #include "vmgrctl-errors.h"
 
+#include <string.h>
+
 G_DEFINE_QUARK (vmgrctl-error-quark, vmgrctl_error)
 
 const char vmgrctl_exit_status_help[] =
@@ -46,6 +48,12 @@ static const struct {
   { "org.freedesktop.DBus.Error.Disconnected", VMGRCTL_EXIT_NO_BUS },
 };
 
+/* What GDBus (and vmgrd, for an object the caller may not see) answers
+ * for a call to a path where no object is: UnknownMethod, but the object
+ * is what is missing. */
+#define UNKNOWN_METHOD_ERROR "org.freedesktop.DBus.Error.UnknownMethod"
+#define NO_OBJECT_MESSAGE "Object does not exist at path"
+
 /* Bus activation failures: org.freedesktop.DBus.Error.Spawn.ExecFailed, ... */
 #define SPAWN_ERROR_PREFIX "org.freedesktop.DBus.Error.Spawn."
 
@@ -72,6 +80,9 @@ vmgrctl_exit_code_for_error (const GError *error)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
     return VMGRCTL_EXIT_NO_BUS;
   name = g_dbus_error_get_remote_error (error);
+  if (g_strcmp0 (name, UNKNOWN_METHOD_ERROR) == 0
+      && strstr (error->message, NO_OBJECT_MESSAGE) != NULL)
+    return VMGRCTL_EXIT_NOT_FOUND;
   return vmgrctl_exit_code_for_error_name (name);
 }
 

@@ -6,7 +6,9 @@
  *   0  success
  *   1  failure of another kind (org.vmgr.Error.Failed, .Hypervisor, ...)
  *   2  usage error: the command line is wrong
- *   3  not found (org.vmgr.Error.NotFound)
+ *   3  not found (org.vmgr.Error.NotFound, UnknownObject, and UnknownMethod
+ *      "Object does not exist at path ...": no object, or none the caller
+ *      may see, e.g. a customer that is not registered)
  *   4  not authorized (org.vmgr.Error.NotAuthorized, the bus's AccessDenied)
  *   5  invalid state (org.vmgr.Error.InvalidState, .Busy)
  *   6  already exists (org.vmgr.Error.AlreadyExists)

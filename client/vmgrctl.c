@@ -5,6 +5,7 @@
  * Global options, the command table and dispatch. The exit statuses are
  * listed in vmgrctl-errors.h. */
 #include <locale.h>
+#include <string.h>
 
 #include "vmgr-build-config.h"
 #include "vmgrctl-commands.h"
@@ -31,6 +32,23 @@ static const VmgrctlCommand commands[] = {
     vmgrctl_cmd_lifecycle },
   { "delete", "VM", 1, VMGRCTL_COMMAND_WAITS, "Delete a VM (no confirmation); waits until gone",
     vmgrctl_cmd_delete },
+  { "set-memory", "VM --limit SIZE", 1, 0,
+    "Set memory (--limit, --guarantee, --soft-limit; others kept)", vmgrctl_cmd_set_memory },
+  { "set-cpu", "VM", 1, 0, "Set CPUs (--vcpus, --weight, --limit; others kept)",
+    vmgrctl_cmd_set_cpu },
+  { "set-disk", "VM", 1, 0, "Set disk limits (--soft, --hard; others kept)", vmgrctl_cmd_set_disk },
+  { "set-network", "VM", 1, 0,
+    "Set network keys (--hostname, --address, --gateway, --nameserver)", vmgrctl_cmd_set_network },
+  { "autostart", "VM on|off", 2, 0, "Start a VM with the host, or not", vmgrctl_cmd_autostart },
+  { "chown", "VM USER|UID", 2, 0, "Give a VM to another owner", vmgrctl_cmd_chown },
+  { "stats", "[VM...]", 0, VMGRCTL_COMMAND_READ | VMGRCTL_COMMAND_MORE_ARGS,
+    "Show usage (default: running VMs); --watch [SECONDS] refreshes", vmgrctl_cmd_stats },
+  { "console", "VM", 1, 0, "Attach to a VM's console (escape: Ctrl-])", vmgrctl_cmd_console },
+  { "contract", "PLAN TEMPLATE NAME", 3, VMGRCTL_COMMAND_WAITS,
+    "Create an own VM from a plan (self-service); waits until provisioned",
+    vmgrctl_cmd_contract },
+  { "host", NULL, 0, VMGRCTL_COMMAND_READ, "Show the host's resources and allocation",
+    vmgrctl_cmd_host },
   { "templates", NULL, 0, VMGRCTL_COMMAND_READ, "List the templates", vmgrctl_cmd_templates },
   { "template-add", "NAME", 1, 0, "Register a template (--os, --description, --source)",
     vmgrctl_cmd_template_add },
@@ -41,14 +59,48 @@ static const VmgrctlCommand commands[] = {
   { "plan-remove", "NAME", 1, 0, "Remove an unused plan", vmgrctl_cmd_plan_remove },
   { "audit", NULL, 0, VMGRCTL_COMMAND_READ,
     "Show the audit log (--since, --until, --uid, --target, --limit)", vmgrctl_cmd_audit },
+  { "customers", NULL, 0, VMGRCTL_COMMAND_READ, "List the customers", vmgrctl_cmd_customers },
+  { "customer add", "USER|UID", 1, 0,
+    "Register a customer (--name, --email, --national-id required)", vmgrctl_cmd_customer_add },
+  { "customer show", "USER|UID", 1, VMGRCTL_COMMAND_READ,
+    "Show a customer with quota and allocation", vmgrctl_cmd_customer_show },
+  { "customer update", "USER|UID", 1, 0, "Change a customer (options as for add)",
+    vmgrctl_cmd_customer_update },
+  { "customer suspend", "USER|UID", 1, 0, "Suspend a customer (--reason TEXT required)",
+    vmgrctl_cmd_customer_state },
+  { "customer unsuspend", "USER|UID", 1, 0, "Lift a customer's suspension",
+    vmgrctl_cmd_customer_state },
+  { "customer remove", "USER|UID", 1, 0, "Remove a customer", vmgrctl_cmd_customer_state },
 };
 
+/* The command named by @args (one word, or two for a group such as
+ * "customer add"); *@n_words says how many it took. NULL with *@n_words
+ * 1 when @args[0] names a group but not one of its commands. */
 static const VmgrctlCommand *
-find_command (const char *name)
+find_command (char **args, guint *n_words)
 {
+  *n_words = 0;
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (g_str_equal (commands[i].name, name))
-      return &commands[i];
+    {
+      const char *name = commands[i].name;
+      const char *space = strchr (name, ' ');
+
+      if (space == NULL && g_str_equal (name, args[0]))
+        {
+          *n_words = 1;
+          return &commands[i];
+        }
+      if (space != NULL && strncmp (name, args[0], space - name) == 0
+          && args[0][space - name] == '\0')
+        {
+          *n_words = 1;
+          if (args[1] != NULL && g_str_equal (space + 1, args[1]))
+            {
+              *n_words = 2;
+              return &commands[i];
+            }
+        }
+    }
   return NULL;
 }
 
@@ -65,7 +117,8 @@ help_description (void)
   g_string_append (text,
                    "\nVM is a name or a numeric id. 'vmgrctl COMMAND --help' shows a command's\n"
                    "options; read commands also accept --json after the command. Sizes are\n"
-                   "bytes or binary units: 512M, 1G, 1.5GiB, 1024K.\n\n");
+                   "bytes or binary units: 512M, 1G, 1.5GiB, 1024K. USER|UID is a user name\n"
+                   "or a numeric uid.\n\n");
   g_string_append (text, vmgrctl_exit_status_help);
   return g_string_free (text, FALSE);
 }
@@ -127,12 +180,51 @@ parse_global (VmgrctlContext *ctx, GStrv *argv, gboolean *version)
   return VMGRCTL_EXIT_OK;
 }
 
+/* "customer --help": the group's commands. */
+static int
+group_help (const char *group)
+{
+  gsize group_len = strlen (group);
+
+  g_print ("Usage:\n  vmgrctl [OPTION…] %s COMMAND [ARG…]\n\nCommands:\n", group);
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strncmp (commands[i].name, group, group_len) == 0 && commands[i].name[group_len] == ' ')
+      {
+        g_autofree char *usage = g_strjoin (" ", commands[i].name, commands[i].usage, NULL);
+        g_print ("  %-34s %s\n", usage, commands[i].summary);
+      }
+  g_print ("\n'vmgrctl %s COMMAND --help' shows a command's options.\n", group);
+  return VMGRCTL_EXIT_OK;
+}
+
+/* "customer" alone, or with a word that is none of its commands. */
+static int
+group_usage_error (const char *group, const char *word)
+{
+  g_autoptr(GString) message = g_string_new (NULL);
+  gsize group_len = strlen (group);
+  const char *separator = "";
+
+  if (word == NULL || word[0] == '-')
+    g_string_printf (message, "'%s' needs one of: ", group);
+  else
+    g_string_printf (message, "unknown command '%s %s'; '%s' has: ", group, word, group);
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strncmp (commands[i].name, group, group_len) == 0 && commands[i].name[group_len] == ' ')
+      {
+        g_string_append_printf (message, "%s%s", separator, commands[i].name + group_len + 1);
+        separator = ", ";
+      }
+  return usage_error (message->str);
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr(VmgrctlContext) ctx = vmgrctl_context_new ();
   g_auto(GStrv) args = g_strdupv (argv);
   const VmgrctlCommand *cmd;
+  guint n_words;
   gboolean version = FALSE;
   int status;
 
@@ -148,11 +240,16 @@ main (int argc, char **argv)
     }
   if (args[0] == NULL || args[1] == NULL)
     return usage_error ("no command given");
-  cmd = find_command (args[1]);
+  cmd = find_command (args + 1, &n_words);
+  if (cmd == NULL && n_words == 1
+      && (g_strcmp0 (args[2], "--help") == 0 || g_strcmp0 (args[2], "-h") == 0))
+    return group_help (args[1]);
+  if (cmd == NULL && n_words == 1)
+    return group_usage_error (args[1], args[2]);
   if (cmd == NULL)
     {
       g_autofree char *message = g_strdup_printf ("unknown command '%s'", args[1]);
       return usage_error (message);
     }
-  return cmd->run (ctx, cmd, args + 1);
+  return cmd->run (ctx, cmd, args + n_words);
 }

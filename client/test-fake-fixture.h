@@ -1,0 +1,35 @@
+/* The fixture of the fake-daemon tests: a private bus, the fake vmgrd on
+ * it, and the last vmgrctl run. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "test-fake-vmgrd.h"
+#include "test-spawn.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GTestDBus *bus;
+  GDBusConnection *connection;
+  FakeVmgrd *fake;
+  const char *address;
+  TestRun run;
+} Fixture;
+
+/* The bus only (no vmgrd). */
+void fixture_setup_bus (Fixture *f, gconstpointer data);
+/* The bus and the fake vmgrd. */
+void fixture_setup (Fixture *f, gconstpointer data);
+void fixture_teardown (Fixture *f, gconstpointer data);
+
+#define add_test(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+/* Runs vmgrctl --address BUS ARGS... */
+#define vmgrctl(f, ...) test_run_vmgrctl (&(f)->run, "--address", (f)->address, __VA_ARGS__, NULL)
+
+/* The JSON document @text (asserting it parses). */
+JsonNode *parse_json (const char *text);
+
+G_END_DECLS

@@ -1,0 +1,473 @@
+/* vmgrctl against the fake vmgrd: set-memory, set-cpu, set-disk,
+ * set-network, autostart, chown, stats, host, customers, customer *,
+ * contract and console. */
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "test-fake-fixture.h"
+#include "vmgrctl-errors.h"
+
+#define GiB (G_GUINT64_CONSTANT (1) << 30)
+#define MiB (G_GUINT64_CONSTANT (1) << 20)
+
+static void
+assert_ok (Fixture *f)
+{
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_cmpstr (f->run.err, ==, "");
+}
+
+/* Only the values given change; the others are sent as they were. */
+static void
+test_set_memory (Fixture *f, gconstpointer data)
+{
+  guint64 guarantee, soft, limit;
+
+  vmgrctl (f, "set-memory", "web", "--limit", "2G");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "");
+  g_assert_cmpstr (f->fake->last_method, ==, "SetMemory");
+  g_variant_get (f->fake->last_args, "(ttt)", &guarantee, &soft, &limit);
+  g_assert_cmpuint (guarantee, ==, GiB / 2);
+  g_assert_cmpuint (soft, ==, 0);
+  g_assert_cmpuint (limit, ==, 2 * GiB);
+
+  vmgrctl (f, "set-memory", "101", "--soft-limit", "1.5G", "--limit", "3G", "--guarantee", "0");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(ttt)", &guarantee, &soft, &limit);
+  g_assert_cmpuint (guarantee, ==, 0);
+  g_assert_cmpuint (soft, ==, GiB + GiB / 2);
+  g_assert_cmpuint (limit, ==, 3 * GiB);
+}
+
+static void
+test_set_cpu (Fixture *f, gconstpointer data)
+{
+  guint32 vcpus, weight, limit;
+
+  vmgrctl (f, "set-cpu", "web", "--weight", "200");
+  assert_ok (f);
+  g_assert_cmpstr (f->fake->last_method, ==, "SetCpu");
+  g_variant_get (f->fake->last_args, "(uuu)", &vcpus, &weight, &limit);
+  g_assert_cmpuint (vcpus, ==, 2);
+  g_assert_cmpuint (weight, ==, 200);
+  g_assert_cmpuint (limit, ==, 150);
+
+  vmgrctl (f, "set-cpu", "web", "--vcpus", "4", "--limit", "0%");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(uuu)", &vcpus, &weight, &limit);
+  g_assert_cmpuint (vcpus, ==, 4);
+  g_assert_cmpuint (weight, ==, 200);
+  g_assert_cmpuint (limit, ==, 0);
+
+  /* The daemon's refusal, with its exit status. */
+  vmgrctl (f, "set-cpu", "web", "--weight", "0");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot set CPUs of 'web': weight is out of range\n");
+}
+
+static void
+test_set_disk (Fixture *f, gconstpointer data)
+{
+  guint64 soft, hard;
+
+  vmgrctl (f, "set-disk", "web", "--soft", "8G");
+  assert_ok (f);
+  g_assert_cmpstr (f->fake->last_method, ==, "SetDisk");
+  g_variant_get (f->fake->last_args, "(tt)", &soft, &hard);
+  g_assert_cmpuint (soft, ==, 8 * GiB);
+  g_assert_cmpuint (hard, ==, 10 * GiB);
+}
+
+static void
+test_set_network (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GVariant) settings = NULL;
+  g_autofree const char **addresses = NULL;
+  g_autofree const char **nameservers = NULL;
+  const char *gateway;
+
+  vmgrctl (f, "set-network", "web", "--address", "10.0.0.7/24", "--address", "fd00::7/64",
+           "--gateway", "10.0.0.1");
+  assert_ok (f);
+  g_assert_cmpstr (f->fake->last_method, ==, "SetNetwork");
+  g_variant_get (f->fake->last_args, "(@a{sv})", &settings);
+  g_assert_cmpuint (g_variant_n_children (settings), ==, 2);
+  g_assert_true (g_variant_lookup (settings, "addresses", "^a&s", &addresses));
+  g_assert_cmpuint (g_strv_length ((char **) addresses), ==, 2);
+  g_assert_cmpstr (addresses[1], ==, "fd00::7/64");
+  g_assert_true (g_variant_lookup (settings, "gateway", "&s", &gateway));
+  g_assert_cmpstr (gateway, ==, "10.0.0.1");
+
+  /* A lone '' clears a list. */
+  g_clear_pointer (&settings, g_variant_unref);
+  vmgrctl (f, "set-network", "web", "--nameserver", "");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(@a{sv})", &settings);
+  g_assert_cmpuint (g_variant_n_children (settings), ==, 1);
+  g_assert_true (g_variant_lookup (settings, "nameservers", "^a&s", &nameservers));
+  g_assert_cmpuint (g_strv_length ((char **) nameservers), ==, 0);
+}
+
+static void
+test_autostart_chown (Fixture *f, gconstpointer data)
+{
+  gboolean autostart = FALSE;
+  guint32 uid = 1;
+
+  vmgrctl (f, "autostart", "web", "on");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(b)", &autostart);
+  g_assert_true (autostart);
+  vmgrctl (f, "autostart", "web", "OFF");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(b)", &autostart);
+  g_assert_false (autostart);
+
+  vmgrctl (f, "chown", "web", "root");
+  assert_ok (f);
+  g_assert_cmpstr (f->fake->last_method, ==, "SetOwner");
+  g_variant_get (f->fake->last_args, "(u)", &uid);
+  g_assert_cmpuint (uid, ==, 0);
+
+  vmgrctl (f, "chown", "secret", "0");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_AUTHORIZED);
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: not authorized: You may not configure VM 'secret'.\n");
+
+  vmgrctl (f, "autostart", "nope", "on");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_FOUND);
+}
+
+/* All running VMs by default: "db" only; missing keys show as "-". */
+static void
+test_stats (Fixture *f, gconstpointer data)
+{
+  vmgrctl (f, "stats");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==,
+                   "NAME  STATE    CPU                 MEMORY                        DISK  NET  UPTIME\n"
+                   "db    running  [###.......] 50.0%  [#####.....] 512 MiB/1.0 GiB  -     -    1h 1m\n");
+  g_assert_cmpstr (f->fake->last_method, ==, "GetStats");
+  g_assert_cmpuint (f->fake->get_stats_calls, ==, 1);
+
+  /* Named: in that order, a stopped one without usage (and no GetStats). */
+  vmgrctl (f, "stats", "web", "db");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==,
+                   "NAME  STATE    CPU                 MEMORY                        DISK  NET  UPTIME\n"
+                   "web   stopped  -                   -                             -     -    -\n"
+                   "db    running  [###.......] 50.0%  [#####.....] 512 MiB/1.0 GiB  -     -    1h 1m\n");
+  g_assert_cmpuint (f->fake->get_stats_calls, ==, 2);
+
+  vmgrctl (f, "stats", "nope");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_FOUND);
+  test_assert_one_error_line (&f->run, "vmgrctl: cannot find VM 'nope': ");
+}
+
+static void
+test_stats_json (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *vms;
+  JsonObject *db, *stats;
+
+  vmgrctl (f, "stats", "--json", "db", "web");
+  assert_ok (f);
+  root = parse_json (f->run.out);
+  vms = json_node_get_array (root);
+  g_assert_cmpuint (json_array_get_length (vms), ==, 2);
+  db = json_array_get_object_element (vms, 0);
+  g_assert_cmpint (json_object_get_int_member (db, "id"), ==, 102);
+  g_assert_cmpstr (json_object_get_string_member (db, "state"), ==, "running");
+  g_assert_cmpint (json_object_get_int_member (db, "memory_limit"), ==, GiB);
+  stats = json_object_get_object_member (db, "stats");
+  g_assert_cmpfloat (json_object_get_double_member (stats, "cpu_percent"), ==, 50.0);
+  g_assert_cmpint (json_object_get_int_member (stats, "memory_used"), ==, 512 * MiB);
+  g_assert_false (json_object_has_member (stats, "disk_used"));
+  stats = json_object_get_object_member (json_array_get_object_element (vms, 1), "stats");
+  g_assert_cmpuint (json_object_get_size (stats), ==, 0);
+}
+
+/* Not a terminal: the tables follow each other after a blank line. */
+static void
+test_stats_watch (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) tables = NULL;
+
+  vmgrctl (f, "stats", "--watch", "0.05", "--count", "3", "db");
+  assert_ok (f);
+  tables = g_strsplit (f->run.out, "\n\n", -1);
+  g_assert_cmpuint (g_strv_length (tables), ==, 3);
+  g_assert_true (g_str_has_prefix (tables[2], "NAME  STATE "));
+  g_assert_false (strstr (f->run.out, "\033[") != NULL);
+
+  /* --watch without a number before a VM name: 2 seconds, 1 table. */
+  vmgrctl (f, "stats", "--count", "1", "--watch", "db");
+  assert_ok (f);
+  g_assert_true (g_str_has_prefix (f->run.out, "NAME  STATE "));
+}
+
+/* While vmgrd's own samples come (Usage changes), they are shown and
+ * GetStats is called only for the first table. */
+static gboolean
+update_usage (gpointer data)
+{
+  VmgrDBusVM *db = data;
+
+  vmgr_dbus_vm_set_usage (db, g_variant_new_parsed (
+    "{'cpu_percent': <75.0>, 'memory_used': <uint64 268435456>, 'sampled_at': <%x>}",
+    g_get_real_time ()));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_stats_watch_usage (Fixture *f, gconstpointer data)
+{
+  guint source = g_timeout_add (20, update_usage, fake_vmgrd_get_vm (f->fake, "db"));
+  g_auto(GStrv) tables = NULL;
+
+  vmgrctl (f, "stats", "db", "--watch", "0.3", "--count", "3");
+  g_source_remove (source);
+  assert_ok (f);
+  g_assert_cmpuint (f->fake->get_stats_calls, ==, 1);
+  tables = g_strsplit (f->run.out, "\n\n", -1);
+  g_assert_cmpuint (g_strv_length (tables), ==, 3);
+  g_assert_nonnull (strstr (tables[0], "[###.......] 50.0%"));
+  g_assert_nonnull (strstr (tables[2], "[#####.....] 75.0%"));
+  g_assert_nonnull (strstr (tables[2], "256 MiB/1.0 GiB"));
+}
+
+static void
+test_host (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  vmgrctl (f, "host");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==,
+                   "CPUs:             8\n"
+                   "CPU model:        Fake CPU\n"
+                   "Memory total:     16 GiB\n"
+                   "Memory free:      8.0 GiB\n"
+                   "Disk total:       100 GiB\n"
+                   "Disk free:        60 GiB\n"
+                   "Capacity vCPUs:   32\n"
+                   "Capacity memory:  16 GiB\n"
+                   "Capacity disk:    unlimited\n"
+                   "Allocated vCPUs:  8 (25%)\n"
+                   "Allocated memory: 4.0 GiB (25%)\n"
+                   "Allocated disk:   20 GiB\n"
+                   "VMs:              4\n"
+                   "  provisioning:   0\n"
+                   "  stopped:        3\n"
+                   "  running:        1\n"
+                   "  migrating:      0\n");
+  vmgrctl (f, "host", "--json");
+  assert_ok (f);
+  root = parse_json (f->run.out);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "memory_total"), ==,
+                   16 * GiB);
+}
+
+static void
+test_customers (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *alice;
+
+  vmgrctl (f, "customers");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==,
+                   " UID  USER   NAME           EMAIL              PLAN   VMS  SUSPENDED\n"
+                   "1000  alice  Alice Example  alice@example.org  small  2/3  no\n");
+  vmgrctl (f, "customers", "--json");
+  assert_ok (f);
+  root = parse_json (f->run.out);
+  alice = json_array_get_object_element (json_node_get_array (root), 0);
+  g_assert_cmpint (json_object_get_int_member (alice, "uid"), ==, 1000);
+  g_assert_cmpstr (json_object_get_string_member (alice, "national_id"), ==, "A-1");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (alice, "quota"),
+                                               "memory"), ==, 4 * GiB);
+}
+
+static void
+test_customer_show (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  vmgrctl (f, "customer", "show", "1000");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==,
+                   "User:        alice (uid 1000)\n"
+                   "Name:        Alice Example\n"
+                   "Email:       alice@example.org\n"
+                   "Phone:       -\n"
+                   "Address:     -\n"
+                   "Province:    -\n"
+                   "National id: A-1\n"
+                   "Plan:        small\n"
+                   "Max VMs:     3\n"
+                   "Suspended:   no\n"
+                   "Quota:\n"
+                   "  VMs:       3\n"
+                   "  vCPUs:     4\n"
+                   "  Memory:    4.0 GiB\n"
+                   "  Disk:      unlimited\n"
+                   "Allocated:\n"
+                   "  VMs:       2\n"
+                   "  vCPUs:     3\n"
+                   "  Memory:    1.5 GiB\n"
+                   "  Disk:      20 GiB\n");
+  vmgrctl (f, "customer", "show", "1000", "--json");
+  assert_ok (f);
+  root = parse_json (f->run.out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "email"), ==,
+                   "alice@example.org");
+
+  vmgrctl (f, "customer", "show", "4242");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_FOUND);
+  g_assert_cmpstr (f->run.err, ==,
+                   "vmgrctl: cannot find customer '4242': no customer with uid 4242\n");
+}
+
+static void
+test_customer_add (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GVariant) info = NULL;
+  const char *text;
+  guint32 uid, max_vms;
+  guint64 max_memory;
+
+  vmgrctl (f, "customer", "add", "0", "--name", "Root Example", "--email", "root@example.org",
+           "--national-id", "R-0", "--max-vms", "2", "--max-memory", "8G");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "");
+  g_assert_cmpstr (f->fake->last_method, ==, "AddCustomer");
+  g_variant_get (f->fake->last_args, "(u@a{sv})", &uid, &info);
+  g_assert_cmpuint (uid, ==, 0);
+  g_assert_cmpuint (g_variant_n_children (info), ==, 5);
+  g_assert_true (g_variant_lookup (info, "full_name", "&s", &text));
+  g_assert_cmpstr (text, ==, "Root Example");
+  g_assert_true (g_variant_lookup (info, "national_id", "&s", &text));
+  g_assert_true (g_variant_lookup (info, "max_vms", "u", &max_vms));
+  g_assert_cmpuint (max_vms, ==, 2);
+  g_assert_true (g_variant_lookup (info, "max_memory", "t", &max_memory));
+  g_assert_cmpuint (max_memory, ==, 8 * GiB);
+  g_assert_nonnull (fake_vmgrd_get_customer (f->fake, 0));
+
+  vmgrctl (f, "customer", "add", "root", "--name", "R", "--email", "r@example.org",
+           "--national-id", "R-0");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_ALREADY_EXISTS);
+  g_assert_cmpstr (f->run.err, ==,
+                   "vmgrctl: cannot add customer 'root': That user is a customer already.\n");
+}
+
+static void
+test_customer_changes (Fixture *f, gconstpointer data)
+{
+  VmgrDBusCustomer *alice = fake_vmgrd_get_customer (f->fake, 1000);
+  g_autoptr(GVariant) info = NULL;
+  const char *email;
+
+  vmgrctl (f, "customer", "update", "1000", "--email", "a@example.net");
+  assert_ok (f);
+  g_assert_cmpstr (f->fake->last_method, ==, "Update");
+  g_variant_get (f->fake->last_args, "(@a{sv})", &info);
+  g_assert_cmpuint (g_variant_n_children (info), ==, 1);
+  g_assert_true (g_variant_lookup (info, "email", "&s", &email));
+  g_assert_cmpstr (email, ==, "a@example.net");
+
+  vmgrctl (f, "customer", "suspend", "1000", "--reason", "unpaid invoice");
+  assert_ok (f);
+  g_assert_true (vmgr_dbus_customer_get_suspended (alice));
+  g_assert_cmpstr (vmgr_dbus_customer_get_suspend_reason (alice), ==, "unpaid invoice");
+  vmgrctl (f, "customer", "show", "1000");
+  g_assert_nonnull (strstr (f->run.out, "\nSuspended:   yes (unpaid invoice)\n"));
+  vmgrctl (f, "customer", "unsuspend", "1000");
+  assert_ok (f);
+  g_assert_false (vmgr_dbus_customer_get_suspended (alice));
+
+  vmgrctl (f, "customer", "remove", "1000");
+  assert_ok (f);
+  g_assert_null (fake_vmgrd_get_customer (f->fake, 1000));
+  vmgrctl (f, "customer", "remove", "1000");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_FOUND);
+  g_assert_cmpstr (f->run.err, ==,
+                   "vmgrctl: cannot remove customer '1000': no customer with uid 1000\n");
+}
+
+static void
+test_contract (Fixture *f, gconstpointer data)
+{
+  const char *plan, *template, *name;
+
+  vmgrctl (f, "contract", "small", "debian-12", "mine");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "Created VM mine with id 200\n");
+  g_assert_cmpstr (f->fake->last_method, ==, "Contract");
+  g_variant_get (f->fake->last_args, "(&s&s&s)", &plan, &template, &name);
+  g_assert_cmpstr (plan, ==, "small");
+  g_assert_cmpstr (template, ==, "debian-12");
+  g_assert_cmpstr (name, ==, "mine");
+  /* It returned once provisioning was over. */
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (fake_vmgrd_get_vm (f->fake, "mine")), ==, "stopped");
+
+  vmgrctl (f, "contract", "big", "debian-12", "more");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_QUOTA_EXCEEDED);
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot contract 'more': vms: your quota allows 3\n");
+}
+
+/* Not a terminal: stdin goes to the console as it is; its end shuts the
+ * console down, whose echo comes back before its end. */
+static void
+test_console (Fixture *f, gconstpointer data)
+{
+  test_run_vmgrctl_input (&f->run, "ls -l\n", "--address", f->address, "console", "db", NULL);
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "login: ls -l\n");
+  g_assert_cmpstr (f->fake->last_method, ==, "OpenConsole");
+
+  /* The escape byte ends it at once; what came before it is sent. */
+  test_run_vmgrctl_input (&f->run, "root\035more", "--address", f->address, "console", "db",
+                          NULL);
+  assert_ok (f);
+  g_assert_false (strstr (f->run.out, "more") != NULL);
+}
+
+static void
+test_console_not_supported (Fixture *f, gconstpointer data)
+{
+  test_run_vmgrctl_input (&f->run, "", "--address", f->address, "console", "web", NULL);
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_SUPPORTED);
+  g_assert_cmpstr (f->run.out, ==, "");
+  g_assert_cmpstr (f->run.err, ==,
+                   "vmgrctl: cannot open the console of 'web': the test backend has no console\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("TZ", "UTC", TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  add_test ("/vmgrctl/fake/set-memory", test_set_memory);
+  add_test ("/vmgrctl/fake/set-cpu", test_set_cpu);
+  add_test ("/vmgrctl/fake/set-disk", test_set_disk);
+  add_test ("/vmgrctl/fake/set-network", test_set_network);
+  add_test ("/vmgrctl/fake/autostart-chown", test_autostart_chown);
+  add_test ("/vmgrctl/fake/stats", test_stats);
+  add_test ("/vmgrctl/fake/stats-json", test_stats_json);
+  add_test ("/vmgrctl/fake/stats-watch", test_stats_watch);
+  add_test ("/vmgrctl/fake/stats-watch-usage", test_stats_watch_usage);
+  add_test ("/vmgrctl/fake/host", test_host);
+  add_test ("/vmgrctl/fake/customers", test_customers);
+  add_test ("/vmgrctl/fake/customer-show", test_customer_show);
+  add_test ("/vmgrctl/fake/customer-add", test_customer_add);
+  add_test ("/vmgrctl/fake/customer-changes", test_customer_changes);
+  add_test ("/vmgrctl/fake/contract", test_contract);
+  add_test ("/vmgrctl/fake/console", test_console);
+  add_test ("/vmgrctl/fake/console-not-supported", test_console_not_supported);
+
+  return g_test_run ();
+}

@@ -1,0 +1,38 @@
+/* The options of `customer add` and `customer update` and the a{sv} they
+ * give AddCustomer and Customer.Update: only the keys given. Pure, no
+ * D-Bus. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VMGRCTL_N_CUSTOMER_FIELDS 11
+
+/* The text given to --name, --email, ... (NULL when not given). */
+typedef struct {
+  char *values[VMGRCTL_N_CUSTOMER_FIELDS];
+} VmgrctlCustomerOptions;
+
+void vmgrctl_customer_options_clear (VmgrctlCustomerOptions *options);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VmgrctlCustomerOptions, vmgrctl_customer_options_clear)
+
+/* GOptionEntry array (free with g_free) filling @options: --name,
+ * --email, --national-id, --phone, --address, --province, --plan,
+ * --max-vms, --max-vcpus, --max-memory, --max-disk. */
+GOptionEntry *vmgrctl_customer_options_entries (VmgrctlCustomerOptions *options);
+
+/* The first of --name, --email, --national-id (what AddCustomer needs)
+ * not given, as "--name", or NULL. */
+const char *vmgrctl_customer_options_missing (const VmgrctlCustomerOptions *options);
+
+gboolean vmgrctl_customer_options_any (const VmgrctlCustomerOptions *options);
+
+/* The info a{sv} (full_name s, email s, phone s, address s, province s,
+ * national_id s, plan s, max_vms u, max_vcpus u, max_memory t,
+ * max_disk t), new reference; a malformed number or size is a usage error
+ * naming the option. */
+GVariant *vmgrctl_customer_options_to_info (const VmgrctlCustomerOptions *options,
+                                            GError **error);
+
+G_END_DECLS
