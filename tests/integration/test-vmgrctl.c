@@ -147,6 +147,47 @@ test_catalogue_and_restart (void)
   assert_run (&audit, 0, "org.vmgr.vm.delete", NULL);
 }
 
+static void
+test_resources_customers_stats (void)
+{
+  g_auto(Run) create = VMGRCTL (ROOT, "create", "db", "--template", "debian-12", "--plan",
+                                "basic", "--start");
+  g_auto(Run) memory = { 0 };
+  g_auto(Run) show = { 0 };
+  g_auto(Run) stats = { 0 };
+  g_auto(Run) host = { 0 };
+  g_auto(Run) add = { 0 };
+  g_auto(Run) customer = { 0 };
+  g_auto(Run) contract = { 0 };
+  g_auto(Run) mine = { 0 };
+  g_auto(Run) capped = { 0 };
+
+  assert_run (&create, 0, NULL, NULL);
+  memory = VMGRCTL (ROOT, "set-memory", "db", "--soft-limit", "32M", "--limit", "48M");
+  assert_run (&memory, 0, NULL, NULL);
+  show = VMGRCTL (ROOT, "--json", "show", "db");
+  assert_run (&show, 0, "50331648", NULL);
+  capped = VMGRCTL (ROOT, "set-cpu", "db", "--limit", "50");
+  assert_run (&capped, 9, NULL, "cpu-limit");
+  stats = VMGRCTL (ROOT, "--json", "stats", "db");
+  assert_run (&stats, 0, "memory_used", NULL);
+  host = VMGRCTL (ROOT, "host");
+  assert_run (&host, 0, "CPUs", NULL);
+  add = VMGRCTL (ROOT, "customer", "add", "bob", "--name", "Bob Example", "--email",
+                 "bob@example.org", "--national-id", "B-1", "--plan", "basic", "--max-vms", "1");
+  assert_run (&add, 0, NULL, NULL);
+  customer = VMGRCTL (ROOT, "customer", "show", "bob");
+  assert_run (&customer, 0, "Bob Example", NULL);
+  contract = VMGRCTL (VMGR_TEST_UID_BOB, "contract", "basic", "debian-12", "bob-vps");
+  assert_run (&contract, 0, NULL, NULL);
+  mine = VMGRCTL (VMGR_TEST_UID_BOB, "list");
+  assert_run (&mine, 0, "bob-vps", NULL);
+  g_clear_pointer (&contract.out, g_free);
+  g_clear_pointer (&contract.err, g_free);
+  contract = VMGRCTL (VMGR_TEST_UID_BOB, "contract", "basic", "debian-12", "bob-vps2");
+  assert_run (&contract, 8, NULL, "vms");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -158,6 +199,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vmgrctl/exit-codes", test_exit_codes);
   g_test_add_func ("/vmgrctl/customer-view-and-denial", test_customer_view_and_denial);
   g_test_add_func ("/vmgrctl/catalogue-and-restart", test_catalogue_and_restart);
+  g_test_add_func ("/vmgrctl/resources-customers-stats", test_resources_customers_stats);
 
   state_dir = vmgr_test_make_state_dir ();
   daemon_under_test = vmgr_test_daemon_start (state_dir, NULL);
