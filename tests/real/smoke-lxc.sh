@@ -129,7 +129,13 @@ fi
 # console
 out=$(console_session "$uri" "$name_a" 2 'echo vmgr-console-$((6*7)) $(hostname)')
 printf '%s\n' "$out" | sed 's/^/#   console| /'
-check "console shows the boot marker" grep -q 'vmgr-container: booted' <<<"$out"
+# Whether libvirt replays what the container printed before we attached
+# depends on timing: worth a note, not a verdict. The echo below is.
+if grep -q 'vmgr-container: booted' <<<"$out"; then
+  diag "console replayed the boot marker"
+else
+  diag "console did not replay the boot marker (printed before we attached)"
+fi
 check "console runs commands (vmgr-console-42)" grep -q 'vmgr-console-42' <<<"$out"
 
 # network (DHCP from libvirt's dnsmasq; the bridge has STP on, so the port
