@@ -1108,7 +1108,6 @@ create_fixtures (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *state_dir = NULL;
   int status;
 
   if (argc == 4 && g_str_equal (argv[1], "--agent"))
@@ -1127,22 +1126,8 @@ main (int argc, char **argv)
   g_test_add_func ("/authz/audit", test_audit);
   g_test_add_func ("/authz/polkit-silent-then-gone", test_polkit_silent_then_gone);
 
-  if (!g_test_subprocess ())
-    {
-      state_dir = vmgr_test_make_state_dir ();
-      daemon_under_test = vmgr_test_daemon_start (state_dir,
-                                                  "[auth]\ncache_ttl=3600\ntimeout_ms=1500\n");
-      create_fixtures ();
-    }
-  status = g_test_run ();
-  if (!g_test_subprocess ())
-    {
-      vmgr_test_daemon_stop (daemon_under_test);
-      if (status != 0)
-        vmgr_test_daemon_dump_log (daemon_under_test);
-      vmgr_test_daemon_free (daemon_under_test);
-      vmgr_test_remove_dir (state_dir);
-    }
+  status = vmgr_test_run_with_daemon ("[auth]\ncache_ttl=3600\ntimeout_ms=1500\n",
+                                      create_fixtures, &daemon_under_test);
   g_free (self_path);
   return status;
 }

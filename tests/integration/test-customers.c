@@ -400,9 +400,6 @@ test_survives_restart (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *state_dir = NULL;
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/customers/add", test_add_customer);
   g_test_add_func ("/customers/add-bad-input", test_add_customer_bad_input);
@@ -415,19 +412,5 @@ main (int argc, char **argv)
   g_test_add_func ("/customers/suspended", test_suspended_customer);
   g_test_add_func ("/customers/survives-restart", test_survives_restart);
 
-  if (!g_test_subprocess ())
-    {
-      state_dir = vmgr_test_make_state_dir ();
-      daemon_under_test = vmgr_test_daemon_start (state_dir, NULL);
-    }
-  status = g_test_run ();
-  if (!g_test_subprocess ())
-    {
-      vmgr_test_daemon_stop (daemon_under_test);
-      if (status != 0)
-        vmgr_test_daemon_dump_log (daemon_under_test);
-      vmgr_test_daemon_free (daemon_under_test);
-      vmgr_test_remove_dir (state_dir);
-    }
-  return status;
+  return vmgr_test_run_with_daemon (NULL, NULL, &daemon_under_test);
 }

@@ -683,9 +683,6 @@ test_restart_keeps_everything (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *state_dir = NULL;
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/lifecycle/first-id-and-plan-defaults", test_first_id_and_plan_defaults);
   g_test_add_func ("/lifecycle/create-with-options", test_create_with_options);
@@ -703,14 +700,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lifecycle/query-audit", test_query_audit);
   g_test_add_func ("/lifecycle/restart-keeps-everything", test_restart_keeps_everything);
 
-  state_dir = vmgr_test_make_state_dir ();
   /* Many VMs on the test driver's 3 GiB host: overcommit memory. */
-  daemon_under_test = vmgr_test_daemon_start (state_dir, "[resources]\nmemory_overcommit=1000\n");
-  status = g_test_run ();
-  vmgr_test_daemon_stop (daemon_under_test);
-  if (status != 0)
-    vmgr_test_daemon_dump_log (daemon_under_test);
-  vmgr_test_daemon_free (daemon_under_test);
-  vmgr_test_remove_dir (state_dir);
-  return status;
+  return vmgr_test_run_with_daemon ("[resources]\nmemory_overcommit=1000\n", NULL,
+                                    &daemon_under_test);
 }

@@ -259,9 +259,6 @@ test_changes_persist (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *state_dir = NULL;
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/resources/capabilities", test_capabilities);
   g_test_add_func ("/resources/refusals-name-the-setting", test_refusals_name_the_setting);
@@ -271,13 +268,5 @@ main (int argc, char **argv)
   g_test_add_func ("/resources/host-info", test_host_info);
   g_test_add_func ("/resources/changes-persist", test_changes_persist);
 
-  state_dir = vmgr_test_make_state_dir ();
-  daemon_under_test = vmgr_test_daemon_start (state_dir, "[monitoring]\ninterval=1\n");
-  status = g_test_run ();
-  vmgr_test_daemon_stop (daemon_under_test);
-  if (status != 0)
-    vmgr_test_daemon_dump_log (daemon_under_test);
-  vmgr_test_daemon_free (daemon_under_test);
-  vmgr_test_remove_dir (state_dir);
-  return status;
+  return vmgr_test_run_with_daemon ("[monitoring]\ninterval=1\n", NULL, &daemon_under_test);
 }

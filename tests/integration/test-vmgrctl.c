@@ -191,9 +191,6 @@ test_resources_customers_stats (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *state_dir = NULL;
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vmgrctl/lifecycle-waits", test_lifecycle_waits);
   g_test_add_func ("/vmgrctl/exit-codes", test_exit_codes);
@@ -201,13 +198,5 @@ main (int argc, char **argv)
   g_test_add_func ("/vmgrctl/catalogue-and-restart", test_catalogue_and_restart);
   g_test_add_func ("/vmgrctl/resources-customers-stats", test_resources_customers_stats);
 
-  state_dir = vmgr_test_make_state_dir ();
-  daemon_under_test = vmgr_test_daemon_start (state_dir, NULL);
-  status = g_test_run ();
-  vmgr_test_daemon_stop (daemon_under_test);
-  if (status != 0)
-    vmgr_test_daemon_dump_log (daemon_under_test);
-  vmgr_test_daemon_free (daemon_under_test);
-  vmgr_test_remove_dir (state_dir);
-  return status;
+  return vmgr_test_run_with_daemon (NULL, NULL, &daemon_under_test);
 }

@@ -729,3 +729,49 @@ vmgr_test_polkit_remove_rules (const char *name)
 {
   polkit_change_and_wait (remove_rules, name, NULL);
 }
+
+int
+vmgr_test_run_with_daemon (const char *extra_config, void (*setup) (void),
+                           VmgrTestDaemon **daemon)
+{
+  g_autofree char *state_dir = NULL;
+  int status;
+
+  if (g_test_subprocess ())
+    return g_test_run ();
+  state_dir = vmgr_test_make_state_dir ();
+  *daemon = vmgr_test_daemon_start (state_dir, extra_config);
+  if (setup != NULL)
+    setup ();
+  status = g_test_run ();
+  vmgr_test_daemon_stop (*daemon);
+  if (status != 0)
+    vmgr_test_daemon_dump_log (*daemon);
+  g_clear_pointer (daemon, vmgr_test_daemon_free);
+  vmgr_test_remove_dir (state_dir);
+  return status;
+}
+
+char *
+vmgr_test_ensure_template (const char *name, const char *kind)
+{
+  const char *root = g_getenv ("VMGR_TEMPLATE_DIR");
+  g_autofree char *parent = g_strdup (root != NULL ? root : "/var/lib/vmgr/templates");
+  char *dir = g_build_filename (parent, name, NULL);
+  g_autofree char *script = g_build_filename (g_getenv ("VMGR_SOURCE_ROOT"), "scripts",
+                                              "build-templates.sh", NULL);
+  const char *host_netns = g_getenv ("VMGR_HOST_NETNS");
+  g_autofree char *netns = g_strdup_printf ("--net=%s", host_netns != NULL ? host_netns : "");
+  /* A kernel may have to be downloaded: from the host's network. */
+  const char *argv[] = { "nsenter", netns, script, "--only", kind, parent, NULL };
+  int status = 0;
+  g_autoptr(GError) error = NULL;
+
+  if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return dir;
+  g_assert_true (g_spawn_sync (NULL, (char **) (host_netns != NULL ? argv : argv + 2), NULL,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
+  return dir;
+}

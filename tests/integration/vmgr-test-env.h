@@ -136,4 +136,16 @@ void vmgr_test_polkit_install_rules (const char *name, const char *contents);
 /* Removes rules file NAME and waits for polkitd to reload. */
 void vmgr_test_polkit_remove_rules (const char *name);
 
+/* The main of a test program around one daemon: outside a
+ * g_test_trap_subprocess child, starts vmgrd with @extra_config in a new
+ * state directory (*@daemon points at it), calls @setup (may be NULL),
+ * runs the registered tests, stops vmgrd (dumping its log when a test
+ * failed) and removes the directory. Returns g_test_run ()'s status. */
+int vmgr_test_run_with_daemon (const char *extra_config, void (*setup) (void),
+                               VmgrTestDaemon **daemon);
+
+/* $VMGR_TEMPLATE_DIR/@name, built with scripts/build-templates.sh --only
+ * @kind ("lxc" or "qemu") when missing. */
+char *vmgr_test_ensure_template (const char *name, const char *kind);
+
 G_END_DECLS

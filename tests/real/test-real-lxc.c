@@ -21,37 +21,6 @@ static char *vm_path;
 static char *guest_dir;
 
 static char *
-template_dir (void)
-{
-  const char *dir = g_getenv ("VMGR_TEMPLATE_DIR");
-
-  return g_build_filename (dir != NULL ? dir : "/var/lib/vmgr/templates", "busybox-lxc", NULL);
-}
-
-static void
-ensure_template (void)
-{
-  g_autofree char *dir = template_dir ();
-  g_autofree char *parent = g_path_get_dirname (dir);
-  g_autofree char *script = g_build_filename (g_getenv ("VMGR_SOURCE_ROOT"), "scripts",
-                                              "build-templates.sh", NULL);
-  const char *argv[] = { script, "--only", "lxc", parent, NULL };
-  int status = 0;
-  g_autoptr(GError) error = NULL;
-
-  if (g_file_test (dir, G_FILE_TEST_IS_DIR))
-    return;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
-                               NULL, &status, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
-}
-
-/* /sys/fs/cgroup/CONTROLLER/machine/lxc-PID-NAME.libvirt-lxc of the
- * running container (its cgroup has processes), or NULL. A libvirtd that
- * was restarted may leave the empty cgroup of a stopped container behind:
- * that one does not count. */
-static char *
 container_cgroup (const char *controller)
 {
   g_autofree char *machine = g_build_filename ("/sys/fs/cgroup", controller, "machine", NULL);
@@ -109,7 +78,7 @@ static void
 test_provision_as_job (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autofree char *source = template_dir ();
+  g_autofree char *source = vmgr_test_ensure_template ("busybox-lxc", "lxc");
   g_autoptr(GError) error = NULL;
   g_autoptr(VmgrDBusVM) vm = NULL;
   g_autoptr(VmgrDBusJob) job = NULL;
@@ -382,7 +351,6 @@ test_delete_leaves_nothing (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *state_dir = NULL;
   g_autofree char *config = NULL;
   const char *network = g_getenv ("VMGR_LIBVIRT_NETWORK");
   int status;
@@ -399,25 +367,14 @@ main (int argc, char **argv)
   g_test_add_func ("/real-lxc/delete-leaves-nothing", test_delete_leaves_nothing);
 
   if (g_test_subprocess ())
-    {
-      vm_path = g_strdup (g_getenv ("VMGR_TEST_VM_PATH"));
-      return g_test_run ();
-    }
-  if (g_getenv ("VMGR_LIBVIRT_LXC_URI") == NULL || *g_getenv ("VMGR_LIBVIRT_LXC_URI") == '\0')
+    vm_path = g_strdup (g_getenv ("VMGR_TEST_VM_PATH"));
+  else if (g_getenv ("VMGR_LIBVIRT_LXC_URI") == NULL || *g_getenv ("VMGR_LIBVIRT_LXC_URI") == '\0')
     g_error ("no LXC driver (%s): run under tests/harness/libvirtd.sh",
              g_getenv ("VMGR_LIBVIRT_LXC_ERROR"));
-  ensure_template ();
   g_setenv ("VMGR_TEST_DAEMON_URI", "lxc:///system", TRUE);
   config = g_strdup_printf ("[daemon]\nnetwork=%s\n",
                             g_strcmp0 (network, "default") == 0 ? "default" : "");
-  state_dir = vmgr_test_make_state_dir ();
-  daemon_under_test = vmgr_test_daemon_start (state_dir, config);
-  status = g_test_run ();
-  vmgr_test_daemon_stop (daemon_under_test);
-  if (status != 0)
-    vmgr_test_daemon_dump_log (daemon_under_test);
-  vmgr_test_daemon_free (daemon_under_test);
-  vmgr_test_remove_dir (state_dir);
+  status = vmgr_test_run_with_daemon (config, NULL, &daemon_under_test);
   g_free (vm_path);
   g_free (guest_dir);
   return status;

@@ -14,36 +14,6 @@
 
 static VmgrTestDaemon *daemon_under_test;
 
-static char *
-template_dir (void)
-{
-  const char *dir = g_getenv ("VMGR_TEMPLATE_DIR");
-
-  return g_build_filename (dir != NULL ? dir : "/var/lib/vmgr/templates", "tiny-qemu", NULL);
-}
-
-static void
-ensure_template (void)
-{
-  g_autofree char *dir = template_dir ();
-  g_autofree char *parent = g_path_get_dirname (dir);
-  g_autofree char *script = g_build_filename (g_getenv ("VMGR_SOURCE_ROOT"), "scripts",
-                                              "build-templates.sh", NULL);
-  const char *host_netns = g_getenv ("VMGR_HOST_NETNS");
-  g_autofree char *netns_arg = g_strdup_printf ("--net=%s", host_netns != NULL ? host_netns : "");
-  /* The kernel may have to be downloaded: from the host's network. */
-  const char *argv[] = { "nsenter", netns_arg, script, "--only", "qemu", parent, NULL };
-  int status = 0;
-  g_autoptr(GError) error = NULL;
-
-  if (g_file_test (dir, G_FILE_TEST_IS_DIR))
-    return;
-  g_assert_true (g_spawn_sync (NULL, (char **) (host_netns != NULL ? argv : argv + 2), NULL,
-                               G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
-}
-
 static gboolean
 provisioned (gpointer vm)
 {
@@ -75,7 +45,7 @@ static void
 test_tiny_guest_boots_and_shuts_down (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autofree char *source = template_dir ();
+  g_autofree char *source = vmgr_test_ensure_template ("tiny-qemu", "qemu");
   g_autofree char *path = NULL;
   g_autofree char *guest_dir = NULL;
   g_autoptr(VmgrDBusVM) vm = NULL;
@@ -133,10 +103,8 @@ test_tiny_guest_boots_and_shuts_down (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *state_dir = NULL;
   g_autofree char *config = NULL;
   const char *network = g_getenv ("VMGR_LIBVIRT_NETWORK");
-  int status;
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/real-qemu/tiny-guest-boots-and-shuts-down",
@@ -144,17 +112,8 @@ main (int argc, char **argv)
   if (g_getenv ("VMGR_LIBVIRT_QEMU_URI") == NULL || *g_getenv ("VMGR_LIBVIRT_QEMU_URI") == '\0')
     g_error ("no QEMU driver (%s): run under tests/harness/libvirtd.sh",
              g_getenv ("VMGR_LIBVIRT_QEMU_ERROR"));
-  ensure_template ();
   g_setenv ("VMGR_TEST_DAEMON_URI", "qemu:///system", TRUE);
   config = g_strdup_printf ("[daemon]\nnetwork=%s\n",
                             g_strcmp0 (network, "default") == 0 ? "default" : "");
-  state_dir = vmgr_test_make_state_dir ();
-  daemon_under_test = vmgr_test_daemon_start (state_dir, config);
-  status = g_test_run ();
-  vmgr_test_daemon_stop (daemon_under_test);
-  if (status != 0)
-    vmgr_test_daemon_dump_log (daemon_under_test);
-  vmgr_test_daemon_free (daemon_under_test);
-  vmgr_test_remove_dir (state_dir);
-  return status;
+  return vmgr_test_run_with_daemon (config, NULL, &daemon_under_test);
 }
