@@ -470,15 +470,29 @@ ignore_view (VmgrAuthView view, const VmgrCaller *caller, const GError *error, g
 {
 }
 
-/* A peer's general view decides which signals it receives: ask it once in
- * the background when the peer first calls. */
+static void continue_request (Request *request);
+
 static void
-prime_view (VmgrAuth *self, const char *sender)
+on_view_primed (VmgrAuthView view, const VmgrCaller *caller, const GError *error, gpointer data)
 {
-  if (g_hash_table_contains (self->primed, sender))
-    return;
-  g_hash_table_add (self->primed, g_strdup (sender));
-  vmgr_auth_check_view (self, sender, FALSE, ignore_view, NULL);
+  continue_request (data);
+}
+
+/* A peer's general view decides which signals it receives: it is asked
+ * before the peer's first call is answered, so that every signal after
+ * that answer reaches the peer. */
+static void
+prime_view_then_continue (Request *request)
+{
+  VmgrAuth *self = request->auth;
+
+  if (g_hash_table_contains (self->primed, request->sender))
+    {
+      continue_request (request);
+      return;
+    }
+  g_hash_table_add (self->primed, g_strdup (request->sender));
+  vmgr_auth_check_view (self, request->sender, FALSE, on_view_primed, request);
 }
 
 static void
@@ -498,7 +512,12 @@ on_caller_known (GObject *source, GAsyncResult *result, gpointer data)
   request->caller.uid = caller->uid;
   request->caller.pid = caller->pid;
   request->caller.user_name = g_strdup (caller->user_name);
-  prime_view (request->auth, request->sender);
+  prime_view_then_continue (request);
+}
+
+static void
+continue_request (Request *request)
+{
   if (request->about == NULL)
     decide_action (request);
   else

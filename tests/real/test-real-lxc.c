@@ -40,6 +40,21 @@ container_cgroup (const char *controller)
   return NULL;
 }
 
+static const char *
+cgroup_text (const char *controller, const char *file)
+{
+  static char text[64];
+  g_autofree char *dir = container_cgroup (controller);
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+
+  g_assert_nonnull (dir);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_strlcpy (text, g_strstrip (contents), sizeof text);
+  return text;
+}
+
 static guint64
 cgroup_value (const char *controller, const char *file)
 {
@@ -100,6 +115,9 @@ test_provision_as_job (void)
   g_variant_dict_insert (&options, "cpu_weight", "u", 200);
   g_variant_dict_insert (&options, "cpu_limit", "u", 50);
   g_variant_dict_insert (&options, "hostname", "s", "ct1.example.org");
+  g_variant_dict_insert_value (&options, "addresses",
+                               g_variant_new_strv ((const char * const[]) { "10.77.0.7/24", NULL },
+                                                   -1));
   started = g_get_monotonic_time ();
   vmgr_dbus_manager_call_create_vm_sync (client->manager, VM_NAME, "busybox", "",
                                          g_variant_dict_end (&options), &vm_path, NULL, &error);
@@ -227,11 +245,40 @@ test_console_owner_only (void)
       fd = g_unix_fd_list_get (fds, g_variant_get_handle (handle), &error);
       g_assert_no_error (error);
       g_assert_true (console_shows (fd, "echo vmgr-$((6*7))\n", "vmgr-42"));
+      /* The address set for the VM is the one the guest has. */
+      g_assert_true (console_shows (fd, "ip -4 addr show eth0\n", "10.77.0.7/24"));
       close (fd);
       return;
     }
   g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
+}
+
+static gboolean
+state_is_paused (gpointer vm)
+{
+  return g_strcmp0 (vmgr_dbus_vm_get_state (vm), "paused") == 0;
+}
+
+static void
+test_freezer_and_outside_changes (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "virsh", "-q", "-c", "lxc:///system", "suspend", VM_NAME, NULL };
+  int status = -1;
+
+  /* A change made with virsh reaches vmgrd's clients as well. */
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH |
+                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (vmgr_test_wait (state_is_paused, vm, WAIT_MS));
+  g_assert_cmpstr (cgroup_text ("freezer", "freezer.state"), ==, "FROZEN");
+  vmgr_dbus_vm_call_resume_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  g_assert_cmpstr (cgroup_text ("freezer", "freezer.state"), ==, "THAWED");
 }
 
 static GPid
@@ -359,6 +406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/real-lxc/provision-as-job", test_provision_as_job);
   g_test_add_func ("/real-lxc/limits-reach-cgroup", test_limits_reach_cgroup);
   g_test_add_func ("/real-lxc/usage-is-real", test_usage_is_real);
+  g_test_add_func ("/real-lxc/freezer-and-outside-changes", test_freezer_and_outside_changes);
   g_test_add_func ("/real-lxc/console-alice", test_console_owner_only);
   g_test_add_func ("/real-lxc/console-bob", test_console_owner_only);
   g_test_add_func ("/real-lxc/libvirtd-goes-away", test_libvirtd_goes_away);
