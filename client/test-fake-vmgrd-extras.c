@@ -361,8 +361,8 @@ handle_list_customers (VmgrDBusManager *manager, GDBusMethodInvocation *invocati
 static gboolean
 handle_get_host_info (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, gpointer data)
 {
-  fake_vmgrd_record (data, invocation);
-  vmgr_dbus_manager_complete_get_host_info (manager, invocation, g_variant_new_parsed (
+  return fake_vmgrd_reply (data, manager, invocation, vmgr_dbus_manager_complete_get_host_info,
+                           g_variant_new_parsed (
     "{'cpus': <uint32 8>, 'cpu_model': <'Fake CPU'>, 'memory_total': <uint64 17179869184>, "
     "'memory_free': <uint64 8589934592>, 'disk_total': <uint64 107374182400>, "
     "'disk_free': <uint64 64424509440>, 'capacity_vcpus': <uint64 32>, "
@@ -371,7 +371,6 @@ handle_get_host_info (VmgrDBusManager *manager, GDBusMethodInvocation *invocatio
     "'allocated_disk': <uint64 21474836480>, 'vms': <uint32 4>, "
     "'vms_provisioning': <uint32 0>, 'vms_stopped': <uint32 3>, 'vms_running': <uint32 1>, "
     "'vms_migrating': <uint32 0>}"));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean

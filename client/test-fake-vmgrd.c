@@ -287,36 +287,42 @@ handle_create_vm (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, c
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+gboolean
+fake_vmgrd_reply (FakeVmgrd *self, VmgrDBusManager *manager, GDBusMethodInvocation *invocation,
+                  FakeManagerComplete complete, GVariant *value)
+{
+  fake_vmgrd_record (self, invocation);
+  complete (manager, invocation, value);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_list_templates (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, gpointer data)
 {
-  fake_vmgrd_record (data, invocation);
-  vmgr_dbus_manager_complete_list_templates (manager, invocation, g_variant_new_parsed (
+  return fake_vmgrd_reply (data, manager, invocation, vmgr_dbus_manager_complete_list_templates,
+                           g_variant_new_parsed (
     "[('debian-12', {'os': <'debian'>, 'description': <'Debian 12 \"bookworm\"'>, "
     "'source': <'/srv/images/debian-12'>, 'in_use': <uint32 2>}), ('empty', @a{sv} {})]"));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_list_plans (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, gpointer data)
 {
-  fake_vmgrd_record (data, invocation);
-  vmgr_dbus_manager_complete_list_plans (manager, invocation, g_variant_new_parsed (
+  return fake_vmgrd_reply (data, manager, invocation, vmgr_dbus_manager_complete_list_plans,
+                           g_variant_new_parsed (
     "[('small', {'vcpus': <uint32 1>, 'memory_limit': <uint64 536870912>, "
     "'disk_hard_limit': <uint64 10737418240>, 'max_vms': <uint32 3>})]"));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_query_audit (VmgrDBusManager *manager, GDBusMethodInvocation *invocation,
                     GVariant *filter, gpointer data)
 {
-  fake_vmgrd_record (data, invocation);
-  vmgr_dbus_manager_complete_query_audit (manager, invocation, g_variant_new_parsed (
+  return fake_vmgrd_reply (data, manager, invocation, vmgr_dbus_manager_complete_query_audit,
+                           g_variant_new_parsed (
     "[(int64 1714564800000000, uint32 0, 'root', 'org.vmgr.vm.create', 'web', 'allowed', ''),"
     " (int64 1714564860000000, uint32 1001, 'bob', 'org.vmgr.vm.control-any', 'db', 'denied',"
     " 'not an administrator')]"));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 /* AddTemplate, RemoveTemplate, SetPlan, RemovePlan: recorded, then done. */

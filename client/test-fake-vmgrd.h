@@ -45,6 +45,13 @@ VmgrDBusVM *fake_vmgrd_get_vm (FakeVmgrd *self, const char *name);
 void fake_vmgrd_record (FakeVmgrd *self, GDBusMethodInvocation *invocation);
 void fake_vmgrd_change_state_later (FakeVmgrd *self, VmgrDBusVM *vm, guint delay_ms,
                                     const char *state, const char *reason);
+/* Records the call and answers it with @complete (a generated
+ * vmgr_dbus_manager_complete_*) and @value; returns TRUE (handled). */
+typedef void (*FakeManagerComplete) (VmgrDBusManager *manager, GDBusMethodInvocation *invocation,
+                                     GVariant *value);
+gboolean fake_vmgrd_reply (FakeVmgrd *self, VmgrDBusManager *manager,
+                           GDBusMethodInvocation *invocation, FakeManagerComplete complete,
+                           GVariant *value);
 /* A new VM @name (provisioning, then stopped; then running with @start),
  * its path; NULL when the name is taken. */
 char *fake_vmgrd_provision (FakeVmgrd *self, const char *name, gboolean start);

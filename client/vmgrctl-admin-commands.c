@@ -6,17 +6,22 @@
 #include "vmgrctl-output.h"
 #include "vmgrctl-units.h"
 
-/* Parses the command line with @entries, then connects. */
-static int
-parse_and_connect (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const GOptionEntry *entries,
-                   char **argv, GStrv *args, VmgrDBusManager **manager)
-{
-  int status = vmgrctl_command_parse (ctx, cmd, entries, NULL, argv, args);
+/* The Manager's calls on templates and plans, by their shape. */
+typedef gboolean (*ListCall) (VmgrDBusManager *manager, GVariant **list,
+                              GCancellable *cancellable, GError **error);
+typedef gboolean (*NameCall) (VmgrDBusManager *manager, const char *name,
+                              GCancellable *cancellable, GError **error);
+typedef gboolean (*NameDictCall) (VmgrDBusManager *manager, const char *name, GVariant *dict,
+                                  GCancellable *cancellable, GError **error);
 
-  if (status != VMGRCTL_EXIT_OK)
-    return status;
-  return vmgrctl_context_connect (ctx, manager);
-}
+/* templates, plans: the a(sa{sv}) list as a table or JSON. */
+typedef struct {
+  const char *what;  /* "templates" */
+  ListCall list;
+  const char *const *headers;
+  guint right_aligned;
+  void (*add_row) (VmgrctlTable *table, const char *name, GVariant *props);
+} NamedList;
 
 /* A JSON array of {"name": NAME, ...PROPS} from a(sa{sv}). */
 static JsonNode *
@@ -41,10 +46,9 @@ named_vardicts_to_json (GVariant *list)
 }
 
 static void
-print_named_vardicts (VmgrctlContext *ctx, GVariant *list,
-                      void (*add_row) (VmgrctlTable *table, const char *name, GVariant *props),
-                      VmgrctlTable *table)
+print_named_vardicts (VmgrctlContext *ctx, GVariant *list, const NamedList *kind)
 {
+  g_autoptr(VmgrctlTable) table = NULL;
   g_autofree char *text = NULL;
   GVariantIter iter;
   const char *name;
@@ -56,11 +60,59 @@ print_named_vardicts (VmgrctlContext *ctx, GVariant *list,
       vmgrctl_print_json (node);
       return;
     }
+  table = vmgrctl_table_new (kind->headers, kind->right_aligned);
   g_variant_iter_init (&iter, list);
   while (g_variant_iter_loop (&iter, "(&s@a{sv})", &name, &props))
-    add_row (table, name, props);
+    kind->add_row (table, name, props);
   text = vmgrctl_table_render (table);
   vmgrctl_print (text);
+}
+
+static int
+run_named_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
+                const NamedList *kind)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GVariant) list = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrDBusManager *manager;
+  int status = vmgrctl_command_parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!kind->list (manager, &list, NULL, &error))
+    return vmgrctl_fail (error, "cannot list %s", kind->what);
+  print_named_vardicts (ctx, list, kind);
+  return VMGRCTL_EXIT_OK;
+}
+
+/* template remove, plan remove: NAME. */
+static int
+run_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv, NameCall call,
+            const char *what)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrDBusManager *manager;
+  int status = vmgrctl_command_parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (!call (manager, args[0], NULL, &error))
+    return vmgrctl_fail (error, "cannot remove %s '%s'", what, args[0]);
+  return VMGRCTL_EXIT_OK;
+}
+
+/* Calls @call with @name and @dict; on failure reports "cannot DOING 'NAME'". */
+static int
+call_name_dict (VmgrDBusManager *manager, NameDictCall call, const char *name,
+                GVariantDict *dict, const char *doing)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!call (manager, name, g_variant_dict_end (dict), NULL, &error))
+    return vmgrctl_fail (error, "cannot %s '%s'", doing, name);
+  return VMGRCTL_EXIT_OK;
 }
 
 static void
@@ -78,23 +130,19 @@ add_template_row (VmgrctlTable *table, const char *name, GVariant *props)
   vmgrctl_table_add_row (table, (const char *const[]) { name, os, in_use, source, description });
 }
 
+static const char *const template_headers[] = {
+  "NAME", "OS", "IN_USE", "SOURCE", "DESCRIPTION", NULL
+};
+
+static const NamedList templates = {
+  "templates", vmgr_dbus_manager_call_list_templates_sync,
+  template_headers, 1 << 2 /* IN_USE */, add_template_row,
+};
+
 int
 vmgrctl_cmd_templates (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
-  static const char *const headers[] = { "NAME", "OS", "IN_USE", "SOURCE", "DESCRIPTION", NULL };
-  g_autoptr(VmgrctlTable) table = vmgrctl_table_new (headers, 1 << 2 /* IN_USE */);
-  g_auto(GStrv) args = NULL;
-  g_autoptr(GVariant) templates = NULL;
-  g_autoptr(GError) error = NULL;
-  VmgrDBusManager *manager;
-  int status = parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
-
-  if (status != VMGRCTL_EXIT_OK)
-    return status;
-  if (!vmgr_dbus_manager_call_list_templates_sync (manager, &templates, NULL, &error))
-    return vmgrctl_fail (error, "cannot list templates");
-  print_named_vardicts (ctx, templates, add_template_row, table);
-  return VMGRCTL_EXIT_OK;
+  return run_named_list (ctx, cmd, argv, &templates);
 }
 
 int
@@ -112,9 +160,8 @@ vmgrctl_cmd_template_add (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char *
   };
   g_auto(GVariantDict) props = G_VARIANT_DICT_INIT (NULL);
   g_auto(GStrv) args = NULL;
-  g_autoptr(GError) error = NULL;
   VmgrDBusManager *manager;
-  int status = parse_and_connect (ctx, cmd, entries, argv, &args, &manager);
+  int status = vmgrctl_command_parse_and_connect (ctx, cmd, entries, argv, &args, &manager);
 
   if (status != VMGRCTL_EXIT_OK)
     return status;
@@ -124,25 +171,14 @@ vmgrctl_cmd_template_add (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char *
     g_variant_dict_insert (&props, "description", "s", description);
   if (source != NULL)
     g_variant_dict_insert (&props, "source", "s", source);
-  if (!vmgr_dbus_manager_call_add_template_sync (manager, args[0], g_variant_dict_end (&props),
-                                                 NULL, &error))
-    return vmgrctl_fail (error, "cannot add template '%s'", args[0]);
-  return VMGRCTL_EXIT_OK;
+  return call_name_dict (manager, vmgr_dbus_manager_call_add_template_sync, args[0], &props,
+                         "add template");
 }
 
 int
 vmgrctl_cmd_template_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
-  g_auto(GStrv) args = NULL;
-  g_autoptr(GError) error = NULL;
-  VmgrDBusManager *manager;
-  int status = parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
-
-  if (status != VMGRCTL_EXIT_OK)
-    return status;
-  if (!vmgr_dbus_manager_call_remove_template_sync (manager, args[0], NULL, &error))
-    return vmgrctl_fail (error, "cannot remove template '%s'", args[0]);
-  return VMGRCTL_EXIT_OK;
+  return run_remove (ctx, cmd, argv, vmgr_dbus_manager_call_remove_template_sync, "template");
 }
 
 /* A size limit from @props as text, NULL (shown "-") when absent or 0. */
@@ -179,26 +215,19 @@ add_plan_row (VmgrctlTable *table, const char *name, GVariant *props)
     name, vcpus, memory, disk, cpu_limit, max_vms });
 }
 
+static const char *const plan_headers[] = {
+  "NAME", "VCPUS", "MEMORY", "DISK", "CPU_LIMIT", "MAX_VMS", NULL
+};
+
+/* Numbers right-aligned: every column but NAME. */
+static const NamedList plans = {
+  "plans", vmgr_dbus_manager_call_list_plans_sync, plan_headers, 0x3e, add_plan_row,
+};
+
 int
 vmgrctl_cmd_plans (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
-  static const char *const headers[] = {
-    "NAME", "VCPUS", "MEMORY", "DISK", "CPU_LIMIT", "MAX_VMS", NULL
-  };
-  /* Numbers right-aligned: every column but NAME. */
-  g_autoptr(VmgrctlTable) table = vmgrctl_table_new (headers, 0x3e);
-  g_auto(GStrv) args = NULL;
-  g_autoptr(GVariant) plans = NULL;
-  g_autoptr(GError) error = NULL;
-  VmgrDBusManager *manager;
-  int status = parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
-
-  if (status != VMGRCTL_EXIT_OK)
-    return status;
-  if (!vmgr_dbus_manager_call_list_plans_sync (manager, &plans, NULL, &error))
-    return vmgrctl_fail (error, "cannot list plans");
-  print_named_vardicts (ctx, plans, add_plan_row, table);
-  return VMGRCTL_EXIT_OK;
+  return run_named_list (ctx, cmd, argv, &plans);
 }
 
 int
@@ -219,23 +248,12 @@ vmgrctl_cmd_plan_set (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **arg
   status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  if (!vmgr_dbus_manager_call_set_plan_sync (manager, args[0], g_variant_dict_end (&limits),
-                                             NULL, &error))
-    return vmgrctl_fail (error, "cannot set plan '%s'", args[0]);
-  return VMGRCTL_EXIT_OK;
+  return call_name_dict (manager, vmgr_dbus_manager_call_set_plan_sync, args[0], &limits,
+                         "set plan");
 }
 
 int
 vmgrctl_cmd_plan_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
-  g_auto(GStrv) args = NULL;
-  g_autoptr(GError) error = NULL;
-  VmgrDBusManager *manager;
-  int status = parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
-
-  if (status != VMGRCTL_EXIT_OK)
-    return status;
-  if (!vmgr_dbus_manager_call_remove_plan_sync (manager, args[0], NULL, &error))
-    return vmgrctl_fail (error, "cannot remove plan '%s'", args[0]);
-  return VMGRCTL_EXIT_OK;
+  return run_remove (ctx, cmd, argv, vmgr_dbus_manager_call_remove_plan_sync, "plan");
 }

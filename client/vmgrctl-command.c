@@ -71,6 +71,18 @@ vmgrctl_command_parse (VmgrctlContext *ctx, const VmgrctlCommand *cmd,
 }
 
 int
+vmgrctl_command_parse_and_connect (VmgrctlContext *ctx, const VmgrctlCommand *cmd,
+                                   const GOptionEntry *entries, char **argv, GStrv *args,
+                                   VmgrDBusManager **manager)
+{
+  int status = vmgrctl_command_parse (ctx, cmd, entries, NULL, argv, args);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  return vmgrctl_context_connect (ctx, manager);
+}
+
+int
 vmgrctl_command_fail (const VmgrctlCommand *cmd, GError *error)
 {
   return vmgrctl_fail (error, "%s", cmd->name);

@@ -35,6 +35,12 @@ int vmgrctl_command_parse (VmgrctlContext *ctx, const VmgrctlCommand *cmd,
                            const GOptionEntry *entries, const GOptionEntry *more_entries,
                            char **argv, GStrv *args);
 
+/* vmgrctl_command_parse() with @entries, then vmgrctl_context_connect():
+ * the exit status of the first that fails, or VMGRCTL_EXIT_OK. */
+int vmgrctl_command_parse_and_connect (VmgrctlContext *ctx, const VmgrctlCommand *cmd,
+                                       const GOptionEntry *entries, char **argv, GStrv *args,
+                                       VmgrDBusManager **manager);
+
 /* Prints "vmgrctl: COMMAND: MESSAGE (see 'vmgrctl COMMAND --help')" and
  * returns VMGRCTL_EXIT_USAGE. */
 int vmgrctl_command_usage_error (const VmgrctlCommand *cmd, const char *message);

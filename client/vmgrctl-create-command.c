@@ -168,10 +168,8 @@ vmgrctl_cmd_contract (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **arg
   g_autofree char *path = NULL;
   g_autofree char *id = NULL;
   VmgrDBusManager *manager;
-  int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
+  int status = vmgrctl_command_parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
 
-  if (status == VMGRCTL_EXIT_OK)
-    status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)
     return status;
   /* args: PLAN TEMPLATE NAME, as Contract takes them. */

@@ -7,6 +7,7 @@
 #include "vmgrctl-customer-options.h"
 #include "vmgrctl-customer-view.h"
 #include "vmgrctl-errors.h"
+#include "vmgrctl-listing.h"
 #include "vmgrctl-options.h"
 
 /* Reports @error about the customer @who (as typed) with uid @uid. */
@@ -38,71 +39,32 @@ parse_customer (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const GOptionEnt
   return vmgrctl_context_connect (ctx, &manager);
 }
 
-/* The customers at @paths with their properties; ones gone meanwhile
- * are left out. */
-static GPtrArray *
-read_customers (VmgrctlContext *ctx, char **paths, GError **error)
+static gpointer
+open_customer (VmgrctlContext *ctx, const char *path, gpointer data, GError **error)
 {
-  g_autoptr(GPtrArray) customers = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (guint i = 0; paths[i] != NULL; i++)
-    {
-      VmgrDBusCustomer *customer = vmgrctl_context_get_customer (ctx, paths[i], error);
-
-      if (customer != NULL)
-        g_ptr_array_add (customers, customer);
-      else if (vmgrctl_exit_code_for_error (*error) == VMGRCTL_EXIT_NOT_FOUND)
-        g_clear_error (error);
-      else
-        return NULL;
-    }
-  return g_steal_pointer (&customers);
+  return vmgrctl_context_get_customer (ctx, path, error);
 }
 
-static void
-print_customers (VmgrctlContext *ctx, GPtrArray *customers)
-{
-  g_autoptr(VmgrctlTable) table = NULL;
-  g_autofree char *text = NULL;
+static const VmgrctlListing customer_listing = {
+  "customers", open_customer, (VmgrctlListingToJson) vmgrctl_customer_to_json,
+  vmgrctl_customer_table_new, (VmgrctlListingTableAdd) vmgrctl_customer_table_add,
+};
 
-  if (ctx->json)
-    {
-      g_autoptr(JsonArray) array = json_array_new ();
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-
-      for (guint i = 0; i < customers->len; i++)
-        json_array_add_element (array, vmgrctl_customer_to_json (g_ptr_array_index (customers, i)));
-      vmgrctl_print_json (json_node_init_array (node, array));
-      return;
-    }
-  table = vmgrctl_customer_table_new ();
-  for (guint i = 0; i < customers->len; i++)
-    vmgrctl_customer_table_add (table, g_ptr_array_index (customers, i));
-  text = vmgrctl_table_render (table);
-  vmgrctl_print (text);
-}
-
+/* Customers gone since ListCustomers are left out. */
 int
 vmgrctl_cmd_customers (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
   g_auto(GStrv) args = NULL;
   g_auto(GStrv) paths = NULL;
-  g_autoptr(GPtrArray) customers = NULL;
   g_autoptr(GError) error = NULL;
   VmgrDBusManager *manager;
-  int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
+  int status = vmgrctl_command_parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
 
-  if (status == VMGRCTL_EXIT_OK)
-    status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)
     return status;
   if (!vmgr_dbus_manager_call_list_customers_sync (manager, &paths, NULL, &error))
     return vmgrctl_fail (error, "cannot list customers");
-  customers = read_customers (ctx, paths, &error);
-  if (customers == NULL)
-    return vmgrctl_fail (error, "cannot read customers");
-  print_customers (ctx, customers);
-  return VMGRCTL_EXIT_OK;
+  return vmgrctl_listing_show (ctx, &customer_listing, paths, NULL);
 }
 
 /* add and update: the options, checked before connecting. */

@@ -13,10 +13,8 @@ vmgrctl_cmd_host (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   VmgrDBusManager *manager;
-  int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
+  int status = vmgrctl_command_parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
 
-  if (status == VMGRCTL_EXIT_OK)
-    status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)
     return status;
   if (!vmgr_dbus_manager_call_get_host_info_sync (manager, &info, NULL, &error))

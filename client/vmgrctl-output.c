@@ -184,6 +184,23 @@ vmgrctl_json_add_vardict (JsonObject *object, GVariant *vardict)
     json_object_set_member (object, key, json_gvariant_serialize (value));
 }
 
+JsonNode *
+vmgrctl_json_from_properties (GDBusProxy *proxy, const VmgrctlJsonMember *members,
+                              gsize n_members)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  for (gsize i = 0; i < n_members; i++)
+    {
+      g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (proxy, members[i].property);
+      if (value != NULL)
+        json_object_set_member (object, members[i].key, json_gvariant_serialize (value));
+    }
+  json_node_set_object (node, object);
+  return node;
+}
+
 static gboolean
 variant_to_uint64 (GVariant *value, guint64 *out)
 {

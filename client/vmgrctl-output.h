@@ -1,7 +1,7 @@
 /* Output: aligned tables, "key: value" lines and JSON. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -38,6 +38,17 @@ void vmgrctl_print_json (JsonNode *node);
 
 /* Sets each entry of the a{sv} @vardict as a member of @object. */
 void vmgrctl_json_add_vardict (JsonObject *object, GVariant *vardict);
+
+/* A D-Bus property and the JSON member it is shown as. */
+typedef struct {
+  const char *property;  /* "MaxVMs" */
+  const char *key;       /* "max_vms" */
+} VmgrctlJsonMember;
+
+/* An object with the cached properties of @proxy named in @members, in
+ * that order; properties not in the cache are left out. */
+JsonNode *vmgrctl_json_from_properties (GDBusProxy *proxy, const VmgrctlJsonMember *members,
+                                        gsize n_members);
 
 /* A number in @vardict of any integer type, or FALSE when absent. */
 gboolean vmgrctl_vardict_lookup_uint64 (GVariant *vardict, const char *key, guint64 *value);

@@ -2,6 +2,7 @@
 #include "vmgrctl-commands.h"
 
 #include "vmgrctl-errors.h"
+#include "vmgrctl-listing.h"
 #include "vmgrctl-options.h"
 #include "vmgrctl-vm-view.h"
 #include "vmgrctl-wait.h"
@@ -9,80 +10,42 @@
 /* Extra wait for shutdown beyond its graceful timeout: the forced off. */
 #define SHUTDOWN_WAIT_MARGIN_S 30
 
-/* Reads each VM's properties with one GetManagedObjects, falling back to
- * a proxy of its own for a VM the object manager did not list. VMs gone
- * since ListVMs are left out. */
-static GPtrArray *
-read_vms (VmgrctlContext *ctx, char **paths, GError **error)
+/* A VM's proxy from @objects, the object manager client (which read
+ * every VM's properties with one GetManagedObjects), or one of its own
+ * for a VM that @objects did not list. */
+static gpointer
+open_vm (VmgrctlContext *ctx, const char *path, gpointer objects, GError **error)
 {
-  g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GDBusObjectManager) objects =
-    vmgr_dbus_object_manager_client_new_sync (ctx->connection,
-                                              G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-                                              VMGRCTL_BUS_NAME, VMGRCTL_OBJECT_MANAGER_PATH,
-                                              NULL, NULL);
+  GDBusInterface *iface = objects != NULL
+    ? g_dbus_object_manager_get_interface (objects, path, "org.vmgr.VM") : NULL;
 
-  for (guint i = 0; paths[i] != NULL; i++)
-    {
-      GDBusInterface *iface = objects != NULL
-        ? g_dbus_object_manager_get_interface (objects, paths[i], "org.vmgr.VM") : NULL;
-      VmgrDBusVM *vm = iface != NULL ? VMGR_DBUS_VM (iface)
-                                     : vmgrctl_context_get_vm (ctx, paths[i], error);
-
-      if (vm != NULL)
-        g_ptr_array_add (vms, vm);
-      else if (vmgrctl_exit_code_for_error (*error) == VMGRCTL_EXIT_NOT_FOUND)
-        g_clear_error (error);
-      else
-        return NULL;
-    }
-  return g_steal_pointer (&vms);
+  return iface != NULL ? VMGR_DBUS_VM (iface) : vmgrctl_context_get_vm (ctx, path, error);
 }
 
-static void
-print_vms (VmgrctlContext *ctx, GPtrArray *vms)
-{
-  g_autoptr(VmgrctlTable) table = NULL;
-  g_autofree char *text = NULL;
+static const VmgrctlListing vm_listing = {
+  "VMs", open_vm, (VmgrctlListingToJson) vmgrctl_vm_to_json, vmgrctl_vm_table_new,
+  (VmgrctlListingTableAdd) vmgrctl_vm_table_add,
+};
 
-  if (ctx->json)
-    {
-      g_autoptr(JsonArray) array = json_array_new ();
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-
-      for (guint i = 0; i < vms->len; i++)
-        json_array_add_element (array, vmgrctl_vm_to_json (g_ptr_array_index (vms, i)));
-      vmgrctl_print_json (json_node_init_array (node, array));
-      return;
-    }
-  table = vmgrctl_vm_table_new ();
-  for (guint i = 0; i < vms->len; i++)
-    vmgrctl_vm_table_add (table, g_ptr_array_index (vms, i));
-  text = vmgrctl_table_render (table);
-  vmgrctl_print (text);
-}
-
+/* VMs gone since ListVMs are left out. */
 int
 vmgrctl_cmd_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
   g_auto(GStrv) args = NULL;
   g_auto(GStrv) paths = NULL;
-  g_autoptr(GPtrArray) vms = NULL;
+  g_autoptr(GDBusObjectManager) objects = NULL;
   g_autoptr(GError) error = NULL;
   VmgrDBusManager *manager;
-  int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
+  int status = vmgrctl_command_parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
 
-  if (status == VMGRCTL_EXIT_OK)
-    status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)
     return status;
   if (!vmgr_dbus_manager_call_list_vms_sync (manager, &paths, NULL, &error))
     return vmgrctl_fail (error, "cannot list VMs");
-  vms = read_vms (ctx, paths, &error);
-  if (vms == NULL)
-    return vmgrctl_fail (error, "cannot read VMs");
-  print_vms (ctx, vms);
-  return VMGRCTL_EXIT_OK;
+  objects = vmgr_dbus_object_manager_client_new_sync (
+    ctx->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, VMGRCTL_BUS_NAME,
+    VMGRCTL_OBJECT_MANAGER_PATH, NULL, NULL);
+  return vmgrctl_listing_show (ctx, &vm_listing, paths, objects);
 }
 
 int

@@ -186,10 +186,7 @@ vmgrctl_vm_describe (VmgrDBusVM *vm)
   return vmgrctl_fields_render (fields);
 }
 
-static const struct {
-  const char *property;
-  const char *key;
-} json_members[] = {
+static const VmgrctlJsonMember json_members[] = {
   { "Id", "id" }, { "Name", "name" }, { "UUID", "uuid" }, { "State", "state" },
   { "StateReason", "state_reason" }, { "Job", "job" }, { "Owner", "owner" },
   { "OwnerName", "owner_name" }, { "Template", "template" }, { "Plan", "plan" },
@@ -204,16 +201,6 @@ static const struct {
 JsonNode *
 vmgrctl_vm_to_json (VmgrDBusVM *vm)
 {
-  g_autoptr(JsonObject) object = json_object_new ();
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (json_members); i++)
-    {
-      g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (vm),
-                                                                    json_members[i].property);
-      if (value != NULL)
-        json_object_set_member (object, json_members[i].key, json_gvariant_serialize (value));
-    }
-  json_node_set_object (node, object);
-  return node;
+  return vmgrctl_json_from_properties (G_DBUS_PROXY (vm), json_members,
+                                       G_N_ELEMENTS (json_members));
 }

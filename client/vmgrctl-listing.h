@@ -1,0 +1,35 @@
+/* A listing of objects (`list`, `customers`): a proxy per object path,
+ * printed as a JSON array or as a table. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "vmgrctl-context.h"
+#include "vmgrctl-output.h"
+
+G_BEGIN_DECLS
+
+/* A proxy (a GObject, owned) with the properties of the object at @path,
+ * or NULL with @error set. */
+typedef gpointer (*VmgrctlListingOpen) (VmgrctlContext *ctx, const char *path, gpointer data,
+                                        GError **error);
+/* The view's functions take the proxy's own type: cast them to these, as
+ * with GDestroyNotify. */
+typedef JsonNode *(*VmgrctlListingToJson) (gpointer object);
+typedef void (*VmgrctlListingTableAdd) (VmgrctlTable *table, gpointer object);
+
+typedef struct {
+  const char *what;  /* "VMs", for "cannot read VMs" */
+  VmgrctlListingOpen open;
+  VmgrctlListingToJson to_json;
+  VmgrctlTable *(*table_new) (void);
+  VmgrctlListingTableAdd table_add;
+} VmgrctlListing;
+
+/* Opens the object at each of @paths with @listing->open (given @data),
+ * leaving out those not found (gone meanwhile), and prints them all.
+ * Returns the exit status; on failure prints "cannot read WHAT". */
+int vmgrctl_listing_show (VmgrctlContext *ctx, const VmgrctlListing *listing,
+                          char **paths, gpointer data);
+
+G_END_DECLS
