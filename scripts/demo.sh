@@ -133,10 +133,10 @@ if vms=$(manager_call ListVMs 2>&1); then
     fi
 
     manager_call AddCustomer 60002 \
-      "{'full_name': <'Alice Example'>, 'email': <'alice@example.org'>, 'plan': <'basic'>}" \
+      "{'full_name': <'Alice Example'>, 'email': <'alice@example.org'>, 'national_id': <'20111222'>, 'province': <'Mendoza'>, 'plan': <'basic'>, 'max_vms': <uint32 3>}" \
       >/dev/null 2>&1 || say "could not add customer alice (continuing)"
     manager_call AddCustomer 60003 \
-      "{'full_name': <'Bob Example'>, 'email': <'bob@example.org'>, 'plan': <'complete'>}" \
+      "{'full_name': <'Bob Example'>, 'email': <'bob@example.org'>, 'national_id': <'30222333'>, 'province': <'San Juan'>, 'plan': <'complete'>, 'max_vms': <uint32 2>}" \
       >/dev/null 2>&1 || say "could not add customer bob (continuing)"
 
     # name plan owner start
