@@ -804,6 +804,19 @@ test_signals_reach_owner_only (void)
 
   agent_wait_line (alice, "InterfacesAdded", 0);
   agent_wait_line (alice, "StateChanged", 0);
+  /* A VM given to alice appears to her, and vanishes when it is taken back. */
+  {
+    g_autofree char *moving = vmgr_test_create_vm (root, "moving", "debian-12", "basic",
+                                                   owner_option (VMGR_TEST_UID_BOB, 252));
+    guint from = alice->lines->len;
+
+    root_call (root, moving, "SetOwner", g_variant_new ("(u)", VMGR_TEST_UID_ALICE));
+    g_assert_nonnull (strstr (agent_wait_line (alice, "InterfacesAdded", from), moving));
+    from = alice->lines->len;
+    root_call (root, moving, "SetOwner", g_variant_new ("(u)", VMGR_TEST_UID_BOB));
+    g_assert_nonnull (strstr (agent_wait_line (alice, "InterfacesRemoved", from), moving));
+    root_call (root, moving, "Delete", NULL);
+  }
   agent_finish (alice);
   agent_finish (mallory);
   for (guint i = 0; i < alice->lines->len; i++)
