@@ -165,6 +165,16 @@ void vmgr_backend_open_console_async (VmgrBackend *self, const char *uuid,
                                       GAsyncReadyCallback callback, gpointer user_data);
 int vmgr_backend_open_console_finish (VmgrBackend *self, GAsyncResult *result, GError **error);
 
+/* Reserves @ip (IPv4, no prefix) for @mac on the libvirt @network's DHCP
+ * server, replacing what the MAC had; @ip NULL only removes. Live when the
+ * network is active, and in its persistent definition. */
+void vmgr_backend_reserve_address_async (VmgrBackend *self, const char *network,
+                                         const char *mac, const char *hostname,
+                                         const char *ip, GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_backend_reserve_address_finish (VmgrBackend *self, GAsyncResult *result,
+                                              GError **error);
+
 /* Signals (emitted on the main context the backend was created on):
  *   "domain-state-changed" (const char *uuid, guint state (VmgrVmState), const char *reason)
  *     for every libvirt lifecycle event, whoever caused it.

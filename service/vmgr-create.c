@@ -111,6 +111,7 @@ apply_start_options (Creation *creation)
 {
   VmgrBackend *backend = vmgr_daemon_get_backend (vmgr_manager_get_daemon (creation->manager));
 
+  vmgr_daemon_reserve_address (vmgr_manager_get_daemon (creation->manager), creation->spec, TRUE);
   if (creation->spec->autostart)
     vmgr_backend_set_autostart_async (backend, creation->spec->uuid, TRUE, NULL, NULL, NULL);
   if ((creation->options->fields & VMGR_FIELD_START) && creation->options->start)

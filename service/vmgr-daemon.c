@@ -350,6 +350,43 @@ vmgr_daemon_build_definition (VmgrDaemon *self, const VmgrVmSpec *spec, GError *
                                       files->initrd, self->config.network, error);
 }
 
+static void
+on_address_reserved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *name = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_reserve_address_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("VM %s: cannot reserve its address on the libvirt network: %s", name,
+               error->message);
+}
+
+/* The first IPv4 address of @spec without its prefix, or NULL. */
+static char *
+first_ipv4 (const VmgrVmSpec *spec)
+{
+  for (guint i = 0; spec->addresses[i] != NULL; i++)
+    if (strchr (spec->addresses[i], ':') == NULL)
+      return g_strndup (spec->addresses[i], strcspn (spec->addresses[i], "/"));
+  return NULL;
+}
+
+void
+vmgr_daemon_reserve_address (VmgrDaemon *self, const VmgrVmSpec *spec, gboolean keep)
+{
+  g_autofree char *mac = NULL;
+  g_autofree char *ip = NULL;
+
+  if (g_str_equal (vmgr_backend_get_scheme (self->backend), "test") ||
+      self->config.network == NULL || *self->config.network == '\0')
+    return;
+  mac = vmgr_domain_xml_mac_for_uuid (spec->uuid);
+  ip = keep ? first_ipv4 (spec) : NULL;
+  vmgr_backend_reserve_address_async (self->backend, self->config.network, mac,
+                                      *spec->hostname ? spec->hostname : spec->name, ip, NULL,
+                                      on_address_reserved, g_strdup (spec->name));
+}
+
 /* ---- Jobs -------------------------------------------------------------- */
 
 VmgrJob *

@@ -82,6 +82,10 @@ VmgrGuestFiles *vmgr_daemon_guest_files (VmgrDaemon *self, const VmgrVmSpec *spe
 /* The libvirt definition of @spec on this backend. */
 char *vmgr_daemon_build_definition (VmgrDaemon *self, const VmgrVmSpec *spec, GError **error);
 
+/* Real guests on a libvirt network get @spec's first IPv4 address from its
+ * DHCP server; with @keep FALSE (or no IPv4 address) the reservation goes. */
+void vmgr_daemon_reserve_address (VmgrDaemon *self, const VmgrVmSpec *spec, gboolean keep);
+
 /* Jobs: a new exported job about VM @vm_id (visible like that VM). */
 VmgrJob *vmgr_daemon_start_job (VmgrDaemon *self, guint32 vm_id, guint32 owner,
                                 const char *operation, guint32 started_by);

@@ -493,6 +493,7 @@ finish_deletion (Deletion *deletion, const GError *error)
       return;
     }
   g_clear_handle_id (&self->force_off_id, g_source_remove);
+  vmgr_daemon_reserve_address (self->daemon, self->spec, FALSE);
   vmgr_daemon_remove_vm (self->daemon, self->spec->id);
   g_dbus_method_invocation_return_value (deletion->invocation, NULL);
 }
@@ -669,6 +670,7 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   write_guest_network (self, change->edited);
+  vmgr_daemon_reserve_address (self->daemon, change->edited, TRUE);
   old_owner = self->spec->owner;
   changed = resources_changed (self->spec, change->edited);
   vmgr_vm_spec_free (self->spec);

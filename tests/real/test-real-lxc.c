@@ -147,6 +147,29 @@ test_provision_as_job (void)
 }
 
 static void
+test_vmgrctl_container (void)
+{
+  g_autofree char *out = NULL, *err = NULL, *show = NULL, *gone = NULL;
+  int status;
+
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &out, &err, "create", "ct2",
+                                     "--template", "busybox", "--memory", "64M", "--start",
+                                     NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &show, &err, "show", "ct2", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (show, "running"));
+  g_clear_pointer (&err, g_free);
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &out, &err, "delete", "ct2", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_clear_pointer (&err, g_free);
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &gone, &err, "show", "ct2", NULL);
+  g_assert_cmpint (status, ==, 3);
+}
+
+static void
 test_limits_reach_cgroup (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
@@ -404,6 +427,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/real-lxc/provision-as-job", test_provision_as_job);
+  g_test_add_func ("/real-lxc/vmgrctl-container", test_vmgrctl_container);
   g_test_add_func ("/real-lxc/limits-reach-cgroup", test_limits_reach_cgroup);
   g_test_add_func ("/real-lxc/usage-is-real", test_usage_is_real);
   g_test_add_func ("/real-lxc/freezer-and-outside-changes", test_freezer_and_outside_changes);

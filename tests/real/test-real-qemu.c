@@ -41,6 +41,24 @@ console_shows (int fd, const char *marker, guint timeout_ms)
   return strstr (seen->str, marker) != NULL;
 }
 
+static gboolean with_network;
+
+/* Asks the guest's shell for its address until @address shows (DHCP takes
+ * a few seconds on a fresh bridge). */
+static gboolean
+address_shows (int fd, const char *address)
+{
+  for (guint attempt = 0; attempt < 15; attempt++)
+    {
+      const char *command = "ip -4 addr\n";
+
+      g_assert_cmpint (write (fd, command, strlen (command)), ==, (gssize) strlen (command));
+      if (console_shows (fd, address, 2000))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 test_tiny_guest_boots_and_shuts_down (void)
 {
@@ -64,6 +82,10 @@ test_tiny_guest_boots_and_shuts_down (void)
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
   g_variant_dict_insert (&options, "disk_hard_limit", "t", 512 * MiB);
+  if (with_network)
+    g_variant_dict_insert_value (&options, "addresses",
+                                 g_variant_new_strv ((const char * const[]) {
+                                                       "192.168.122.50/24", NULL }, -1));
   vmgr_dbus_manager_call_create_vm_sync (client->manager, "tiny1", "tiny", "",
                                          g_variant_dict_end (&options), &path, NULL, &error);
   g_assert_no_error (error);
@@ -84,6 +106,9 @@ test_tiny_guest_boots_and_shuts_down (void)
   g_assert_true (console_shows (fd, "vmgr-guest: booted", BOOT_MS));
   g_test_message ("guest booted in %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
+  /* The address set for the VM is what the network's DHCP server gives it. */
+  if (with_network)
+    g_assert_true (address_shows (fd, "192.168.122.50"));
   close (fd);
 
   started = g_get_monotonic_time ();
@@ -112,6 +137,7 @@ main (int argc, char **argv)
   if (g_getenv ("VMGR_LIBVIRT_QEMU_URI") == NULL || *g_getenv ("VMGR_LIBVIRT_QEMU_URI") == '\0')
     g_error ("no QEMU driver (%s): run under tests/harness/libvirtd.sh",
              g_getenv ("VMGR_LIBVIRT_QEMU_ERROR"));
+  with_network = g_strcmp0 (network, "default") == 0;
   g_setenv ("VMGR_TEST_DAEMON_URI", "qemu:///system", TRUE);
   config = g_strdup_printf ("[daemon]\nnetwork=%s\n",
                             g_strcmp0 (network, "default") == 0 ? "default" : "");
