@@ -169,6 +169,90 @@ test_vmgrctl_container (void)
   g_assert_cmpint (status, ==, 3);
 }
 
+typedef struct {
+  gboolean done;
+  gboolean success;
+  char *error;
+} Completion;
+
+static void
+on_job_completed (VmgrDBusJob *job, gboolean success, const char *error, gpointer data)
+{
+  Completion *completion = data;
+
+  completion->done = TRUE;
+  completion->success = success;
+  completion->error = g_strdup (error);
+}
+
+static gboolean
+completed (gpointer data)
+{
+  return ((Completion *) data)->done;
+}
+
+/* A template big enough that copying it takes a while. */
+static char *
+make_big_template (void)
+{
+  g_autofree char *source = vmgr_test_ensure_template ("busybox-lxc", "lxc");
+  char *big = g_build_filename (g_getenv ("VMGR_TESTBUS_DIR"), "big-template", NULL);
+  g_autofree char *command = g_strdup_printf ("cp -a %s %s && mkdir %s/filler && "
+                                              "for i in $(seq 1 400); do head -c 262144 "
+                                              "/dev/zero > %s/filler/$i; done",
+                                              source, big, big, big);
+  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  return big;
+}
+
+static void
+test_cancelled_provisioning_leaves_nothing (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *big = make_big_template ();
+  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(VmgrDBusJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) vms = NULL;
+  Completion completion = { 0 };
+  GVariantDict props;
+
+  g_variant_dict_init (&props, NULL);
+  g_variant_dict_insert (&props, "source", "s", big);
+  vmgr_dbus_manager_call_add_template_sync (client->manager, "big",
+                                            g_variant_dict_end (&props), NULL, &error);
+  g_assert_no_error (error);
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, "doomed", "big", "basic",
+                                         g_variant_new ("a{sv}", NULL), &path, NULL, &error);
+  g_assert_no_error (error);
+  vm = vmgr_test_client_vm (client, path);
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "provisioning");
+  job = vmgr_dbus_job_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE, "org.vmgr",
+                                      vmgr_dbus_vm_get_job (vm), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (job, "completed", G_CALLBACK (on_job_completed), &completion);
+  vmgr_dbus_job_call_cancel_sync (job, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait (completed, &completion, WAIT_MS));
+  g_assert_false (completion.success);
+  g_test_message ("job completed: %s", completion.error);
+  /* No VM, no files. */
+  dir = g_strdup_printf ("%s/guests/%u", vmgr_test_daemon_get_state_dir (daemon_under_test),
+                         vmgr_dbus_vm_get_id (vm));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  vmgr_dbus_manager_call_list_vms_sync (client->manager, &vms, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_strv_contains ((const char * const *) vms, path));
+  g_free (completion.error);
+}
+
 static void
 test_limits_reach_cgroup (void)
 {
@@ -428,6 +512,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/real-lxc/provision-as-job", test_provision_as_job);
   g_test_add_func ("/real-lxc/vmgrctl-container", test_vmgrctl_container);
+  g_test_add_func ("/real-lxc/cancelled-provisioning-leaves-nothing",
+                   test_cancelled_provisioning_leaves_nothing);
   g_test_add_func ("/real-lxc/limits-reach-cgroup", test_limits_reach_cgroup);
   g_test_add_func ("/real-lxc/usage-is-real", test_usage_is_real);
   g_test_add_func ("/real-lxc/freezer-and-outside-changes", test_freezer_and_outside_changes);
