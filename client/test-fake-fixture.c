@@ -1,6 +1,8 @@
 /* The fake-daemon tests' fixture (see test-fake-fixture.h). */
 #include "test-fake-fixture.h"
 
+#include <signal.h>
+
 void
 fixture_setup_bus (Fixture *f, gconstpointer data)
 {
@@ -43,4 +45,18 @@ parse_json (const char *text)
   json_parser_load_from_data (parser, text, -1, &error);
   g_assert_no_error (error);
   return json_node_copy (json_parser_get_root (parser));
+}
+
+void
+hook_run_jobs (GSubprocess *process, gpointer fixture)
+{
+  Fixture *f = fixture;
+
+  fake_vmgrd_run_jobs (f->fake);
+}
+
+void
+hook_interrupt (GSubprocess *process, gpointer fixture)
+{
+  g_subprocess_send_signal (process, SIGINT);
 }

@@ -29,6 +29,15 @@ void fixture_teardown (Fixture *f, gconstpointer data);
 /* Runs vmgrctl --address BUS ARGS... */
 #define vmgrctl(f, ...) test_run_vmgrctl (&(f)->run, "--address", (f)->address, __VA_ARGS__, NULL)
 
+/* The same, calling @hook (f, with @f as its data) once stderr has a line
+ * starting with @prefix. */
+#define vmgrctl_hook(f, prefix, hook, ...) \
+  test_run_vmgrctl_hook (&(f)->run, prefix, hook, f, "--address", (f)->address, __VA_ARGS__, NULL)
+
+/* Hooks: fake_vmgrd_run_jobs(), and SIGINT to vmgrctl. */
+void hook_run_jobs (GSubprocess *process, gpointer fixture);
+void hook_interrupt (GSubprocess *process, gpointer fixture);
+
 /* The JSON document @text (asserting it parses). */
 JsonNode *parse_json (const char *text);
 

@@ -387,7 +387,7 @@ handle_contract (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, co
                                                   "vms: your quota allows 3");
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  path = fake_vmgrd_provision (self, name, FALSE);
+  path = fake_vmgrd_provision (self, name, template, FALSE);
   if (path == NULL)
     g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.AlreadyExists",
                                                 "A VM by that name exists.");

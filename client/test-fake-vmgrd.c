@@ -255,13 +255,19 @@ handle_list_vms (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, gp
 }
 
 char *
-fake_vmgrd_provision (FakeVmgrd *self, const char *name, gboolean start)
+fake_vmgrd_provision (FakeVmgrd *self, const char *name, const char *template, gboolean start)
 {
   VmgrDBusVM *vm;
 
   if (fake_vmgrd_get_vm (self, name) != NULL)
     return NULL;
   vm = add_vm (self, self->next_id++, name, "provisioning");
+  vmgr_dbus_vm_set_template (vm, template);
+  if (fake_vmgrd_is_job_template (template))
+    {
+      fake_vmgrd_start_job (self, vm, template, start);
+      return vm_path (vmgr_dbus_vm_get_id (vm));
+    }
   fake_vmgrd_change_state_later (self, vm, STATE_DELAY_MS, "stopped", "user");
   if (start)
     fake_vmgrd_change_state_later (self, vm, 2 * STATE_DELAY_MS, "running", "booted");
@@ -278,7 +284,7 @@ handle_create_vm (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, c
 
   fake_vmgrd_record (self, invocation);
   g_variant_lookup (options, "start", "b", &start);
-  path = fake_vmgrd_provision (self, name, start);
+  path = fake_vmgrd_provision (self, name, template, start);
   if (path == NULL)
     g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.AlreadyExists",
                                                 "A VM by that name exists.");
@@ -396,6 +402,7 @@ fake_vmgrd_new (GDBusConnection *connection)
   self->vms = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->next_id = 200;
   self->console_fd = -1;
+  fake_vmgrd_jobs_init (self);
   export_manager (self);
   add_vm (self, 101, "web", "stopped");
   add_vm (self, 102, "db", "running");
@@ -413,6 +420,7 @@ fake_vmgrd_free (FakeVmgrd *self)
   while (self->pending > 0)
     g_main_context_iteration (NULL, TRUE);
   fake_vmgrd_extras_clear (self);
+  fake_vmgrd_jobs_clear (self);
   g_dbus_object_manager_server_set_connection (self->objects, NULL);
   g_clear_object (&self->manager_object);
   g_hash_table_unref (self->vms);

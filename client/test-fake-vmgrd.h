@@ -23,6 +23,10 @@ typedef struct {
   int console_fd;             /* the fake's end of an open console, or -1 */
   guint console_source;
 
+  /* test-fake-vmgrd-jobs.c */
+  GHashTable *jobs;           /* path -> its job */
+  guint next_job;
+
   /* The last request. */
   char *last_method;
   gboolean last_interactive;  /* carried ALLOW_INTERACTIVE_AUTHORIZATION */
@@ -52,9 +56,11 @@ typedef void (*FakeManagerComplete) (VmgrDBusManager *manager, GDBusMethodInvoca
 gboolean fake_vmgrd_reply (FakeVmgrd *self, VmgrDBusManager *manager,
                            GDBusMethodInvocation *invocation, FakeManagerComplete complete,
                            GVariant *value);
-/* A new VM @name (provisioning, then stopped; then running with @start),
- * its path; NULL when the name is taken. */
-char *fake_vmgrd_provision (FakeVmgrd *self, const char *name, gboolean start);
+/* A new VM @name from @template (provisioning, then stopped; then
+ * running with @start; a "job-*" template provisions it in a job), its
+ * path; NULL when the name is taken. */
+char *fake_vmgrd_provision (FakeVmgrd *self, const char *name, const char *template,
+                            gboolean start);
 
 /* test-fake-vmgrd-extras.c: settings, GetStats and OpenConsole on VMs
  * ("db" has a console: it greets with "login: " and echoes; the others
@@ -65,5 +71,20 @@ void fake_vmgrd_add_customers (FakeVmgrd *self);
 void fake_vmgrd_extras_clear (FakeVmgrd *self);
 /* The customer with @uid (borrowed), or NULL. */
 VmgrDBusCustomer *fake_vmgrd_get_customer (FakeVmgrd *self, guint uid);
+
+/* test-fake-vmgrd-jobs.c: provisioning in an org.vmgr.Job, for the
+ * templates "job-ok" (Progress 0, 0.5, 1, then the VM stopped and
+ * Completed(true)), "job-fail" (0, 0.5, then the VM removed and
+ * Completed(false, "no space left on device")), "job-vanish" (0, 0.5,
+ * then the VM stopped and the job gone without Completed) and "job-hang"
+ * (0 until Cancel(), recorded: then the VM removed and Completed(false,
+ * "cancelled")). A job stays at 0 until fake_vmgrd_run_jobs(), which the
+ * tests call once vmgrctl shows its bar: vmgrctl follows it by then. */
+gboolean fake_vmgrd_is_job_template (const char *template);
+void fake_vmgrd_start_job (FakeVmgrd *self, VmgrDBusVM *vm, const char *template,
+                           gboolean start);
+void fake_vmgrd_run_jobs (FakeVmgrd *self);
+void fake_vmgrd_jobs_init (FakeVmgrd *self);
+void fake_vmgrd_jobs_clear (FakeVmgrd *self);
 
 G_END_DECLS

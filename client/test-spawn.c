@@ -102,6 +102,114 @@ test_run_vmgrctl_input (TestRun *run, const char *input, const char *first_arg, 
   run_argv (run, input, argv);
 }
 
+/* ---- reading as vmgrctl runs, for test_run_vmgrctl_hook() ---- */
+
+typedef struct {
+  GSubprocess *process;
+  const char *line_prefix;
+  TestRunHook hook;
+  gpointer data;
+  gboolean hooked;
+  guint open;  /* the two pipes and the process still going */
+} Watch;
+
+typedef struct {
+  Watch *watch;
+  GInputStream *stream;
+  GString *text;
+  gboolean is_err;
+} Reader;
+
+/* Whether @text has a whole line starting with @prefix. */
+static gboolean
+has_line (const char *text, const char *prefix)
+{
+  for (const char *line = text; *line != '\0';)
+    {
+      const char *newline = strchr (line, '\n');
+
+      if (newline == NULL)
+        return FALSE;
+      if (g_str_has_prefix (line, prefix))
+        return TRUE;
+      line = newline + 1;
+    }
+  return FALSE;
+}
+
+static void
+on_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Reader *reader = data;
+  Watch *watch = reader->watch;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (reader->stream, result, &error);
+
+  g_assert_no_error (error);
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      watch->open--;
+      return;
+    }
+  g_string_append_len (reader->text, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  if (reader->is_err && !watch->hooked && has_line (reader->text->str, watch->line_prefix))
+    {
+      watch->hooked = TRUE;
+      watch->hook (watch->process, watch->data);
+    }
+  g_input_stream_read_bytes_async (reader->stream, 4096, G_PRIORITY_DEFAULT, NULL, on_read,
+                                   reader);
+}
+
+static void
+on_exited (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Watch *watch = data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error);
+  g_assert_no_error (error);
+  watch->open--;
+}
+
+void
+test_run_vmgrctl_hook (TestRun *run, const char *line_prefix, TestRunHook hook, gpointer data,
+                       const char *first_arg, ...)
+{
+  g_autoptr(GPtrArray) argv = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *command_line = NULL;
+  Watch watch = { NULL, line_prefix, hook, data, FALSE, 3 };
+  Reader out = { &watch, NULL, g_string_new (NULL), FALSE };
+  Reader err = { &watch, NULL, g_string_new (NULL), TRUE };
+  va_list args;
+
+  va_start (args, first_arg);
+  argv = collect_args (first_arg, args);
+  va_end (args);
+  test_run_clear (run);
+  command_line = g_strjoinv (" ", (char **) argv->pdata);
+  process = g_subprocess_newv ((const char *const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  watch.process = process;
+  out.stream = g_subprocess_get_stdout_pipe (process);
+  err.stream = g_subprocess_get_stderr_pipe (process);
+  g_input_stream_read_bytes_async (out.stream, 4096, G_PRIORITY_DEFAULT, NULL, on_read, &out);
+  g_input_stream_read_bytes_async (err.stream, 4096, G_PRIORITY_DEFAULT, NULL, on_read, &err);
+  g_subprocess_wait_async (process, NULL, on_exited, &watch);
+  while (watch.open > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  run->status = g_subprocess_get_exit_status (process);
+  run->out = g_string_free (out.text, FALSE);
+  run->err = g_string_free (err.text, FALSE);
+  g_test_message ("%s: exit %d\nstdout: %s\nstderr: %s", command_line, run->status, run->out,
+                  run->err);
+}
+
 void
 test_assert_one_error_line (const TestRun *run, const char *prefix)
 {

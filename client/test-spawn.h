@@ -3,7 +3,7 @@
  * meanwhile (a fake vmgrd may be serving it). */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -22,6 +22,15 @@ void test_run_vmgrctl (TestRun *run, const char *first_arg, ...) G_GNUC_NULL_TER
 /* The same with @input on vmgrctl's stdin. */
 void test_run_vmgrctl_input (TestRun *run, const char *input, const char *first_arg, ...)
   G_GNUC_NULL_TERMINATED;
+
+/* Called once while vmgrctl runs, e.g. to move a fake job on or to send
+ * it a signal (g_subprocess_send_signal()). */
+typedef void (*TestRunHook) (GSubprocess *process, gpointer data);
+
+/* Runs vmgrctl with the NULL-terminated arguments and calls @hook as
+ * soon as its stderr has a whole line starting with @line_prefix. */
+void test_run_vmgrctl_hook (TestRun *run, const char *line_prefix, TestRunHook hook,
+                            gpointer data, const char *first_arg, ...) G_GNUC_NULL_TERMINATED;
 
 /* Asserts that stderr is exactly one line starting with @prefix. */
 void test_assert_one_error_line (const TestRun *run, const char *prefix);

@@ -1,5 +1,5 @@
-/* Unit tests of the pure parts behind set-*, stats, host, customer and
- * console (see test-units-extras.h). */
+/* Unit tests of the pure parts behind set-*, stats, host, customer,
+ * console and the provisioning progress bar (see test-units-extras.h). */
 #include "test-units-extras.h"
 
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include "vmgrctl-customer-options.h"
 #include "vmgrctl-errors.h"
 #include "vmgrctl-host-view.h"
+#include "vmgrctl-progress.h"
 #include "vmgrctl-relay.h"
 #include "vmgrctl-settings.h"
 #include "vmgrctl-stats-view.h"
@@ -47,6 +48,129 @@ test_bar_nan (void)
   g_assert_cmpstr (bar, ==, "[....]");
   g_assert_cmpstr (percent, ==, "12.3%");
   g_assert_cmpstr (big, ==, "250.0%");
+}
+
+/* ---- the provisioning progress bar ---- */
+
+static void
+test_progress_format (void)
+{
+  static const struct { double fraction; guint percent; const char *text; } cases[] = {
+    { 0.0, 0, "Provisioning web [--------------------] 0%" },
+    { 0.45, 45, "Provisioning web [#########-----------] 45%" },
+    { 0.29, 29, "Provisioning web [######--------------] 29%" },
+    { 0.5, 50, "Provisioning web [##########----------] 50%" },
+    { 0.999, 99, "Provisioning web [####################] 99%" },
+    { 1.0, 100, "Provisioning web [####################] 100%" },
+    { 1.7, 100, "Provisioning web [####################] 100%" },
+    { -0.5, 0, "Provisioning web [--------------------] 0%" },
+  };
+  g_autofree char *nan = vmgrctl_format_progress ("web", 0.0 / 0.0);
+  g_autofree char *dashes = vmgrctl_format_bar_with (0.5, 4, '-');
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = vmgrctl_format_progress ("web", cases[i].fraction);
+      g_assert_cmpuint (vmgrctl_progress_percent (cases[i].fraction), ==, cases[i].percent);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+  g_assert_cmpstr (nan, ==, "Provisioning web [--------------------] 0%");
+  g_assert_cmpstr (dashes, ==, "[##--]");
+}
+
+/* Not a tty: a line at first, then one each time a 25% step is reached. */
+static void
+test_progress_lines (void)
+{
+  static const struct { double fraction; const char *out; } steps[] = {
+    { 0.1, "Provisioning db [##------------------] 10%\n" },
+    { 0.2, NULL }, { 0.24, NULL },
+    { 0.25, "Provisioning db [#####---------------] 25%\n" },
+    { 0.3, NULL },
+    { 0.8, "Provisioning db [################----] 80%\n" },  /* passed two steps */
+    { 0.85, NULL }, { 0.5, NULL },
+  };
+  VmgrctlProgress progress;
+  g_autofree char *finish = NULL;
+
+  vmgrctl_progress_init (&progress, FALSE);
+  for (gsize i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autofree char *out = vmgrctl_progress_update (&progress, "db", steps[i].fraction);
+      g_assert_cmpstr (out, ==, steps[i].out);
+    }
+  g_assert_cmpstr (vmgrctl_progress_end_line (&progress), ==, "");
+  finish = vmgrctl_progress_finish (&progress, "db");
+  g_assert_cmpstr (finish, ==, "Provisioning db [####################] 100%\n");
+}
+
+static void
+test_progress_lines_done (void)
+{
+  VmgrctlProgress progress;
+  g_autofree char *first = NULL;
+  g_autofree char *done = NULL;
+  g_autofree char *finish = NULL;
+
+  vmgrctl_progress_init (&progress, FALSE);
+  first = vmgrctl_progress_update (&progress, "db", 0.0);
+  g_assert_cmpstr (first, ==, "Provisioning db [--------------------] 0%\n");
+  done = vmgrctl_progress_update (&progress, "db", 1.0);
+  g_assert_cmpstr (done, ==, "Provisioning db [####################] 100%\n");
+  /* 100% was printed: nothing more. */
+  finish = vmgrctl_progress_finish (&progress, "db");
+  g_assert_cmpstr (finish, ==, "");
+}
+
+/* A tty: redrawn in place at each new percent; the newline at the end. */
+static void
+test_progress_tty (void)
+{
+  VmgrctlProgress progress;
+  g_autofree char *first = NULL;
+  g_autofree char *same = NULL;
+  g_autofree char *more = NULL;
+  g_autofree char *finish = NULL;
+
+  vmgrctl_progress_init (&progress, TRUE);
+  g_assert_cmpstr (vmgrctl_progress_end_line (&progress), ==, "");
+  first = vmgrctl_progress_update (&progress, "db", 0.0);
+  g_assert_cmpstr (first, ==, "\rProvisioning db [--------------------] 0%\033[K");
+  same = vmgrctl_progress_update (&progress, "db", 0.001);
+  g_assert_null (same);
+  more = vmgrctl_progress_update (&progress, "db", 0.07);
+  g_assert_cmpstr (more, ==, "\rProvisioning db [#-------------------] 7%\033[K");
+  finish = vmgrctl_progress_finish (&progress, "db");
+  g_assert_cmpstr (finish, ==, "\rProvisioning db [####################] 100%\033[K\n");
+  g_assert_cmpstr (vmgrctl_progress_end_line (&progress), ==, "");
+}
+
+static void
+test_progress_tty_done (void)
+{
+  VmgrctlProgress progress;
+  g_autofree char *done = NULL;
+  g_autofree char *finish = NULL;
+
+  vmgrctl_progress_init (&progress, TRUE);
+  done = vmgrctl_progress_update (&progress, "db", 1.0);
+  g_assert_cmpstr (done, ==, "\rProvisioning db [####################] 100%\033[K");
+  finish = vmgrctl_progress_finish (&progress, "db");
+  g_assert_cmpstr (finish, ==, "\n");
+}
+
+/* A tty line ends before an error message, once. */
+static void
+test_progress_tty_end_line (void)
+{
+  VmgrctlProgress progress;
+  g_autofree char *first = NULL;
+
+  vmgrctl_progress_init (&progress, TRUE);
+  first = vmgrctl_progress_update (&progress, "db", 0.5);
+  g_assert_nonnull (first);
+  g_assert_cmpstr (vmgrctl_progress_end_line (&progress), ==, "\n");
+  g_assert_cmpstr (vmgrctl_progress_end_line (&progress), ==, "");
 }
 
 static void
@@ -480,6 +604,12 @@ test_units_extras_add (void)
   g_test_add_func ("/vmgrctl/stats/bar", test_bar);
   g_test_add_func ("/vmgrctl/stats/bar-nan-percent", test_bar_nan);
   g_test_add_func ("/vmgrctl/stats/cpu-capacity", test_cpu_capacity);
+  g_test_add_func ("/vmgrctl/progress/format", test_progress_format);
+  g_test_add_func ("/vmgrctl/progress/lines", test_progress_lines);
+  g_test_add_func ("/vmgrctl/progress/lines-done", test_progress_lines_done);
+  g_test_add_func ("/vmgrctl/progress/tty", test_progress_tty);
+  g_test_add_func ("/vmgrctl/progress/tty-done", test_progress_tty_done);
+  g_test_add_func ("/vmgrctl/progress/tty-end-line", test_progress_tty_end_line);
   g_test_add_func ("/vmgrctl/stats/table", test_stats_table);
   g_test_add_func ("/vmgrctl/stats/json", test_stats_json);
   g_test_add_func ("/vmgrctl/host/describe", test_host_describe);

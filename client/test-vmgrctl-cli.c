@@ -20,6 +20,7 @@ test_help (void)
   g_assert_nonnull (strstr (run.out, "  contract PLAN TEMPLATE NAME"));
   g_assert_nonnull (strstr (run.out, "Exit status:"));
   g_assert_nonnull (strstr (run.out, "  11  cannot connect"));
+  g_assert_nonnull (strstr (run.out, " 130  interrupted by Ctrl-C"));
   g_assert_cmpstr (run.err, ==, "");
 
   test_run_vmgrctl (&run, "-h", NULL);
@@ -35,6 +36,10 @@ test_command_help (void)
   g_assert_cmpint (run.status, ==, VMGRCTL_EXIT_OK);
   g_assert_nonnull (strstr (run.out, "--memory-soft-limit=SIZE"));
   g_assert_nonnull (strstr (run.out, "--no-wait"));
+  g_assert_nonnull (strstr (run.out, "Ctrl-C meanwhile cancels the provisioning and exits with\nstatus 130"));
+  test_run_vmgrctl (&run, "contract", "--help", NULL);
+  g_assert_cmpint (run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_nonnull (strstr (run.out, "progress bar"));
   test_run_vmgrctl (&run, "list", "--help", NULL);
   g_assert_cmpint (run.status, ==, VMGRCTL_EXIT_OK);
   g_assert_nonnull (strstr (run.out, "--json"));

@@ -1,6 +1,6 @@
 /* vmgrctl against the fake vmgrd: set-memory, set-cpu, set-disk,
  * set-network, autostart, chown, stats, host, customers, customer *,
- * contract and console. */
+ * contract (also with a provisioning job) and console. */
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -418,6 +418,27 @@ test_contract (Fixture *f, gconstpointer data)
   g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot contract 'more': vms: your quota allows 3\n");
 }
 
+/* Contracting a VM that is provisioned in a job: the progress bar. */
+static void
+test_contract_job (Fixture *f, gconstpointer data)
+{
+  vmgrctl_hook (f, "Provisioning mine ", hook_run_jobs, "contract", "small", "job-ok", "mine");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_cmpstr (f->run.out, ==, "Created VM mine with id 200\n");
+  g_assert_cmpstr (f->run.err, ==,
+                   "Provisioning mine [--------------------] 0%\n"
+                   "Provisioning mine [##########----------] 50%\n"
+                   "Provisioning mine [####################] 100%\n");
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (fake_vmgrd_get_vm (f->fake, "mine")), ==, "stopped");
+
+  vmgrctl_hook (f, "Provisioning lost ", hook_run_jobs, "contract", "small", "job-fail", "lost");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_FAILURE);
+  g_assert_true (g_str_has_suffix (f->run.err, "[##########----------] 50%\n"
+                                               "vmgrctl: provisioning failed: "
+                                               "no space left on device\n"));
+  g_assert_null (fake_vmgrd_get_vm (f->fake, "lost"));
+}
+
 /* Not a terminal: stdin goes to the console as it is; its end shuts the
  * console down, whose echo comes back before its end. */
 static void
@@ -466,6 +487,7 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/customer-add", test_customer_add);
   add_test ("/vmgrctl/fake/customer-changes", test_customer_changes);
   add_test ("/vmgrctl/fake/contract", test_contract);
+  add_test ("/vmgrctl/fake/contract-job", test_contract_job);
   add_test ("/vmgrctl/fake/console", test_console);
   add_test ("/vmgrctl/fake/console-not-supported", test_console_not_supported);
 

@@ -1,5 +1,6 @@
 /* vmgrctl against a fake vmgrd (test-fake-vmgrd.c) on a private bus:
- * output, JSON, what is sent, waiting and the exit status of errors. */
+ * output, JSON, what is sent, waiting (with provisioning jobs: their
+ * progress bar, failure, Ctrl-C) and the exit status of errors. */
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
@@ -222,6 +223,99 @@ test_create_waits_for_provisioning (Fixture *f, gconstpointer data)
   g_assert_cmpstr (vmgr_dbus_vm_get_state (fake_vmgrd_get_vm (f->fake, "fresh")), ==, "stopped");
 }
 
+/* ---- provisioning in a job: the progress bar (stderr is no tty here:
+ * a line at first and at each 25% step), its end, Ctrl-C ---- */
+
+#define BAR_0 " [--------------------] 0%\n"
+#define BAR_50 " [##########----------] 50%\n"
+#define BAR_100 " [####################] 100%\n"
+
+static void
+test_create_job (Fixture *f, gconstpointer data)
+{
+  VmgrDBusVM *vm;
+
+  vmgrctl_hook (f, "Provisioning fresh ", hook_run_jobs,
+                "create", "fresh", "--template", "job-ok");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_cmpstr (f->run.out, ==, "Created VM fresh with id 200\n");
+  g_assert_cmpstr (f->run.err, ==, "Provisioning fresh" BAR_0 "Provisioning fresh" BAR_50
+                                   "Provisioning fresh" BAR_100);
+  vm = fake_vmgrd_get_vm (f->fake, "fresh");
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "stopped");
+  g_assert_cmpstr (vmgr_dbus_vm_get_job (vm), ==, "/");
+
+  /* Then the wait goes on as without a job: --start waits for running. */
+  vmgrctl_hook (f, "Provisioning up ", hook_run_jobs,
+                "create", "up", "--template", "job-ok", "--start");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_cmpstr (f->run.err, ==, "Provisioning up" BAR_0 "Provisioning up" BAR_50
+                                   "Provisioning up" BAR_100);
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (fake_vmgrd_get_vm (f->fake, "up")), ==, "running");
+
+  /* --no-wait: no bar. */
+  vmgrctl (f, "create", "later", "--template", "job-ok", "--no-wait");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_cmpstr (f->run.err, ==, "");
+}
+
+static void
+test_create_job_failed (Fixture *f, gconstpointer data)
+{
+  vmgrctl_hook (f, "Provisioning broken ", hook_run_jobs,
+                "create", "broken", "--template", "job-fail");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_FAILURE);
+  g_assert_cmpstr (f->run.out, ==, "Created VM broken with id 200\n");
+  g_assert_cmpstr (f->run.err, ==, "Provisioning broken" BAR_0 "Provisioning broken" BAR_50
+                                   "vmgrctl: provisioning failed: no space left on device\n");
+  g_assert_null (fake_vmgrd_get_vm (f->fake, "broken"));
+}
+
+/* Ctrl-C: Job.Cancel(), exit 130. */
+static void
+test_create_job_interrupted (Fixture *f, gconstpointer data)
+{
+  vmgrctl_hook (f, "Provisioning slow ", hook_interrupt,
+                "create", "slow", "--template", "job-hang");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INTERRUPTED);
+  g_assert_cmpstr (f->run.err, ==, "Provisioning slow" BAR_0
+                                   "vmgrctl: provisioning of 'slow' cancelled\n");
+  g_assert_cmpstr (f->fake->last_method, ==, "Cancel");
+  /* The job ends as cancelled, and the VM with it. */
+  while (fake_vmgrd_get_vm (f->fake, "slow") != NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* The job goes away without Completed: the VM's state tells. */
+static void
+test_create_job_vanished (Fixture *f, gconstpointer data)
+{
+  vmgrctl_hook (f, "Provisioning odd ", hook_run_jobs,
+                "create", "odd", "--template", "job-vanish", "--start");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_cmpstr (f->run.err, ==, "Provisioning odd" BAR_0 "Provisioning odd" BAR_50);
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (fake_vmgrd_get_vm (f->fake, "odd")), ==, "running");
+}
+
+static void
+close_bus (GSubprocess *process, gpointer fixture)
+{
+  Fixture *f = fixture;
+
+  g_dbus_connection_close_sync (f->connection, NULL, NULL);
+}
+
+/* vmgrd leaves the bus while provisioning: as for any wait. */
+static void
+test_create_job_daemon_gone (Fixture *f, gconstpointer data)
+{
+  vmgrctl_hook (f, "Provisioning alone ", close_bus,
+                "create", "alone", "--template", "job-hang");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NO_BUS);
+  g_assert_cmpstr (f->run.err, ==, "Provisioning alone" BAR_0
+                                   "vmgrctl: alone: vmgrd left the bus\n");
+}
+
 static void
 test_templates (Fixture *f, gconstpointer data)
 {
@@ -357,6 +451,11 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/delete", test_delete);
   add_test ("/vmgrctl/fake/create", test_create);
   add_test ("/vmgrctl/fake/create-waits-for-provisioning", test_create_waits_for_provisioning);
+  add_test ("/vmgrctl/fake/create-job", test_create_job);
+  add_test ("/vmgrctl/fake/create-job-failed", test_create_job_failed);
+  add_test ("/vmgrctl/fake/create-job-interrupted", test_create_job_interrupted);
+  add_test ("/vmgrctl/fake/create-job-vanished", test_create_job_vanished);
+  add_test ("/vmgrctl/fake/create-job-daemon-gone", test_create_job_daemon_gone);
   add_test ("/vmgrctl/fake/templates", test_templates);
   add_test ("/vmgrctl/fake/template-add", test_template_add);
   add_test ("/vmgrctl/fake/plans", test_plans);

@@ -35,6 +35,11 @@ command_option_context (VmgrctlContext *ctx, const VmgrctlCommand *cmd,
   if (more_entries != NULL)
     g_option_context_add_main_entries (context, more_entries, NULL);
   add_common_entries (context, ctx, cmd->flags);
+  if (cmd->flags & VMGRCTL_COMMAND_PROVISIONS)
+    g_option_context_set_description (context,
+      "While vmgrd provisions the new VM (a job), a progress bar is shown on\n"
+      "stderr. Ctrl-C meanwhile cancels the provisioning and exits with\n"
+      "status 130; a failed provisioning exits with status 1.");
   return context;
 }
 

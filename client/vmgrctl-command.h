@@ -11,6 +11,7 @@ typedef enum {
   VMGRCTL_COMMAND_READ = 1 << 0,   /* also accepts --json after the command */
   VMGRCTL_COMMAND_WAITS = 1 << 1,  /* also accepts --no-wait after the command */
   VMGRCTL_COMMAND_MORE_ARGS = 1 << 2,  /* n_args is the least; any more are allowed */
+  VMGRCTL_COMMAND_PROVISIONS = 1 << 3, /* shows provisioning progress; --help says how */
 } VmgrctlCommandFlags;
 
 typedef struct _VmgrctlCommand VmgrctlCommand;

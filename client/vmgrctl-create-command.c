@@ -3,6 +3,7 @@
 #include "vmgrctl-commands.h"
 
 #include "vmgrctl-errors.h"
+#include "vmgrctl-job.h"
 #include "vmgrctl-options.h"
 #include "vmgrctl-wait.h"
 
@@ -114,18 +115,23 @@ create_options_to_variant (const CreateOptions *opts, GError **error)
   return g_variant_ref_sink (g_variant_dict_end (&dict));
 }
 
-/* Until running with --start, else until provisioning is over. */
+/* Until running with --start, else until provisioning is over; a
+ * provisioning job's progress is shown meanwhile. */
 static int
 wait_created (VmgrctlContext *ctx, gboolean start, const char *path, const char *name)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VmgrDBusVM) vm = vmgrctl_context_get_vm (ctx, path, &error);
   g_autoptr(VmgrctlWait) wait = NULL;
+  int status;
 
   if (vm == NULL)
     return vmgrctl_fail (error, "cannot read the new VM '%s'", name);
   wait = start ? vmgrctl_wait_new (vm, NULL, VMGRCTL_WAIT_FOR_STATE, "running")
                      : vmgrctl_wait_new (vm, NULL, VMGRCTL_WAIT_FOR_LEAVING, "provisioning");
+  status = vmgrctl_follow_provisioning (ctx, vm, name);
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
   if (!vmgrctl_wait_run (wait, ctx->timeout_s, &error))
     return vmgrctl_fail (error, "%s", name);
   return VMGRCTL_EXIT_OK;

@@ -18,7 +18,9 @@ const char vmgrctl_exit_status_help[] =
   "   8  quota exceeded\n"
   "   9  not supported\n"
   "  10  timed out waiting for the expected state\n"
-  "  11  cannot connect to the bus, or vmgrd is not running\n";
+  "  11  cannot connect to the bus, or vmgrd is not running\n"
+  " 130  interrupted by Ctrl-C while a new VM was provisioned (create,\n"
+  "      contract): the provisioning is cancelled\n";
 
 static const struct {
   const char *name;

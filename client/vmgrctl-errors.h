@@ -18,6 +18,8 @@
  *   9  not supported (org.vmgr.Error.NotSupported, UnknownMethod)
  *  10  timed out waiting for the VM to reach the expected state
  *  11  cannot connect to the bus, or vmgrd is not running
+ * 130  interrupted (Ctrl-C) while vmgrd provisioned a new VM: the
+ *      provisioning job was cancelled
  */
 #pragma once
 
@@ -38,6 +40,7 @@ typedef enum {
   VMGRCTL_EXIT_NOT_SUPPORTED = 9,
   VMGRCTL_EXIT_TIMEOUT = 10,
   VMGRCTL_EXIT_NO_BUS = 11,
+  VMGRCTL_EXIT_INTERRUPTED = 130,  /* 128 + SIGINT, as shells report it */
 } VmgrctlExit;
 
 /* Errors vmgrctl raises itself; the code is the exit status. */

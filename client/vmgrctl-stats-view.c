@@ -6,6 +6,12 @@
 char *
 vmgrctl_format_bar (double fraction, guint width)
 {
+  return vmgrctl_format_bar_with (fraction, width, '.');
+}
+
+char *
+vmgrctl_format_bar_with (double fraction, guint width, char empty)
+{
   GString *bar = g_string_sized_new (width + 2);
   guint filled;
 
@@ -15,7 +21,7 @@ vmgrctl_format_bar (double fraction, guint width)
   filled = (guint) (fraction * width + 0.5);  /* rounded: fraction is >= 0 */
   g_string_append_c (bar, '[');
   for (guint i = 0; i < width; i++)
-    g_string_append_c (bar, i < filled ? '#' : '.');
+    g_string_append_c (bar, i < filled ? '#' : empty);
   g_string_append_c (bar, ']');
   return g_string_free (bar, FALSE);
 }

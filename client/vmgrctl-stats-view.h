@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 /* "[###.......]": @fraction (clamped to 0..1) of @width marks, rounded. */
 char *vmgrctl_format_bar (double fraction, guint width);
 
+/* The same with @empty for the cells not filled: "[###-------]". */
+char *vmgrctl_format_bar_with (double fraction, guint width, char empty);
+
 /* "12.5%" (one decimal, whatever the locale). */
 char *vmgrctl_format_percent (double percent);
 

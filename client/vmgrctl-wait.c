@@ -54,8 +54,14 @@ static void
 check (VmgrctlWait *self)
 {
   const char *state = vmgr_dbus_vm_get_state (self->vm);
+  g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (self->vm));
 
-  if (condition_holds (self))
+  /* When vmgrd leaves, the proxy drops its properties (announcing that
+   * before the new owner): no State is not a state left. */
+  if (owner == NULL)
+    finish (self, g_error_new_literal (VMGRCTL_ERROR, VMGRCTL_EXIT_NO_BUS,
+                                       "vmgrd left the bus"));
+  else if (condition_holds (self))
     finish (self, NULL);
   else if (self->kind != VMGRCTL_WAIT_FOR_REMOVAL && g_strcmp0 (state, "crashed") == 0)
     finish (self, g_error_new (VMGRCTL_ERROR, VMGRCTL_EXIT_FAILURE, "the VM crashed (%s)",
