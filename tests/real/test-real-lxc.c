@@ -253,6 +253,78 @@ test_cancelled_provisioning_leaves_nothing (void)
   g_free (completion.error);
 }
 
+/* A container whose init ignores TERM: only the timeout stops it. */
+static char *
+make_stubborn_template (void)
+{
+  g_autofree char *source = vmgr_test_ensure_template ("busybox-lxc", "lxc");
+  char *stubborn = g_build_filename (g_getenv ("VMGR_TESTBUS_DIR"), "stubborn-template", NULL);
+  g_autofree char *command = g_strdup_printf (
+    "cp -a %s %s && rm -f %s/sbin/init && printf '%%s\\n' '#!/bin/sh' "
+    "\"trap '' TERM INT\" 'while :; do sleep 1; done' > %s/sbin/init && chmod 755 %s/sbin/init",
+    source, stubborn, stubborn, stubborn, stubborn);
+  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  return stubborn;
+}
+
+static gboolean
+provisioned_vm (gpointer vm)
+{
+  return g_strcmp0 (vmgr_dbus_vm_get_state (vm), "stopped") == 0 &&
+         g_strcmp0 (vmgr_dbus_vm_get_job (vm), "/") == 0;
+}
+
+static void
+test_forced_off_after_timeout_and_autostart (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *stubborn = make_stubborn_template ();
+  g_autofree char *path = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(VmgrTestClient) again = NULL;
+  g_autoptr(VmgrDBusVM) again_vm = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantDict props, options;
+  gint64 started;
+
+  g_variant_dict_init (&props, NULL);
+  g_variant_dict_insert (&props, "source", "s", stubborn);
+  vmgr_dbus_manager_call_add_template_sync (client->manager, "stubborn",
+                                            g_variant_dict_end (&props), NULL, &error);
+  g_assert_no_error (error);
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "autostart", "b", TRUE);
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, "stubborn1", "stubborn", "basic",
+                                         g_variant_dict_end (&options), &path, NULL, &error);
+  g_assert_no_error (error);
+  vm = vmgr_test_client_vm (client, path);
+  g_assert_true (vmgr_test_wait (provisioned_vm, vm, WAIT_MS));
+  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  /* Its init ignores TERM: the graceful request goes unheard, the timeout wins. */
+  started = g_get_monotonic_time ();
+  vmgr_dbus_vm_call_shutdown_sync (vm, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "stopped", WAIT_MS));
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 2 * G_USEC_PER_SEC);
+  g_assert_cmpstr (vmgr_dbus_vm_get_state_reason (vm), ==, "destroyed");
+  /* Autostart: a restarted vmgrd starts it. */
+  g_clear_object (&vm);
+  g_clear_pointer (&client, vmgr_test_client_free);
+  vmgr_test_daemon_restart (daemon_under_test);
+  again = vmgr_test_client_new ();
+  again_vm = vmgr_test_client_vm (again, path);
+  g_assert_true (vmgr_test_wait_state (again_vm, "running", WAIT_MS));
+  vmgr_dbus_vm_call_delete_sync (again_vm, NULL, &error);
+  g_assert_no_error (error);
+}
+
 static void
 test_limits_reach_cgroup (void)
 {
@@ -388,6 +460,21 @@ test_freezer_and_outside_changes (void)
   g_assert_cmpstr (cgroup_text ("freezer", "freezer.state"), ==, "THAWED");
 }
 
+static void
+test_restart (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(VmgrTestStateRecorder) recorder = vmgr_test_state_recorder_new (vm);
+  g_autoptr(GError) error = NULL;
+
+  vmgr_dbus_vm_call_restart_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_state_recorder_wait (recorder, "running", "restarted", WAIT_MS));
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  g_assert_nonnull (container_cgroup ("memory"));
+}
+
 static GPid
 libvirtd_pid (void)
 {
@@ -514,9 +601,12 @@ main (int argc, char **argv)
   g_test_add_func ("/real-lxc/vmgrctl-container", test_vmgrctl_container);
   g_test_add_func ("/real-lxc/cancelled-provisioning-leaves-nothing",
                    test_cancelled_provisioning_leaves_nothing);
+  g_test_add_func ("/real-lxc/forced-off-after-timeout-and-autostart",
+                   test_forced_off_after_timeout_and_autostart);
   g_test_add_func ("/real-lxc/limits-reach-cgroup", test_limits_reach_cgroup);
   g_test_add_func ("/real-lxc/usage-is-real", test_usage_is_real);
   g_test_add_func ("/real-lxc/freezer-and-outside-changes", test_freezer_and_outside_changes);
+  g_test_add_func ("/real-lxc/restart", test_restart);
   g_test_add_func ("/real-lxc/console-alice", test_console_owner_only);
   g_test_add_func ("/real-lxc/console-bob", test_console_owner_only);
   g_test_add_func ("/real-lxc/libvirtd-goes-away", test_libvirtd_goes_away);
