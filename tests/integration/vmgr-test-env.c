@@ -1,6 +1,8 @@
 /* vmgr-test-env.c: helpers for vmgr integration tests (see the header). */
 #include "vmgr-test-env.h"
 
+#include <glib-unix.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -774,4 +776,26 @@ vmgr_test_ensure_template (const char *name, const char *kind)
   g_assert_no_error (error);
   g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
   return dir;
+}
+
+gboolean
+vmgr_test_console_shows (int fd, const char *command, const char *marker, guint timeout_ms)
+{
+  g_autoptr(GString) seen = g_string_new ("");
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  char buffer[512];
+
+  if (command != NULL)
+    g_assert_cmpint (write (fd, command, strlen (command)), ==, (gssize) strlen (command));
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  while (g_get_monotonic_time () < deadline && strstr (seen->str, marker) == NULL)
+    {
+      ssize_t n = read (fd, buffer, sizeof buffer);
+
+      if (n > 0)
+        g_string_append_len (seen, buffer, n);
+      else
+        g_usleep (20 * 1000);
+    }
+  return strstr (seen->str, marker) != NULL;
 }

@@ -148,4 +148,9 @@ int vmgr_test_run_with_daemon (const char *extra_config, void (*setup) (void),
  * @kind ("lxc" or "qemu") when missing. */
 char *vmgr_test_ensure_template (const char *name, const char *kind);
 
+/* Writes @command (unless NULL) to a guest's console @fd, then reads until
+ * @marker shows up or @timeout_ms passed; whether it showed up. */
+gboolean vmgr_test_console_shows (int fd, const char *command, const char *marker,
+                                  guint timeout_ms);
+
 G_END_DECLS

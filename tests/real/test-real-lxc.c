@@ -372,26 +372,6 @@ test_usage_is_real (void)
 }
 
 /* Reads the console until @marker shows up or the time is out. */
-static gboolean
-console_shows (int fd, const char *command, const char *marker)
-{
-  g_autoptr(GString) seen = g_string_new ("");
-  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-  char buffer[512];
-
-  g_assert_cmpint (write (fd, command, strlen (command)), ==, (gssize) strlen (command));
-  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
-  while (g_get_monotonic_time () < deadline && strstr (seen->str, marker) == NULL)
-    {
-      ssize_t n = read (fd, buffer, sizeof buffer);
-
-      if (n > 0)
-        g_string_append_len (seen, buffer, n);
-      else
-        g_usleep (20 * 1000);
-    }
-  return strstr (seen->str, marker) != NULL;
-}
 
 static void
 test_console_owner_only (void)
@@ -423,9 +403,9 @@ test_console_owner_only (void)
       g_assert_no_error (error);
       fd = g_unix_fd_list_get (fds, g_variant_get_handle (handle), &error);
       g_assert_no_error (error);
-      g_assert_true (console_shows (fd, "echo vmgr-$((6*7))\n", "vmgr-42"));
+      g_assert_true (vmgr_test_console_shows (fd, "echo vmgr-$((6*7))\n", "vmgr-42", 15000));
       /* The address set for the VM is the one the guest has. */
-      g_assert_true (console_shows (fd, "ip -4 addr show eth0\n", "10.77.0.7/24"));
+      g_assert_true (vmgr_test_console_shows (fd, "ip -4 addr show eth0\n", "10.77.0.7/24", 15000));
       close (fd);
       return;
     }

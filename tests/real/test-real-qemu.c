@@ -21,25 +21,6 @@ provisioned (gpointer vm)
          g_strcmp0 (vmgr_dbus_vm_get_job (vm), "/") == 0;
 }
 
-static gboolean
-console_shows (int fd, const char *marker, guint timeout_ms)
-{
-  g_autoptr(GString) seen = g_string_new ("");
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  char buffer[512];
-
-  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
-  while (g_get_monotonic_time () < deadline && strstr (seen->str, marker) == NULL)
-    {
-      ssize_t n = read (fd, buffer, sizeof buffer);
-
-      if (n > 0)
-        g_string_append_len (seen, buffer, n);
-      else
-        g_usleep (50 * 1000);
-    }
-  return strstr (seen->str, marker) != NULL;
-}
 
 static gboolean with_network;
 
@@ -52,8 +33,7 @@ address_shows (int fd, const char *address)
     {
       const char *command = "ip -4 addr\n";
 
-      g_assert_cmpint (write (fd, command, strlen (command)), ==, (gssize) strlen (command));
-      if (console_shows (fd, address, 2000))
+      if (vmgr_test_console_shows (fd, command, address, 2000))
         return TRUE;
     }
   return FALSE;
@@ -103,7 +83,7 @@ test_tiny_guest_boots_and_shuts_down (void)
   g_assert_no_error (error);
   fd = g_unix_fd_list_get (fds, g_variant_get_handle (handle), &error);
   g_assert_no_error (error);
-  g_assert_true (console_shows (fd, "vmgr-guest: booted", BOOT_MS));
+  g_assert_true (vmgr_test_console_shows (fd, NULL, "vmgr-guest: booted", BOOT_MS));
   g_test_message ("guest booted in %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
   /* The address set for the VM is what the network's DHCP server gives it. */
