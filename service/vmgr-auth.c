@@ -856,6 +856,13 @@ on_invocation_decided (VmgrAuthResult result, const VmgrCaller *caller, const ch
   g_free (authz);
 }
 
+gboolean
+vmgr_auth_message_is_interactive (GDBusMessage *message)
+{
+  return (g_dbus_message_get_flags (message) &
+          G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
+}
+
 void
 vmgr_auth_authorize (VmgrAuth *self, GDBusMethodInvocation *invocation, const VmgrVmSpec *vm,
                      GHashTable *details, VmgrAuthorizedFunc func, gpointer user_data,
@@ -871,11 +878,10 @@ vmgr_auth_authorize_about (VmgrAuth *self, GDBusMethodInvocation *invocation,
                            GDestroyNotify destroy)
 {
   Authorization *authz = g_new0 (Authorization, 1);
-  GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
   VmgrAuthRequest request = {
     .sender = g_dbus_method_invocation_get_sender (invocation),
-    .interactive = (g_dbus_message_get_flags (message) &
-                    G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
+    .interactive = vmgr_auth_message_is_interactive (
+      g_dbus_method_invocation_get_message (invocation)),
     .interface = g_dbus_method_invocation_get_interface_name (invocation),
     .member = g_dbus_method_invocation_get_method_name (invocation),
     .vm = vm,

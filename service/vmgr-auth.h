@@ -86,6 +86,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrGrant, vmgr_grant_free)
 typedef void (*VmgrAuthorizedFunc) (GDBusMethodInvocation *invocation, VmgrGrant *grant,
                                     gpointer user_data);
 
+/* Whether the caller of @message lets polkit interact with it. */
+gboolean vmgr_auth_message_is_interactive (GDBusMessage *message);
+
 /* The choke point for the skeletons' handlers: decides the invocation's
  * (interface, member) on @vm (NULL for Manager members) with @details
  * (requested values, may be NULL). When allowed, calls @func; otherwise

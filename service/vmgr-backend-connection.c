@@ -472,25 +472,6 @@ vmgr_backend_ref_connection (VmgrBackend *self, GError **error)
   return link->current.conn;
 }
 
-static void
-release_borrowed (gpointer conn)
-{
-  if (conn != NULL)
-    virConnectClose (conn);
-}
-
-/* The calling thread's reference on the last connection it borrowed. */
-static GPrivate borrowed_connection = G_PRIVATE_INIT (release_borrowed);
-
-virConnectPtr
-vmgr_backend_get_connection (VmgrBackend *self)
-{
-  virConnectPtr conn = vmgr_backend_ref_connection (self, NULL);
-
-  g_private_replace (&borrowed_connection, conn);
-  return conn;
-}
-
 gboolean
 vmgr_backend_is_connected (VmgrBackend *self)
 {

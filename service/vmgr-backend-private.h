@@ -39,13 +39,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVirConnect, vmgr_vir_connect_release)
  * valid (its calls fail) until the last reference goes. Any thread. */
 virConnectPtr vmgr_backend_ref_connection (VmgrBackend *self, GError **error);
 
-/* Deprecated: use vmgr_backend_ref_connection. The current connection,
- * borrowed: the calling thread keeps a reference on it until it borrows
- * again or exits, so it stays valid for the rest of the task even if the
- * connection drops. NULL while libvirt is unavailable (libvirt calls then
- * fail with "invalid connection pointer"). */
-virConnectPtr vmgr_backend_get_connection (VmgrBackend *self);
-
 /* The one place libvirt errors become vmgr errors. Call it right after the
  * failing call, in the same thread. Returns libvirt's error code for
  * callers that need to tell cases apart. */

@@ -8,13 +8,6 @@
 #include "vmgr-peers.h"
 #include "vmgr-vm.h"
 
-static gboolean
-interactive (GDBusMethodInvocation *invocation)
-{
-  return (g_dbus_message_get_flags (g_dbus_method_invocation_get_message (invocation)) &
-          G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
-}
-
 /* ---- AddCustomer ------------------------------------------------------- */
 
 static gboolean
@@ -124,7 +117,7 @@ vmgr_manager_handle_list_customers (VmgrDBusManager *object, GDBusMethodInvocati
 
   vmgr_auth_check_view (vmgr_daemon_get_auth (daemon),
                         g_dbus_method_invocation_get_sender (invocation),
-                        interactive (invocation), on_customers_view,
+                        vmgr_auth_message_is_interactive (g_dbus_method_invocation_get_message (invocation)), on_customers_view,
                         g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

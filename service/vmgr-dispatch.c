@@ -104,13 +104,6 @@ send_no_such_object (VmgrDispatch *self, GDBusMessage *call)
   send_error (self, call, error);
 }
 
-static gboolean
-is_interactive (GDBusMessage *message)
-{
-  return (g_dbus_message_get_flags (message) &
-          G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
-}
-
 /* ---- Properties -------------------------------------------------------- */
 
 typedef struct {
@@ -251,7 +244,7 @@ handle_properties (Handoff *handoff)
   read->interface = property_interface (call, object);
   read->skeleton = (GDBusInterfaceSkeleton *) g_dbus_object_get_interface (object, read->interface);
   request.sender = g_dbus_message_get_sender (call);
-  request.interactive = is_interactive (call);
+  request.interactive = vmgr_auth_message_is_interactive (call);
   /* Keyed by the interface read; an interface the object lacks is decided
    * as a view of the object, so that nothing is revealed before that. */
   object_interface = first_interface_name (object);
@@ -490,7 +483,7 @@ handle_view_call (Handoff *handoff)
   GDBusMessage *call = handoff->message;
 
   vmgr_auth_check_view (handoff->dispatch->auth, g_dbus_message_get_sender (call),
-                        is_interactive (call), on_view_decided, handoff);
+                        vmgr_auth_message_is_interactive (call), on_view_decided, handoff);
 }
 
 /* ---- Signals: unicast copies to the peers that may see them ------------ */

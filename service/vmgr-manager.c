@@ -119,15 +119,14 @@ static gboolean
 check_view (VmgrManager *self, GDBusMethodInvocation *invocation, const char *name_or_id)
 {
   ViewCall *call = g_new0 (ViewCall, 1);
-  GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
 
   call->manager = g_object_ref (self);
   call->invocation = g_object_ref (invocation);
   call->name_or_id = g_strdup (name_or_id);
   vmgr_auth_check_view (vmgr_daemon_get_auth (self->daemon),
                         g_dbus_method_invocation_get_sender (invocation),
-                        (g_dbus_message_get_flags (message) &
-                         G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
+                        vmgr_auth_message_is_interactive (
+                          g_dbus_method_invocation_get_message (invocation)),
                         on_view_decided, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -269,11 +268,10 @@ handle_query_audit (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
   VmgrManager *self = VMGR_MANAGER (object);
   AuditQuery *query = g_new0 (AuditQuery, 1);
   g_autoptr(GError) error = NULL;
-  GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
   VmgrAuthRequest request = {
     .sender = g_dbus_method_invocation_get_sender (invocation),
-    .interactive = (g_dbus_message_get_flags (message) &
-                    G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0,
+    .interactive = vmgr_auth_message_is_interactive (
+      g_dbus_method_invocation_get_message (invocation)),
     .interface = "org.vmgr.Manager",
     .member = "QueryAudit",
     .target = "audit",

@@ -1315,10 +1315,6 @@ main (int argc, char **argv)
   ADD_TEST ("/backend/console-errors", test_console_errors);
   ADD_TEST ("/backend/console-busy", test_console_busy);
   ADD_TEST ("/backend/console-unavailable", test_console_unavailable);
-  /* Last: host info goes through the deprecated vmgr_backend_get_connection,
-   * which leaves a reference on the connection in a pool thread; on the
-   * test driver that keeps its state alive, which /backend/reconnect
-   * expects to go with the dropped connection. */
   ADD_TEST ("/backend/host-info", test_host_info);
 
   return g_test_run ();

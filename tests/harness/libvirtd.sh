@@ -93,6 +93,8 @@ usage() {
 }
 
 script=$(readlink -f "${BASH_SOURCE[0]}")
+# shellcheck source=tests/harness/namespace.sh
+. "$(dirname "$script")/namespace.sh"
 
 # --------------------------------------------------------------------------
 # Outer part: check, then run ourselves in new namespaces.
@@ -128,28 +130,7 @@ if [[ ${1:-} != "$INNER_MARK" ]]; then
     export VMGR_LIBVIRTD_HOSTNET_FD=$hostnet_fd
   fi
 
-  # Same signal handling as testbus.sh: unshare blocks SIGINT/SIGTERM while
-  # it waits, so keep a shell that forwards SIGTERM/SIGHUP to the
-  # namespace's init (our inner part).
-  env --default-signal=INT,QUIT \
-    unshare "${ns_flags[@]}" \
-    -- "$BASH" "$script" "$INNER_MARK" "${args[@]}" <&0 &
-  unshare_pid=$!
-  forward() {
-    local sig=$1 child
-    for child in $(cat "/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null); do
-      kill "-$sig" "$child" 2>/dev/null || true
-    done
-  }
-  trap 'forward TERM' TERM
-  trap 'forward HUP' HUP
-  trap ':' INT
-  set +e
-  while kill -0 "$unshare_pid" 2>/dev/null; do
-    wait "$unshare_pid"
-  done
-  wait "$unshare_pid"
-  exit $?
+  run_unshared "$script" "$INNER_MARK" "${ns_flags[@]}" -- "${args[@]}"
 fi
 
 # --------------------------------------------------------------------------

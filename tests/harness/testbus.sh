@@ -57,6 +57,8 @@ usage() {
 }
 
 script=$(readlink -f "${BASH_SOURCE[0]}")
+# shellcheck source=tests/harness/namespace.sh
+. "$(dirname "$script")/namespace.sh"
 
 # --------------------------------------------------------------------------
 # Outer part: check, then run ourselves in new namespaces.
@@ -79,34 +81,7 @@ if [[ ${1:-} != "$INNER_MARK" ]]; then
   done
   [[ -x /usr/lib/polkit-1/polkitd ]] || die "/usr/lib/polkit-1/polkitd not found (run scripts/install-deps.sh)"
 
-  # unshare blocks SIGINT/SIGTERM while it waits for its child, so keep a
-  # shell here that forwards SIGTERM/SIGHUP to the namespace's init (our
-  # inner part). SIGINT from a terminal reaches every process of the
-  # foreground group anyway, so it is not forwarded.
-  # (A non-interactive shell starts background commands with SIGINT and
-  # SIGQUIT ignored, which their children inherit and shells cannot trap:
-  # env --default-signal undoes that.)
-  env --default-signal=INT,QUIT \
-    unshare --mount --propagation private --pid --fork --mount-proc \
-    -- "$BASH" "$script" "$INNER_MARK" "${args[@]}" <&0 &
-  unshare_pid=$!
-  forward() {
-    local sig=$1 child
-    for child in $(cat "/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null); do
-      kill "-$sig" "$child" 2>/dev/null || true
-    done
-  }
-  trap 'forward TERM' TERM
-  trap 'forward HUP' HUP
-  trap ':' INT
-  # wait returns early (>128) when a trapped signal arrives: wait again
-  # until the child is gone, then collect its status (bash remembers it).
-  set +e
-  while kill -0 "$unshare_pid" 2>/dev/null; do
-    wait "$unshare_pid"
-  done
-  wait "$unshare_pid"
-  exit $?
+  run_unshared "$script" "$INNER_MARK" --mount --propagation private --pid --fork --mount-proc -- "${args[@]}"
 fi
 
 # --------------------------------------------------------------------------
