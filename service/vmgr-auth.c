@@ -906,3 +906,42 @@ vmgr_grant_audit (VmgrAuth *self, const VmgrGrant *grant, const GError *error)
                    grant->target, error == NULL ? "allowed" : "failed",
                    error != NULL ? error->message : "");
 }
+
+/* Bad input about an object the caller may not see must not reveal that
+ * the object exists: the error goes out only to callers who may see it. */
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  GError *error;
+} InvalidInput;
+
+static void
+on_invalid_input_view (VmgrAuthResult result, const VmgrCaller *caller, const char *action,
+                       const GError *error, gpointer user_data)
+{
+  InvalidInput *input = user_data;
+
+  g_dbus_method_invocation_return_gerror (input->invocation,
+                                          result == VMGR_AUTH_ALLOWED ? input->error : error);
+  g_object_unref (input->invocation);
+  g_error_free (input->error);
+  g_free (input);
+}
+
+void
+vmgr_auth_return_invalid_input (VmgrAuth *self, GDBusMethodInvocation *invocation,
+                                const VmgrVmSpec *vm, const VmgrCustomerInfo *customer,
+                                GError *error)
+{
+  InvalidInput *input = g_new0 (InvalidInput, 1);
+  VmgrAuthRequest request = {
+    .sender = g_dbus_method_invocation_get_sender (invocation),
+    .interface = g_dbus_method_invocation_get_interface_name (invocation),
+    .member = "Get",
+    .vm = vm,
+    .customer = customer,
+  };
+
+  input->invocation = g_object_ref (invocation);
+  input->error = error;
+  vmgr_auth_check (self, &request, on_invalid_input_view, input);
+}

@@ -107,6 +107,13 @@ void vmgr_auth_authorize_about (VmgrAuth *self, GDBusMethodInvocation *invocatio
                                 GHashTable *details, VmgrAuthorizedFunc func,
                                 gpointer user_data, GDestroyNotify destroy);
 
+/* Returns @error (taken) to the caller if it may see @vm or @customer, and
+ * otherwise the answer for an object that does not exist: bad input must
+ * not reveal what it was about. */
+void vmgr_auth_return_invalid_input (VmgrAuth *self, GDBusMethodInvocation *invocation,
+                                     const VmgrVmSpec *vm, const VmgrCustomerInfo *customer,
+                                     GError *error);
+
 /* Records the outcome of an allowed mutation: "allowed", or "failed" with
  * @error's message. */
 void vmgr_grant_audit (VmgrAuth *self, const VmgrGrant *grant, const GError *error);

@@ -27,7 +27,8 @@ typedef struct {
   gboolean hard_limit;      /* ... and hard_limit = memory_limit */
   gboolean vcpus;           /* virDomainSetVcpusFlags */
   CpuWeightParam cpu_weight;
-  gboolean cpu_limit;       /* "vcpu_period" and "vcpu_quota" */
+  gboolean cpu_limit;       /* "vcpu_period" and "vcpu_quota" ... */
+  gboolean cpu_limit_global; /* ... or, per VM rather than per vCPU, "global_*" */
 } LivePolicy;
 
 /* The test driver keeps weight as its only scheduler parameter. */
@@ -45,7 +46,7 @@ static const LivePolicy lxc_policy = {
 /* QEMU: no hard_limit (it needs CAP_SYS_RESOURCE for RLIMIT_MEMLOCK). */
 static const LivePolicy qemu_policy = {
   .memory = TRUE, .memory_tune = TRUE, .hard_limit = FALSE, .vcpus = TRUE,
-  .cpu_weight = CPU_WEIGHT_AS_SHARES, .cpu_limit = TRUE,
+  .cpu_weight = CPU_WEIGHT_AS_SHARES, .cpu_limit = TRUE, .cpu_limit_global = TRUE,
 };
 
 /* Drivers vmgr does not know: change nothing. */
@@ -250,8 +251,13 @@ apply_cpu_limit (virDomainPtr domain, const LivePolicy *policy, const VmgrVmSpec
 
   if (!policy->cpu_limit)
     return APPLY_SKIPPED;
-  if (!params_add_ullong (&params, VIR_DOMAIN_SCHEDULER_VCPU_PERIOD, CPU_PERIOD_US, error) ||
-      !params_add_llong (&params, VIR_DOMAIN_SCHEDULER_VCPU_QUOTA, quota, error))
+  /* QEMU's vcpu_* apply per vCPU thread: its global_* cap the whole VM. */
+  if (!params_add_ullong (&params, policy->cpu_limit_global ? VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD
+                                                            : VIR_DOMAIN_SCHEDULER_VCPU_PERIOD,
+                          CPU_PERIOD_US, error) ||
+      !params_add_llong (&params, policy->cpu_limit_global ? VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA
+                                                           : VIR_DOMAIN_SCHEDULER_VCPU_QUOTA,
+                         quota, error))
     return APPLY_FAILED;
   return set_scheduler_live (domain, &params, error);
 }

@@ -126,7 +126,8 @@ authorize_edit (VmgrCustomer *self, GDBusMethodInvocation *invocation, InfoEdit 
   /* Bad input is refused before polkit is asked (and re-checked after). */
   if (!edit (self, scratch, args, &error))
     {
-      g_dbus_method_invocation_return_gerror (invocation, error);
+      vmgr_auth_return_invalid_input (vmgr_daemon_get_auth (self->daemon), invocation, NULL,
+                                      self->info, g_steal_pointer (&error));
       pending_edit_free (pending);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }

@@ -1,6 +1,7 @@
 #include "vmgr-dispatch.h"
 
 #include "vmgr-error.h"
+#include "vmgr-generated.h"
 
 #define VM_PATH_PREFIX "/org/vmgr/vm/"
 #define CUSTOMER_PATH_PREFIX "/org/vmgr/customer/"
@@ -110,6 +111,7 @@ typedef struct {
   Handoff *handoff;
   GDBusInterfaceSkeleton *skeleton;   /* NULL when the object lacks the interface */
   char *interface;
+  gboolean valid;                     /* the arguments have the member's types */
 } PropertyRead;
 
 static void
@@ -166,6 +168,13 @@ on_property_read_decided (VmgrAuthResult result, const VmgrCaller *caller,
 
   if (result != VMGR_AUTH_ALLOWED)
     send_error (self, call, error);
+  else if (!read->valid)
+    {
+      g_autoptr(GError) invalid = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                               "Invalid arguments for %s",
+                                               g_dbus_message_get_member (call));
+      send_error (self, call, invalid);
+    }
   else
     answer_property_read (self, call, read->skeleton, read->interface);
   property_read_free (read);
@@ -230,18 +239,12 @@ handle_properties (Handoff *handoff)
       handoff_free (handoff);
       return;
     }
-  if (!properties_call_valid (call))
-    {
-      g_autoptr(GError) error = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                             "Invalid arguments for %s",
-                                             g_dbus_message_get_member (call));
-      send_error (self, call, error);
-      handoff_free (handoff);
-      return;
-    }
+  /* Bad arguments are refused only to callers who may see the object. */
   read = g_new0 (PropertyRead, 1);
   read->handoff = handoff;
-  read->interface = property_interface (call, object);
+  read->valid = properties_call_valid (call);
+  read->interface = read->valid ? property_interface (call, object)
+                                : first_interface_name (object);
   read->skeleton = (GDBusInterfaceSkeleton *) g_dbus_object_get_interface (object, read->interface);
   request.sender = g_dbus_message_get_sender (call);
   request.interactive = vmgr_auth_message_is_interactive (call);
@@ -622,6 +625,7 @@ typedef enum {
   ROUTE_PROPERTIES,
   ROUTE_VIEW,          /* Introspect, GetManagedObjects */
   ROUTE_NO_SUCH_OBJECT,
+  ROUTE_BAD_ARGUMENTS, /* on an object someone owns: only who may see it hears so */
   ROUTE_DENY,
 } Route;
 
@@ -638,6 +642,35 @@ route_standard_call (const char *interface, const char *member)
   return ROUTE_NO_SUCH_OBJECT;
 }
 
+static GDBusInterfaceInfo *
+tenant_interface_info (const char *interface)
+{
+  if (g_strcmp0 (interface, "org.vmgr.VM") == 0)
+    return vmgr_dbus_vm_interface_info ();
+  if (g_strcmp0 (interface, "org.vmgr.Customer") == 0)
+    return vmgr_dbus_customer_interface_info ();
+  if (g_strcmp0 (interface, "org.vmgr.Job") == 0)
+    return vmgr_dbus_job_interface_info ();
+  return NULL;
+}
+
+/* Whether the arguments have the member's types. GDBus would check them
+ * itself, but before anyone asked whether the caller may see the object. */
+static gboolean
+arguments_match (GDBusMessage *message, GDBusInterfaceInfo *info, const char *member)
+{
+  GDBusMethodInfo *method = info != NULL ? g_dbus_interface_info_lookup_method (info, member)
+                                         : NULL;
+  g_autoptr(GString) expected = g_string_new ("");
+  const char *signature = g_dbus_message_get_signature (message);
+
+  if (method == NULL)
+    return TRUE;
+  for (guint i = 0; method->in_args != NULL && method->in_args[i] != NULL; i++)
+    g_string_append (expected, method->in_args[i]->signature);
+  return g_strcmp0 (expected->str, signature != NULL ? signature : "") == 0;
+}
+
 static Route
 route_call (GDBusMessage *message)
 {
@@ -651,11 +684,14 @@ route_call (GDBusMessage *message)
   if (g_str_has_prefix (interface, "org.freedesktop.DBus."))
     return route_standard_call (interface, member);
   if (vmgr_auth_lookup_rule (interface, member) != NULL)
-    return ROUTE_PASS;
+    return !vm_path || arguments_match (message, tenant_interface_info (interface), member)
+             ? ROUTE_PASS : ROUTE_BAD_ARGUMENTS;
   /* A member vmgr does not know: on a VM path, the answer must not tell
    * whether the VM exists. */
   return vm_path ? ROUTE_NO_SUCH_OBJECT : ROUTE_DENY;
 }
+
+static void handle_bad_arguments (Handoff *handoff);
 
 static gboolean
 handle_on_main (gpointer user_data)
@@ -674,6 +710,9 @@ handle_on_main (gpointer user_data)
     case ROUTE_NO_SUCH_OBJECT:
       send_no_such_object (handoff->dispatch, call);
       handoff_free (handoff);
+      break;
+    case ROUTE_BAD_ARGUMENTS:
+      handle_bad_arguments (handoff);
       break;
     case ROUTE_DENY:
     case ROUTE_PASS:
@@ -698,6 +737,52 @@ hand_to_main (VmgrDispatch *self, GDBusMessage *message, GSourceFunc func)
   handoff->dispatch = g_object_ref (self);
   handoff->message = g_object_ref (message);
   g_main_context_invoke (self->context, func, handoff);
+}
+
+static void
+on_bad_arguments_view (VmgrAuthResult result, const VmgrCaller *caller, const char *action,
+                       const GError *error, gpointer user_data)
+{
+  Handoff *handoff = user_data;
+  GDBusMessage *call = handoff->message;
+  g_autoptr(GError) invalid = NULL;
+
+  if (result != VMGR_AUTH_ALLOWED)
+    send_error (handoff->dispatch, call, error);
+  else
+    {
+      invalid = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                             "Type of message “(%s)” does not match the expected type of %s.%s",
+                             g_dbus_message_get_signature (call),
+                             g_dbus_message_get_interface (call),
+                             g_dbus_message_get_member (call));
+      send_error (handoff->dispatch, call, invalid);
+    }
+  handoff_free (handoff);
+}
+
+static void
+handle_bad_arguments (Handoff *handoff)
+{
+  VmgrDispatch *self = handoff->dispatch;
+  GDBusMessage *call = handoff->message;
+  const VmgrVmSpec *vm = NULL;
+  const VmgrCustomerInfo *customer = NULL;
+  VmgrAuthRequest request = { 0 };
+
+  if (!self->find_target (g_dbus_message_get_path (call), &vm, &customer, self->find_data) ||
+      (vm == NULL && customer == NULL))
+    {
+      send_no_such_object (self, call);
+      handoff_free (handoff);
+      return;
+    }
+  request.sender = g_dbus_message_get_sender (call);
+  request.interface = g_dbus_message_get_interface (call);
+  request.member = "Get";
+  request.vm = vm;
+  request.customer = customer;
+  vmgr_auth_check (self->auth, &request, on_bad_arguments_view, handoff);
 }
 
 static GDBusMessage *

@@ -296,16 +296,21 @@ add_memtune (xmlNodePtr root, const VmgrVmSpec *spec, Scheme scheme)
     add_kib_child (memtune, "min_guarantee", spec->memory_guarantee);
 }
 
+/* cpu_limit is a percentage of one host CPU for the whole VM. QEMU's
+ * <period>/<quota> apply to each vCPU thread, so QEMU gets the global
+ * ones; an LXC container has one cgroup, its <quota> is already global. */
 static void
-add_cputune (xmlNodePtr root, const VmgrVmSpec *spec)
+add_cputune (xmlNodePtr root, const VmgrVmSpec *spec, Scheme scheme)
 {
   xmlNodePtr cputune = xmlNewChild (root, NULL, BAD_CAST "cputune", NULL);
+  gboolean global = scheme == SCHEME_QEMU;
 
   add_uint_child (cputune, "shares", vmgr_domain_xml_weight_to_shares (spec->cpu_weight));
   if (spec->cpu_limit > 0)
     {
-      add_uint_child (cputune, "period", CPU_PERIOD_US);
-      add_uint_child (cputune, "quota", (guint64) spec->cpu_limit * 1000);
+      add_uint_child (cputune, global ? "global_period" : "period", CPU_PERIOD_US);
+      add_uint_child (cputune, global ? "global_quota" : "quota",
+                      (guint64) spec->cpu_limit * (CPU_PERIOD_US / 100));
     }
 }
 
@@ -474,7 +479,7 @@ vmgr_domain_xml_build (const VmgrVmSpec *spec, const char *scheme,
     return NULL;
   root = domain_node (domain);
   add_memtune (root, spec, kind);
-  add_cputune (root, spec);
+  add_cputune (root, spec, kind);
 
   metadata = metadata_to_string (spec);
   if (!gvir_config_domain_set_custom_xml_ns_children (domain, metadata, VMGR_METADATA_PREFIX,
@@ -533,7 +538,7 @@ vmgr_domain_xml_build_guest (const VmgrVmSpec *spec, const char *scheme, const c
     add_console (domain);
   node = domain_node (domain);
   add_memtune (node, spec, kind);
-  add_cputune (node, spec);
+  add_cputune (node, spec, kind);
   metadata = metadata_to_string (spec);
   if (!gvir_config_domain_set_custom_xml_ns_children (domain, metadata, VMGR_METADATA_PREFIX,
                                                       VMGR_METADATA_NS, error))

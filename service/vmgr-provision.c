@@ -185,16 +185,47 @@ copy_tree (Copy *copy, const char *from, const char *to, GError **error)
   return chmod (to, st.st_mode & 07777) == 0 || set_errno_error (error, errno, "chmod", to);
 }
 
+/* Writes @name in the directory @dir_fd without following any link: the
+ * guest's root owns that tree and could point a link at the host's files.
+ * A link standing where the file goes is replaced, never followed. */
 static gboolean
-write_file (const char *root, const char *relative, const char *contents, GError **error)
+write_file_at (int dir_fd, const char *name, const char *contents, GError **error)
 {
-  g_autofree char *path = g_build_filename (root, relative, NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
+  size_t length = strlen (contents);
+  int fd;
+  gboolean written;
 
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    return set_errno_error (error, errno, "create", dir);
-  return g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
-                                   error);
+  if (unlinkat (dir_fd, name, 0) != 0 && errno != ENOENT)
+    return set_errno_error (error, errno, "replace", name);
+  fd = openat (dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return set_errno_error (error, errno, "create", name);
+  written = write (fd, contents, length) == (ssize_t) length && fchmod (fd, 0644) == 0;
+  if (close (fd) != 0 || !written)
+    return set_errno_error (error, errno, "write", name);
+  return TRUE;
+}
+
+/* The guest's etc directory, a real directory (not a link) under @root. */
+static int
+open_guest_etc (const char *root, GError **error)
+{
+  int root_fd = open (root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int etc_fd;
+
+  if (root_fd < 0)
+    return set_errno_error (error, errno, "open", root), -1;
+  if (mkdirat (root_fd, "etc", 0755) != 0 && errno != EEXIST)
+    {
+      set_errno_error (error, errno, "create etc in", root);
+      close (root_fd);
+      return -1;
+    }
+  etc_fd = openat (root_fd, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (etc_fd < 0)
+    set_errno_error (error, errno, "open etc (not a directory?) in", root);
+  close (root_fd);
+  return etc_fd;
 }
 
 gboolean
@@ -210,11 +241,48 @@ vmgr_provision_write_network (const char *root, const VmgrVmSpec *spec, GError *
 
   for (guint i = 0; spec->nameservers[i] != NULL; i++)
     g_string_append_printf (resolv, "nameserver %s\n", spec->nameservers[i]);
+  int etc_fd = open_guest_etc (root, error);
+  gboolean done;
+
+  if (etc_fd < 0)
+    return FALSE;
   /* Values were validated (CIDR, IPs, RFC 1123 names): no quoting issues. */
-  return write_file (root, "etc/hostname", hostname, error) &&
-         write_file (root, "etc/vmgr-network", network, error) &&
+  done = write_file_at (etc_fd, "hostname", hostname, error) &&
+         write_file_at (etc_fd, "vmgr-network", network, error) &&
          (spec->nameservers[0] == NULL ||
-          write_file (root, "etc/resolv.conf", resolv->str, error));
+          write_file_at (etc_fd, "resolv.conf", resolv->str, error));
+  close (etc_fd);
+  return done;
+}
+
+static void
+write_network_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  const char *root = g_object_get_data (G_OBJECT (task), "root");
+  GError *error = NULL;
+
+  if (vmgr_provision_write_network (root, data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+vmgr_provision_write_network_async (const char *root, const VmgrVmSpec *spec,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, vmgr_provision_write_network_async);
+  g_object_set_data_full (G_OBJECT (task), "root", g_strdup (root), g_free);
+  g_task_set_task_data (task, vmgr_vm_spec_copy (spec), (GDestroyNotify) vmgr_vm_spec_free);
+  g_task_run_in_thread (task, write_network_thread);
+}
+
+gboolean
+vmgr_provision_write_network_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- QEMU disks -------------------------------------------------------- */

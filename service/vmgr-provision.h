@@ -46,8 +46,13 @@ gboolean vmgr_provision_finish (GAsyncResult *result, GError **error);
 
 /* Writes the host name and network settings into an LXC root filesystem
  * (etc/hostname, etc/vmgr-network, etc/resolv.conf): what the guest gets
- * at its next start. */
+ * at its next start. Follows no link the guest may have planted. */
 gboolean vmgr_provision_write_network (const char *root, const VmgrVmSpec *spec, GError **error);
+
+/* The same in a worker thread (after a change to a defined guest). */
+void vmgr_provision_write_network_async (const char *root, const VmgrVmSpec *spec,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_provision_write_network_finish (GAsyncResult *result, GError **error);
 
 /* Removes @guest_dir and everything below it (not following links). */
 void vmgr_provision_remove_async (const char *guest_dir, GCancellable *cancellable,

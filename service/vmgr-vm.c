@@ -136,40 +136,11 @@ vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats)
   return usage;
 }
 
-/* Bad input on a VM the caller may not see must not reveal that the VM
- * exists: the error goes out only to callers who may see it. */
-typedef struct {
-  GDBusMethodInvocation *invocation;
-  GError *error;
-} InvalidInput;
-
-static void
-on_invalid_input_view (VmgrAuthResult result, const VmgrCaller *caller, const char *action,
-                       const GError *error, gpointer user_data)
-{
-  InvalidInput *input = user_data;
-
-  g_dbus_method_invocation_return_gerror (input->invocation,
-                                          result == VMGR_AUTH_ALLOWED ? input->error : error);
-  g_object_unref (input->invocation);
-  g_error_free (input->error);
-  g_free (input);
-}
-
 static gboolean
 return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invocation, GError *error)
 {
-  InvalidInput *input = g_new0 (InvalidInput, 1);
-  VmgrAuthRequest request = {
-    .sender = g_dbus_method_invocation_get_sender (invocation),
-    .interface = "org.vmgr.VM",
-    .member = "Get",
-    .vm = self->spec,
-  };
-
-  input->invocation = g_object_ref (invocation);
-  input->error = error;
-  vmgr_auth_check (vmgr_daemon_get_auth (self->daemon), &request, on_invalid_input_view, input);
+  vmgr_auth_return_invalid_input (vmgr_daemon_get_auth (self->daemon), invocation, self->spec,
+                                  NULL, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -607,15 +578,23 @@ finish_reconfigure (Reconfigure *change, const GError *error)
 /* An LXC guest reads its network settings from its root filesystem at
  * start: keep them there. */
 static void
+on_guest_network_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_provision_write_network_finish (result, &error))
+    g_warning ("VM %u: cannot write its network settings: %s", GPOINTER_TO_UINT (user_data),
+               error->message);
+}
+
+static void
 write_guest_network (VmgrVm *self, const VmgrVmSpec *spec)
 {
   g_autoptr(VmgrGuestFiles) files = vmgr_daemon_guest_files (self->daemon, spec);
-  g_autoptr(GError) error = NULL;
 
-  if (*files->root == '\0' || !g_file_test (files->root, G_FILE_TEST_IS_DIR))
-    return;
-  if (!vmgr_provision_write_network (files->root, spec, &error))
-    g_warning ("VM %u: cannot write its network settings: %s", spec->id, error->message);
+  if (*files->root != '\0')
+    vmgr_provision_write_network_async (files->root, spec, on_guest_network_written,
+                                        GUINT_TO_POINTER (spec->id));
 }
 
 static VmgrResources
@@ -875,11 +854,27 @@ handle_set_owner (VmgrDBusVM *object, GDBusMethodInvocation *invocation, guint u
 
 /* ---- Statistics -------------------------------------------------------- */
 
+/* A backend call answered later: the invocation (returned, with its
+ * reference) keeps the VM alive until then, even if it is deleted
+ * meanwhile. */
+static GDBusMethodInvocation *
+hold_vm (GDBusMethodInvocation *invocation, VmgrVm *self)
+{
+  g_object_set_data_full (G_OBJECT (invocation), "vmgr-vm", g_object_ref (self), g_object_unref);
+  return g_object_ref (invocation);
+}
+
+static VmgrVm *
+held_vm (GDBusMethodInvocation *invocation)
+{
+  return g_object_get_data (G_OBJECT (invocation), "vmgr-vm");
+}
+
 static void
 on_fresh_sample (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  VmgrVm *self = VMGR_VM (g_dbus_method_invocation_get_user_data (invocation));
+  VmgrVm *self = held_vm (invocation);
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) samples = vmgr_backend_sample_finish (VMGR_BACKEND (source), result,
                                                               &error);
@@ -910,7 +905,7 @@ on_stats_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer 
   const char *uuids[] = { self->spec->uuid, NULL };
 
   vmgr_backend_sample_async (vmgr_daemon_get_backend (self->daemon), uuids, NULL,
-                             on_fresh_sample, g_object_ref (invocation));
+                             on_fresh_sample, hold_vm (invocation, self));
 }
 
 static gboolean
@@ -929,7 +924,7 @@ static void
 on_console_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  VmgrVm *self = VMGR_VM (g_dbus_method_invocation_get_user_data (invocation));
+  VmgrVm *self = held_vm (invocation);
   g_autoptr(GError) error = NULL;
   int fd = vmgr_backend_open_console_finish (VMGR_BACKEND (source), result, &error);
   g_autoptr(GUnixFDList) fds = NULL;
@@ -975,7 +970,7 @@ on_console_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointe
   /* Opening a console is audited as allowed; its outcome is the reply. */
   vmgr_grant_audit (vmgr_daemon_get_auth (self->daemon), grant, NULL);
   vmgr_backend_open_console_async (vmgr_daemon_get_backend (self->daemon), self->spec->uuid,
-                                   NULL, on_console_opened, g_object_ref (invocation));
+                                   NULL, on_console_opened, hold_vm (invocation, self));
 }
 
 static gboolean

@@ -471,6 +471,11 @@ assert_other_vm_like_missing (VmgrTestClient *client)
     { "org.vmgr.VM", "SetOwner", "(uint32 60002,)" },
     { "org.vmgr.VM", "OpenConsole", "()" },
     { "org.vmgr.VM", "NoSuchMember", "()" },
+    /* Wrongly typed arguments: still no hint that the VM exists. */
+    { "org.vmgr.VM", "Start", "(int32 1,)" },
+    { "org.vmgr.VM", "SetMemory", "('x',)" },
+    { "org.freedesktop.DBus.Properties", "Get", "(int32 1,)" },
+    { "org.freedesktop.DBus.Properties", "GetAll", "()" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (probes); i++)

@@ -606,6 +606,11 @@ test_unknown_members_denied (void)
   g_assert_null (reply);
   vmgr_test_assert_dbus_error (error, "org.freedesktop.DBus.Error.UnknownMethod", NULL);
   vmgr_test_assert_dbus_error (missing_error, "org.freedesktop.DBus.Error.UnknownMethod", NULL);
+  g_clear_error (&error);
+  /* Wrongly typed arguments on a VM the caller sees: InvalidArgs. */
+  reply = raw_call (client, path, "org.vmgr.VM", "Start", g_variant_new ("(i)", 1), &error);
+  g_assert_null (reply);
+  vmgr_test_assert_dbus_error (error, "org.freedesktop.DBus.Error.InvalidArgs", NULL);
 }
 
 static void
