@@ -79,12 +79,6 @@ static const VmgrAuthRule rules[] = {
 };
 
 const VmgrAuthRule *
-vmgr_auth_rules (void)
-{
-  return rules;
-}
-
-const VmgrAuthRule *
 vmgr_auth_lookup_rule (const char *interface, const char *member)
 {
   for (const VmgrAuthRule *rule = rules; rule->interface != NULL; rule++)

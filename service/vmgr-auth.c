@@ -23,8 +23,7 @@ struct _VmgrAuth {
   GQueue pending;               /* Check* waiting for a slot */
   GHashTable *cache;            /* bus name -> GHashTable (key -> Decision*) */
   GHashTable *primed;           /* bus names whose general view was asked */
-  guint64 checks;
-  guint64 cache_hits;
+  guint generation;             /* bumped on polkit's Changed */
 };
 
 G_DEFINE_FINAL_TYPE (VmgrAuth, vmgr_auth, G_TYPE_OBJECT)
@@ -62,7 +61,6 @@ target_new (guint32 owner, char *path, const char *view_any)
   target->path = path;
   target->view_any = view_any;
   target->details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  g_hash_table_insert (target->details, (gpointer) "owner", vmgr_user_name_for_uid (owner));
   return target;
 }
 
@@ -104,6 +102,7 @@ typedef struct {
   guint timeout_id;
   void (*done) (gboolean allowed, const GError *error, gpointer data);
   gpointer data;
+  guint generation;             /* of the rules the question was asked under */
 } Check;
 
 static void
@@ -171,7 +170,8 @@ finish_check (Check *check, gboolean allowed, const GError *error)
   VmgrAuth *self = check->auth;
   Check *next;
 
-  if (check->cache_key != NULL && error == NULL)
+  /* An answer to a question asked before the rules changed is not kept. */
+  if (check->cache_key != NULL && error == NULL && check->generation == self->generation)
     cache_store (self, check->sender, check->cache_key, allowed);
   check->done (allowed, error, check->data);
   self->in_flight--;
@@ -233,7 +233,6 @@ start_check (Check *check)
     : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
 
   self->in_flight++;
-  self->checks++;
   check->cancellable = g_cancellable_new ();
   check->timeout_id = g_timeout_add (check->interactive ? INTERACTIVE_TIMEOUT_MS
                                                         : self->timeout_ms,
@@ -273,8 +272,7 @@ insert_details (PolkitDetails *details, GHashTable *table)
     return;
   g_hash_table_iter_init (&iter, table);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!g_str_equal (key, "owner"))
-      polkit_details_insert (details, key, value);
+    polkit_details_insert (details, key, value);
 }
 
 static PolkitDetails *
@@ -301,7 +299,6 @@ decide (VmgrAuth *self, const char *sender, const char *action, const char *memb
 
   if (cached != NULL)
     {
-      self->cache_hits++;
       done (cached->allowed, NULL, data);
       return;
     }
@@ -314,6 +311,7 @@ decide (VmgrAuth *self, const char *sender, const char *action, const char *memb
   check->interactive = interactive;
   check->done = done;
   check->data = data;
+  check->generation = self->generation;
   ask_polkit (check);
 }
 
@@ -708,13 +706,6 @@ vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,
     g_warning ("cannot record the audit entry: %s", error->message);
 }
 
-void
-vmgr_auth_get_counters (VmgrAuth *self, guint64 *checks, guint64 *cache_hits)
-{
-  *checks = self->checks;
-  *cache_hits = self->cache_hits;
-}
-
 static void
 on_authority_changed (PolkitAuthority *authority, gpointer user_data)
 {
@@ -723,6 +714,7 @@ on_authority_changed (PolkitAuthority *authority, gpointer user_data)
   g_autoptr(GPtrArray) peers = vmgr_peers_list (self->peers);
 
   g_debug ("polkit's configuration changed: dropping cached decisions");
+  self->generation++;
   g_hash_table_remove_all (self->cache);
   g_hash_table_remove_all (self->primed);
   /* Ask every peer's view again so that signals keep following it. */

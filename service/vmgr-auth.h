@@ -32,8 +32,6 @@ typedef struct {
 
 /* The rule for (@interface, @member), or NULL: denied. */
 const VmgrAuthRule *vmgr_auth_lookup_rule (const char *interface, const char *member);
-/* The whole table, terminated by an entry with interface NULL. */
-const VmgrAuthRule *vmgr_auth_rules (void);
 
 typedef struct _VmgrStore VmgrStore;
 
@@ -143,8 +141,6 @@ void vmgr_auth_forget_path (VmgrAuth *self, const char *path);
 void vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,
                       const char *target, const char *result, const char *message);
 
-/* For the benchmark and tests: polkit checks asked and answered from cache. */
-void vmgr_auth_get_counters (VmgrAuth *self, guint64 *checks, guint64 *cache_hits);
 
 /* Error a caller gets for a VM it may not see: the same as for a VM that
  * does not exist, whatever member it called. */

@@ -188,8 +188,7 @@ on_provisioned_defined (GObject *source, GAsyncResult *result, gpointer user_dat
       provisioning_failed (creation, error);
       return;
     }
-  vmgr_vm_set_job (creation->vm, "/");
-  vmgr_vm_apply_state (creation->vm, VMGR_VM_STATE_STOPPED, "provisioned");
+  vmgr_vm_provisioned (creation->vm);
   vmgr_job_complete (creation->job, NULL);
   apply_start_options (creation);
 }

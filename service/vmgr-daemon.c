@@ -201,7 +201,8 @@ vmgr_daemon_check_limits (VmgrDaemon *self, const VmgrVmSpec *old, const VmgrVmS
 {
   VmgrAllocation everyone = allocation_of_others (self, G_MAXUINT32, old);
   VmgrAllocation owners = allocation_of_others (self, spec->owner, old);
-  g_autoptr(VmgrCustomerInfo) customer = vmgr_store_get_customer (self->store, spec->owner, NULL);
+  VmgrCustomer *registered = vmgr_daemon_find_customer (self, spec->owner);
+  const VmgrCustomerInfo *customer = registered != NULL ? vmgr_customer_get_info (registered) : NULL;
   /* A VM moving to another owner is new to that owner's quota. */
   const VmgrVmSpec *owner_old = old != NULL && old->owner == spec->owner ? old : NULL;
 
@@ -849,6 +850,8 @@ vmgr_daemon_dispose (GObject *object)
   if (self->objects != NULL)
     g_dbus_object_manager_server_set_connection (self->objects, NULL);
   g_clear_object (&self->sampler);
+  if (self->dispatch != NULL)
+    vmgr_dispatch_close (self->dispatch);
   g_clear_object (&self->dispatch);
   g_hash_table_remove_all (self->vms_by_uuid);
   g_hash_table_remove_all (self->vms);

@@ -807,16 +807,22 @@ filter (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
   return NULL;
 }
 
-static void
-vmgr_dispatch_dispose (GObject *object)
+void
+vmgr_dispatch_close (VmgrDispatch *self)
 {
-  VmgrDispatch *self = VMGR_DISPATCH (object);
-
   if (self->filter_id != 0)
     {
       g_dbus_connection_remove_filter (self->connection, self->filter_id);
       self->filter_id = 0;
     }
+}
+
+static void
+vmgr_dispatch_dispose (GObject *object)
+{
+  VmgrDispatch *self = VMGR_DISPATCH (object);
+
+  vmgr_dispatch_close (self);
   g_clear_object (&self->auth);
   g_clear_object (&self->peers);
   g_clear_object (&self->objects);
@@ -865,7 +871,9 @@ vmgr_dispatch_new (GDBusConnection *connection, VmgrAuth *auth, VmgrPeers *peers
   self->objects = g_object_ref (objects);
   self->find_target = find_target;
   self->find_data = find_data;
-  /* The filter holds no reference: dispose removes it first. */
-  self->filter_id = g_dbus_connection_add_filter (connection, filter, self, NULL);
+  /* The filter may still run in GDBus's worker thread after removal: it
+   * holds a reference, dropped once GDBus is done with it. */
+  self->filter_id = g_dbus_connection_add_filter (connection, filter, g_object_ref (self),
+                                                  g_object_unref);
   return self;
 }

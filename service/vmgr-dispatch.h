@@ -34,6 +34,10 @@ VmgrDispatch *vmgr_dispatch_new (GDBusConnection *connection, VmgrAuth *auth,
                                  VmgrPeers *peers, GDBusObjectManagerServer *objects,
                                  VmgrDispatchFindTarget find_target, gpointer find_data);
 
+/* Stops filtering the connection (the filter holds a reference on the
+ * dispatcher until then). */
+void vmgr_dispatch_close (VmgrDispatch *self);
+
 /* The object at @path (a VM or a customer) belongs to @owner. */
 void vmgr_dispatch_set_owner (VmgrDispatch *self, const char *path, guint32 owner);
 /* The object at @path is being removed: its owner is kept until its last

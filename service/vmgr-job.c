@@ -88,9 +88,8 @@ handle_cancel (VmgrDBusJob *object, GDBusMethodInvocation *invocation)
 
   if (vm == NULL)
     {
-      g_dbus_method_invocation_return_dbus_error (invocation,
-                                                  "org.freedesktop.DBus.Error.UnknownMethod",
-                                                  "Object does not exist");
+      g_dbus_method_invocation_take_error (
+        invocation, vmgr_auth_no_such_object_error ("org.vmgr.Job", self->path));
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   vmgr_auth_authorize (vmgr_daemon_get_auth (self->daemon), invocation, vmgr_vm_get_spec (vm),

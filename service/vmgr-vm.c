@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "vmgr-error.h"
+#include "vmgr-customer.h"
 #include "vmgr-domain-xml.h"
 #include "vmgr-peers.h"
 #include "vmgr-usage.h"
@@ -16,6 +17,7 @@ struct _VmgrVm {
   VmgrVmState state;
   guint force_off_id;       /* pending forced off after a graceful shutdown */
   gboolean deleting;
+  gboolean reconfiguring;   /* a definition change is on its way to libvirt */
   gint64 running_since;     /* monotonic; 0 when not running or unknown */
   VmgrDomainStats *last_sample;
 };
@@ -99,6 +101,10 @@ is_up (VmgrVmState state)
 void
 vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
 {
+  /* Until its files exist the VM is vmgr's alone: libvirt knows nothing of
+   * it (vmgr_vm_provisioned ends this). */
+  if (self->state == VMGR_VM_STATE_PROVISIONING)
+    return;
   if (state == VMGR_VM_STATE_STOPPED || state == VMGR_VM_STATE_CRASHED)
     g_clear_handle_id (&self->force_off_id, g_source_remove);
   if (is_up (state) && !is_up (self->state))
@@ -109,6 +115,13 @@ vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
       g_clear_pointer (&self->last_sample, g_free);
     }
   set_state (self, state, reason != NULL ? reason : "unknown");
+}
+
+void
+vmgr_vm_provisioned (VmgrVm *self)
+{
+  vmgr_dbus_vm_set_job (VMGR_DBUS_VM (self), "/");
+  set_state (self, VMGR_VM_STATE_STOPPED, "provisioned");
 }
 
 void
@@ -214,6 +227,18 @@ check_not_deleted (VmgrVm *self, GError **error)
     return TRUE;
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND, "VM %u (%s) is being deleted",
                self->spec->id, self->spec->name);
+  return FALSE;
+}
+
+/* One definition change at a time: two would each start from the same
+ * spec and the second to finish would undo the first. */
+static gboolean
+check_not_busy (VmgrVm *self, GError **error)
+{
+  if (!self->reconfiguring)
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
+               "VM '%s' is being reconfigured: try again when that is done", self->spec->name);
   return FALSE;
 }
 
@@ -326,13 +351,14 @@ static gboolean
 check_owner_not_suspended (Lifecycle *call, GError **error)
 {
   VmgrVm *self = call->vm;
-  g_autoptr(VmgrCustomerInfo) customer = NULL;
+  VmgrCustomer *registered;
+  const VmgrCustomerInfo *customer;
 
   if (call->grant == NULL || call->transition->op != VMGR_BACKEND_OP_START ||
       call->grant->caller.uid != self->spec->owner)
     return TRUE;
-  customer = vmgr_store_get_customer (vmgr_daemon_get_store (self->daemon), self->spec->owner,
-                                      NULL);
+  registered = vmgr_daemon_find_customer (self->daemon, self->spec->owner);
+  customer = registered != NULL ? vmgr_customer_get_info (registered) : NULL;
   if (customer == NULL || !customer->suspended)
     return TRUE;
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
@@ -518,7 +544,8 @@ on_delete_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer
   deletion->vm = self;
   deletion->invocation = g_object_ref (invocation);
   deletion->grant = grant;
-  if (!check_not_deleted (self, &error) || !check_not_provisioning (self, &error))
+  if (!check_not_deleted (self, &error) || !check_not_provisioning (self, &error) ||
+      !check_not_busy (self, &error))
     {
       vmgr_grant_audit (vmgr_daemon_get_auth (self->daemon), grant, error);
       g_dbus_method_invocation_return_gerror (invocation, error);
@@ -550,6 +577,7 @@ typedef struct {
   VmgrGrant *grant;
   VmgrVmSpec *edited;
   char *domain_xml;
+  gboolean started;         /* holds the VM's reconfiguring flag */
 } Reconfigure;
 
 static void
@@ -568,6 +596,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reconfigure, reconfigure_free)
 static void
 finish_reconfigure (Reconfigure *change, const GError *error)
 {
+  if (change->started)
+    change->vm->reconfiguring = FALSE;
   vmgr_grant_audit (vmgr_daemon_get_auth (change->vm->daemon), change->grant, error);
   if (error != NULL)
     g_dbus_method_invocation_return_gerror (change->invocation, error);
@@ -595,6 +625,17 @@ write_guest_network (VmgrVm *self, const VmgrVmSpec *spec)
   if (*files->root != '\0')
     vmgr_provision_write_network_async (files->root, spec, on_guest_network_written,
                                         GUINT_TO_POINTER (spec->id));
+}
+
+static gboolean
+network_changed (const VmgrVmSpec *old, const VmgrVmSpec *new)
+{
+  return g_strcmp0 (old->hostname, new->hostname) != 0 ||
+         g_strcmp0 (old->gateway, new->gateway) != 0 ||
+         !g_strv_equal ((const char * const *) old->addresses,
+                        (const char * const *) new->addresses) ||
+         !g_strv_equal ((const char * const *) old->nameservers,
+                        (const char * const *) new->nameservers);
 }
 
 static VmgrResources
@@ -648,8 +689,11 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
       finish_reconfigure (change, error);
       return;
     }
-  write_guest_network (self, change->edited);
-  vmgr_daemon_reserve_address (self->daemon, change->edited, TRUE);
+  if (network_changed (self->spec, change->edited))
+    {
+      write_guest_network (self, change->edited);
+      vmgr_daemon_reserve_address (self->daemon, change->edited, TRUE);
+    }
   old_owner = self->spec->owner;
   changed = resources_changed (self->spec, change->edited);
   vmgr_vm_spec_free (self->spec);
@@ -705,6 +749,7 @@ on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoin
   change->grant = grant;
   change->edited = vmgr_vm_spec_copy (self->spec);
   if (!check_not_deleted (self, &error) || !check_not_provisioning (self, &error) ||
+      !check_not_busy (self, &error) ||
       !pending->edit (change->edited, pending->args, &error) ||
       !vmgr_spec_check_resources (change->edited, &error) ||
       !vmgr_daemon_check_limits (self->daemon, self->spec, change->edited, &error) ||
@@ -714,8 +759,11 @@ on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoin
       reconfigure_free (change);
     }
   else
-    vmgr_backend_define_async (vmgr_daemon_get_backend (self->daemon), change->domain_xml,
-                               NULL, on_redefined, change);
+    {
+      self->reconfiguring = change->started = TRUE;
+      vmgr_backend_define_async (vmgr_daemon_get_backend (self->daemon), change->domain_xml,
+                                 NULL, on_redefined, change);
+    }
   pending_edit_free (pending);
 }
 

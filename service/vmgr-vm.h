@@ -21,6 +21,9 @@ VmgrVmState vmgr_vm_get_state (VmgrVm *self);
 /* A state reported by libvirt (event or reconciliation). */
 void vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason);
 
+/* Provisioning is over: the VM is defined and stopped, its job gone. */
+void vmgr_vm_provisioned (VmgrVm *self);
+
 /* The long operation running on the VM ("/" when none). */
 void vmgr_vm_set_job (VmgrVm *self, const char *job_path);
 

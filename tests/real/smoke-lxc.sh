@@ -155,7 +155,10 @@ fi
 
 # shutdown by signal
 t0=$(now_ms)
-check "shutdown --mode signal accepted" quiet vsh "$uri" shutdown --mode signal "$name_a"
+# libvirt now and then answers "Init process ID is not yet known" for a
+# moment (seen once in ~20 runs here): ask again for a few seconds.
+signal_shutdown() { vsh "$uri" shutdown --mode signal "$name_a" >/dev/null 2>&1; }
+check "shutdown --mode signal accepted" wait_until 5 signal_shutdown
 shut_off() { [[ $(domstate "$uri" "$name_a") == shut* ]]; }
 if wait_until 15 shut_off; then
   ok "container stopped on SIGTERM ($(domstate "$uri" "$name_a"))"
