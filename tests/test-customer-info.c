@@ -4,9 +4,9 @@
 
 #include <glib.h>
 
-#include "vmgr-customer-info.h"
+#include "vmgr-validate-customer.h"
 #include "vmgr-error.h"
-#include "vmgr-spec.h"
+#include "vmgr-records.h"
 
 #define GIB (G_GUINT64_CONSTANT (1024) * 1024 * 1024)
 

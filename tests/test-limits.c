@@ -6,7 +6,7 @@
 
 #include "vmgr-error.h"
 #include "vmgr-limits.h"
-#include "vmgr-spec.h"
+#include "vmgr-records.h"
 
 #define KIB G_GUINT64_CONSTANT (1024)
 #define MIB (KIB * 1024)

@@ -8,7 +8,7 @@
 #include "vmgr-build-config.h"
 #include "vmgr-config.h"
 #include "vmgr-error.h"
-#include "vmgr-spec.h"
+#include "vmgr-records.h"
 #include "vmgr-validate.h"
 
 #define KIB G_GUINT64_CONSTANT (1024)

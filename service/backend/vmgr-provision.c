@@ -1,0 +1,505 @@
+#include "vmgr-provision.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmgr-domain-xml.h"
+#include "vmgr-error.h"
+
+#define KERNEL_NAME "vmlinuz"
+#define INITRD_NAME "initramfs.cpio.gz"
+#define DEFAULT_DISK_SIZE (G_GUINT64_CONSTANT (1) << 30)
+
+void
+vmgr_guest_files_free (VmgrGuestFiles *files)
+{
+  if (files == NULL)
+    return;
+  g_free (files->root);
+  g_free (files->disk);
+  g_free (files->kernel);
+  g_free (files->initrd);
+  g_free (files);
+}
+
+char *
+vmgr_provision_guest_dir (const char *state_dir, guint32 id)
+{
+  g_autofree char *name = g_strdup_printf ("%u", id);
+
+  return g_build_filename (state_dir, "guests", name, NULL);
+}
+
+gboolean
+vmgr_provision_needed (const char *scheme, const char *template_source)
+{
+  return template_source != NULL && *template_source != '\0' &&
+         (g_str_equal (scheme, "lxc") || g_str_equal (scheme, "qemu"));
+}
+
+static gboolean
+is_kernel_template (const char *source)
+{
+  g_autofree char *kernel = g_build_filename (source, KERNEL_NAME, NULL);
+
+  return g_file_test (source, G_FILE_TEST_IS_DIR) && g_file_test (kernel, G_FILE_TEST_EXISTS);
+}
+
+VmgrGuestFiles *
+vmgr_provision_files (const char *scheme, const char *template_source, const char *guest_dir)
+{
+  VmgrGuestFiles *files = g_new0 (VmgrGuestFiles, 1);
+  gboolean needed = vmgr_provision_needed (scheme, template_source);
+  gboolean lxc = g_str_equal (scheme, "lxc");
+
+  files->root = needed && lxc ? g_build_filename (guest_dir, "rootfs", NULL) : g_strdup ("");
+  files->disk = needed && !lxc ? g_build_filename (guest_dir, "disk.qcow2", NULL) : g_strdup ("");
+  if (needed && !lxc && is_kernel_template (template_source))
+    {
+      files->kernel = g_build_filename (template_source, KERNEL_NAME, NULL);
+      files->initrd = g_build_filename (template_source, INITRD_NAME, NULL);
+    }
+  else
+    {
+      files->kernel = g_strdup ("");
+      files->initrd = g_strdup ("");
+    }
+  return files;
+}
+
+char *
+vmgr_provision_definition (const char *scheme, const char *template_source,
+                           const char *state_dir, const char *network, const VmgrVmSpec *spec,
+                           GError **error)
+{
+  g_autofree char *guest_dir = NULL;
+  g_autoptr(VmgrGuestFiles) files = NULL;
+
+  if (!vmgr_provision_needed (scheme, template_source))
+    return vmgr_domain_xml_build (spec, scheme, template_source, error);
+  guest_dir = vmgr_provision_guest_dir (state_dir, spec->id);
+  files = vmgr_provision_files (scheme, template_source, guest_dir);
+  return vmgr_domain_xml_build_guest (spec, scheme, files->root, files->disk, files->kernel,
+                                      files->initrd, network, error);
+}
+
+/* ---- Copying a root filesystem ----------------------------------------- */
+
+typedef struct {
+  guint total;
+  guint done;
+  VmgrProgressFunc progress;
+  gpointer progress_data;
+  GCancellable *cancellable;
+} Copy;
+
+static gboolean
+set_errno_error (GError **error, int saved, const char *what, const char *path)
+{
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot %s %s: %s", what, path,
+               g_strerror (saved));
+  return FALSE;
+}
+
+static guint
+count_entries (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      struct stat st;
+
+      count++;
+      if (lstat (child, &st) == 0 && S_ISDIR (st.st_mode))
+        count += count_entries (child);
+    }
+  return count;
+}
+
+static gboolean
+copy_contents (const char *from, const char *to, mode_t mode, GError **error)
+{
+  int in = open (from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  int out = in < 0 ? -1 : open (to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
+  char buffer[65536];
+  ssize_t n = 0;
+  int saved = 0;
+
+  while (out >= 0 && (n = read (in, buffer, sizeof buffer)) > 0)
+    if (write (out, buffer, n) != n)
+      {
+        n = -1;
+        break;
+      }
+  saved = errno;
+  if (in >= 0)
+    close (in);
+  if (out >= 0 && (close (out) != 0 || n < 0))
+    return set_errno_error (error, saved, "copy to", to);
+  if (in < 0 || out < 0)
+    return set_errno_error (error, saved, "copy", from);
+  return chmod (to, mode & 07777) == 0 || set_errno_error (error, errno, "chmod", to);
+}
+
+static gboolean copy_tree (Copy *copy, const char *from, const char *to, GError **error);
+
+static gboolean
+copy_entry (Copy *copy, const char *from, const char *to, GError **error)
+{
+  struct stat st;
+  char target[4096];
+  ssize_t len;
+
+  if (lstat (from, &st) != 0)
+    return set_errno_error (error, errno, "read", from);
+  if (S_ISDIR (st.st_mode))
+    return copy_tree (copy, from, to, error);
+  if (S_ISLNK (st.st_mode))
+    {
+      len = readlink (from, target, sizeof target - 1);
+      if (len < 0)
+        return set_errno_error (error, errno, "read the link", from);
+      target[len] = '\0';
+      return symlink (target, to) == 0 || set_errno_error (error, errno, "link", to);
+    }
+  if (S_ISREG (st.st_mode))
+    return copy_contents (from, to, st.st_mode, error);
+  return TRUE;   /* device nodes and sockets: the container gets its own */
+}
+
+static gboolean
+copy_tree (Copy *copy, const char *from, const char *to, GError **error)
+{
+  g_autoptr(GDir) dir = NULL;
+  struct stat st;
+  const char *name;
+
+  if (lstat (from, &st) != 0 || mkdir (to, st.st_mode & 07777) != 0)
+    return set_errno_error (error, errno, "create", to);
+  dir = g_dir_open (from, 0, error);
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child_from = g_build_filename (from, name, NULL);
+      g_autofree char *child_to = g_build_filename (to, name, NULL);
+
+      if (g_cancellable_set_error_if_cancelled (copy->cancellable, error) ||
+          !copy_entry (copy, child_from, child_to, error))
+        return FALSE;
+      copy->done++;
+      if (copy->progress != NULL && copy->total > 0 && copy->done % 16 == 0)
+        copy->progress ((double) copy->done / copy->total, copy->progress_data);
+    }
+  return chmod (to, st.st_mode & 07777) == 0 || set_errno_error (error, errno, "chmod", to);
+}
+
+/* Writes @name in the directory @dir_fd without following any link: the
+ * guest's root owns that tree and could point a link at the host's files.
+ * A link standing where the file goes is replaced, never followed. */
+static gboolean
+write_file_at (int dir_fd, const char *name, const char *contents, GError **error)
+{
+  size_t length = strlen (contents);
+  int fd;
+  gboolean written;
+
+  if (unlinkat (dir_fd, name, 0) != 0 && errno != ENOENT)
+    return set_errno_error (error, errno, "replace", name);
+  fd = openat (dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return set_errno_error (error, errno, "create", name);
+  written = write (fd, contents, length) == (ssize_t) length && fchmod (fd, 0644) == 0;
+  if (close (fd) != 0 || !written)
+    return set_errno_error (error, errno, "write", name);
+  return TRUE;
+}
+
+/* The guest's etc directory, a real directory (not a link) under @root. */
+static int
+open_guest_etc (const char *root, GError **error)
+{
+  int root_fd = open (root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int etc_fd;
+
+  if (root_fd < 0)
+    return set_errno_error (error, errno, "open", root), -1;
+  if (mkdirat (root_fd, "etc", 0755) != 0 && errno != EEXIST)
+    {
+      set_errno_error (error, errno, "create etc in", root);
+      close (root_fd);
+      return -1;
+    }
+  etc_fd = openat (root_fd, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (etc_fd < 0)
+    set_errno_error (error, errno, "open etc (not a directory?) in", root);
+  close (root_fd);
+  return etc_fd;
+}
+
+gboolean
+vmgr_provision_write_network (const char *root, const VmgrVmSpec *spec, GError **error)
+{
+  g_autofree char *addresses = g_strjoinv (" ", spec->addresses);
+  g_autofree char *nameservers = g_strjoinv (" ", spec->nameservers);
+  g_autofree char *network = g_strdup_printf ("ADDRESS=\"%s\"\nGATEWAY=\"%s\"\nNAMESERVERS=\"%s\"\n",
+                                              addresses, spec->gateway, nameservers);
+  g_autoptr(GString) resolv = g_string_new ("");
+  g_autofree char *hostname = g_strdup_printf ("%s\n", *spec->hostname ? spec->hostname
+                                                                      : spec->name);
+
+  for (guint i = 0; spec->nameservers[i] != NULL; i++)
+    g_string_append_printf (resolv, "nameserver %s\n", spec->nameservers[i]);
+  int etc_fd = open_guest_etc (root, error);
+  gboolean done;
+
+  if (etc_fd < 0)
+    return FALSE;
+  /* Values were validated (CIDR, IPs, RFC 1123 names): no quoting issues. */
+  done = write_file_at (etc_fd, "hostname", hostname, error) &&
+         write_file_at (etc_fd, "vmgr-network", network, error) &&
+         (spec->nameservers[0] == NULL ||
+          write_file_at (etc_fd, "resolv.conf", resolv->str, error));
+  close (etc_fd);
+  return done;
+}
+
+static void
+write_network_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  const char *root = g_object_get_data (G_OBJECT (task), "root");
+  GError *error = NULL;
+
+  if (vmgr_provision_write_network (root, data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+vmgr_provision_write_network_async (const char *root, const VmgrVmSpec *spec,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, vmgr_provision_write_network_async);
+  g_object_set_data_full (G_OBJECT (task), "root", g_strdup (root), g_free);
+  g_task_set_task_data (task, vmgr_vm_spec_copy (spec), (GDestroyNotify) vmgr_vm_spec_free);
+  g_task_run_in_thread (task, write_network_thread);
+}
+
+gboolean
+vmgr_provision_write_network_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- QEMU disks -------------------------------------------------------- */
+
+static gboolean
+run_qemu_img (const char * const *argv, GError **error)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                     &status, error))
+    return FALSE;
+  if (g_spawn_check_wait_status (status, NULL))
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "qemu-img failed: %s", g_strstrip (err));
+  return FALSE;
+}
+
+static gboolean
+create_disk (const char *template_source, const VmgrGuestFiles *files, const VmgrVmSpec *spec,
+             GError **error)
+{
+  g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                           spec->disk_hard_limit != 0 ? spec->disk_hard_limit
+                                                                      : DEFAULT_DISK_SIZE);
+  const char *format = g_str_has_suffix (template_source, ".qcow2") ? "qcow2" : "raw";
+
+  /* The virtual size is the hard limit the guest can actually hit. */
+  if (*files->kernel != '\0')
+    {
+      const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", files->disk, size, NULL };
+
+      return run_qemu_img (argv, error);
+    }
+  else
+    {
+      const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", template_source,
+                             "-F", format, files->disk, size, NULL };
+
+      return run_qemu_img (argv, error);
+    }
+}
+
+/* ---- The provisioning task --------------------------------------------- */
+
+typedef struct {
+  char *scheme;
+  char *template_source;
+  char *guest_dir;
+  VmgrVmSpec *spec;
+  VmgrProgressFunc progress;
+  gpointer progress_data;
+} Provision;
+
+static void
+provision_free (Provision *provision)
+{
+  g_free (provision->scheme);
+  g_free (provision->template_source);
+  g_free (provision->guest_dir);
+  vmgr_vm_spec_free (provision->spec);
+  g_free (provision);
+}
+
+static gboolean remove_tree (const char *path, GError **error);
+
+/* QEMU runs as its own user: it must get through the state directory to
+ * the guest's disk (which libvirt hands to it), without listing anything. */
+static gboolean
+make_guest_dir (const char *guest_dir, GError **error)
+{
+  g_autofree char *guests = g_path_get_dirname (guest_dir);
+  g_autofree char *state = g_path_get_dirname (guests);
+
+  if (g_mkdir_with_parents (guest_dir, 0711) != 0)
+    return set_errno_error (error, errno, "create", guest_dir);
+  if (chmod (state, 0711) != 0 || chmod (guests, 0711) != 0 || chmod (guest_dir, 0711) != 0)
+    return set_errno_error (error, errno, "open up", guest_dir);
+  return TRUE;
+}
+
+static gboolean
+provision_files (Provision *provision, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(VmgrGuestFiles) files = vmgr_provision_files (provision->scheme,
+                                                          provision->template_source,
+                                                          provision->guest_dir);
+  Copy copy = { 0, 0, provision->progress, provision->progress_data, cancellable };
+
+  if (!make_guest_dir (provision->guest_dir, error))
+    return FALSE;
+  if (*files->disk != '\0')
+    return create_disk (provision->template_source, files, provision->spec, error);
+  if (!g_file_test (provision->template_source, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
+                   "the template's root filesystem %s is not a directory",
+                   provision->template_source);
+      return FALSE;
+    }
+  copy.total = count_entries (provision->template_source);
+  return copy_tree (&copy, provision->template_source, files->root, error) &&
+         vmgr_provision_write_network (files->root, provision->spec, error);
+}
+
+static void
+provision_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Provision *provision = data;
+  GError *error = NULL;
+
+  if (provision_files (provision, cancellable, &error))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  /* Nothing is left behind. */
+  remove_tree (provision->guest_dir, NULL);
+  g_task_return_error (task, error);
+}
+
+void
+vmgr_provision_async (const char *scheme, const char *template_source, const char *guest_dir,
+                      const VmgrVmSpec *spec, VmgrProgressFunc progress, gpointer progress_data,
+                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  Provision *provision = g_new0 (Provision, 1);
+
+  provision->scheme = g_strdup (scheme);
+  provision->template_source = g_strdup (template_source);
+  provision->guest_dir = g_strdup (guest_dir);
+  provision->spec = vmgr_vm_spec_copy (spec);
+  provision->progress = progress;
+  provision->progress_data = progress_data;
+  g_task_set_source_tag (task, vmgr_provision_async);
+  g_task_set_task_data (task, provision, (GDestroyNotify) provision_free);
+  g_task_run_in_thread (task, provision_thread);
+}
+
+gboolean
+vmgr_provision_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- Removal ----------------------------------------------------------- */
+
+static gboolean
+remove_tree (const char *path, GError **error)
+{
+  struct stat st;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (lstat (path, &st) != 0)
+    return errno == ENOENT || set_errno_error (error, errno, "remove", path);
+  if (S_ISDIR (st.st_mode))
+    {
+      dir = g_dir_open (path, 0, error);
+      if (dir == NULL)
+        return FALSE;
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (!remove_tree (child, error))
+            return FALSE;
+        }
+      return rmdir (path) == 0 || set_errno_error (error, errno, "remove", path);
+    }
+  return unlink (path) == 0 || set_errno_error (error, errno, "remove", path);
+}
+
+static void
+remove_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (remove_tree (data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+vmgr_provision_remove_async (const char *guest_dir, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, vmgr_provision_remove_async);
+  g_task_set_task_data (task, g_strdup (guest_dir), g_free);
+  g_task_run_in_thread (task, remove_thread);
+}
+
+gboolean
+vmgr_provision_remove_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

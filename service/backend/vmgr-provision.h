@@ -1,0 +1,69 @@
+/* A real guest's own files, made from its template before its first start
+ * and removed with it: for LXC a copy of the template's root filesystem
+ * (with the VM's host name and network settings written into it), for
+ * QEMU a qcow2 disk whose virtual size is the VM's disk hard limit (backed
+ * by the template's image, or empty beside a template's kernel and
+ * initramfs). Everything runs in worker threads; nothing is left behind
+ * when provisioning fails or is cancelled. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vmgr-records.h"
+
+G_BEGIN_DECLS
+
+/* What the domain definition points at. Empty strings when unused. */
+typedef struct {
+  char *root;     /* lxc: the VM's root filesystem directory */
+  char *disk;     /* qemu: the VM's disk image */
+  char *kernel;   /* qemu direct boot: kernel and initramfs of the template */
+  char *initrd;
+} VmgrGuestFiles;
+
+void vmgr_guest_files_free (VmgrGuestFiles *files);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrGuestFiles, vmgr_guest_files_free)
+
+/* STATE_DIR/guests/ID */
+char *vmgr_provision_guest_dir (const char *state_dir, guint32 id);
+
+/* Whether VMs of @scheme from @template_source need files of their own. */
+gboolean vmgr_provision_needed (const char *scheme, const char *template_source);
+
+/* Where the files of @spec are (or will be): computed, nothing touched. */
+VmgrGuestFiles *vmgr_provision_files (const char *scheme, const char *template_source,
+                                      const char *guest_dir);
+
+/* The libvirt definition of @spec on @scheme: a minimal one when the
+ * template needs no files of the VM's own, otherwise one pointing at the
+ * VM's files under @state_dir and joining @network ("" or NULL: none). */
+char *vmgr_provision_definition (const char *scheme, const char *template_source,
+                                 const char *state_dir, const char *network,
+                                 const VmgrVmSpec *spec, GError **error);
+
+/* Called from the worker thread with 0.0 .. 1.0. */
+typedef void (*VmgrProgressFunc) (double progress, gpointer user_data);
+
+void vmgr_provision_async (const char *scheme, const char *template_source,
+                           const char *guest_dir, const VmgrVmSpec *spec,
+                           VmgrProgressFunc progress, gpointer progress_data,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data);
+gboolean vmgr_provision_finish (GAsyncResult *result, GError **error);
+
+/* Writes the host name and network settings into an LXC root filesystem
+ * (etc/hostname, etc/vmgr-network, etc/resolv.conf): what the guest gets
+ * at its next start. Follows no link the guest may have planted. */
+gboolean vmgr_provision_write_network (const char *root, const VmgrVmSpec *spec, GError **error);
+
+/* The same in a worker thread (after a change to a defined guest). */
+void vmgr_provision_write_network_async (const char *root, const VmgrVmSpec *spec,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_provision_write_network_finish (GAsyncResult *result, GError **error);
+
+/* Removes @guest_dir and everything below it (not following links). */
+void vmgr_provision_remove_async (const char *guest_dir, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_provision_remove_finish (GAsyncResult *result, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,60 @@
+/* The ledger: what is taken and what may still be given. It holds a copy
+ * of every VM's spec (existing VMs and creations under way, which hold
+ * their name, id and resources until they exist) and of every registered
+ * customer's record, and answers the questions of quota accounting: is a
+ * name or id taken, what do an owner's VMs use, may a VM have this spec.
+ * The registry keeps it up to date as objects come, change and go; the
+ * objects ask it. Plain data, no D-Bus, no libvirt. */
+#pragma once
+
+#include <glib.h>
+
+#include "vmgr-limits.h"
+#include "vmgr-records.h"
+
+G_BEGIN_DECLS
+
+typedef struct _VmgrLedger VmgrLedger;
+
+/* @capabilities and @backend_name: what the backend can do (see
+ * vmgr_limits_check_capabilities); copied. */
+VmgrLedger *vmgr_ledger_new (const char * const *capabilities, const char *backend_name);
+void vmgr_ledger_free (VmgrLedger *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrLedger, vmgr_ledger_free)
+
+void vmgr_ledger_set_capacity (VmgrLedger *self, const VmgrCapacity *capacity);
+const VmgrCapacity *vmgr_ledger_get_capacity (VmgrLedger *self);
+
+/* An existing VM, added or changed (the spec is copied). */
+void vmgr_ledger_put_vm (VmgrLedger *self, const VmgrVmSpec *spec);
+void vmgr_ledger_remove_vm (VmgrLedger *self, guint32 id);
+/* The spec of an existing VM, or NULL. Valid until the VM changes. */
+const VmgrVmSpec *vmgr_ledger_get_vm (VmgrLedger *self, guint32 id);
+
+/* A creation under way holds @spec's name, id and resources until it is
+ * released (when the VM exists, or the creation failed). */
+void vmgr_ledger_reserve (VmgrLedger *self, const VmgrVmSpec *spec);
+void vmgr_ledger_release (VmgrLedger *self, guint32 id);
+
+/* Whether an existing VM or a creation under way has the name or id. */
+gboolean vmgr_ledger_name_taken (VmgrLedger *self, const char *name);
+gboolean vmgr_ledger_id_taken (VmgrLedger *self, guint32 id);
+/* The lowest free id from VMGR_VM_ID_FIRST. */
+guint32 vmgr_ledger_next_vm_id (VmgrLedger *self);
+
+/* A registered customer, added or changed (copied); and removed. */
+void vmgr_ledger_put_customer (VmgrLedger *self, const VmgrCustomerInfo *info);
+void vmgr_ledger_remove_customer (VmgrLedger *self, guint32 uid);
+const VmgrCustomerInfo *vmgr_ledger_get_customer (VmgrLedger *self, guint32 uid);
+
+/* What the VMs of @owner take, creations under way included (every VM
+ * when @owner is G_MAXUINT32). */
+VmgrAllocation vmgr_ledger_allocation (VmgrLedger *self, guint32 owner);
+
+/* Whether @spec (replacing @old, NULL for a new VM) is within what the
+ * backend can do, what the host has left and its owner's quota (when the
+ * owner is a registered customer). */
+gboolean vmgr_ledger_check (VmgrLedger *self, const VmgrVmSpec *old, const VmgrVmSpec *spec,
+                            GError **error);
+
+G_END_DECLS

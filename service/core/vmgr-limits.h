@@ -1,0 +1,65 @@
+/* What a VM may be given: what the backend can do at all, what the host
+ * has left (with the configured overcommit), and its owner's quota when
+ * the owner is a registered customer. Pure checks on values the daemon
+ * holds; errors are NOT_SUPPORTED, INVALID_ARGUMENT or QUOTA_EXCEEDED
+ * naming the setting or resource. */
+#pragma once
+
+#include <glib.h>
+
+#include "vmgr-records.h"
+
+G_BEGIN_DECLS
+
+/* What a set of VMs uses: the quota and capacity units. */
+typedef struct {
+  guint32 vms;
+  guint32 vcpus;
+  guint64 memory;   /* sum of memory_limit */
+  guint64 disk;     /* sum of disk_hard_limit */
+} VmgrAllocation;
+
+void vmgr_allocation_add (VmgrAllocation *allocation, const VmgrVmSpec *spec);
+/* As an a{st} with keys vms, vcpus, memory, disk. */
+GVariant *vmgr_allocation_to_variant (const VmgrAllocation *allocation);
+
+/* What the host offers VMs: totals times the overcommit factors. */
+typedef struct {
+  guint host_cpus;
+  guint64 vcpus;
+  guint64 memory;
+  guint64 disk;     /* 0: unknown, not checked */
+} VmgrCapacity;
+
+/* The capacity of a host with @cpus CPUs, @memory bytes and a state
+ * filesystem of @disk bytes (0: unknown), given the overcommit
+ * percentages. */
+VmgrCapacity vmgr_capacity_compute (guint cpus, guint64 memory, guint64 disk,
+                                    guint cpu_overcommit_pct, guint memory_overcommit_pct,
+                                    guint disk_overcommit_pct);
+
+/* Refuses settings the backend cannot do at all: a CPU limit without
+ * "cpu-limit", a memory guarantee without "memory-guarantee", a soft limit
+ * without "memory-soft-limit". Only values that change from @old (NULL for
+ * a new VM) are judged, so that an unrelated change never trips over a
+ * value set before. */
+gboolean vmgr_limits_check_capabilities (const char * const *capabilities,
+                                         const char *backend_name,
+                                         const VmgrVmSpec *old, const VmgrVmSpec *spec,
+                                         GError **error);
+
+/* @others: what every other VM has. vcpus above the host's CPUs is
+ * INVALID_ARGUMENT; totals above @capacity are QUOTA_EXCEEDED. Only growth
+ * is refused: a VM that already exceeded may shrink. */
+gboolean vmgr_limits_check_host (const VmgrCapacity *capacity, const VmgrAllocation *others,
+                                 const VmgrVmSpec *old, const VmgrVmSpec *spec,
+                                 GError **error);
+
+/* @others: what the customer's other VMs have. 0 in the customer's quota
+ * means no limit. */
+gboolean vmgr_limits_check_quota (const VmgrCustomerInfo *customer,
+                                  const VmgrAllocation *others,
+                                  const VmgrVmSpec *old, const VmgrVmSpec *spec,
+                                  GError **error);
+
+G_END_DECLS

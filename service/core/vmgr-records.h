@@ -1,0 +1,128 @@
+/* The record types every layer shares: a VM's spec (identity, ownership,
+ * requested resources and network settings) and its state, plans,
+ * templates, customers and audit entries. Plain data with copy and free
+ * functions; the store persists them, the objects export them. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint32 id;
+  char *name;
+  char *uuid;               /* canonical lower-case 36-char form */
+  guint32 owner;            /* uid */
+  char *template_name;
+  char *plan;               /* "" when the VM has no plan */
+  guint64 memory_guarantee; /* bytes */
+  guint64 memory_soft_limit;
+  guint64 memory_limit;     /* the VM's memory size; never 0 */
+  guint32 vcpus;            /* >= 1 */
+  guint32 cpu_weight;       /* 1..10000, default 100 */
+  guint32 cpu_limit;        /* percent of one host CPU, 0 = none */
+  guint64 disk_soft_limit;  /* bytes */
+  guint64 disk_hard_limit;
+  char *hostname;           /* "" when unset */
+  char **addresses;         /* CIDR strings, never NULL */
+  char *gateway;            /* "" when unset */
+  char **nameservers;       /* never NULL */
+  gboolean autostart;
+} VmgrVmSpec;
+
+VmgrVmSpec *vmgr_vm_spec_new (void);
+VmgrVmSpec *vmgr_vm_spec_copy (const VmgrVmSpec *spec);
+void vmgr_vm_spec_free (VmgrVmSpec *spec);
+gboolean vmgr_vm_spec_equal (const VmgrVmSpec *a, const VmgrVmSpec *b);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVmSpec, vmgr_vm_spec_free)
+
+/* A plan: named default resources. A field left at 0 means "not set by the
+ * plan" (memory_limit of a plan is never 0). */
+typedef struct {
+  char *name;
+  guint64 memory_guarantee;
+  guint64 memory_soft_limit;
+  guint64 memory_limit;
+  guint32 vcpus;
+  guint32 cpu_weight;
+  guint32 cpu_limit;
+  guint64 disk_soft_limit;
+  guint64 disk_hard_limit;
+  guint32 max_vms;          /* 0 = unlimited */
+} VmgrPlan;
+
+VmgrPlan *vmgr_plan_new (const char *name);
+VmgrPlan *vmgr_plan_copy (const VmgrPlan *plan);
+void vmgr_plan_free (VmgrPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrPlan, vmgr_plan_free)
+
+typedef struct {
+  char *name;
+  char *os;
+  char *description;
+  char *source;             /* where the backend finds the image or rootfs; may be "" */
+} VmgrTemplate;
+
+VmgrTemplate *vmgr_template_new (const char *name);
+void vmgr_template_free (VmgrTemplate *tmpl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrTemplate, vmgr_template_free)
+
+/* A registered customer: an existing Unix user with the personal data of
+ * the original system, a plan and quotas (0 = no limit). */
+typedef struct {
+  guint32 uid;
+  char *full_name;
+  char *email;
+  char *phone;
+  char *address;
+  char *province;
+  char *national_id;        /* "" or unique */
+  char *plan;               /* "" when none */
+  guint32 max_vms;
+  guint32 max_vcpus;
+  guint64 max_memory;       /* bytes */
+  guint64 max_disk;         /* bytes */
+  gboolean suspended;
+  char *suspend_reason;
+  gint64 created_at;        /* microseconds since the epoch */
+} VmgrCustomerInfo;
+
+VmgrCustomerInfo *vmgr_customer_info_new (guint32 uid);
+VmgrCustomerInfo *vmgr_customer_info_copy (const VmgrCustomerInfo *info);
+void vmgr_customer_info_free (VmgrCustomerInfo *info);
+gboolean vmgr_customer_info_equal (const VmgrCustomerInfo *a, const VmgrCustomerInfo *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrCustomerInfo, vmgr_customer_info_free)
+
+typedef struct {
+  gint64 time;              /* microseconds since the epoch */
+  guint32 uid;
+  char *caller;             /* caller's user name and bus name, e.g. "alice (:1.42)" */
+  gint64 pid;               /* -1 when unknown */
+  char *action;             /* polkit action id or method */
+  char *target;             /* object path or name */
+  char *result;             /* "allowed", "denied", "failed" */
+  char *message;
+} VmgrAuditEntry;
+
+VmgrAuditEntry *vmgr_audit_entry_new (void);
+void vmgr_audit_entry_free (VmgrAuditEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrAuditEntry, vmgr_audit_entry_free)
+
+/* A VM's state as the contract names it. */
+typedef enum {
+  VMGR_VM_STATE_PROVISIONING,
+  VMGR_VM_STATE_STOPPED,
+  VMGR_VM_STATE_STARTING,
+  VMGR_VM_STATE_RUNNING,
+  VMGR_VM_STATE_PAUSED,
+  VMGR_VM_STATE_STOPPING,
+  VMGR_VM_STATE_CRASHED,
+  VMGR_VM_STATE_SUSPENDED,
+  VMGR_VM_STATE_UNKNOWN,
+} VmgrVmState;
+
+/* "running", "stopped", ... as in the contract. */
+const char *vmgr_vm_state_to_string (VmgrVmState state);
+
+G_END_DECLS

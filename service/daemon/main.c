@@ -1,0 +1,243 @@
+/* vmgrd: the vmgr D-Bus system service. */
+#include <glib-unix.h>
+#include <locale.h>
+#include <sys/stat.h>
+
+#include "vmgr-build-config.h"
+#include "vmgr-config.h"
+#include "vmgr-daemon.h"
+#include "vmgr-error.h"
+#include "vmgr-names.h"
+
+typedef struct {
+  GMainLoop *loop;
+  VmgrDaemon *daemon;
+  GDBusConnection *connection;
+  guint owner_id;
+  gboolean name_acquired;
+  int exit_status;
+} Service;
+
+typedef struct {
+  gboolean session;
+  gboolean system;
+  char *address;
+  char *config_path;
+  char *state_dir;
+  char *uri;
+  int verbosity;
+  gboolean version;
+} Arguments;
+
+static gboolean
+on_verbose (const char *name, const char *value, gpointer data, GError **error)
+{
+  ((Arguments *) data)->verbosity++;
+  return TRUE;
+}
+
+static gboolean
+parse_arguments (int *argc, char ***argv, Arguments *args, GError **error)
+{
+  const GOptionEntry entries[] = {
+    { "system", 0, 0, G_OPTION_ARG_NONE, &args->system, "Use the system bus (default)", NULL },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &args->session, "Use the session bus (development)", NULL },
+    { "address", 0, 0, G_OPTION_ARG_STRING, &args->address, "Use the bus at ADDRESS", "ADDRESS" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &args->config_path,
+      "Configuration file (default " VMGR_DEFAULT_CONFIG ")", "FILE" },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &args->state_dir, "State directory", "DIR" },
+    { "uri", 0, 0, G_OPTION_ARG_STRING, &args->uri, "libvirt URI", "URI" },
+    { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, on_verbose,
+      "More log output (repeat for debug)", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &args->version, "Print the version and exit", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- the vmgr virtual machine manager");
+  g_autoptr(GOptionGroup) group = g_option_group_new ("vmgrd", "vmgrd", "vmgrd options", args, NULL);
+
+  g_option_group_add_entries (group, entries);
+  g_option_context_set_main_group (context, g_steal_pointer (&group));
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+  if ((args->session ? 1 : 0) + (args->system ? 1 : 0) + (args->address != NULL ? 1 : 0) > 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "give only one of --system, --session and --address");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static VmgrConfig *
+load_config (const Arguments *args, GError **error)
+{
+  g_autoptr(VmgrConfig) config = vmgr_config_new_default ();
+
+  if (!vmgr_config_load_file (config, args->config_path != NULL ? args->config_path
+                                                                : VMGR_DEFAULT_CONFIG,
+                              args->config_path != NULL, error))
+    return NULL;
+  vmgr_config_apply_environment (config);
+  if (args->state_dir != NULL)
+    {
+      g_free (config->state_dir);
+      config->state_dir = g_strdup (args->state_dir);
+    }
+  if (args->uri != NULL)
+    {
+      g_free (config->uri);
+      config->uri = g_strdup (args->uri);
+    }
+  config->verbosity = MAX (config->verbosity, args->verbosity);
+  return g_steal_pointer (&config);
+}
+
+static void
+set_up_logging (int verbosity)
+{
+  /* Messages and above always; vmgrd's debug output with -v; every
+   * library's with -vv. G_MESSAGES_DEBUG, when set, wins. */
+  const char *domains = g_getenv ("G_MESSAGES_DEBUG");
+
+  if (domains != NULL && *domains != '\0')
+    return;
+  if (verbosity >= 2)
+    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  else if (verbosity == 1)
+    g_setenv ("G_MESSAGES_DEBUG", G_LOG_DOMAIN, TRUE);
+}
+
+static GDBusConnection *
+connect_bus (const Arguments *args, GError **error)
+{
+  if (args->address != NULL)
+    return g_dbus_connection_new_for_address_sync (args->address,
+                                                   G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                   NULL, NULL, error);
+  return g_bus_get_sync (args->session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, error);
+}
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  Service *service = user_data;
+
+  g_message ("stopping on signal");
+  g_main_loop_quit (service->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Service *service = user_data;
+
+  service->name_acquired = TRUE;
+  g_message ("owning %s", name);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Service *service = user_data;
+
+  if (service->name_acquired)
+    g_message ("lost the name %s: stopping", name);
+  else
+    {
+      g_printerr ("vmgrd: cannot own %s (another vmgrd running, or the bus policy forbids it)\n",
+                  name);
+      service->exit_status = 1;
+    }
+  g_main_loop_quit (service->loop);
+}
+
+static void
+on_daemon_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Service *service = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_daemon_start_finish (VMGR_DAEMON (source), result, &error))
+    {
+      g_printerr ("vmgrd: %s\n", error->message);
+      service->exit_status = 1;
+      g_main_loop_quit (service->loop);
+      return;
+    }
+  /* Every object is exported before the name is requested, so a client
+   * that enumerates at once sees everything. */
+  service->owner_id = g_bus_own_name_on_connection (service->connection, VMGR_BUS_NAME,
+                                                    G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                    on_name_acquired, on_name_lost,
+                                                    service, NULL);
+}
+
+static int
+run (const Arguments *args)
+{
+  Service service = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrConfig) config = load_config (args, &error);
+
+  if (config == NULL)
+    return g_printerr ("vmgrd: %s\n", error->message), 1;
+  set_up_logging (config->verbosity);
+  service.connection = connect_bus (args, &error);
+  if (service.connection == NULL)
+    return g_printerr ("vmgrd: cannot connect to the bus: %s\n", error->message), 1;
+  g_dbus_connection_set_exit_on_close (service.connection, FALSE);
+  service.daemon = vmgr_daemon_new (config, service.connection, &error);
+  if (service.daemon == NULL)
+    {
+      g_printerr ("vmgrd: %s\n", error->message);
+      g_object_unref (service.connection);
+      return 1;
+    }
+  service.loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_quit_signal, &service);
+  g_unix_signal_add (SIGINT, on_quit_signal, &service);
+  vmgr_daemon_start_async (service.daemon, on_daemon_started, &service);
+  g_main_loop_run (service.loop);
+
+  if (service.owner_id != 0)
+    g_bus_unown_name (service.owner_id);
+  vmgr_daemon_stop (service.daemon);
+  g_dbus_connection_flush_sync (service.connection, NULL, NULL);
+  g_object_unref (service.daemon);
+  g_object_unref (service.connection);
+  g_main_loop_unref (service.loop);
+  return service.exit_status;
+}
+
+int
+main (int argc, char **argv)
+{
+  Arguments args = { 0 };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  setlocale (LC_ALL, "");
+  /* The store holds personal data: nothing vmgrd writes is for others,
+   * except the guests' own directories (see vmgr-provision.c). */
+  umask (077);
+  /* Registers org.vmgr.Error.* with GDBus before anything is sent. */
+  (void) VMGR_ERROR;
+  if (!parse_arguments (&argc, &argv, &args, &error))
+    {
+      g_printerr ("vmgrd: %s\n", error->message);
+      return 2;
+    }
+  if (args.version)
+    {
+      g_print ("vmgrd %s\n", VMGR_VERSION);
+      return 0;
+    }
+  status = run (&args);
+  g_free (args.address);
+  g_free (args.config_path);
+  g_free (args.state_dir);
+  g_free (args.uri);
+  return status;
+}

@@ -1,0 +1,226 @@
+#include "vmgr-daemon.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "vmgr-dispatch.h"
+#include "vmgr-error.h"
+#include "vmgr-manager.h"
+#include "vmgr-names.h"
+#include "vmgr-reconcile.h"
+#include "vmgr-sampler.h"
+#include "vmgr-seed.h"
+
+struct _VmgrDaemon {
+  GObject parent_instance;
+  VmgrConfig config;
+  GDBusConnection *connection;
+  VmgrContext context;        /* what the objects work with */
+  VmgrPeers *peers;
+  VmgrDispatch *dispatch;
+  GDBusObjectManagerServer *objects;
+  VmgrRegistry *registry;
+  VmgrManager *manager;
+  VmgrReconciler *reconciler;
+  VmgrSampler *sampler;
+};
+
+G_DEFINE_FINAL_TYPE (VmgrDaemon, vmgr_daemon, G_TYPE_OBJECT)
+
+/* ---- The registry tells the dispatcher who owns what ------------------- */
+
+static void
+on_object_added (VmgrRegistry *registry, const char *path, guint owner, gpointer user_data)
+{
+  vmgr_dispatch_set_owner (VMGR_DISPATCH (user_data), path, owner);
+}
+
+static void
+on_object_removing (VmgrRegistry *registry, const char *path, gpointer user_data)
+{
+  vmgr_dispatch_path_removed (VMGR_DISPATCH (user_data), path);
+}
+
+static void
+on_owner_changed (VmgrRegistry *registry, const char *path, guint old_owner, guint new_owner,
+                  gpointer user_data)
+{
+  vmgr_dispatch_owner_changed (VMGR_DISPATCH (user_data), path, old_owner, new_owner);
+}
+
+/* ---- Start and stop ---------------------------------------------------- */
+
+static void
+on_reconciled (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  VmgrDaemon *self = g_task_get_source_object (task);
+  g_autoptr(GPtrArray) vms = NULL;
+  GError *error = NULL;
+
+  if (!vmgr_reconciler_start_finish (VMGR_RECONCILER (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_dbus_object_manager_server_set_connection (self->objects, self->connection);
+  self->sampler = vmgr_sampler_new (self->registry, self->context.backend,
+                                    self->config.sample_interval_s);
+  vms = vmgr_registry_list_vms (self->registry);
+  g_message ("vmgrd ready: %u VMs on %s", vms->len,
+             vmgr_backend_get_uri (self->context.backend));
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+vmgr_daemon_start_async (VmgrDaemon *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  vmgr_reconciler_start_async (self->reconciler, on_reconciled, task);
+}
+
+gboolean
+vmgr_daemon_start_finish (VmgrDaemon *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+vmgr_daemon_stop (VmgrDaemon *self)
+{
+  g_dbus_object_manager_server_set_connection (self->objects, NULL);
+}
+
+/* ---- Construction ------------------------------------------------------ */
+
+static VmgrStore *
+open_store (const VmgrConfig *config, GError **error)
+{
+  g_autofree char *path = vmgr_config_get_db_path (config);
+  g_autoptr(VmgrStore) store = NULL;
+
+  if (g_mkdir_with_parents (config->state_dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot create %s: %s",
+                   config->state_dir, g_strerror (saved));
+      return NULL;
+    }
+  store = vmgr_store_open (path, error);
+  if (store == NULL)
+    return NULL;
+  if (vmgr_store_is_empty (store))
+    {
+      g_message ("new store %s: adding the default plans and templates", path);
+      if (!vmgr_seed_defaults (store, error))
+        return NULL;
+    }
+  return g_steal_pointer (&store);
+}
+
+static void
+export_manager (VmgrDaemon *self)
+{
+  g_autoptr(GDBusObjectSkeleton) object = g_dbus_object_skeleton_new (VMGR_MANAGER_PATH);
+
+  self->manager = vmgr_manager_new (&self->context, self->registry);
+  g_dbus_object_skeleton_add_interface (object, G_DBUS_INTERFACE_SKELETON (self->manager));
+  g_dbus_object_manager_server_export (self->objects, object);
+}
+
+static void
+wire_bus (VmgrDaemon *self)
+{
+  self->peers = vmgr_peers_new (self->connection);
+  self->context.auth = vmgr_auth_new (self->connection, self->peers, self->context.store,
+                                      self->config.auth_cache_ttl_s,
+                                      self->config.auth_timeout_ms,
+                                      self->config.auth_max_in_flight);
+  self->objects = g_dbus_object_manager_server_new (VMGR_ROOT_PATH);
+  self->registry = vmgr_registry_new (&self->context, self->objects);
+  self->dispatch = vmgr_dispatch_new (self->connection, self->context.auth, self->peers,
+                                      self->objects, vmgr_registry_find_target, self->registry);
+  g_signal_connect_object (self->registry, "object-added", G_CALLBACK (on_object_added),
+                           self->dispatch, 0);
+  g_signal_connect_object (self->registry, "object-removing", G_CALLBACK (on_object_removing),
+                           self->dispatch, 0);
+  g_signal_connect_object (self->registry, "owner-changed", G_CALLBACK (on_owner_changed),
+                           self->dispatch, 0);
+}
+
+VmgrDaemon *
+vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError **error)
+{
+  g_autoptr(VmgrDaemon) self = g_object_new (VMGR_TYPE_DAEMON, NULL);
+  VmgrBackend *backend;
+
+  self->config = *config;
+  self->config.uri = g_strdup (config->uri);
+  self->config.state_dir = g_strdup (config->state_dir);
+  self->config.network = g_strdup (config->network);
+  self->connection = g_object_ref (connection);
+  self->context.config = &self->config;
+  self->context.store = open_store (&self->config, error);
+  if (self->context.store == NULL)
+    return NULL;
+  self->context.backend = backend = vmgr_backend_new (config->uri, error);
+  if (backend == NULL)
+    return NULL;
+  self->context.ledger = vmgr_ledger_new (vmgr_backend_get_capabilities (backend),
+                                          vmgr_backend_get_scheme (backend));
+  wire_bus (self);
+  export_manager (self);
+  self->reconciler = vmgr_reconciler_new (&self->context, self->registry);
+  return g_steal_pointer (&self);
+}
+
+static void
+vmgr_daemon_dispose (GObject *object)
+{
+  VmgrDaemon *self = VMGR_DAEMON (object);
+
+  if (self->objects != NULL)
+    g_dbus_object_manager_server_set_connection (self->objects, NULL);
+  g_clear_object (&self->sampler);
+  g_clear_object (&self->reconciler);
+  if (self->dispatch != NULL)
+    vmgr_dispatch_close (self->dispatch);
+  g_clear_object (&self->dispatch);
+  g_clear_object (&self->registry);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->objects);
+  g_clear_object (&self->context.auth);
+  g_clear_object (&self->peers);
+  g_clear_object (&self->context.backend);
+  g_clear_object (&self->context.store);
+  g_clear_pointer (&self->context.ledger, vmgr_ledger_free);
+  g_clear_object (&self->connection);
+  G_OBJECT_CLASS (vmgr_daemon_parent_class)->dispose (object);
+}
+
+static void
+vmgr_daemon_finalize (GObject *object)
+{
+  VmgrDaemon *self = VMGR_DAEMON (object);
+
+  g_free (self->config.uri);
+  g_free (self->config.state_dir);
+  g_free (self->config.network);
+  G_OBJECT_CLASS (vmgr_daemon_parent_class)->finalize (object);
+}
+
+static void
+vmgr_daemon_class_init (VmgrDaemonClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = vmgr_daemon_dispose;
+  object_class->finalize = vmgr_daemon_finalize;
+}
+
+static void
+vmgr_daemon_init (VmgrDaemon *self)
+{
+}

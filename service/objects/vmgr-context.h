@@ -1,0 +1,38 @@
+/* What every exported object works with: the configuration and the parts
+ * below the objects (store, backend, authorization, ledger). The daemon
+ * builds it and outlives every object; objects keep a pointer to it and
+ * never own what is in it. */
+#pragma once
+
+#include "vmgr-auth.h"
+#include "vmgr-backend.h"
+#include "vmgr-config.h"
+#include "vmgr-ledger.h"
+#include "vmgr-provision.h"
+#include "vmgr-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const VmgrConfig *config;
+  VmgrStore *store;
+  VmgrBackend *backend;
+  VmgrAuth *auth;
+  VmgrLedger *ledger;
+} VmgrContext;
+
+/* The source of @spec's template ("" when it has none or is gone). */
+char *vmgr_context_template_source (const VmgrContext *context, const VmgrVmSpec *spec);
+/* STATE_DIR/guests/ID of @spec. */
+char *vmgr_context_guest_dir (const VmgrContext *context, const VmgrVmSpec *spec);
+/* Where @spec's own files are (see vmgr-provision.h). */
+VmgrGuestFiles *vmgr_context_guest_files (const VmgrContext *context, const VmgrVmSpec *spec);
+/* The libvirt definition of @spec on this backend. */
+char *vmgr_context_build_definition (const VmgrContext *context, const VmgrVmSpec *spec,
+                                     GError **error);
+/* Keeps (or with @keep FALSE drops) @spec's address reservation on the
+ * configured network. */
+void vmgr_context_reserve_address (const VmgrContext *context, const VmgrVmSpec *spec,
+                                   gboolean keep);
+
+G_END_DECLS

@@ -1,0 +1,253 @@
+/* Manager handlers for the catalogue: templates and plans. */
+#include "vmgr-manager-private.h"
+
+#include "vmgr-error.h"
+#include "vmgr-validate.h"
+
+static GVariant *
+template_props (VmgrStore *store, const VmgrTemplate *tmpl)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "os", "s", tmpl->os);
+  g_variant_dict_insert (&dict, "description", "s", tmpl->description);
+  g_variant_dict_insert (&dict, "source", "s", tmpl->source);
+  g_variant_dict_insert (&dict, "in_use", "u", vmgr_store_count_vms_using_template (store, tmpl->name));
+  return g_variant_dict_end (&dict);
+}
+
+gboolean
+vmgr_manager_handle_list_templates (VmgrDBusManager *object, GDBusMethodInvocation *invocation)
+{
+  VmgrStore *store = VMGR_MANAGER (object)->context->store;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) templates = vmgr_store_list_templates (store, &error);
+  GVariantBuilder builder;
+
+  if (templates == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sa{sv})"));
+  for (guint i = 0; i < templates->len; i++)
+    {
+      VmgrTemplate *tmpl = g_ptr_array_index (templates, i);
+
+      g_variant_builder_add (&builder, "(s@a{sv})", tmpl->name, template_props (store, tmpl));
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a(sa{sv}))", &builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+string_prop (GVariant *props, const char *key, char **out, GError **error)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value (props, key, NULL);
+
+  if (value == NULL)
+    return TRUE;
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   "template property '%s' must be of type 's', not '%s'", key,
+                   g_variant_get_type_string (value));
+      return FALSE;
+    }
+  g_free (*out);
+  *out = g_variant_dup_string (value, NULL);
+  if (strlen (*out) > 4096 || strchr (*out, '\n') != NULL)
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   "template property '%s' must be one line of at most 4096 bytes", key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static VmgrTemplate *
+template_from_props (const char *name, GVariant *props, GError **error)
+{
+  g_autoptr(VmgrTemplate) tmpl = vmgr_template_new (name);
+  GVariantIter iter;
+  const char *key;
+
+  g_variant_iter_init (&iter, props);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
+    if (!g_str_equal (key, "os") && !g_str_equal (key, "description") &&
+        !g_str_equal (key, "source"))
+      {
+        g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                     "unknown template property '%s' (os, description, source)", key);
+        return NULL;
+      }
+  if (!vmgr_validate_name (name, "template name", error) ||
+      !string_prop (props, "os", &tmpl->os, error) ||
+      !string_prop (props, "description", &tmpl->description, error) ||
+      !string_prop (props, "source", &tmpl->source, error))
+    return NULL;
+  if (*tmpl->source != '\0' && !g_path_is_absolute (tmpl->source))
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   "template source '%s' must be an absolute path", tmpl->source);
+      return NULL;
+    }
+  return g_steal_pointer (&tmpl);
+}
+
+static void
+on_add_template_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
+{
+  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrTemplate) tmpl = data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(GError) error = NULL;
+
+  vmgr_store_add_template (self->context->store, tmpl, &error);
+  vmgr_manager_finish (self, invocation, grant, NULL, error);
+}
+
+gboolean
+vmgr_manager_handle_add_template (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                  const char *name, GVariant *props)
+{
+  VmgrManager *self = VMGR_MANAGER (object);
+  g_autoptr(GError) error = NULL;
+  VmgrTemplate *tmpl = template_from_props (name, props, &error);
+  g_autoptr(GHashTable) details = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (tmpl == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_hash_table_insert (details, "template", tmpl->name);
+  g_hash_table_insert (details, "source", tmpl->source);
+  vmgr_auth_authorize (self->context->auth, invocation, NULL, details,
+                       on_add_template_allowed, tmpl, (GDestroyNotify) vmgr_template_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_remove_template_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
+{
+  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autofree char *name = data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(GError) error = NULL;
+
+  vmgr_store_remove_template (self->context->store, name,
+                              &error);
+  vmgr_manager_finish (self, invocation, grant, NULL, error);
+}
+
+gboolean
+vmgr_manager_handle_remove_template (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                     const char *name)
+{
+  VmgrManager *self = VMGR_MANAGER (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) details = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (!vmgr_validate_name (name, "template name", &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_hash_table_insert (details, "template", (gpointer) name);
+  vmgr_auth_authorize (self->context->auth, invocation, NULL, details,
+                       on_remove_template_allowed, g_strdup (name), g_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- Plans ------------------------------------------------------------- */
+
+gboolean
+vmgr_manager_handle_list_plans (VmgrDBusManager *object, GDBusMethodInvocation *invocation)
+{
+  VmgrStore *store = VMGR_MANAGER (object)->context->store;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) plans = vmgr_store_list_plans (store, &error);
+  GVariantBuilder builder;
+
+  if (plans == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sa{sv})"));
+  for (guint i = 0; i < plans->len; i++)
+    {
+      VmgrPlan *plan = g_ptr_array_index (plans, i);
+
+      g_variant_builder_add (&builder, "(s@a{sv})", plan->name, vmgr_plan_to_variant (plan));
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a(sa{sv}))", &builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_set_plan_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
+{
+  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrPlan) plan = data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(GError) error = NULL;
+
+  vmgr_store_set_plan (self->context->store, plan, &error);
+  vmgr_manager_finish (self, invocation, grant, NULL, error);
+}
+
+gboolean
+vmgr_manager_handle_set_plan (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                              const char *name, GVariant *limits)
+{
+  VmgrManager *self = VMGR_MANAGER (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrOptions) options = vmgr_options_parse (limits, VMGR_FIELDS_PLAN, &error);
+  VmgrPlan *plan = options != NULL ? vmgr_plan_from_options (name, options, &error) : NULL;
+  g_autoptr(GHashTable) details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  if (plan == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_hash_table_insert (details, "plan", g_strdup (name));
+  g_hash_table_insert (details, "requested", g_variant_print (limits, FALSE));
+  vmgr_auth_authorize (self->context->auth, invocation, NULL, details,
+                       on_set_plan_allowed, plan, (GDestroyNotify) vmgr_plan_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_remove_plan_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
+{
+  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autofree char *name = data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(GError) error = NULL;
+
+  vmgr_store_remove_plan (self->context->store, name, &error);
+  vmgr_manager_finish (self, invocation, grant, NULL, error);
+}
+
+gboolean
+vmgr_manager_handle_remove_plan (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                 const char *name)
+{
+  VmgrManager *self = VMGR_MANAGER (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) details = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (!vmgr_validate_name (name, "plan name", &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_hash_table_insert (details, "plan", (gpointer) name);
+  vmgr_auth_authorize (self->context->auth, invocation, NULL, details,
+                       on_remove_plan_allowed, g_strdup (name), g_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}

@@ -1,0 +1,354 @@
+/* Manager.CreateVM: validate, authorize, reserve the name and id, define
+ * the domain, store it, export the object; undo what was done on failure. */
+#include "vmgr-manager-private.h"
+
+#include "vmgr-error.h"
+#include "vmgr-peers.h"
+
+typedef struct {
+  VmgrManager *manager;
+  GDBusMethodInvocation *invocation;
+  VmgrGrant *grant;
+  char *plan_name;
+  VmgrOptions *options;
+  VmgrVmSpec *spec;
+  char *domain_xml;
+  gboolean reserved;
+  VmgrVm *vm;               /* provisioning: exported before its files exist */
+  VmgrJob *job;
+} Creation;
+
+static void
+creation_free (Creation *creation)
+{
+  const VmgrContext *context = creation->manager->context;
+
+  if (creation->reserved)
+    vmgr_ledger_release (context->ledger, creation->spec->id);
+  g_object_unref (creation->manager);
+  g_clear_object (&creation->invocation);
+  vmgr_grant_free (creation->grant);
+  g_free (creation->plan_name);
+  vmgr_options_free (creation->options);
+  vmgr_vm_spec_free (creation->spec);
+  g_free (creation->domain_xml);
+  g_clear_object (&creation->vm);
+  g_clear_object (&creation->job);
+  g_free (creation);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Creation, creation_free)
+
+static void
+fail (Creation *creation, const GError *error)
+{
+  vmgr_manager_finish (creation->manager, creation->invocation, creation->grant, NULL, error);
+}
+
+/* Everything that depends on the store: template, plan, name, id, owner. */
+static gboolean
+resolve_spec (Creation *creation, GError **error)
+{
+  const VmgrContext *context = creation->manager->context;
+  VmgrStore *store = context->store;
+  VmgrVmSpec *spec = creation->spec;
+  g_autoptr(VmgrTemplate) tmpl = vmgr_store_get_template (store, spec->template_name, error);
+  g_autoptr(VmgrPlan) plan = NULL;
+
+  if (tmpl == NULL)
+    return FALSE;
+  if (*creation->plan_name != '\0' &&
+      (plan = vmgr_store_get_plan (store, creation->plan_name, error)) == NULL)
+    return FALSE;
+  if (vmgr_ledger_name_taken (context->ledger, spec->name))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                        "a VM named '%s' already exists", spec->name), FALSE;
+  if (creation->options->fields & VMGR_FIELD_ID)
+    {
+      if (vmgr_ledger_id_taken (context->ledger, creation->options->id))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                            "VM id %u is taken", creation->options->id), FALSE;
+      spec->id = creation->options->id;
+    }
+  else
+    spec->id = vmgr_ledger_next_vm_id (context->ledger);
+  spec->owner = (creation->options->fields & VMGR_FIELD_OWNER) ? creation->options->owner
+                                                               : creation->grant->caller.uid;
+  g_free (spec->plan);
+  spec->plan = g_strdup (creation->plan_name);
+  if (!vmgr_spec_apply (spec, plan, creation->options, error) ||
+      !vmgr_ledger_check (context->ledger, NULL, spec, error))
+    return FALSE;
+  creation->domain_xml = vmgr_context_build_definition (context, spec, error);
+  return creation->domain_xml != NULL;
+}
+
+static void
+on_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = user_data;
+
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("VM '%s' was created but did not start: %s", name, error->message);
+}
+
+static void
+on_undefined_after_failure (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("could not undefine a VM whose creation failed: %s", error->message);
+}
+
+/* Options that apply once the VM exists in libvirt. */
+static void
+apply_start_options (Creation *creation)
+{
+  const VmgrContext *context = creation->manager->context;
+  VmgrBackend *backend = context->backend;
+
+  vmgr_context_reserve_address (context, creation->spec, TRUE);
+  if (creation->spec->autostart)
+    vmgr_backend_set_autostart_async (backend, creation->spec->uuid, TRUE, NULL, NULL, NULL);
+  if ((creation->options->fields & VMGR_FIELD_START) && creation->options->start)
+    vmgr_backend_op_async (backend, creation->spec->uuid, VMGR_BACKEND_OP_START, NULL,
+                           on_started, g_strdup (creation->spec->name));
+}
+
+static gboolean
+store_defined (Creation *creation, GError **error)
+{
+  const VmgrContext *context = creation->manager->context;
+
+  if (vmgr_store_insert_vm (context->store, creation->spec,
+                            creation->domain_xml, error))
+    return TRUE;
+  vmgr_backend_op_async (context->backend, creation->spec->uuid,
+                         VMGR_BACKEND_OP_UNDEFINE, NULL, on_undefined_after_failure, NULL);
+  return FALSE;
+}
+
+static void
+on_defined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Creation) creation = user_data;
+  const VmgrContext *context = creation->manager->context;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrVm) vm = NULL;
+  g_autofree char *path = NULL;
+
+  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error) ||
+      !store_defined (creation, &error))
+    {
+      fail (creation, error);
+      return;
+    }
+  /* From here on the VM itself holds its name, id and resources. */
+  vmgr_ledger_release (context->ledger, creation->spec->id);
+  creation->reserved = FALSE;
+  vm = vmgr_vm_new (context, creation->spec, VMGR_VM_STATE_STOPPED, "created");
+  vmgr_registry_add_vm (creation->manager->registry, vm);
+  apply_start_options (creation);
+  path = vmgr_vm_dup_path (vm);
+  vmgr_manager_finish (creation->manager, creation->invocation, creation->grant,
+                       g_variant_new ("(o)", path), NULL);
+}
+
+/* ---- Provisioning as a job: the caller has its answer already ---------- */
+
+static void
+provisioning_failed (Creation *creation, const GError *error)
+{
+  const VmgrContext *context = creation->manager->context;
+  g_autofree char *dir = vmgr_context_guest_dir (context, creation->spec);
+
+  g_message ("provisioning VM %u (%s) failed: %s", creation->spec->id, creation->spec->name,
+             error->message);
+  vmgr_auth_audit (context->auth, &creation->grant->caller, "provision",
+                   creation->grant->target, "failed", error->message);
+  vmgr_provision_remove_async (dir, NULL, NULL, NULL);
+  vmgr_registry_remove_vm (creation->manager->registry, creation->spec->id);
+  vmgr_job_complete (creation->job, error);
+}
+
+static void
+on_provisioned_defined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Creation) creation = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error) ||
+      !store_defined (creation, &error))
+    {
+      provisioning_failed (creation, error);
+      return;
+    }
+  vmgr_vm_provisioned (creation->vm);
+  vmgr_job_complete (creation->job, NULL);
+  apply_start_options (creation);
+}
+
+static void
+on_provisioned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Creation *creation = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_provision_finish (result, &error))
+    {
+      provisioning_failed (creation, error);
+      creation_free (creation);
+      return;
+    }
+  vmgr_backend_define_async (creation->manager->context->backend, creation->domain_xml, NULL, on_provisioned_defined, creation);
+}
+
+static void
+report_progress (double progress, gpointer data)
+{
+  vmgr_job_set_progress (VMGR_JOB (data), progress);
+}
+
+static void
+start_provisioning (Creation *creation)
+{
+  const VmgrContext *context = creation->manager->context;
+  g_autofree char *source = vmgr_context_template_source (context, creation->spec);
+  g_autofree char *dir = vmgr_context_guest_dir (context, creation->spec);
+  g_autofree char *path = NULL;
+
+  vmgr_ledger_release (context->ledger, creation->spec->id);
+  creation->reserved = FALSE;
+  creation->vm = vmgr_vm_new (context, creation->spec, VMGR_VM_STATE_PROVISIONING, "created");
+  vmgr_registry_add_vm (creation->manager->registry, creation->vm);
+  creation->job = g_object_ref (vmgr_registry_start_job (creation->manager->registry,
+                                                         creation->spec->id,
+                                                         creation->spec->owner, "provision",
+                                                         creation->grant->caller.uid));
+  vmgr_vm_set_job (creation->vm, vmgr_job_get_path (creation->job));
+  path = vmgr_vm_dup_path (creation->vm);
+  vmgr_manager_finish (creation->manager, creation->invocation, creation->grant,
+                       g_variant_new ("(o)", path), NULL);
+  vmgr_provision_async (vmgr_backend_get_scheme (context->backend), source, dir,
+                        creation->spec, report_progress, creation->job,
+                        vmgr_job_get_cancellable (creation->job), on_provisioned, creation);
+}
+
+static void
+proceed (Creation *creation)
+{
+  const VmgrContext *context = creation->manager->context;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
+
+  if (!resolve_spec (creation, &error))
+    {
+      fail (creation, error);
+      creation_free (creation);
+      return;
+    }
+  source = vmgr_context_template_source (context, creation->spec);
+  vmgr_ledger_reserve (context->ledger, creation->spec);
+  creation->reserved = TRUE;
+  if (vmgr_provision_needed (vmgr_backend_get_scheme (context->backend),
+                             source))
+    {
+      start_provisioning (creation);
+      return;
+    }
+  vmgr_backend_define_async (context->backend, creation->domain_xml, NULL,
+                             on_defined, creation);
+}
+
+static void
+on_create_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
+{
+  Creation *creation = user_data;
+
+  creation->grant = grant;
+  proceed (creation);
+}
+
+static Creation *
+creation_new (VmgrManager *self, GDBusMethodInvocation *invocation, const char *name,
+              const char *template_name, const char *plan, VmgrOptions *options)
+{
+  Creation *creation = g_new0 (Creation, 1);
+
+  creation->manager = g_object_ref (self);
+  creation->invocation = g_object_ref (invocation);
+  creation->plan_name = g_strdup (plan);
+  creation->options = options;
+  creation->spec = vmgr_vm_spec_new ();
+  g_free (creation->spec->name);
+  creation->spec->name = g_strdup (name);
+  g_free (creation->spec->template_name);
+  creation->spec->template_name = g_strdup (template_name);
+  g_free (creation->spec->uuid);
+  creation->spec->uuid = g_uuid_string_random ();
+  return creation;
+}
+
+void
+vmgr_manager_create_vm (VmgrManager *self, GDBusMethodInvocation *invocation, VmgrGrant *grant,
+                        const char *name, const char *template_name, const char *plan,
+                        VmgrOptions *options)
+{
+  Creation *creation = creation_new (self, invocation, name, template_name, plan, options);
+
+  creation->grant = grant;
+  proceed (creation);
+}
+
+static gboolean
+check_arguments (const char *name, const char *template_name, const char *plan,
+                 VmgrOptions *options, GError **error)
+{
+  if (!vmgr_validate_name (name, "VM name", error) ||
+      !vmgr_validate_name (template_name, "template name", error) ||
+      (*plan != '\0' && !vmgr_validate_name (plan, "plan name", error)))
+    return FALSE;
+  if ((options->fields & VMGR_FIELD_OWNER) && !vmgr_user_exists (options->owner))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "option 'owner': no user with uid %u", options->owner), FALSE;
+  return TRUE;
+}
+
+static GHashTable *
+creation_details (const char *name, const char *template_name, const char *plan,
+                  GVariant *options)
+{
+  GHashTable *details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  g_hash_table_insert (details, "vm.name", g_strdup (name));
+  g_hash_table_insert (details, "template", g_strdup (template_name));
+  g_hash_table_insert (details, "vm.plan", g_strdup (plan));
+  g_hash_table_insert (details, "requested", g_variant_print (options, FALSE));
+  return details;
+}
+
+gboolean
+vmgr_manager_handle_create_vm (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                               const char *name, const char *template_name, const char *plan,
+                               GVariant *options)
+{
+  VmgrManager *self = VMGR_MANAGER (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrOptions) parsed = vmgr_options_parse (options, VMGR_FIELDS_CREATE, &error);
+  g_autoptr(GHashTable) details = NULL;
+  Creation *creation;
+
+  if (parsed == NULL || !check_arguments (name, template_name, plan, parsed, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  creation = creation_new (self, invocation, name, template_name, plan,
+                           g_steal_pointer (&parsed));
+  details = creation_details (name, template_name, plan, options);
+  vmgr_auth_authorize (self->context->auth, invocation, NULL,
+                       details, on_create_allowed, creation, (GDestroyNotify) creation_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}

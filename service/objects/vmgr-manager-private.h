@@ -1,0 +1,65 @@
+/* What the parts of the Manager share: the object and its handlers, one
+ * file per subject:
+ *   vmgr-manager.c            the object, ListVMs, FindVM
+ *   vmgr-manager-create.c     CreateVM (and Contract's creation)
+ *   vmgr-manager-catalog.c    templates and plans
+ *   vmgr-manager-customers.c  AddCustomer, ListCustomers, Contract
+ *   vmgr-manager-host.c       GetHostInfo
+ *   vmgr-manager-audit.c      QueryAudit */
+#pragma once
+
+#include "vmgr-manager.h"
+#include "vmgr-validate.h"
+
+G_BEGIN_DECLS
+
+struct _VmgrManager {
+  VmgrDBusManagerSkeleton parent_instance;
+  const VmgrContext *context;
+  VmgrRegistry *registry;   /* not owned: the daemon outlives the Manager */
+};
+
+gboolean vmgr_manager_handle_create_vm (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                        const char *name, const char *template_name,
+                                        const char *plan, GVariant *options);
+gboolean vmgr_manager_handle_list_templates (VmgrDBusManager *object,
+                                             GDBusMethodInvocation *invocation);
+gboolean vmgr_manager_handle_add_template (VmgrDBusManager *object,
+                                           GDBusMethodInvocation *invocation,
+                                           const char *name, GVariant *props);
+gboolean vmgr_manager_handle_remove_template (VmgrDBusManager *object,
+                                              GDBusMethodInvocation *invocation,
+                                              const char *name);
+gboolean vmgr_manager_handle_list_plans (VmgrDBusManager *object,
+                                         GDBusMethodInvocation *invocation);
+gboolean vmgr_manager_handle_set_plan (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                       const char *name, GVariant *limits);
+gboolean vmgr_manager_handle_remove_plan (VmgrDBusManager *object,
+                                          GDBusMethodInvocation *invocation, const char *name);
+
+gboolean vmgr_manager_handle_add_customer (VmgrDBusManager *object,
+                                           GDBusMethodInvocation *invocation, guint uid,
+                                           GVariant *info);
+gboolean vmgr_manager_handle_list_customers (VmgrDBusManager *object,
+                                             GDBusMethodInvocation *invocation);
+gboolean vmgr_manager_handle_contract (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                       const char *plan, const char *template_name,
+                                       const char *name);
+gboolean vmgr_manager_handle_get_host_info (VmgrDBusManager *object,
+                                            GDBusMethodInvocation *invocation);
+
+/* Creates a VM for an allowed call (takes @grant and @options): resolves
+ * the template and plan, checks limits and quotas, defines, stores,
+ * exports, replies with the path. */
+void vmgr_manager_create_vm (VmgrManager *self, GDBusMethodInvocation *invocation,
+                             VmgrGrant *grant, const char *name, const char *template_name,
+                             const char *plan, VmgrOptions *options);
+
+/* Returns @error to @invocation (when set) or the value; audits a grant. */
+void vmgr_manager_finish (VmgrManager *self, GDBusMethodInvocation *invocation,
+                          const VmgrGrant *grant, GVariant *value, const GError *error);
+
+gboolean vmgr_manager_handle_query_audit (VmgrDBusManager *object,
+                                          GDBusMethodInvocation *invocation, GVariant *filter);
+
+G_END_DECLS

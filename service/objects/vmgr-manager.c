@@ -1,0 +1,176 @@
+#include "vmgr-manager-private.h"
+
+#include "vmgr-build-config.h"
+#include "vmgr-error.h"
+
+static void vmgr_manager_iface_init (VmgrDBusManagerIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (VmgrManager, vmgr_manager, VMGR_DBUS_TYPE_MANAGER_SKELETON,
+                               G_IMPLEMENT_INTERFACE (VMGR_DBUS_TYPE_MANAGER,
+                                                      vmgr_manager_iface_init))
+
+void
+vmgr_manager_finish (VmgrManager *self, GDBusMethodInvocation *invocation,
+                     const VmgrGrant *grant, GVariant *value, const GError *error)
+{
+  if (grant != NULL)
+    vmgr_grant_audit (self->context->auth, grant, error);
+  if (error != NULL)
+    {
+      if (value != NULL)
+        g_variant_unref (g_variant_ref_sink (value));
+      g_dbus_method_invocation_return_gerror (invocation, error);
+    }
+  else
+    g_dbus_method_invocation_return_value (invocation, value);
+}
+
+/* ---- ListVMs and FindVM: what the caller may see ----------------------- */
+
+typedef struct {
+  VmgrManager *manager;
+  GDBusMethodInvocation *invocation;
+  char *name_or_id;         /* NULL for ListVMs */
+} ViewCall;
+
+static void
+view_call_free (ViewCall *call)
+{
+  g_object_unref (call->manager);
+  g_object_unref (call->invocation);
+  g_free (call->name_or_id);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViewCall, view_call_free)
+
+static GVariant *
+visible_paths (VmgrRegistry *registry, VmgrAuthView view, const VmgrCaller *caller)
+{
+  g_autoptr(GPtrArray) vms = vmgr_registry_list_vms (registry);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
+  for (guint i = 0; i < vms->len; i++)
+    {
+      VmgrVm *vm = g_ptr_array_index (vms, i);
+      g_autofree char *path = vmgr_vm_dup_path (vm);
+
+      if (vmgr_auth_view_includes (view, caller, vmgr_vm_get_spec (vm)->owner))
+        g_variant_builder_add (&builder, "o", path);
+    }
+  return g_variant_new ("(ao)", &builder);
+}
+
+static void
+on_view_decided (VmgrAuthView view, const VmgrCaller *caller, const GError *error,
+                 gpointer user_data)
+{
+  g_autoptr(ViewCall) call = user_data;
+  VmgrRegistry *registry = call->manager->registry;
+  VmgrVm *vm;
+  g_autofree char *path = NULL;
+
+  if (error != NULL)
+    {
+      g_dbus_method_invocation_return_gerror (call->invocation, error);
+      return;
+    }
+  if (call->name_or_id == NULL)
+    {
+      g_dbus_method_invocation_return_value (call->invocation,
+                                             visible_paths (registry, view, caller));
+      return;
+    }
+  vm = vmgr_registry_find_vm_by_name_or_id (registry, call->name_or_id);
+  if (vm == NULL || !vmgr_auth_view_includes (view, caller, vmgr_vm_get_spec (vm)->owner))
+    {
+      g_dbus_method_invocation_return_error (call->invocation, VMGR_ERROR, VMGR_ERROR_NOT_FOUND,
+                                             "no VM named or numbered '%s'", call->name_or_id);
+      return;
+    }
+  path = vmgr_vm_dup_path (vm);
+  g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(o)", path));
+}
+
+static gboolean
+check_view (VmgrManager *self, GDBusMethodInvocation *invocation, const char *name_or_id)
+{
+  ViewCall *call = g_new0 (ViewCall, 1);
+
+  call->manager = g_object_ref (self);
+  call->invocation = g_object_ref (invocation);
+  call->name_or_id = g_strdup (name_or_id);
+  vmgr_auth_check_view (self->context->auth,
+                        g_dbus_method_invocation_get_sender (invocation),
+                        vmgr_auth_message_is_interactive (
+                          g_dbus_method_invocation_get_message (invocation)),
+                        on_view_decided, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_vms (VmgrDBusManager *object, GDBusMethodInvocation *invocation)
+{
+  return check_view (VMGR_MANAGER (object), invocation, NULL);
+}
+
+static gboolean
+handle_find_vm (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                const char *name_or_id)
+{
+  if (*name_or_id == '\0' || strlen (name_or_id) > 255)
+    {
+      g_dbus_method_invocation_return_error (invocation, VMGR_ERROR,
+                                             VMGR_ERROR_INVALID_ARGUMENT,
+                                             "give a VM name or a numeric id");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  return check_view (VMGR_MANAGER (object), invocation, name_or_id);
+}
+
+/* ---- Object ------------------------------------------------------------ */
+
+static void
+vmgr_manager_iface_init (VmgrDBusManagerIface *iface)
+{
+  iface->handle_list_vms = handle_list_vms;
+  iface->handle_find_vm = handle_find_vm;
+  iface->handle_query_audit = vmgr_manager_handle_query_audit;
+  iface->handle_create_vm = vmgr_manager_handle_create_vm;
+  iface->handle_list_templates = vmgr_manager_handle_list_templates;
+  iface->handle_add_template = vmgr_manager_handle_add_template;
+  iface->handle_remove_template = vmgr_manager_handle_remove_template;
+  iface->handle_list_plans = vmgr_manager_handle_list_plans;
+  iface->handle_set_plan = vmgr_manager_handle_set_plan;
+  iface->handle_remove_plan = vmgr_manager_handle_remove_plan;
+  iface->handle_add_customer = vmgr_manager_handle_add_customer;
+  iface->handle_list_customers = vmgr_manager_handle_list_customers;
+  iface->handle_contract = vmgr_manager_handle_contract;
+  iface->handle_get_host_info = vmgr_manager_handle_get_host_info;
+}
+
+static void
+vmgr_manager_class_init (VmgrManagerClass *klass)
+{
+}
+
+static void
+vmgr_manager_init (VmgrManager *self)
+{
+}
+
+VmgrManager *
+vmgr_manager_new (const VmgrContext *context, VmgrRegistry *registry)
+{
+  VmgrManager *self = g_object_new (VMGR_TYPE_MANAGER, NULL);
+  VmgrBackend *backend = context->backend;
+
+  self->context = context;
+  self->registry = registry;
+  vmgr_dbus_manager_set_version (VMGR_DBUS_MANAGER (self), VMGR_VERSION);
+  vmgr_dbus_manager_set_backend (VMGR_DBUS_MANAGER (self), vmgr_backend_get_scheme (backend));
+  vmgr_dbus_manager_set_capabilities (VMGR_DBUS_MANAGER (self),
+                                      vmgr_backend_get_capabilities (backend));
+  return self;
+}

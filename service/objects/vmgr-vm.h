@@ -1,0 +1,41 @@
+/* One exported org.vmgr.VM: the VM's properties (the cache clients read),
+ * its lifecycle and configuration methods.
+ *
+ * Signals: "changed" (guint old_owner) after its spec changed (resources,
+ * network, owner, ...); "deleted" () once it is gone from libvirt, the
+ * store and the disk. */
+#pragma once
+
+#include "vmgr-context.h"
+#include "vmgr-generated.h"
+#include "vmgr-records.h"
+
+G_BEGIN_DECLS
+
+#define VMGR_TYPE_VM (vmgr_vm_get_type ())
+G_DECLARE_FINAL_TYPE (VmgrVm, vmgr_vm, VMGR, VM, VmgrDBusVMSkeleton)
+
+VmgrVm *vmgr_vm_new (const VmgrContext *context, const VmgrVmSpec *spec, VmgrVmState state,
+                     const char *reason);
+
+const VmgrVmSpec *vmgr_vm_get_spec (VmgrVm *self);
+char *vmgr_vm_dup_path (VmgrVm *self);
+VmgrVmState vmgr_vm_get_state (VmgrVm *self);
+
+/* A state reported by libvirt (event or reconciliation). */
+void vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason);
+
+/* Provisioning is over: the VM is defined and stopped, its job gone. */
+void vmgr_vm_provisioned (VmgrVm *self);
+
+/* The long operation running on the VM ("/" when none). */
+void vmgr_vm_set_job (VmgrVm *self, const char *job_path);
+
+/* A usage sample from the backend: updates Usage (and warns about the disk
+ * soft limit); returns the new Usage (a new reference). */
+GVariant *vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats);
+
+/* Starts the VM on behalf of the daemon (autostart), without a caller. */
+void vmgr_vm_autostart (VmgrVm *self);
+
+G_END_DECLS

@@ -1,0 +1,80 @@
+/* The sqlite store: the truth for what vmgr adds to libvirt (ids, owners,
+ * plans, templates, requested resources, the domain definition, audit).
+ * One file in the state directory, WAL mode, synchronous=FULL; every
+ * mutation is one transaction, so a successful return means it is on disk.
+ * All errors are in VMGR_ERROR: NOT_FOUND, ALREADY_EXISTS, INVALID_STATE
+ * (e.g. removing a plan in use) or FAILED (sqlite itself failed; the message
+ * carries sqlite's). Not thread-safe: used from the main thread only. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "vmgr-records.h"
+
+G_BEGIN_DECLS
+
+#define VMGR_TYPE_STORE (vmgr_store_get_type ())
+G_DECLARE_FINAL_TYPE (VmgrStore, vmgr_store, VMGR, STORE, GObject)
+
+/* The schema version this build writes; older files are migrated on open. */
+#define VMGR_STORE_SCHEMA_VERSION 2
+
+/* Opens (creating if needed) the sqlite file at @path and migrates it. */
+VmgrStore *vmgr_store_open (const char *path, GError **error);
+int vmgr_store_get_schema_version (VmgrStore *self);
+const char *vmgr_store_get_path (VmgrStore *self);
+
+/* True when the store holds no VM, template or plan (first start). */
+gboolean vmgr_store_is_empty (VmgrStore *self);
+
+/* VMs. @domain_xml is the libvirt definition vmgr last defined. */
+gboolean vmgr_store_insert_vm (VmgrStore *self, const VmgrVmSpec *spec,
+                               const char *domain_xml, GError **error);
+gboolean vmgr_store_update_vm (VmgrStore *self, const VmgrVmSpec *spec,
+                               const char *domain_xml, GError **error);
+gboolean vmgr_store_delete_vm (VmgrStore *self, guint32 id, GError **error);
+VmgrVmSpec *vmgr_store_get_vm (VmgrStore *self, guint32 id, GError **error);
+char *vmgr_store_get_vm_domain_xml (VmgrStore *self, guint32 id, GError **error);
+/* Every VM, ordered by id; element type VmgrVmSpec (owned by the array). */
+GPtrArray *vmgr_store_list_vms (VmgrStore *self, GError **error);
+/* The lowest id >= 101 that no VM has. */
+guint32 vmgr_store_next_vm_id (VmgrStore *self, GError **error);
+
+/* Templates, ordered by name; element type VmgrTemplate. */
+gboolean vmgr_store_add_template (VmgrStore *self, const VmgrTemplate *tmpl, GError **error);
+VmgrTemplate *vmgr_store_get_template (VmgrStore *self, const char *name, GError **error);
+GPtrArray *vmgr_store_list_templates (VmgrStore *self, GError **error);
+/* INVALID_STATE while a VM uses it. */
+gboolean vmgr_store_remove_template (VmgrStore *self, const char *name, GError **error);
+/* How many VMs use the template / plan. */
+guint vmgr_store_count_vms_using_template (VmgrStore *self, const char *name);
+guint vmgr_store_count_vms_using_plan (VmgrStore *self, const char *name);
+
+/* Plans, ordered by name; element type VmgrPlan. set_plan creates or replaces. */
+gboolean vmgr_store_set_plan (VmgrStore *self, const VmgrPlan *plan, GError **error);
+VmgrPlan *vmgr_store_get_plan (VmgrStore *self, const char *name, GError **error);
+GPtrArray *vmgr_store_list_plans (VmgrStore *self, GError **error);
+gboolean vmgr_store_remove_plan (VmgrStore *self, const char *name, GError **error);
+
+/* Customers (schema 2). A national id, when not empty, is unique
+ * (ALREADY_EXISTS "national id 'X' is already registered"). */
+gboolean vmgr_store_add_customer (VmgrStore *self, const VmgrCustomerInfo *customer,
+                                  GError **error);
+gboolean vmgr_store_update_customer (VmgrStore *self, const VmgrCustomerInfo *customer,
+                                     GError **error);
+/* NOT_FOUND when absent; INVALID_STATE while a VM is owned by the uid. */
+gboolean vmgr_store_remove_customer (VmgrStore *self, guint32 uid, GError **error);
+VmgrCustomerInfo *vmgr_store_get_customer (VmgrStore *self, guint32 uid, GError **error);
+/* Ordered by uid; element type VmgrCustomerInfo. */
+GPtrArray *vmgr_store_list_customers (VmgrStore *self, GError **error);
+guint vmgr_store_count_vms_owned_by (VmgrStore *self, guint32 uid);
+
+/* Audit log. */
+gboolean vmgr_store_append_audit (VmgrStore *self, const VmgrAuditEntry *entry, GError **error);
+/* Newest first. @uid < 0 means any uid; @since/@until 0 mean unbounded;
+ * @target NULL means any; @limit 0 means 1000. Element type VmgrAuditEntry. */
+GPtrArray *vmgr_store_query_audit (VmgrStore *self, gint64 since, gint64 until,
+                                   gint64 uid, const char *target, guint limit,
+                                   GError **error);
+
+G_END_DECLS
