@@ -1,5 +1,5 @@
 /* What the parts of the libvirt backend share (vmgr-backend.c,
- * vmgr-backend-resources.c, vmgr-backend-stats.c,
+ * vmgr-backend-domains.c, vmgr-backend-resources.c, vmgr-backend-stats.c,
  * vmgr-backend-connection.c, vmgr-backend-console.c). Not for other
  * modules: they use vmgr-backend.h. The helpers are meant for worker
  * threads: libvirt's last error is per thread, so report it in the thread
@@ -60,6 +60,25 @@ virDomainPtr vmgr_backend_lookup_domain (VmgrBackend *self, const char *uuid,
 /* Returns the cancellation error on @task if its cancellable was
  * cancelled; TRUE when it did (the task is then complete). */
 gboolean vmgr_backend_task_return_if_cancelled (GTask *task);
+
+/* What a backend task carries to its worker thread. */
+typedef struct {
+  char *uuid;
+  char *xml;
+  VmgrBackendOp op;
+  gboolean autostart;
+} VmgrBackendTaskData;
+
+/* A task of @self with empty VmgrBackendTaskData (the task references
+ * @self until it completes). */
+GTask *vmgr_backend_task_new (VmgrBackend *self, gpointer source_tag, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+/* TRUE, or @error (taken). */
+void vmgr_backend_task_return (GTask *task, gboolean ok, GError *error);
+
+/* A libvirt domain state and reason as a VM state; its reason's name in
+ * @reason_name. */
+VmgrVmState vmgr_backend_domain_state (int state, int reason, const char **reason_name);
 
 /* ---- Between the backend's own files (main context unless said) ---- */
 

@@ -1,22 +1,22 @@
 /* The authorization table: every (interface, member) vmgrd answers, and
  * the polkit actions that decide it. Anything missing here is denied. */
 #include "vmgr-auth.h"
+#include "vmgr-names.h"
 
-#define VIEW_OWN "org.vmgr.vm.view-own"
-#define VIEW_ANY "org.vmgr.vm.view-any"
-#define CONTROL_OWN "org.vmgr.vm.control-own"
-#define CONTROL_ANY "org.vmgr.vm.control-any"
-#define CONFIGURE "org.vmgr.vm.configure"
+#define VIEW_OWN VMGR_ACTION_VIEW_OWN
+#define VIEW_ANY VMGR_ACTION_VIEW_ANY
+#define CONTROL_OWN VMGR_ACTION_CONTROL_OWN
+#define CONTROL_ANY VMGR_ACTION_CONTROL_ANY
+#define CONFIGURE VMGR_ACTION_CONFIGURE
+#define CUSTOMERS_MANAGE VMGR_ACTION_CUSTOMERS_MANAGE
 
-#define MANAGER "org.vmgr.Manager"
-#define VM "org.vmgr.VM"
-#define CUSTOMER "org.vmgr.Customer"
+#define MANAGER VMGR_MANAGER_INTERFACE
+#define VM VMGR_VM_INTERFACE
+#define CUSTOMER VMGR_CUSTOMER_INTERFACE
+#define JOB VMGR_JOB_INTERFACE
 #define INTROSPECTABLE "org.freedesktop.DBus.Introspectable"
 #define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
 #define PEER "org.freedesktop.DBus.Peer"
-
-#define CUSTOMERS_MANAGE "org.vmgr.customers.manage"
-#define JOB "org.vmgr.Job"
 
 static const VmgrAuthRule rules[] = {
   /* Catalogue and the caller's own view: results are filtered per caller. */
@@ -25,16 +25,16 @@ static const VmgrAuthRule rules[] = {
   { MANAGER, "ListTemplates", VMGR_AUTH_PUBLIC, NULL, NULL },
   { MANAGER, "ListPlans", VMGR_AUTH_PUBLIC, NULL, NULL },
   /* Denied callers still get their own entries (see vmgr-manager.c). */
-  { MANAGER, "QueryAudit", VMGR_AUTH_READ, NULL, "org.vmgr.audit.read" },
+  { MANAGER, "QueryAudit", VMGR_AUTH_READ, NULL, VMGR_ACTION_AUDIT_READ },
   { MANAGER, "ListCustomers", VMGR_AUTH_PUBLIC, NULL, NULL },
-  { MANAGER, "CreateVM", VMGR_AUTH_MUTATION, NULL, "org.vmgr.vm.create" },
-  { MANAGER, "Contract", VMGR_AUTH_MUTATION, NULL, "org.vmgr.contract" },
+  { MANAGER, "CreateVM", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_CREATE },
+  { MANAGER, "Contract", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_CONTRACT },
   { MANAGER, "AddCustomer", VMGR_AUTH_MUTATION, NULL, CUSTOMERS_MANAGE },
   { MANAGER, "GetHostInfo", VMGR_AUTH_READ, NULL, VIEW_ANY },
-  { MANAGER, "AddTemplate", VMGR_AUTH_MUTATION, NULL, "org.vmgr.templates.manage" },
-  { MANAGER, "RemoveTemplate", VMGR_AUTH_MUTATION, NULL, "org.vmgr.templates.manage" },
-  { MANAGER, "SetPlan", VMGR_AUTH_MUTATION, NULL, "org.vmgr.plans.manage" },
-  { MANAGER, "RemovePlan", VMGR_AUTH_MUTATION, NULL, "org.vmgr.plans.manage" },
+  { MANAGER, "AddTemplate", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_TEMPLATES_MANAGE },
+  { MANAGER, "RemoveTemplate", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_TEMPLATES_MANAGE },
+  { MANAGER, "SetPlan", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_PLANS_MANAGE },
+  { MANAGER, "RemovePlan", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_PLANS_MANAGE },
 
   { VM, "Start", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
   { VM, "Shutdown", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
@@ -42,7 +42,7 @@ static const VmgrAuthRule rules[] = {
   { VM, "Restart", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
   { VM, "Suspend", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
   { VM, "Resume", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
-  { VM, "Delete", VMGR_AUTH_MUTATION, NULL, "org.vmgr.vm.delete" },
+  { VM, "Delete", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_DELETE },
   { VM, "SetMemory", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
   { VM, "SetCpu", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
   { VM, "SetDisk", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
@@ -50,7 +50,7 @@ static const VmgrAuthRule rules[] = {
   { VM, "SetAutostart", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
   { VM, "SetOwner", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
   { VM, "GetStats", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
-  { VM, "OpenConsole", VMGR_AUTH_MUTATION, "org.vmgr.vm.console-own", "org.vmgr.vm.console-any" },
+  { VM, "OpenConsole", VMGR_AUTH_MUTATION, VMGR_ACTION_CONSOLE_OWN, VMGR_ACTION_CONSOLE_ANY },
 
   /* Property reads (answered by vmgr-dispatch.c) are keyed by the
    * interface whose properties are read and the Properties member. A VM's
@@ -70,7 +70,7 @@ static const VmgrAuthRule rules[] = {
   /* A job is decided as its target VM: its owner sees it and may cancel. */
   { JOB, "Get", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
   { JOB, "GetAll", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
-  { JOB, "Cancel", VMGR_AUTH_MUTATION, CONTROL_OWN, "org.vmgr.vm.create" },
+  { JOB, "Cancel", VMGR_AUTH_MUTATION, CONTROL_OWN, VMGR_ACTION_CREATE },
   { INTROSPECTABLE, "Introspect", VMGR_AUTH_PUBLIC, NULL, NULL },
   { OBJECT_MANAGER, "GetManagedObjects", VMGR_AUTH_PUBLIC, NULL, NULL },
   { PEER, "Ping", VMGR_AUTH_PUBLIC, NULL, NULL },

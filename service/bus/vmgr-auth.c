@@ -2,12 +2,11 @@
 
 #include <polkit/polkit.h>
 
+#include "vmgr-audit.h"
 #include "vmgr-error.h"
+#include "vmgr-names.h"
 #include "vmgr-store.h"
 
-#define VIEW_OWN "org.vmgr.vm.view-own"
-#define VIEW_ANY "org.vmgr.vm.view-any"
-#define CUSTOMERS_MANAGE "org.vmgr.customers.manage"
 #define INTERACTIVE_TIMEOUT_MS 25000
 
 struct _VmgrAuth {
@@ -67,7 +66,7 @@ target_new (guint32 owner, char *path, const char *view_any)
 static Target *
 target_for_vm (const VmgrVmSpec *vm)
 {
-  Target *target = target_new (vm->owner, g_strdup_printf ("/org/vmgr/vm/%u", vm->id), VIEW_ANY);
+  Target *target = target_new (vm->owner, vmgr_vm_path (vm->id), VMGR_ACTION_VIEW_ANY);
 
   g_hash_table_insert (target->details, (gpointer) "vm.id", g_strdup_printf ("%u", vm->id));
   g_hash_table_insert (target->details, (gpointer) "vm.name", g_strdup (vm->name));
@@ -80,8 +79,8 @@ static Target *
 target_for_customer (const VmgrCustomerInfo *customer)
 {
   Target *target = target_new (customer->uid,
-                               g_strdup_printf ("/org/vmgr/customer/%u", customer->uid),
-                               CUSTOMERS_MANAGE);
+                               vmgr_customer_path (customer->uid),
+                               VMGR_ACTION_CUSTOMERS_MANAGE);
 
   g_hash_table_insert (target->details, (gpointer) "customer.uid",
                        g_strdup_printf ("%u", customer->uid));
@@ -423,7 +422,7 @@ decide_action (Request *request)
 static const char *
 view_action (const Target *target, const VmgrCaller *caller)
 {
-  return target->owner == caller->uid ? VIEW_OWN : target->view_any;
+  return target->owner == caller->uid ? VMGR_ACTION_VIEW_OWN : target->view_any;
 }
 
 static void
@@ -604,7 +603,7 @@ on_view_own_decided (gboolean allowed, const GError *error, gpointer data)
   ViewRequest *view = data;
 
   view->own_allowed = allowed;
-  decide (view->auth, view->sender, VIEW_ANY, "list", NULL, NULL, TRUE,
+  decide (view->auth, view->sender, VMGR_ACTION_VIEW_ANY, "list", NULL, NULL, TRUE,
           view->interactive, on_view_any_decided, view);
 }
 
@@ -625,7 +624,7 @@ on_view_caller_known (GObject *source, GAsyncResult *result, gpointer data)
   view->caller.uid = caller->uid;
   view->caller.pid = caller->pid;
   view->caller.user_name = g_strdup (caller->user_name);
-  decide (view->auth, view->sender, VIEW_OWN, "list", NULL, NULL, TRUE,
+  decide (view->auth, view->sender, VMGR_ACTION_VIEW_OWN, "list", NULL, NULL, TRUE,
           view->interactive, on_view_own_decided, view);
 }
 
@@ -654,7 +653,7 @@ vmgr_auth_view_includes (VmgrAuthView view, const VmgrCaller *caller, guint32 ow
 gboolean
 vmgr_auth_cached_visible (VmgrAuth *self, const VmgrCaller *caller, guint32 owner)
 {
-  g_autofree char *key = cache_key (owner == caller->uid ? VIEW_OWN : VIEW_ANY, "list", NULL);
+  g_autofree char *key = cache_key (owner == caller->uid ? VMGR_ACTION_VIEW_OWN : VMGR_ACTION_VIEW_ANY, "list", NULL);
   GHashTable *per_peer = g_hash_table_lookup (self->cache, caller->bus_name);
   Decision *decision = per_peer != NULL ? g_hash_table_lookup (per_peer, key) : NULL;
 
@@ -687,23 +686,15 @@ void
 vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,
                  const char *target, const char *result, const char *message)
 {
-  g_autoptr(VmgrAuditEntry) entry = vmgr_audit_entry_new ();
-  g_autoptr(GError) error = NULL;
+  vmgr_audit_record (self->store, caller, action, target, result, message);
+}
 
-  entry->time = g_get_real_time ();
-  entry->uid = caller->uid;
-  entry->caller = g_strdup_printf ("%s (%s)", caller->user_name != NULL ? caller->user_name : "?",
-                                   caller->bus_name != NULL ? caller->bus_name : "?");
-  entry->pid = caller->pid;
-  entry->action = g_strdup (action);
-  entry->target = g_strdup (target != NULL ? target : "");
-  entry->result = g_strdup (result);
-  entry->message = g_strdup (message != NULL ? message : "");
-  g_message ("audit: %s uid=%u pid=%" G_GINT64_FORMAT " %s %s: %s%s%s", entry->caller,
-             entry->uid, entry->pid, entry->action, entry->target, entry->result,
-             *entry->message ? ": " : "", entry->message);
-  if (self->store != NULL && !vmgr_store_append_audit (self->store, entry, &error))
-    g_warning ("cannot record the audit entry: %s", error->message);
+void
+vmgr_grant_audit (VmgrAuth *self, const VmgrGrant *grant, const GError *error)
+{
+  vmgr_audit_record (self->store, &grant->caller, grant->action != NULL ? grant->action : "",
+                     grant->target, error == NULL ? "allowed" : "failed",
+                     error != NULL ? error->message : "");
 }
 
 static void
@@ -795,145 +786,4 @@ vmgr_auth_new (GDBusConnection *connection, VmgrPeers *peers, VmgrStore *store,
     g_signal_connect (self->authority, "changed", G_CALLBACK (on_authority_changed), self);
   g_signal_connect (peers, "peer-vanished", G_CALLBACK (on_peer_vanished), self);
   return self;
-}
-
-void
-vmgr_grant_free (VmgrGrant *grant)
-{
-  if (grant == NULL)
-    return;
-  g_free (grant->caller.bus_name);
-  g_free (grant->caller.user_name);
-  g_free (grant->action);
-  g_free (grant->target);
-  g_free (grant);
-}
-
-typedef struct {
-  VmgrAuth *auth;
-  GDBusMethodInvocation *invocation;
-  char *target;
-  VmgrAuthorizedFunc func;
-  gpointer user_data;
-  GDestroyNotify destroy;
-} Authorization;
-
-static void
-on_invocation_decided (VmgrAuthResult result, const VmgrCaller *caller, const char *action,
-                       const GError *error, gpointer data)
-{
-  Authorization *authz = data;
-
-  if (result == VMGR_AUTH_ALLOWED)
-    {
-      VmgrGrant *grant = g_new0 (VmgrGrant, 1);
-
-      grant->caller.bus_name = g_strdup (caller->bus_name);
-      grant->caller.uid = caller->uid;
-      grant->caller.pid = caller->pid;
-      grant->caller.user_name = g_strdup (caller->user_name);
-      grant->action = g_strdup (action);
-      grant->target = g_steal_pointer (&authz->target);
-      authz->func (authz->invocation, grant, authz->user_data);
-    }
-  else
-    {
-      g_dbus_method_invocation_return_gerror (authz->invocation, error);
-      if (authz->destroy != NULL)
-        authz->destroy (authz->user_data);
-    }
-  g_object_unref (authz->auth);
-  g_object_unref (authz->invocation);
-  g_free (authz->target);
-  g_free (authz);
-}
-
-gboolean
-vmgr_auth_message_is_interactive (GDBusMessage *message)
-{
-  return (g_dbus_message_get_flags (message) &
-          G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
-}
-
-void
-vmgr_auth_authorize (VmgrAuth *self, GDBusMethodInvocation *invocation, const VmgrVmSpec *vm,
-                     GHashTable *details, VmgrAuthorizedFunc func, gpointer user_data,
-                     GDestroyNotify destroy)
-{
-  vmgr_auth_authorize_about (self, invocation, vm, NULL, details, func, user_data, destroy);
-}
-
-void
-vmgr_auth_authorize_about (VmgrAuth *self, GDBusMethodInvocation *invocation,
-                           const VmgrVmSpec *vm, const VmgrCustomerInfo *customer,
-                           GHashTable *details, VmgrAuthorizedFunc func, gpointer user_data,
-                           GDestroyNotify destroy)
-{
-  Authorization *authz = g_new0 (Authorization, 1);
-  VmgrAuthRequest request = {
-    .sender = g_dbus_method_invocation_get_sender (invocation),
-    .interactive = vmgr_auth_message_is_interactive (
-      g_dbus_method_invocation_get_message (invocation)),
-    .interface = g_dbus_method_invocation_get_interface_name (invocation),
-    .member = g_dbus_method_invocation_get_method_name (invocation),
-    .vm = vm,
-    .customer = customer,
-    .target = g_dbus_method_invocation_get_object_path (invocation),
-    .details = details,
-  };
-
-  authz->auth = g_object_ref (self);
-  authz->invocation = g_object_ref (invocation);
-  authz->target = g_strdup (request.target);
-  authz->func = func;
-  authz->user_data = user_data;
-  authz->destroy = destroy;
-  vmgr_auth_check (self, &request, on_invocation_decided, authz);
-}
-
-void
-vmgr_grant_audit (VmgrAuth *self, const VmgrGrant *grant, const GError *error)
-{
-  vmgr_auth_audit (self, &grant->caller, grant->action != NULL ? grant->action : "",
-                   grant->target, error == NULL ? "allowed" : "failed",
-                   error != NULL ? error->message : "");
-}
-
-/* Bad input about an object the caller may not see must not reveal that
- * the object exists: the error goes out only to callers who may see it. */
-typedef struct {
-  GDBusMethodInvocation *invocation;
-  GError *error;
-} InvalidInput;
-
-static void
-on_invalid_input_view (VmgrAuthResult result, const VmgrCaller *caller, const char *action,
-                       const GError *error, gpointer user_data)
-{
-  InvalidInput *input = user_data;
-
-  g_dbus_method_invocation_return_gerror (input->invocation,
-                                          result == VMGR_AUTH_ALLOWED ? input->error : error);
-  g_object_unref (input->invocation);
-  g_error_free (input->error);
-  g_free (input);
-}
-
-void
-vmgr_auth_return_invalid_input (VmgrAuth *self, GDBusMethodInvocation *invocation,
-                                const VmgrVmSpec *vm, const VmgrCustomerInfo *customer,
-                                GError *error)
-{
-  InvalidInput *input = g_new0 (InvalidInput, 1);
-  VmgrAuthRequest request = {
-    .sender = g_dbus_method_invocation_get_sender (invocation),
-    .interface = g_dbus_method_invocation_get_interface_name (invocation),
-    .member = "Get",
-    .vm = vm,
-    .customer = customer,
-  };
-
-  input->invocation = g_object_ref (invocation);
-  input->error = error;
-  vmgr_auth_check (self, &request, on_invalid_input_view, input);
 }

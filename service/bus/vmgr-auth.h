@@ -137,7 +137,7 @@ gboolean vmgr_auth_cached_visible (VmgrAuth *self, const VmgrCaller *caller, gui
  * was deleted). */
 void vmgr_auth_forget_path (VmgrAuth *self, const char *path);
 
-/* Records an audit entry (store + log). @result: "allowed", "denied", "failed". */
+/* Records an audit entry (see vmgr-audit.h). @result: "allowed", "denied", "failed". */
 void vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,
                       const char *target, const char *result, const char *message);
 

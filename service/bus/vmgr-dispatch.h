@@ -48,7 +48,4 @@ void vmgr_dispatch_path_removed (VmgrDispatch *self, const char *path);
 void vmgr_dispatch_owner_changed (VmgrDispatch *self, const char *path, guint32 old_owner,
                                   guint32 new_owner);
 
-/* The VM id in a path /org/vmgr/vm/ID, or 0. */
-guint32 vmgr_dispatch_vm_id_from_path (const char *path);
-
 G_END_DECLS

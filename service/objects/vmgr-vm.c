@@ -1,4 +1,4 @@
-#include "vmgr-vm.h"
+#include "vmgr-vm-private.h"
 
 #include <gio/gunixfdlist.h>
 #include <unistd.h>
@@ -9,17 +9,6 @@
 #include "vmgr-usage.h"
 #include "vmgr-validate.h"
 
-struct _VmgrVm {
-  VmgrDBusVMSkeleton parent_instance;
-  const VmgrContext *context;
-  VmgrVmSpec *spec;
-  VmgrVmState state;
-  guint force_off_id;       /* pending forced off after a graceful shutdown */
-  gboolean deleting;
-  gboolean reconfiguring;   /* a definition change is on its way to libvirt */
-  gint64 running_since;     /* monotonic; 0 when not running or unknown */
-  VmgrDomainStats *last_sample;
-};
 
 static void vmgr_vm_iface_init (VmgrDBusVMIface *iface);
 
@@ -33,6 +22,12 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+void
+vmgr_vm_emit_changed (VmgrVm *self, guint32 old_owner)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, old_owner);
+}
 
 #define STATE_BIT(s) (1u << (s))
 
@@ -54,8 +49,8 @@ vmgr_vm_get_state (VmgrVm *self)
   return self->state;
 }
 
-static void
-sync_properties (VmgrVm *self)
+void
+vmgr_vm_sync_properties (VmgrVm *self)
 {
   VmgrDBusVM *vm = VMGR_DBUS_VM (self);
   const VmgrVmSpec *spec = self->spec;
@@ -98,8 +93,8 @@ set_state (VmgrVm *self, VmgrVmState state, const char *reason)
   vmgr_dbus_vm_emit_state_changed (VMGR_DBUS_VM (self), name, reason);
 }
 
-static gboolean
-is_up (VmgrVmState state)
+gboolean
+vmgr_vm_is_up (VmgrVmState state)
 {
   return state == VMGR_VM_STATE_RUNNING || state == VMGR_VM_STATE_PAUSED ||
          state == VMGR_VM_STATE_STOPPING;
@@ -114,9 +109,9 @@ vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
     return;
   if (state == VMGR_VM_STATE_STOPPED || state == VMGR_VM_STATE_CRASHED)
     g_clear_handle_id (&self->force_off_id, g_source_remove);
-  if (is_up (state) && !is_up (self->state))
+  if (vmgr_vm_is_up (state) && !vmgr_vm_is_up (self->state))
     self->running_since = g_get_monotonic_time ();
-  else if (!is_up (state))
+  else if (!vmgr_vm_is_up (state))
     {
       self->running_since = 0;
       g_clear_pointer (&self->last_sample, g_free);
@@ -156,8 +151,8 @@ vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats)
   return usage;
 }
 
-static gboolean
-return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invocation, GError *error)
+gboolean
+vmgr_vm_return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invocation, GError *error)
 {
   vmgr_auth_return_invalid_input (self->context->auth, invocation, self->spec,
                                   NULL, error);
@@ -227,8 +222,8 @@ lifecycle_new (VmgrVm *self, const char *verb, guint timeout_s)
   return call;
 }
 
-static gboolean
-check_not_deleted (VmgrVm *self, GError **error)
+gboolean
+vmgr_vm_check_not_deleted (VmgrVm *self, GError **error)
 {
   if (!self->deleting)
     return TRUE;
@@ -239,8 +234,8 @@ check_not_deleted (VmgrVm *self, GError **error)
 
 /* One definition change at a time: two would each start from the same
  * spec and the second to finish would undo the first. */
-static gboolean
-check_not_busy (VmgrVm *self, GError **error)
+gboolean
+vmgr_vm_check_not_busy (VmgrVm *self, GError **error)
 {
   if (!self->reconfiguring)
     return TRUE;
@@ -249,8 +244,8 @@ check_not_busy (VmgrVm *self, GError **error)
   return FALSE;
 }
 
-static gboolean
-check_not_provisioning (VmgrVm *self, GError **error)
+gboolean
+vmgr_vm_check_not_provisioning (VmgrVm *self, GError **error)
 {
   if (self->state != VMGR_VM_STATE_PROVISIONING)
     return TRUE;
@@ -263,7 +258,7 @@ check_not_provisioning (VmgrVm *self, GError **error)
 static gboolean
 check_transition (VmgrVm *self, const Transition *transition, GError **error)
 {
-  if (!check_not_deleted (self, error))
+  if (!vmgr_vm_check_not_deleted (self, error))
     return FALSE;
   if ((transition->from & STATE_BIT (self->state)) != 0)
     return TRUE;
@@ -422,7 +417,7 @@ handle_shutdown (VmgrDBusVM *object, GDBusMethodInvocation *invocation, guint ti
   const VmgrConfig *config = self->context->config;
 
   if (timeout_s > 24 * 3600)
-    return return_invalid_input (self, invocation,
+    return vmgr_vm_return_invalid_input (self, invocation,
                                  g_error_new (VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
                                               "timeout_s %u is too long (at most 86400 s)",
                                               timeout_s));
@@ -548,8 +543,8 @@ on_delete_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer
   deletion->vm = self;
   deletion->invocation = g_object_ref (invocation);
   deletion->grant = grant;
-  if (!check_not_deleted (self, &error) || !check_not_provisioning (self, &error) ||
-      !check_not_busy (self, &error))
+  if (!vmgr_vm_check_not_deleted (self, &error) || !vmgr_vm_check_not_provisioning (self, &error) ||
+      !vmgr_vm_check_not_busy (self, &error))
     {
       vmgr_grant_audit (self->context->auth, grant, error);
       g_dbus_method_invocation_return_gerror (invocation, error);
@@ -569,336 +564,6 @@ handle_delete (VmgrDBusVM *object, GDBusMethodInvocation *invocation)
   vmgr_auth_authorize (self->context->auth, invocation, self->spec, NULL,
                        on_delete_allowed, g_object_ref (self), g_object_unref);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-/* ---- Configuration ----------------------------------------------------- */
-
-/* A change to the VM's definition: applied to a copy of the spec, checked,
- * defined in libvirt, stored, then shown. */
-typedef struct {
-  VmgrVm *vm;
-  GDBusMethodInvocation *invocation;
-  VmgrGrant *grant;
-  VmgrVmSpec *edited;
-  char *domain_xml;
-  gboolean started;         /* holds the VM's reconfiguring flag */
-} Reconfigure;
-
-static void
-reconfigure_free (Reconfigure *change)
-{
-  g_object_unref (change->vm);
-  g_clear_object (&change->invocation);
-  vmgr_grant_free (change->grant);
-  vmgr_vm_spec_free (change->edited);
-  g_free (change->domain_xml);
-  g_free (change);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reconfigure, reconfigure_free)
-
-static void
-finish_reconfigure (Reconfigure *change, const GError *error)
-{
-  if (change->started)
-    change->vm->reconfiguring = FALSE;
-  vmgr_grant_audit (change->vm->context->auth, change->grant, error);
-  if (error != NULL)
-    g_dbus_method_invocation_return_gerror (change->invocation, error);
-  else
-    g_dbus_method_invocation_return_value (change->invocation, NULL);
-}
-
-/* An LXC guest reads its network settings from its root filesystem at
- * start: keep them there. */
-static void
-on_guest_network_written (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!vmgr_provision_write_network_finish (result, &error))
-    g_warning ("VM %u: cannot write its network settings: %s", GPOINTER_TO_UINT (user_data),
-               error->message);
-}
-
-static void
-write_guest_network (VmgrVm *self, const VmgrVmSpec *spec)
-{
-  g_autoptr(VmgrGuestFiles) files = vmgr_context_guest_files (self->context, spec);
-
-  if (*files->root != '\0')
-    vmgr_provision_write_network_async (files->root, spec, on_guest_network_written,
-                                        GUINT_TO_POINTER (spec->id));
-}
-
-static gboolean
-network_changed (const VmgrVmSpec *old, const VmgrVmSpec *new)
-{
-  return g_strcmp0 (old->hostname, new->hostname) != 0 ||
-         g_strcmp0 (old->gateway, new->gateway) != 0 ||
-         !g_strv_equal ((const char * const *) old->addresses,
-                        (const char * const *) new->addresses) ||
-         !g_strv_equal ((const char * const *) old->nameservers,
-                        (const char * const *) new->nameservers);
-}
-
-static VmgrResources
-resources_changed (const VmgrVmSpec *old, const VmgrVmSpec *new)
-{
-  VmgrResources changed = 0;
-
-  if (old->memory_limit != new->memory_limit)
-    changed |= VMGR_RESOURCE_MEMORY | VMGR_RESOURCE_MEMORY_TUNE;
-  if (old->memory_soft_limit != new->memory_soft_limit ||
-      old->memory_guarantee != new->memory_guarantee)
-    changed |= VMGR_RESOURCE_MEMORY_TUNE;
-  if (old->vcpus != new->vcpus)
-    changed |= VMGR_RESOURCE_VCPUS;
-  if (old->cpu_weight != new->cpu_weight)
-    changed |= VMGR_RESOURCE_CPU_WEIGHT;
-  if (old->cpu_limit != new->cpu_limit)
-    changed |= VMGR_RESOURCE_CPU_LIMIT;
-  return changed;
-}
-
-static void
-on_applied_live (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(Reconfigure) change = user_data;
-  g_autoptr(GError) error = NULL;
-  VmgrResources applied = 0;
-
-  /* The new values are stored and defined either way; a live failure is
-   * reported so that the caller knows the guest still runs with the old. */
-  if (!vmgr_backend_apply_live_finish (VMGR_BACKEND (source), result, &applied, &error))
-    g_prefix_error (&error, "stored, but not applied to the running guest: ");
-  else
-    g_debug ("VM %u: resources applied live: 0x%x", change->vm->spec->id, applied);
-  finish_reconfigure (change, error);
-}
-
-static void
-on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(Reconfigure) change = user_data;
-  VmgrVm *self = change->vm;
-  g_autoptr(GError) error = NULL;
-  guint32 old_owner;
-  VmgrResources changed;
-
-  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error) ||
-      !vmgr_store_update_vm (self->context->store, change->edited,
-                             change->domain_xml, &error))
-    {
-      finish_reconfigure (change, error);
-      return;
-    }
-  if (network_changed (self->spec, change->edited))
-    {
-      write_guest_network (self, change->edited);
-      vmgr_context_reserve_address (self->context, change->edited, TRUE);
-    }
-  old_owner = self->spec->owner;
-  changed = resources_changed (self->spec, change->edited);
-  vmgr_vm_spec_free (self->spec);
-  self->spec = g_steal_pointer (&change->edited);
-  sync_properties (self);
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, old_owner);
-  if (changed != 0 && is_up (self->state))
-    {
-      /* Stored and defined: now the running guest, where the driver can. */
-      vmgr_backend_apply_live_async (VMGR_BACKEND (source), self->spec->uuid, self->spec,
-                                     changed, NULL, on_applied_live, g_steal_pointer (&change));
-      return;
-    }
-  finish_reconfigure (change, NULL);
-}
-
-static gboolean
-build_definition (VmgrVm *self, Reconfigure *change, GError **error)
-{
-  change->domain_xml = vmgr_context_build_definition (self->context, change->edited, error);
-  return change->domain_xml != NULL;
-}
-
-typedef gboolean (*SpecEdit) (VmgrVmSpec *spec, GVariant *args, GError **error);
-
-typedef struct {
-  VmgrVm *vm;
-  SpecEdit edit;
-  GVariant *args;
-} PendingEdit;
-
-static void
-pending_edit_free (PendingEdit *pending)
-{
-  g_object_unref (pending->vm);
-  g_variant_unref (pending->args);
-  g_free (pending);
-}
-
-static void
-on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
-{
-  PendingEdit *pending = user_data;
-  VmgrVm *self = pending->vm;
-  Reconfigure *change = g_new0 (Reconfigure, 1);
-  g_autoptr(GError) error = NULL;
-
-  change->vm = g_object_ref (self);
-  change->invocation = g_object_ref (invocation);
-  change->grant = grant;
-  change->edited = vmgr_vm_spec_copy (self->spec);
-  if (!check_not_deleted (self, &error) || !check_not_provisioning (self, &error) ||
-      !check_not_busy (self, &error) ||
-      !pending->edit (change->edited, pending->args, &error) ||
-      !vmgr_spec_check_resources (change->edited, &error) ||
-      !vmgr_ledger_check (self->context->ledger, self->spec, change->edited, &error) ||
-      !build_definition (self, change, &error))
-    {
-      finish_reconfigure (change, error);
-      reconfigure_free (change);
-    }
-  else
-    {
-      self->reconfiguring = change->started = TRUE;
-      vmgr_backend_define_async (self->context->backend, change->domain_xml,
-                                 NULL, on_redefined, change);
-    }
-  pending_edit_free (pending);
-}
-
-/* Validates @args with @edit on a scratch copy first (bad input is refused
- * before anyone is asked), then authorizes with the requested values. */
-static gboolean
-configure (VmgrVm *self, GDBusMethodInvocation *invocation, SpecEdit edit, GVariant *args)
-{
-  g_autoptr(VmgrVmSpec) scratch = vmgr_vm_spec_copy (self->spec);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  PendingEdit *pending;
-
-  g_variant_ref_sink (args);
-  if (!edit (scratch, args, &error) || !vmgr_spec_check_resources (scratch, &error))
-    {
-      g_variant_unref (args);
-      return return_invalid_input (self, invocation, g_steal_pointer (&error));
-    }
-  g_hash_table_insert (details, "requested", g_variant_print (args, FALSE));
-  pending = g_new0 (PendingEdit, 1);
-  pending->vm = g_object_ref (self);
-  pending->edit = edit;
-  pending->args = args;
-  vmgr_auth_authorize (self->context->auth, invocation, self->spec, details,
-                       on_configure_allowed, pending, (GDestroyNotify) pending_edit_free);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-edit_memory (VmgrVmSpec *spec, GVariant *args, GError **error)
-{
-  g_variant_get (args, "(ttt)", &spec->memory_guarantee, &spec->memory_soft_limit,
-                 &spec->memory_limit);
-  return TRUE;
-}
-
-static gboolean
-edit_cpu (VmgrVmSpec *spec, GVariant *args, GError **error)
-{
-  guint32 weight;
-
-  g_variant_get (args, "(uuu)", &spec->vcpus, &weight, &spec->cpu_limit);
-  if (weight < VMGR_CPU_WEIGHT_MIN || weight > VMGR_CPU_WEIGHT_MAX)
-    {
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                   "weight %u is out of range (%u to %u)", weight, VMGR_CPU_WEIGHT_MIN,
-                   VMGR_CPU_WEIGHT_MAX);
-      return FALSE;
-    }
-  spec->cpu_weight = weight;
-  return TRUE;
-}
-
-static gboolean
-edit_disk (VmgrVmSpec *spec, GVariant *args, GError **error)
-{
-  g_variant_get (args, "(tt)", &spec->disk_soft_limit, &spec->disk_hard_limit);
-  return TRUE;
-}
-
-static gboolean
-edit_network (VmgrVmSpec *spec, GVariant *args, GError **error)
-{
-  g_autoptr(GVariant) settings = g_variant_get_child_value (args, 0);
-  g_autoptr(VmgrOptions) options = vmgr_options_parse (settings, VMGR_FIELDS_NETWORK, error);
-
-  return options != NULL && vmgr_spec_apply (spec, NULL, options, error);
-}
-
-static gboolean
-edit_autostart (VmgrVmSpec *spec, GVariant *args, GError **error)
-{
-  g_variant_get (args, "(b)", &spec->autostart);
-  return TRUE;
-}
-
-static gboolean
-edit_owner (VmgrVmSpec *spec, GVariant *args, GError **error)
-{
-  guint32 uid;
-
-  g_variant_get (args, "(u)", &uid);
-  if (!vmgr_user_exists (uid))
-    {
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT, "no user with uid %u", uid);
-      return FALSE;
-    }
-  spec->owner = uid;
-  return TRUE;
-}
-
-static gboolean
-handle_set_memory (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
-                   guint64 guarantee, guint64 soft_limit, guint64 limit)
-{
-  return configure (VMGR_VM (object), invocation, edit_memory,
-                    g_variant_new ("(ttt)", guarantee, soft_limit, limit));
-}
-
-static gboolean
-handle_set_cpu (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
-                guint vcpus, guint weight, guint limit)
-{
-  return configure (VMGR_VM (object), invocation, edit_cpu,
-                    g_variant_new ("(uuu)", vcpus, weight, limit));
-}
-
-static gboolean
-handle_set_disk (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
-                 guint64 soft_limit, guint64 hard_limit)
-{
-  return configure (VMGR_VM (object), invocation, edit_disk,
-                    g_variant_new ("(tt)", soft_limit, hard_limit));
-}
-
-static gboolean
-handle_set_network (VmgrDBusVM *object, GDBusMethodInvocation *invocation, GVariant *settings)
-{
-  return configure (VMGR_VM (object), invocation, edit_network,
-                    g_variant_new ("(@a{sv})", settings));
-}
-
-static gboolean
-handle_set_autostart (VmgrDBusVM *object, GDBusMethodInvocation *invocation, gboolean autostart)
-{
-  return configure (VMGR_VM (object), invocation, edit_autostart,
-                    g_variant_new ("(b)", autostart));
-}
-
-static gboolean
-handle_set_owner (VmgrDBusVM *object, GDBusMethodInvocation *invocation, guint uid)
-{
-  return configure (VMGR_VM (object), invocation, edit_owner, g_variant_new ("(u)", uid));
 }
 
 /* ---- Statistics -------------------------------------------------------- */
@@ -1044,12 +709,12 @@ vmgr_vm_iface_init (VmgrDBusVMIface *iface)
   iface->handle_suspend = handle_suspend;
   iface->handle_resume = handle_resume;
   iface->handle_delete = handle_delete;
-  iface->handle_set_memory = handle_set_memory;
-  iface->handle_set_cpu = handle_set_cpu;
-  iface->handle_set_disk = handle_set_disk;
-  iface->handle_set_network = handle_set_network;
-  iface->handle_set_autostart = handle_set_autostart;
-  iface->handle_set_owner = handle_set_owner;
+  iface->handle_set_memory = vmgr_vm_handle_set_memory;
+  iface->handle_set_cpu = vmgr_vm_handle_set_cpu;
+  iface->handle_set_disk = vmgr_vm_handle_set_disk;
+  iface->handle_set_network = vmgr_vm_handle_set_network;
+  iface->handle_set_autostart = vmgr_vm_handle_set_autostart;
+  iface->handle_set_owner = vmgr_vm_handle_set_owner;
   iface->handle_open_console = handle_open_console;
   iface->handle_get_stats = handle_get_stats;
 }
@@ -1094,8 +759,8 @@ vmgr_vm_new (const VmgrContext *context, const VmgrVmSpec *spec, VmgrVmState sta
   self->spec = vmgr_vm_spec_copy (spec);
   self->state = state;
   /* Found running at daemon start: uptime counts from now. */
-  self->running_since = is_up (state) ? g_get_monotonic_time () : 0;
-  sync_properties (self);
+  self->running_since = vmgr_vm_is_up (state) ? g_get_monotonic_time () : 0;
+  vmgr_vm_sync_properties (self);
   vmgr_dbus_vm_set_state (VMGR_DBUS_VM (self), vmgr_vm_state_to_string (state));
   vmgr_dbus_vm_set_state_reason (VMGR_DBUS_VM (self), reason);
   vmgr_dbus_vm_set_usage (VMGR_DBUS_VM (self), usage);

@@ -1,0 +1,382 @@
+/* Defining domains, lifecycle operations, autostart and the states of all
+ * domains: each in a worker thread. */
+#include "vmgr-backend.h"
+
+#include "vmgr-backend-private.h"
+#include "vmgr-error.h"
+
+/* ---- define ---- */
+
+static void
+define_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VmgrBackend *self = source;
+  VmgrBackendTaskData *data = task_data;
+  g_autoptr(VmgrVirConnect) conn = NULL;
+  g_autoptr(VmgrVirDomain) domain = NULL;
+  GError *error = NULL;
+
+  if (vmgr_backend_task_return_if_cancelled (task))
+    return;
+  conn = vmgr_backend_ref_connection (self, &error);
+  if (conn != NULL)
+    {
+      domain = virDomainDefineXML (conn, data->xml);
+      if (domain == NULL)
+        vmgr_backend_set_error_from_libvirt (&error);
+    }
+  vmgr_backend_task_return (task, domain != NULL, error);
+}
+
+void
+vmgr_backend_define_async (VmgrBackend *self, const char *domain_xml,
+                           GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (VMGR_IS_BACKEND (self));
+  g_return_if_fail (domain_xml != NULL);
+
+  task = vmgr_backend_task_new (self, vmgr_backend_define_async, cancellable, callback, user_data);
+  ((VmgrBackendTaskData *) g_task_get_task_data (task))->xml = g_strdup (domain_xml);
+  g_task_run_in_thread (task, define_thread);
+}
+
+gboolean
+vmgr_backend_define_finish (VmgrBackend *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- lifecycle operations ---- */
+
+static const char *const op_names[] = {
+  [VMGR_BACKEND_OP_START] = "start",
+  [VMGR_BACKEND_OP_SHUTDOWN] = "shut down",
+  [VMGR_BACKEND_OP_DESTROY] = "stop",
+  [VMGR_BACKEND_OP_REBOOT] = "restart",
+  [VMGR_BACKEND_OP_SUSPEND] = "suspend",
+  [VMGR_BACKEND_OP_RESUME] = "resume",
+  [VMGR_BACKEND_OP_UNDEFINE] = "delete",
+};
+
+/* Why @op cannot run in libvirt state @state, or NULL when it can. Drivers
+ * disagree on how they refuse (the test driver says "internal error" for
+ * suspending a stopped domain), so vmgr checks first and answers
+ * INVALID_STATE the same way everywhere. */
+static const char *
+op_state_problem (VmgrBackendOp op, int state)
+{
+  gboolean active = state != VIR_DOMAIN_SHUTOFF;
+
+  if (state == VIR_DOMAIN_NOSTATE)
+    return NULL;
+  switch (op)
+    {
+    case VMGR_BACKEND_OP_START:
+      return active ? "The VM is already running" : NULL;
+    case VMGR_BACKEND_OP_SHUTDOWN:
+    case VMGR_BACKEND_OP_DESTROY:
+    case VMGR_BACKEND_OP_REBOOT:
+      return active ? NULL : "The VM is not running";
+    case VMGR_BACKEND_OP_SUSPEND:
+      if (state == VIR_DOMAIN_PAUSED)
+        return "The VM is already paused";
+      return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED
+             ? NULL : "The VM is not running; start it first";
+    case VMGR_BACKEND_OP_RESUME:
+      return state == VIR_DOMAIN_PAUSED ? NULL : "The VM is not paused";
+    case VMGR_BACKEND_OP_UNDEFINE:
+    default:
+      return NULL;
+    }
+}
+
+static gboolean
+check_op_state (virDomainPtr domain, VmgrBackendOp op, GError **error)
+{
+  int state = VIR_DOMAIN_NOSTATE;
+  int reason = 0;
+  const char *problem;
+
+  if (virDomainGetState (domain, &state, &reason, 0) < 0)
+    {
+      vmgr_backend_set_error_from_libvirt (error);
+      return FALSE;
+    }
+  problem = op_state_problem (op, state);
+  if (problem != NULL)
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE, "Cannot %s: %s",
+                   op_names[op], problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vmgr_backend_libvirt_ok (int rc, GError **error)
+{
+  if (rc >= 0)
+    return TRUE;
+  vmgr_backend_set_error_from_libvirt (error);
+  return FALSE;
+}
+
+gboolean
+vmgr_backend_is_flags_refusal (int code)
+{
+  /* Older drivers lack the call; current ones refuse unknown flags with
+   * VIR_ERR_INVALID_ARG ("unsupported flags"). */
+  return code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_ARGUMENT_UNSUPPORTED ||
+         code == VIR_ERR_INVALID_ARG;
+}
+
+static gboolean
+undefine_domain (virDomainPtr domain, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  int code;
+
+  if (virDomainIsActive (domain) == 1 && virDomainDestroy (domain) < 0 &&
+      vmgr_backend_set_error_from_libvirt (&local_error) != VIR_ERR_OPERATION_INVALID)
+    {
+      /* OPERATION_INVALID: it stopped meanwhile, which is what we want. */
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_clear_error (&local_error);
+  if (virDomainUndefineFlags (domain, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                                      VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) == 0)
+    return TRUE;
+  code = vmgr_backend_set_error_from_libvirt (&local_error);
+  if (!vmgr_backend_is_flags_refusal (code))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return vmgr_backend_libvirt_ok (virDomainUndefine (domain), error);
+}
+
+static gboolean
+shutdown_domain (VmgrBackend *self, virDomainPtr domain, GError **error)
+{
+  /* The LXC driver's default shutdown does nothing to an init that
+   * ignores it; SIGTERM is what container inits expect. */
+  if (g_str_equal (vmgr_backend_get_scheme (self), "lxc"))
+    return vmgr_backend_libvirt_ok (virDomainShutdownFlags (domain, VIR_DOMAIN_SHUTDOWN_SIGNAL),
+                                    error);
+  return vmgr_backend_libvirt_ok (virDomainShutdown (domain), error);
+}
+
+static gboolean
+run_op (VmgrBackend *self, virDomainPtr domain, VmgrBackendOp op, GError **error)
+{
+  if (!check_op_state (domain, op, error))
+    return FALSE;
+  switch (op)
+    {
+    case VMGR_BACKEND_OP_START:
+      return vmgr_backend_libvirt_ok (virDomainCreate (domain), error);
+    case VMGR_BACKEND_OP_SHUTDOWN:
+      return shutdown_domain (self, domain, error);
+    case VMGR_BACKEND_OP_DESTROY:
+      return vmgr_backend_libvirt_ok (virDomainDestroy (domain), error);
+    case VMGR_BACKEND_OP_REBOOT:
+      return vmgr_backend_libvirt_ok (virDomainReboot (domain, 0), error);
+    case VMGR_BACKEND_OP_SUSPEND:
+      return vmgr_backend_libvirt_ok (virDomainSuspend (domain), error);
+    case VMGR_BACKEND_OP_RESUME:
+      return vmgr_backend_libvirt_ok (virDomainResume (domain), error);
+    case VMGR_BACKEND_OP_UNDEFINE:
+      return undefine_domain (domain, error);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+op_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VmgrBackend *self = source;
+  VmgrBackendTaskData *data = task_data;
+  g_autoptr(VmgrVirDomain) domain = NULL;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (vmgr_backend_task_return_if_cancelled (task))
+    return;
+  domain = vmgr_backend_lookup_domain (self, data->uuid, &error);
+  ok = domain != NULL && run_op (self, domain, data->op, &error);
+  vmgr_backend_task_return (task, ok, error);
+}
+
+void
+vmgr_backend_op_async (VmgrBackend *self, const char *uuid, VmgrBackendOp op,
+                       GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  VmgrBackendTaskData *data;
+
+  g_return_if_fail (VMGR_IS_BACKEND (self));
+  g_return_if_fail ((guint) op < G_N_ELEMENTS (op_names));
+
+  task = vmgr_backend_task_new (self, vmgr_backend_op_async, cancellable, callback, user_data);
+  data = g_task_get_task_data (task);
+  data->uuid = g_strdup (uuid);
+  data->op = op;
+  g_task_run_in_thread (task, op_thread);
+}
+
+gboolean
+vmgr_backend_op_finish (VmgrBackend *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- autostart ---- */
+
+static void
+autostart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VmgrBackend *self = source;
+  VmgrBackendTaskData *data = task_data;
+  g_autoptr(VmgrVirDomain) domain = NULL;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (vmgr_backend_task_return_if_cancelled (task))
+    return;
+  domain = vmgr_backend_lookup_domain (self, data->uuid, &error);
+  ok = domain != NULL &&
+       vmgr_backend_libvirt_ok (virDomainSetAutostart (domain, data->autostart ? 1 : 0), &error);
+  vmgr_backend_task_return (task, ok, error);
+}
+
+void
+vmgr_backend_set_autostart_async (VmgrBackend *self, const char *uuid, gboolean autostart,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  VmgrBackendTaskData *data;
+
+  g_return_if_fail (VMGR_IS_BACKEND (self));
+
+  task = vmgr_backend_task_new (self, vmgr_backend_set_autostart_async, cancellable, callback,
+                           user_data);
+  data = g_task_get_task_data (task);
+  data->uuid = g_strdup (uuid);
+  data->autostart = autostart;
+  g_task_run_in_thread (task, autostart_thread);
+}
+
+gboolean
+vmgr_backend_set_autostart_finish (VmgrBackend *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- states of all domains ---- */
+
+static void
+domain_state_free (gpointer data)
+{
+  VmgrBackendDomainState *state = data;
+
+  g_free (state->reason);
+  g_free (state->name);
+  g_free (state);
+}
+
+/* FALSE when the domain went away meanwhile or libvirt failed. */
+static gboolean
+read_domain_state (virDomainPtr domain, char *uuid, VmgrBackendDomainState **out)
+{
+  const char *reason_name = NULL;
+  VmgrBackendDomainState *result;
+  int state, reason;
+
+  if (virDomainGetState (domain, &state, &reason, 0) < 0 ||
+      virDomainGetUUIDString (domain, uuid) < 0)
+    return FALSE;
+  result = g_new0 (VmgrBackendDomainState, 1);
+  result->state = vmgr_backend_domain_state (state, reason, &reason_name);
+  result->reason = g_strdup (reason_name);
+  result->name = g_strdup (virDomainGetName (domain));
+  *out = result;
+  return TRUE;
+}
+
+static GHashTable *
+collect_states (virDomainPtr *domains, int n_domains)
+{
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, domain_state_free);
+
+  for (int i = 0; i < n_domains; i++)
+    {
+      char uuid[VIR_UUID_STRING_BUFLEN];
+      VmgrBackendDomainState *state = NULL;
+
+      if (read_domain_state (domains[i], uuid, &state))
+        g_hash_table_replace (table, g_strdup (uuid), state);
+      else
+        g_debug ("Skipping a domain that vanished while listing: %s", virGetLastErrorMessage ());
+      virDomainFree (domains[i]);
+    }
+  return table;
+}
+
+static void
+list_states_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VmgrBackend *self = source;
+  g_autoptr(VmgrVirConnect) conn = NULL;
+  virDomainPtr *domains = NULL;
+  GError *error = NULL;
+  int n_domains;
+
+  if (vmgr_backend_task_return_if_cancelled (task))
+    return;
+  conn = vmgr_backend_ref_connection (self, &error);
+  if (conn == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  n_domains = virConnectListAllDomains (conn, &domains, 0);
+  if (n_domains < 0)
+    {
+      vmgr_backend_set_error_from_libvirt (&error);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, collect_states (domains, n_domains),
+                         (GDestroyNotify) g_hash_table_unref);
+  free (domains);
+}
+
+void
+vmgr_backend_list_states_async (VmgrBackend *self, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (VMGR_IS_BACKEND (self));
+
+  task = vmgr_backend_task_new (self, vmgr_backend_list_states_async, cancellable, callback,
+                           user_data);
+  g_task_run_in_thread (task, list_states_thread);
+}
+
+GHashTable *
+vmgr_backend_list_states_finish (VmgrBackend *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,52 @@
+/* What the two files of the VM object share: vmgr-vm.c has the object,
+ * its state, lifecycle, deletion, statistics and console;
+ * vmgr-vm-settings.c the changes to its definition (SetMemory, SetCpu,
+ * SetDisk, SetNetwork, SetAutostart, SetOwner). */
+#pragma once
+
+#include "vmgr-vm.h"
+
+G_BEGIN_DECLS
+
+struct _VmgrVm {
+  VmgrDBusVMSkeleton parent_instance;
+  const VmgrContext *context;
+  VmgrVmSpec *spec;
+  VmgrVmState state;
+  guint force_off_id;       /* pending forced off after a graceful shutdown */
+  gboolean deleting;
+  gboolean reconfiguring;   /* a definition change is on its way to libvirt */
+  gint64 running_since;     /* monotonic; 0 when not running or unknown */
+  VmgrDomainStats *last_sample;
+};
+
+/* Refusals shared by the methods: a VM being deleted (NOT_FOUND), being
+ * reconfigured (BUSY) or provisioned (INVALID_STATE). */
+gboolean vmgr_vm_check_not_deleted (VmgrVm *self, GError **error);
+gboolean vmgr_vm_check_not_busy (VmgrVm *self, GError **error);
+gboolean vmgr_vm_check_not_provisioning (VmgrVm *self, GError **error);
+/* Bad input: the error to callers who may see the VM, "no such object"
+ * to others. Returns G_DBUS_METHOD_INVOCATION_HANDLED. */
+gboolean vmgr_vm_return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invocation,
+                                       GError *error);
+/* Shows the spec in the properties. */
+void vmgr_vm_sync_properties (VmgrVm *self);
+/* Running, paused or stopping: the guest is up. */
+gboolean vmgr_vm_is_up (VmgrVmState state);
+/* Announces a changed spec ("changed" signal). */
+void vmgr_vm_emit_changed (VmgrVm *self, guint32 old_owner);
+
+gboolean vmgr_vm_handle_set_memory (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
+                                    guint64 guarantee, guint64 soft_limit, guint64 limit);
+gboolean vmgr_vm_handle_set_cpu (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
+                                 guint vcpus, guint weight, guint limit);
+gboolean vmgr_vm_handle_set_disk (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
+                                  guint64 soft_limit, guint64 hard_limit);
+gboolean vmgr_vm_handle_set_network (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
+                                     GVariant *settings);
+gboolean vmgr_vm_handle_set_autostart (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
+                                       gboolean autostart);
+gboolean vmgr_vm_handle_set_owner (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
+                                   guint uid);
+
+G_END_DECLS

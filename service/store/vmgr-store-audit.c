@@ -1,0 +1,128 @@
+/* The audit table. */
+#include "vmgr-store-private.h"
+
+#include "vmgr-error.h"
+
+#define AUDIT_DEFAULT_LIMIT 1000
+#define AUDIT_MAX_LIMIT 10000
+
+#define AUDIT_COLUMNS                                                      \
+  "time, uid, caller, pid, action, target, result, message"
+
+/* ---- Audit ----------------------------------------------------------- */
+
+static gpointer
+row_to_audit (sqlite3_stmt *stmt)
+{
+  VmgrAuditEntry *entry = vmgr_audit_entry_new ();
+
+  entry->time = sqlite3_column_int64 (stmt, 0);
+  entry->uid = (guint32) sqlite3_column_int64 (stmt, 1);
+  entry->caller = vmgr_store_column_dup0 (stmt, 2);
+  entry->pid = sqlite3_column_int64 (stmt, 3);
+  entry->action = vmgr_store_column_dup0 (stmt, 4);
+  entry->target = vmgr_store_column_dup0 (stmt, 5);
+  entry->result = vmgr_store_column_dup0 (stmt, 6);
+  entry->message = vmgr_store_column_dup0 (stmt, 7);
+  return entry;
+}
+
+static gboolean
+bind_audit (sqlite3_stmt *stmt, const VmgrAuditEntry *entry)
+{
+  return vmgr_store_bind_int (stmt, ":time", entry->time != 0 ? entry->time : g_get_real_time ()) &&
+         vmgr_store_bind_int (stmt, ":uid", entry->uid) &&
+         vmgr_store_bind_text (stmt, ":caller", entry->caller) &&
+         vmgr_store_bind_int (stmt, ":pid", entry->pid) &&
+         vmgr_store_bind_text (stmt, ":action", entry->action) &&
+         vmgr_store_bind_text (stmt, ":target", entry->target) &&
+         vmgr_store_bind_text (stmt, ":result", entry->result) &&
+         vmgr_store_bind_text (stmt, ":message", entry->message);
+}
+
+static gboolean
+append_audit_txn (VmgrStore *self, gconstpointer data, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt =
+    vmgr_store_prepare (self, "INSERT INTO audit (" AUDIT_COLUMNS ") VALUES (:time, :uid,"
+                         " :caller, :pid, :action, :target, :result, :message)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!bind_audit (stmt, data))
+    return vmgr_store_fail (self, error);
+  return vmgr_store_step_done (self, stmt, error);
+}
+
+/* An entry whose time is 0 is stamped with the current time. */
+gboolean
+vmgr_store_append_audit (VmgrStore *self, const VmgrAuditEntry *entry, GError **error)
+{
+  g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
+  g_return_val_if_fail (entry != NULL, FALSE);
+  return vmgr_store_transaction (self, append_audit_txn, entry, error);
+}
+
+typedef struct
+{
+  gint64 since;
+  gint64 until;
+  gint64 uid;
+  const char *target;
+  guint limit;
+} AuditQuery;
+
+/* Only constant fragments go into the SQL; the values are bound. */
+static char *
+audit_query_sql (const AuditQuery *q)
+{
+  GString *sql = g_string_new ("SELECT " AUDIT_COLUMNS " FROM audit WHERE 1");
+
+  if (q->since != 0)
+    g_string_append (sql, " AND time >= :since");
+  if (q->until != 0)
+    g_string_append (sql, " AND time <= :until");
+  if (q->uid >= 0)
+    g_string_append (sql, " AND uid = :uid");
+  if (q->target != NULL)
+    g_string_append (sql, " AND target = :target");
+  g_string_append (sql, " ORDER BY time DESC, id DESC LIMIT :limit");
+  return g_string_free (sql, FALSE);
+}
+
+static gboolean
+bind_audit_query (sqlite3_stmt *stmt, const AuditQuery *q)
+{
+  return (q->since == 0 || vmgr_store_bind_int (stmt, ":since", q->since)) &&
+         (q->until == 0 || vmgr_store_bind_int (stmt, ":until", q->until)) &&
+         (q->uid < 0 || vmgr_store_bind_int (stmt, ":uid", q->uid)) &&
+         (q->target == NULL || vmgr_store_bind_text (stmt, ":target", q->target)) &&
+         vmgr_store_bind_int (stmt, ":limit", q->limit);
+}
+
+/* @since and @until are inclusive. */
+GPtrArray *
+vmgr_store_query_audit (VmgrStore *self, gint64 since, gint64 until,
+                        gint64 uid, const char *target, guint limit,
+                        GError **error)
+{
+  AuditQuery q = { since, until, uid, target, limit };
+  g_autofree char *sql = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (VMGR_IS_STORE (self), NULL);
+  if (q.limit == 0)
+    q.limit = AUDIT_DEFAULT_LIMIT;
+  q.limit = MIN (q.limit, AUDIT_MAX_LIMIT);
+  sql = audit_query_sql (&q);
+  stmt = vmgr_store_prepare (self, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  if (!bind_audit_query (stmt, &q))
+    {
+      vmgr_store_fail (self, error);
+      return NULL;
+    }
+  return vmgr_store_collect (self, stmt, row_to_audit,
+                        (GDestroyNotify) vmgr_audit_entry_free, error);
+}
