@@ -174,7 +174,6 @@ vmgrctl_cmd_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
   g_autoptr(GVariant) filter = NULL;
   g_autoptr(GVariant) entries = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
   VmgrDBusManager *manager;
   int status = parse_audit (ctx, cmd, argv, &opts, &filter);
 
@@ -184,13 +183,7 @@ vmgrctl_cmd_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
     return status;
   if (!vmgr_dbus_manager_call_query_audit_sync (manager, filter, &entries, NULL, &error))
     return vmgrctl_fail (error, "cannot read the audit log");
-  if (ctx->json)
-    {
-      g_autoptr(JsonNode) node = audit_to_json (entries);
-      vmgrctl_print_json (node);
-      return VMGRCTL_EXIT_OK;
-    }
-  text = audit_to_table (entries);
-  vmgrctl_print (text);
+  vmgrctl_print_json_or_text (ctx->json, entries, (VmgrctlToJson) audit_to_json,
+                              (VmgrctlToText) audit_to_table);
   return VMGRCTL_EXIT_OK;
 }

@@ -23,7 +23,7 @@ open_vm (VmgrctlContext *ctx, const char *path, gpointer objects, GError **error
 }
 
 static const VmgrctlListing vm_listing = {
-  "VMs", open_vm, (VmgrctlListingToJson) vmgrctl_vm_to_json, vmgrctl_vm_table_new,
+  "VMs", open_vm, (VmgrctlToJson) vmgrctl_vm_to_json, vmgrctl_vm_table_new,
   (VmgrctlListingTableAdd) vmgrctl_vm_table_add,
 };
 
@@ -53,21 +53,14 @@ vmgrctl_cmd_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
   g_auto(GStrv) args = NULL;
   g_autoptr(VmgrDBusVM) vm = NULL;
-  g_autofree char *text = NULL;
   int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
 
   if (status == VMGRCTL_EXIT_OK)
     status = vmgrctl_context_lookup_vm (ctx, args[0], &vm);
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  if (ctx->json)
-    {
-      g_autoptr(JsonNode) node = vmgrctl_vm_to_json (vm);
-      vmgrctl_print_json (node);
-      return VMGRCTL_EXIT_OK;
-    }
-  text = vmgrctl_vm_describe (vm);
-  vmgrctl_print (text);
+  vmgrctl_print_json_or_text (ctx->json, vm, (VmgrctlToJson) vmgrctl_vm_to_json,
+                              (VmgrctlToText) vmgrctl_vm_describe);
   return VMGRCTL_EXIT_OK;
 }
 
