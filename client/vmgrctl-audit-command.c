@@ -78,33 +78,46 @@ audit_filter (const AuditOptions *opts, GError **error)
   return g_variant_ref_sink (g_variant_dict_end (&filter));
 }
 
-#define AUDIT_ENTRY_FORMAT "(xu&s&s&s&s&s)"
+/* One entry of QueryAudit's a(xusssss); the strings point into the reply. */
+typedef struct {
+  gint64 time;
+  guint32 uid;
+  const char *user;
+  const char *action;
+  const char *target;
+  const char *result;
+  const char *message;
+} AuditEntry;
+
+static gboolean
+next_audit_entry (GVariantIter *iter, AuditEntry *entry)
+{
+  return g_variant_iter_next (iter, "(xu&s&s&s&s&s)", &entry->time, &entry->uid, &entry->user,
+                              &entry->action, &entry->target, &entry->result, &entry->message);
+}
 
 static JsonNode *
 audit_to_json (GVariant *entries)
 {
   g_autoptr(JsonArray) array = json_array_new ();
   JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-  const char *user, *action, *target, *result, *message;
   GVariantIter iter;
-  gint64 time;
-  guint32 uid;
+  AuditEntry entry;
 
   g_variant_iter_init (&iter, entries);
-  while (g_variant_iter_next (&iter, AUDIT_ENTRY_FORMAT, &time, &uid, &user, &action, &target,
-                              &result, &message))
+  while (next_audit_entry (&iter, &entry))
     {
       g_autoptr(JsonObject) object = json_object_new ();
-      g_autofree char *iso = vmgrctl_format_time_iso8601 (time);
+      g_autofree char *iso = vmgrctl_format_time_iso8601 (entry.time);
 
       json_object_set_string_member (object, "time", iso);
-      json_object_set_int_member (object, "time_usec", time);
-      json_object_set_int_member (object, "uid", uid);
-      json_object_set_string_member (object, "user", user);
-      json_object_set_string_member (object, "action", action);
-      json_object_set_string_member (object, "target", target);
-      json_object_set_string_member (object, "result", result);
-      json_object_set_string_member (object, "message", message);
+      json_object_set_int_member (object, "time_usec", entry.time);
+      json_object_set_int_member (object, "uid", entry.uid);
+      json_object_set_string_member (object, "user", entry.user);
+      json_object_set_string_member (object, "action", entry.action);
+      json_object_set_string_member (object, "target", entry.target);
+      json_object_set_string_member (object, "result", entry.result);
+      json_object_set_string_member (object, "message", entry.message);
       json_array_add_object_element (array, g_steal_pointer (&object));
     }
   return json_node_init_array (node, array);
@@ -117,20 +130,17 @@ audit_to_table (GVariant *entries)
     "TIME", "UID", "USER", "ACTION", "TARGET", "RESULT", "MESSAGE", NULL
   };
   g_autoptr(VmgrctlTable) table = vmgrctl_table_new (headers, 1 << 1 /* UID */);
-  const char *user, *action, *target, *result, *message;
   GVariantIter iter;
-  gint64 time;
-  guint32 uid;
+  AuditEntry entry;
 
   g_variant_iter_init (&iter, entries);
-  while (g_variant_iter_next (&iter, AUDIT_ENTRY_FORMAT, &time, &uid, &user, &action, &target,
-                              &result, &message))
+  while (next_audit_entry (&iter, &entry))
     {
-      g_autofree char *when = vmgrctl_format_time_local (time);
-      g_autofree char *uid_text = g_strdup_printf ("%u", uid);
+      g_autofree char *when = vmgrctl_format_time_local (entry.time);
+      g_autofree char *uid_text = g_strdup_printf ("%u", entry.uid);
 
       vmgrctl_table_add_row (table, (const char *const[]) {
-        when, uid_text, user, action, target, result, message });
+        when, uid_text, entry.user, entry.action, entry.target, entry.result, entry.message });
     }
   return vmgrctl_table_render (table);
 }
@@ -164,7 +174,6 @@ vmgrctl_cmd_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
   g_autoptr(GVariant) filter = NULL;
   g_autoptr(GVariant) entries = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
   VmgrDBusManager *manager;
   int status = parse_audit (ctx, cmd, argv, &opts, &filter);
 
@@ -174,13 +183,7 @@ vmgrctl_cmd_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
     return status;
   if (!vmgr_dbus_manager_call_query_audit_sync (manager, filter, &entries, NULL, &error))
     return vmgrctl_fail (error, "cannot read the audit log");
-  if (ctx->json)
-    {
-      g_autoptr(JsonNode) node = audit_to_json (entries);
-      vmgrctl_print_json (node);
-      return VMGRCTL_EXIT_OK;
-    }
-  text = audit_to_table (entries);
-  vmgrctl_print (text);
+  vmgrctl_print_json_or_text (ctx->json, entries, (VmgrctlToJson) audit_to_json,
+                              (VmgrctlToText) audit_to_table);
   return VMGRCTL_EXIT_OK;
 }

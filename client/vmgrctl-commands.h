@@ -9,9 +9,8 @@ G_BEGIN_DECLS
 int vmgrctl_cmd_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
-/* start, shutdown, stop, restart, suspend, resume: by cmd->name. */
+/* start, shutdown, stop, restart, suspend, resume, delete: by cmd->name. */
 int vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
-int vmgrctl_cmd_delete (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
 /* vmgrctl-admin-commands.c */
 int vmgrctl_cmd_templates (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);

@@ -46,7 +46,7 @@ open_customer (VmgrctlContext *ctx, const char *path, gpointer data, GError **er
 }
 
 static const VmgrctlListing customer_listing = {
-  "customers", open_customer, (VmgrctlListingToJson) vmgrctl_customer_to_json,
+  "customers", open_customer, (VmgrctlToJson) vmgrctl_customer_to_json,
   vmgrctl_customer_table_new, (VmgrctlListingTableAdd) vmgrctl_customer_table_add,
 };
 
@@ -119,7 +119,6 @@ vmgrctl_cmd_customer_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char 
   g_autoptr(VmgrDBusCustomer) customer = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *text = NULL;
   guint32 uid = 0;
   int status = parse_customer (ctx, cmd, NULL, argv, &args, &uid);
 
@@ -129,14 +128,8 @@ vmgrctl_cmd_customer_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char 
   customer = vmgrctl_context_get_customer (ctx, path, &error);
   if (customer == NULL)
     return customer_fail (error, "cannot find customer", args[0], uid);
-  if (ctx->json)
-    {
-      g_autoptr(JsonNode) node = vmgrctl_customer_to_json (customer);
-      vmgrctl_print_json (node);
-      return VMGRCTL_EXIT_OK;
-    }
-  text = vmgrctl_customer_describe (customer);
-  vmgrctl_print (text);
+  vmgrctl_print_json_or_text (ctx->json, customer, (VmgrctlToJson) vmgrctl_customer_to_json,
+                              (VmgrctlToText) vmgrctl_customer_describe);
   return VMGRCTL_EXIT_OK;
 }
 

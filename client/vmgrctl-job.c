@@ -8,6 +8,7 @@
 
 #include "vmgrctl-errors.h"
 #include "vmgrctl-progress.h"
+#include "vmgrctl-wait.h"
 
 #define JOB_INTERFACE "org.vmgr.Job"
 
@@ -90,14 +91,10 @@ on_interfaces_removed (GDBusConnection *connection, const char *sender, const ch
                        gpointer data)
 {
   Follow *self = data;
-  const char *removed_path;
-  g_autofree const char **interfaces = NULL;
 
-  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oas)")))
-    return;
-  g_variant_get (parameters, "(&o^a&s)", &removed_path, &interfaces);
-  if (g_str_equal (removed_path, g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->job)))
-      && g_strv_contains (interfaces, JOB_INTERFACE))
+  if (vmgrctl_interfaces_removed_match (parameters,
+                                        g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->job)),
+                                        JOB_INTERFACE))
     end (self, GONE);
 }
 
@@ -121,16 +118,11 @@ static gboolean
 open_job (Follow *self, const char *path)
 {
   GDBusConnection *connection = g_dbus_proxy_get_connection (G_DBUS_PROXY (self->vm));
-  g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (self->vm));
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) cached = NULL;
 
-  self->removed_subscription =
-    g_dbus_connection_signal_subscribe (connection, owner != NULL ? owner : VMGRCTL_BUS_NAME,
-                                        "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
-                                        VMGRCTL_OBJECT_MANAGER_PATH, NULL,
-                                        G_DBUS_SIGNAL_FLAGS_NONE, on_interfaces_removed, self,
-                                        NULL);
+  self->removed_subscription = vmgrctl_subscribe_interfaces_removed (G_DBUS_PROXY (self->vm),
+                                                                     on_interfaces_removed, self);
   self->job = vmgr_dbus_job_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE,
                                             VMGRCTL_BUS_NAME, path, NULL, &error);
   if (self->job == NULL)
@@ -214,16 +206,11 @@ static int
 check_gone (Follow *self)
 {
   g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (self->vm));
-  g_autofree char *id = g_strdup_printf ("%u", vmgr_dbus_vm_get_id (self->vm));
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
   VmgrDBusManager *manager;
 
   if (owner == NULL || vmgrctl_context_connect (self->ctx, &manager) != VMGRCTL_EXIT_OK)
     return VMGRCTL_EXIT_OK;
-  if (vmgr_dbus_manager_call_find_vm_sync (manager, id, &path, NULL, &error)
-      ? g_strcmp0 (path, g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->vm))) != 0
-      : vmgrctl_exit_code_for_error (error) == VMGRCTL_EXIT_NOT_FOUND)
+  if (vmgrctl_vm_is_gone (manager, self->vm))
     {
       g_autofree char *message = g_strdup_printf ("the VM '%s' is gone", self->name);
       return report_failure (message);

@@ -13,15 +13,13 @@ G_BEGIN_DECLS
  * or NULL with @error set. */
 typedef gpointer (*VmgrctlListingOpen) (VmgrctlContext *ctx, const char *path, gpointer data,
                                         GError **error);
-/* The view's functions take the proxy's own type: cast them to these, as
- * with GDestroyNotify. */
-typedef JsonNode *(*VmgrctlListingToJson) (gpointer object);
+/* Like VmgrctlToJson, takes the proxy's own type: cast it to this. */
 typedef void (*VmgrctlListingTableAdd) (VmgrctlTable *table, gpointer object);
 
 typedef struct {
   const char *what;  /* "VMs", for "cannot read VMs" */
   VmgrctlListingOpen open;
-  VmgrctlListingToJson to_json;
+  VmgrctlToJson to_json;
   VmgrctlTable *(*table_new) (void);
   VmgrctlListingTableAdd table_add;
 } VmgrctlListing;

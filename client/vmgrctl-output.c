@@ -173,6 +173,22 @@ vmgrctl_print_json (JsonNode *node)
 }
 
 void
+vmgrctl_print_json_or_text (gboolean json, gpointer object, VmgrctlToJson to_json,
+                            VmgrctlToText to_text)
+{
+  if (json)
+    {
+      g_autoptr(JsonNode) node = to_json (object);
+      vmgrctl_print_json (node);
+    }
+  else
+    {
+      g_autofree char *text = to_text (object);
+      vmgrctl_print (text);
+    }
+}
+
+void
 vmgrctl_json_add_vardict (JsonObject *object, GVariant *vardict)
 {
   GVariantIter iter;

@@ -36,6 +36,16 @@ void vmgrctl_print (const char *text);
 /* Writes @node as indented JSON and a newline to stdout. */
 void vmgrctl_print_json (JsonNode *node);
 
+/* How a view shows an object (a proxy, a GVariant) as JSON and as text.
+ * The view's functions take the object's own type: cast them to these, as
+ * with GDestroyNotify. */
+typedef JsonNode *(*VmgrctlToJson) (gpointer object);
+typedef char *(*VmgrctlToText) (gpointer object);
+
+/* Prints @object with vmgrctl_print_json() when @json, else its text. */
+void vmgrctl_print_json_or_text (gboolean json, gpointer object, VmgrctlToJson to_json,
+                                 VmgrctlToText to_text);
+
 /* Sets each entry of the a{sv} @vardict as a member of @object. */
 void vmgrctl_json_add_vardict (JsonObject *object, GVariant *vardict);
 

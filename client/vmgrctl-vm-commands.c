@@ -23,7 +23,7 @@ open_vm (VmgrctlContext *ctx, const char *path, gpointer objects, GError **error
 }
 
 static const VmgrctlListing vm_listing = {
-  "VMs", open_vm, (VmgrctlListingToJson) vmgrctl_vm_to_json, vmgrctl_vm_table_new,
+  "VMs", open_vm, (VmgrctlToJson) vmgrctl_vm_to_json, vmgrctl_vm_table_new,
   (VmgrctlListingTableAdd) vmgrctl_vm_table_add,
 };
 
@@ -53,75 +53,37 @@ vmgrctl_cmd_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
   g_auto(GStrv) args = NULL;
   g_autoptr(VmgrDBusVM) vm = NULL;
-  g_autofree char *text = NULL;
   int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
 
   if (status == VMGRCTL_EXIT_OK)
     status = vmgrctl_context_lookup_vm (ctx, args[0], &vm);
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  if (ctx->json)
-    {
-      g_autoptr(JsonNode) node = vmgrctl_vm_to_json (vm);
-      vmgrctl_print_json (node);
-      return VMGRCTL_EXIT_OK;
-    }
-  text = vmgrctl_vm_describe (vm);
-  vmgrctl_print (text);
+  vmgrctl_print_json_or_text (ctx->json, vm, (VmgrctlToJson) vmgrctl_vm_to_json,
+                              (VmgrctlToText) vmgrctl_vm_describe);
   return VMGRCTL_EXIT_OK;
 }
 
-static gboolean
-call_start (VmgrDBusVM *vm, guint graceful_s, GError **error)
-{
-  return vmgr_dbus_vm_call_start_sync (vm, NULL, error);
-}
+/* A VM method without arguments, as gdbus-codegen generates it. */
+typedef gboolean (*VmCall) (VmgrDBusVM *vm, GCancellable *cancellable, GError **error);
 
-static gboolean
-call_shutdown (VmgrDBusVM *vm, guint graceful_s, GError **error)
-{
-  return vmgr_dbus_vm_call_shutdown_sync (vm, graceful_s, NULL, error);
-}
-
-static gboolean
-call_stop (VmgrDBusVM *vm, guint graceful_s, GError **error)
-{
-  return vmgr_dbus_vm_call_stop_sync (vm, NULL, error);
-}
-
-static gboolean
-call_restart (VmgrDBusVM *vm, guint graceful_s, GError **error)
-{
-  return vmgr_dbus_vm_call_restart_sync (vm, NULL, error);
-}
-
-static gboolean
-call_suspend (VmgrDBusVM *vm, guint graceful_s, GError **error)
-{
-  return vmgr_dbus_vm_call_suspend_sync (vm, NULL, error);
-}
-
-static gboolean
-call_resume (VmgrDBusVM *vm, guint graceful_s, GError **error)
-{
-  return vmgr_dbus_vm_call_resume_sync (vm, NULL, error);
-}
-
+/* The commands that make one call on a VM and wait for its outcome. */
 typedef struct {
   const char *command;
   const char *verb;
-  gboolean (*call) (VmgrDBusVM *vm, guint graceful_s, GError **error);
+  VmCall call;  /* NULL for shutdown, the one call with an argument */
   VmgrctlWaitKind wait_kind;
   const char *state;
 } Lifecycle;
 
 static const Lifecycle lifecycles[] = {
-  { "start", "start", call_start, VMGRCTL_WAIT_FOR_STATE, "running" },
-  { "shutdown", "shut down", call_shutdown, VMGRCTL_WAIT_FOR_STATE, "stopped" },
-  { "stop", "stop", call_stop, VMGRCTL_WAIT_FOR_STATE, "stopped" },
-  { "restart", "restart", call_restart, VMGRCTL_WAIT_FOR_NEW_STATE, "running" },
-  { "suspend", "suspend", call_suspend, VMGRCTL_WAIT_FOR_STATE, "paused" },
-  { "resume", "resume", call_resume, VMGRCTL_WAIT_FOR_STATE, "running" },
+  { "start", "start", vmgr_dbus_vm_call_start_sync, VMGRCTL_WAIT_FOR_STATE, "running" },
+  { "shutdown", "shut down", NULL, VMGRCTL_WAIT_FOR_STATE, "stopped" },
+  { "stop", "stop", vmgr_dbus_vm_call_stop_sync, VMGRCTL_WAIT_FOR_STATE, "stopped" },
+  { "restart", "restart", vmgr_dbus_vm_call_restart_sync, VMGRCTL_WAIT_FOR_NEW_STATE, "running" },
+  { "suspend", "suspend", vmgr_dbus_vm_call_suspend_sync, VMGRCTL_WAIT_FOR_STATE, "paused" },
+  { "resume", "resume", vmgr_dbus_vm_call_resume_sync, VMGRCTL_WAIT_FOR_STATE, "running" },
+  { "delete", "delete", vmgr_dbus_vm_call_delete_sync, VMGRCTL_WAIT_FOR_REMOVAL, NULL },
 };
 
 static const Lifecycle *
@@ -174,6 +136,14 @@ parse_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
   return status;
 }
 
+static gboolean
+call_lifecycle (const Lifecycle *lifecycle, VmgrDBusVM *vm, guint graceful_s, GError **error)
+{
+  if (lifecycle->call == NULL)
+    return vmgr_dbus_vm_call_shutdown_sync (vm, graceful_s, NULL, error);
+  return lifecycle->call (vm, NULL, error);
+}
+
 int
 vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
@@ -190,28 +160,8 @@ vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **ar
   if (status != VMGRCTL_EXIT_OK)
     return status;
   if (!ctx->no_wait)
-    wait = vmgrctl_wait_new (vm, NULL, lifecycle->wait_kind, lifecycle->state);
-  if (!lifecycle->call (vm, graceful_s, &error))
+    wait = vmgrctl_wait_new (vm, ctx->manager, lifecycle->wait_kind, lifecycle->state);
+  if (!call_lifecycle (lifecycle, vm, graceful_s, &error))
     return vmgrctl_fail (error, "cannot %s '%s'", lifecycle->verb, args[0]);
   return finish_wait (wait, wait_timeout (ctx, graceful_s), args[0]);
-}
-
-int
-vmgrctl_cmd_delete (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
-{
-  g_auto(GStrv) args = NULL;
-  g_autoptr(VmgrDBusVM) vm = NULL;
-  g_autoptr(VmgrctlWait) wait = NULL;
-  g_autoptr(GError) error = NULL;
-  int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
-
-  if (status == VMGRCTL_EXIT_OK)
-    status = vmgrctl_context_lookup_vm (ctx, args[0], &vm);
-  if (status != VMGRCTL_EXIT_OK)
-    return status;
-  if (!ctx->no_wait)
-    wait = vmgrctl_wait_new (vm, ctx->manager, VMGRCTL_WAIT_FOR_REMOVAL, NULL);
-  if (!vmgr_dbus_vm_call_delete_sync (vm, NULL, &error))
-    return vmgrctl_fail (error, "cannot delete '%s'", args[0]);
-  return finish_wait (wait, ctx->timeout_s, args[0]);
 }

@@ -1,6 +1,7 @@
 /* Waiting for a VM's state, driven by signals on the main context. */
 #include "vmgrctl-wait.h"
 
+#include "vmgrctl-context.h"
 #include "vmgrctl-errors.h"
 
 struct _VmgrctlWait {
@@ -68,21 +69,6 @@ check (VmgrctlWait *self)
                                vmgr_dbus_vm_get_state_reason (self->vm)));
 }
 
-/* FindVM by id: NotFound, or another VM under that id, means it is gone. */
-static void
-check_removed (VmgrctlWait *self)
-{
-  g_autofree char *id = g_strdup_printf ("%u", vmgr_dbus_vm_get_id (self->vm));
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *our_path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->vm));
-
-  if (vmgr_dbus_manager_call_find_vm_sync (self->manager, id, &path, NULL, &error))
-    self->removed = g_strcmp0 (path, our_path) != 0;
-  else
-    self->removed = vmgrctl_exit_code_for_error (error) == VMGRCTL_EXIT_NOT_FOUND;
-}
-
 static void
 on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, gpointer data)
 {
@@ -92,7 +78,7 @@ on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, 
   if (state != NULL)
     self->changed = TRUE;
   if (self->kind == VMGRCTL_WAIT_FOR_REMOVAL)
-    check_removed (self);
+    self->removed = vmgrctl_vm_is_gone (self->manager, self->vm);
   check (self);
 }
 
@@ -122,32 +108,14 @@ on_interfaces_removed (GDBusConnection *connection, const char *sender, const ch
                        gpointer data)
 {
   VmgrctlWait *self = data;
-  const char *removed_path;
-  g_autofree const char **interfaces = NULL;
 
-  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oas)")))
-    return;
-  g_variant_get (parameters, "(&o^a&s)", &removed_path, &interfaces);
-  if (g_str_equal (removed_path, g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->vm)))
-      && g_strv_contains (interfaces, "org.vmgr.VM"))
+  if (vmgrctl_interfaces_removed_match (parameters,
+                                        g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->vm)),
+                                        "org.vmgr.VM"))
     {
       self->removed = TRUE;
       check (self);
     }
-}
-
-static void
-subscribe_removal (VmgrctlWait *self)
-{
-  GDBusProxy *proxy = G_DBUS_PROXY (self->vm);
-  g_autofree char *owner = g_dbus_proxy_get_name_owner (proxy);
-
-  self->removed_subscription =
-    g_dbus_connection_signal_subscribe (g_dbus_proxy_get_connection (proxy),
-                                        owner != NULL ? owner : g_dbus_proxy_get_name (proxy),
-                                        "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
-                                        "/org/vmgr", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                        on_interfaces_removed, self, NULL);
 }
 
 VmgrctlWait *
@@ -165,7 +133,9 @@ vmgrctl_wait_new (VmgrDBusVM *vm, VmgrDBusManager *manager, VmgrctlWaitKind kind
   self->handlers[1] = g_signal_connect (vm, "state-changed", G_CALLBACK (on_state_changed), self);
   self->handlers[2] = g_signal_connect (vm, "notify::g-name-owner", G_CALLBACK (on_name_owner), self);
   if (kind == VMGRCTL_WAIT_FOR_REMOVAL)
-    subscribe_removal (self);
+    self->removed_subscription = vmgrctl_subscribe_interfaces_removed (G_DBUS_PROXY (vm),
+                                                                       on_interfaces_removed,
+                                                                       self);
   return self;
 }
 
@@ -206,7 +176,7 @@ gboolean
 vmgrctl_wait_run (VmgrctlWait *self, guint timeout_s, GError **error)
 {
   if (self->kind == VMGRCTL_WAIT_FOR_REMOVAL)
-    check_removed (self);
+    self->removed = vmgrctl_vm_is_gone (self->manager, self->vm);
   check (self);
   if (timeout_s > 0 && !self->done)
     self->timeout_id = g_timeout_add_seconds (timeout_s, on_timeout, self);
@@ -217,4 +187,41 @@ vmgrctl_wait_run (VmgrctlWait *self, guint timeout_s, GError **error)
     return TRUE;
   g_propagate_error (error, g_steal_pointer (&self->error));
   return FALSE;
+}
+
+gboolean
+vmgrctl_vm_is_gone (VmgrDBusManager *manager, VmgrDBusVM *vm)
+{
+  g_autofree char *id = g_strdup_printf ("%u", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (vmgr_dbus_manager_call_find_vm_sync (manager, id, &path, NULL, &error))
+    return g_strcmp0 (path, g_dbus_proxy_get_object_path (G_DBUS_PROXY (vm))) != 0;
+  return vmgrctl_exit_code_for_error (error) == VMGRCTL_EXIT_NOT_FOUND;
+}
+
+guint
+vmgrctl_subscribe_interfaces_removed (GDBusProxy *proxy, GDBusSignalCallback callback,
+                                      gpointer data)
+{
+  g_autofree char *owner = g_dbus_proxy_get_name_owner (proxy);
+
+  return g_dbus_connection_signal_subscribe (g_dbus_proxy_get_connection (proxy),
+                                             owner != NULL ? owner : g_dbus_proxy_get_name (proxy),
+                                             "org.freedesktop.DBus.ObjectManager",
+                                             "InterfacesRemoved", VMGRCTL_OBJECT_MANAGER_PATH,
+                                             NULL, G_DBUS_SIGNAL_FLAGS_NONE, callback, data, NULL);
+}
+
+gboolean
+vmgrctl_interfaces_removed_match (GVariant *parameters, const char *path, const char *interface)
+{
+  const char *removed_path;
+  g_autofree const char **interfaces = NULL;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oas)")))
+    return FALSE;
+  g_variant_get (parameters, "(&o^a&s)", &removed_path, &interfaces);
+  return g_str_equal (removed_path, path) && g_strv_contains (interfaces, interface);
 }

@@ -31,4 +31,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrctlWait, vmgrctl_wait_free)
  * VMGRCTL_EXIT_FAILURE (the VM crashed), VMGRCTL_EXIT_NO_BUS. */
 gboolean vmgrctl_wait_run (VmgrctlWait *wait, guint timeout_s, GError **error);
 
+/* Whether the VM of @vm is gone: FindVM by its id answers NotFound, or
+ * with another VM's path. Any other error does not say it is gone. */
+gboolean vmgrctl_vm_is_gone (VmgrDBusManager *manager, VmgrDBusVM *vm);
+
+/* Subscribes @callback (with @data) to vmgrd's ObjectManager
+ * InterfacesRemoved, sent by the owner of @proxy; returns the id for
+ * g_dbus_connection_signal_unsubscribe(). */
+guint vmgrctl_subscribe_interfaces_removed (GDBusProxy *proxy, GDBusSignalCallback callback,
+                                            gpointer data);
+
+/* Whether the InterfacesRemoved @parameters remove @interface from the
+ * object at @path. */
+gboolean vmgrctl_interfaces_removed_match (GVariant *parameters, const char *path,
+                                           const char *interface);
+
 G_END_DECLS

@@ -32,7 +32,7 @@ static const VmgrctlCommand commands[] = {
   { "resume", "VM", 1, VMGRCTL_COMMAND_WAITS, "Resume a paused VM; waits until running",
     vmgrctl_cmd_lifecycle },
   { "delete", "VM", 1, VMGRCTL_COMMAND_WAITS, "Delete a VM (no confirmation); waits until gone",
-    vmgrctl_cmd_delete },
+    vmgrctl_cmd_lifecycle },
   { "set-memory", "VM --limit SIZE", 1, 0,
     "Set memory (--limit, --guarantee, --soft-limit; others kept)", vmgrctl_cmd_set_memory },
   { "set-cpu", "VM", 1, 0, "Set CPUs (--vcpus, --weight, --limit; others kept)",
