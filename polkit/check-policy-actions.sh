@@ -1,41 +1,35 @@
 #!/bin/sh
-# Check that every polkit action named in the API contract (api.md's
-# "polkit actions" table) is defined in org.vmgr.policy.
+# Check that the polkit policy defines exactly the actions vmgrd asks for:
+# every VMGR_ACTION_* of the names header, and nothing else.
 #
-# Usage: check-policy-actions.sh API_MD POLICY
-# Exits 77 (skipped) when API_MD does not exist.
+# Usage: check-policy-actions.sh NAMES_H POLICY
 set -eu
 
-api_md=$1
+names_h=$1
 policy=$2
 
-if [ ! -f "$api_md" ]; then
-  echo "SKIP: $api_md not found"
-  exit 77
-fi
+wanted=$(sed -n 's/^#define VMGR_ACTION_[A-Z_]* "\(org\.vmgr\.[a-z.-]*\)".*/\1/p' "$names_h" | sort -u)
+defined=$(sed -n 's/.*<action id="\([^"]*\)">.*/\1/p' "$policy" | sort -u)
 
-# Rows of the table look like:
-#   | `org.vmgr.vm.create` / `org.vmgr.vm.delete` | ... | ... |
-# Take every back-quoted org.vmgr.* id in the first column.
-ids=$(sed -n '/^## polkit actions/,/^## /p' "$api_md" |
-      awk -F'|' 'NF > 2 { print $2 }' |
-      grep -o '`org\.vmgr\.[A-Za-z0-9.-]*`' | tr -d '`' | sort -u)
-
-if [ -z "$ids" ]; then
-  echo "FAIL: no org.vmgr.* actions found in the table of $api_md"
+if [ -z "$wanted" ]; then
+  echo "FAIL: no VMGR_ACTION_* in $names_h"
   exit 1
 fi
 
 status=0
-n=0
-for id in $ids; do
-  n=$((n + 1))
-  if grep -q "<action id=\"$id\">" "$policy"; then
+for id in $wanted; do
+  if printf '%s\n' "$defined" | grep -qx "$id"; then
     echo "ok: $id"
   else
-    echo "MISSING: $id is in $api_md but not in $policy"
+    echo "MISSING: vmgrd asks for $id but $policy does not define it"
     status=1
   fi
 done
-echo "$n actions checked"
+for id in $defined; do
+  if ! printf '%s\n' "$wanted" | grep -qx "$id"; then
+    echo "UNUSED: $policy defines $id, which vmgrd never asks for"
+    status=1
+  fi
+done
+echo "$(printf '%s\n' "$wanted" | wc -l) actions checked"
 exit $status

@@ -733,8 +733,8 @@ peek_sched_weight (const char *uuid)
 }
 
 static gboolean
-apply_live (Fixture *fx, const char *uuid, const VmgrVmSpec *spec, VmgrResources what,
-            VmgrResources *applied, GError **error)
+apply_live (Fixture *fx, const char *uuid, const VmgrVmSpec *spec, VmgrLiveResources what,
+            VmgrLiveResources *applied, GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
@@ -743,11 +743,11 @@ apply_live (Fixture *fx, const char *uuid, const VmgrVmSpec *spec, VmgrResources
   return vmgr_backend_apply_live_finish (fx->backend, await_result (&result), applied, error);
 }
 
-static VmgrResources
-apply_live_ok (Fixture *fx, const char *uuid, const VmgrVmSpec *spec, VmgrResources what)
+static VmgrLiveResources
+apply_live_ok (Fixture *fx, const char *uuid, const VmgrVmSpec *spec, VmgrLiveResources what)
 {
   g_autoptr(GError) error = NULL;
-  VmgrResources applied;
+  VmgrLiveResources applied;
 
   g_assert_true (apply_live (fx, uuid, spec, what, &applied, &error));
   g_assert_no_error (error);
@@ -848,7 +848,7 @@ test_apply_live_not_found (Fixture *fx, gconstpointer data)
 {
   g_autoptr(VmgrVmSpec) spec = new_spec ("vmgr-backend-apply-missing");
   g_autoptr(GError) error = NULL;
-  VmgrResources applied;
+  VmgrLiveResources applied;
 
   g_assert_false (apply_live (fx, spec->uuid, spec, ALL_RESOURCES, &applied, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);

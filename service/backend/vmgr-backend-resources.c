@@ -265,7 +265,7 @@ apply_cpu_limit (virDomainPtr domain, const LivePolicy *policy, const VmgrVmSpec
 /* In this order: memory before memtune, so that a hard limit never sits
  * below a balloon that is still shrinking. */
 static const struct {
-  VmgrResources resource;
+  VmgrLiveResources resource;
   ApplyFunc apply;
 } appliers[] = {
   { VMGR_RESOURCE_MEMORY, apply_memory },
@@ -280,8 +280,8 @@ static const struct {
 typedef struct {
   char *uuid;
   VmgrVmSpec *spec;
-  VmgrResources what;
-  VmgrResources applied;    /* written by the worker before it returns */
+  VmgrLiveResources what;
+  VmgrLiveResources applied;    /* written by the worker before it returns */
 } ApplyData;
 
 static void
@@ -367,7 +367,7 @@ apply_live_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
 
 void
 vmgr_backend_apply_live_async (VmgrBackend *self, const char *uuid,
-                               const VmgrVmSpec *spec, VmgrResources what,
+                               const VmgrVmSpec *spec, VmgrLiveResources what,
                                GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -390,7 +390,7 @@ vmgr_backend_apply_live_async (VmgrBackend *self, const char *uuid,
 /* @applied is set on failure too: what was applied before it. */
 gboolean
 vmgr_backend_apply_live_finish (VmgrBackend *self, GAsyncResult *result,
-                                VmgrResources *applied, GError **error)
+                                VmgrLiveResources *applied, GError **error)
 {
   ApplyData *data;
 

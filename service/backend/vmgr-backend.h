@@ -79,7 +79,7 @@ typedef enum {
   VMGR_RESOURCE_VCPUS       = 1 << 2,
   VMGR_RESOURCE_CPU_WEIGHT  = 1 << 3,
   VMGR_RESOURCE_CPU_LIMIT   = 1 << 4,
-} VmgrResources;
+} VmgrLiveResources;
 
 /* Applies the @what resources of @spec to the running domain @uuid (live
  * only; the persistent definition is written with define_async). Settings
@@ -87,11 +87,11 @@ typedef enum {
  * says which were applied. A domain that is not running applies nothing
  * and is no error. */
 void vmgr_backend_apply_live_async (VmgrBackend *self, const char *uuid,
-                                    const VmgrVmSpec *spec, VmgrResources what,
+                                    const VmgrVmSpec *spec, VmgrLiveResources what,
                                     GCancellable *cancellable,
                                     GAsyncReadyCallback callback, gpointer user_data);
 gboolean vmgr_backend_apply_live_finish (VmgrBackend *self, GAsyncResult *result,
-                                         VmgrResources *applied, GError **error);
+                                         VmgrLiveResources *applied, GError **error);
 
 /* One sample of a domain. Fields not measurable on the driver are 0 and
  * their has_ flag FALSE. */

@@ -8,6 +8,34 @@
 
 G_BEGIN_DECLS
 
+/* The resources a VM is given and a plan sets, listed once. Each record
+ * that has them embeds VMGR_RESOURCES: the members by name
+ * (spec->memory_limit) and all of them as one VmgrResources
+ * (spec->resources). In a VM: memory_limit is its memory size (never 0),
+ * vcpus >= 1, cpu_weight 1..10000 (default 100), cpu_limit in percent of
+ * one host CPU; soft limits and cpu_limit 0 = none. Sizes in bytes. */
+#define VMGR_RESOURCE_MEMBERS \
+  guint64 memory_guarantee;   \
+  guint64 memory_soft_limit;  \
+  guint64 memory_limit;       \
+  guint32 vcpus;              \
+  guint32 cpu_weight;         \
+  guint32 cpu_limit;          \
+  guint64 disk_soft_limit;    \
+  guint64 disk_hard_limit;
+
+typedef struct {
+  VMGR_RESOURCE_MEMBERS
+} VmgrResources;
+
+#define VMGR_RESOURCES   \
+  union {                \
+    VmgrResources resources; \
+    struct {             \
+      VMGR_RESOURCE_MEMBERS \
+    };                   \
+  }
+
 typedef struct {
   guint32 id;
   char *name;
@@ -15,14 +43,7 @@ typedef struct {
   guint32 owner;            /* uid */
   char *template_name;
   char *plan;               /* "" when the VM has no plan */
-  guint64 memory_guarantee; /* bytes */
-  guint64 memory_soft_limit;
-  guint64 memory_limit;     /* the VM's memory size; never 0 */
-  guint32 vcpus;            /* >= 1 */
-  guint32 cpu_weight;       /* 1..10000, default 100 */
-  guint32 cpu_limit;        /* percent of one host CPU, 0 = none */
-  guint64 disk_soft_limit;  /* bytes */
-  guint64 disk_hard_limit;
+  VMGR_RESOURCES;
   char *hostname;           /* "" when unset */
   char **addresses;         /* CIDR strings, never NULL */
   char *gateway;            /* "" when unset */
@@ -41,14 +62,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVmSpec, vmgr_vm_spec_free)
  * plan" (memory_limit of a plan is never 0). */
 typedef struct {
   char *name;
-  guint64 memory_guarantee;
-  guint64 memory_soft_limit;
-  guint64 memory_limit;
-  guint32 vcpus;
-  guint32 cpu_weight;
-  guint32 cpu_limit;
-  guint64 disk_soft_limit;
-  guint64 disk_hard_limit;
+  VMGR_RESOURCES;
   guint32 max_vms;          /* 0 = unlimited */
 } VmgrPlan;
 

@@ -616,22 +616,62 @@ vmgr_spec_check_resources (const VmgrVmSpec *spec, GError **error)
   return TRUE;
 }
 
+/* ---- The resource members, through the option table ------------------ */
+
+static gboolean
+is_resource (const OptionDesc *desc)
+{
+  return (desc->field & VMGR_FIELDS_RESOURCES) != 0;
+}
+
+/* Where @desc's value is in a VmgrResources. */
+static gsize
+resource_offset (const OptionDesc *desc)
+{
+  return desc->offset - OPT_OFFSET (resources);
+}
+
+static guint64
+resource_get (const VmgrResources *resources, const OptionDesc *desc)
+{
+  const char *member = (const char *) resources + resource_offset (desc);
+
+  return desc->type[0] == 't' ? *(const guint64 *) member : *(const guint32 *) member;
+}
+
+static void
+resource_set (VmgrResources *resources, const OptionDesc *desc, guint64 value)
+{
+  char *member = (char *) resources + resource_offset (desc);
+
+  if (desc->type[0] == 't')
+    *(guint64 *) member = value;
+  else
+    *(guint32 *) member = (guint32) value;
+}
+
+/* Copies the resources of @from whose bit is in @given into @to; with
+ * @given 0, those that are set (not 0). */
+static void
+take_resources (VmgrResources *to, const VmgrResources *from, VmgrFields given)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (option_table); i++)
+    {
+      const OptionDesc *desc = &option_table[i];
+      guint64 value;
+
+      if (!is_resource (desc))
+        continue;
+      value = resource_get (from, desc);
+      if (given != 0 ? (given & desc->field) != 0 : value != 0)
+        resource_set (to, desc, value);
+    }
+}
+
 static void
 spec_take_plan (VmgrVmSpec *spec, const VmgrPlan *plan)
 {
-#define TAKE_IF_SET(member) \
-  if (plan->member != 0)    \
-    spec->member = plan->member
-
-  TAKE_IF_SET (memory_guarantee);
-  TAKE_IF_SET (memory_soft_limit);
-  TAKE_IF_SET (memory_limit);
-  TAKE_IF_SET (vcpus);
-  TAKE_IF_SET (cpu_weight);
-  TAKE_IF_SET (cpu_limit);
-  TAKE_IF_SET (disk_soft_limit);
-  TAKE_IF_SET (disk_hard_limit);
-#undef TAKE_IF_SET
+  take_resources (&spec->resources, &plan->resources, 0);
 }
 
 static void
@@ -653,21 +693,12 @@ spec_take_options (VmgrVmSpec *spec, const VmgrOptions *options)
 {
   VmgrFields fields = options->fields;
 
-#define TAKE_IF_GIVEN(bit, member) \
-  if (fields & (bit))              \
-    spec->member = options->member
-
-  TAKE_IF_GIVEN (VMGR_FIELD_OWNER, owner);
-  TAKE_IF_GIVEN (VMGR_FIELD_MEMORY_GUARANTEE, memory_guarantee);
-  TAKE_IF_GIVEN (VMGR_FIELD_MEMORY_SOFT_LIMIT, memory_soft_limit);
-  TAKE_IF_GIVEN (VMGR_FIELD_MEMORY_LIMIT, memory_limit);
-  TAKE_IF_GIVEN (VMGR_FIELD_VCPUS, vcpus);
-  TAKE_IF_GIVEN (VMGR_FIELD_CPU_WEIGHT, cpu_weight);
-  TAKE_IF_GIVEN (VMGR_FIELD_CPU_LIMIT, cpu_limit);
-  TAKE_IF_GIVEN (VMGR_FIELD_DISK_SOFT_LIMIT, disk_soft_limit);
-  TAKE_IF_GIVEN (VMGR_FIELD_DISK_HARD_LIMIT, disk_hard_limit);
-  TAKE_IF_GIVEN (VMGR_FIELD_AUTOSTART, autostart);
-#undef TAKE_IF_GIVEN
+  if (fields & VMGR_FIELD_OWNER)
+    spec->owner = options->owner;
+  if (fields & VMGR_FIELD_AUTOSTART)
+    spec->autostart = options->autostart;
+  if (fields & VMGR_FIELDS_RESOURCES)
+    take_resources (&spec->resources, &options->resources, fields & VMGR_FIELDS_RESOURCES);
 
   if (fields & VMGR_FIELD_HOSTNAME)
     replace_string (&spec->hostname, options->hostname);
@@ -722,20 +753,9 @@ vmgr_plan_from_options (const char *name, const VmgrOptions *options,
 
   plan = vmgr_plan_new (name);
 
-#define TAKE_IF_GIVEN(bit, member) \
-  if (fields & (bit))              \
-    plan->member = options->member
-
-  TAKE_IF_GIVEN (VMGR_FIELD_MEMORY_GUARANTEE, memory_guarantee);
-  TAKE_IF_GIVEN (VMGR_FIELD_MEMORY_SOFT_LIMIT, memory_soft_limit);
-  TAKE_IF_GIVEN (VMGR_FIELD_MEMORY_LIMIT, memory_limit);
-  TAKE_IF_GIVEN (VMGR_FIELD_VCPUS, vcpus);
-  TAKE_IF_GIVEN (VMGR_FIELD_CPU_WEIGHT, cpu_weight);
-  TAKE_IF_GIVEN (VMGR_FIELD_CPU_LIMIT, cpu_limit);
-  TAKE_IF_GIVEN (VMGR_FIELD_DISK_SOFT_LIMIT, disk_soft_limit);
-  TAKE_IF_GIVEN (VMGR_FIELD_DISK_HARD_LIMIT, disk_hard_limit);
-  TAKE_IF_GIVEN (VMGR_FIELD_MAX_VMS, max_vms);
-#undef TAKE_IF_GIVEN
+  take_resources (&plan->resources, &options->resources, fields & VMGR_FIELDS_RESOURCES);
+  if (fields & VMGR_FIELD_MAX_VMS)
+    plan->max_vms = options->max_vms;
 
   /* A VM made from the plan alone (defaults for what it leaves unset) must
    * be coherent. */
@@ -755,13 +775,6 @@ add_nonzero_u (GVariantBuilder *builder, const char *key, guint32 value)
     g_variant_builder_add (builder, "{sv}", key, g_variant_new_uint32 (value));
 }
 
-static void
-add_nonzero_t (GVariantBuilder *builder, const char *key, guint64 value)
-{
-  if (value != 0)
-    g_variant_builder_add (builder, "{sv}", key, g_variant_new_uint64 (value));
-}
-
 /* Returns a floating reference. */
 GVariant *
 vmgr_plan_to_variant (const VmgrPlan *plan)
@@ -771,15 +784,20 @@ vmgr_plan_to_variant (const VmgrPlan *plan)
   g_return_val_if_fail (plan != NULL, NULL);
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-  add_nonzero_t (&builder, "memory_guarantee", plan->memory_guarantee);
-  add_nonzero_t (&builder, "memory_soft_limit", plan->memory_soft_limit);
-  g_variant_builder_add (&builder, "{sv}", "memory_limit",
-                         g_variant_new_uint64 (plan->memory_limit));
-  add_nonzero_u (&builder, "vcpus", plan->vcpus);
-  add_nonzero_u (&builder, "cpu_weight", plan->cpu_weight);
-  add_nonzero_u (&builder, "cpu_limit", plan->cpu_limit);
-  add_nonzero_t (&builder, "disk_soft_limit", plan->disk_soft_limit);
-  add_nonzero_t (&builder, "disk_hard_limit", plan->disk_hard_limit);
+  for (gsize i = 0; i < G_N_ELEMENTS (option_table); i++)
+    {
+      const OptionDesc *desc = &option_table[i];
+      guint64 value;
+
+      if (!is_resource (desc))
+        continue;
+      value = resource_get (&plan->resources, desc);
+      /* memory_limit is never 0 in a plan: always there. */
+      if (value != 0 || desc->field == VMGR_FIELD_MEMORY_LIMIT)
+        g_variant_builder_add (&builder, "{sv}", desc->key,
+                               desc->type[0] == 't' ? g_variant_new_uint64 (value)
+                                                    : g_variant_new_uint32 ((guint32) value));
+    }
   add_nonzero_u (&builder, "max_vms", plan->max_vms);
   return g_variant_builder_end (&builder);
 }

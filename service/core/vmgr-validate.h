@@ -69,14 +69,7 @@ typedef struct {
   VmgrFields fields;
   guint32 id;
   guint32 owner;
-  guint64 memory_guarantee;
-  guint64 memory_soft_limit;
-  guint64 memory_limit;
-  guint32 vcpus;
-  guint32 cpu_weight;
-  guint32 cpu_limit;
-  guint64 disk_soft_limit;
-  guint64 disk_hard_limit;
+  VMGR_RESOURCES;
   char *hostname;
   char **addresses;
   char *gateway;

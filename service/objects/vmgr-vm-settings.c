@@ -76,10 +76,10 @@ network_changed (const VmgrVmSpec *old, const VmgrVmSpec *new)
                         (const char * const *) new->nameservers);
 }
 
-static VmgrResources
+static VmgrLiveResources
 resources_changed (const VmgrVmSpec *old, const VmgrVmSpec *new)
 {
-  VmgrResources changed = 0;
+  VmgrLiveResources changed = 0;
 
   if (old->memory_limit != new->memory_limit)
     changed |= VMGR_RESOURCE_MEMORY | VMGR_RESOURCE_MEMORY_TUNE;
@@ -100,7 +100,7 @@ on_applied_live (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(Reconfigure) change = user_data;
   g_autoptr(GError) error = NULL;
-  VmgrResources applied = 0;
+  VmgrLiveResources applied = 0;
 
   /* The new values are stored and defined either way; a live failure is
    * reported so that the caller knows the guest still runs with the old. */
@@ -118,7 +118,7 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
   VmgrVm *self = change->vm;
   g_autoptr(GError) error = NULL;
   guint32 old_owner;
-  VmgrResources changed;
+  VmgrLiveResources changed;
 
   if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error) ||
       !vmgr_store_update_vm (self->context->store, change->edited,
