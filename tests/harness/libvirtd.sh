@@ -83,42 +83,22 @@
 set -euo pipefail
 
 readonly INNER_MARK=__vmgr_libvirtd_inner__
-
-log() { printf 'libvirtd.sh: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-
-usage() {
-  sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}" >&2
-  exit 2
-}
-
+harness_name=libvirtd.sh
 script=$(readlink -f "${BASH_SOURCE[0]}")
-# shellcheck source=tests/harness/namespace.sh
-. "$(dirname "$script")/namespace.sh"
+# shellcheck source=tests/harness/lib.sh
+. "$(dirname "$script")/lib.sh"
 
 # --------------------------------------------------------------------------
 # Outer part: check, then run ourselves in new namespaces.
 # --------------------------------------------------------------------------
 if [[ ${1:-} != "$INNER_MARK" ]]; then
-  args=("$@")
-  saw_dashdash=0
+  check_options "--host-net --host-etc --host-cache --no-network --keep-dir" "--timeout" "$@"
+  require_root "it mounts over libvirt's directories inside a private namespace and starts libvirtd"
+  require_tools unshare mount umount findmnt virsh libvirtd virtlogd ip
   host_net=0
-  expect_value=0
   for a in "$@"; do
-    if [[ $expect_value -eq 1 ]]; then expect_value=0; continue; fi
-    case $a in
-      --) saw_dashdash=1; break ;;
-      --host-net) host_net=1 ;;
-      --host-etc|--host-cache|--no-network|--keep-dir) ;;
-      --timeout) expect_value=1 ;;
-      -h|--help) usage ;;
-      *) log "unknown option: $a"; usage ;;
-    esac
-  done
-  [[ $saw_dashdash -eq 1 ]] || usage
-  [[ $(id -u) -eq 0 ]] || die "must run as root (it mounts over libvirt's directories inside a private namespace and starts libvirtd)"
-  for tool in unshare mount umount findmnt virsh libvirtd virtlogd ip; do
-    command -v "$tool" >/dev/null || die "$tool not found (run scripts/install-deps.sh)"
+    [[ $a == -- ]] && break
+    [[ $a == --host-net ]] && host_net=1
   done
 
   ns_flags=(--mount --propagation private --pid --fork --mount-proc)
@@ -130,7 +110,7 @@ if [[ ${1:-} != "$INNER_MARK" ]]; then
     export VMGR_LIBVIRTD_HOSTNET_FD=$hostnet_fd
   fi
 
-  run_unshared "$script" "$INNER_MARK" "${ns_flags[@]}" -- "${args[@]}"
+  run_unshared "$script" "$INNER_MARK" "${ns_flags[@]}" -- "$@"
 fi
 
 # --------------------------------------------------------------------------
@@ -165,17 +145,9 @@ libvirtd_pidfile=$tmp/libvirtd.pid
 virtlogd_pidfile=$tmp/virtlogd.pid
 libvirtd_log=$tmp/libvirtd.log
 virtlogd_log=$tmp/virtlogd.log
-cmd_pid=
-cmd_status=
 netns=
-mounted=()        # mount points to undo, in order
 created_dirs=()   # empty directories created on the host (mount points)
 cgroup_new_dirs=() # cgroup 'machine' partition directories not there before
-
-mount_on() { # mount ARGS... (last argument is the mount point)
-  mount "$@"
-  mounted+=("${!#}")
-}
 
 ensure_dir() { # DIR: create a mount point, remembering it if it is new
   local d=$1 top=$1
@@ -196,14 +168,6 @@ pid_of() { # PIDFILE -> pid on stdout, if the process is alive
   printf '%s\n' "$pid"
 }
 
-alive() { # PID: running and not a zombie (no forks: used while counting processes)
-  local line state
-  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
-  state=${line##*) }
-  state=${state%% *}
-  [[ -n $state && $state != Z && $state != X ]]
-}
-
 others_alive() { # any process in our PID namespace but us (PID 1)?
   local p
   for p in /proc/[0-9]*; do
@@ -212,21 +176,6 @@ others_alive() { # any process in our PID namespace but us (PID 1)?
     alive "$p" && return 0
   done
   return 1
-}
-
-stop_pid() { # PID [SECONDS]
-  local pid=$1 secs=${2:-5} i
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < secs * 10; i++)); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  if alive "$pid"; then
-    log "pid $pid did not stop within ${secs} s: killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
 }
 
 virsh_q() { # URI ARGS...: virsh, bounded, quiet
@@ -281,12 +230,7 @@ fw_cleanup() {
 
 cleanup() {
   local rc=$?
-  trap - EXIT TERM HUP INT
-  set +e
-  [[ -n $cmd_status ]] && rc=$cmd_status
-  if [[ -n $cmd_pid ]] && alive "$cmd_pid"; then
-    stop_pid "$cmd_pid" 10
-  fi
+  cleanup_start 10
   local pid uri name i d
   if pid=$(pid_of "$libvirtd_pidfile"); then
     # Domains and networks whose state lives in our private /run/libvirt
@@ -323,9 +267,7 @@ cleanup() {
     tail -n 40 "$libvirtd_log" >&2
     printf -- '----- libvirtd.sh: end of log -----\n' >&2
   fi
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-    umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" 2>/dev/null
-  done
+  undo_mounts
   for ((i = ${#created_dirs[@]} - 1; i >= 0; i--)); do
     rmdir -- "${created_dirs[i]}" 2>/dev/null
   done
@@ -334,17 +276,9 @@ cleanup() {
   for d in "${cgroup_new_dirs[@]}"; do
     [[ -d $d ]] && rmdir -- "$d" 2>/dev/null
   done
-  if [[ $keep_dir -eq 1 ]]; then
-    log "kept $tmp"
-  else
-    rm -rf -- "$tmp"
-  fi
-  exit "$rc"
+  cleanup_finish "$rc"
 }
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 130' INT
+trap_exit cleanup
 
 # ---- network namespace ----------------------------------------------------
 if [[ $host_net -eq 0 ]]; then
@@ -515,24 +449,20 @@ until libvirtd_answers lxc:///system || libvirtd_answers qemu:///system; do
   sleep 0.1
 done
 
-lxc_uri=lxc:///system
-lxc_error=
-if ! out=$(timeout "$timeout" virsh -q -c "$lxc_uri" version 2>&1); then
-  lxc_error=$(printf '%s' "$out" | tr '\n' ' ')
-  [[ $lxc_error == *"no connection driver available"* ]] &&
-    lxc_error+="(is libvirt-daemon-driver-lxc installed? it is only a Recommends of libvirt-daemon)"
-  log "LXC driver not available: $lxc_error"
-  lxc_uri=
-fi
-qemu_uri=qemu:///system
-qemu_error=
-if ! out=$(timeout "$timeout" virsh -q -c "$qemu_uri" version 2>&1); then
-  qemu_error=$(printf '%s' "$out" | tr '\n' ' ')
-  [[ $qemu_error == *"no connection driver available"* ]] &&
-    qemu_error+="(is libvirt-daemon-driver-qemu installed?)"
-  log "QEMU driver not available: $qemu_error"
-  qemu_uri=
-fi
+probe_driver() { # VAR URI NAME PACKAGE_HINT: VAR_uri=URI if it answers, else VAR_error says why
+  local uri=$2 error='' out
+  if ! out=$(timeout "$timeout" virsh -q -c "$uri" version 2>&1); then
+    error=$(printf '%s' "$out" | tr '\n' ' ')
+    [[ $error == *"no connection driver available"* ]] && error+="($4)"
+    log "$3 driver not available: $error"
+    uri=
+  fi
+  printf -v "$1_uri" '%s' "$uri"
+  printf -v "$1_error" '%s' "$error"
+}
+probe_driver lxc lxc:///system LXC \
+  "is libvirt-daemon-driver-lxc installed? it is only a Recommends of libvirt-daemon"
+probe_driver qemu qemu:///system QEMU "is libvirt-daemon-driver-qemu installed?"
 ready_ms=$(date +%s%3N)
 log "libvirtd ready in $((ready_ms - start_ms)) ms (cgroups: $cgroup_layout, network namespace: $netns)"
 
@@ -596,10 +526,11 @@ export VMGR_LIBVIRTD_PIDFILE=$libvirtd_pidfile
 export VMGR_VIRTLOGD_PIDFILE=$virtlogd_pidfile
 export VMGR_LIBVIRTD_LOG=$libvirtd_log
 export VMGR_LIBVIRT_LOG_DIR=/var/log/libvirt
-export VMGR_LIBVIRT_LXC_URI=$lxc_uri
-export VMGR_LIBVIRT_LXC_ERROR=$lxc_error
-export VMGR_LIBVIRT_QEMU_URI=$qemu_uri
-export VMGR_LIBVIRT_QEMU_ERROR=$qemu_error
+# (lxc_* and qemu_* are set by probe_driver)
+# shellcheck disable=SC2154
+export VMGR_LIBVIRT_LXC_URI=$lxc_uri VMGR_LIBVIRT_LXC_ERROR=$lxc_error
+# shellcheck disable=SC2154
+export VMGR_LIBVIRT_QEMU_URI=$qemu_uri VMGR_LIBVIRT_QEMU_ERROR=$qemu_error
 export VMGR_LIBVIRT_NETWORK=$network
 export VMGR_LIBVIRT_NETWORK_ERROR=$network_error
 export VMGR_LIBVIRT_CGROUP=$cgroup_layout
@@ -607,21 +538,5 @@ export VMGR_LIBVIRT_NETNS=$netns
 export VMGR_HOST_NETNS=$host_netns
 
 # ---- the command -----------------------------------------------------------
-forward_to_cmd() {
-  [[ -n $cmd_pid ]] && kill "-$1" "$cmd_pid" 2>/dev/null
-  return 0
-}
-trap 'forward_to_cmd TERM' TERM
-trap 'forward_to_cmd HUP' HUP
-trap ':' INT
-set +e
-nofd env --default-signal=INT,QUIT -- "$@" <&0 &
-cmd_pid=$!
-while kill -0 "$cmd_pid" 2>/dev/null; do
-  wait "$cmd_pid"
-done
-wait "$cmd_pid"
-cmd_status=$?
-set -e
-cmd_pid=
-exit "$cmd_status"
+cmd_wrapper=(nofd)
+run_command "$@"

@@ -47,41 +47,21 @@
 set -euo pipefail
 
 readonly INNER_MARK=__vmgr_testbus_inner__
-
-log() { printf 'testbus: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-
-usage() {
-  sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}" >&2
-  exit 2
-}
-
+harness_name=testbus
 script=$(readlink -f "${BASH_SOURCE[0]}")
-# shellcheck source=tests/harness/namespace.sh
-. "$(dirname "$script")/namespace.sh"
+# shellcheck source=tests/harness/lib.sh
+. "$(dirname "$script")/lib.sh"
 
 # --------------------------------------------------------------------------
 # Outer part: check, then run ourselves in new namespaces.
 # --------------------------------------------------------------------------
 if [[ ${1:-} != "$INNER_MARK" ]]; then
-  args=("$@")
-  saw_dashdash=0
-  for a in "$@"; do
-    case $a in
-      --) saw_dashdash=1; break ;;
-      --keep-users|--keep-dir) ;;
-      -h|--help) usage ;;
-      *) log "unknown option: $a"; usage ;;
-    esac
-  done
-  [[ $saw_dashdash -eq 1 ]] || usage
-  [[ $(id -u) -eq 0 ]] || die "must run as root (it mounts over /etc/passwd and polkit's directories inside a private namespace)"
-  for tool in unshare mount dbus-daemon gdbus setpriv; do
-    command -v "$tool" >/dev/null || die "$tool not found (run scripts/install-deps.sh)"
-  done
+  check_options "--keep-users --keep-dir" "" "$@"
+  require_root "it mounts over /etc/passwd and polkit's directories inside a private namespace"
+  require_tools unshare mount dbus-daemon gdbus setpriv
   [[ -x /usr/lib/polkit-1/polkitd ]] || die "/usr/lib/polkit-1/polkitd not found (run scripts/install-deps.sh)"
 
-  run_unshared "$script" "$INNER_MARK" --mount --propagation private --pid --fork --mount-proc -- "${args[@]}"
+  run_unshared "$script" "$INNER_MARK" --mount --propagation private --pid --fork --mount-proc -- "$@"
 fi
 
 # --------------------------------------------------------------------------
@@ -117,36 +97,10 @@ chmod 755 "$tmp"
 
 dbus_pid=
 polkitd_pid=
-cmd_pid=
-cmd_status=
-mounted=()
-
-bind() { # SRC DST
-  mount --bind "$1" "$2"
-  mounted+=("$2")
-}
-
-stop_pid() {
-  local pid=$1
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  local i
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?
-  trap - EXIT TERM HUP INT
-  set +e
-  [[ -n $cmd_status ]] && rc=$cmd_status
-  if [[ -n $cmd_pid ]] && kill -0 "$cmd_pid" 2>/dev/null; then
-    stop_pid "$cmd_pid"
-  fi
+  cleanup_start 5
   stop_pid "$polkitd_pid"
   stop_pid "$dbus_pid"
   if [[ $rc -ne 0 ]]; then
@@ -161,21 +115,10 @@ cleanup() {
   fi
   # The mounts vanish with the namespace; undo them first anyway so the
   # temporary directory is not busy.
-  local i
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-    umount "${mounted[i]}" 2>/dev/null
-  done
-  if [[ $keep_dir -eq 1 ]]; then
-    log "kept $tmp"
-  else
-    rm -rf -- "$tmp"
-  fi
-  exit "$rc"
+  undo_mounts
+  cleanup_finish "$rc"
 }
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 130' INT
+trap_exit cleanup
 
 # ---- users and groups ----------------------------------------------------
 if [[ $keep_users -eq 0 ]]; then
@@ -194,14 +137,14 @@ if [[ $keep_users -eq 0 ]]; then
   done
 
   # Copy the real files without entries that clash by name or id.
-  awk -F: -v names="${names[*]}" -v ids="${ids[*]}" '
-    BEGIN { n = split(names, a, " "); for (i = 1; i <= n; i++) N[a[i]] = 1
-            n = split(ids, b, " ");   for (i = 1; i <= n; i++) I[b[i]] = 1 }
-    !($1 in N) && !($3 in I)' /etc/passwd >"$tmp/passwd"
-  awk -F: -v names="${gnames[*]}" -v ids="${gids[*]}" '
-    BEGIN { n = split(names, a, " "); for (i = 1; i <= n; i++) N[a[i]] = 1
-            n = split(ids, b, " ");   for (i = 1; i <= n; i++) I[b[i]] = 1 }
-    !($1 in N) && !($3 in I)' /etc/group >"$tmp/group"
+  without() { # FILE NAMES IDS: the lines of FILE whose name and id are in neither
+    awk -F: -v names="$2" -v ids="$3" '
+      BEGIN { n = split(names, a, " "); for (i = 1; i <= n; i++) N[a[i]] = 1
+              n = split(ids, b, " ");   for (i = 1; i <= n; i++) I[b[i]] = 1 }
+      !($1 in N) && !($3 in I)' "$1"
+  }
+  without /etc/passwd "${names[*]}" "${ids[*]}" >"$tmp/passwd"
+  without /etc/group "${gnames[*]}" "${gids[*]}" >"$tmp/group"
 
   for u in "${test_users[@]}"; do
     name=${u%%:*} id=${u##*:}
@@ -214,8 +157,8 @@ if [[ $keep_users -eq 0 ]]; then
     printf '%s:x:%s:%s\n' "$gn" "$gi" "$members" >>"$tmp/group"
   done
   chmod 644 "$tmp/passwd" "$tmp/group"
-  bind "$tmp/passwd" /etc/passwd
-  bind "$tmp/group" /etc/group
+  mount_on --bind "$tmp/passwd" /etc/passwd
+  mount_on --bind "$tmp/group" /etc/group
 fi
 
 # ---- polkit actions and rules --------------------------------------------
@@ -248,9 +191,9 @@ fi
 find "$tmp/polkit" -type f -exec chmod 644 {} +
 
 [[ -d /etc/polkit-1/rules.d ]] || die "/etc/polkit-1/rules.d does not exist (is polkitd installed?)"
-bind "$tmp/polkit/actions" /usr/share/polkit-1/actions
-bind "$tmp/polkit/share-rules.d" /usr/share/polkit-1/rules.d
-bind "$tmp/polkit/etc-rules.d" /etc/polkit-1/rules.d
+mount_on --bind "$tmp/polkit/actions" /usr/share/polkit-1/actions
+mount_on --bind "$tmp/polkit/share-rules.d" /usr/share/polkit-1/rules.d
+mount_on --bind "$tmp/polkit/etc-rules.d" /etc/polkit-1/rules.d
 
 # ---- the bus ---------------------------------------------------------------
 mkdir -p "$tmp/system.d"
@@ -339,25 +282,4 @@ export VMGR_TESTBUS_POLKITD_PID=$polkitd_pid
 export VMGR_TESTBUS_DBUS_PID=$dbus_pid
 
 # ---- the command -----------------------------------------------------------
-# Run in the background (stdin kept) so that SIGTERM/SIGHUP reach us at once
-# and are passed on; SIGINT from a terminal reaches CMD directly (env
-# restores the default SIGINT/SIGQUIT handling that bash drops for
-# background commands).
-forward_to_cmd() {
-  [[ -n $cmd_pid ]] && kill "-$1" "$cmd_pid" 2>/dev/null
-  return 0
-}
-trap 'forward_to_cmd TERM' TERM
-trap 'forward_to_cmd HUP' HUP
-trap ':' INT
-set +e
-env --default-signal=INT,QUIT -- "$@" <&0 &
-cmd_pid=$!
-while kill -0 "$cmd_pid" 2>/dev/null; do
-  wait "$cmd_pid"
-done
-wait "$cmd_pid"
-cmd_status=$?
-set -e
-cmd_pid=
-exit "$cmd_status"
+run_command "$@"

@@ -126,8 +126,20 @@ test_users_resolve (void)
     }
 }
 
+/* @method of the bus itself. */
+static GVariant *
+call_bus (GDBusConnection *bus, const char *method, GVariant *args,
+          const GVariantType *reply_type, GError **error)
+{
+  return g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                      "org.freedesktop.DBus", method, args, reply_type,
+                                      G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
+}
+
+/* Runs @part in a subprocess that became @uid, on its own connection to
+ * the system bus; the subprocess must pass. */
 static void
-test_users_bus_as_alice (void)
+run_as (guint uid, void (*part) (GDBusConnection *bus))
 {
   if (vmgr_test_skip_unless_testbus ())
     return;
@@ -136,20 +148,11 @@ test_users_bus_as_alice (void)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GDBusConnection) bus = NULL;
-      g_autoptr(GVariant) reply = NULL;
-      guint32 uid = 0;
 
-      vmgr_test_become_user (VMGR_TEST_UID_ALICE);
+      vmgr_test_become_user (uid);
       bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
       g_assert_no_error (error);
-      reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                           "org.freedesktop.DBus", "GetConnectionUnixUser",
-                                           g_variant_new ("(s)", g_dbus_connection_get_unique_name (bus)),
-                                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE,
-                                           10000, NULL, &error);
-      g_assert_no_error (error);
-      g_variant_get (reply, "(u)", &uid);
-      g_assert_cmpuint (uid, ==, VMGR_TEST_UID_ALICE);
+      part (bus);
       return;
     }
 
@@ -157,34 +160,44 @@ test_users_bus_as_alice (void)
   g_test_trap_assert_passed ();
 }
 
+static void
+bus_knows_alice (GDBusConnection *bus)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  guint32 uid = 0;
+
+  reply = call_bus (bus, "GetConnectionUnixUser",
+                    g_variant_new ("(s)", g_dbus_connection_get_unique_name (bus)),
+                    G_VARIANT_TYPE ("(u)"), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &uid);
+  g_assert_cmpuint (uid, ==, VMGR_TEST_UID_ALICE);
+}
+
+static void
+test_users_bus_as_alice (void)
+{
+  run_as (VMGR_TEST_UID_ALICE, bus_knows_alice);
+}
+
+static void
+admin_may_not_own_name (GDBusConnection *bus)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = call_bus (bus, "RequestName", g_variant_new ("(su)", VMGR_TEST_BUS_NAME, 0u),
+                    G_VARIANT_TYPE ("(u)"), &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED);
+  g_assert_null (reply);
+}
+
 /* The bus policy (dbus-1/org.vmgr.conf): only root may own org.vmgr. */
 static void
 test_bus_policy_own (void)
 {
-  if (vmgr_test_skip_unless_testbus ())
-    return;
-
-  if (g_test_subprocess ())
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GDBusConnection) bus = NULL;
-      g_autoptr(GVariant) reply = NULL;
-
-      vmgr_test_become_user (VMGR_TEST_UID_ADMIN);
-      bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
-      g_assert_no_error (error);
-      reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                           "org.freedesktop.DBus", "RequestName",
-                                           g_variant_new ("(su)", VMGR_TEST_BUS_NAME, 0u),
-                                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE,
-                                           10000, NULL, &error);
-      g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED);
-      g_assert_null (reply);
-      return;
-    }
-
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
+  run_as (VMGR_TEST_UID_ADMIN, admin_may_not_own_name);
 }
 
 /* pkcheck as UID against ACTION, for the caller's own process. */

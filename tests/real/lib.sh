@@ -117,3 +117,103 @@ cgroup_file() { # PATTERN FILE: the first matching cgroup file
   done
   return 1
 }
+
+# ---- what both smoke tests do --------------------------------------------
+
+# use_driver LXC|QEMU: sets uri (the harness's URI of that driver; bails
+# without one) and network (default or none), and says so.
+use_driver() {
+  local uri_var=VMGR_LIBVIRT_$1_URI error_var=VMGR_LIBVIRT_$1_ERROR
+  uri=${!uri_var-${1,,}:///system}
+  [[ -n $uri ]] || bail "no $1 driver: ${!error_var:-run me under tests/harness/libvirtd.sh}"
+  network=${VMGR_LIBVIRT_NETWORK:-none}
+  diag "uri $uri, network $network (${VMGR_LIBVIRT_NETWORK_ERROR:-ok}), cgroups ${VMGR_LIBVIRT_CGROUP:-?}"
+}
+
+# default_iface [DEVICE_XML]: an <interface> on the 'default' network
+# (with DEVICE_XML inside, e.g. a <model/>) when the harness has it.
+default_iface() {
+  [[ $network == default ]] || return 0
+  printf "<interface type='network'><source network='default'/>%s</interface>" "${1:-}"
+}
+
+# remove_domains URI NAME...: destroyed and undefined (with their NVRAM)
+remove_domains() {
+  local uri=$1 n
+  shift
+  for n in "$@"; do
+    virsh -q -c "$uri" destroy "$n" >/dev/null 2>&1
+    virsh -q -c "$uri" undefine --nvram "$n" >/dev/null 2>&1 ||
+      virsh -q -c "$uri" undefine "$n" >/dev/null 2>&1
+  done
+}
+
+# start_or_bail URI NAME LOG WHAT: "ok start NAME", or "not ok", the end
+# of LOG and bail out. Sets started_ms.
+start_or_bail() {
+  started_ms=$(now_ms)
+  if vsh "$1" start "$2" >/dev/null; then
+    ok "start $2"
+    diag "$4 start (virsh start returned): $(( $(now_ms) - started_ms )) ms"
+  else
+    not_ok "start $2"
+    diag_file "$3" 30
+    bail "$4 did not start"
+  fi
+}
+
+shut_off() { [[ $(domstate "$1" "$2") == shut* ]]; } # URI NAME
+
+# diag_cgroups PATTERN FILE...: the domain's cgroup directories, and the
+# FILEs found there with their values.
+diag_cgroups() {
+  local pattern=$1 d f p
+  shift
+  diag "cgroup directories:"
+  for d in $(cgroup_dirs "$pattern"); do diag "  $d"; done
+  for f in "$@"; do
+    p=$(cgroup_file "$pattern" "$f") && diag "$p = $(cat "$p")"
+  done
+}
+
+# check_cgroups_gone PATTERN
+check_cgroups_gone() {
+  local pattern=$1
+  gone() { [[ -z $(cgroup_dirs "$pattern") ]]; }
+  check "its cgroup directories are gone" wait_until 5 gone
+}
+
+# check_console_runs URI NAME SECONDS FIRST_LINES... -- EXPECTED: types
+# the lines and 'echo vmgr-console-$((6*7)) $(hostname)' on the console,
+# shows what came back, checks that it has EXPECTED. The output is left
+# in console_out.
+check_console_runs() {
+  local uri=$1 name=$2 secs=$3 lines=()
+  shift 3
+  while [[ $1 != -- ]]; do lines+=("$1"); shift; done
+  # shellcheck disable=SC2016 # for the guest's shell
+  console_out=$(console_session "$uri" "$name" "$secs" "${lines[@]}" 'echo vmgr-console-$((6*7)) $(hostname)')
+  diag_console "$console_out"
+  check "console runs commands (vmgr-console-42)" grep -q "$2" <<<"$console_out"
+}
+
+diag_console() { printf '%s\n' "$1" | sed 's/^/#   console| /'; } # TEXT
+
+# check_dhcp_lease URI NAME SECONDS: ok when NAME has a lease from the
+# 'default' network within SECONDS (nothing without that network).
+check_dhcp_lease() {
+  local uri=$1 name=$2 t0
+  if [[ $network != default ]]; then
+    diag "skipping DHCP: no default network ($network)"
+    return 0
+  fi
+  t0=$(now_ms)
+  leased() { vsh "$uri" domifaddr "$name" --source lease 2>/dev/null | grep -q ipv4; }
+  if wait_until "$3" leased; then
+    ok "DHCP lease on the default network"
+    diag "DHCP lease after $(( $(now_ms) - t0 )) ms more: $(vsh "$uri" domifaddr "$name" --source lease | awk '{print $4}' | tr '\n' ' ')"
+  else
+    not_ok "DHCP lease on the default network"
+    return 1
+  fi
+}

@@ -21,12 +21,9 @@ set -uo pipefail
 # shellcheck source=tests/real/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-uri=${VMGR_LIBVIRT_QEMU_URI-qemu:///system}
-[[ -n $uri ]] || bail "no QEMU driver: ${VMGR_LIBVIRT_QEMU_ERROR:-run me under tests/harness/libvirtd.sh}"
-network=${VMGR_LIBVIRT_NETWORK:-none}
+use_driver QEMU
 boot_timeout=${VMGR_SMOKE_BOOT_TIMEOUT:-120}
 shutdown_timeout=${VMGR_SMOKE_SHUTDOWN_TIMEOUT:-60}
-diag "uri $uri, network $network (${VMGR_LIBVIRT_NETWORK_ERROR:-ok}), cgroups ${VMGR_LIBVIRT_CGROUP:-?}"
 
 ensure_templates
 template=$template_dir/tiny-qemu
@@ -42,17 +39,12 @@ cp -- "$template/vmlinuz" "$template/initramfs.cpio.gz" "$work/"
 name=$(unique_name vmgr-smoke-qemu)
 serial_log=${VMGR_LIBVIRT_LOG_DIR:-/var/log/libvirt}/qemu/$name-serial.log
 cleanup() {
-  virsh -q -c "$uri" destroy "$name" >/dev/null 2>&1
-  virsh -q -c "$uri" undefine --nvram "$name" >/dev/null 2>&1 ||
-    virsh -q -c "$uri" undefine "$name" >/dev/null 2>&1
+  remove_domains "$uri" "$name"
   rm -rf -- "$work"
 }
 trap cleanup EXIT
 
-iface_xml=
-if [[ $network == default ]]; then
-  iface_xml="<interface type='network'><source network='default'/><model type='virtio'/></interface>"
-fi
+iface_xml=$(default_iface "<model type='virtio'/>")
 cat >"$work/domain.xml" <<EOF
 <domain type='qemu'>
   <name>$name</name>
@@ -82,22 +74,13 @@ cat >"$work/domain.xml" <<EOF
 EOF
 check "define $name (type qemu: TCG, direct kernel boot)" quiet vsh "$uri" define "$work/domain.xml"
 
-t0=$(now_ms)
-if vsh "$uri" start "$name" >/dev/null; then
-  t1=$(now_ms)
-  ok "start $name"
-  diag "qemu start (virsh start returned): $((t1 - t0)) ms"
-else
-  not_ok "start $name"
-  diag_file "${VMGR_LIBVIRT_LOG_DIR:-/var/log/libvirt}/qemu/$name.log" 30
-  bail "guest did not start"
-fi
+start_or_bail "$uri" "$name" "${VMGR_LIBVIRT_LOG_DIR:-/var/log/libvirt}/qemu/$name.log" guest
 
 booted() { grep -q 'vmgr-guest: booted' "$serial_log" 2>/dev/null; }
 if wait_until "$boot_timeout" booted; then
   t2=$(now_ms)
   ok "serial console shows 'vmgr-guest: booted'"
-  diag "guest boot (start to marker): $((t2 - t0)) ms"
+  diag "guest boot (start to marker): $((t2 - started_ms)) ms"
   diag "$(grep -a 'vmgr-guest: booted' "$serial_log" | tr -d '\r')"
 else
   not_ok "serial console shows 'vmgr-guest: booted' within $boot_timeout s"
@@ -109,8 +92,7 @@ grep -aq 'acpid listening for the power button' "$serial_log" &&
 
 # cgroup files (qemu-ID-NAME.libvirt-qemu, with emulator/ and vcpuN/ below)
 pattern="qemu-*-$name.libvirt-qemu"
-diag "cgroup directories:"
-for d in $(cgroup_dirs "$pattern"); do diag "  $d"; done
+diag_cgroups "$pattern"
 if [[ ${VMGR_LIBVIRT_CGROUP:-} == v2 ]]; then cpu_file=cpu.weight; else cpu_file=cpu.shares; fi
 if f=$(cgroup_file "$pattern" "$cpu_file"); then
   cpu=$(cat "$f")
@@ -123,32 +105,17 @@ if f=$(cgroup_file "$pattern" "$cpu_file"); then
 else
   not_ok "the guest's $cpu_file exists"
 fi
-for f in memory.usage_in_bytes memory.current cpuacct.usage; do
-  p=$(cgroup_file "$pattern" "$f") && diag "$p = $(cat "$p")"
-done
+diag_cgroups "$pattern" memory.usage_in_bytes memory.current cpuacct.usage
 
 # console: virsh console on the serial pty (the log file keeps getting it)
-out=$(console_session "$uri" "$name" 2 '' 'echo vmgr-console-$((6*7)) $(hostname)')
-printf '%s\n' "$out" | sed 's/^/#   console| /'
-check "console runs commands (vmgr-console-42)" grep -q 'vmgr-console-42 smokeq' <<<"$out"
+check_console_runs "$uri" "$name" 2 '' -- 'vmgr-console-42 smokeq'
 
-if [[ $network == default ]]; then
-  t0=$(now_ms)
-  leased() { vsh "$uri" domifaddr "$name" --source lease 2>/dev/null | grep -q ipv4; }
-  if wait_until 60 leased; then
-    ok "DHCP lease on the default network"
-    diag "lease $(vsh "$uri" domifaddr "$name" --source lease | awk '{print $4}' | tr '\n' ' ')after $(( $(now_ms) - t0 )) ms more"
-  else
-    not_ok "DHCP lease on the default network"
-    diag_file "$serial_log" 10
-  fi
-fi
+check_dhcp_lease "$uri" "$name" 60 || diag_file "$serial_log" 10
 
 # graceful shutdown through the ACPI power button
 t0=$(now_ms)
 check "shutdown (ACPI power button) accepted" quiet vsh "$uri" shutdown "$name"
-shut_off() { [[ $(domstate "$uri" "$name") == shut* ]]; }
-if wait_until "$shutdown_timeout" shut_off; then
+if wait_until "$shutdown_timeout" shut_off "$uri" "$name"; then
   ok "guest powered off ($(domstate "$uri" "$name"))"
   diag "guest shutdown: $(( $(now_ms) - t0 )) ms"
 else
@@ -159,8 +126,7 @@ else
   diag "destroy: $(( $(now_ms) - t0 )) ms"
 fi
 tr -d '\r' <"$serial_log" | grep -a -e 'vmgr-guest:' -e 'Power down' | sed 's/^/#   serial| /'
-gone() { [[ -z $(cgroup_dirs "$pattern") ]]; }
-check "its cgroup directories are gone" wait_until 5 gone
+check_cgroups_gone "$pattern"
 check "undefine $name" quiet vsh "$uri" undefine "$name"
 
 tap_done

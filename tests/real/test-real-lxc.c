@@ -4,13 +4,10 @@
  * real usage, the console for its owner only, libvirtd going away and
  * coming back, a daemon restart that re-adopts the running container,
  * graceful shutdown, and deletion that leaves nothing behind. */
-#include <gio/gunixfdlist.h>
-#include <glib-unix.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include "vmgr-test-client.h"
-#include "vmgr-test-env.h"
+#include "real-helpers.h"
 
 #define MiB (G_GUINT64_CONSTANT (1) << 20)
 #define WAIT_MS 30000
@@ -76,17 +73,16 @@ open_vm (VmgrTestClient *client)
   return vmgr_test_client_vm (client, vm_path);
 }
 
-typedef struct {
-  VmgrDBusVM *vm;
-} JobWait;
-
-static gboolean
-provisioned (gpointer data)
+/* Runs @command with /bin/sh, which must succeed. */
+static void
+run_sh (const char *command)
 {
-  VmgrDBusVM *vm = data;
+  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  int status = -1;
 
-  return g_strcmp0 (vmgr_dbus_vm_get_state (vm), "stopped") == 0 &&
-         g_strcmp0 (vmgr_dbus_vm_get_job (vm), "/") == 0;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
 }
 
 static void
@@ -99,15 +95,10 @@ test_provision_as_job (void)
   g_autoptr(VmgrDBusJob) job = NULL;
   g_autofree char *hostname_file = NULL;
   g_autofree char *hostname = NULL;
-  GVariantDict props, options;
+  GVariantDict options;
   gint64 started;
 
-  g_variant_dict_init (&props, NULL);
-  g_variant_dict_insert (&props, "os", "s", "busybox");
-  g_variant_dict_insert (&props, "source", "s", source);
-  vmgr_dbus_manager_call_add_template_sync (client->manager, "busybox",
-                                            g_variant_dict_end (&props), NULL, &error);
-  g_assert_no_error (error);
+  vmgr_real_add_template (client, "busybox", "busybox", source);
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "owner", "u", VMGR_TEST_UID_ALICE);
   g_variant_dict_insert (&options, "memory_limit", "t", 128 * MiB);
@@ -135,11 +126,10 @@ test_provision_as_job (void)
           g_assert_cmpstr (vmgr_dbus_job_get_target (job), ==, vm_path);
         }
     }
-  g_assert_true (vmgr_test_wait (provisioned, vm, WAIT_MS));
+  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, WAIT_MS));
   g_test_message ("provisioned in %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
-  guest_dir = g_strdup_printf ("%s/guests/%u", vmgr_test_daemon_get_state_dir (daemon_under_test),
-                               vmgr_dbus_vm_get_id (vm));
+  guest_dir = vmgr_real_guest_dir (daemon_under_test, vm);
   hostname_file = g_build_filename (guest_dir, "rootfs", "etc", "hostname", NULL);
   g_file_get_contents (hostname_file, &hostname, NULL, &error);
   g_assert_no_error (error);
@@ -201,12 +191,8 @@ make_big_template (void)
                                               "for i in $(seq 1 400); do head -c 262144 "
                                               "/dev/zero > %s/filler/$i; done",
                                               source, big, big, big);
-  const char *argv[] = { "/bin/sh", "-c", command, NULL };
-  int status = -1;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
-                               NULL, &status, NULL));
-  g_assert_cmpint (status, ==, 0);
+  run_sh (command);
   return big;
 }
 
@@ -222,13 +208,8 @@ test_cancelled_provisioning_leaves_nothing (void)
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) vms = NULL;
   Completion completion = { 0 };
-  GVariantDict props;
 
-  g_variant_dict_init (&props, NULL);
-  g_variant_dict_insert (&props, "source", "s", big);
-  vmgr_dbus_manager_call_add_template_sync (client->manager, "big",
-                                            g_variant_dict_end (&props), NULL, &error);
-  g_assert_no_error (error);
+  vmgr_real_add_template (client, "big", NULL, big);
   vmgr_dbus_manager_call_create_vm_sync (client->manager, "doomed", "big", "basic",
                                          g_variant_new ("a{sv}", NULL), &path, NULL, &error);
   g_assert_no_error (error);
@@ -244,8 +225,7 @@ test_cancelled_provisioning_leaves_nothing (void)
   g_assert_false (completion.success);
   g_test_message ("job completed: %s", completion.error);
   /* No VM, no files. */
-  dir = g_strdup_printf ("%s/guests/%u", vmgr_test_daemon_get_state_dir (daemon_under_test),
-                         vmgr_dbus_vm_get_id (vm));
+  dir = vmgr_real_guest_dir (daemon_under_test, vm);
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
   vmgr_dbus_manager_call_list_vms_sync (client->manager, &vms, NULL, &error);
   g_assert_no_error (error);
@@ -263,20 +243,9 @@ make_stubborn_template (void)
     "cp -a %s %s && rm -f %s/sbin/init && printf '%%s\\n' '#!/bin/sh' "
     "\"trap '' TERM INT\" 'while :; do sleep 1; done' > %s/sbin/init && chmod 755 %s/sbin/init",
     source, stubborn, stubborn, stubborn, stubborn);
-  const char *argv[] = { "/bin/sh", "-c", command, NULL };
-  int status = -1;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
-                               NULL, &status, NULL));
-  g_assert_cmpint (status, ==, 0);
+  run_sh (command);
   return stubborn;
-}
-
-static gboolean
-provisioned_vm (gpointer vm)
-{
-  return g_strcmp0 (vmgr_dbus_vm_get_state (vm), "stopped") == 0 &&
-         g_strcmp0 (vmgr_dbus_vm_get_job (vm), "/") == 0;
 }
 
 static void
@@ -289,21 +258,17 @@ test_forced_off_after_timeout_and_autostart (void)
   g_autoptr(VmgrTestClient) again = NULL;
   g_autoptr(VmgrDBusVM) again_vm = NULL;
   g_autoptr(GError) error = NULL;
-  GVariantDict props, options;
+  GVariantDict options;
   gint64 started;
 
-  g_variant_dict_init (&props, NULL);
-  g_variant_dict_insert (&props, "source", "s", stubborn);
-  vmgr_dbus_manager_call_add_template_sync (client->manager, "stubborn",
-                                            g_variant_dict_end (&props), NULL, &error);
-  g_assert_no_error (error);
+  vmgr_real_add_template (client, "stubborn", NULL, stubborn);
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "autostart", "b", TRUE);
   vmgr_dbus_manager_call_create_vm_sync (client->manager, "stubborn1", "stubborn", "basic",
                                          g_variant_dict_end (&options), &path, NULL, &error);
   g_assert_no_error (error);
   vm = vmgr_test_client_vm (client, path);
-  g_assert_true (vmgr_test_wait (provisioned_vm, vm, WAIT_MS));
+  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, WAIT_MS));
   vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
@@ -371,8 +336,6 @@ test_usage_is_real (void)
   g_assert_cmpuint (cpu, >, 0);
 }
 
-/* Reads the console until @marker shows up or the time is out. */
-
 static void
 test_console_owner_only (void)
 {
@@ -381,8 +344,6 @@ test_console_owner_only (void)
       gboolean owner = g_str_has_suffix (g_test_get_path (), "alice");
       g_autoptr(VmgrTestClient) client = NULL;
       g_autoptr(VmgrDBusVM) vm = NULL;
-      g_autoptr(GUnixFDList) fds = NULL;
-      g_autoptr(GVariant) handle = NULL;
       g_autoptr(GError) error = NULL;
       g_autoptr(GVariant) reply = NULL;
       int fd;
@@ -399,10 +360,7 @@ test_console_owner_only (void)
           return;
         }
       vm = open_vm (client);
-      vmgr_dbus_vm_call_open_console_sync (vm, NULL, &handle, &fds, NULL, &error);
-      g_assert_no_error (error);
-      fd = g_unix_fd_list_get (fds, g_variant_get_handle (handle), &error);
-      g_assert_no_error (error);
+      fd = vmgr_real_open_console (vm);
       g_assert_true (vmgr_test_console_shows (fd, "echo vmgr-$((6*7))\n", "vmgr-42", 15000));
       /* The address set for the VM is the one the guest has. */
       g_assert_true (vmgr_test_console_shows (fd, "ip -4 addr show eth0\n", "10.77.0.7/24", 15000));
@@ -476,12 +434,8 @@ start_libvirtd (void)
   g_autofree char *command = g_strdup_printf ("libvirtd -d -p %s </dev/null >>%s 2>&1",
                                               g_getenv ("VMGR_LIBVIRTD_PIDFILE"),
                                               g_getenv ("VMGR_LIBVIRTD_LOG"));
-  const char *argv[] = { "/bin/sh", "-c", command, NULL };
-  int status = -1;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
-                               NULL, &status, NULL));
-  g_assert_cmpint (status, ==, 0);
+  run_sh (command);
 }
 
 static void
@@ -572,8 +526,6 @@ test_delete_leaves_nothing (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *config = NULL;
-  const char *network = g_getenv ("VMGR_LIBVIRT_NETWORK");
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -596,13 +548,7 @@ main (int argc, char **argv)
 
   if (g_test_subprocess ())
     vm_path = g_strdup (g_getenv ("VMGR_TEST_VM_PATH"));
-  else if (g_getenv ("VMGR_LIBVIRT_LXC_URI") == NULL || *g_getenv ("VMGR_LIBVIRT_LXC_URI") == '\0')
-    g_error ("no LXC driver (%s): run under tests/harness/libvirtd.sh",
-             g_getenv ("VMGR_LIBVIRT_LXC_ERROR"));
-  g_setenv ("VMGR_TEST_DAEMON_URI", "lxc:///system", TRUE);
-  config = g_strdup_printf ("[daemon]\nnetwork=%s\n",
-                            g_strcmp0 (network, "default") == 0 ? "default" : "");
-  status = vmgr_test_run_with_daemon (config, NULL, &daemon_under_test);
+  status = vmgr_real_test_run ("lxc", &daemon_under_test);
   g_free (vm_path);
   g_free (guest_dir);
   return status;

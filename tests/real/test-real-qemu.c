@@ -2,26 +2,14 @@
  * is provisioned (its own qcow2 disk, the disk hard limit as its virtual
  * size), boots (seen on its console), shuts down gracefully (ACPI) and is
  * deleted without residue. Run under testbus.sh -- libvirtd.sh. */
-#include <gio/gunixfdlist.h>
-#include <glib-unix.h>
 #include <unistd.h>
 
-#include "vmgr-test-client.h"
-#include "vmgr-test-env.h"
+#include "real-helpers.h"
 
 #define MiB (G_GUINT64_CONSTANT (1) << 20)
 #define BOOT_MS 120000
 
 static VmgrTestDaemon *daemon_under_test;
-
-static gboolean
-provisioned (gpointer vm)
-{
-  return g_strcmp0 (vmgr_dbus_vm_get_state (vm), "stopped") == 0 &&
-         g_strcmp0 (vmgr_dbus_vm_get_job (vm), "/") == 0;
-}
-
-
 static gboolean with_network;
 
 /* Asks the guest's shell for its address until @address shows (DHCP takes
@@ -47,18 +35,12 @@ test_tiny_guest_boots_and_shuts_down (void)
   g_autofree char *path = NULL;
   g_autofree char *guest_dir = NULL;
   g_autoptr(VmgrDBusVM) vm = NULL;
-  g_autoptr(GUnixFDList) fds = NULL;
-  g_autoptr(GVariant) handle = NULL;
   g_autoptr(GError) error = NULL;
-  GVariantDict props, options;
+  GVariantDict options;
   gint64 started;
   int fd;
 
-  g_variant_dict_init (&props, NULL);
-  g_variant_dict_insert (&props, "source", "s", source);
-  vmgr_dbus_manager_call_add_template_sync (client->manager, "tiny",
-                                            g_variant_dict_end (&props), NULL, &error);
-  g_assert_no_error (error);
+  vmgr_real_add_template (client, "tiny", NULL, source);
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
   g_variant_dict_insert (&options, "disk_hard_limit", "t", 512 * MiB);
@@ -70,19 +52,15 @@ test_tiny_guest_boots_and_shuts_down (void)
                                          g_variant_dict_end (&options), &path, NULL, &error);
   g_assert_no_error (error);
   vm = vmgr_test_client_vm (client, path);
-  g_assert_true (vmgr_test_wait (provisioned, vm, 30000));
-  guest_dir = g_strdup_printf ("%s/guests/%u", vmgr_test_daemon_get_state_dir (daemon_under_test),
-                               vmgr_dbus_vm_get_id (vm));
+  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, 30000));
+  guest_dir = vmgr_real_guest_dir (daemon_under_test, vm);
   g_assert_true (g_file_test (guest_dir, G_FILE_TEST_IS_DIR));
 
   started = g_get_monotonic_time ();
   vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (vmgr_test_wait_state (vm, "running", 30000));
-  vmgr_dbus_vm_call_open_console_sync (vm, NULL, &handle, &fds, NULL, &error);
-  g_assert_no_error (error);
-  fd = g_unix_fd_list_get (fds, g_variant_get_handle (handle), &error);
-  g_assert_no_error (error);
+  fd = vmgr_real_open_console (vm);
   g_assert_true (vmgr_test_console_shows (fd, NULL, "vmgr-guest: booted", BOOT_MS));
   g_test_message ("guest booted in %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
@@ -108,18 +86,9 @@ test_tiny_guest_boots_and_shuts_down (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *config = NULL;
-  const char *network = g_getenv ("VMGR_LIBVIRT_NETWORK");
-
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/real-qemu/tiny-guest-boots-and-shuts-down",
                    test_tiny_guest_boots_and_shuts_down);
-  if (g_getenv ("VMGR_LIBVIRT_QEMU_URI") == NULL || *g_getenv ("VMGR_LIBVIRT_QEMU_URI") == '\0')
-    g_error ("no QEMU driver (%s): run under tests/harness/libvirtd.sh",
-             g_getenv ("VMGR_LIBVIRT_QEMU_ERROR"));
-  with_network = g_strcmp0 (network, "default") == 0;
-  g_setenv ("VMGR_TEST_DAEMON_URI", "qemu:///system", TRUE);
-  config = g_strdup_printf ("[daemon]\nnetwork=%s\n",
-                            g_strcmp0 (network, "default") == 0 ? "default" : "");
-  return vmgr_test_run_with_daemon (config, NULL, &daemon_under_test);
+  with_network = g_strcmp0 (g_getenv ("VMGR_LIBVIRT_NETWORK"), "default") == 0;
+  return vmgr_real_test_run ("qemu", &daemon_under_test);
 }

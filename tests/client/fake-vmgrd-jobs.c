@@ -1,6 +1,6 @@
-/* The fake vmgrd's provisioning jobs (see test-fake-vmgrd.h): an
- * org.vmgr.Job at /org/vmgr/job/N per VM made from a "job-*" template. */
-#include "test-fake-vmgrd.h"
+/* The fake vmgrd's provisioning jobs (see fake-vmgrd.h): an org.vmgr.Job
+ * at /org/vmgr/job/N per VM made from a "job-*" template. */
+#include "fake-vmgrd.h"
 
 #define JOB_STEP_MS 20
 
@@ -77,14 +77,12 @@ job_vm (FakeJob *job)
   return object != NULL ? vmgr_dbus_object_peek_vm (object) : NULL;
 }
 
-/* As vmgrd does when provisioning failed: the VM goes away first. */
+/* As vmgrd does when provisioning failed: the VM goes away first, then
+ * the job completes. */
 static void
 remove_vm (FakeJob *job)
 {
-  g_autofree char *path = g_strdup_printf ("/org/vmgr/vm/%u", job->vm_id);
-
-  g_dbus_object_manager_server_unexport (job->fake->objects, path);
-  g_hash_table_remove (job->fake->vms, GUINT_TO_POINTER (job->vm_id));
+  fake_vmgrd_remove_vm (job->fake, job->vm_id);
 }
 
 static void
@@ -183,7 +181,7 @@ void
 fake_vmgrd_start_job (FakeVmgrd *self, VmgrDBusVM *vm, const char *template, gboolean start)
 {
   FakeJob *job = g_new0 (FakeJob, 1);
-  g_autofree char *target = g_strdup_printf ("/org/vmgr/vm/%u", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *target = fake_vmgrd_vm_path (vmgr_dbus_vm_get_id (vm));
 
   for (gsize i = 0; i < G_N_ELEMENTS (job_templates); i++)
     if (g_str_equal (job_templates[i].template, template))

@@ -9,6 +9,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "unit-helpers.h"
 #include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 
@@ -41,10 +42,8 @@ minimal_spec (const char *name, const char *uuid)
 {
   VmgrVmSpec *spec = vmgr_vm_spec_new ();
 
-  g_free (spec->name);
-  spec->name = g_strdup (name);
-  g_free (spec->uuid);
-  spec->uuid = g_strdup (uuid);
+  set_str (&spec->name, name);
+  set_str (&spec->uuid, uuid);
   spec->id = 101;
   spec->memory_limit = 64 * MiB;
   return spec;
@@ -59,10 +58,8 @@ full_spec (const char *name, const char *uuid)
 
   spec->id = 4242;
   spec->owner = 1001;
-  g_free (spec->template_name);
-  spec->template_name = g_strdup ("debian-12");
-  g_free (spec->plan);
-  spec->plan = g_strdup ("small");
+  set_str (&spec->template_name, "debian-12");
+  set_str (&spec->plan, "small");
   spec->memory_guarantee = 256 * MiB;
   spec->memory_soft_limit = 512 * MiB + 100;  /* not a whole KiB */
   spec->memory_limit = GiB + 1;               /* not a whole KiB */
@@ -71,12 +68,10 @@ full_spec (const char *name, const char *uuid)
   spec->cpu_limit = 150;
   spec->disk_soft_limit = 8 * GiB;
   spec->disk_hard_limit = 10 * GiB;
-  g_free (spec->hostname);
-  spec->hostname = g_strdup ("web-1.example.org");
+  set_str (&spec->hostname, "web-1.example.org");
   g_strfreev (spec->addresses);
   spec->addresses = g_strdupv ((char **) addresses);
-  g_free (spec->gateway);
-  spec->gateway = g_strdup ("192.0.2.1");
+  set_str (&spec->gateway, "192.0.2.1");
   g_strfreev (spec->nameservers);
   spec->nameservers = g_strdupv ((char **) nameservers);
   spec->autostart = TRUE;
@@ -103,6 +98,17 @@ parse_ok (const char *xml)
   g_assert_no_error (error);
   g_assert_nonnull (spec);
   return spec;
+}
+
+/* Parsing @xml fails with INVALID_ARGUMENT. */
+static void
+assert_parse_refused (const char *xml)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrVmSpec) spec = vmgr_domain_xml_parse (xml, &error);
+
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
+  g_assert_null (spec);
 }
 
 static void
@@ -346,12 +352,9 @@ test_special_characters (void)
   g_autofree char *xml = NULL;
   g_autoptr(VmgrVmSpec) parsed = NULL;
 
-  g_free (spec->template_name);
-  spec->template_name = g_strdup (nasty);
-  g_free (spec->plan);
-  spec->plan = g_strdup ("plän ✓");
-  g_free (spec->hostname);
-  spec->hostname = g_strdup (nasty);
+  set_str (&spec->template_name, nasty);
+  set_str (&spec->plan, "plän ✓");
+  set_str (&spec->hostname, nasty);
   g_free (spec->addresses[0]);
   spec->addresses[0] = g_strdup ("</address><injected/>");
   xml = build_ok (spec, "lxc", "/srv/root & <fs>");
@@ -370,8 +373,7 @@ test_control_characters_refused (void)
   g_autofree char *xml = NULL;
   g_autofree char *metadata = NULL;
 
-  g_free (spec->hostname);
-  spec->hostname = g_strdup ("bell\007");
+  set_str (&spec->hostname, "bell\007");
   xml = vmgr_domain_xml_build (spec, "test", NULL, &error);
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
   g_assert_null (xml);
@@ -389,11 +391,8 @@ test_parse_without_metadata (void)
     "<uuid>" UUID_A "</uuid><memory unit='KiB'>65536</memory>"
     "<metadata><other:thing xmlns:other='http://example.org/other'/></metadata>"
     "<os><type>hvm</type></os></domain>";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VmgrVmSpec) spec = vmgr_domain_xml_parse (xml, &error);
 
-  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
-  g_assert_null (spec);
+  assert_parse_refused (xml);
 }
 
 static void
@@ -407,13 +406,7 @@ test_parse_malformed (void)
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (inputs); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(VmgrVmSpec) spec = vmgr_domain_xml_parse (inputs[i], &error);
-
-      g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
-      g_assert_null (spec);
-    }
+    assert_parse_refused (inputs[i]);
 }
 
 static void
@@ -424,11 +417,8 @@ test_parse_bad_metadata_value (void)
     "<metadata><vmgr:vm xmlns:vmgr='" VMGR_METADATA_NS "'>"
     "<vmgr:id>-3</vmgr:id></vmgr:vm></metadata>"
     "<os><type>hvm</type></os></domain>";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VmgrVmSpec) spec = vmgr_domain_xml_parse (xml, &error);
 
-  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
-  g_assert_null (spec);
+  assert_parse_refused (xml);
 }
 
 /* Metadata from an older writer without resource elements: the values come
@@ -550,8 +540,7 @@ test_libvirt_set_metadata (void)
   char *desc;
 
   g_assert_nonnull (domain);
-  g_free (spec->hostname);
-  spec->hostname = g_strdup ("renamed & <moved>");
+  set_str (&spec->hostname, "renamed & <moved>");
   spec->owner = 2002;
   g_clear_pointer (&spec->addresses[1], g_free);
   metadata = vmgr_domain_xml_build_metadata (spec, NULL);

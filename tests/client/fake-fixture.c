@@ -1,7 +1,16 @@
-/* The fake-daemon tests' fixture (see test-fake-fixture.h). */
-#include "test-fake-fixture.h"
+/* The fake-daemon tests' fixture (see fake-fixture.h). */
+#include "fake-fixture.h"
 
 #include <signal.h>
+
+#include "vmgrctl-errors.h"
+
+void
+fixture_test_init (int *argc, char ***argv)
+{
+  g_setenv ("TZ", "UTC", TRUE);
+  g_test_init (argc, argv, NULL);
+}
 
 void
 fixture_setup_bus (Fixture *f, gconstpointer data)
@@ -59,4 +68,11 @@ void
 hook_interrupt (GSubprocess *process, gpointer fixture)
 {
   g_subprocess_send_signal (process, SIGINT);
+}
+
+void
+assert_ok (Fixture *f)
+{
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_cmpstr (f->run.err, ==, "");
 }

@@ -5,10 +5,13 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "test-fake-vmgrd.h"
-#include "test-spawn.h"
+#include "fake-vmgrd.h"
+#include "run-vmgrctl.h"
 
 G_BEGIN_DECLS
+
+#define GiB (G_GUINT64_CONSTANT (1) << 30)
+#define MiB (G_GUINT64_CONSTANT (1) << 20)
 
 typedef struct {
   GTestDBus *bus;
@@ -17,6 +20,9 @@ typedef struct {
   const char *address;
   TestRun run;
 } Fixture;
+
+/* g_test_init(), with TZ=UTC for the times vmgrctl prints. */
+void fixture_test_init (int *argc, char ***argv);
 
 /* The bus only (no vmgrd). */
 void fixture_setup_bus (Fixture *f, gconstpointer data);
@@ -40,5 +46,8 @@ void hook_interrupt (GSubprocess *process, gpointer fixture);
 
 /* The JSON document @text (asserting it parses). */
 JsonNode *parse_json (const char *text);
+
+/* Asserts that the last run exited 0 and wrote nothing to stderr. */
+void assert_ok (Fixture *f);
 
 G_END_DECLS

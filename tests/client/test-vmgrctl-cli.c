@@ -3,7 +3,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "test-spawn.h"
+#include "run-vmgrctl.h"
 #include "vmgrctl-errors.h"
 
 static void

@@ -1,22 +1,15 @@
 /* vmgrctl against the fake vmgrd: set-memory, set-cpu, set-disk,
- * set-network, autostart, chown, stats, host, customers, customer *,
- * contract (also with a provisioning job) and console. */
+ * set-network, autostart and chown (what is sent: only the values given
+ * change; the daemon's refusals), stats (the table, JSON, --watch with
+ * vmgrd's own samples) and host. */
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "test-fake-fixture.h"
+#include "fake-fixture.h"
 #include "vmgrctl-errors.h"
 
-#define GiB (G_GUINT64_CONSTANT (1) << 30)
-#define MiB (G_GUINT64_CONSTANT (1) << 20)
-
-static void
-assert_ok (Fixture *f)
-{
-  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
-  g_assert_cmpstr (f->run.err, ==, "");
-}
+/* ---- settings ---- */
 
 /* Only the values given change; the others are sent as they were. */
 static void
@@ -138,6 +131,8 @@ test_autostart_chown (Fixture *f, gconstpointer data)
   vmgrctl (f, "autostart", "nope", "on");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_FOUND);
 }
+
+/* ---- stats and host ---- */
 
 /* All running VMs by default: "db" only; missing keys show as "-". */
 static void
@@ -270,207 +265,10 @@ test_host (Fixture *f, gconstpointer data)
                    16 * GiB);
 }
 
-static void
-test_customers (Fixture *f, gconstpointer data)
-{
-  g_autoptr(JsonNode) root = NULL;
-  JsonObject *alice;
-
-  vmgrctl (f, "customers");
-  assert_ok (f);
-  g_assert_cmpstr (f->run.out, ==,
-                   " UID  USER   NAME           EMAIL              PLAN   VMS  SUSPENDED\n"
-                   "1000  alice  Alice Example  alice@example.org  small  2/3  no\n");
-  vmgrctl (f, "customers", "--json");
-  assert_ok (f);
-  root = parse_json (f->run.out);
-  alice = json_array_get_object_element (json_node_get_array (root), 0);
-  g_assert_cmpint (json_object_get_int_member (alice, "uid"), ==, 1000);
-  g_assert_cmpstr (json_object_get_string_member (alice, "national_id"), ==, "A-1");
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (alice, "quota"),
-                                               "memory"), ==, 4 * GiB);
-}
-
-static void
-test_customer_show (Fixture *f, gconstpointer data)
-{
-  g_autoptr(JsonNode) root = NULL;
-
-  vmgrctl (f, "customer", "show", "1000");
-  assert_ok (f);
-  g_assert_cmpstr (f->run.out, ==,
-                   "User:        alice (uid 1000)\n"
-                   "Name:        Alice Example\n"
-                   "Email:       alice@example.org\n"
-                   "Phone:       -\n"
-                   "Address:     -\n"
-                   "Province:    -\n"
-                   "National id: A-1\n"
-                   "Plan:        small\n"
-                   "Max VMs:     3\n"
-                   "Suspended:   no\n"
-                   "Quota:\n"
-                   "  VMs:       3\n"
-                   "  vCPUs:     4\n"
-                   "  Memory:    4.0 GiB\n"
-                   "  Disk:      unlimited\n"
-                   "Allocated:\n"
-                   "  VMs:       2\n"
-                   "  vCPUs:     3\n"
-                   "  Memory:    1.5 GiB\n"
-                   "  Disk:      20 GiB\n");
-  vmgrctl (f, "customer", "show", "1000", "--json");
-  assert_ok (f);
-  root = parse_json (f->run.out);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "email"), ==,
-                   "alice@example.org");
-
-  vmgrctl (f, "customer", "show", "4242");
-  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_FOUND);
-  g_assert_cmpstr (f->run.err, ==,
-                   "vmgrctl: cannot find customer '4242': no customer with uid 4242\n");
-}
-
-static void
-test_customer_add (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GVariant) info = NULL;
-  const char *text;
-  guint32 uid, max_vms;
-  guint64 max_memory;
-
-  vmgrctl (f, "customer", "add", "0", "--name", "Root Example", "--email", "root@example.org",
-           "--national-id", "R-0", "--max-vms", "2", "--max-memory", "8G");
-  assert_ok (f);
-  g_assert_cmpstr (f->run.out, ==, "");
-  g_assert_cmpstr (f->fake->last_method, ==, "AddCustomer");
-  g_variant_get (f->fake->last_args, "(u@a{sv})", &uid, &info);
-  g_assert_cmpuint (uid, ==, 0);
-  g_assert_cmpuint (g_variant_n_children (info), ==, 5);
-  g_assert_true (g_variant_lookup (info, "full_name", "&s", &text));
-  g_assert_cmpstr (text, ==, "Root Example");
-  g_assert_true (g_variant_lookup (info, "national_id", "&s", &text));
-  g_assert_true (g_variant_lookup (info, "max_vms", "u", &max_vms));
-  g_assert_cmpuint (max_vms, ==, 2);
-  g_assert_true (g_variant_lookup (info, "max_memory", "t", &max_memory));
-  g_assert_cmpuint (max_memory, ==, 8 * GiB);
-  g_assert_nonnull (fake_vmgrd_get_customer (f->fake, 0));
-
-  vmgrctl (f, "customer", "add", "root", "--name", "R", "--email", "r@example.org",
-           "--national-id", "R-0");
-  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_ALREADY_EXISTS);
-  g_assert_cmpstr (f->run.err, ==,
-                   "vmgrctl: cannot add customer 'root': That user is a customer already.\n");
-}
-
-static void
-test_customer_changes (Fixture *f, gconstpointer data)
-{
-  VmgrDBusCustomer *alice = fake_vmgrd_get_customer (f->fake, 1000);
-  g_autoptr(GVariant) info = NULL;
-  const char *email;
-
-  vmgrctl (f, "customer", "update", "1000", "--email", "a@example.net");
-  assert_ok (f);
-  g_assert_cmpstr (f->fake->last_method, ==, "Update");
-  g_variant_get (f->fake->last_args, "(@a{sv})", &info);
-  g_assert_cmpuint (g_variant_n_children (info), ==, 1);
-  g_assert_true (g_variant_lookup (info, "email", "&s", &email));
-  g_assert_cmpstr (email, ==, "a@example.net");
-
-  vmgrctl (f, "customer", "suspend", "1000", "--reason", "unpaid invoice");
-  assert_ok (f);
-  g_assert_true (vmgr_dbus_customer_get_suspended (alice));
-  g_assert_cmpstr (vmgr_dbus_customer_get_suspend_reason (alice), ==, "unpaid invoice");
-  vmgrctl (f, "customer", "show", "1000");
-  g_assert_nonnull (strstr (f->run.out, "\nSuspended:   yes (unpaid invoice)\n"));
-  vmgrctl (f, "customer", "unsuspend", "1000");
-  assert_ok (f);
-  g_assert_false (vmgr_dbus_customer_get_suspended (alice));
-
-  vmgrctl (f, "customer", "remove", "1000");
-  assert_ok (f);
-  g_assert_null (fake_vmgrd_get_customer (f->fake, 1000));
-  vmgrctl (f, "customer", "remove", "1000");
-  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_FOUND);
-  g_assert_cmpstr (f->run.err, ==,
-                   "vmgrctl: cannot remove customer '1000': no customer with uid 1000\n");
-}
-
-static void
-test_contract (Fixture *f, gconstpointer data)
-{
-  const char *plan, *template, *name;
-
-  vmgrctl (f, "contract", "small", "debian-12", "mine");
-  assert_ok (f);
-  g_assert_cmpstr (f->run.out, ==, "Created VM mine with id 200\n");
-  g_assert_cmpstr (f->fake->last_method, ==, "Contract");
-  g_variant_get (f->fake->last_args, "(&s&s&s)", &plan, &template, &name);
-  g_assert_cmpstr (plan, ==, "small");
-  g_assert_cmpstr (template, ==, "debian-12");
-  g_assert_cmpstr (name, ==, "mine");
-  /* It returned once provisioning was over. */
-  g_assert_cmpstr (vmgr_dbus_vm_get_state (fake_vmgrd_get_vm (f->fake, "mine")), ==, "stopped");
-
-  vmgrctl (f, "contract", "big", "debian-12", "more");
-  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_QUOTA_EXCEEDED);
-  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot contract 'more': vms: your quota allows 3\n");
-}
-
-/* Contracting a VM that is provisioned in a job: the progress bar. */
-static void
-test_contract_job (Fixture *f, gconstpointer data)
-{
-  vmgrctl_hook (f, "Provisioning mine ", hook_run_jobs, "contract", "small", "job-ok", "mine");
-  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
-  g_assert_cmpstr (f->run.out, ==, "Created VM mine with id 200\n");
-  g_assert_cmpstr (f->run.err, ==,
-                   "Provisioning mine [--------------------] 0%\n"
-                   "Provisioning mine [##########----------] 50%\n"
-                   "Provisioning mine [####################] 100%\n");
-  g_assert_cmpstr (vmgr_dbus_vm_get_state (fake_vmgrd_get_vm (f->fake, "mine")), ==, "stopped");
-
-  vmgrctl_hook (f, "Provisioning lost ", hook_run_jobs, "contract", "small", "job-fail", "lost");
-  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_FAILURE);
-  g_assert_true (g_str_has_suffix (f->run.err, "[##########----------] 50%\n"
-                                               "vmgrctl: provisioning failed: "
-                                               "no space left on device\n"));
-  g_assert_null (fake_vmgrd_get_vm (f->fake, "lost"));
-}
-
-/* Not a terminal: stdin goes to the console as it is; its end shuts the
- * console down, whose echo comes back before its end. */
-static void
-test_console (Fixture *f, gconstpointer data)
-{
-  test_run_vmgrctl_input (&f->run, "ls -l\n", "--address", f->address, "console", "db", NULL);
-  assert_ok (f);
-  g_assert_cmpstr (f->run.out, ==, "login: ls -l\n");
-  g_assert_cmpstr (f->fake->last_method, ==, "OpenConsole");
-
-  /* The escape byte ends it at once; what came before it is sent. */
-  test_run_vmgrctl_input (&f->run, "root\035more", "--address", f->address, "console", "db",
-                          NULL);
-  assert_ok (f);
-  g_assert_false (strstr (f->run.out, "more") != NULL);
-}
-
-static void
-test_console_not_supported (Fixture *f, gconstpointer data)
-{
-  test_run_vmgrctl_input (&f->run, "", "--address", f->address, "console", "web", NULL);
-  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_SUPPORTED);
-  g_assert_cmpstr (f->run.out, ==, "");
-  g_assert_cmpstr (f->run.err, ==,
-                   "vmgrctl: cannot open the console of 'web': the test backend has no console\n");
-}
-
 int
 main (int argc, char **argv)
 {
-  g_setenv ("TZ", "UTC", TRUE);
-  g_test_init (&argc, &argv, NULL);
+  fixture_test_init (&argc, &argv);
 
   add_test ("/vmgrctl/fake/set-memory", test_set_memory);
   add_test ("/vmgrctl/fake/set-cpu", test_set_cpu);
@@ -482,14 +280,6 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/stats-watch", test_stats_watch);
   add_test ("/vmgrctl/fake/stats-watch-usage", test_stats_watch_usage);
   add_test ("/vmgrctl/fake/host", test_host);
-  add_test ("/vmgrctl/fake/customers", test_customers);
-  add_test ("/vmgrctl/fake/customer-show", test_customer_show);
-  add_test ("/vmgrctl/fake/customer-add", test_customer_add);
-  add_test ("/vmgrctl/fake/customer-changes", test_customer_changes);
-  add_test ("/vmgrctl/fake/contract", test_contract);
-  add_test ("/vmgrctl/fake/contract-job", test_contract_job);
-  add_test ("/vmgrctl/fake/console", test_console);
-  add_test ("/vmgrctl/fake/console-not-supported", test_console_not_supported);
 
   return g_test_run ();
 }

@@ -1,5 +1,5 @@
-/* Spawning vmgrctl from the tests. */
-#include "test-spawn.h"
+/* Running vmgrctl from the tests (see run-vmgrctl.h). */
+#include "run-vmgrctl.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -78,28 +78,32 @@ run_argv (TestRun *run, const char *input, GPtrArray *argv)
                   run->err);
 }
 
+static void
+run_va (TestRun *run, const char *input, const char *first_arg, va_list args)
+{
+  g_autoptr(GPtrArray) argv = collect_args (first_arg, args);
+
+  run_argv (run, input, argv);
+}
+
 void
 test_run_vmgrctl (TestRun *run, const char *first_arg, ...)
 {
-  g_autoptr(GPtrArray) argv = NULL;
   va_list args;
 
   va_start (args, first_arg);
-  argv = collect_args (first_arg, args);
+  run_va (run, NULL, first_arg, args);
   va_end (args);
-  run_argv (run, NULL, argv);
 }
 
 void
 test_run_vmgrctl_input (TestRun *run, const char *input, const char *first_arg, ...)
 {
-  g_autoptr(GPtrArray) argv = NULL;
   va_list args;
 
   va_start (args, first_arg);
-  argv = collect_args (first_arg, args);
+  run_va (run, input, first_arg, args);
   va_end (args);
-  run_argv (run, input, argv);
 }
 
 /* ---- reading as vmgrctl runs, for test_run_vmgrctl_hook() ---- */

@@ -1,27 +1,17 @@
-/* Unit tests for vmgr-customer-info.c: applying the AddCustomer and
+/* Unit tests for vmgr-validate-customer.c: applying the AddCustomer and
  * Customer.Update dictionaries to a VmgrCustomerInfo. */
 #include <string.h>
 
 #include <glib.h>
 
-#include "vmgr-validate-customer.h"
+#include "unit-helpers.h"
 #include "vmgr-error.h"
 #include "vmgr-records.h"
+#include "vmgr-validate-customer.h"
 
 #define GIB (G_GUINT64_CONSTANT (1024) * 1024 * 1024)
 
 /* --- helpers ------------------------------------------------------------ */
-
-static GVariant *
-parse_dict (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  GVariant *dict = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &error);
-
-  if (dict == NULL)
-    g_error ("bad test dictionary %s: %s", text, error->message);
-  return dict;
-}
 
 /* A dictionary with the one string @key = @value (which may hold anything
  * GVariant allows, unlike the text format). */
@@ -41,27 +31,19 @@ full_customer (void)
 {
   VmgrCustomerInfo *info = vmgr_customer_info_new (1234);
 
-  g_free (info->full_name);
-  info->full_name = g_strdup ("Ada Lovelace");
-  g_free (info->email);
-  info->email = g_strdup ("ada@example.org");
-  g_free (info->phone);
-  info->phone = g_strdup ("+44 20 7946 0000");
-  g_free (info->address);
-  info->address = g_strdup ("12 St James's Square");
-  g_free (info->province);
-  info->province = g_strdup ("London");
-  g_free (info->national_id);
-  info->national_id = g_strdup ("AB-123.456/7");
-  g_free (info->plan);
-  info->plan = g_strdup ("gold");
+  set_str (&info->full_name, "Ada Lovelace");
+  set_str (&info->email, "ada@example.org");
+  set_str (&info->phone, "+44 20 7946 0000");
+  set_str (&info->address, "12 St James's Square");
+  set_str (&info->province, "London");
+  set_str (&info->national_id, "AB-123.456/7");
+  set_str (&info->plan, "gold");
   info->max_vms = 5;
   info->max_vcpus = 16;
   info->max_memory = 32 * GIB;
   info->max_disk = 500 * GIB;
   info->suspended = TRUE;
-  g_free (info->suspend_reason);
-  info->suspend_reason = g_strdup ("unpaid");
+  set_str (&info->suspend_reason, "unpaid");
   info->created_at = 1700000000000000;
   return info;
 }

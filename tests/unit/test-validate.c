@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "unit-helpers.h"
 #include "vmgr-build-config.h"
 #include "vmgr-config.h"
 #include "vmgr-error.h"
@@ -27,17 +28,6 @@ assert_invalid (const GError *error, const char *part)
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
   if (strstr (error->message, part) == NULL)
     g_error ("error message \"%s\" does not contain \"%s\"", error->message, part);
-}
-
-static GVariant *
-parse_dict (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  GVariant *dict = g_variant_parse (G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &error);
-
-  if (dict == NULL)
-    g_error ("bad test dictionary %s: %s", text, error->message);
-  return dict;  /* g_variant_parse() gives a full reference */
 }
 
 static VmgrOptions *
@@ -981,21 +971,6 @@ test_plan_from_options_invalid (void)
     g_assert_null (plan);
     assert_invalid (error, "has no memory_limit");
   }
-}
-
-static void
-assert_plans_equal (const VmgrPlan *a, const VmgrPlan *b)
-{
-  g_assert_cmpstr (a->name, ==, b->name);
-  g_assert_cmpuint (a->memory_guarantee, ==, b->memory_guarantee);
-  g_assert_cmpuint (a->memory_soft_limit, ==, b->memory_soft_limit);
-  g_assert_cmpuint (a->memory_limit, ==, b->memory_limit);
-  g_assert_cmpuint (a->vcpus, ==, b->vcpus);
-  g_assert_cmpuint (a->cpu_weight, ==, b->cpu_weight);
-  g_assert_cmpuint (a->cpu_limit, ==, b->cpu_limit);
-  g_assert_cmpuint (a->disk_soft_limit, ==, b->disk_soft_limit);
-  g_assert_cmpuint (a->disk_hard_limit, ==, b->disk_hard_limit);
-  g_assert_cmpuint (a->max_vms, ==, b->max_vms);
 }
 
 static VmgrPlan *

@@ -1,4 +1,4 @@
-/* Unit tests for the sqlite store (service/vmgr-store.c). Every test works
+/* Unit tests for the sqlite store (service/store/). Every test works
  * in its own temporary directory, removed at the end. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit-helpers.h"
 #include "vmgr-error.h"
 #include "vmgr-store.h"
 
@@ -67,10 +68,8 @@ make_vm (guint32 id, const char *name, const char *uuid)
   VmgrVmSpec *spec = vmgr_vm_spec_new ();
 
   spec->id = id;
-  g_free (spec->name);
-  spec->name = g_strdup (name);
-  g_free (spec->uuid);
-  spec->uuid = g_strdup (uuid);
+  set_str (&spec->name, name);
+  set_str (&spec->uuid, uuid);
   spec->owner = 1000 + id;
   spec->memory_limit = G_GUINT64_CONSTANT (1) << 30;
   return spec;
@@ -83,10 +82,8 @@ make_full_vm (guint32 id, const char *name, const char *uuid)
   const char *addresses[] = { "10.0.0.5/24", "fd00::5/64", NULL };
   const char *nameservers[] = { "10.0.0.1", NULL };
 
-  g_free (spec->template_name);
-  spec->template_name = g_strdup ("debian-12");
-  g_free (spec->plan);
-  spec->plan = g_strdup ("small");
+  set_str (&spec->template_name, "debian-12");
+  set_str (&spec->plan, "small");
   spec->memory_guarantee = 256 << 20;
   spec->memory_soft_limit = 512 << 20;
   spec->memory_limit = G_MAXUINT64; /* survives the signed INTEGER column */
@@ -95,12 +92,10 @@ make_full_vm (guint32 id, const char *name, const char *uuid)
   spec->cpu_limit = 250;
   spec->disk_soft_limit = G_GUINT64_CONSTANT (10) << 30;
   spec->disk_hard_limit = G_GUINT64_CONSTANT (12) << 30;
-  g_free (spec->hostname);
-  spec->hostname = g_strdup ("web1.example.org");
+  set_str (&spec->hostname, "web1.example.org");
   g_strfreev (spec->addresses);
   spec->addresses = g_strdupv ((char **) addresses);
-  g_free (spec->gateway);
-  spec->gateway = g_strdup ("10.0.0.1");
+  set_str (&spec->gateway, "10.0.0.1");
   g_strfreev (spec->nameservers);
   spec->nameservers = g_strdupv ((char **) nameservers);
   spec->autostart = TRUE;
@@ -116,17 +111,23 @@ insert_vm (VmgrStore *store, const VmgrVmSpec *spec)
   g_assert_no_error (error);
 }
 
-static void
-insert_simple_vm (VmgrStore *store, guint32 id, const char *tmpl, const char *plan)
+/* VM @id named vm@id, its UUID ending in @id. */
+static VmgrVmSpec *
+make_numbered_vm (guint32 id)
 {
   g_autofree char *name = g_strdup_printf ("vm%u", id);
   g_autofree char *uuid = g_strdup_printf ("00000000-0000-4000-8000-%012u", id);
-  g_autoptr(VmgrVmSpec) spec = make_vm (id, name, uuid);
 
-  g_free (spec->template_name);
-  spec->template_name = g_strdup (tmpl);
-  g_free (spec->plan);
-  spec->plan = g_strdup (plan);
+  return make_vm (id, name, uuid);
+}
+
+static void
+insert_simple_vm (VmgrStore *store, guint32 id, const char *tmpl, const char *plan)
+{
+  g_autoptr(VmgrVmSpec) spec = make_numbered_vm (id);
+
+  set_str (&spec->template_name, tmpl);
+  set_str (&spec->plan, plan);
   insert_vm (store, spec);
 }
 
@@ -184,6 +185,37 @@ raw_exec_rc (const char *path, const char *sql)
   return rc & 0xff;
 }
 
+/* Asserts that @error is not set and that @list, each item as @describe
+ * puts it, separated by commas, reads @expected. */
+static void
+assert_listed (GPtrArray *list, const GError *error, char *(*describe) (gconstpointer item),
+               const char *expected)
+{
+  g_autoptr(GString) text = g_string_new ("");
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < list->len; i++)
+    {
+      g_autofree char *item = describe (list->pdata[i]);
+
+      g_string_append_printf (text, "%s%s", i ? "," : "", item);
+    }
+  g_assert_cmpstr (text->str, ==, expected);
+}
+
+/* The indexes of the store @path are those of the current schema. */
+static void
+assert_indexes (const char *path)
+{
+  g_autofree char *indexes = NULL;
+
+  indexes = raw_query (path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
+                             " sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                             " ORDER BY name)");
+  g_assert_cmpstr (indexes, ==, "audit_time,audit_uid,customers_national_id,"
+                                "vms_owner,vms_plan,vms_template");
+}
+
 /* ---- Opening --------------------------------------------------------- */
 
 static void
@@ -193,7 +225,6 @@ test_open_creates (void)
   g_autoptr(VmgrStore) store = NULL;
   g_autofree char *version = NULL;
   g_autofree char *tables = NULL;
-  g_autofree char *indexes = NULL;
 
   g_assert_false (g_file_test (t->path, G_FILE_TEST_EXISTS));
   store = open_store (t->path);
@@ -208,11 +239,7 @@ test_open_creates (void)
                                " sqlite_master WHERE type = 'table' AND name NOT LIKE"
                                " 'sqlite_%' ORDER BY name)");
   g_assert_cmpstr (tables, ==, "audit,customers,plans,templates,vms");
-  indexes = raw_query (t->path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
-                                " sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-                                " ORDER BY name)");
-  g_assert_cmpstr (indexes, ==, "audit_time,audit_uid,customers_national_id,"
-                                "vms_owner,vms_plan,vms_template");
+  assert_indexes (t->path);
 }
 
 static void
@@ -305,8 +332,7 @@ test_vm_update_delete (void)
   insert_vm (store, spec);
 
   /* Change everything: arrays go empty / non-empty the other way round. */
-  g_free (spec->name);
-  spec->name = g_strdup ("web1-renamed");
+  set_str (&spec->name, "web1-renamed");
   g_strfreev (spec->addresses);
   spec->addresses = g_new0 (char *, 1);
   g_strfreev (spec->nameservers);
@@ -405,21 +431,17 @@ test_vm_duplicates (void)
 
   /* Updates may not take another VM's name or UUID either. */
   insert_vm (store, other);
-  g_free (other->name);
-  other->name = g_strdup ("web1");
+  set_str (&other->name, "web1");
   g_assert_false (vmgr_store_update_vm (store, other, "<changed/>", &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
   g_assert_cmpstr (error->message, ==, "a VM named 'web1' already exists");
   g_clear_error (&error);
-  g_free (other->name);
-  other->name = g_strdup ("db1");
-  g_free (other->uuid);
-  other->uuid = g_strdup (web1->uuid);
+  set_str (&other->name, "db1");
+  set_str (&other->uuid, web1->uuid);
   g_assert_false (vmgr_store_update_vm (store, other, "<changed/>", &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
   g_clear_error (&error);
-  g_free (other->uuid);
-  other->uuid = g_strdup ("33333333-3333-4333-8333-333333333333");
+  set_str (&other->uuid, "33333333-3333-4333-8333-333333333333");
   assert_vm_stored (store, other);
   assert_vm_stored (store, web1);
 }
@@ -460,8 +482,7 @@ make_template (const char *name, const char *os)
 {
   VmgrTemplate *tmpl = vmgr_template_new (name);
 
-  g_free (tmpl->os);
-  tmpl->os = g_strdup (os);
+  set_str (&tmpl->os, os);
   g_free (tmpl->description);
   tmpl->description = g_strdup_printf ("%s base image", os);
   g_free (tmpl->source);
@@ -478,18 +499,19 @@ assert_template_equal (const VmgrTemplate *a, const VmgrTemplate *b)
   g_assert_cmpstr (a->source, ==, b->source);
 }
 
+static char *
+template_name (gconstpointer template)
+{
+  return g_strdup (((const VmgrTemplate *) template)->name);
+}
+
 static void
 assert_template_names (VmgrStore *store, const char *expected)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) list = vmgr_store_list_templates (store, &error);
-  g_autoptr(GString) names = g_string_new ("");
 
-  g_assert_no_error (error);
-  for (guint i = 0; i < list->len; i++)
-    g_string_append_printf (names, "%s%s", i ? "," : "",
-                            ((VmgrTemplate *) list->pdata[i])->name);
-  g_assert_cmpstr (names->str, ==, expected);
+  assert_listed (list, error, template_name, expected);
 }
 
 static void
@@ -567,28 +589,13 @@ make_plan (const char *name, guint64 memory, guint32 vcpus, guint32 max_vms)
 }
 
 static void
-assert_plan_equal (const VmgrPlan *a, const VmgrPlan *b)
-{
-  g_assert_cmpstr (a->name, ==, b->name);
-  g_assert_cmpuint (a->memory_guarantee, ==, b->memory_guarantee);
-  g_assert_cmpuint (a->memory_soft_limit, ==, b->memory_soft_limit);
-  g_assert_cmpuint (a->memory_limit, ==, b->memory_limit);
-  g_assert_cmpuint (a->vcpus, ==, b->vcpus);
-  g_assert_cmpuint (a->cpu_weight, ==, b->cpu_weight);
-  g_assert_cmpuint (a->cpu_limit, ==, b->cpu_limit);
-  g_assert_cmpuint (a->disk_soft_limit, ==, b->disk_soft_limit);
-  g_assert_cmpuint (a->disk_hard_limit, ==, b->disk_hard_limit);
-  g_assert_cmpuint (a->max_vms, ==, b->max_vms);
-}
-
-static void
 assert_plan_stored (VmgrStore *store, const VmgrPlan *expected)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VmgrPlan) got = vmgr_store_get_plan (store, expected->name, &error);
 
   g_assert_no_error (error);
-  assert_plan_equal (got, expected);
+  assert_plans_equal (got, expected);
 }
 
 static void
@@ -618,9 +625,9 @@ test_plans (void)
   list = vmgr_store_list_plans (store, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 3);
-  assert_plan_equal (list->pdata[0], large);
-  assert_plan_equal (list->pdata[1], medium);
-  assert_plan_equal (list->pdata[2], small2);
+  assert_plans_equal (list->pdata[0], large);
+  assert_plans_equal (list->pdata[1], medium);
+  assert_plans_equal (list->pdata[2], small2);
 
   g_assert_null (vmgr_store_get_plan (store, "huge", &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
@@ -669,30 +676,23 @@ append_audit (VmgrStore *store, gint64 time, guint32 uid, const char *target,
   g_assert_no_error (error);
 }
 
-/* The messages of the matching entries, in the order returned. */
 static char *
-audit_messages (VmgrStore *store, gint64 since, gint64 until, gint64 uid,
-                const char *target, guint limit)
+audit_message (gconstpointer entry)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) list = vmgr_store_query_audit (store, since, until, uid,
-                                                      target, limit, &error);
-  g_autoptr(GString) out = g_string_new ("");
-
-  g_assert_no_error (error);
-  for (guint i = 0; i < list->len; i++)
-    g_string_append_printf (out, "%s%s", i ? "," : "",
-                            ((VmgrAuditEntry *) list->pdata[i])->message);
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  return g_strdup (((const VmgrAuditEntry *) entry)->message);
 }
 
+/* The messages of the matching entries, in the order returned, are
+ * @expected. */
 static void
 assert_audit (VmgrStore *store, gint64 since, gint64 until, gint64 uid,
               const char *target, guint limit, const char *expected)
 {
-  g_autofree char *got = audit_messages (store, since, until, uid, target, limit);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = vmgr_store_query_audit (store, since, until, uid,
+                                                      target, limit, &error);
 
-  g_assert_cmpstr (got, ==, expected);
+  assert_listed (list, error, audit_message, expected);
 }
 
 static void
@@ -790,20 +790,16 @@ make_customer (guint32 uid, const char *full_name, const char *national_id)
 {
   VmgrCustomerInfo *c = vmgr_customer_info_new (uid);
 
-  g_free (c->full_name);
-  c->full_name = g_strdup (full_name);
+  set_str (&c->full_name, full_name);
   g_free (c->email);
   c->email = g_strdup_printf ("user%u@example.org", uid);
   g_free (c->phone);
   c->phone = g_strdup_printf ("+98 21 5555 %04u", uid % 10000);
   g_free (c->address);
   c->address = g_strdup ("12 Example St.\nUnit 3"); /* newlines survive */
-  g_free (c->province);
-  c->province = g_strdup ("Tehran");
-  g_free (c->national_id);
-  c->national_id = g_strdup (national_id);
-  g_free (c->plan);
-  c->plan = g_strdup ("small");
+  set_str (&c->province, "Tehran");
+  set_str (&c->national_id, national_id);
+  set_str (&c->plan, "small");
   c->max_vms = 3;
   c->max_vcpus = 8;
   c->max_memory = G_MAXUINT64; /* survives the signed INTEGER column */
@@ -833,26 +829,25 @@ assert_customer_stored (VmgrStore *store, const VmgrCustomerInfo *expected)
   g_assert_true (vmgr_customer_info_equal (got, expected));
 }
 
+static char *
+customer_uid (gconstpointer customer)
+{
+  return g_strdup_printf ("%u", ((const VmgrCustomerInfo *) customer)->uid);
+}
+
 static void
 assert_customer_uids (VmgrStore *store, const char *expected)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) list = vmgr_store_list_customers (store, &error);
-  g_autoptr(GString) uids = g_string_new ("");
 
-  g_assert_no_error (error);
-  for (guint i = 0; i < list->len; i++)
-    g_string_append_printf (uids, "%s%u", i ? "," : "",
-                            ((VmgrCustomerInfo *) list->pdata[i])->uid);
-  g_assert_cmpstr (uids->str, ==, expected);
+  assert_listed (list, error, customer_uid, expected);
 }
 
 static void
 insert_owned_vm (VmgrStore *store, guint32 id, guint32 owner)
 {
-  g_autofree char *name = g_strdup_printf ("vm%u", id);
-  g_autofree char *uuid = g_strdup_printf ("00000000-0000-4000-8000-%012u", id);
-  g_autoptr(VmgrVmSpec) spec = make_vm (id, name, uuid);
+  g_autoptr(VmgrVmSpec) spec = make_numbered_vm (id);
 
   spec->owner = owner;
   insert_vm (store, spec);
@@ -898,27 +893,19 @@ test_customer_roundtrip (void)
   assert_customer_uids (store, "60001,60002,70000");
 
   /* Update replaces every field but uid and created_at. */
-  g_free (alice->full_name);
-  alice->full_name = g_strdup ("Alice Renamed");
-  g_free (alice->email);
-  alice->email = g_strdup ("alice@example.net");
-  g_free (alice->phone);
-  alice->phone = g_strdup ("");
-  g_free (alice->address);
-  alice->address = g_strdup ("1 Other Rd.");
-  g_free (alice->province);
-  alice->province = g_strdup ("Fars");
-  g_free (alice->national_id);
-  alice->national_id = g_strdup ("1111111111");
-  g_free (alice->plan);
-  alice->plan = g_strdup ("large");
+  set_str (&alice->full_name, "Alice Renamed");
+  set_str (&alice->email, "alice@example.net");
+  set_str (&alice->phone, "");
+  set_str (&alice->address, "1 Other Rd.");
+  set_str (&alice->province, "Fars");
+  set_str (&alice->national_id, "1111111111");
+  set_str (&alice->plan, "large");
   alice->max_vms = 0;
   alice->max_vcpus = 64;
   alice->max_memory = G_GUINT64_CONSTANT (32) << 30;
   alice->max_disk = G_MAXUINT64;
   alice->suspended = TRUE;
-  g_free (alice->suspend_reason);
-  alice->suspend_reason = g_strdup ("unpaid invoice");
+  set_str (&alice->suspend_reason, "unpaid invoice");
   alice->created_at = 42; /* ignored: the registration time is kept */
   g_assert_true (vmgr_store_update_customer (store, alice, &error));
   g_assert_no_error (error);
@@ -989,11 +976,9 @@ test_customer_duplicates (void)
   /* Taking another customer's national id on update is refused, and
    * nothing of the update lands. */
   bob_changed = vmgr_customer_info_copy (bob);
-  g_free (bob_changed->full_name);
-  bob_changed->full_name = g_strdup ("Bob Changed");
+  set_str (&bob_changed->full_name, "Bob Changed");
   bob_changed->max_vms = 99;
-  g_free (bob_changed->national_id);
-  bob_changed->national_id = g_strdup ("0012345678");
+  set_str (&bob_changed->national_id, "0012345678");
   g_assert_false (vmgr_store_update_customer (store, bob_changed, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
   g_assert_cmpstr (error->message, ==, "national id '0012345678' is already registered");
@@ -1006,27 +991,23 @@ test_customer_duplicates (void)
   raw_exec (t->path, "INSERT INTO templates (name) VALUES ('written-by-other')");
 
   /* Keeping one's own national id is not a duplicate. */
-  g_free (bob_changed->national_id);
-  bob_changed->national_id = g_strdup (bob->national_id);
+  set_str (&bob_changed->national_id, bob->national_id);
   g_assert_true (vmgr_store_update_customer (store, bob_changed, &error));
   g_assert_no_error (error);
   assert_customer_stored (store, bob_changed);
 
   /* Empty national ids never collide, on add or on update. */
-  g_free (same_nid->national_id);
-  same_nid->national_id = g_strdup ("");
+  set_str (&same_nid->national_id, "");
   add_customer (store, same_nid);
   same_nid->uid = 60004;
   add_customer (store, same_nid);
-  g_free (bob_changed->national_id);
-  bob_changed->national_id = g_strdup ("");
+  set_str (&bob_changed->national_id, "");
   g_assert_true (vmgr_store_update_customer (store, bob_changed, &error));
   g_assert_no_error (error);
   assert_customer_stored (store, bob_changed);
   assert_customer_uids (store, "60001,60002,60003,60004");
   /* ... and a freed national id can be taken by someone else. */
-  g_free (same_nid->national_id);
-  same_nid->national_id = g_strdup ("0087654321");
+  set_str (&same_nid->national_id, "0087654321");
   g_assert_true (vmgr_store_update_customer (store, same_nid, &error));
   g_assert_no_error (error);
   assert_customer_stored (store, same_nid);
@@ -1037,6 +1018,17 @@ test_customer_duplicates (void)
   g_assert_cmpint (raw_exec_rc (t->path, "INSERT INTO customers (uid, national_id, created_at)"
                                          " VALUES (1, '', 0)"), ==, SQLITE_OK);
   assert_customer_uids (store, "1,60001,60002,60003,60004");
+}
+
+/* Removing customer @uid is refused with @message: VMs are still theirs. */
+static void
+assert_remove_refused (VmgrStore *store, guint32 uid, const char *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (vmgr_store_remove_customer (store, uid, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
+  g_assert_cmpstr (error->message, ==, message);
 }
 
 static void
@@ -1056,21 +1048,15 @@ test_customer_remove_owned (void)
   g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60001), ==, 1);
   g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 4242), ==, 0);
 
-  g_assert_false (vmgr_store_remove_customer (store, 60002, &error));
-  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
-  g_assert_cmpstr (error->message, ==,
-                   "customer 60002 still owns 2 VMs; delete or reassign them first");
-  g_clear_error (&error);
+  assert_remove_refused (store, 60002,
+                         "customer 60002 still owns 2 VMs; delete or reassign them first");
   assert_customer_stored (store, alice);
 
   g_assert_true (vmgr_store_delete_vm (store, 101, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60002), ==, 1);
-  g_assert_false (vmgr_store_remove_customer (store, 60002, &error));
-  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
-  g_assert_cmpstr (error->message, ==,
-                   "customer 60002 still owns 1 VM; delete or reassign them first");
-  g_clear_error (&error);
+  assert_remove_refused (store, 60002,
+                         "customer 60002 still owns 1 VM; delete or reassign them first");
   assert_customer_stored (store, alice);
 
   g_assert_true (vmgr_store_delete_vm (store, 102, &error));
@@ -1165,62 +1151,19 @@ test_migrate_from_zero (void)
   assert_next_id (store, 103);
 }
 
-/* Schema version 1 exactly as migration step 1 of vmgr-store.c creates it
- * (copied, not shared: a shipped step never changes, and this copy must not
- * follow the code if someone edits it by mistake). */
-static const char schema_v1[] =
-  "CREATE TABLE vms ("
-  "  id INTEGER PRIMARY KEY,"
-  "  name TEXT UNIQUE NOT NULL,"
-  "  uuid TEXT UNIQUE NOT NULL,"
-  "  owner INTEGER NOT NULL,"
-  "  template TEXT NOT NULL DEFAULT '',"
-  "  plan TEXT NOT NULL DEFAULT '',"
-  "  memory_guarantee INTEGER NOT NULL DEFAULT 0,"
-  "  memory_soft_limit INTEGER NOT NULL DEFAULT 0,"
-  "  memory_limit INTEGER NOT NULL DEFAULT 0,"
-  "  vcpus INTEGER NOT NULL DEFAULT 1,"
-  "  cpu_weight INTEGER NOT NULL DEFAULT 100,"
-  "  cpu_limit INTEGER NOT NULL DEFAULT 0,"
-  "  disk_soft_limit INTEGER NOT NULL DEFAULT 0,"
-  "  disk_hard_limit INTEGER NOT NULL DEFAULT 0,"
-  "  hostname TEXT NOT NULL DEFAULT '',"
-  "  addresses TEXT NOT NULL DEFAULT '',"
-  "  gateway TEXT NOT NULL DEFAULT '',"
-  "  nameservers TEXT NOT NULL DEFAULT '',"
-  "  autostart INTEGER NOT NULL DEFAULT 0,"
-  "  domain_xml TEXT NOT NULL DEFAULT '',"
-  "  created_at INTEGER NOT NULL);"
-  "CREATE INDEX vms_template ON vms (template);"
-  "CREATE INDEX vms_plan ON vms (plan);"
-  "CREATE TABLE templates ("
-  "  name TEXT PRIMARY KEY,"
-  "  os TEXT NOT NULL DEFAULT '',"
-  "  description TEXT NOT NULL DEFAULT '',"
-  "  source TEXT NOT NULL DEFAULT '');"
-  "CREATE TABLE plans ("
-  "  name TEXT PRIMARY KEY,"
-  "  memory_guarantee INTEGER NOT NULL DEFAULT 0,"
-  "  memory_soft_limit INTEGER NOT NULL DEFAULT 0,"
-  "  memory_limit INTEGER NOT NULL DEFAULT 0,"
-  "  vcpus INTEGER NOT NULL DEFAULT 0,"
-  "  cpu_weight INTEGER NOT NULL DEFAULT 0,"
-  "  cpu_limit INTEGER NOT NULL DEFAULT 0,"
-  "  disk_soft_limit INTEGER NOT NULL DEFAULT 0,"
-  "  disk_hard_limit INTEGER NOT NULL DEFAULT 0,"
-  "  max_vms INTEGER NOT NULL DEFAULT 0);"
-  "CREATE TABLE audit ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  time INTEGER NOT NULL,"
-  "  uid INTEGER NOT NULL,"
-  "  caller TEXT,"
-  "  pid INTEGER,"
-  "  action TEXT,"
-  "  target TEXT,"
-  "  result TEXT,"
-  "  message TEXT);"
-  "CREATE INDEX audit_time ON audit (time);"
-  "CREATE INDEX audit_uid ON audit (uid);";
+/* Schema version 1 as the first release wrote it (data/store-schema-v1.sql). */
+static char *
+read_schema_v1 (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "unit", "data",
+                                                 "store-schema-v1.sql", NULL);
+  g_autoptr(GError) error = NULL;
+  char *sql = NULL;
+
+  g_file_get_contents (path, &sql, NULL, &error);
+  g_assert_no_error (error);
+  return sql;
+}
 
 static void
 test_migrate_from_v1 (void)
@@ -1230,6 +1173,7 @@ test_migrate_from_v1 (void)
   g_autoptr(VmgrVmSpec) expected = make_vm (101, "old-vm", "11111111-1111-4111-8111-111111111111");
   g_autoptr(VmgrCustomerInfo) owner = make_customer (60002, "Old Owner", "0012345678");
   g_autoptr(GError) error = NULL;
+  g_autofree char *schema_v1 = read_schema_v1 ();
   g_autofree char *schema = g_strconcat ("BEGIN;", schema_v1,
                                          "INSERT INTO vms (id, name, uuid, owner, memory_limit,"
                                          " domain_xml, created_at) VALUES (101, 'old-vm',"
@@ -1239,7 +1183,6 @@ test_migrate_from_v1 (void)
                                          "PRAGMA user_version = 1;"
                                          "COMMIT;", NULL);
   g_autofree char *version = NULL;
-  g_autofree char *indexes = NULL;
   g_autofree char *xml = NULL;
 
   raw_exec (t->path, schema);
@@ -1252,11 +1195,7 @@ test_migrate_from_v1 (void)
   g_clear_pointer (&version, g_free);
   version = raw_query (t->path, "PRAGMA user_version");
   g_assert_cmpstr (version, ==, "2");
-  indexes = raw_query (t->path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
-                                " sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-                                " ORDER BY name)");
-  g_assert_cmpstr (indexes, ==, "audit_time,audit_uid,customers_national_id,"
-                                "vms_owner,vms_plan,vms_template");
+  assert_indexes (t->path);
 
   /* What was there before is still there. */
   expected->owner = 60002;
@@ -1272,11 +1211,8 @@ test_migrate_from_v1 (void)
   add_customer (store, owner);
   assert_customer_stored (store, owner);
   g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60002), ==, 1);
-  g_assert_false (vmgr_store_remove_customer (store, 60002, &error));
-  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
-  g_assert_cmpstr (error->message, ==,
-                   "customer 60002 still owns 1 VM; delete or reassign them first");
-  g_clear_error (&error);
+  assert_remove_refused (store, 60002,
+                         "customer 60002 still owns 1 VM; delete or reassign them first");
 
   /* Opening again does not migrate again. */
   g_clear_object (&store);
