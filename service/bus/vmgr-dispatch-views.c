@@ -144,7 +144,10 @@ vmgr_dispatch_handle_properties (Handoff *handoff)
   read->valid = properties_call_valid (call);
   read->interface = read->valid ? property_interface (call, object)
                                 : first_interface_name (object);
-  read->skeleton = (GDBusInterfaceSkeleton *) g_dbus_object_get_interface (object, read->interface);
+  /* Not a name at all ("x y"): an interface the object lacks. */
+  if (g_dbus_is_interface_name (read->interface))
+    read->skeleton = (GDBusInterfaceSkeleton *) g_dbus_object_get_interface (object,
+                                                                             read->interface);
   request.sender = g_dbus_message_get_sender (call);
   request.interactive = vmgr_auth_message_is_interactive (call);
   /* Keyed by the interface read; an interface the object lacks is decided

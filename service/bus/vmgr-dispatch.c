@@ -196,19 +196,6 @@ typedef enum {
   ROUTE_DENY,
 } Route;
 
-static Route
-route_standard_call (const char *interface, const char *member)
-{
-  if (strcmp (interface, PROPERTIES_IFACE) == 0)
-    return ROUTE_PROPERTIES;
-  if ((strcmp (interface, INTROSPECTABLE_IFACE) == 0 && g_strcmp0 (member, "Introspect") == 0) ||
-      (strcmp (interface, OBJECT_MANAGER_IFACE) == 0 && g_strcmp0 (member, "GetManagedObjects") == 0))
-    return ROUTE_VIEW;
-  if (strcmp (interface, PEER_IFACE) == 0)
-    return ROUTE_PASS;
-  return ROUTE_NO_SUCH_OBJECT;
-}
-
 static GDBusInterfaceInfo *
 tenant_interface_info (const char *interface)
 {
@@ -221,21 +208,48 @@ tenant_interface_info (const char *interface)
   return NULL;
 }
 
-/* Whether the arguments have the member's types. GDBus would check them
+/* Whether the arguments have the method's types. GDBus would check them
  * itself, but before anyone asked whether the caller may see the object. */
 static gboolean
-arguments_match (GDBusMessage *message, GDBusInterfaceInfo *info, const char *member)
+arguments_match (GDBusMessage *message, GDBusMethodInfo *method)
 {
-  GDBusMethodInfo *method = info != NULL ? g_dbus_interface_info_lookup_method (info, member)
-                                         : NULL;
   g_autoptr(GString) expected = g_string_new ("");
   const char *signature = g_dbus_message_get_signature (message);
 
-  if (method == NULL)
-    return TRUE;
   for (guint i = 0; method->in_args != NULL && method->in_args[i] != NULL; i++)
     g_string_append (expected, method->in_args[i]->signature);
   return g_strcmp0 (expected->str, signature != NULL ? signature : "") == 0;
+}
+
+/* A call on a path where a tenant's object is, or would be: the route
+ * depends on the message alone, never on whether the object exists or who
+ * may see it, so that a foreign object and a missing one answer alike.
+ * Anything but the object's own methods (with a rule), its properties,
+ * Introspect and Peer answers as if no object were there, to everyone. */
+static Route
+route_tenant_call (GDBusMessage *message, const char *path, const char *interface,
+                   const char *member)
+{
+  const char *own = vmgr_tenant_interface (path);
+  GDBusMethodInfo *method;
+
+  if (interface == NULL)
+    return ROUTE_NO_SUCH_OBJECT;
+  if (strcmp (interface, PROPERTIES_IFACE) == 0)
+    return ROUTE_PROPERTIES;
+  if ((strcmp (interface, INTROSPECTABLE_IFACE) == 0 && g_strcmp0 (member, "Introspect") == 0) ||
+      (strcmp (interface, OBJECT_MANAGER_IFACE) == 0 && g_strcmp0 (member, "GetManagedObjects") == 0))
+    return ROUTE_VIEW;
+  /* GDBus answers these two alike on every path, existing or not. */
+  if (strcmp (interface, PEER_IFACE) == 0 &&
+      (g_strcmp0 (member, "Ping") == 0 || g_strcmp0 (member, "GetMachineId") == 0))
+    return ROUTE_PASS;
+  if (g_strcmp0 (interface, own) != 0 || vmgr_auth_lookup_rule (interface, member) == NULL)
+    return ROUTE_NO_SUCH_OBJECT;
+  method = g_dbus_interface_info_lookup_method (tenant_interface_info (own), member);
+  if (method == NULL)
+    return ROUTE_NO_SUCH_OBJECT;
+  return arguments_match (message, method) ? ROUTE_PASS : ROUTE_BAD_ARGUMENTS;
 }
 
 static Route
@@ -244,18 +258,21 @@ route_call (GDBusMessage *message)
   const char *interface = g_dbus_message_get_interface (message);
   const char *member = g_dbus_message_get_member (message);
   const char *path = g_dbus_message_get_path (message);
-  gboolean vm_path = vmgr_is_tenant_path (path);
 
+  if (vmgr_is_tenant_path (path))
+    return route_tenant_call (message, path, interface, member);
   if (interface == NULL)
-    return vm_path ? ROUTE_NO_SUCH_OBJECT : ROUTE_DENY;
+    return ROUTE_DENY;
+  if (strcmp (interface, PROPERTIES_IFACE) == 0)
+    return ROUTE_PROPERTIES;
+  if ((strcmp (interface, INTROSPECTABLE_IFACE) == 0 && g_strcmp0 (member, "Introspect") == 0) ||
+      (strcmp (interface, OBJECT_MANAGER_IFACE) == 0 && g_strcmp0 (member, "GetManagedObjects") == 0))
+    return ROUTE_VIEW;
+  if (strcmp (interface, PEER_IFACE) == 0)
+    return ROUTE_PASS;
   if (g_str_has_prefix (interface, "org.freedesktop.DBus."))
-    return route_standard_call (interface, member);
-  if (vmgr_auth_lookup_rule (interface, member) != NULL)
-    return !vm_path || arguments_match (message, tenant_interface_info (interface), member)
-             ? ROUTE_PASS : ROUTE_BAD_ARGUMENTS;
-  /* A member vmgr does not know: on a VM path, the answer must not tell
-   * whether the VM exists. */
-  return vm_path ? ROUTE_NO_SUCH_OBJECT : ROUTE_DENY;
+    return ROUTE_NO_SUCH_OBJECT;
+  return vmgr_auth_lookup_rule (interface, member) != NULL ? ROUTE_PASS : ROUTE_DENY;
 }
 
 static void handle_bad_arguments (Handoff *handoff);
@@ -306,50 +323,68 @@ hand_to_main (VmgrDispatch *self, GDBusMessage *message, GSourceFunc func)
   g_main_context_invoke (self->context, func, handoff);
 }
 
-static void
-on_bad_arguments_view (VmgrAuthResult result, const VmgrCaller *caller, const char *action,
-                       const GError *error, gpointer user_data)
-{
-  Handoff *handoff = user_data;
-  GDBusMessage *call = handoff->message;
-  g_autoptr(GError) invalid = NULL;
+/* A call that fails whatever the object: the caller hears why only if it
+ * may see the object; anyone else hears what a missing object answers. */
+typedef struct {
+  Handoff *handoff;
+  GError *answer;
+} VisibleAnswer;
 
-  if (result != VMGR_AUTH_ALLOWED)
-    vmgr_dispatch_send_error (handoff->dispatch, call, error);
-  else
-    {
-      invalid = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                             "Type of message “(%s)” does not match the expected type of %s.%s",
-                             g_dbus_message_get_signature (call),
-                             g_dbus_message_get_interface (call),
-                             g_dbus_message_get_member (call));
-      vmgr_dispatch_send_error (handoff->dispatch, call, invalid);
-    }
-  vmgr_dispatch_handoff_free (handoff);
+static void
+on_answer_view (VmgrAuthResult result, const VmgrCaller *caller, const char *action,
+                const GError *error, gpointer user_data)
+{
+  VisibleAnswer *visible = user_data;
+
+  vmgr_dispatch_send_error (visible->handoff->dispatch, visible->handoff->message,
+                            result == VMGR_AUTH_ALLOWED ? visible->answer : error);
+  vmgr_dispatch_handoff_free (visible->handoff);
+  g_error_free (visible->answer);
+  g_free (visible);
 }
 
 static void
-handle_bad_arguments (Handoff *handoff)
+answer_if_visible (Handoff *handoff, GError *answer)
 {
   VmgrDispatch *self = handoff->dispatch;
   GDBusMessage *call = handoff->message;
+  const char *path = g_dbus_message_get_path (call);
   const VmgrVmSpec *vm = NULL;
   const VmgrCustomerInfo *customer = NULL;
   VmgrAuthRequest request = { 0 };
+  VisibleAnswer *visible;
 
-  if (!self->find_target (g_dbus_message_get_path (call), &vm, &customer, self->find_data) ||
+  if (!self->find_target (path, &vm, &customer, self->find_data) ||
       (vm == NULL && customer == NULL))
     {
       vmgr_dispatch_send_no_such_object (self, call);
       vmgr_dispatch_handoff_free (handoff);
+      g_error_free (answer);
       return;
     }
+  visible = g_new0 (VisibleAnswer, 1);
+  visible->handoff = handoff;
+  visible->answer = answer;
   request.sender = g_dbus_message_get_sender (call);
-  request.interface = g_dbus_message_get_interface (call);
+  request.interface = vmgr_tenant_interface (path);
   request.member = "Get";
   request.vm = vm;
   request.customer = customer;
-  vmgr_auth_check (self->auth, &request, on_bad_arguments_view, handoff);
+  vmgr_auth_check (self->auth, &request, on_answer_view, visible);
+}
+
+/* Arguments of the wrong types, in GDBus's words. */
+static void
+handle_bad_arguments (Handoff *handoff)
+{
+  GDBusMessage *call = handoff->message;
+
+  answer_if_visible (handoff,
+                     g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                  "Type of message “(%s)” does not match the expected type of %s.%s",
+                                  g_dbus_message_get_signature (call),
+                                  g_dbus_message_get_interface (call),
+                                  g_dbus_message_get_member (call)));
 }
 
 static GDBusMessage *

@@ -65,3 +65,15 @@ vmgr_is_tenant_path (const char *path)
          g_str_has_prefix (path, VMGR_CUSTOMER_PATH_PREFIX) ||
          g_str_has_prefix (path, VMGR_JOB_PATH_PREFIX);
 }
+
+const char *
+vmgr_tenant_interface (const char *path)
+{
+  if (g_str_has_prefix (path, VMGR_VM_PATH_PREFIX))
+    return VMGR_VM_INTERFACE;
+  if (g_str_has_prefix (path, VMGR_CUSTOMER_PATH_PREFIX))
+    return VMGR_CUSTOMER_INTERFACE;
+  if (g_str_has_prefix (path, VMGR_JOB_PATH_PREFIX))
+    return VMGR_JOB_INTERFACE;
+  return NULL;
+}

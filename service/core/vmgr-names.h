@@ -48,5 +48,8 @@ gboolean vmgr_customer_uid_from_path (const char *path, guint32 *uid);
 /* Whether @path is below /org/vmgr/ and names an object of one tenant (a
  * VM, a customer or a job), whose visibility depends on the caller. */
 gboolean vmgr_is_tenant_path (const char *path);
+/* The interface of the objects under a tenant path (org.vmgr.VM under
+ * /org/vmgr/vm/, ...), or NULL. */
+const char *vmgr_tenant_interface (const char *path);
 
 G_END_DECLS

@@ -1,7 +1,9 @@
 /* vmgrd: the vmgr D-Bus system service. */
+#include <errno.h>
 #include <glib-unix.h>
 #include <locale.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmgr-build-config.h"
 #include "vmgr-config.h"
@@ -9,12 +11,16 @@
 #include "vmgr-error.h"
 #include "vmgr-names.h"
 
+/* run()'s answer when vmgrd must start again in a new process image. */
+#define RESTART (-1)
+
 typedef struct {
   GMainLoop *loop;
   VmgrDaemon *daemon;
   GDBusConnection *connection;
   guint owner_id;
   gboolean name_acquired;
+  gboolean connection_lost;   /* closed by the bus or by GDBus, not by us */
   int exit_status;
 } Service;
 
@@ -128,6 +134,22 @@ on_quit_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* GDBus closes the connection when the bus goes away, and also when it
+ * receives a message it cannot decode (one that dbus-daemon forwarded,
+ * see README "Reliability"): either way vmgrd is off the bus without
+ * having chosen to be. */
+static void
+on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished,
+                      GError *error, gpointer user_data)
+{
+  Service *service = user_data;
+
+  service->connection_lost = TRUE;
+  g_warning ("the connection to the bus was closed (%s): starting again",
+             error != NULL ? error->message : "no reason given");
+  g_main_loop_quit (service->loop);
+}
+
 static void
 on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
 {
@@ -142,7 +164,9 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   Service *service = user_data;
 
-  if (service->name_acquired)
+  if (connection == NULL || g_dbus_connection_is_closed (connection))
+    service->connection_lost = TRUE;
+  else if (service->name_acquired)
     g_message ("lost the name %s: stopping", name);
   else
     {
@@ -188,6 +212,7 @@ run (const Arguments *args)
   if (service.connection == NULL)
     return g_printerr ("vmgrd: cannot connect to the bus: %s\n", error->message), 1;
   g_dbus_connection_set_exit_on_close (service.connection, FALSE);
+  g_signal_connect (service.connection, "closed", G_CALLBACK (on_connection_closed), &service);
   service.daemon = vmgr_daemon_new (config, service.connection, &error);
   if (service.daemon == NULL)
     {
@@ -208,7 +233,26 @@ run (const Arguments *args)
   g_object_unref (service.daemon);
   g_object_unref (service.connection);
   g_main_loop_unref (service.loop);
+  if (service.connection_lost)
+    return RESTART;
   return service.exit_status;
+}
+
+/* Starts vmgrd again, as the same program with the same arguments: the
+ * store holds every acknowledged change, and start-up reconciles with
+ * libvirt and exports everything before the name is requested. Returns
+ * only on failure. */
+static int
+start_again (const char *program, char **argv)
+{
+  int saved;
+
+  if (program == NULL)
+    return g_printerr ("vmgrd: cannot start again: own path unknown\n"), 1;
+  execv (program, argv);
+  saved = errno;
+  g_printerr ("vmgrd: cannot start again (%s): %s\n", program, g_strerror (saved));
+  return 1;
 }
 
 int
@@ -216,6 +260,10 @@ main (int argc, char **argv)
 {
   Arguments args = { 0 };
   g_autoptr(GError) error = NULL;
+  /* Read now, before anything can change: /proc/self/exe (which valgrind
+   * answers with its client's path) and the arguments as given. */
+  g_autofree char *program = g_file_read_link ("/proc/self/exe", NULL);
+  g_auto(GStrv) original_argv = g_strdupv (argv);
   int status;
 
   setlocale (LC_ALL, "");
@@ -239,5 +287,7 @@ main (int argc, char **argv)
   g_free (args.config_path);
   g_free (args.state_dir);
   g_free (args.uri);
+  if (status == RESTART)
+    return start_again (program, original_argv);
   return status;
 }

@@ -440,10 +440,9 @@ error_shape (const GError *error, const char *target)
 }
 
 static char *
-vm_call_error (VmgrTestClient *client, guint32 vm_id, const char *interface,
-               const char *member, const char *args)
+path_call_error (VmgrTestClient *client, const char *path, const char *interface,
+                 const char *member, const char *args)
 {
-  g_autofree char *path = g_strdup_printf ("/org/vmgr/vm/%u", vm_id);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply =
     g_dbus_connection_call_sync (client->bus, "org.vmgr", path, interface, member,
@@ -455,38 +454,67 @@ vm_call_error (VmgrTestClient *client, guint32 vm_id, const char *interface,
   return error_shape (error, path);
 }
 
+/* Calls that no object of a tenant's path answers with success. */
+static const struct { const char *interface, *member, *args; } tenant_probes[] = {
+  { "org.freedesktop.DBus.Properties", "Get", "('org.vmgr.VM', 'Name')" },
+  { "org.freedesktop.DBus.Properties", "Get", "('org.vmgr.Customer', 'FullName')" },
+  { "org.freedesktop.DBus.Properties", "Get", "('org.vmgr.Manager', 'Version')" },
+  { "org.freedesktop.DBus.Properties", "Get", "('x y', 'Name')" },
+  { "org.freedesktop.DBus.Properties", "GetAll", "('org.vmgr.VM',)" },
+  { "org.freedesktop.DBus.Properties", "GetAll", "('',)" },
+  { "org.freedesktop.DBus.Properties", "GetAll", "('not an interface',)" },
+  { "org.freedesktop.DBus.Properties", "Set", "('org.vmgr.VM', 'Name', <'x'>)" },
+  { "org.freedesktop.DBus.Introspectable", "Introspect", "()" },
+  { "org.freedesktop.DBus.Peer", "NoSuchMember", "()" },
+  { "org.freedesktop.DBus.ObjectManager", "NoSuchMember", "()" },
+  { "org.vmgr.VM", "Start", "()" },
+  { "org.vmgr.VM", "Delete", "()" },
+  { "org.vmgr.VM", "SetMemory", "(uint64 0, uint64 0, uint64 0)" },
+  { "org.vmgr.VM", "Shutdown", "(uint32 100000,)" },
+  { "org.vmgr.VM", "SetOwner", "(uint32 60002,)" },
+  { "org.vmgr.VM", "OpenConsole", "()" },
+  { "org.vmgr.VM", "NoSuchMember", "()" },
+  /* Members that exist in the rules table, but not on this object. */
+  { "org.vmgr.VM", "Get", "('org.vmgr.VM', 'Name')" },
+  { "org.vmgr.VM", "GetAll", "('org.vmgr.VM',)" },
+  { "org.vmgr.Manager", "ListPlans", "()" },
+  { "org.vmgr.Manager", "CreateVM", "('x', 'debian-12', 'basic', @a{sv} {})" },
+  { "org.vmgr.Customer", "Update", "(@a{sv} {},)" },
+  { "org.vmgr.Customer", "Remove", "()" },
+  { "org.vmgr.Job", "Cancel", "()" },
+  { "org.example.Nothing", "Foo", "()" },
+  /* Wrongly typed arguments: still no hint that the object exists. */
+  { "org.vmgr.VM", "Start", "(int32 1,)" },
+  { "org.vmgr.VM", "SetMemory", "('x',)" },
+  { "org.vmgr.Customer", "Suspend", "(int32 1,)" },
+  { "org.freedesktop.DBus.Properties", "Get", "(int32 1,)" },
+  { "org.freedesktop.DBus.Properties", "GetAll", "()" },
+};
+
+/* Every probe answers on @foreign exactly as on @missing. */
+static void
+assert_path_like_missing (VmgrTestClient *client, const char *foreign, const char *missing)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (tenant_probes); i++)
+    {
+      g_autofree char *other = path_call_error (client, foreign, tenant_probes[i].interface,
+                                                tenant_probes[i].member, tenant_probes[i].args);
+      g_autofree char *none = path_call_error (client, missing, tenant_probes[i].interface,
+                                               tenant_probes[i].member, tenant_probes[i].args);
+
+      g_test_message ("%s.%s%s: %s", tenant_probes[i].interface, tenant_probes[i].member,
+                      tenant_probes[i].args, other);
+      g_assert_cmpstr (other, ==, none);
+    }
+}
+
 static void
 assert_other_vm_like_missing (VmgrTestClient *client)
 {
-  static const struct { const char *interface, *member, *args; } probes[] = {
-    { "org.freedesktop.DBus.Properties", "Get", "('org.vmgr.VM', 'Name')" },
-    { "org.freedesktop.DBus.Properties", "GetAll", "('org.vmgr.VM',)" },
-    { "org.freedesktop.DBus.Properties", "GetAll", "('',)" },
-    { "org.freedesktop.DBus.Properties", "Set", "('org.vmgr.VM', 'Name', <'x'>)" },
-    { "org.freedesktop.DBus.Introspectable", "Introspect", "()" },
-    { "org.vmgr.VM", "Start", "()" },
-    { "org.vmgr.VM", "Delete", "()" },
-    { "org.vmgr.VM", "SetMemory", "(uint64 0, uint64 0, uint64 0)" },
-    { "org.vmgr.VM", "Shutdown", "(uint32 100000,)" },
-    { "org.vmgr.VM", "SetOwner", "(uint32 60002,)" },
-    { "org.vmgr.VM", "OpenConsole", "()" },
-    { "org.vmgr.VM", "NoSuchMember", "()" },
-    /* Wrongly typed arguments: still no hint that the VM exists. */
-    { "org.vmgr.VM", "Start", "(int32 1,)" },
-    { "org.vmgr.VM", "SetMemory", "('x',)" },
-    { "org.freedesktop.DBus.Properties", "Get", "(int32 1,)" },
-    { "org.freedesktop.DBus.Properties", "GetAll", "()" },
-  };
+  g_autofree char *other = g_strdup_printf ("/org/vmgr/vm/%u", BOB_VM);
+  g_autofree char *missing = g_strdup_printf ("/org/vmgr/vm/%u", MISSING_VM);
 
-  for (guint i = 0; i < G_N_ELEMENTS (probes); i++)
-    {
-      g_autofree char *other = vm_call_error (client, BOB_VM, probes[i].interface,
-                                              probes[i].member, probes[i].args);
-      g_autofree char *missing = vm_call_error (client, MISSING_VM, probes[i].interface,
-                                                probes[i].member, probes[i].args);
-
-      g_assert_cmpstr (other, ==, missing);
-    }
+  assert_path_like_missing (client, other, missing);
 }
 
 static char *
@@ -522,6 +550,70 @@ test_leaks (void)
       return;
     }
   g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* A caller in no group probing customers' and VMs' paths. */
+static void
+test_stranger_sees_nothing (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(VmgrTestClient) client = NULL;
+      g_autofree char *alice = g_strdup_printf ("/org/vmgr/customer/%u", VMGR_TEST_UID_ALICE);
+      g_autofree char *vm = g_strdup_printf ("/org/vmgr/vm/%u", ALICE_VM);
+      g_autofree char *missing_vm = g_strdup_printf ("/org/vmgr/vm/%u", MISSING_VM);
+
+      vmgr_test_become_user (VMGR_TEST_UID_MALLORY);
+      client = vmgr_test_client_new ();
+      assert_path_like_missing (client, alice, "/org/vmgr/customer/60099");
+      assert_path_like_missing (client, vm, missing_vm);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static guint
+audit_rows_about (VmgrTestClient *client, const char *target)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) entries = NULL;
+  GVariantDict filter;
+
+  g_variant_dict_init (&filter, NULL);
+  g_variant_dict_insert (&filter, "target", "s", target);
+  vmgr_dbus_manager_call_query_audit_sync (client->manager, g_variant_dict_end (&filter),
+                                           &entries, NULL, &error);
+  g_assert_no_error (error);
+  return g_variant_n_children (entries);
+}
+
+/* A customer's own audit rows do not tell another's VM from a missing one. */
+static void
+test_audit_reveals_nothing (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(VmgrTestClient) client = NULL;
+      g_autofree char *other = g_strdup_printf ("/org/vmgr/vm/%u", BOB_VM);
+      g_autofree char *missing = g_strdup_printf ("/org/vmgr/vm/%u", MISSING_VM);
+      const char *members[] = { "Delete", "Start", "Stop" };
+
+      vmgr_test_become_user (VMGR_TEST_UID_ALICE);
+      client = vmgr_test_client_new ();
+      for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+        {
+          g_autofree char *a = path_call_error (client, other, "org.vmgr.VM", members[i], "()");
+          g_autofree char *b = path_call_error (client, missing, "org.vmgr.VM", members[i], "()");
+
+          g_assert_cmpstr (a, ==, b);
+        }
+      g_assert_cmpuint (audit_rows_about (client, other), ==, audit_rows_about (client, missing));
+      g_assert_cmpuint (audit_rows_about (client, other), ==, 0);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
 }
 
@@ -1139,6 +1231,8 @@ main (int argc, char **argv)
       g_test_add_data_func (path, GUINT_TO_POINTER (user), test_matrix);
     }
   g_test_add_func ("/authz/leaks", test_leaks);
+  g_test_add_func ("/authz/stranger-sees-nothing", test_stranger_sees_nothing);
+  g_test_add_func ("/authz/audit-reveals-nothing", test_audit_reveals_nothing);
   g_test_add_func ("/authz/signals-reach-owner-only", test_signals_reach_owner_only);
   g_test_add_func ("/authz/cache-follows-rules", test_cache_follows_rules);
   g_test_add_func ("/authz/audit", test_audit);

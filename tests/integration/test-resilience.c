@@ -1,0 +1,95 @@
+/* vmgrd under hostile input: a message the bus forwards but GDBus cannot
+ * decode must not take vmgrd off the bus. */
+#include <signal.h>
+
+#include "vmgr-test-client.h"
+#include "vmgr-test-env.h"
+
+static VmgrTestDaemon *vmgrd;
+
+static char *
+owner_of_name (GDBusConnection *bus)
+{
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus", "GetNameOwner",
+                                 g_variant_new ("(s)", VMGR_TEST_BUS_NAME), G_VARIANT_TYPE ("(s)"),
+                                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  char *owner = NULL;
+
+  if (reply != NULL)
+    g_variant_get (reply, "(s)", &owner);
+  return owner;
+}
+
+/* Sent by a user in no group: a Ping whose body GDBus fails to decode
+ * although dbus-daemon accepts it (in a g_test_trap_subprocess child). */
+static void
+send_undecodable_ping (void)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GDBusMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  vmgr_test_become_user (VMGR_TEST_UID_MALLORY);
+  bus = vmgr_test_connect_system ();
+  message = g_dbus_message_new_method_call (VMGR_TEST_BUS_NAME, "/org/vmgr/Manager",
+                                            "org.freedesktop.DBus.Peer", "Ping");
+  g_dbus_message_set_body (message,
+                           g_variant_new_parsed ("(<@a{sa(g)} {'': [('aaaai',), ('v',)]}>,)"));
+  g_dbus_connection_send_message (bus, message, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_flush_sync (bus, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_undecodable_message (void)
+{
+  g_autoptr(VmgrTestClient) root = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *found = NULL;
+  g_autoptr(VmgrTestClient) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *log = NULL;
+
+  if (g_test_subprocess ())
+    {
+      send_undecodable_ping ();
+      return;
+    }
+  root = vmgr_test_client_new ();
+  path = vmgr_test_create_vm (root, "survivor", "debian-12", "basic", NULL);
+  before = owner_of_name (root->bus);
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* Gone for a moment at most, then back under a new connection. */
+  for (int i = 0; i < 400 && (after == NULL || g_strcmp0 (after, before) == 0); i++)
+    {
+      g_usleep (50000);
+      g_free (after);
+      after = owner_of_name (root->bus);
+    }
+  g_test_message ("org.vmgr was %s, now %s", before, after);
+  g_assert_nonnull (after);
+  g_assert_cmpstr (after, !=, before);
+  g_assert_true (vmgr_test_daemon_is_running (vmgrd));
+  /* Its objects and acknowledged state are back. */
+  again = vmgr_test_client_new ();
+  vmgr_dbus_manager_call_find_vm_sync (again->manager, "survivor", &found, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, path);
+  g_assert_true (g_file_get_contents (vmgr_test_daemon_get_log_path (vmgrd), &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "starting again"));
+  g_test_message ("%s", strstr (log, "the connection to the bus was closed"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/resilience/undecodable-message", test_undecodable_message);
+  return vmgr_test_run_with_daemon (NULL, NULL, &vmgrd);
+}
