@@ -8,7 +8,16 @@
 
 G_BEGIN_DECLS
 
-/* @result: "allowed", "denied" or "failed". @store may be NULL (the
+/* A row: @caller asked for @action on @target, with @result ("allowed",
+ * "denied" or "failed") and @message. */
+VmgrAuditEntry *vmgr_audit_entry_for (const VmgrCaller *caller, const char *action,
+                                      const char *target, const char *result,
+                                      const char *message);
+
+/* Writes @entry to the journal. */
+void vmgr_audit_log (const VmgrAuditEntry *entry);
+
+/* Writes a row to the journal and the store. @store may be NULL (the
  * journal only). A store that cannot write is warned about. */
 void vmgr_audit_record (VmgrStore *store, const VmgrCaller *caller, const char *action,
                         const char *target, const char *result, const char *message);

@@ -692,12 +692,33 @@ vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,
   vmgr_audit_record (self->store, caller, action, target, result, message);
 }
 
+static const char *
+grant_action (const VmgrGrant *grant)
+{
+  return grant->action != NULL ? grant->action : "";
+}
+
 void
 vmgr_grant_audit (VmgrAuth *self, const VmgrGrant *grant, const GError *error)
 {
-  vmgr_audit_record (self->store, &grant->caller, grant->action != NULL ? grant->action : "",
-                     grant->target, error == NULL ? "allowed" : "failed",
-                     error != NULL ? error->message : "");
+  if (grant->row_taken && error == NULL)
+    {
+      g_autoptr(VmgrAuditEntry) entry = vmgr_audit_entry_for (&grant->caller,
+                                                              grant_action (grant),
+                                                              grant->target, "allowed", "");
+      vmgr_audit_log (entry);
+      return;
+    }
+  vmgr_audit_record (self->store, &grant->caller, grant_action (grant), grant->target,
+                     error == NULL ? "allowed" : "failed", error != NULL ? error->message : "");
+}
+
+VmgrAuditEntry *
+vmgr_grant_audit_entry (VmgrGrant *grant)
+{
+  grant->row_taken = TRUE;
+  return vmgr_audit_entry_for (&grant->caller, grant_action (grant), grant->target, "allowed",
+                               "");
 }
 
 static void

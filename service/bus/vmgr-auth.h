@@ -75,6 +75,7 @@ typedef struct {
   VmgrCaller caller;
   char *action;      /* NULL for public members */
   char *target;
+  gboolean row_taken; /* its row went with a store change (vmgr_grant_audit_entry) */
 } VmgrGrant;
 
 void vmgr_grant_free (VmgrGrant *grant);
@@ -113,8 +114,15 @@ void vmgr_auth_return_invalid_input (VmgrAuth *self, GDBusMethodInvocation *invo
                                      GError *error);
 
 /* Records the outcome of an allowed mutation: "allowed", or "failed" with
- * @error's message. */
+ * @error's message. When the grant's row went with the store change
+ * (vmgr_grant_audit_entry) and the call succeeded, the row is in the store
+ * already: only the journal hears of it again. */
 void vmgr_grant_audit (VmgrAuth *self, const VmgrGrant *grant, const GError *error);
+
+/* The "allowed" row of @grant, for a store change to commit together with
+ * it (the @audit of vmgr_store_*): a change never lands without the row
+ * that says who made it. */
+VmgrAuditEntry *vmgr_grant_audit_entry (VmgrGrant *grant);
 
 /* What VMs a caller may see in general: the answer to view-own and
  * view-any asked without a particular VM, for lists and signals. */

@@ -97,10 +97,11 @@ on_edit_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer u
   PendingEdit *pending = user_data;
   VmgrCustomer *self = pending->customer;
   g_autoptr(VmgrCustomerInfo) edited = vmgr_customer_info_copy (self->info);
+  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
   g_autoptr(GError) error = NULL;
 
   if (pending->edit (self, edited, pending->args, &error) &&
-      vmgr_store_update_customer (self->context->store, edited, &error))
+      vmgr_store_update_customer (self->context->store, edited, audit, &error))
     {
       vmgr_customer_info_free (self->info);
       self->info = g_steal_pointer (&edited);
@@ -217,9 +218,10 @@ on_remove_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer
 {
   g_autoptr(VmgrGrant) owned_grant = grant;
   g_autoptr(VmgrCustomer) self = user_data;
+  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
   g_autoptr(GError) error = NULL;
 
-  vmgr_store_remove_customer (self->context->store, self->info->uid, &error);
+  vmgr_store_remove_customer (self->context->store, self->info->uid, audit, &error);
   vmgr_grant_audit (self->context->auth, grant, error);
   if (error != NULL)
     {

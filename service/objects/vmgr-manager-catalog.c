@@ -102,9 +102,10 @@ on_add_template_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gp
   g_autoptr(VmgrGrant) owned_grant = grant;
   g_autoptr(VmgrTemplate) tmpl = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
   g_autoptr(GError) error = NULL;
 
-  vmgr_store_add_template (self->context->store, tmpl, &error);
+  vmgr_store_add_template (self->context->store, tmpl, audit, &error);
   vmgr_manager_finish (self, invocation, grant, NULL, error);
 }
 
@@ -135,10 +136,10 @@ on_remove_template_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant,
   g_autoptr(VmgrGrant) owned_grant = grant;
   g_autofree char *name = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
   g_autoptr(GError) error = NULL;
 
-  vmgr_store_remove_template (self->context->store, name,
-                              &error);
+  vmgr_store_remove_template (self->context->store, name, audit, &error);
   vmgr_manager_finish (self, invocation, grant, NULL, error);
 }
 
@@ -193,9 +194,10 @@ on_set_plan_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoint
   g_autoptr(VmgrGrant) owned_grant = grant;
   g_autoptr(VmgrPlan) plan = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
   g_autoptr(GError) error = NULL;
 
-  vmgr_store_set_plan (self->context->store, plan, &error);
+  vmgr_store_set_plan (self->context->store, plan, audit, &error);
   vmgr_manager_finish (self, invocation, grant, NULL, error);
 }
 
@@ -227,9 +229,10 @@ on_remove_plan_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpo
   g_autoptr(VmgrGrant) owned_grant = grant;
   g_autofree char *name = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
   g_autoptr(GError) error = NULL;
 
-  vmgr_store_remove_plan (self->context->store, name, &error);
+  vmgr_store_remove_plan (self->context->store, name, audit, &error);
   vmgr_manager_finish (self, invocation, grant, NULL, error);
 }
 

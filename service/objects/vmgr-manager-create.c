@@ -121,9 +121,13 @@ static gboolean
 store_defined (Creation *creation, GError **error)
 {
   const VmgrContext *context = creation->manager->context;
+  /* A provisioned VM's creation was acknowledged (and audited) before its
+   * files existed; any other is acknowledged with this row. */
+  g_autoptr(VmgrAuditEntry) audit = creation->job == NULL
+                                      ? vmgr_grant_audit_entry (creation->grant) : NULL;
 
-  if (vmgr_store_insert_vm (context->store, creation->spec,
-                            creation->domain_xml, error))
+  if (vmgr_store_insert_vm (context->store, creation->spec, creation->domain_xml, audit,
+                            error))
     return TRUE;
   vmgr_backend_op_async (context->backend, creation->spec->uuid,
                          VMGR_BACKEND_OP_UNDEFINE, NULL, on_undefined_after_failure, NULL);

@@ -41,12 +41,13 @@ on_add_customer_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gp
   g_autoptr(VmgrCustomerInfo) info = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
   const VmgrContext *context = self->context;
+  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
   g_autoptr(GError) error = NULL;
   g_autoptr(VmgrCustomerInfo) stored = NULL;
   g_autoptr(VmgrCustomer) customer = NULL;
   g_autofree char *path = NULL;
 
-  if (!vmgr_store_add_customer (context->store, info, &error) ||
+  if (!vmgr_store_add_customer (context->store, info, audit, &error) ||
       (stored = vmgr_store_get_customer (context->store, info->uid,
                                          &error)) == NULL)
     {

@@ -120,9 +120,11 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
   guint32 old_owner;
   VmgrLiveResources changed;
 
+  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (change->grant);
+
   if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error) ||
-      !vmgr_store_update_vm (self->context->store, change->edited,
-                             change->domain_xml, &error))
+      !vmgr_store_update_vm (self->context->store, change->edited, change->domain_xml, audit,
+                             &error))
     {
       finish_reconfigure (change, error);
       return;

@@ -513,6 +513,7 @@ on_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(Deletion) deletion = user_data;
   VmgrVm *self = deletion->vm;
   g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrAuditEntry) audit = NULL;
   g_autofree char *dir = NULL;
 
   /* A domain libvirt already lost is gone as far as vmgr is concerned. */
@@ -523,7 +524,8 @@ on_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_clear_error (&error);
-  if (!vmgr_store_delete_vm (self->context->store, self->spec->id, &error))
+  audit = vmgr_grant_audit_entry (deletion->grant);
+  if (!vmgr_store_delete_vm (self->context->store, self->spec->id, audit, &error))
     {
       finish_deletion (deletion, error);
       return;

@@ -31,26 +31,30 @@ static const struct {
 gboolean
 vmgr_seed_defaults (VmgrStore *store, GError **error)
 {
+  g_autoptr(GPtrArray) plans = g_ptr_array_new_with_free_func ((GDestroyNotify) vmgr_plan_free);
+  g_autoptr(GPtrArray) templates =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) vmgr_template_free);
+
   for (guint i = 0; i < G_N_ELEMENTS (default_plans); i++)
     {
-      g_autoptr(VmgrPlan) plan = vmgr_plan_new (default_plans[i].name);
+      VmgrPlan *plan = vmgr_plan_new (default_plans[i].name);
 
       plan->memory_limit = default_plans[i].memory;
       plan->disk_hard_limit = default_plans[i].disk;
       plan->vcpus = 1;
-      if (!vmgr_store_set_plan (store, plan, error))
-        return FALSE;
+      g_ptr_array_add (plans, plan);
     }
   for (guint i = 0; i < G_N_ELEMENTS (default_templates); i++)
     {
-      g_autoptr(VmgrTemplate) tmpl = vmgr_template_new (default_templates[i].name);
+      VmgrTemplate *tmpl = vmgr_template_new (default_templates[i].name);
 
       g_free (tmpl->os);
       tmpl->os = g_strdup (default_templates[i].os);
       g_free (tmpl->description);
       tmpl->description = g_strdup (default_templates[i].description);
-      if (!vmgr_store_add_template (store, tmpl, error))
-        return FALSE;
+      g_ptr_array_add (templates, tmpl);
     }
-  return TRUE;
+  /* One transaction: a first start killed half-way leaves an empty store,
+   * which the next start seeds again. */
+  return vmgr_store_add_catalog (store, plans, templates, error);
 }

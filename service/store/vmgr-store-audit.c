@@ -40,8 +40,8 @@ bind_audit (sqlite3_stmt *stmt, const VmgrAuditEntry *entry)
          vmgr_store_bind_text (stmt, ":message", entry->message);
 }
 
-static gboolean
-append_audit_txn (VmgrStore *self, gconstpointer data, GError **error)
+gboolean
+vmgr_store_append_audit_row (VmgrStore *self, const VmgrAuditEntry *entry, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt =
     vmgr_store_prepare (self, "INSERT INTO audit (" AUDIT_COLUMNS ") VALUES (:time, :uid,"
@@ -49,9 +49,15 @@ append_audit_txn (VmgrStore *self, gconstpointer data, GError **error)
 
   if (stmt == NULL)
     return FALSE;
-  if (!bind_audit (stmt, data))
+  if (!bind_audit (stmt, entry))
     return vmgr_store_fail (self, error);
   return vmgr_store_step_done (self, stmt, error);
+}
+
+static gboolean
+append_audit_txn (VmgrStore *self, gconstpointer data, GError **error)
+{
+  return vmgr_store_append_audit_row (self, data, error);
 }
 
 /* An entry whose time is 0 is stamped with the current time. */
@@ -60,7 +66,7 @@ vmgr_store_append_audit (VmgrStore *self, const VmgrAuditEntry *entry, GError **
 {
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
   g_return_val_if_fail (entry != NULL, FALSE);
-  return vmgr_store_transaction (self, append_audit_txn, entry, error);
+  return vmgr_store_transaction (self, append_audit_txn, entry, NULL, error);
 }
 
 typedef struct

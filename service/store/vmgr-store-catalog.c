@@ -144,11 +144,11 @@ add_template_txn (VmgrStore *self, gconstpointer data, GError **error)
 }
 
 gboolean
-vmgr_store_add_template (VmgrStore *self, const VmgrTemplate *tmpl, GError **error)
+vmgr_store_add_template (VmgrStore *self, const VmgrTemplate *tmpl, const VmgrAuditEntry *audit, GError **error)
 {
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
   g_return_val_if_fail (tmpl != NULL && tmpl->name != NULL, FALSE);
-  return vmgr_store_transaction (self, add_template_txn, tmpl, error);
+  return vmgr_store_transaction (self, add_template_txn, tmpl, audit, error);
 }
 
 VmgrTemplate *
@@ -176,11 +176,11 @@ remove_template_txn (VmgrStore *self, gconstpointer data, GError **error)
 }
 
 gboolean
-vmgr_store_remove_template (VmgrStore *self, const char *name, GError **error)
+vmgr_store_remove_template (VmgrStore *self, const char *name, const VmgrAuditEntry *audit, GError **error)
 {
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
-  return vmgr_store_transaction (self, remove_template_txn, name, error);
+  return vmgr_store_transaction (self, remove_template_txn, name, audit, error);
 }
 
 guint
@@ -244,11 +244,11 @@ set_plan_txn (VmgrStore *self, gconstpointer data, GError **error)
 }
 
 gboolean
-vmgr_store_set_plan (VmgrStore *self, const VmgrPlan *plan, GError **error)
+vmgr_store_set_plan (VmgrStore *self, const VmgrPlan *plan, const VmgrAuditEntry *audit, GError **error)
 {
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
   g_return_val_if_fail (plan != NULL && plan->name != NULL, FALSE);
-  return vmgr_store_transaction (self, set_plan_txn, plan, error);
+  return vmgr_store_transaction (self, set_plan_txn, plan, audit, error);
 }
 
 VmgrPlan *
@@ -276,9 +276,41 @@ remove_plan_txn (VmgrStore *self, gconstpointer data, GError **error)
 }
 
 gboolean
-vmgr_store_remove_plan (VmgrStore *self, const char *name, GError **error)
+vmgr_store_remove_plan (VmgrStore *self, const char *name, const VmgrAuditEntry *audit, GError **error)
 {
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
-  return vmgr_store_transaction (self, remove_plan_txn, name, error);
+  return vmgr_store_transaction (self, remove_plan_txn, name, audit, error);
+}
+
+/* ---- The whole catalogue at once ------------------------------------- */
+
+typedef struct
+{
+  GPtrArray *plans;
+  GPtrArray *templates;
+} Catalog;
+
+static gboolean
+add_catalog_txn (VmgrStore *self, gconstpointer data, GError **error)
+{
+  const Catalog *catalog = data;
+
+  for (guint i = 0; i < catalog->plans->len; i++)
+    if (!set_plan_txn (self, g_ptr_array_index (catalog->plans, i), error))
+      return FALSE;
+  for (guint i = 0; i < catalog->templates->len; i++)
+    if (!add_template_txn (self, g_ptr_array_index (catalog->templates, i), error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+vmgr_store_add_catalog (VmgrStore *self, GPtrArray *plans, GPtrArray *templates,
+                        GError **error)
+{
+  Catalog catalog = { plans, templates };
+
+  g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
+  return vmgr_store_transaction (self, add_catalog_txn, &catalog, NULL, error);
 }

@@ -152,11 +152,11 @@ add_customer_txn (VmgrStore *self, gconstpointer data, GError **error)
 
 /* A @customer whose created_at is 0 is stamped with the current time. */
 gboolean
-vmgr_store_add_customer (VmgrStore *self, const VmgrCustomerInfo *customer, GError **error)
+vmgr_store_add_customer (VmgrStore *self, const VmgrCustomerInfo *customer, const VmgrAuditEntry *audit, GError **error)
 {
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
   g_return_val_if_fail (customer != NULL, FALSE);
-  return vmgr_store_transaction (self, add_customer_txn, customer, error);
+  return vmgr_store_transaction (self, add_customer_txn, customer, audit, error);
 }
 
 static gboolean
@@ -183,11 +183,11 @@ update_customer_txn (VmgrStore *self, gconstpointer data, GError **error)
  * kept as stored). */
 gboolean
 vmgr_store_update_customer (VmgrStore *self, const VmgrCustomerInfo *customer,
-                            GError **error)
+                            const VmgrAuditEntry *audit, GError **error)
 {
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
   g_return_val_if_fail (customer != NULL, FALSE);
-  return vmgr_store_transaction (self, update_customer_txn, customer, error);
+  return vmgr_store_transaction (self, update_customer_txn, customer, audit, error);
 }
 
 static const char count_owned_sql[] = "SELECT count(*) FROM vms WHERE owner = :uid";
@@ -214,10 +214,10 @@ remove_customer_txn (VmgrStore *self, gconstpointer data, GError **error)
 }
 
 gboolean
-vmgr_store_remove_customer (VmgrStore *self, guint32 uid, GError **error)
+vmgr_store_remove_customer (VmgrStore *self, guint32 uid, const VmgrAuditEntry *audit, GError **error)
 {
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
-  return vmgr_store_transaction (self, remove_customer_txn, GUINT_TO_POINTER (uid), error);
+  return vmgr_store_transaction (self, remove_customer_txn, GUINT_TO_POINTER (uid), audit, error);
 }
 
 VmgrCustomerInfo *

@@ -55,7 +55,13 @@ GPtrArray *vmgr_store_list_all (VmgrStore *self, const char *sql, VmgrStoreRowFu
                                 GDestroyNotify free_func, GError **error);
 
 typedef gboolean (*VmgrStoreTxnFunc) (VmgrStore *self, gconstpointer data, GError **error);
+/* Runs @func in one transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on
+ * any error); @audit, when not NULL, is appended in the same transaction,
+ * so that a change and the row saying who made it commit together. */
 gboolean vmgr_store_transaction (VmgrStore *self, VmgrStoreTxnFunc func, gconstpointer data,
-                                 GError **error);
+                                 const VmgrAuditEntry *audit, GError **error);
+/* Inside a transaction: appends @entry (time 0 = now). */
+gboolean vmgr_store_append_audit_row (VmgrStore *self, const VmgrAuditEntry *entry,
+                                      GError **error);
 
 G_END_DECLS

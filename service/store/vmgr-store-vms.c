@@ -161,13 +161,13 @@ insert_vm_txn (VmgrStore *self, gconstpointer data, GError **error)
 
 gboolean
 vmgr_store_insert_vm (VmgrStore *self, const VmgrVmSpec *spec,
-                      const char *domain_xml, GError **error)
+                      const char *domain_xml, const VmgrAuditEntry *audit, GError **error)
 {
   VmWrite w = { spec, domain_xml };
 
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
   g_return_val_if_fail (spec != NULL, FALSE);
-  return vmgr_store_transaction (self, insert_vm_txn, &w, error);
+  return vmgr_store_transaction (self, insert_vm_txn, &w, audit, error);
 }
 
 static gboolean
@@ -202,13 +202,13 @@ update_vm_txn (VmgrStore *self, gconstpointer data, GError **error)
 /* A NULL @domain_xml keeps the stored definition. */
 gboolean
 vmgr_store_update_vm (VmgrStore *self, const VmgrVmSpec *spec,
-                      const char *domain_xml, GError **error)
+                      const char *domain_xml, const VmgrAuditEntry *audit, GError **error)
 {
   VmWrite w = { spec, domain_xml };
 
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
   g_return_val_if_fail (spec != NULL, FALSE);
-  return vmgr_store_transaction (self, update_vm_txn, &w, error);
+  return vmgr_store_transaction (self, update_vm_txn, &w, audit, error);
 }
 
 static gboolean
@@ -228,10 +228,10 @@ delete_vm_txn (VmgrStore *self, gconstpointer data, GError **error)
 }
 
 gboolean
-vmgr_store_delete_vm (VmgrStore *self, guint32 id, GError **error)
+vmgr_store_delete_vm (VmgrStore *self, guint32 id, const VmgrAuditEntry *audit, GError **error)
 {
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
-  return vmgr_store_transaction (self, delete_vm_txn, GUINT_TO_POINTER (id), error);
+  return vmgr_store_transaction (self, delete_vm_txn, GUINT_TO_POINTER (id), audit, error);
 }
 
 /* Prepares @sql (one row per VM, selected by ":id") and steps to the row;

@@ -290,11 +290,13 @@ store_rollback (VmgrStore *self)
 /* Runs @func in one write transaction: all of it lands on disk, or none. */
 gboolean
 vmgr_store_transaction (VmgrStore *self, VmgrStoreTxnFunc func, gconstpointer data,
-                   GError **error)
+                        const VmgrAuditEntry *audit, GError **error)
 {
   if (!vmgr_store_exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
-  if (func (self, data, error) && vmgr_store_exec (self, "COMMIT", error))
+  if (func (self, data, error) &&
+      (audit == NULL || vmgr_store_append_audit_row (self, audit, error)) &&
+      vmgr_store_exec (self, "COMMIT", error))
     return TRUE;
   store_rollback (self);
   return FALSE;

@@ -27,12 +27,16 @@ const char *vmgr_store_get_path (VmgrStore *self);
 /* True when the store holds no VM, template or plan (first start). */
 gboolean vmgr_store_is_empty (VmgrStore *self);
 
+/* Every change takes @audit, the row that records who made it (NULL: none):
+ * the change and its row commit in one transaction, or neither does. */
+
 /* VMs. @domain_xml is the libvirt definition vmgr last defined. */
 gboolean vmgr_store_insert_vm (VmgrStore *self, const VmgrVmSpec *spec,
-                               const char *domain_xml, GError **error);
+                               const char *domain_xml, const VmgrAuditEntry *audit, GError **error);
 gboolean vmgr_store_update_vm (VmgrStore *self, const VmgrVmSpec *spec,
-                               const char *domain_xml, GError **error);
-gboolean vmgr_store_delete_vm (VmgrStore *self, guint32 id, GError **error);
+                               const char *domain_xml, const VmgrAuditEntry *audit, GError **error);
+gboolean vmgr_store_delete_vm (VmgrStore *self, guint32 id,
+                               const VmgrAuditEntry *audit, GError **error);
 VmgrVmSpec *vmgr_store_get_vm (VmgrStore *self, guint32 id, GError **error);
 char *vmgr_store_get_vm_domain_xml (VmgrStore *self, guint32 id, GError **error);
 /* Every VM, ordered by id; element type VmgrVmSpec (owned by the array). */
@@ -41,29 +45,39 @@ GPtrArray *vmgr_store_list_vms (VmgrStore *self, GError **error);
 guint32 vmgr_store_next_vm_id (VmgrStore *self, GError **error);
 
 /* Templates, ordered by name; element type VmgrTemplate. */
-gboolean vmgr_store_add_template (VmgrStore *self, const VmgrTemplate *tmpl, GError **error);
+gboolean vmgr_store_add_template (VmgrStore *self, const VmgrTemplate *tmpl,
+                                  const VmgrAuditEntry *audit, GError **error);
 VmgrTemplate *vmgr_store_get_template (VmgrStore *self, const char *name, GError **error);
 GPtrArray *vmgr_store_list_templates (VmgrStore *self, GError **error);
 /* INVALID_STATE while a VM uses it. */
-gboolean vmgr_store_remove_template (VmgrStore *self, const char *name, GError **error);
+gboolean vmgr_store_remove_template (VmgrStore *self, const char *name,
+                                     const VmgrAuditEntry *audit, GError **error);
 /* How many VMs use the template / plan. */
 guint vmgr_store_count_vms_using_template (VmgrStore *self, const char *name);
 guint vmgr_store_count_vms_using_plan (VmgrStore *self, const char *name);
 
 /* Plans, ordered by name; element type VmgrPlan. set_plan creates or replaces. */
-gboolean vmgr_store_set_plan (VmgrStore *self, const VmgrPlan *plan, GError **error);
+gboolean vmgr_store_set_plan (VmgrStore *self, const VmgrPlan *plan,
+                              const VmgrAuditEntry *audit, GError **error);
 VmgrPlan *vmgr_store_get_plan (VmgrStore *self, const char *name, GError **error);
 GPtrArray *vmgr_store_list_plans (VmgrStore *self, GError **error);
-gboolean vmgr_store_remove_plan (VmgrStore *self, const char *name, GError **error);
+gboolean vmgr_store_remove_plan (VmgrStore *self, const char *name,
+                                 const VmgrAuditEntry *audit, GError **error);
+
+/* Plans (VmgrPlan) and templates (VmgrTemplate) in one transaction: all
+ * of them, or none (a first start seeds its catalogue with it). */
+gboolean vmgr_store_add_catalog (VmgrStore *self, GPtrArray *plans, GPtrArray *templates,
+                                 GError **error);
 
 /* Customers (schema 2). A national id, when not empty, is unique
  * (ALREADY_EXISTS "national id 'X' is already registered"). */
 gboolean vmgr_store_add_customer (VmgrStore *self, const VmgrCustomerInfo *customer,
-                                  GError **error);
+                                  const VmgrAuditEntry *audit, GError **error);
 gboolean vmgr_store_update_customer (VmgrStore *self, const VmgrCustomerInfo *customer,
-                                     GError **error);
+                                     const VmgrAuditEntry *audit, GError **error);
 /* NOT_FOUND when absent; INVALID_STATE while a VM is owned by the uid. */
-gboolean vmgr_store_remove_customer (VmgrStore *self, guint32 uid, GError **error);
+gboolean vmgr_store_remove_customer (VmgrStore *self, guint32 uid,
+                                     const VmgrAuditEntry *audit, GError **error);
 VmgrCustomerInfo *vmgr_store_get_customer (VmgrStore *self, guint32 uid, GError **error);
 /* Ordered by uid; element type VmgrCustomerInfo. */
 GPtrArray *vmgr_store_list_customers (VmgrStore *self, GError **error);

@@ -8,6 +8,7 @@
 
 #include "unit-helpers.h"
 #include "vmgr-error.h"
+#include "vmgr-seed.h"
 #include "vmgr-store.h"
 
 /* ---- Fixtures -------------------------------------------------------- */
@@ -107,7 +108,7 @@ insert_vm (VmgrStore *store, const VmgrVmSpec *spec)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (vmgr_store_insert_vm (store, spec, "<domain/>", &error));
+  g_assert_true (vmgr_store_insert_vm (store, spec, "<domain/>", NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -297,10 +298,10 @@ test_vm_roundtrip (void)
   g_autofree char *xml = NULL;
 
   /* Insert the higher id first: the list must still come ordered by id. */
-  g_assert_true (vmgr_store_insert_vm (store, full, "<domain type='test'/>", &error));
+  g_assert_true (vmgr_store_insert_vm (store, full, "<domain type='test'/>", NULL, &error));
   g_assert_no_error (error);
   g_assert_false (vmgr_store_is_empty (store));
-  g_assert_true (vmgr_store_insert_vm (store, bare, "<domain/>", &error));
+  g_assert_true (vmgr_store_insert_vm (store, bare, "<domain/>", NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (bare->addresses), ==, 0);
   assert_vm_stored (store, full);
@@ -340,7 +341,7 @@ test_vm_update_delete (void)
   spec->vcpus = 1;
   spec->autostart = FALSE;
   spec->owner = 4242;
-  g_assert_true (vmgr_store_update_vm (store, spec, "<domain v='2'/>", &error));
+  g_assert_true (vmgr_store_update_vm (store, spec, "<domain v='2'/>", NULL, &error));
   g_assert_no_error (error);
   assert_vm_stored (store, spec);
   xml = vmgr_store_get_vm_domain_xml (store, 101, &error);
@@ -348,18 +349,18 @@ test_vm_update_delete (void)
 
   /* A NULL definition keeps the stored one. */
   spec->cpu_limit = 50;
-  g_assert_true (vmgr_store_update_vm (store, spec, NULL, &error));
+  g_assert_true (vmgr_store_update_vm (store, spec, NULL, NULL, &error));
   g_assert_no_error (error);
   assert_vm_stored (store, spec);
   xml2 = vmgr_store_get_vm_domain_xml (store, 101, &error);
   g_assert_cmpstr (xml2, ==, "<domain v='2'/>");
 
-  g_assert_false (vmgr_store_update_vm (store, missing, "<domain/>", &error));
+  g_assert_false (vmgr_store_update_vm (store, missing, "<domain/>", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no VM with id 999");
   g_clear_error (&error);
 
-  g_assert_true (vmgr_store_delete_vm (store, 101, &error));
+  g_assert_true (vmgr_store_delete_vm (store, 101, NULL, &error));
   g_assert_no_error (error);
   g_assert_null (vmgr_store_get_vm (store, 101, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
@@ -368,7 +369,7 @@ test_vm_update_delete (void)
   g_assert_null (vmgr_store_get_vm_domain_xml (store, 101, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_false (vmgr_store_delete_vm (store, 101, &error));
+  g_assert_false (vmgr_store_delete_vm (store, 101, NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_assert_true (vmgr_store_is_empty (store));
 }
@@ -389,7 +390,7 @@ assert_insert_fails (VmgrStore *store, const VmgrVmSpec *spec, const char *messa
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (vmgr_store_insert_vm (store, spec, "<domain/>", &error));
+  g_assert_false (vmgr_store_insert_vm (store, spec, "<domain/>", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
   g_assert_cmpstr (error->message, ==, message);
 }
@@ -418,7 +419,7 @@ test_vm_duplicates (void)
 
   /* A failure inside sqlite itself is FAILED with sqlite's message. */
   g_clear_pointer (&same_name->name, g_free);
-  g_assert_false (vmgr_store_insert_vm (store, same_name, "<domain/>", &error));
+  g_assert_false (vmgr_store_insert_vm (store, same_name, "<domain/>", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "NOT NULL constraint failed"));
   g_clear_error (&error);
@@ -432,13 +433,13 @@ test_vm_duplicates (void)
   /* Updates may not take another VM's name or UUID either. */
   insert_vm (store, other);
   set_str (&other->name, "web1");
-  g_assert_false (vmgr_store_update_vm (store, other, "<changed/>", &error));
+  g_assert_false (vmgr_store_update_vm (store, other, "<changed/>", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
   g_assert_cmpstr (error->message, ==, "a VM named 'web1' already exists");
   g_clear_error (&error);
   set_str (&other->name, "db1");
   set_str (&other->uuid, web1->uuid);
-  g_assert_false (vmgr_store_update_vm (store, other, "<changed/>", &error));
+  g_assert_false (vmgr_store_update_vm (store, other, "<changed/>", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
   g_clear_error (&error);
   set_str (&other->uuid, "33333333-3333-4333-8333-333333333333");
@@ -471,7 +472,7 @@ test_vm_next_id (void)
   assert_next_id (store, 103);
   insert_simple_vm (store, 103, "", "");
   assert_next_id (store, 105);
-  g_assert_true (vmgr_store_delete_vm (store, 101, &error));
+  g_assert_true (vmgr_store_delete_vm (store, 101, NULL, &error));
   assert_next_id (store, 101);
 }
 
@@ -525,8 +526,8 @@ test_templates (void)
   g_autoptr(VmgrTemplate) got = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (vmgr_store_add_template (store, debian, &error));
-  g_assert_true (vmgr_store_add_template (store, alpine, &error));
+  g_assert_true (vmgr_store_add_template (store, debian, NULL, &error));
+  g_assert_true (vmgr_store_add_template (store, alpine, NULL, &error));
   g_assert_no_error (error);
   g_assert_false (vmgr_store_is_empty (store));
   assert_template_names (store, "alpine,debian-12");
@@ -534,7 +535,7 @@ test_templates (void)
   g_assert_no_error (error);
   assert_template_equal (got, debian);
 
-  g_assert_false (vmgr_store_add_template (store, dup, &error));
+  g_assert_false (vmgr_store_add_template (store, dup, NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
   g_clear_error (&error);
   g_clear_pointer (&got, vmgr_template_free);
@@ -545,7 +546,7 @@ test_templates (void)
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no template 'nope'");
   g_clear_error (&error);
-  g_assert_false (vmgr_store_remove_template (store, "nope", &error));
+  g_assert_false (vmgr_store_remove_template (store, "nope", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no template 'nope'");
   g_clear_error (&error);
@@ -556,15 +557,15 @@ test_templates (void)
   g_assert_cmpuint (vmgr_store_count_vms_using_template (store, "debian-12"), ==, 2);
   g_assert_cmpuint (vmgr_store_count_vms_using_template (store, "alpine"), ==, 1);
   g_assert_cmpuint (vmgr_store_count_vms_using_template (store, "nope"), ==, 0);
-  g_assert_false (vmgr_store_remove_template (store, "debian-12", &error));
+  g_assert_false (vmgr_store_remove_template (store, "debian-12", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
   g_assert_true (g_str_has_prefix (error->message, "template 'debian-12' is used by 2 VMs"));
   g_clear_error (&error);
   assert_template_names (store, "alpine,debian-12");
 
-  g_assert_true (vmgr_store_delete_vm (store, 101, &error));
-  g_assert_true (vmgr_store_delete_vm (store, 102, &error));
-  g_assert_true (vmgr_store_remove_template (store, "debian-12", &error));
+  g_assert_true (vmgr_store_delete_vm (store, 101, NULL, &error));
+  g_assert_true (vmgr_store_delete_vm (store, 102, NULL, &error));
+  g_assert_true (vmgr_store_remove_template (store, "debian-12", NULL, &error));
   g_assert_no_error (error);
   assert_template_names (store, "alpine");
 }
@@ -610,15 +611,15 @@ test_plans (void)
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (vmgr_store_set_plan (store, small, &error));
-  g_assert_true (vmgr_store_set_plan (store, large, &error));
-  g_assert_true (vmgr_store_set_plan (store, medium, &error));
+  g_assert_true (vmgr_store_set_plan (store, small, NULL, &error));
+  g_assert_true (vmgr_store_set_plan (store, large, NULL, &error));
+  g_assert_true (vmgr_store_set_plan (store, medium, NULL, &error));
   g_assert_no_error (error);
   g_assert_false (vmgr_store_is_empty (store));
   assert_plan_stored (store, small);
 
   /* Setting an existing plan replaces every field. */
-  g_assert_true (vmgr_store_set_plan (store, small2, &error));
+  g_assert_true (vmgr_store_set_plan (store, small2, NULL, &error));
   g_assert_no_error (error);
   assert_plan_stored (store, small2);
 
@@ -633,20 +634,20 @@ test_plans (void)
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no plan 'huge'");
   g_clear_error (&error);
-  g_assert_false (vmgr_store_remove_plan (store, "huge", &error));
+  g_assert_false (vmgr_store_remove_plan (store, "huge", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no plan 'huge'");
   g_clear_error (&error);
 
   insert_simple_vm (store, 101, "", "small");
   g_assert_cmpuint (vmgr_store_count_vms_using_plan (store, "small"), ==, 1);
-  g_assert_false (vmgr_store_remove_plan (store, "small", &error));
+  g_assert_false (vmgr_store_remove_plan (store, "small", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
   g_assert_true (g_str_has_prefix (error->message, "plan 'small' is used by 1 VM"));
   g_clear_error (&error);
   assert_plan_stored (store, small2);
 
-  g_assert_true (vmgr_store_remove_plan (store, "medium", &error));
+  g_assert_true (vmgr_store_remove_plan (store, "medium", NULL, &error));
   g_assert_no_error (error);
   g_clear_pointer (&list, g_ptr_array_unref);
   list = vmgr_store_list_plans (store, &error);
@@ -814,7 +815,7 @@ add_customer (VmgrStore *store, const VmgrCustomerInfo *c)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (vmgr_store_add_customer (store, c, &error));
+  g_assert_true (vmgr_store_add_customer (store, c, NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -907,7 +908,7 @@ test_customer_roundtrip (void)
   alice->suspended = TRUE;
   set_str (&alice->suspend_reason, "unpaid invoice");
   alice->created_at = 42; /* ignored: the registration time is kept */
-  g_assert_true (vmgr_store_update_customer (store, alice, &error));
+  g_assert_true (vmgr_store_update_customer (store, alice, NULL, &error));
   g_assert_no_error (error);
   alice->created_at = G_GINT64_CONSTANT (1700000000000000) + 60002;
   assert_customer_stored (store, alice);
@@ -921,23 +922,23 @@ test_customer_roundtrip (void)
   g_assert_cmpstr (error->message, ==, "no customer with uid 4242");
   g_clear_error (&error);
   carol->uid = 4242;
-  g_assert_false (vmgr_store_update_customer (store, carol, &error));
+  g_assert_false (vmgr_store_update_customer (store, carol, NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no customer with uid 4242");
   g_clear_error (&error);
-  g_assert_false (vmgr_store_remove_customer (store, 4242, &error));
+  g_assert_false (vmgr_store_remove_customer (store, 4242, NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "no customer with uid 4242");
   g_clear_error (&error);
   assert_customer_uids (store, "60001,60002,70000");
 
-  g_assert_true (vmgr_store_remove_customer (store, 60002, &error));
+  g_assert_true (vmgr_store_remove_customer (store, 60002, NULL, &error));
   g_assert_no_error (error);
   assert_customer_uids (store, "60001,70000");
   g_assert_null (vmgr_store_get_customer (store, 60002, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_false (vmgr_store_remove_customer (store, 60002, &error));
+  g_assert_false (vmgr_store_remove_customer (store, 60002, NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
@@ -961,12 +962,12 @@ test_customer_duplicates (void)
   add_customer (store, alice);
   add_customer (store, bob);
 
-  g_assert_false (vmgr_store_add_customer (store, same_uid, &error));
+  g_assert_false (vmgr_store_add_customer (store, same_uid, NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
   g_assert_cmpstr (error->message, ==, "customer 60002 is already registered");
   g_clear_error (&error);
 
-  g_assert_false (vmgr_store_add_customer (store, same_nid, &error));
+  g_assert_false (vmgr_store_add_customer (store, same_nid, NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
   g_assert_cmpstr (error->message, ==, "national id '0012345678' is already registered");
   g_clear_error (&error);
@@ -979,7 +980,7 @@ test_customer_duplicates (void)
   set_str (&bob_changed->full_name, "Bob Changed");
   bob_changed->max_vms = 99;
   set_str (&bob_changed->national_id, "0012345678");
-  g_assert_false (vmgr_store_update_customer (store, bob_changed, &error));
+  g_assert_false (vmgr_store_update_customer (store, bob_changed, NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
   g_assert_cmpstr (error->message, ==, "national id '0012345678' is already registered");
   g_clear_error (&error);
@@ -992,7 +993,7 @@ test_customer_duplicates (void)
 
   /* Keeping one's own national id is not a duplicate. */
   set_str (&bob_changed->national_id, bob->national_id);
-  g_assert_true (vmgr_store_update_customer (store, bob_changed, &error));
+  g_assert_true (vmgr_store_update_customer (store, bob_changed, NULL, &error));
   g_assert_no_error (error);
   assert_customer_stored (store, bob_changed);
 
@@ -1002,13 +1003,13 @@ test_customer_duplicates (void)
   same_nid->uid = 60004;
   add_customer (store, same_nid);
   set_str (&bob_changed->national_id, "");
-  g_assert_true (vmgr_store_update_customer (store, bob_changed, &error));
+  g_assert_true (vmgr_store_update_customer (store, bob_changed, NULL, &error));
   g_assert_no_error (error);
   assert_customer_stored (store, bob_changed);
   assert_customer_uids (store, "60001,60002,60003,60004");
   /* ... and a freed national id can be taken by someone else. */
   set_str (&same_nid->national_id, "0087654321");
-  g_assert_true (vmgr_store_update_customer (store, same_nid, &error));
+  g_assert_true (vmgr_store_update_customer (store, same_nid, NULL, &error));
   g_assert_no_error (error);
   assert_customer_stored (store, same_nid);
 
@@ -1026,7 +1027,7 @@ assert_remove_refused (VmgrStore *store, guint32 uid, const char *message)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (vmgr_store_remove_customer (store, uid, &error));
+  g_assert_false (vmgr_store_remove_customer (store, uid, NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
   g_assert_cmpstr (error->message, ==, message);
 }
@@ -1052,17 +1053,17 @@ test_customer_remove_owned (void)
                          "customer 60002 still owns 2 VMs; delete or reassign them first");
   assert_customer_stored (store, alice);
 
-  g_assert_true (vmgr_store_delete_vm (store, 101, &error));
+  g_assert_true (vmgr_store_delete_vm (store, 101, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60002), ==, 1);
   assert_remove_refused (store, 60002,
                          "customer 60002 still owns 1 VM; delete or reassign them first");
   assert_customer_stored (store, alice);
 
-  g_assert_true (vmgr_store_delete_vm (store, 102, &error));
+  g_assert_true (vmgr_store_delete_vm (store, 102, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 60002), ==, 0);
-  g_assert_true (vmgr_store_remove_customer (store, 60002, &error));
+  g_assert_true (vmgr_store_remove_customer (store, 60002, NULL, &error));
   g_assert_no_error (error);
   assert_customer_uids (store, "");
   /* The other owner's VM is untouched. */
@@ -1082,8 +1083,8 @@ populate (VmgrStore *store)
 
   insert_vm (store, web1);
   insert_simple_vm (store, 102, "debian-12", "small");
-  g_assert_true (vmgr_store_add_template (store, debian, &error));
-  g_assert_true (vmgr_store_set_plan (store, small, &error));
+  g_assert_true (vmgr_store_add_template (store, debian, NULL, &error));
+  g_assert_true (vmgr_store_set_plan (store, small, NULL, &error));
   g_assert_no_error (error);
   append_audit (store, 1234, 1000, "/org/vmgr/vm/101", "created");
   add_customer (store, alice);
@@ -1247,6 +1248,90 @@ test_migrate_newer_refused (void)
   g_assert_cmpstr (mode, ==, "delete");
 }
 
+/* ---- A change and its audit row commit together --------------------- */
+
+static VmgrAuditEntry *
+make_audit (const char *action)
+{
+  VmgrAuditEntry *entry = vmgr_audit_entry_new ();
+
+  entry->uid = 60002;
+  entry->caller = g_strdup ("alice (:1.9)");
+  entry->pid = 42;
+  entry->action = g_strdup (action);
+  entry->target = g_strdup ("/org/vmgr/vm/101");
+  entry->result = g_strdup ("allowed");
+  entry->message = g_strdup ("");
+  return entry;
+}
+
+static void
+test_audit_with_change (void)
+{
+  g_autoptr(TmpDir) t = tmp_dir_new ();
+  g_autoptr(VmgrStore) store = open_store (t->path);
+  g_autoptr(VmgrVmSpec) spec = make_vm (101, "web1", "11111111-1111-4111-8111-111111111111");
+  g_autoptr(VmgrVmSpec) twin = make_vm (102, "web1", "22222222-2222-4222-8222-222222222222");
+  g_autoptr(VmgrAuditEntry) created = make_audit ("org.vmgr.vm.create");
+  g_autoptr(VmgrAuditEntry) refused = make_audit ("org.vmgr.vm.create");
+  g_autoptr(VmgrAuditEntry) deleted = make_audit ("org.vmgr.vm.delete");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rows = NULL;
+  g_autofree char *vms = NULL;
+
+  /* Committed together. */
+  g_assert_true (vmgr_store_insert_vm (store, spec, "<domain/>", created, &error));
+  g_assert_no_error (error);
+  rows = raw_query (t->path, "SELECT count(*) FROM audit WHERE action = 'org.vmgr.vm.create'");
+  g_assert_cmpstr (rows, ==, "1");
+  g_clear_pointer (&rows, g_free);
+
+  /* A change that fails leaves no row. */
+  g_assert_false (vmgr_store_insert_vm (store, twin, "<domain/>", refused, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
+  g_clear_error (&error);
+  rows = raw_query (t->path, "SELECT count(*) FROM audit");
+  g_assert_cmpstr (rows, ==, "1");
+  g_clear_pointer (&rows, g_free);
+
+  /* A row that cannot be written takes the change back with it. */
+  raw_exec (t->path, "CREATE TRIGGER no_more_rows BEFORE INSERT ON audit"
+                     " BEGIN SELECT RAISE (ABORT, 'audit refused'); END;");
+  g_assert_false (vmgr_store_delete_vm (store, 101, deleted, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  vms = raw_query (t->path, "SELECT count(*) FROM vms WHERE id = 101");
+  g_assert_cmpstr (vms, ==, "1");
+}
+
+/* The default catalogue goes in whole or not at all. */
+static void
+test_seed_all_or_nothing (void)
+{
+  g_autoptr(TmpDir) t = tmp_dir_new ();
+  g_autoptr(VmgrStore) store = open_store (t->path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plans = NULL;
+  g_autofree char *templates = NULL;
+
+  g_assert_true (vmgr_store_is_empty (store));
+  /* The last template cannot be written, as if vmgrd died there. */
+  raw_exec (t->path, "CREATE TRIGGER no_ubuntu BEFORE INSERT ON templates"
+                     " WHEN NEW.name = 'ubuntu-24.04'"
+                     " BEGIN SELECT RAISE (ABORT, 'refused'); END;");
+  g_assert_false (vmgr_seed_defaults (store, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_true (vmgr_store_is_empty (store));
+  raw_exec (t->path, "DROP TRIGGER no_ubuntu;");
+  g_assert_true (vmgr_seed_defaults (store, &error));
+  g_assert_no_error (error);
+  plans = raw_query (t->path, "SELECT count(*) FROM plans");
+  templates = raw_query (t->path, "SELECT count(*) FROM templates");
+  g_assert_cmpstr (plans, ==, "3");
+  g_assert_cmpstr (templates, ==, "5");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1263,6 +1348,8 @@ main (int argc, char **argv)
   g_test_add_func ("/store/plans", test_plans);
   g_test_add_func ("/store/audit/query", test_audit_query);
   g_test_add_func ("/store/audit/limits", test_audit_limits);
+  g_test_add_func ("/store/audit/with-change", test_audit_with_change);
+  g_test_add_func ("/store/seed/all-or-nothing", test_seed_all_or_nothing);
   g_test_add_func ("/store/customers/roundtrip", test_customer_roundtrip);
   g_test_add_func ("/store/customers/duplicates", test_customer_duplicates);
   g_test_add_func ("/store/customers/remove-owned", test_customer_remove_owned);
