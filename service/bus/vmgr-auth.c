@@ -97,6 +97,8 @@ typedef struct {
   char *cache_key;              /* NULL: never cached (mutations) */
   PolkitDetails *details;
   gboolean interactive;
+  gint64 deadline;              /* monotonic: the bound of the whole request */
+  gboolean running;             /* asked, not queued */
   GCancellable *cancellable;
   guint timeout_id;
   void (*done) (gboolean allowed, const GError *error, gpointer data);
@@ -167,17 +169,29 @@ static void
 finish_check (Check *check, gboolean allowed, const GError *error)
 {
   VmgrAuth *self = check->auth;
+  gboolean was_running = check->running;
   Check *next;
 
   /* An answer to a question asked before the rules changed is not kept. */
   if (check->cache_key != NULL && error == NULL && check->generation == self->generation)
     cache_store (self, check->sender, check->cache_key, allowed);
   check->done (allowed, error, check->data);
+  check_free (check);
+  if (!was_running)
+    return;
   self->in_flight--;
   next = g_queue_pop_head (&self->pending);
-  check_free (check);
   if (next != NULL)
     start_check (next);
+}
+
+static GError *
+timeout_error (Check *check)
+{
+  return g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
+                      "polkit did not answer within %u ms (action %s)",
+                      check->interactive ? INTERACTIVE_TIMEOUT_MS : check->auth->timeout_ms,
+                      check->action);
 }
 
 static void
@@ -193,11 +207,7 @@ on_polkit_answer (GObject *source, GAsyncResult *res, gpointer user_data)
       g_autoptr(GError) denial = NULL;
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        denial = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
-                              "polkit did not answer within %u ms "
-                              "(action %s)", check->interactive ? INTERACTIVE_TIMEOUT_MS
-                                                                : check->auth->timeout_ms,
-                              check->action);
+        denial = timeout_error (check);
       else
         denial = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
                               "polkit is unavailable (%s), so action %s is refused",
@@ -212,13 +222,25 @@ on_polkit_answer (GObject *source, GAsyncResult *res, gpointer user_data)
   finish_check (check, polkit_authorization_result_get_is_authorized (result), NULL);
 }
 
+/* The request's bound is over: a question under way is cancelled (its
+ * answer is then a denial), a queued one is answered at once. */
 static gboolean
 on_check_timeout (gpointer user_data)
 {
   Check *check = user_data;
+  g_autoptr(GError) denial = NULL;
 
   check->timeout_id = 0;
-  g_cancellable_cancel (check->cancellable);
+  if (check->running)
+    {
+      g_cancellable_cancel (check->cancellable);
+      return G_SOURCE_REMOVE;
+    }
+  g_queue_remove (&check->auth->pending, check);
+  denial = timeout_error (check);
+  g_warning ("polkit check of %s for %s not started in time: %s", check->action,
+             check->sender, denial->message);
+  finish_check (check, FALSE, denial);
   return G_SOURCE_REMOVE;
 }
 
@@ -232,10 +254,8 @@ start_check (Check *check)
     : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
 
   self->in_flight++;
+  check->running = TRUE;
   check->cancellable = g_cancellable_new ();
-  check->timeout_id = g_timeout_add (check->interactive ? INTERACTIVE_TIMEOUT_MS
-                                                        : self->timeout_ms,
-                                     on_check_timeout, check);
   polkit_authority_check_authorization (self->authority, subject, check->action,
                                         check->details, flags, check->cancellable,
                                         on_polkit_answer, check);
@@ -245,16 +265,18 @@ static void
 ask_polkit (Check *check)
 {
   VmgrAuth *self = check->auth;
+  gint64 left_ms = MAX (0, (check->deadline - g_get_monotonic_time ()) / 1000);
 
   if (self->authority == NULL)
     {
       g_autoptr(GError) error = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
                                              "polkit is unavailable, so action %s "
                                              "is refused", check->action);
-      self->in_flight++;
       finish_check (check, FALSE, error);
       return;
     }
+  /* The bound runs from the request's start, in the queue too. */
+  check->timeout_id = g_timeout_add ((guint) MIN (left_ms, G_MAXUINT), on_check_timeout, check);
   if (self->in_flight >= self->max_in_flight)
     g_queue_push_tail (&self->pending, check);
   else
@@ -286,11 +308,20 @@ build_details (const char *member, const Target *target, GHashTable *extra)
   return details;
 }
 
+/* When a request must be decided: one bound for all its questions, queueing
+ * included, so that no answer waits longer than the configured bound. */
+static gint64
+request_deadline (VmgrAuth *self, gboolean interactive)
+{
+  return g_get_monotonic_time () +
+         (gint64) (interactive ? INTERACTIVE_TIMEOUT_MS : self->timeout_ms) * 1000;
+}
+
 /* Asks (or answers from the cache) whether @sender may do @action. */
 static void
 decide (VmgrAuth *self, const char *sender, const char *action, const char *member,
         const Target *target, GHashTable *extra, gboolean cacheable, gboolean interactive,
-        void (*done) (gboolean, const GError *, gpointer), gpointer data)
+        gint64 deadline, void (*done) (gboolean, const GError *, gpointer), gpointer data)
 {
   g_autofree char *key = cacheable ? cache_key (action, member, target) : NULL;
   Decision *cached = key != NULL ? cache_lookup (self, sender, key) : NULL;
@@ -308,6 +339,7 @@ decide (VmgrAuth *self, const char *sender, const char *action, const char *memb
   check->cache_key = g_steal_pointer (&key);
   check->details = build_details (member, target, extra);
   check->interactive = interactive;
+  check->deadline = deadline;
   check->done = done;
   check->data = data;
   check->generation = self->generation;
@@ -325,6 +357,7 @@ typedef struct {
   char *target;
   GHashTable *details;
   gboolean interactive;
+  gint64 deadline;              /* monotonic: every question answered by then */
   VmgrCaller caller;
   VmgrAuthCallback callback;
   gpointer user_data;
@@ -416,7 +449,7 @@ decide_action (Request *request)
     }
   decide (request->auth, request->sender, action_for (request), request->member,
           request->about, request->details, request->rule->kind == VMGR_AUTH_READ,
-          request->interactive, on_action_decided, request);
+          request->interactive, request->deadline, on_action_decided, request);
 }
 
 static const char *
@@ -523,7 +556,7 @@ continue_request (Request *request)
   else
     decide (request->auth, request->sender, view_action (request->about, &request->caller),
             request->member, request->about, NULL, TRUE, request->interactive,
-            on_visibility_decided, request);
+            request->deadline, on_visibility_decided, request);
 }
 
 /* The caller's strings may live only as long as its handler: keep copies. */
@@ -557,6 +590,7 @@ vmgr_auth_check (VmgrAuth *self, const VmgrAuthRequest *req,
                               : req->target != NULL ? req->target : "");
   request->details = req->details != NULL ? copy_details (req->details) : NULL;
   request->interactive = req->interactive;
+  request->deadline = request_deadline (self, req->interactive);
   request->caller.bus_name = g_strdup (req->sender);
   request->caller.pid = -1;
   request->callback = callback;
@@ -570,6 +604,7 @@ typedef struct {
   VmgrAuth *auth;
   char *sender;
   gboolean interactive;
+  gint64 deadline;
   gboolean own_allowed;
   VmgrCaller caller;
   VmgrAuthViewCallback callback;
@@ -607,7 +642,7 @@ on_view_own_decided (gboolean allowed, const GError *error, gpointer data)
 
   view->own_allowed = allowed;
   decide (view->auth, view->sender, VMGR_ACTION_VIEW_ANY, "list", NULL, NULL, TRUE,
-          view->interactive, on_view_any_decided, view);
+          view->interactive, view->deadline, on_view_any_decided, view);
 }
 
 static void
@@ -628,7 +663,7 @@ on_view_caller_known (GObject *source, GAsyncResult *result, gpointer data)
   view->caller.pid = caller->pid;
   view->caller.user_name = g_strdup (caller->user_name);
   decide (view->auth, view->sender, VMGR_ACTION_VIEW_OWN, "list", NULL, NULL, TRUE,
-          view->interactive, on_view_own_decided, view);
+          view->interactive, view->deadline, on_view_own_decided, view);
 }
 
 void
@@ -640,6 +675,7 @@ vmgr_auth_check_view (VmgrAuth *self, const char *sender, gboolean interactive,
   view->auth = g_object_ref (self);
   view->sender = g_strdup (sender);
   view->interactive = interactive;
+  view->deadline = request_deadline (self, interactive);
   view->caller.bus_name = g_strdup (sender);
   view->caller.pid = -1;
   view->callback = callback;

@@ -1,5 +1,6 @@
-/* vmgrd under hostile input: a message the bus forwards but GDBus cannot
- * decode must not take vmgrd off the bus. */
+/* vmgrd under hostile input and load: a message the bus forwards but GDBus
+ * cannot decode must not take vmgrd off the bus; no answer waits past the
+ * authorization bound, however many wait for polkit. */
 #include <signal.h>
 
 #include "vmgr-test-client.h"
@@ -86,10 +87,98 @@ test_undecodable_message (void)
   g_test_message ("%s", strstr (log, "the connection to the bus was closed"));
 }
 
+/* ---- Every answer within the bound, queueing included ----------------- */
+
+#define AUTH_BOUND_MS 1000
+#define CONCURRENT_CALLS 8
+
+static guint32
+polkit_pid (GDBusConnection *bus)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                 g_variant_new ("(s)", "org.freedesktop.PolicyKit1"),
+                                 G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                 &error);
+  guint32 pid;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &pid);
+  return pid;
+}
+
+typedef struct {
+  gint64 sent;
+  gint64 answered;
+  GError *error;
+} TimedCall;
+
+static void
+on_timed_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  TimedCall *call = user_data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                                             &call->error);
+
+  call->answered = g_get_monotonic_time ();
+}
+
+static gboolean
+all_answered (gpointer data)
+{
+  TimedCall *calls = data;
+
+  for (guint i = 0; i < CONCURRENT_CALLS; i++)
+    if (calls[i].answered == 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* polkitd frozen, more mutations at once than may be asked at once (the
+ * configuration allows 2): every caller still hears within the bound. */
+static void
+test_bounded_answers (void)
+{
+  g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
+  g_autofree char *path = vmgr_test_create_vm (root, "patient", "debian-12", "basic", NULL);
+  guint32 polkitd = polkit_pid (root->bus);
+  TimedCall calls[CONCURRENT_CALLS] = { 0 };
+  gint64 slowest = 0;
+
+  g_assert_cmpint (kill (polkitd, SIGSTOP), ==, 0);
+  for (guint i = 0; i < CONCURRENT_CALLS; i++)
+    {
+      calls[i].sent = g_get_monotonic_time ();
+      g_dbus_connection_call (root->bus, VMGR_TEST_BUS_NAME, path, "org.vmgr.VM",
+                              "SetAutostart", g_variant_new ("(b)", i % 2 == 0), NULL,
+                              G_DBUS_CALL_FLAGS_NONE, 30000, NULL, on_timed_reply, &calls[i]);
+    }
+  g_assert_true (vmgr_test_wait (all_answered, calls, 30000));
+  g_assert_cmpint (kill (polkitd, SIGCONT), ==, 0);
+  for (guint i = 0; i < CONCURRENT_CALLS; i++)
+    {
+      gint64 waited_ms = (calls[i].answered - calls[i].sent) / 1000;
+
+      g_test_message ("call %u answered after %" G_GINT64_FORMAT " ms: %s", i, waited_ms,
+                      calls[i].error != NULL ? calls[i].error->message : "ok");
+      vmgr_test_assert_dbus_error (calls[i].error, "org.vmgr.Error.NotAuthorized",
+                                   "did not answer");
+      slowest = MAX (slowest, waited_ms);
+      g_clear_error (&calls[i].error);
+    }
+  /* The bound, and some slack for a loaded machine; without a bound on the
+   * queue the last ones waited 4 bounds. */
+  g_assert_cmpint (slowest, <, AUTH_BOUND_MS + 900);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/resilience/undecodable-message", test_undecodable_message);
-  return vmgr_test_run_with_daemon (NULL, NULL, &vmgrd);
+  g_test_add_func ("/resilience/bounded-answers", test_bounded_answers);
+  return vmgr_test_run_with_daemon ("[auth]\ntimeout_ms=1000\nmax_in_flight=2\n", NULL,
+                                    &vmgrd);
 }
