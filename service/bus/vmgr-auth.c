@@ -757,6 +757,34 @@ vmgr_grant_audit_entry (VmgrGrant *grant)
                                "");
 }
 
+/* Drops every cached decision but the general views signals are routed
+ * by: those are only marked as expired, so that a call asks polkit again,
+ * while signals follow them until the fresh answer replaces them (a peer
+ * that may see a VM hears every signal of it meanwhile). */
+static void
+forget_all_but_views (VmgrAuth *self)
+{
+  g_autofree char *own_key = cache_key (VMGR_ACTION_VIEW_OWN, "list", NULL);
+  g_autofree char *any_key = cache_key (VMGR_ACTION_VIEW_ANY, "list", NULL);
+  GHashTableIter peers;
+  GHashTable *per_peer;
+
+  g_hash_table_iter_init (&peers, self->cache);
+  while (g_hash_table_iter_next (&peers, NULL, (gpointer *) &per_peer))
+    {
+      GHashTableIter entries;
+      const char *key;
+      Decision *decision;
+
+      g_hash_table_iter_init (&entries, per_peer);
+      while (g_hash_table_iter_next (&entries, (gpointer *) &key, (gpointer *) &decision))
+        if (g_str_equal (key, own_key) || g_str_equal (key, any_key))
+          decision->expires = 0;
+        else
+          g_hash_table_iter_remove (&entries);
+    }
+}
+
 static void
 on_authority_changed (PolkitAuthority *authority, gpointer user_data)
 {
@@ -766,7 +794,7 @@ on_authority_changed (PolkitAuthority *authority, gpointer user_data)
 
   g_debug ("polkit's configuration changed: dropping cached decisions");
   self->generation++;
-  g_hash_table_remove_all (self->cache);
+  forget_all_but_views (self);
   g_hash_table_remove_all (self->primed);
   /* Ask every peer's view again so that signals keep following it. */
   for (guint i = 0; i < peers->len; i++)

@@ -985,6 +985,64 @@ tick (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static guint
+usage_signals_since (AgentHandle *handle, const char *path, guint from)
+{
+  g_autofree char *prefix = g_strdup_printf ("SIGNAL %s org.freedesktop.DBus.Properties."
+                                             "PropertiesChanged", path);
+  guint count = 0;
+
+  for (guint i = from; i < handle->lines->len; i++)
+    {
+      const char *line = g_ptr_array_index (handle->lines, i);
+
+      if (g_str_has_prefix (line, prefix) && strstr (line, "'Usage'") != NULL)
+        count++;
+    }
+  return count;
+}
+
+static gboolean
+drain (gpointer data)
+{
+  read_more (data);
+  return FALSE;
+}
+
+/* While polkit decides alice's view again after a rules change (slowly
+ * here: past the daemon's bound), her VM's signals keep reaching her. */
+static void
+test_signals_survive_rules_change (void)
+{
+  g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
+  g_autofree char *path = g_strdup_printf ("/org/vmgr/vm/%u", ALICE_VM);
+  g_autoptr(AgentHandle) alice = NULL;
+  guint mark;
+
+  root_call (root, path, "Start", NULL);
+  alice = agent_spawn (VMGR_TEST_UID_ALICE);
+  /* The sampler's Usage changes reach her (one a second here). */
+  agent_wait_line (alice, "'Usage'", 0);
+  vmgr_test_polkit_install_rules ("10-test-slow-alice.rules",
+                                  "polkit.addRule(function(action, subject) {\n"
+                                  "  if (subject.user == 'alice' &&\n"
+                                  "      action.id.indexOf('org.vmgr.vm.view') == 0) {\n"
+                                  "    var start = new Date().getTime();\n"
+                                  "    while (new Date().getTime() - start < 2000) {}\n"
+                                  "  }\n"
+                                  "});\n");
+  /* From half a second after polkit's Changed (vmgrd has heard it too). */
+  vmgr_test_wait (drain, alice, 500);
+  mark = alice->lines->len;
+  vmgr_test_wait (drain, alice, 4000);
+  g_test_message ("Usage signals in the 4 s after the change: %u",
+                  usage_signals_since (alice, path, mark));
+  g_assert_cmpuint (usage_signals_since (alice, path, mark), >=, 2);
+  vmgr_test_polkit_remove_rules ("10-test-slow-alice.rules");
+  root_call (root, path, "Stop", NULL);
+  agent_finish (alice);
+}
+
 static void
 test_cache_follows_rules (void)
 {
@@ -1235,10 +1293,12 @@ main (int argc, char **argv)
   g_test_add_func ("/authz/audit-reveals-nothing", test_audit_reveals_nothing);
   g_test_add_func ("/authz/signals-reach-owner-only", test_signals_reach_owner_only);
   g_test_add_func ("/authz/cache-follows-rules", test_cache_follows_rules);
+  g_test_add_func ("/authz/signals-survive-rules-change", test_signals_survive_rules_change);
   g_test_add_func ("/authz/audit", test_audit);
   g_test_add_func ("/authz/polkit-silent-then-gone", test_polkit_silent_then_gone);
 
-  status = vmgr_test_run_with_daemon ("[auth]\ncache_ttl=3600\ntimeout_ms=1500\n",
+  status = vmgr_test_run_with_daemon ("[auth]\ncache_ttl=3600\ntimeout_ms=1500\n"
+                                      "[monitoring]\ninterval=1\n",
                                       create_fixtures, &daemon_under_test);
   g_free (self_path);
   return status;
