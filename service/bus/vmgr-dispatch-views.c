@@ -45,12 +45,21 @@ answer_property_read (VmgrDispatch *self, GDBusMessage *call, GDBusInterfaceSkel
       vmgr_dispatch_send_reply (self, call, g_variant_new_tuple (&properties, 1));
       return;
     }
-  g_variant_get (g_dbus_message_get_body (call), "(&s&s)", NULL, &name);
+  g_variant_get_child (g_dbus_message_get_body (call), 1, "&s", &name);
   value = g_variant_lookup_value (properties, name, NULL);
   if (value == NULL)
     {
       g_autoptr(GError) error = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                                              "No such property “%s”", name);
+      vmgr_dispatch_send_error (self, call, error);
+      return;
+    }
+  /* Every property of vmgr is read-only: the methods change things. */
+  if (g_strcmp0 (member, "Set") == 0)
+    {
+      g_autoptr(GError) error = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY,
+                                             "Property “%s” of %s is read-only", name,
+                                             interface);
       vmgr_dispatch_send_error (self, call, error);
       return;
     }
@@ -154,7 +163,10 @@ vmgr_dispatch_handle_properties (Handoff *handoff)
    * as a view of the object, so that nothing is revealed before that. */
   object_interface = first_interface_name (object);
   request.interface = read->skeleton != NULL ? read->interface : object_interface;
-  request.member = g_dbus_message_get_member (call);
+  /* Set is decided as a read (who may see the property hears that it is
+   * read-only; anyone else that nothing is there). */
+  request.member = g_strcmp0 (g_dbus_message_get_member (call), "Set") == 0
+                     ? "Get" : g_dbus_message_get_member (call);
   request.vm = vm;
   request.customer = customer;
   request.target = path;

@@ -183,6 +183,8 @@ vmgr_ledger_check (VmgrLedger *self, const VmgrVmSpec *old, const VmgrVmSpec *sp
 
   return vmgr_limits_check_capabilities ((const char * const *) self->capabilities,
                                          self->backend_name, old, spec, error) &&
+         vmgr_limits_check_minimums ((const char * const *) self->capabilities,
+                                     self->backend_name, old, spec, error) &&
          vmgr_limits_check_host (&self->capacity, &everyone, old, spec, error) &&
          (customer == NULL ||
           vmgr_limits_check_quota (customer, &owners, owner_old, spec, error));

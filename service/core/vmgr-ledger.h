@@ -52,8 +52,8 @@ const VmgrCustomerInfo *vmgr_ledger_get_customer (VmgrLedger *self, guint32 uid)
 VmgrAllocation vmgr_ledger_allocation (VmgrLedger *self, guint32 owner);
 
 /* Whether @spec (replacing @old, NULL for a new VM) is within what the
- * backend can do, what the host has left and its owner's quota (when the
- * owner is a registered customer). */
+ * backend can do (and at least its minimums), what the host has left and
+ * its owner's quota (when the owner is a registered customer). */
 gboolean vmgr_ledger_check (VmgrLedger *self, const VmgrVmSpec *old, const VmgrVmSpec *spec,
                             GError **error);
 

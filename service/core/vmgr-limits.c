@@ -44,6 +44,35 @@ vmgr_capacity_compute (guint cpus, guint64 memory, guint64 disk, guint cpu_overc
   return capacity;
 }
 
+gboolean
+vmgr_limits_check_minimums (const char * const *capabilities, const char *backend_name,
+                            const VmgrVmSpec *old, const VmgrVmSpec *spec, GError **error)
+{
+  guint64 min_memory = g_strcmp0 (backend_name, "qemu") == 0 ? VMGR_MIN_MEMORY_QEMU
+                                                              : VMGR_MIN_MEMORY;
+
+  if ((old == NULL || old->memory_limit != spec->memory_limit) &&
+      spec->memory_limit < min_memory)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "memory_limit %" G_GUINT64_FORMAT " bytes is below the minimum of %"
+                        G_GUINT64_FORMAT " MiB on the %s backend", spec->memory_limit,
+                        min_memory >> 20, backend_name), FALSE;
+  if ((old == NULL || old->disk_hard_limit != spec->disk_hard_limit) &&
+      spec->disk_hard_limit != 0 && spec->disk_hard_limit < VMGR_MIN_DISK)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "disk_hard_limit %" G_GUINT64_FORMAT " bytes is below the minimum of %"
+                        G_GUINT64_FORMAT " MiB (0 means no limit)", spec->disk_hard_limit,
+                        VMGR_MIN_DISK >> 20), FALSE;
+  if (old != NULL && g_strv_contains (capabilities, "disk-quota") &&
+      old->disk_hard_limit != 0 &&
+      (spec->disk_hard_limit == 0 || spec->disk_hard_limit < old->disk_hard_limit))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "disk_hard_limit is the size of the VM's disk on the %s backend: it "
+                        "can grow from %" G_GUINT64_FORMAT " bytes, not shrink or go",
+                        backend_name, old->disk_hard_limit), FALSE;
+  return TRUE;
+}
+
 static gboolean
 refuse_unsupported (const char * const *capabilities, const char *capability,
                     gboolean asked, const char *backend_name, const char *what,

@@ -48,6 +48,19 @@ gboolean vmgr_limits_check_capabilities (const char * const *capabilities,
                                          const VmgrVmSpec *old, const VmgrVmSpec *spec,
                                          GError **error);
 
+/* The least a VM may be given on @backend_name: a memory size of
+ * VMGR_MIN_MEMORY (VMGR_MIN_MEMORY_QEMU on qemu) and, when it has one, a
+ * disk limit of VMGR_MIN_DISK; where the disk limit is the size of the VM's
+ * disk (capability "disk-quota"), the disk never shrinks. INVALID_ARGUMENT
+ * naming the setting and the minimum. As above, only values that change
+ * from @old are judged. */
+#define VMGR_MIN_MEMORY (G_GUINT64_CONSTANT (16) << 20)
+#define VMGR_MIN_MEMORY_QEMU (G_GUINT64_CONSTANT (64) << 20)
+#define VMGR_MIN_DISK (G_GUINT64_CONSTANT (64) << 20)
+gboolean vmgr_limits_check_minimums (const char * const *capabilities, const char *backend_name,
+                                     const VmgrVmSpec *old, const VmgrVmSpec *spec,
+                                     GError **error);
+
 /* @others: what every other VM has. vcpus above the host's CPUs is
  * INVALID_ARGUMENT; totals above @capacity are QUOTA_EXCEEDED. Only growth
  * is refused: a VM that already exceeded may shrink. */

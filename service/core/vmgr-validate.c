@@ -735,7 +735,7 @@ vmgr_spec_apply (VmgrVmSpec *spec, const VmgrPlan *plan,
 }
 
 VmgrPlan *
-vmgr_plan_from_options (const char *name, const VmgrOptions *options,
+vmgr_plan_from_options (const char *name, const VmgrPlan *base, const VmgrOptions *options,
                         GError **error)
 {
   g_autoptr(VmgrPlan) plan = NULL;
@@ -744,14 +744,27 @@ vmgr_plan_from_options (const char *name, const VmgrOptions *options,
 
   if (!vmgr_validate_name (name, "plan name", error))
     return NULL;
-  if ((fields & VMGR_FIELD_MEMORY_LIMIT) == 0 || options->memory_limit == 0)
+  if (base == NULL && (fields & VMGR_FIELD_MEMORY_LIMIT) == 0)
     {
       set_invalid (error, "plan '%s' has no memory_limit: give memory_limit "
                    "(the memory size of the plan's VMs, in bytes)", name);
       return NULL;
     }
+  if ((fields & VMGR_FIELD_MEMORY_LIMIT) != 0 && options->memory_limit == 0)
+    {
+      set_invalid (error, "plan '%s': memory_limit cannot be 0 (the memory size of the "
+                   "plan's VMs, in bytes)", name);
+      return NULL;
+    }
 
-  plan = vmgr_plan_new (name);
+  if (base != NULL)
+    {
+      plan = vmgr_plan_copy (base);
+      g_free (plan->name);
+      plan->name = g_strdup (name);
+    }
+  else
+    plan = vmgr_plan_new (name);
 
   take_resources (&plan->resources, &options->resources, fields & VMGR_FIELDS_RESOURCES);
   if (fields & VMGR_FIELD_MAX_VMS)

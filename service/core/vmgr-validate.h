@@ -99,10 +99,12 @@ gboolean vmgr_spec_apply (VmgrVmSpec *spec, const VmgrPlan *plan,
 /* The same coherence checks on an existing spec. */
 gboolean vmgr_spec_check_resources (const VmgrVmSpec *spec, GError **error);
 
-/* A plan named @name from parsed SetPlan limits (VMGR_FIELDS_PLAN);
- * refuses a plan without memory_limit and incoherent values. */
-VmgrPlan *vmgr_plan_from_options (const char *name, const VmgrOptions *options,
-                                  GError **error);
+/* A plan named @name from parsed SetPlan limits (VMGR_FIELDS_PLAN): @base
+ * (the plan as it is, or NULL for a new one) with the given keys changed,
+ * so that an update keeps what it does not name. Refuses a new plan
+ * without memory_limit, a memory_limit of 0 and incoherent values. */
+VmgrPlan *vmgr_plan_from_options (const char *name, const VmgrPlan *base,
+                                  const VmgrOptions *options, GError **error);
 /* The plan as an a{sv} of the keys it sets (for ListPlans). */
 GVariant *vmgr_plan_to_variant (const VmgrPlan *plan);
 

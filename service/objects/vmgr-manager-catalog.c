@@ -93,6 +93,15 @@ template_from_props (const char *name, GVariant *props, GError **error)
                    "template source '%s' must be an absolute path", tmpl->source);
       return NULL;
     }
+  /* A root filesystem directory, a disk image or a kernel directory: what
+   * the backend would copy from must be there (checked again when a VM is
+   * provisioned from it). */
+  if (*tmpl->source != '\0' && !g_file_test (tmpl->source, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   "template source '%s' does not exist", tmpl->source);
+      return NULL;
+    }
   return g_steal_pointer (&tmpl);
 }
 
@@ -188,17 +197,45 @@ vmgr_manager_handle_list_plans (VmgrDBusManager *object, GDBusMethodInvocation *
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* The plan @name with @options applied to what the store has now (a new
+ * plan when it has none). */
+static VmgrPlan *
+plan_for_set (VmgrStore *store, const char *name, const VmgrOptions *options, GError **error)
+{
+  g_autoptr(VmgrPlan) base = vmgr_store_get_plan (store, name, NULL);
+
+  return vmgr_plan_from_options (name, base, options, error);
+}
+
+typedef struct {
+  char *name;
+  VmgrOptions *options;
+} PlanChange;
+
+static void
+plan_change_free (PlanChange *change)
+{
+  g_free (change->name);
+  vmgr_options_free (change->options);
+  g_free (change);
+}
+
 static void
 on_set_plan_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
   g_autoptr(VmgrGrant) owned_grant = grant;
-  g_autoptr(VmgrPlan) plan = data;
+  PlanChange *change = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
   g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
   g_autoptr(GError) error = NULL;
+  /* Applied to the plan as it is now, not as it was when asked. */
+  g_autoptr(VmgrPlan) plan = plan_for_set (self->context->store, change->name,
+                                           change->options, &error);
 
-  vmgr_store_set_plan (self->context->store, plan, audit, &error);
+  if (plan != NULL)
+    vmgr_store_set_plan (self->context->store, plan, audit, &error);
   vmgr_manager_finish (self, invocation, grant, NULL, error);
+  plan_change_free (change);
 }
 
 gboolean
@@ -208,18 +245,24 @@ vmgr_manager_handle_set_plan (VmgrDBusManager *object, GDBusMethodInvocation *in
   VmgrManager *self = VMGR_MANAGER (object);
   g_autoptr(GError) error = NULL;
   g_autoptr(VmgrOptions) options = vmgr_options_parse (limits, VMGR_FIELDS_PLAN, &error);
-  VmgrPlan *plan = options != NULL ? vmgr_plan_from_options (name, options, &error) : NULL;
+  g_autoptr(VmgrPlan) plan = options != NULL ? plan_for_set (self->context->store, name,
+                                                             options, &error)
+                                             : NULL;
   g_autoptr(GHashTable) details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  PlanChange *change;
 
   if (plan == NULL)
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
+  change = g_new0 (PlanChange, 1);
+  change->name = g_strdup (name);
+  change->options = g_steal_pointer (&options);
   g_hash_table_insert (details, "plan", g_strdup (name));
   g_hash_table_insert (details, "requested", g_variant_print (limits, FALSE));
   vmgr_auth_authorize (self->context->auth, invocation, NULL, details,
-                       on_set_plan_allowed, plan, (GDestroyNotify) vmgr_plan_free);
+                       on_set_plan_allowed, change, (GDestroyNotify) plan_change_free);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

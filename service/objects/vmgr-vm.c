@@ -329,8 +329,9 @@ after_accepted (Lifecycle *call)
         self->force_off_id = g_timeout_add_seconds (call->timeout_s, on_shutdown_timeout, self);
       break;
     case VMGR_BACKEND_OP_REBOOT:
-      /* libvirt has no lifecycle event for a reboot: announce it here. */
-      vmgr_dbus_vm_emit_state_changed (VMGR_DBUS_VM (self), "running", "restarted");
+      /* libvirt has no lifecycle event for a reboot: announce it here, in
+       * the StateReason property as in the signal. */
+      set_state (self, VMGR_VM_STATE_RUNNING, "restarted");
       break;
     default:
       break;

@@ -60,7 +60,8 @@ typedef struct {
 
 static const Call calls[] = {
   { "org.freedesktop.DBus.Properties", "GetAll", "('org.vmgr.VM',)", NEEDS_VIEW, TRUE },
-  { "org.freedesktop.DBus.Properties", "Set", "('org.vmgr.VM', 'Name', <'x'>)", NEVER, TRUE },
+  /* Who may see it hears that it is read-only (PropertyReadOnly). */
+  { "org.freedesktop.DBus.Properties", "Set", "('org.vmgr.VM', 'Name', <'x'>)", NEEDS_VIEW, TRUE },
   { "org.freedesktop.DBus.Introspectable", "Introspect", "()", NEEDS_VIEW, TRUE },
   { "org.vmgr.VM", "Start", "()", NEEDS_CONTROL, TRUE },
   { "org.vmgr.VM", "Suspend", "()", NEEDS_CONTROL, TRUE },

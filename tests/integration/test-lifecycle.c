@@ -155,6 +155,8 @@ test_stop_and_restart (void)
   vmgr_dbus_vm_call_restart_sync (vm, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (vmgr_test_state_recorder_wait (recorder, "running", "restarted", WAIT_MS));
+  /* The property says what the signal said. */
+  g_assert_true (vmgr_test_wait_reason (vm, "restarted", WAIT_MS));
   vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (vmgr_test_state_recorder_wait (recorder, "stopped", "destroyed", WAIT_MS));
@@ -388,6 +390,13 @@ test_setters_bad_input (void)
   vmgr_dbus_vm_call_set_memory_sync (vm, 0, 0, 0, NULL, &error);
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", "memory_limit");
   g_clear_error (&error);
+  /* A byte of memory, a byte of disk: below what any guest can have. */
+  vmgr_dbus_vm_call_set_memory_sync (vm, 0, 0, 1, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", "minimum of 16 MiB");
+  g_clear_error (&error);
+  vmgr_dbus_vm_call_set_disk_sync (vm, 0, 1, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", "minimum of 64 MiB");
+  g_clear_error (&error);
   vmgr_dbus_vm_call_set_cpu_sync (vm, 0, 100, 0, NULL, &error);
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", "vcpus");
   g_clear_error (&error);
@@ -467,6 +476,12 @@ test_templates (void)
                                             NULL, &error);
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", "absolute");
   g_clear_error (&error);
+  vmgr_dbus_manager_call_add_template_sync (client->manager, "x",
+                                            one_option ("source",
+                                                        g_variant_new_string ("/nonexistent/rootfs")),
+                                            NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", "does not exist");
+  g_clear_error (&error);
   vmgr_dbus_manager_call_add_template_sync (client->manager, "bad name",
                                             g_variant_new ("a{sv}", NULL), NULL, &error);
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", NULL);
@@ -545,6 +560,27 @@ test_plans (void)
   vmgr_dbus_manager_call_list_plans_sync (client->manager, &updated, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (plan_value (updated, "huge", "memory_limit"), ==, 2 * GiB);
+  /* An update keeps what it does not name. */
+  vmgr_dbus_manager_call_set_plan_sync (client->manager, "huge",
+                                        one_option ("vcpus", g_variant_new_uint32 (2)),
+                                        NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&updated, g_variant_unref);
+  vmgr_dbus_manager_call_list_plans_sync (client->manager, &updated, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (plan_value (updated, "huge", "memory_limit"), ==, 2 * GiB);
+  {
+    g_autoptr(GVariant) limits = plan_limits ("huge", updated);
+    guint32 vcpus = 0;
+
+    g_assert_true (g_variant_lookup (limits, "vcpus", "u", &vcpus));
+    g_assert_cmpuint (vcpus, ==, 2);
+  }
+  vmgr_dbus_manager_call_set_plan_sync (client->manager, "huge",
+                                        one_option ("memory_limit", g_variant_new_uint64 (0)),
+                                        NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", "memory_limit");
+  g_clear_error (&error);
 
   vmgr_dbus_manager_call_set_plan_sync (client->manager, "nomem",
                                         one_option ("vcpus", g_variant_new_uint32 (2)),
@@ -597,7 +633,14 @@ test_unknown_members_denied (void)
                     g_variant_new ("(ssv)", "org.vmgr.VM", "Name", g_variant_new_string ("x")),
                     &error);
   g_assert_null (reply);
-  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.NotAuthorized", NULL);
+  /* Properties change through the methods: the property says so. */
+  vmgr_test_assert_dbus_error (error, "org.freedesktop.DBus.Error.PropertyReadOnly", "Name");
+  g_clear_error (&error);
+  reply = raw_call (client, "/org/vmgr/Manager", "org.freedesktop.DBus.Properties", "Set",
+                    g_variant_new ("(ssv)", "org.vmgr.Manager", "Version",
+                                   g_variant_new_string ("x")), &error);
+  g_assert_null (reply);
+  vmgr_test_assert_dbus_error (error, "org.freedesktop.DBus.Error.PropertyReadOnly", "Version");
   g_clear_error (&error);
   /* An unknown member on a VM answers like a VM that does not exist. */
   reply = raw_call (client, path, "org.vmgr.VM", "Bogus", NULL, &error);

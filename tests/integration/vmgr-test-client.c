@@ -100,6 +100,22 @@ vmgr_test_wait_state (VmgrDBusVM *vm, const char *state, guint timeout_ms)
   return vmgr_test_wait (state_reached, &wait, timeout_ms);
 }
 
+static gboolean
+reason_reached (gpointer data)
+{
+  StateWait *wait = data;
+
+  return g_strcmp0 (vmgr_dbus_vm_get_state_reason (wait->vm), wait->state) == 0;
+}
+
+gboolean
+vmgr_test_wait_reason (VmgrDBusVM *vm, const char *reason, guint timeout_ms)
+{
+  StateWait wait = { vm, reason };
+
+  return vmgr_test_wait (reason_reached, &wait, timeout_ms);
+}
+
 void
 vmgr_test_assert_dbus_error_impl (const GError *error, const char *name, const char *fragment,
                                   const char *where)

@@ -30,8 +30,9 @@ char *vmgr_test_create_vm (VmgrTestClient *client, const char *name, const char 
  * passed; returns whether @done became true. */
 gboolean vmgr_test_wait (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms);
 
-/* Waits until the proxy's State property is @state. */
+/* Waits until the proxy's State (StateReason) property is @state (@reason). */
 gboolean vmgr_test_wait_state (VmgrDBusVM *vm, const char *state, guint timeout_ms);
+gboolean vmgr_test_wait_reason (VmgrDBusVM *vm, const char *reason, guint timeout_ms);
 
 /* Asserts @error is the remote D-Bus error @name and (when not NULL) that
  * its message contains @fragment. */

@@ -326,15 +326,17 @@ static void
 test_capabilities (Fixture *fx, gconstpointer data)
 {
   const char *const expected[] = {
-    "live-memory", "memory-limit", "memory-soft-limit", "memory-guarantee",
-    "vcpus", "cpu-weight", "autostart", "snapshots", "stats-cpu", "stats-memory",
+    "memory-limit", "memory-soft-limit", "memory-guarantee",
+    "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory",
     NULL
   };
 
   g_assert_cmpstr (vmgr_backend_get_uri (fx->backend), ==, TEST_URI);
   g_assert_cmpstr (vmgr_backend_get_scheme (fx->backend), ==, "test");
   g_assert_true (g_strv_equal (vmgr_backend_get_capabilities (fx->backend), expected));
-  g_assert_true (vmgr_backend_has_capability (fx->backend, "snapshots"));
+  g_assert_true (vmgr_backend_has_capability (fx->backend, "autostart"));
+  g_assert_false (vmgr_backend_has_capability (fx->backend, "snapshots"));
+  g_assert_false (vmgr_backend_has_capability (fx->backend, "live-memory"));
   g_assert_false (vmgr_backend_has_capability (fx->backend, "cpu-limit"));
   g_assert_false (vmgr_backend_has_capability (fx->backend, "console"));
   g_assert_false (vmgr_backend_has_capability (fx->backend, "disk-quota"));

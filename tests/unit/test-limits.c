@@ -646,6 +646,59 @@ test_no_wrap_around (void)
   g_assert_cmpuint (sum.disk, ==, G_MAXUINT64);
 }
 
+/* The least a VM may have, per backend; only changed values are judged. */
+static void
+test_check_minimums (void)
+{
+  static const char * const qemu_caps[] = { "disk-quota", NULL };
+  static const char * const no_caps[] = { NULL };
+  static const struct {
+    const char *backend;
+    gboolean has_old;
+    Res old;
+    Res res;
+    gboolean ok;
+    const char *mentions;
+  } cases[] = {
+    { "test", FALSE, { 0 }, { .vcpus = 1, .memory = 16 * MIB }, TRUE, NULL },
+    { "test", FALSE, { 0 }, { .vcpus = 1, .memory = 1 }, FALSE, "16 MiB" },
+    { "lxc", FALSE, { 0 }, { .vcpus = 1, .memory = 16 * MIB - 1 }, FALSE, "memory_limit" },
+    { "qemu", FALSE, { 0 }, { .vcpus = 1, .memory = 32 * MIB }, FALSE, "64 MiB" },
+    { "qemu", FALSE, { 0 }, { .vcpus = 1, .memory = 64 * MIB }, TRUE, NULL },
+    { "test", FALSE, { 0 }, { .vcpus = 1, .memory = 64 * MIB, .disk = 1 }, FALSE, "disk_hard_limit" },
+    { "test", FALSE, { 0 }, { .vcpus = 1, .memory = 64 * MIB, .disk = 0 }, TRUE, NULL },
+    /* A value set before the minimums is left alone while it does not change. */
+    { "test", TRUE, { .vcpus = 1, .memory = 1 }, { .vcpus = 2, .memory = 1 }, TRUE, NULL },
+    /* Where the disk limit is the disk's size it only grows. */
+    { "qemu", TRUE, { .vcpus = 1, .memory = 64 * MIB, .disk = GIB },
+      { .vcpus = 1, .memory = 64 * MIB, .disk = 0 }, FALSE, "not shrink" },
+    { "qemu", TRUE, { .vcpus = 1, .memory = 64 * MIB, .disk = GIB },
+      { .vcpus = 1, .memory = 64 * MIB, .disk = GIB / 2 }, FALSE, "not shrink" },
+    { "qemu", TRUE, { .vcpus = 1, .memory = 64 * MIB, .disk = GIB },
+      { .vcpus = 1, .memory = 64 * MIB, .disk = 2 * GIB }, TRUE, NULL },
+    { "lxc", TRUE, { .vcpus = 1, .memory = 64 * MIB, .disk = GIB },
+      { .vcpus = 1, .memory = 64 * MIB, .disk = 0 }, TRUE, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(VmgrVmSpec) old = cases[i].has_old ? make_spec (&cases[i].old, 1000) : NULL;
+      g_autoptr(VmgrVmSpec) spec = make_spec (&cases[i].res, 1000);
+      g_autoptr(GError) error = NULL;
+      const char * const *caps = g_str_equal (cases[i].backend, "qemu") ? qemu_caps : no_caps;
+      gboolean ok = vmgr_limits_check_minimums (caps, cases[i].backend, old, spec, &error);
+
+      g_test_message ("case %u: %s", i, error != NULL ? error->message : "ok");
+      g_assert_cmpint (ok, ==, cases[i].ok);
+      if (!cases[i].ok)
+        {
+          const char *parts[] = { cases[i].mentions, NULL };
+
+          assert_error_mentions (error, VMGR_ERROR_INVALID_ARGUMENT, parts);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -658,6 +711,7 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/allocation/to-variant-floating", test_allocation_to_variant_floating);
   g_test_add_func ("/limits/capabilities", test_check_capabilities);
   g_test_add_func ("/limits/capabilities/null-error", test_check_capabilities_null_error);
+  g_test_add_func ("/limits/minimums", test_check_minimums);
   g_test_add_func ("/limits/host", test_check_host);
   g_test_add_func ("/limits/host/messages", test_check_host_messages);
   g_test_add_func ("/limits/host/ignores-quota", test_check_host_ignores_quota);

@@ -918,7 +918,7 @@ test_plan_from_options (void)
   g_autoptr(VmgrPlan) plan = NULL;
   g_autoptr(GError) error = NULL;
 
-  plan = vmgr_plan_from_options ("small", options, &error);
+  plan = vmgr_plan_from_options ("small", NULL, options, &error);
   g_assert_no_error (error);
   g_assert_nonnull (plan);
   g_assert_cmpstr (plan->name, ==, "small");
@@ -959,14 +959,14 @@ test_plan_from_options_invalid (void)
       g_autoptr(GError) error = NULL;
 
       g_test_message ("%s %s", cases[i].name, cases[i].text);
-      plan = vmgr_plan_from_options (cases[i].name, options, &error);
+      plan = vmgr_plan_from_options (cases[i].name, NULL, options, &error);
       g_assert_null (plan);
       assert_invalid (error, cases[i].part);
     }
 
   {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VmgrPlan) plan = vmgr_plan_from_options ("p", NULL, &error);
+    g_autoptr(VmgrPlan) plan = vmgr_plan_from_options ("p", NULL, NULL, &error);
 
     g_assert_null (plan);
     assert_invalid (error, "has no memory_limit");
@@ -984,7 +984,7 @@ round_trip (const VmgrPlan *plan)
   g_assert_true (g_variant_is_of_type (dict, G_VARIANT_TYPE_VARDICT));
   options = vmgr_options_parse (dict, VMGR_FIELDS_PLAN, &error);
   g_assert_no_error (error);
-  copy = vmgr_plan_from_options (plan->name, options, &error);
+  copy = vmgr_plan_from_options (plan->name, NULL, options, &error);
   g_assert_no_error (error);
   return copy;
 }
@@ -1035,7 +1035,7 @@ test_plan_dict_round_trip (void)
     " 'max_vms': <uint32 10>}";
   g_autoptr(GVariant) dict = parse_dict (text);
   g_autoptr(VmgrOptions) options = vmgr_options_parse (dict, VMGR_FIELDS_PLAN, NULL);
-  g_autoptr(VmgrPlan) plan = vmgr_plan_from_options ("gold", options, NULL);
+  g_autoptr(VmgrPlan) plan = vmgr_plan_from_options ("gold", NULL, options, NULL);
   g_autoptr(GVariant) out = NULL;
 
   g_assert_nonnull (plan);
