@@ -3,9 +3,30 @@
 #include "vmgr-backend.h"
 
 #include "vmgr-backend-private.h"
+#include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 
 /* ---- define ---- */
+
+/* A domain keeps the name it was first defined with (libvirt refuses a
+ * second name for one UUID): @xml with the name of the domain libvirt
+ * already has for its UUID, or NULL when there is none or it is the same. */
+static char *
+with_existing_name (virConnectPtr conn, const char *xml)
+{
+  g_autofree char *uuid = vmgr_domain_xml_get_uuid (xml);
+  g_autoptr(VmgrVirDomain) existing = NULL;
+
+  if (uuid == NULL)
+    return NULL;
+  existing = virDomainLookupByUUIDString (conn, uuid);
+  if (existing == NULL)
+    {
+      virResetLastError ();
+      return NULL;
+    }
+  return vmgr_domain_xml_rename (xml, virDomainGetName (existing));
+}
 
 static void
 define_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
@@ -14,6 +35,7 @@ define_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
   VmgrBackendTaskData *data = task_data;
   g_autoptr(VmgrVirConnect) conn = NULL;
   g_autoptr(VmgrVirDomain) domain = NULL;
+  g_autofree char *renamed = NULL;
   GError *error = NULL;
 
   if (vmgr_backend_task_return_if_cancelled (task))
@@ -21,7 +43,8 @@ define_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
   conn = vmgr_backend_ref_connection (self, &error);
   if (conn != NULL)
     {
-      domain = virDomainDefineXML (conn, data->xml);
+      renamed = with_existing_name (conn, data->xml);
+      domain = virDomainDefineXML (conn, renamed != NULL ? renamed : data->xml);
       if (domain == NULL)
         vmgr_backend_set_error_from_libvirt (&error);
     }

@@ -55,6 +55,8 @@ typedef struct {
 /* memory-limit is an addition to the domain's own <memory>: that one is in
  * KiB, this one keeps the exact byte count. */
 static const MetadataField metadata_fields[] = {
+  /* The VM's own name: the domain's is NAME-ID (see vmgr_domain_name). */
+  { "name", NULL, FIELD_STRING, SPEC_FIELD (name) },
   { "id", NULL, FIELD_U32, SPEC_FIELD (id) },
   { "owner", NULL, FIELD_U32, SPEC_FIELD (owner) },
   { "template", NULL, FIELD_STRING, SPEC_FIELD (template_name) },
@@ -445,11 +447,40 @@ static const GVirConfigDomainVirtType virt_types[] = {
   [SCHEME_QEMU] = GVIR_CONFIG_DOMAIN_VIRT_QEMU,
 };
 
+char *
+vmgr_domain_name (const VmgrVmSpec *spec)
+{
+  return g_strdup_printf ("%s-%u", spec->name, spec->id);
+}
+
+char *
+vmgr_domain_xml_get_uuid (const char *xml)
+{
+  g_autoptr(GVirConfigDomain) domain = gvir_config_domain_new_from_xml (xml, NULL);
+  const char *uuid = domain != NULL ? gvir_config_domain_get_uuid (domain) : NULL;
+
+  return g_strdup (uuid);
+}
+
+char *
+vmgr_domain_xml_rename (const char *xml, const char *name)
+{
+  g_autoptr(GVirConfigDomain) domain = gvir_config_domain_new_from_xml (xml, NULL);
+
+  if (domain == NULL || name == NULL ||
+      g_strcmp0 (gvir_config_domain_get_name (domain), name) == 0)
+    return NULL;
+  gvir_config_domain_set_name (domain, name);
+  return gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
+}
+
 static void
 set_basics (GVirConfigDomain *domain, const VmgrVmSpec *spec, Scheme scheme)
 {
+  g_autofree char *name = vmgr_domain_name (spec);
+
   gvir_config_domain_set_virt_type (domain, virt_types[scheme]);
-  gvir_config_domain_set_name (domain, spec->name);
+  gvir_config_domain_set_name (domain, name);
   if (spec->uuid != NULL && *spec->uuid != '\0')
     gvir_config_domain_set_uuid (domain, spec->uuid);
   gvir_config_domain_set_memory (domain, bytes_to_kib (spec->memory_limit));

@@ -15,7 +15,17 @@ G_BEGIN_DECLS
 /* @scheme: the libvirt URI scheme ("test", "lxc", "qemu"); selects the
  * domain type and OS type. @template_source: the template's source (may be
  * NULL or "", then a minimal definition without disks is built).
- * The domain is named after the VM. */
+ * The domain is named by vmgr_domain_name. */
+/* The libvirt name of @spec's domain: NAME-ID, unique on the host although
+ * VM names are unique per owner only, and readable in virsh. A domain
+ * defined before keeps its name (see vmgr_backend_define_async). */
+char *vmgr_domain_name (const VmgrVmSpec *spec);
+/* The UUID in a domain definition, or NULL. */
+char *vmgr_domain_xml_get_uuid (const char *xml);
+/* @xml with the domain named @name, or NULL when it has that name already
+ * (or is no domain definition). */
+char *vmgr_domain_xml_rename (const char *xml, const char *name);
+
 char *vmgr_domain_xml_build (const VmgrVmSpec *spec, const char *scheme,
                              const char *template_source, GError **error);
 

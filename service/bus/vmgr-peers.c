@@ -42,6 +42,24 @@ vmgr_user_exists (guint32 uid)
   return getpwuid_r (uid, &pwd, buffer, sizeof buffer, &found) == 0 && found != NULL;
 }
 
+gboolean
+vmgr_uid_for_user (const char *user, guint32 *uid)
+{
+  struct passwd pwd, *found = NULL;
+  char buffer[4096];
+  guint64 number;
+
+  if (g_ascii_string_to_unsigned (user, 10, 0, G_MAXUINT32 - 1, &number, NULL))
+    {
+      *uid = (guint32) number;
+      return TRUE;
+    }
+  if (getpwnam_r (user, &pwd, buffer, sizeof buffer, &found) != 0 || found == NULL)
+    return FALSE;
+  *uid = found->pw_uid;
+  return TRUE;
+}
+
 static void
 peer_free (Peer *peer)
 {

@@ -37,5 +37,7 @@ GPtrArray *vmgr_peers_list (VmgrPeers *self);
 
 char *vmgr_user_name_for_uid (guint32 uid);
 gboolean vmgr_user_exists (guint32 uid);
+/* The uid of @user, a user name or a uid written in decimal. */
+gboolean vmgr_uid_for_user (const char *user, guint32 *uid);
 
 G_END_DECLS

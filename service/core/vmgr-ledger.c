@@ -79,22 +79,23 @@ vmgr_ledger_release (VmgrLedger *self, guint32 id)
 }
 
 static gboolean
-table_has_name (GHashTable *specs, const char *name)
+table_has_name (GHashTable *specs, guint32 owner, const char *name)
 {
   GHashTableIter iter;
   const VmgrVmSpec *spec;
 
   g_hash_table_iter_init (&iter, specs);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &spec))
-    if (g_str_equal (spec->name, name))
+    if (spec->owner == owner && g_str_equal (spec->name, name))
       return TRUE;
   return FALSE;
 }
 
 gboolean
-vmgr_ledger_name_taken (VmgrLedger *self, const char *name)
+vmgr_ledger_name_taken (VmgrLedger *self, guint32 owner, const char *name)
 {
-  return table_has_name (self->vms, name) || table_has_name (self->reserved, name);
+  return table_has_name (self->vms, owner, name) ||
+         table_has_name (self->reserved, owner, name);
 }
 
 gboolean

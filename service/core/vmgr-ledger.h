@@ -36,8 +36,9 @@ const VmgrVmSpec *vmgr_ledger_get_vm (VmgrLedger *self, guint32 id);
 void vmgr_ledger_reserve (VmgrLedger *self, const VmgrVmSpec *spec);
 void vmgr_ledger_release (VmgrLedger *self, guint32 id);
 
-/* Whether an existing VM or a creation under way has the name or id. */
-gboolean vmgr_ledger_name_taken (VmgrLedger *self, const char *name);
+/* Whether an existing VM or a creation under way has the id, or the name
+ * among the VMs of @owner (names are unique per owner). */
+gboolean vmgr_ledger_name_taken (VmgrLedger *self, guint32 owner, const char *name);
 gboolean vmgr_ledger_id_taken (VmgrLedger *self, guint32 id);
 /* The lowest free id from VMGR_VM_ID_FIRST. */
 guint32 vmgr_ledger_next_vm_id (VmgrLedger *self);

@@ -60,9 +60,16 @@ resolve_spec (Creation *creation, GError **error)
   if (*creation->plan_name != '\0' &&
       (plan = vmgr_store_get_plan (store, creation->plan_name, error)) == NULL)
     return FALSE;
-  if (vmgr_ledger_name_taken (context->ledger, spec->name))
-    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
-                        "a VM named '%s' already exists", spec->name), FALSE;
+  spec->owner = (creation->options->fields & VMGR_FIELD_OWNER) ? creation->options->owner
+                                                               : creation->grant->caller.uid;
+  /* Names are unique per owner: another owner's names are none of the
+   * caller's business. */
+  if (vmgr_ledger_name_taken (context->ledger, spec->owner, spec->name))
+    return spec->owner == creation->grant->caller.uid
+             ? g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                            "you already have a VM named '%s'", spec->name), FALSE
+             : g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                            "uid %u already has a VM named '%s'", spec->owner, spec->name), FALSE;
   if (creation->options->fields & VMGR_FIELD_ID)
     {
       if (vmgr_ledger_id_taken (context->ledger, creation->options->id))
@@ -72,8 +79,6 @@ resolve_spec (Creation *creation, GError **error)
     }
   else
     spec->id = vmgr_ledger_next_vm_id (context->ledger);
-  spec->owner = (creation->options->fields & VMGR_FIELD_OWNER) ? creation->options->owner
-                                                               : creation->grant->caller.uid;
   g_free (spec->plan);
   spec->plan = g_strdup (creation->plan_name);
   if (!vmgr_spec_apply (spec, plan, creation->options, error) ||

@@ -2,6 +2,7 @@
 
 #include "vmgr-build-config.h"
 #include "vmgr-error.h"
+#include "vmgr-peers.h"
 
 static void vmgr_manager_iface_init (VmgrDBusManagerIface *iface);
 
@@ -63,11 +64,71 @@ visible_paths (VmgrRegistry *registry, VmgrAuthView view, const VmgrCaller *call
 }
 
 static void
+set_not_found (GError **error, const char *name_or_id)
+{
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND, "no VM named or numbered '%s'",
+               name_or_id);
+}
+
+/* The VM @caller may see that answers to @name_or_id: an id, NAME, or
+ * OWNER/NAME (a user name or uid). VM names are unique per owner only, so
+ * a bare name may match several VMs: the caller's own comes first, and
+ * several others are ambiguous. */
+static VmgrVm *
+find_visible (VmgrRegistry *registry, const char *name_or_id, VmgrAuthView view,
+              const VmgrCaller *caller, GError **error)
+{
+  g_autoptr(GPtrArray) vms = vmgr_registry_list_vms (registry);
+  g_auto(GStrv) parts = g_strsplit (name_or_id, "/", 2);
+  gboolean qualified = parts[1] != NULL;
+  const char *name = qualified ? parts[1] : parts[0];
+  VmgrVm *found = NULL;
+  guint matches = 0;
+  guint32 owner = 0;
+  guint64 id;
+  g_autoptr(GString) ids = g_string_new ("");
+
+  if (!qualified && g_ascii_string_to_unsigned (name_or_id, 10, 1, G_MAXUINT32, &id, NULL))
+    {
+      found = vmgr_registry_find_vm (registry, (guint32) id);
+      if (found == NULL || !vmgr_auth_view_includes (view, caller, vmgr_vm_get_spec (found)->owner))
+        return set_not_found (error, name_or_id), NULL;
+      return found;
+    }
+  if (qualified && !vmgr_uid_for_user (parts[0], &owner))
+    return set_not_found (error, name_or_id), NULL;
+  for (guint i = 0; i < vms->len; i++)
+    {
+      VmgrVm *vm = g_ptr_array_index (vms, i);
+      const VmgrVmSpec *spec = vmgr_vm_get_spec (vm);
+
+      if (!g_str_equal (spec->name, name) || (qualified && spec->owner != owner) ||
+          !vmgr_auth_view_includes (view, caller, spec->owner))
+        continue;
+      if (!qualified && spec->owner == caller->uid)
+        return vm;
+      found = vm;
+      matches++;
+      g_string_append_printf (ids, "%s%u", ids->len > 0 ? ", " : "", spec->id);
+    }
+  if (matches == 1)
+    return found;
+  if (matches == 0)
+    set_not_found (error, name_or_id);
+  else
+    g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                 "%u VMs are named '%s' (ids %s): give the id, or OWNER/%s", matches, name,
+                 ids->str, name);
+  return NULL;
+}
+
+static void
 on_view_decided (VmgrAuthView view, const VmgrCaller *caller, const GError *error,
                  gpointer user_data)
 {
   g_autoptr(ViewCall) call = user_data;
   VmgrRegistry *registry = call->manager->registry;
+  g_autoptr(GError) not_found = NULL;
   VmgrVm *vm;
   g_autofree char *path = NULL;
 
@@ -82,11 +143,10 @@ on_view_decided (VmgrAuthView view, const VmgrCaller *caller, const GError *erro
                                              visible_paths (registry, view, caller));
       return;
     }
-  vm = vmgr_registry_find_vm_by_name_or_id (registry, call->name_or_id);
-  if (vm == NULL || !vmgr_auth_view_includes (view, caller, vmgr_vm_get_spec (vm)->owner))
+  vm = find_visible (registry, call->name_or_id, view, caller, &not_found);
+  if (vm == NULL)
     {
-      g_dbus_method_invocation_return_error (call->invocation, VMGR_ERROR, VMGR_ERROR_NOT_FOUND,
-                                             "no VM named or numbered '%s'", call->name_or_id);
+      g_dbus_method_invocation_return_gerror (call->invocation, not_found);
       return;
     }
   path = vmgr_vm_dup_path (vm);

@@ -136,32 +136,9 @@ vmgr_registry_find_vm (VmgrRegistry *self, guint32 id)
 }
 
 VmgrVm *
-vmgr_registry_find_vm_by_name (VmgrRegistry *self, const char *name)
-{
-  GHashTableIter iter;
-  VmgrVm *vm;
-
-  g_hash_table_iter_init (&iter, self->vms);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &vm))
-    if (g_strcmp0 (vmgr_vm_get_spec (vm)->name, name) == 0)
-      return vm;
-  return NULL;
-}
-
-VmgrVm *
 vmgr_registry_find_vm_by_uuid (VmgrRegistry *self, const char *uuid)
 {
   return g_hash_table_lookup (self->vms_by_uuid, uuid);
-}
-
-VmgrVm *
-vmgr_registry_find_vm_by_name_or_id (VmgrRegistry *self, const char *name_or_id)
-{
-  guint64 id;
-
-  if (g_ascii_string_to_unsigned (name_or_id, 10, 1, G_MAXUINT32, &id, NULL))
-    return vmgr_registry_find_vm (self, (guint32) id);
-  return vmgr_registry_find_vm_by_name (self, name_or_id);
 }
 
 static int

@@ -22,10 +22,7 @@ G_DECLARE_FINAL_TYPE (VmgrRegistry, vmgr_registry, VMGR, REGISTRY, GObject)
 VmgrRegistry *vmgr_registry_new (const VmgrContext *context, GDBusObjectManagerServer *objects);
 
 VmgrVm *vmgr_registry_find_vm (VmgrRegistry *self, guint32 id);
-VmgrVm *vmgr_registry_find_vm_by_name (VmgrRegistry *self, const char *name);
 VmgrVm *vmgr_registry_find_vm_by_uuid (VmgrRegistry *self, const char *uuid);
-/* A VM by its name, or by its id written in decimal. */
-VmgrVm *vmgr_registry_find_vm_by_name_or_id (VmgrRegistry *self, const char *name_or_id);
 /* Every VM, ordered by id (element type VmgrVm*, not owned). */
 GPtrArray *vmgr_registry_list_vms (VmgrRegistry *self);
 /* Exports a new VM object (the registry takes a reference). */

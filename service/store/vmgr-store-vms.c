@@ -74,14 +74,16 @@ bind_vm (sqlite3_stmt *stmt, const VmgrVmSpec *spec)
 
 /* Counts VMs other than @exclude_id (-1: none) matching @sql on :value. */
 static gint64
-count_other_vms (VmgrStore *self, const char *sql, const char *value,
+count_other_vms (VmgrStore *self, const char *sql, const char *value, guint32 owner,
                  gint64 exclude_id, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = vmgr_store_prepare (self, sql, error);
 
   if (stmt == NULL)
     return -1;
-  if (!vmgr_store_bind_text (stmt, ":value", value) || !vmgr_store_bind_int (stmt, ":id", exclude_id))
+  if (!vmgr_store_bind_text (stmt, ":value", value) || !vmgr_store_bind_int (stmt, ":id", exclude_id) ||
+      (sqlite3_bind_parameter_index (stmt, ":owner") != 0 &&
+       !vmgr_store_bind_int (stmt, ":owner", owner)))
     {
       vmgr_store_fail (self, error);
       return -1;
@@ -112,15 +114,15 @@ check_vm_unique (VmgrStore *self, const VmgrVmSpec *spec, gint64 exclude_id,
 {
   gint64 n;
 
-  n = count_other_vms (self, "SELECT count(*) FROM vms WHERE name = :value AND id != :id",
-                       spec->name, exclude_id, error);
+  n = count_other_vms (self, "SELECT count(*) FROM vms WHERE name = :value AND owner = :owner"
+                       " AND id != :id", spec->name, spec->owner, exclude_id, error);
   if (n > 0)
     g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
-                 "a VM named '%s' already exists", spec->name);
+                 "uid %u already has a VM named '%s'", spec->owner, spec->name);
   if (n != 0)
     return FALSE;
   n = count_other_vms (self, "SELECT count(*) FROM vms WHERE uuid = :value AND id != :id",
-                       spec->uuid, exclude_id, error);
+                       spec->uuid, 0, exclude_id, error);
   if (n > 0)
     g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
                  "a VM with UUID %s already exists", spec->uuid);

@@ -94,6 +94,38 @@ static const char *const migrations[] = {
   "CREATE UNIQUE INDEX customers_national_id ON customers (national_id)"
   "  WHERE national_id <> '';"
   "CREATE INDEX vms_owner ON vms (owner);",
+
+  /* 2 -> 3: VM names unique per owner, not across owners (a customer must
+   * not learn another's names from a refusal). */
+  "CREATE TABLE vms_by_owner ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  uuid TEXT UNIQUE NOT NULL,"
+  "  owner INTEGER NOT NULL,"
+  "  template TEXT NOT NULL DEFAULT '',"
+  "  plan TEXT NOT NULL DEFAULT '',"
+  "  memory_guarantee INTEGER NOT NULL DEFAULT 0,"
+  "  memory_soft_limit INTEGER NOT NULL DEFAULT 0,"
+  "  memory_limit INTEGER NOT NULL DEFAULT 0,"
+  "  vcpus INTEGER NOT NULL DEFAULT 1,"
+  "  cpu_weight INTEGER NOT NULL DEFAULT 100,"
+  "  cpu_limit INTEGER NOT NULL DEFAULT 0,"
+  "  disk_soft_limit INTEGER NOT NULL DEFAULT 0,"
+  "  disk_hard_limit INTEGER NOT NULL DEFAULT 0,"
+  "  hostname TEXT NOT NULL DEFAULT '',"
+  "  addresses TEXT NOT NULL DEFAULT '',"
+  "  gateway TEXT NOT NULL DEFAULT '',"
+  "  nameservers TEXT NOT NULL DEFAULT '',"
+  "  autostart INTEGER NOT NULL DEFAULT 0,"
+  "  domain_xml TEXT NOT NULL DEFAULT '',"
+  "  created_at INTEGER NOT NULL,"
+  "  UNIQUE (owner, name));"
+  "INSERT INTO vms_by_owner SELECT * FROM vms;"
+  "DROP TABLE vms;"
+  "ALTER TABLE vms_by_owner RENAME TO vms;"
+  "CREATE INDEX vms_template ON vms (template);"
+  "CREATE INDEX vms_plan ON vms (plan);"
+  "CREATE INDEX vms_owner ON vms (owner);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == VMGR_STORE_SCHEMA_VERSION);

@@ -618,6 +618,70 @@ test_audit_reveals_nothing (void)
   g_test_trap_assert_passed ();
 }
 
+static char *
+find_path (VmgrTestClient *client, const char *name_or_id, GError **error)
+{
+  char *path = NULL;
+
+  vmgr_dbus_manager_call_find_vm_sync (client->manager, name_or_id, &path, NULL, error);
+  return path;
+}
+
+/* VM names are unique per owner: a customer's Contract with another
+ * customer's VM name succeeds (a refusal would tell her that name is
+ * taken), and each finds their own by name. */
+static void
+test_names_per_owner (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(VmgrTestClient) client = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *contracted = NULL;
+      g_autofree char *found = NULL;
+      g_autofree char *bobs = g_strdup_printf ("/org/vmgr/vm/%u", BOB_VM);
+
+      vmgr_test_become_user (VMGR_TEST_UID_ALICE);
+      client = vmgr_test_client_new ();
+      vmgr_dbus_manager_call_contract_sync (client->manager, "basic", "debian-12", "bob-vm",
+                                            &contracted, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (contracted, !=, bobs);
+      found = find_path (client, "bob-vm", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (found, ==, contracted);
+      /* Her own name twice is refused, in her words. */
+      vmgr_dbus_manager_call_contract_sync (client->manager, "basic", "debian-12", "bob-vm",
+                                            NULL, NULL, &error);
+      vmgr_test_assert_dbus_error (error, "org.vmgr.Error.AlreadyExists",
+                                   "you already have a VM named 'bob-vm'");
+      g_print ("%s\n", contracted);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  {
+    g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *alices = find_path (root, "alice/bob-vm", &error);
+    g_autofree char *bobs = NULL;
+    g_autofree char *by_uid = NULL;
+
+    g_assert_no_error (error);
+    g_test_trap_assert_stdout (g_strdup_printf ("*%s*", alices));
+    bobs = find_path (root, "bob/bob-vm", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (bobs, ==, "/org/vmgr/vm/202");
+    by_uid = find_path (root, "60003/bob-vm", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (by_uid, ==, bobs);
+    /* Two owners' VMs answer to the name: the administrator qualifies it. */
+    g_assert_null (find_path (root, "bob-vm", &error));
+    vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument",
+                                 "2 VMs are named 'bob-vm'");
+  }
+}
+
 /* ---- An agent: a long-lived client as another user --------------------
  * The test binary runs itself as `--agent UID DAEMON_NAME` under setpriv.
  * It reads commands on stdin ("list", "start PATH") and prints replies and
@@ -1292,6 +1356,7 @@ main (int argc, char **argv)
   g_test_add_func ("/authz/leaks", test_leaks);
   g_test_add_func ("/authz/stranger-sees-nothing", test_stranger_sees_nothing);
   g_test_add_func ("/authz/audit-reveals-nothing", test_audit_reveals_nothing);
+  g_test_add_func ("/authz/names-per-owner", test_names_per_owner);
   g_test_add_func ("/authz/signals-reach-owner-only", test_signals_reach_owner_only);
   g_test_add_func ("/authz/cache-follows-rules", test_cache_follows_rules);
   g_test_add_func ("/authz/signals-survive-rules-change", test_signals_survive_rules_change);

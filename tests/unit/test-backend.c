@@ -371,29 +371,29 @@ test_lifecycle (Fixture *fx, gconstpointer data)
 {
   g_autofree char *uuid = define_domain (fx, "vmgr-backend-lifecycle");
 
-  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_STOPPED, "unknown");
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle-101", VMGR_VM_STATE_STOPPED, "unknown");
   op_ok (fx, uuid, VMGR_BACKEND_OP_START);
   wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "booted");
-  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_RUNNING, "booted");
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle-101", VMGR_VM_STATE_RUNNING, "booted");
 
   op_ok (fx, uuid, VMGR_BACKEND_OP_SUSPEND);
   wait_state_event (fx, uuid, VMGR_VM_STATE_PAUSED, "user");
-  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_PAUSED, "user");
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle-101", VMGR_VM_STATE_PAUSED, "user");
 
   op_ok (fx, uuid, VMGR_BACKEND_OP_RESUME);
   wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "user");
-  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_RUNNING, "user");
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle-101", VMGR_VM_STATE_RUNNING, "user");
 
   op_ok (fx, uuid, VMGR_BACKEND_OP_SHUTDOWN);
   wait_state_event (fx, uuid, VMGR_VM_STATE_STOPPED, "guest-shutdown");
-  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_STOPPED,
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle-101", VMGR_VM_STATE_STOPPED,
                        "guest-shutdown");
 
   op_ok (fx, uuid, VMGR_BACKEND_OP_START);
   wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "booted");
   op_ok (fx, uuid, VMGR_BACKEND_OP_DESTROY);
   wait_state_event (fx, uuid, VMGR_VM_STATE_STOPPED, "destroyed");
-  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle", VMGR_VM_STATE_STOPPED, "destroyed");
+  assert_listed_state (fx, uuid, "vmgr-backend-lifecycle-101", VMGR_VM_STATE_STOPPED, "destroyed");
 }
 
 static void
@@ -406,7 +406,7 @@ test_reboot (Fixture *fx, gconstpointer data)
   wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "booted");
   op_ok (fx, uuid, VMGR_BACKEND_OP_REBOOT);
   /* The test driver reboots in place: still running, no lifecycle event. */
-  assert_listed_state (fx, uuid, "vmgr-backend-reboot", VMGR_VM_STATE_RUNNING, "booted");
+  assert_listed_state (fx, uuid, "vmgr-backend-reboot-101", VMGR_VM_STATE_RUNNING, "booted");
   for (guint i = fx->next_event; i < fx->events->len; i++)
     {
       Event *event = g_ptr_array_index (fx->events, i);
@@ -1124,7 +1124,7 @@ test_reconnect (Fixture *fx, gconstpointer data)
   after = define_domain (fx, "vmgr-backend-after-outage");
   op_ok (fx, after, VMGR_BACKEND_OP_START);
   wait_state_event (fx, after, VMGR_VM_STATE_RUNNING, "booted");
-  assert_listed_state (fx, after, "vmgr-backend-after-outage", VMGR_VM_STATE_RUNNING, "booted");
+  assert_listed_state (fx, after, "vmgr-backend-after-outage-101", VMGR_VM_STATE_RUNNING, "booted");
 }
 
 /* A reference taken on the connection (as every task takes one) keeps
@@ -1152,7 +1152,7 @@ test_reconnect_connection_held (Fixture *fx, gconstpointer data)
   virDomainFree (domain);
 
   wait_restored (fx, lost_at);
-  assert_listed_state (fx, uuid, "vmgr-backend-held", VMGR_VM_STATE_STOPPED, "unknown");
+  assert_listed_state (fx, uuid, "vmgr-backend-held-101", VMGR_VM_STATE_STOPPED, "unknown");
   op_ok (fx, uuid, VMGR_BACKEND_OP_START);
   wait_state_event (fx, uuid, VMGR_VM_STATE_RUNNING, "booted");
   /* The last reference on the old connection. */

@@ -322,13 +322,15 @@ test_metadata_element (void)
   g_assert_cmpstr ((const char *) root->name, ==, "vm");
   g_assert_null (root->ns);
   assert_xpath (xml, "string(/vm/id)", "4242");
+  /* The VM's name: the domain's own is NAME-ID. */
+  assert_xpath (xml, "string(/vm/name)", spec->name);
   assert_xpath (xml, "string(/vm/owner)", "1001");
   assert_xpath (xml, "string(/vm/plan)", "small");
   assert_xpath (xml, "string(/vm/addresses/address[2])", "2001:db8::10/64");
   assert_xpath (xml, "string(/vm/nameservers/nameserver[1])", "192.0.2.53");
   assert_xpath (xml, "string(/vm/autostart)", "true");
   assert_xpath (xml, "string(/vm/cpu-limit)", "150");
-  assert_xpath (xml, "string(count(/vm/*))", "16");
+  assert_xpath (xml, "string(count(/vm/*))", "17");
 }
 
 static void

@@ -402,14 +402,16 @@ test_vm_duplicates (void)
   g_autoptr(VmgrStore) store = open_store (t->path);
   g_autoptr(VmgrVmSpec) web1 = make_full_vm (101, "web1", "11111111-1111-4111-8111-111111111111");
   g_autoptr(VmgrVmSpec) same_name = make_vm (102, "web1", "22222222-2222-4222-8222-222222222222");
+  g_autoptr(VmgrVmSpec) others_name = make_vm (104, "web1", "44444444-4444-4444-8444-444444444444");
   g_autoptr(VmgrVmSpec) same_id = make_vm (101, "web2", "22222222-2222-4222-8222-222222222222");
   g_autoptr(VmgrVmSpec) same_uuid = make_vm (102, "web2", "11111111-1111-4111-8111-111111111111");
   g_autoptr(VmgrVmSpec) other = make_vm (103, "db1", "33333333-3333-4333-8333-333333333333");
   g_autoptr(GError) error = NULL;
   g_autofree char *xml = NULL;
 
+  same_name->owner = web1->owner;
   insert_vm (store, web1);
-  assert_insert_fails (store, same_name, "a VM named 'web1' already exists");
+  assert_insert_fails (store, same_name, "uid 1101 already has a VM named 'web1'");
   assert_insert_fails (store, same_id, "VM id 101 is taken");
   assert_insert_fails (store, same_uuid,
                        "a VM with UUID 11111111-1111-4111-8111-111111111111 already exists");
@@ -430,12 +432,13 @@ test_vm_duplicates (void)
   raw_exec (t->path, "INSERT INTO templates (name) VALUES ('written-by-other')");
   g_assert_cmpuint (vmgr_store_count_vms_using_template (store, "debian-12"), ==, 1);
 
-  /* Updates may not take another VM's name or UUID either. */
+  /* Updates may not take another VM's name (of the same owner) or UUID. */
+  other->owner = web1->owner;
   insert_vm (store, other);
   set_str (&other->name, "web1");
   g_assert_false (vmgr_store_update_vm (store, other, "<changed/>", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
-  g_assert_cmpstr (error->message, ==, "a VM named 'web1' already exists");
+  g_assert_cmpstr (error->message, ==, "uid 1101 already has a VM named 'web1'");
   g_clear_error (&error);
   set_str (&other->name, "db1");
   set_str (&other->uuid, web1->uuid);
@@ -444,6 +447,11 @@ test_vm_duplicates (void)
   g_clear_error (&error);
   set_str (&other->uuid, "33333333-3333-4333-8333-333333333333");
   assert_vm_stored (store, other);
+  assert_vm_stored (store, web1);
+
+  /* Another owner may have a VM of the same name. */
+  insert_vm (store, others_name);
+  assert_vm_stored (store, others_name);
   assert_vm_stored (store, web1);
 }
 
@@ -1192,10 +1200,10 @@ test_migrate_from_v1 (void)
 
   store = open_store (t->path);
   g_assert_cmpint (vmgr_store_get_schema_version (store), ==, VMGR_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 2);
+  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 3);
   g_clear_pointer (&version, g_free);
   version = raw_query (t->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "2");
+  g_assert_cmpstr (version, ==, "3");
   assert_indexes (t->path);
 
   /* What was there before is still there. */
@@ -1279,6 +1287,7 @@ test_audit_with_change (void)
   g_autofree char *rows = NULL;
   g_autofree char *vms = NULL;
 
+  twin->owner = spec->owner;
   /* Committed together. */
   g_assert_true (vmgr_store_insert_vm (store, spec, "<domain/>", created, &error));
   g_assert_no_error (error);
