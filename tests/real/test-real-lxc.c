@@ -15,12 +15,22 @@
 
 static VmgrTestDaemon *daemon_under_test;
 static char *vm_path;
+
+/* libvirt's name of the container: NAME-ID (see vmgr_domain_name). */
+static char *
+domain_name (void)
+{
+  g_assert_nonnull (vm_path);
+  return g_strdup_printf ("%s-%s", VM_NAME, strrchr (vm_path, '/') + 1);
+}
 static char *guest_dir;
 
 static char *
 container_cgroup (const char *controller)
 {
   g_autofree char *machine = g_build_filename ("/sys/fs/cgroup", controller, "machine", NULL);
+  g_autofree char *domain = domain_name ();
+  g_autofree char *suffix = g_strdup_printf ("-%s.libvirt-lxc", domain);
   g_autoptr(GDir) dir = g_dir_open (machine, 0, NULL);
   const char *name;
 
@@ -30,7 +40,7 @@ container_cgroup (const char *controller)
       g_autofree char *procs_file = g_build_filename (path, "cgroup.procs", NULL);
       g_autofree char *procs = NULL;
 
-      if (g_str_has_prefix (name, "lxc-") && g_str_has_suffix (name, "-" VM_NAME ".libvirt-lxc") &&
+      if (g_str_has_prefix (name, "lxc-") && g_str_has_suffix (name, suffix) &&
           g_file_get_contents (procs_file, &procs, NULL, NULL) && *procs != '\0')
         return g_steal_pointer (&path);
     }
@@ -383,7 +393,8 @@ test_freezer_and_outside_changes (void)
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autoptr(VmgrDBusVM) vm = open_vm (client);
   g_autoptr(GError) error = NULL;
-  const char *argv[] = { "virsh", "-q", "-c", "lxc:///system", "suspend", VM_NAME, NULL };
+  g_autofree char *domain = domain_name ();
+  const char *argv[] = { "virsh", "-q", "-c", "lxc:///system", "suspend", domain, NULL };
   int status = -1;
 
   /* A change made with virsh reaches vmgrd's clients as well. */
@@ -506,6 +517,7 @@ test_delete_leaves_nothing (void)
   g_autofree char *memory_cgroup = NULL;
   g_autofree char *cpu_cgroup = NULL;
   const char *argv[] = { "virsh", "-q", "-c", "lxc:///system", "list", "--all", "--name", NULL };
+  g_autofree char *domain = domain_name ();
 
   vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
   g_assert_no_error (error);
@@ -520,7 +532,7 @@ test_delete_leaves_nothing (void)
   g_assert_false (g_file_test (cpu_cgroup, G_FILE_TEST_EXISTS));
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
                                NULL, NULL, NULL));
-  g_assert_null (strstr (out, VM_NAME));
+  g_assert_null (strstr (out, domain));
 }
 
 int
