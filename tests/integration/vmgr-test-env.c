@@ -196,13 +196,15 @@ vmgr_test_daemon_dump_log (VmgrTestDaemon *daemon)
 /* vmgrd's command line, behind $VMGR_TEST_DAEMON_WRAPPER when set (e.g.
  * "valgrind --leak-check=full --error-exitcode=99": a clean stop then
  * also means no leak or memory error), on $VMGR_TEST_DAEMON_URI (default
- * test:///default). Owned by @daemon. */
+ * test:///default), finding systemd at $VMGR_TEST_DAEMON_SYSTEMD_ADDRESS
+ * when set. Owned by @daemon. */
 static GPtrArray *
 daemon_argv (VmgrTestDaemon *daemon)
 {
   const char *wrapper = g_getenv ("VMGR_TEST_DAEMON_WRAPPER");
   g_auto(GStrv) wrapper_argv = NULL;
   const char *uri = g_getenv ("VMGR_TEST_DAEMON_URI");
+  const char *systemd = g_getenv ("VMGR_TEST_DAEMON_SYSTEMD_ADDRESS");
   const char *args[] = { "--system", "--config", daemon->config_path, "--state-dir",
                          daemon->state_dir, "--uri",
                          uri != NULL && *uri != '\0' ? uri : "test:///default", "-v" };
@@ -216,6 +218,11 @@ daemon_argv (VmgrTestDaemon *daemon)
   g_ptr_array_add (daemon->argv, g_strdup (daemon->vmgrd_path));
   for (guint i = 0; i < G_N_ELEMENTS (args); i++)
     g_ptr_array_add (daemon->argv, g_strdup (args[i]));
+  if (systemd != NULL && *systemd != '\0')
+    {
+      g_ptr_array_add (daemon->argv, g_strdup ("--systemd-address"));
+      g_ptr_array_add (daemon->argv, g_strdup (systemd));
+    }
   g_ptr_array_add (daemon->argv, NULL);
   return daemon->argv;
 }
