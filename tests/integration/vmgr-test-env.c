@@ -515,6 +515,46 @@ report_output (const char *what, const char *text)
       g_test_message ("%s: %s", what, *l);
 }
 
+/* setpriv's arguments to run a program as @uid (none for root). */
+static void
+add_become_user (GPtrArray *args, guint uid)
+{
+  gid_t gid;
+
+  if (uid == 0)
+    return;
+  lookup_user (uid, NULL, &gid);
+  g_ptr_array_add (args, g_strdup ("setpriv"));
+  g_ptr_array_add (args, g_strdup_printf ("--reuid=%u", uid));
+  g_ptr_array_add (args, g_strdup_printf ("--regid=%u", (guint) gid));
+  g_ptr_array_add (args, g_strdup ("--init-groups"));
+  g_ptr_array_add (args, g_strdup ("--"));
+}
+
+GSubprocess *
+vmgr_test_spawn_vmgrctl_as (guint uid, const char *stdout_path, const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *cmdline = NULL;
+  GSubprocess *process;
+
+  add_become_user (args, uid);
+  g_ptr_array_add (args, vmgr_test_build_path ("client/vmgrctl"));
+  for (const char * const *a = argv; *a != NULL; a++)
+    g_ptr_array_add (args, g_strdup (*a));
+  g_ptr_array_add (args, NULL);
+  cmdline = g_strjoinv (" ", (char **) args->pdata);
+  g_test_message ("as uid %u, in the background: %s", uid, cmdline);
+  g_subprocess_launcher_set_cwd (launcher, "/");
+  g_subprocess_launcher_set_stdout_file_path (launcher, stdout_path);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
+  if (process == NULL)
+    g_error ("cannot run %s: %s", cmdline, error->message);
+  return process;
+}
+
 int
 vmgr_test_run_as_argv (guint uid, char **out, char **err, const char * const *argv)
 {
@@ -528,16 +568,7 @@ vmgr_test_run_as_argv (guint uid, char **out, char **err, const char * const *ar
   g_assert_nonnull (argv);
   g_assert_nonnull (argv[0]);
 
-  if (uid != 0)
-    {
-      gid_t gid;
-      lookup_user (uid, NULL, &gid);
-      g_ptr_array_add (args, g_strdup ("setpriv"));
-      g_ptr_array_add (args, g_strdup_printf ("--reuid=%u", uid));
-      g_ptr_array_add (args, g_strdup_printf ("--regid=%u", (guint) gid));
-      g_ptr_array_add (args, g_strdup ("--init-groups"));
-      g_ptr_array_add (args, g_strdup ("--"));
-    }
+  add_become_user (args, uid);
   for (const char * const *a = argv; *a != NULL; a++)
     g_ptr_array_add (args, g_strdup (*a));
   g_ptr_array_add (args, NULL);

@@ -112,6 +112,12 @@ int vmgr_test_run_vmgrctl_as (guint uid, char **out, char **err,
 int vmgr_test_run_vmgrctl_as_argv (guint uid, char **out, char **err,
                                    const char * const *argv);
 
+/* Starts $VMGR_BUILD_ROOT/client/vmgrctl ARGV... as UID in the background
+ * (as above, through setpriv), its stdout written to @stdout_path, its
+ * stderr passed on. */
+GSubprocess *vmgr_test_spawn_vmgrctl_as (guint uid, const char *stdout_path,
+                                         const char * const *argv);
+
 /* Any program as UID (argv[0] searched in PATH), same rules as above. */
 int vmgr_test_run_as_argv (guint uid, char **out, char **err,
                            const char * const *argv);
