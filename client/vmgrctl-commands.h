@@ -11,6 +11,10 @@ int vmgrctl_cmd_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **arg
 int vmgrctl_cmd_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 /* start, shutdown, stop, restart, suspend, resume, delete: by cmd->name. */
 int vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_wait (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+
+/* vmgrctl-monitor-command.c */
+int vmgrctl_cmd_monitor (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
 /* vmgrctl-admin-commands.c */
 int vmgrctl_cmd_templates (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);

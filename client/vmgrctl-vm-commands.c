@@ -165,3 +165,62 @@ vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **ar
     return vmgrctl_fail (error, "cannot %s '%s'", lifecycle->verb, args[0]);
   return finish_wait (wait, wait_timeout (ctx, graceful_s), args[0]);
 }
+
+/* ---- wait VM --state STATE [--timeout S] ------------------------------- */
+
+static const char * const vm_states[] = {
+  "provisioning", "stopped", "starting", "running", "paused", "stopping", "crashed",
+  "suspended", "unknown", NULL
+};
+
+static int
+parse_wait (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv, GStrv *args,
+            char **state, guint *timeout_s)
+{
+  g_autofree char *timeout = NULL;
+  g_autoptr(GError) error = NULL;
+  const GOptionEntry entries[] = {
+    { "state", 0, 0, G_OPTION_ARG_STRING, state, "The state to wait for (required)", "STATE" },
+    { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
+      "Give up after SECONDS (exit status 10; default: no limit)", "SECONDS" },
+    { NULL }
+  };
+  int status = vmgrctl_command_parse (ctx, cmd, entries, NULL, argv, args);
+
+  *timeout_s = 0;
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (*state == NULL)
+    return vmgrctl_command_usage_error (cmd, "--state is required");
+  if (!g_strv_contains (vm_states, *state))
+    {
+      g_autofree char *known = g_strjoinv (", ", (char **) vm_states);
+      g_autofree char *message = g_strdup_printf ("unknown state '%s' (one of %s)", *state,
+                                                  known);
+
+      return vmgrctl_command_usage_error (cmd, message);
+    }
+  if (timeout != NULL && !vmgrctl_parse_option_uint32 ("timeout", timeout, timeout_s, &error))
+    return vmgrctl_command_fail (cmd, error);
+  return VMGRCTL_EXIT_OK;
+}
+
+/* Until the VM is in the state (at once if it is already); fails if it
+ * crashes meanwhile (unless waiting for that), is deleted, or vmgrd goes. */
+int
+vmgrctl_cmd_wait (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  g_auto(GStrv) args = NULL;
+  g_autofree char *state = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(VmgrctlWait) wait = NULL;
+  guint timeout_s;
+  int status = parse_wait (ctx, cmd, argv, &args, &state, &timeout_s);
+
+  if (status == VMGRCTL_EXIT_OK)
+    status = vmgrctl_context_lookup_vm (ctx, args[0], &vm);
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  wait = vmgrctl_wait_new (vm, ctx->manager, VMGRCTL_WAIT_FOR_STATE, state);
+  return finish_wait (wait, timeout_s, args[0]);
+}

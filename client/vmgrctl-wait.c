@@ -109,13 +109,15 @@ on_interfaces_removed (GDBusConnection *connection, const char *sender, const ch
 {
   VmgrctlWait *self = data;
 
-  if (vmgrctl_interfaces_removed_match (parameters,
-                                        g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->vm)),
-                                        "org.vmgr.VM"))
-    {
-      self->removed = TRUE;
-      check (self);
-    }
+  if (!vmgrctl_interfaces_removed_match (parameters,
+                                         g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->vm)),
+                                         "org.vmgr.VM"))
+    return;
+  self->removed = TRUE;
+  if (self->kind != VMGRCTL_WAIT_FOR_REMOVAL)
+    finish (self, g_error_new_literal (VMGRCTL_ERROR, VMGRCTL_EXIT_NOT_FOUND,
+                                       "the VM was deleted"));
+  check (self);
 }
 
 VmgrctlWait *
@@ -132,10 +134,9 @@ vmgrctl_wait_new (VmgrDBusVM *vm, VmgrDBusManager *manager, VmgrctlWaitKind kind
                                         G_CALLBACK (on_properties_changed), self);
   self->handlers[1] = g_signal_connect (vm, "state-changed", G_CALLBACK (on_state_changed), self);
   self->handlers[2] = g_signal_connect (vm, "notify::g-name-owner", G_CALLBACK (on_name_owner), self);
-  if (kind == VMGRCTL_WAIT_FOR_REMOVAL)
-    self->removed_subscription = vmgrctl_subscribe_interfaces_removed (G_DBUS_PROXY (vm),
-                                                                       on_interfaces_removed,
-                                                                       self);
+  self->removed_subscription = vmgrctl_subscribe_interfaces_removed (G_DBUS_PROXY (vm),
+                                                                     on_interfaces_removed,
+                                                                     self);
   return self;
 }
 

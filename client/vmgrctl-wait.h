@@ -1,11 +1,11 @@
 /* Waiting, after a request, until a VM reaches a state or goes away.
  *
  * Make the waiter before sending the request: it subscribes to the VM
- * proxy's PropertiesChanged and StateChanged (and to InterfacesRemoved for
- * VMGRCTL_WAIT_FOR_REMOVAL) at once, so no signal sent in reply to the
- * request is missed; vmgrctl_wait_run() then iterates the main context
- * until the condition holds, the VM crashes, vmgrd leaves the bus, or the
- * timeout passes. No polling. */
+ * proxy's PropertiesChanged and StateChanged and to InterfacesRemoved at
+ * once, so no signal sent in reply to the request is missed;
+ * vmgrctl_wait_run() then iterates the main context until the condition
+ * holds, the VM crashes, is deleted (unless that is awaited), vmgrd leaves
+ * the bus, or the timeout passes. No polling. */
 #pragma once
 
 #include "vmgr-generated.h"
@@ -28,7 +28,8 @@ void vmgrctl_wait_free (VmgrctlWait *wait);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrctlWait, vmgrctl_wait_free)
 
 /* @timeout_s: 0 for no limit. Errors: VMGRCTL_EXIT_TIMEOUT,
- * VMGRCTL_EXIT_FAILURE (the VM crashed), VMGRCTL_EXIT_NO_BUS. */
+ * VMGRCTL_EXIT_FAILURE (the VM crashed), VMGRCTL_EXIT_NOT_FOUND (it was
+ * deleted), VMGRCTL_EXIT_NO_BUS. */
 gboolean vmgrctl_wait_run (VmgrctlWait *wait, guint timeout_s, GError **error);
 
 /* Whether the VM of @vm is gone: FindVM by its id answers NotFound, or

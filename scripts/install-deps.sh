@@ -39,6 +39,12 @@ PACKAGES=(
   iptables
   libvirt-dbus
   python3
+  systemd                 # systemd --user, systemd-analyze, systemd.pc (tests/systemd)
+  dbus-user-session       # dbus.socket/dbus.service for systemd --user
+  libdbus-1-dev           # dbus-1.pc: where the bus policy goes
+  scdoc                   # man pages
+  man-db                  # man -l: the man pages render
+  bash-completion         # bash-completion.pc, and the completion test
 )
 
 # Installed only when the distribution has them (pkexec is a separate

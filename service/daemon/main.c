@@ -31,6 +31,7 @@ typedef struct {
   char *config_path;
   char *state_dir;
   char *uri;
+  char *systemd_address;
   int verbosity;
   gboolean version;
 } Arguments;
@@ -56,6 +57,9 @@ parse_arguments (int *argc, char ***argv, Arguments *args, GError **error)
     { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, on_verbose,
       "More log output (repeat for debug)", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &args->version, "Print the version and exit", NULL },
+    /* For tests: a systemd user instance on its own bus. */
+    { "systemd-address", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &args->systemd_address,
+      "Find systemd's manager on the bus at ADDRESS (tests)", "ADDRESS" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- the vmgr virtual machine manager");
@@ -114,14 +118,40 @@ set_up_logging (int verbosity)
 }
 
 static GDBusConnection *
+connect_address (const char *address, GError **error)
+{
+  return g_dbus_connection_new_for_address_sync (address,
+                                                 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                 NULL, NULL, error);
+}
+
+static GDBusConnection *
 connect_bus (const Arguments *args, GError **error)
 {
   if (args->address != NULL)
-    return g_dbus_connection_new_for_address_sync (args->address,
-                                                   G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                   NULL, NULL, error);
+    return connect_address (args->address, error);
   return g_bus_get_sync (args->session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, error);
+}
+
+/* systemd's bus when --systemd-address names one: a failure to reach it
+ * is logged, and vmgrd goes on without systemd. */
+static void
+connect_systemd (const Arguments *args, VmgrDaemon *daemon)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+
+  if (args->systemd_address == NULL)
+    return;
+  connection = connect_address (args->systemd_address, &error);
+  if (connection == NULL)
+    {
+      g_message ("cannot reach systemd's bus at %s: %s", args->systemd_address, error->message);
+      return;
+    }
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+  vmgr_daemon_set_systemd_connection (daemon, connection);
 }
 
 static gboolean
@@ -220,6 +250,7 @@ run (const Arguments *args)
       g_object_unref (service.connection);
       return 1;
     }
+  connect_systemd (args, service.daemon);
   service.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_quit_signal, &service);
   g_unix_signal_add (SIGINT, on_quit_signal, &service);
@@ -287,6 +318,7 @@ main (int argc, char **argv)
   g_free (args.config_path);
   g_free (args.state_dir);
   g_free (args.uri);
+  g_free (args.systemd_address);
   if (status == RESTART)
     return start_again (program, original_argv);
   return status;

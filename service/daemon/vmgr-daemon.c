@@ -10,6 +10,7 @@
 #include "vmgr-reconcile.h"
 #include "vmgr-sampler.h"
 #include "vmgr-seed.h"
+#include "vmgr-vm-units.h"
 
 struct _VmgrDaemon {
   GObject parent_instance;
@@ -23,6 +24,9 @@ struct _VmgrDaemon {
   VmgrManager *manager;
   VmgrReconciler *reconciler;
   VmgrSampler *sampler;
+  GDBusConnection *systemd_connection;  /* where systemd's manager is */
+  VmgrSystemd *systemd;
+  VmgrVmUnits *vm_units;
 };
 
 G_DEFINE_FINAL_TYPE (VmgrDaemon, vmgr_daemon, G_TYPE_OBJECT)
@@ -66,6 +70,9 @@ on_reconciled (GObject *source, GAsyncResult *result, gpointer user_data)
   g_dbus_object_manager_server_set_connection (self->objects, self->connection);
   self->sampler = vmgr_sampler_new (self->registry, self->context.backend,
                                     self->config.sample_interval_s);
+  self->systemd = vmgr_systemd_new (self->systemd_connection != NULL ? self->systemd_connection
+                                                                     : self->connection);
+  self->vm_units = vmgr_vm_units_new (self->registry, self->systemd);
   vms = vmgr_registry_list_vms (self->registry);
   g_message ("vmgrd ready: %u VMs on %s", vms->len,
              vmgr_backend_get_uri (self->context.backend));
@@ -84,6 +91,12 @@ gboolean
 vmgr_daemon_start_finish (VmgrDaemon *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+vmgr_daemon_set_systemd_connection (VmgrDaemon *self, GDBusConnection *connection)
+{
+  g_set_object (&self->systemd_connection, connection);
 }
 
 void
@@ -183,6 +196,9 @@ vmgr_daemon_dispose (GObject *object)
 
   if (self->objects != NULL)
     g_dbus_object_manager_server_set_connection (self->objects, NULL);
+  g_clear_object (&self->vm_units);
+  g_clear_object (&self->systemd);
+  g_clear_object (&self->systemd_connection);
   g_clear_object (&self->sampler);
   g_clear_object (&self->reconciler);
   if (self->dispatch != NULL)

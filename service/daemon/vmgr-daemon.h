@@ -1,7 +1,7 @@
 /* The daemon: builds every part and wires them together. It owns the
  * configuration, the store, the backend, the bus pieces (peers,
  * authorization, dispatch), the ledger, the registry of exported objects,
- * the Manager, the reconciler and the sampler; none of them knows it. */
+ * the Manager, the reconciler, the sampler and the VM units; none of them knows it. */
 #pragma once
 
 #include <gio/gio.h>
@@ -17,6 +17,10 @@ G_DECLARE_FINAL_TYPE (VmgrDaemon, vmgr_daemon, VMGR, DAEMON, GObject)
  * start) and connects to libvirt. @connection is where objects go. */
 VmgrDaemon *vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection,
                              GError **error);
+
+/* Where to find systemd's manager for the vmgr-vm@.target units (see
+ * vmgr-vm-units.h); by default on @connection. Call before starting. */
+void vmgr_daemon_set_systemd_connection (VmgrDaemon *self, GDBusConnection *connection);
 
 /* Reconciles the store with libvirt (defining again what libvirt lacks),
  * exports every object on the connection, and starts autostart VMs. */

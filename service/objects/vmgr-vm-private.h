@@ -16,6 +16,7 @@ struct _VmgrVm {
   guint force_off_id;       /* pending forced off after a graceful shutdown */
   gboolean deleting;
   gboolean reconfiguring;   /* a definition change is on its way to libvirt */
+  gboolean stop_requested;  /* a Shutdown or Stop through vmgr is under way */
   gint64 running_since;     /* monotonic; 0 when not running or unknown */
   VmgrDomainStats *last_sample;
 };

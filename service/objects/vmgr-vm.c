@@ -94,6 +94,12 @@ set_state (VmgrVm *self, VmgrVmState state, const char *reason)
 }
 
 gboolean
+vmgr_vm_stop_requested (VmgrVm *self)
+{
+  return self->stop_requested || self->deleting;
+}
+
+gboolean
 vmgr_vm_is_up (VmgrVmState state)
 {
   return state == VMGR_VM_STATE_RUNNING || state == VMGR_VM_STATE_PAUSED ||
@@ -117,6 +123,8 @@ vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
       g_clear_pointer (&self->last_sample, g_free);
     }
   set_state (self, state, reason != NULL ? reason : "unknown");
+  if (!vmgr_vm_is_up (state))
+    self->stop_requested = FALSE;
 }
 
 void
@@ -189,6 +197,12 @@ transition_for (const char *verb)
     if (strcmp (transitions[i].verb, verb) == 0)
       return &transitions[i];
   g_assert_not_reached ();
+}
+
+static gboolean
+is_stop (const Transition *transition)
+{
+  return transition->op == VMGR_BACKEND_OP_SHUTDOWN || transition->op == VMGR_BACKEND_OP_DESTROY;
 }
 
 /* A lifecycle call on its way from the handler to the reply. */
@@ -346,6 +360,8 @@ on_op_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
     after_accepted (call);
+  else if (is_stop (call->transition))
+    call->vm->stop_requested = FALSE;
   finish_call (call, error);
 }
 
@@ -380,6 +396,8 @@ run_transition (Lifecycle *call)
       lifecycle_free (call);
       return;
     }
+  if (is_stop (call->transition))
+    call->vm->stop_requested = TRUE;
   vmgr_backend_op_async (call->vm->context->backend, call->vm->spec->uuid,
                          call->transition->op, NULL, on_op_done, call);
 }

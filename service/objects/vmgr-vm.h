@@ -22,6 +22,11 @@ const VmgrVmSpec *vmgr_vm_get_spec (VmgrVm *self);
 char *vmgr_vm_dup_path (VmgrVm *self);
 VmgrVmState vmgr_vm_get_state (VmgrVm *self);
 
+/* Whether the VM is going down because it was asked to through vmgr
+ * (Shutdown, Stop, Delete) rather than by itself or behind vmgr's back.
+ * Still TRUE while the "stopped" state is announced. */
+gboolean vmgr_vm_stop_requested (VmgrVm *self);
+
 /* A state reported by libvirt (event or reconciliation). */
 void vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason);
 

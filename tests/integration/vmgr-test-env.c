@@ -196,13 +196,15 @@ vmgr_test_daemon_dump_log (VmgrTestDaemon *daemon)
 /* vmgrd's command line, behind $VMGR_TEST_DAEMON_WRAPPER when set (e.g.
  * "valgrind --leak-check=full --error-exitcode=99": a clean stop then
  * also means no leak or memory error), on $VMGR_TEST_DAEMON_URI (default
- * test:///default). Owned by @daemon. */
+ * test:///default), finding systemd at $VMGR_TEST_DAEMON_SYSTEMD_ADDRESS
+ * when set. Owned by @daemon. */
 static GPtrArray *
 daemon_argv (VmgrTestDaemon *daemon)
 {
   const char *wrapper = g_getenv ("VMGR_TEST_DAEMON_WRAPPER");
   g_auto(GStrv) wrapper_argv = NULL;
   const char *uri = g_getenv ("VMGR_TEST_DAEMON_URI");
+  const char *systemd = g_getenv ("VMGR_TEST_DAEMON_SYSTEMD_ADDRESS");
   const char *args[] = { "--system", "--config", daemon->config_path, "--state-dir",
                          daemon->state_dir, "--uri",
                          uri != NULL && *uri != '\0' ? uri : "test:///default", "-v" };
@@ -216,6 +218,11 @@ daemon_argv (VmgrTestDaemon *daemon)
   g_ptr_array_add (daemon->argv, g_strdup (daemon->vmgrd_path));
   for (guint i = 0; i < G_N_ELEMENTS (args); i++)
     g_ptr_array_add (daemon->argv, g_strdup (args[i]));
+  if (systemd != NULL && *systemd != '\0')
+    {
+      g_ptr_array_add (daemon->argv, g_strdup ("--systemd-address"));
+      g_ptr_array_add (daemon->argv, g_strdup (systemd));
+    }
   g_ptr_array_add (daemon->argv, NULL);
   return daemon->argv;
 }
@@ -508,6 +515,46 @@ report_output (const char *what, const char *text)
       g_test_message ("%s: %s", what, *l);
 }
 
+/* setpriv's arguments to run a program as @uid (none for root). */
+static void
+add_become_user (GPtrArray *args, guint uid)
+{
+  gid_t gid;
+
+  if (uid == 0)
+    return;
+  lookup_user (uid, NULL, &gid);
+  g_ptr_array_add (args, g_strdup ("setpriv"));
+  g_ptr_array_add (args, g_strdup_printf ("--reuid=%u", uid));
+  g_ptr_array_add (args, g_strdup_printf ("--regid=%u", (guint) gid));
+  g_ptr_array_add (args, g_strdup ("--init-groups"));
+  g_ptr_array_add (args, g_strdup ("--"));
+}
+
+GSubprocess *
+vmgr_test_spawn_vmgrctl_as (guint uid, const char *stdout_path, const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *cmdline = NULL;
+  GSubprocess *process;
+
+  add_become_user (args, uid);
+  g_ptr_array_add (args, vmgr_test_build_path ("client/vmgrctl"));
+  for (const char * const *a = argv; *a != NULL; a++)
+    g_ptr_array_add (args, g_strdup (*a));
+  g_ptr_array_add (args, NULL);
+  cmdline = g_strjoinv (" ", (char **) args->pdata);
+  g_test_message ("as uid %u, in the background: %s", uid, cmdline);
+  g_subprocess_launcher_set_cwd (launcher, "/");
+  g_subprocess_launcher_set_stdout_file_path (launcher, stdout_path);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
+  if (process == NULL)
+    g_error ("cannot run %s: %s", cmdline, error->message);
+  return process;
+}
+
 int
 vmgr_test_run_as_argv (guint uid, char **out, char **err, const char * const *argv)
 {
@@ -521,16 +568,7 @@ vmgr_test_run_as_argv (guint uid, char **out, char **err, const char * const *ar
   g_assert_nonnull (argv);
   g_assert_nonnull (argv[0]);
 
-  if (uid != 0)
-    {
-      gid_t gid;
-      lookup_user (uid, NULL, &gid);
-      g_ptr_array_add (args, g_strdup ("setpriv"));
-      g_ptr_array_add (args, g_strdup_printf ("--reuid=%u", uid));
-      g_ptr_array_add (args, g_strdup_printf ("--regid=%u", (guint) gid));
-      g_ptr_array_add (args, g_strdup ("--init-groups"));
-      g_ptr_array_add (args, g_strdup ("--"));
-    }
+  add_become_user (args, uid);
   for (const char * const *a = argv; *a != NULL; a++)
     g_ptr_array_add (args, g_strdup (*a));
   g_ptr_array_add (args, NULL);

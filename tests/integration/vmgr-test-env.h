@@ -65,7 +65,9 @@ void vmgr_test_remove_dir (const char *path);
 typedef struct _VmgrTestDaemon VmgrTestDaemon;
 
 /* Starts $VMGR_BUILD_ROOT/service/vmgrd --system --config
- * STATE_DIR/vmgrd.conf --state-dir STATE_DIR --uri test:///default -v,
+ * STATE_DIR/vmgrd.conf --state-dir STATE_DIR --uri test:///default -v
+ * (--uri $VMGR_TEST_DAEMON_URI and --systemd-address
+ * $VMGR_TEST_DAEMON_SYSTEMD_ADDRESS when those are set),
  * with stdout and stderr appended to STATE_DIR/vmgrd.log, and waits (up to
  * VMGR_TEST_DAEMON_TIMEOUT_S, watching the bus) until it owns org.vmgr.
  * EXTRA_CONFIG, if not NULL, is written as the key file STATE_DIR/vmgrd.conf
@@ -109,6 +111,12 @@ int vmgr_test_run_vmgrctl_as (guint uid, char **out, char **err,
                               const char *arg, ...) G_GNUC_NULL_TERMINATED;
 int vmgr_test_run_vmgrctl_as_argv (guint uid, char **out, char **err,
                                    const char * const *argv);
+
+/* Starts $VMGR_BUILD_ROOT/client/vmgrctl ARGV... as UID in the background
+ * (as above, through setpriv), its stdout written to @stdout_path, its
+ * stderr passed on. */
+GSubprocess *vmgr_test_spawn_vmgrctl_as (guint uid, const char *stdout_path,
+                                         const char * const *argv);
 
 /* Any program as UID (argv[0] searched in PATH), same rules as above. */
 int vmgr_test_run_as_argv (guint uid, char **out, char **err,
