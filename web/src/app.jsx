@@ -75,9 +75,9 @@ export function App() {
     return (
         <Page id="vmgr-app" data-panel={admin ? "admin" : "customer"}>
             <PageSection variant="light" padding={{ default: "noPadding" }}>
-                <Title headingLevel="h1" className="pf-v5-u-px-md pf-v5-u-pt-md">
+                <Title headingLevel="h1" className="vmgr-title">
                     {admin ? "Virtual servers" : "My virtual servers"}
-                    <small className="vmgr-whoami pf-v5-u-ml-md pf-v5-u-font-size-sm">{rights.user}</small>
+                    <small className="vmgr-whoami">signed in as {rights.user}</small>
                 </Title>
                 <Tabs activeKey={current ? current[0] : "servers"} id="vmgr-tabs"
                       onSelect={(_ev, key) => cockpit.location.go(key === "servers" ? [] : [key])}>

@@ -2,7 +2,7 @@
  * customer's own record. Their servers are the shared server list. */
 import React, { useEffect, useState } from "react";
 import {
-    Button, Card, CardBody, CardTitle, DescriptionList, DescriptionListDescription,
+    ActionGroup, Button, Card, CardBody, CardTitle, DescriptionList, DescriptionListDescription,
     DescriptionListGroup, DescriptionListTerm, Form, FormGroup, FormSelect, FormSelectOption, Label,
 } from "@patternfly/react-core";
 
@@ -75,7 +75,9 @@ export function Contract({ vmgr, rights, catalog }) {
                     </FormGroup>
                     <Field id="contract-name" label="Server name" value={f.name} onChange={set("name")} error={field === "name" ? error : null} isRequired />
                     {error && field !== "name" && field !== "plan" && field !== "template" && <InlineError error={error} />}
-                    <Button id="contract-submit" variant="primary" type="submit" isLoading={busy} isDisabled={busy}>Contract</Button>
+                    <ActionGroup>
+                        <Button id="contract-submit" variant="primary" type="submit" isLoading={busy} isDisabled={busy}>Contract</Button>
+                    </ActionGroup>
                 </Form>
             </CardBody>
         </Card>

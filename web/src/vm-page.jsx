@@ -11,7 +11,7 @@ import {
     A, ConfirmDialog, Field, InlineError, JobProgress, LifecycleButtons, StateLabel, UsageBars, mayOn, useModel,
 } from "./common.jsx";
 import { Console } from "./console.jsx";
-import { CUSTOMER, VM, fieldOfError } from "./dbus.js";
+import { CUSTOMER, MANAGER, MANAGER_PATH, VM, fieldOfError } from "./dbus.js";
 import { formatBytes, formatUptime, parseSize, sizeInput } from "./format.js";
 import { Graphs } from "./graphs.jsx";
 
@@ -30,7 +30,9 @@ export function VmPage({ vmgr, rights, id }) {
         );
     const usage = vm.Usage || {};
     const configurable = rights.has(A.CONFIGURE);
-    const consoleAllowed = mayOn(rights, vm, A.CONSOLE_OWN, A.CONSOLE_ANY);
+    const manager = vmgr.get(MANAGER_PATH, MANAGER);
+    const hasConsole = manager && (manager.Capabilities || []).includes("console");
+    const consoleAllowed = hasConsole && mayOn(rights, vm, A.CONSOLE_OWN, A.CONSOLE_ANY);
     return (
         <PageSection id="vm-page" data-vm={vm.Name}>
             <Breadcrumb>
