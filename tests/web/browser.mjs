@@ -42,6 +42,15 @@ export function vmPath(name) {
     return /'([^']+)'/.exec(out)[1];
 }
 
+export function vmExists(name) {
+    try {
+        vmPath(name);
+        return true;
+    } catch (ex) {
+        return false;
+    }
+}
+
 /* Opens the page as a user; records every frame the page received from
  * Cockpit (what vmgrd answered it, through the bridge). */
 export async function openPage(browser, url) {

@@ -7,7 +7,7 @@ import {
 } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 
-import { A, Bar, ConfirmDialog, Field, InlineError, useModel } from "./common.jsx";
+import { A, Bar, ConfirmDialog, Field, InlineError, useAction, useModel } from "./common.jsx";
 import { CUSTOMER, VM, fieldOfError, variants } from "./dbus.js";
 import { formatBytes, formatTime, parseSize, sizeInput } from "./format.js";
 
@@ -130,20 +130,8 @@ export function Catalog({ vmgr, rights, catalog, reload }) {
 }
 
 function FormDialog({ id, title, fields, submit, onClose, children }) {
-    const [error, setError] = useState(null);
-    const [busy, setBusy] = useState(false);
+    const [run, busy, error] = useAction(submit, onClose);
     const field = fieldOfError(error, fields);
-    const run = async () => {
-        setBusy(true);
-        setError(null);
-        try {
-            await submit();
-            onClose();
-        } catch (ex) {
-            setError(ex);
-            setBusy(false);
-        }
-    };
     return (
         <Modal id={id} title={title} variant="medium" isOpen onClose={onClose}
                actions={[

@@ -143,20 +143,31 @@ export function Field({ id, label, value, onChange, error, helper, type, isRequi
     );
 }
 
-/* A confirmation dialog for something that cannot be undone. */
-export function ConfirmDialog({ title, body, action, onConfirm, onClose }) {
+/* Runs @action (async) once at a time: [run, busy, error]. The error
+ * stays until the next run; @done follows a success. */
+export function useAction(action, done) {
     const [error, setError] = useState(null);
     const [busy, setBusy] = useState(false);
-    const confirm = async () => {
+    const run = async () => {
         setBusy(true);
+        setError(null);
         try {
-            await onConfirm();
-            onClose();
+            await action();
         } catch (ex) {
             setError(ex);
             setBusy(false);
+            return;
         }
+        setBusy(false);
+        if (done)
+            done();
     };
+    return [run, busy, error];
+}
+
+/* A confirmation dialog for something that cannot be undone. */
+export function ConfirmDialog({ title, body, action, onConfirm, onClose }) {
+    const [confirm, busy, error] = useAction(onConfirm, onClose);
     return (
         <Modal variant="small" title={title} isOpen onClose={onClose} titleIconVariant="warning"
                actions={[

@@ -7,7 +7,7 @@ import {
 } from "@patternfly/react-core";
 
 import { quotaText } from "./admin.jsx";
-import { Field, InlineError, useModel } from "./common.jsx";
+import { Field, InlineError, useAction, useModel } from "./common.jsx";
 import { CUSTOMER, fieldOfError } from "./dbus.js";
 import { formatBytes, vmIdOfPath } from "./format.js";
 
@@ -21,8 +21,10 @@ export function Contract({ vmgr, rights, catalog }) {
     const plans = catalog.plans || [];
     const templates = catalog.templates || [];
     const [f, setF] = useState({ plan: "", template: "", name: "" });
-    const [error, setError] = useState(null);
-    const [busy, setBusy] = useState(false);
+    const [submit, busy, error] = useAction(async () => {
+        const [path] = await vmgr.manager("Contract", "sss", [f.plan, f.template, f.name]);
+        cockpit.location.go(["vm", vmIdOfPath(path)]);
+    });
     useEffect(() => {
         setF(old => ({
             ...old,
@@ -35,17 +37,6 @@ export function Contract({ vmgr, rights, catalog }) {
     const plan = plans.find(([name]) => name === f.plan);
     const pv = k => (plan && plan[1][k] ? plan[1][k].v : 0);
 
-    const submit = async () => {
-        setBusy(true);
-        setError(null);
-        try {
-            const [path] = await vmgr.manager("Contract", "sss", [f.plan, f.template, f.name]);
-            cockpit.location.go(["vm", vmIdOfPath(path)]);
-        } catch (ex) {
-            setError(ex);
-        }
-        setBusy(false);
-    };
     return (
         <Card id="contract">
             <CardTitle>Contract a server</CardTitle>

@@ -7,7 +7,7 @@ import {
 } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 
-import { A, Field, InlineError, JobProgress, LifecycleButtons, StateLabel, UsageBars, useModel } from "./common.jsx";
+import { A, Field, InlineError, JobProgress, LifecycleButtons, StateLabel, UsageBars, useAction, useModel } from "./common.jsx";
 import { CUSTOMER, VM, fieldOfError, variants } from "./dbus.js";
 import { parseSize, vmIdOfPath } from "./format.js";
 
@@ -126,8 +126,11 @@ function CreateDialog({ vmgr, catalog, onClose }) {
         name: "", template: "", plan: "", owner: "", memory_limit: "", vcpus: "", disk_hard_limit: "",
         hostname: "", addresses: "", gateway: "", nameservers: "", start: true,
     });
-    const [error, setError] = useState(null);
-    const [busy, setBusy] = useState(false);
+    const [submit, busy, error] = useAction(async () => {
+        const [path] = await vmgr.manager("CreateVM", "sssa{sv}", [f.name, f.template, f.plan, createOptions(f)]);
+        onClose();
+        cockpit.location.go(["vm", vmIdOfPath(path)]);
+    });
     const templates = catalog.templates || [];
     const plans = catalog.plans || [];
     useEffect(() => {
@@ -138,19 +141,6 @@ function CreateDialog({ vmgr, catalog, onClose }) {
     const set = key => value => setF(old => ({ ...old, [key]: value }));
     const field = fieldOfError(error, CREATE_FIELDS);
     const at = key => (field === key ? error : null);
-
-    const submit = async () => {
-        setBusy(true);
-        setError(null);
-        try {
-            const [path] = await vmgr.manager("CreateVM", "sssa{sv}", [f.name, f.template, f.plan, createOptions(f)]);
-            onClose();
-            cockpit.location.go(["vm", vmIdOfPath(path)]);
-        } catch (ex) {
-            setError(ex);
-            setBusy(false);
-        }
-    };
 
     return (
         <Modal id="create-dialog" title="Create server" variant="medium" isOpen onClose={onClose}

@@ -8,7 +8,7 @@ import {
 } from "@patternfly/react-core";
 
 import {
-    A, ConfirmDialog, Field, InlineError, JobProgress, LifecycleButtons, StateLabel, UsageBars, mayOn, useModel,
+    A, ConfirmDialog, Field, InlineError, JobProgress, LifecycleButtons, StateLabel, UsageBars, mayOn, useAction, useModel,
 } from "./common.jsx";
 import { Console } from "./console.jsx";
 import { CUSTOMER, MANAGER, MANAGER_PATH, VM, fieldOfError } from "./dbus.js";
@@ -93,23 +93,11 @@ function Item({ term, children, id }) {
  * error at the field it names. */
 function SettingsCard({ title, id, fields, initial, apply, children }) {
     const [values, setValues] = useState(initial);
-    const [error, setError] = useState(null);
-    const [busy, setBusy] = useState(false);
     const [done, setDone] = useState(false);
+    const [submit, busy, error] = useAction(() => { setDone(false); return apply(values) }, () => setDone(true));
     const set = key => value => { setValues(old => ({ ...old, [key]: value })); setDone(false) };
     const field = fieldOfError(error, fields);
     const at = key => (field === key ? error : null);
-    const submit = async () => {
-        setBusy(true);
-        setError(null);
-        try {
-            await apply(values);
-            setDone(true);
-        } catch (ex) {
-            setError(ex);
-        }
-        setBusy(false);
-    };
     return (
         <Card id={id}>
             <CardTitle>{title}</CardTitle>
