@@ -1,5 +1,8 @@
 /* stats [VM...] [--watch [SECONDS]] [--count N]: the usage table of the
  * VMs named, or of every visible running VM (see vmgrctl-stats-view.h).
+ * stats VM --history [--day]: the usage vmgrd kept of one VM
+ * (GetUsageHistory: the last hour, or with --day the five-minute averages
+ * of the last day; see vmgrctl-history-view.h).
  *
  * The first table comes from GetStats (a fresh sample). With --watch the
  * table is drawn again every SECONDS until Ctrl-C (or --count tables):
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "vmgrctl-errors.h"
+#include "vmgrctl-history-view.h"
 #include "vmgrctl-options.h"
 #include "vmgrctl-stats-view.h"
 
@@ -28,6 +32,8 @@ typedef struct {
   GHashTable *vms;          /* path -> VmgrDBusVM, kept between tables */
   GHashTable *shown;        /* path -> gint64*: sampled_at of the last shown sample */
   gboolean watch;
+  gboolean history;         /* --history: the series of one VM */
+  gboolean day;             /* --day: its five-minute averages */
   guint interval_ms;
   guint count;              /* tables to draw; 0: until interrupted */
   guint drawn;
@@ -119,6 +125,10 @@ parse_stats (Stats *self, const VmgrctlCommand *cmd, char **argv, GStrv *args)
     { "watch", 0, 0, G_OPTION_ARG_STRING, &watch,
       "Draw the table again every SECONDS (default " DEFAULT_WATCH ") until Ctrl-C", "SECONDS" },
     { "count", 0, 0, G_OPTION_ARG_STRING, &count, "Stop after N tables (implies --watch)", "N" },
+    { "history", 0, 0, G_OPTION_ARG_NONE, &self->history,
+      "The usage of one VM over the last hour, as vmgrd kept it", NULL },
+    { "day", 0, 0, G_OPTION_ARG_NONE, &self->day,
+      "With --history: five-minute averages over the last day", NULL },
     { NULL }
   };
   g_auto(GStrv) expanded = expand_watch (argv);
@@ -138,6 +148,14 @@ parse_stats (Stats *self, const VmgrctlCommand *cmd, char **argv, GStrv *args)
   if (count != NULL && self->count == 0)
     return vmgrctl_command_usage_error (cmd, "invalid --count: must be at least 1");
   self->watch = watch != NULL || count != NULL;
+  if (self->day && !self->history)
+    return vmgrctl_command_usage_error (cmd, "--day goes with --history");
+  if (self->history && self->watch)
+    return vmgrctl_command_usage_error (cmd, "--history cannot be watched: leave out --watch and --count");
+  if (self->history && (*args)[0] == NULL)
+    return vmgrctl_command_usage_error (cmd, "--history needs one VM");
+  if (self->history && (*args)[1] != NULL)
+    return vmgrctl_command_usage_error (cmd, "--history shows one VM at a time");
   if (watch == NULL)
     parse_interval (DEFAULT_WATCH, &self->interval_ms);
   return VMGRCTL_EXIT_OK;
@@ -406,6 +424,39 @@ watch (Stats *self, GError **error)
   return FALSE;
 }
 
+/* ---- history ---- */
+
+static int
+show_history (Stats *self, const char *name)
+{
+  const char *path = g_ptr_array_index (self->named_paths, 0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrDBusVM) vm = vmgrctl_context_get_vm (self->ctx, path, &error);
+  g_autoptr(GVariant) recent = NULL;
+  g_autoptr(GVariant) minutes = NULL;
+  GVariant *points;
+
+  if (vm == NULL ||
+      !vmgr_dbus_vm_call_get_usage_history_sync (vm, &recent, &minutes, NULL, &error))
+    return vmgrctl_fail (error, "cannot read the usage history of '%s'", name);
+  points = self->day ? minutes : recent;
+  if (self->ctx->json)
+    {
+      g_autoptr(JsonNode) node = vmgrctl_history_to_json (points);
+
+      vmgrctl_print_json (node);
+    }
+  else if (g_variant_n_children (points) == 0)
+    vmgrctl_print ("no samples yet (vmgrd samples running VMs only)\n");
+  else
+    {
+      g_autofree char *text = vmgrctl_history_render (points);
+
+      vmgrctl_print (text);
+    }
+  return VMGRCTL_EXIT_OK;
+}
+
 /* ---- the command ---- */
 
 static int
@@ -441,6 +492,8 @@ vmgrctl_cmd_stats (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
     status = resolve_named (&self, args);
   if (status != VMGRCTL_EXIT_OK)
     return status;
+  if (self.history)
+    return show_history (&self, args[0]);
   self.shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self.tty = isatty (STDOUT_FILENO);
   if (!refresh (&self, &error)

@@ -47,7 +47,7 @@ static const VmgrctlCommand commands[] = {
   { "autostart", "VM on|off", 2, 0, "Start a VM with the host, or not", vmgrctl_cmd_autostart },
   { "chown", "VM USER|UID", 2, 0, "Give a VM to another owner", vmgrctl_cmd_chown },
   { "stats", "[VM...]", 0, VMGRCTL_COMMAND_READ | VMGRCTL_COMMAND_MORE_ARGS,
-    "Show usage (default: running VMs); --watch [SECONDS] refreshes", vmgrctl_cmd_stats },
+    "Show usage (default: running VMs); --watch [SECONDS] refreshes; VM --history [--day] over time", vmgrctl_cmd_stats },
   { "console", "VM", 1, 0, "Attach to a VM's console (escape: Ctrl-])", vmgrctl_cmd_console },
   { "contract", "PLAN TEMPLATE NAME", 3,
     VMGRCTL_COMMAND_WAITS | VMGRCTL_COMMAND_PROVISIONS,

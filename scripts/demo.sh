@@ -4,10 +4,17 @@
 # demo VMs, print how to talk to it, and stay in the foreground until
 # Ctrl-C / SIGTERM.
 #
+# When the web panel was built (build/web) and Cockpit is installed, it
+# also starts Cockpit's web server (cockpit-ws --local-session, no login,
+# bound to 127.0.0.1) as the administrator vmgradmin and as the customer
+# alice, and prints both URLs.
+#
 # Usage (as root): scripts/demo.sh
 #   VMGR_DEMO_STATE=dir  vmgrd's state (default /var/tmp/vmgr-demo; kept
 #                        between runs, so the VMs come back)
 #   BUILD_DIR=dir        build directory (default ./build)
+#   VMGR_DEMO_WEB_PORT=n the administrator's panel on port n, alice's on
+#                        n+1 (default 9190)
 #
 # The bus socket lives in /tmp/vmgr-testbus.XXXXXX, visible from other
 # shells on the host. Test users there (numeric ids work from the host):
@@ -55,8 +62,18 @@ address=$DBUS_SYSTEM_BUS_ADDRESS
 socket_address=${address%%,*}   # without ",guid=..."
 log=$state_dir/vmgrd.log
 vmgrd_pid=
+web_pids=()
+
+stop_web() {
+  local pid
+  for pid in "${web_pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  web_pids=()
+}
 
 stop_vmgrd() {
+  stop_web
   [[ -n $vmgrd_pid ]] || return 0
   if kill -0 "$vmgrd_pid" 2>/dev/null; then
     say "stopping vmgrd (pid $vmgrd_pid)"
@@ -172,6 +189,27 @@ else
   say "ListVMs failed: $vms"
 fi
 
+# ---- the web panel -----------------------------------------------------------
+web_text=" (the web panel was not built or Cockpit is not installed: no URLs)"
+web_port=${VMGR_DEMO_WEB_PORT:-9190}
+if [[ -f $build_dir/web/index.js && -x /usr/lib/cockpit/cockpit-ws ]]; then
+  # shellcheck source=tests/harness/cockpit.sh
+  . "$src_root/tests/harness/cockpit.sh"
+  web_work=$VMGR_TESTBUS_DIR/web
+  mkdir -p "$web_work"
+  web_text=
+  port=$web_port
+  for user in vmgradmin alice; do
+    if cockpit_start "$user" "$port" "$build_dir/web" "$build_dir/client" "$web_work"; then
+      web_pids+=("$cockpit_pid")
+      web_text+=$'\n'"   as $user: http://127.0.0.1:$port/cockpit/@localhost/vmgr/index.html"
+    else
+      say "could not start cockpit-ws for $user on port $port"
+    fi
+    port=$((port + 1))
+  done
+fi
+
 # ---- how to use it ---------------------------------------------------------
 ctl=$vmgrctl
 [[ -x $ctl ]] || say "note: $vmgrctl is not built yet; use gdbus or busctl"
@@ -200,8 +238,11 @@ cat >&2 <<EOF
  Bob: --reuid=60003 --regid=60003 --groups=60101
  Stranger mallory: --reuid=60004 --regid=60004 --clear-groups
 
+ The web panel (Cockpit, no login, 127.0.0.1 only; from another
+ machine: ssh -L $web_port:127.0.0.1:$web_port THIS-HOST)$web_text
+
  vmgrd log: $log
- Ctrl-C (or SIGTERM) stops vmgrd, polkitd and the bus.
+ Ctrl-C (or SIGTERM) stops vmgrd, the web servers, polkitd and the bus.
 ================================================================
 
 EOF

@@ -45,6 +45,12 @@ PACKAGES=(
   scdoc                   # man pages
   man-db                  # man -l: the man pages render
   bash-completion         # bash-completion.pc, and the completion test
+  # the web panel (web/): built with node and npm, tested in chromium
+  # against Cockpit's web server
+  nodejs
+  cockpit-ws
+  cockpit-bridge
+  chromium
 )
 
 # Installed only when the distribution has them (pkexec is a separate
@@ -52,6 +58,9 @@ PACKAGES=(
 OPTIONAL_PACKAGES=(
   pkexec
 )
+# Debian packages npm apart from nodejs; other builds of nodejs (e.g.
+# NodeSource's) carry their own npm and conflict with Debian's.
+command -v npm >/dev/null 2>&1 || OPTIONAL_PACKAGES+=(npm)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 

@@ -31,6 +31,8 @@ static const VmgrAuthRule rules[] = {
   { MANAGER, "Contract", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_CONTRACT },
   { MANAGER, "AddCustomer", VMGR_AUTH_MUTATION, NULL, CUSTOMERS_MANAGE },
   { MANAGER, "GetHostInfo", VMGR_AUTH_READ, NULL, VIEW_ANY },
+  /* Answers about the caller only: which actions it holds. */
+  { MANAGER, "GetPermissions", VMGR_AUTH_PUBLIC, NULL, NULL },
   { MANAGER, "AddTemplate", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_TEMPLATES_MANAGE },
   { MANAGER, "RemoveTemplate", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_TEMPLATES_MANAGE },
   { MANAGER, "SetPlan", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_PLANS_MANAGE },
@@ -50,6 +52,7 @@ static const VmgrAuthRule rules[] = {
   { VM, "SetAutostart", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
   { VM, "SetOwner", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
   { VM, "GetStats", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
+  { VM, "GetUsageHistory", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
   { VM, "OpenConsole", VMGR_AUTH_MUTATION, VMGR_ACTION_CONSOLE_OWN, VMGR_ACTION_CONSOLE_ANY },
 
   /* Property reads (answered by vmgr-dispatch.c) are keyed by the

@@ -701,6 +701,98 @@ vmgr_auth_cached_visible (VmgrAuth *self, const VmgrCaller *caller, guint32 owne
   return decision != NULL && decision->allowed;
 }
 
+/* The actions a caller holds (vmgr_auth_check_held): one question per
+ * action, all at once; the answer when the last one is back. */
+typedef struct {
+  VmgrAuth *auth;
+  char *sender;
+  GStrv actions;
+  gboolean *held;
+  guint pending;
+  GError *error;
+  VmgrAuthHeldCallback callback;
+  gpointer user_data;
+} HeldRequest;
+
+typedef struct {
+  HeldRequest *request;
+  guint index;
+} HeldSlot;
+
+static void
+held_request_finish (HeldRequest *request)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) held = NULL;
+
+  for (guint i = 0; request->actions[i] != NULL; i++)
+    if (request->held[i])
+      g_strv_builder_add (builder, request->actions[i]);
+  held = g_strv_builder_end (builder);
+  request->callback (request->error != NULL ? NULL : held, request->error, request->user_data);
+  g_object_unref (request->auth);
+  g_free (request->sender);
+  g_strfreev (request->actions);
+  g_free (request->held);
+  g_clear_error (&request->error);
+  g_free (request);
+}
+
+static void
+on_held_decided (gboolean allowed, const GError *error, gpointer data)
+{
+  g_autofree HeldSlot *slot = data;
+  HeldRequest *request = slot->request;
+
+  request->held[slot->index] = allowed && error == NULL;
+  if (error != NULL && request->error == NULL)
+    request->error = g_error_copy (error);
+  if (--request->pending == 0)
+    held_request_finish (request);
+}
+
+static void
+on_held_caller_known (GObject *source, GAsyncResult *result, gpointer data)
+{
+  HeldRequest *request = data;
+  g_autoptr(GError) error = NULL;
+  guint n = g_strv_length (request->actions);
+
+  if (vmgr_peers_lookup_finish (VMGR_PEERS (source), result, &error) == NULL)
+    {
+      request->error = g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED, "%s", error->message);
+      held_request_finish (request);
+      return;
+    }
+  request->pending = n + 1;
+  for (guint i = 0; i < n; i++)
+    {
+      HeldSlot *slot = g_new0 (HeldSlot, 1);
+
+      slot->request = request;
+      slot->index = i;
+      decide (request->auth, request->sender, request->actions[i], "permissions", NULL, NULL,
+              TRUE, FALSE, on_held_decided, slot);
+    }
+  if (--request->pending == 0)
+    held_request_finish (request);
+}
+
+void
+vmgr_auth_check_held (VmgrAuth *self, const char *sender, const char * const *actions,
+                      VmgrAuthHeldCallback callback, gpointer user_data)
+{
+  HeldRequest *request = g_new0 (HeldRequest, 1);
+
+  request->auth = g_object_ref (self);
+  request->sender = g_strdup (sender);
+  request->actions = g_strdupv ((char **) actions);
+  request->held = g_new0 (gboolean, g_strv_length (request->actions) + 1);
+  request->callback = callback;
+  request->user_data = user_data;
+  vmgr_peers_lookup_async (self->peers, sender, NULL, on_held_caller_known, request);
+}
+
 void
 vmgr_auth_forget_path (VmgrAuth *self, const char *path)
 {

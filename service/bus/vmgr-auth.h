@@ -141,6 +141,14 @@ gboolean vmgr_auth_view_includes (VmgrAuthView view, const VmgrCaller *caller, g
  * FALSE when nothing is known. */
 gboolean vmgr_auth_cached_visible (VmgrAuth *self, const VmgrCaller *caller, guint32 owner);
 
+/* Which of @actions polkit grants @sender without interaction, asked
+ * without a target (the -own actions too) and cached like reads. The
+ * callback gets them in the order of @actions, or an error when polkit
+ * could not answer or the caller is unknown. */
+typedef void (*VmgrAuthHeldCallback) (GStrv held, const GError *error, gpointer user_data);
+void vmgr_auth_check_held (VmgrAuth *self, const char *sender, const char * const *actions,
+                           VmgrAuthHeldCallback callback, gpointer user_data);
+
 /* Drops cached decisions about the object at @path (its owner changed, it
  * was deleted). */
 void vmgr_auth_forget_path (VmgrAuth *self, const char *path);

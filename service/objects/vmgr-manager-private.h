@@ -5,6 +5,7 @@
  *   vmgr-manager-catalog.c    templates and plans
  *   vmgr-manager-customers.c  AddCustomer, ListCustomers, Contract
  *   vmgr-manager-host.c       GetHostInfo
+ *   vmgr-manager-permissions.c GetPermissions
  *   vmgr-manager-audit.c      QueryAudit */
 #pragma once
 
@@ -47,6 +48,8 @@ gboolean vmgr_manager_handle_contract (VmgrDBusManager *object, GDBusMethodInvoc
                                        const char *name);
 gboolean vmgr_manager_handle_get_host_info (VmgrDBusManager *object,
                                             GDBusMethodInvocation *invocation);
+gboolean vmgr_manager_handle_get_permissions (VmgrDBusManager *object,
+                                              GDBusMethodInvocation *invocation);
 
 /* Creates a VM for an allowed call (takes @grant and @options): resolves
  * the template and plan, checks limits and quotas, defines, stores,

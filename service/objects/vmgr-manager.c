@@ -208,6 +208,7 @@ vmgr_manager_iface_init (VmgrDBusManagerIface *iface)
   iface->handle_list_customers = vmgr_manager_handle_list_customers;
   iface->handle_contract = vmgr_manager_handle_contract;
   iface->handle_get_host_info = vmgr_manager_handle_get_host_info;
+  iface->handle_get_permissions = vmgr_manager_handle_get_permissions;
 }
 
 static void

@@ -1,9 +1,11 @@
 /* What the two files of the VM object share: vmgr-vm.c has the object,
  * its state, lifecycle, deletion, statistics and console;
  * vmgr-vm-settings.c the changes to its definition (SetMemory, SetCpu,
- * SetDisk, SetNetwork, SetAutostart, SetOwner). */
+ * SetDisk, SetNetwork, SetAutostart, SetOwner); vmgr-vm-history.c
+ * GetUsageHistory. */
 #pragma once
 
+#include "vmgr-usage-history.h"
 #include "vmgr-vm.h"
 
 G_BEGIN_DECLS
@@ -19,6 +21,7 @@ struct _VmgrVm {
   gboolean stop_requested;  /* a Shutdown or Stop through vmgr is under way */
   gint64 running_since;     /* monotonic; 0 when not running or unknown */
   VmgrDomainStats *last_sample;
+  VmgrUsageHistory *history;  /* recent samples, for GetUsageHistory */
 };
 
 /* Refusals shared by the methods: a VM being deleted (NOT_FOUND), being
@@ -47,6 +50,7 @@ gboolean vmgr_vm_handle_set_network (VmgrDBusVM *object, GDBusMethodInvocation *
                                      GVariant *settings);
 gboolean vmgr_vm_handle_set_autostart (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
                                        gboolean autostart);
+gboolean vmgr_vm_handle_get_usage_history (VmgrDBusVM *object, GDBusMethodInvocation *invocation);
 gboolean vmgr_vm_handle_set_owner (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
                                    guint uid);
 

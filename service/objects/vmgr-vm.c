@@ -153,6 +153,12 @@ vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats)
       vmgr_dbus_vm_emit_disk_soft_limit_exceeded (VMGR_DBUS_VM (self), stats->disk_used,
                                                   self->spec->disk_soft_limit);
     }
+  if (self->history != NULL)
+    {
+      VmgrUsagePoint point = vmgr_usage_point_from_stats (self->last_sample, stats);
+
+      vmgr_usage_history_add (self->history, &point);
+    }
   g_free (self->last_sample);
   self->last_sample = g_memdup2 (stats, sizeof *stats);
   vmgr_dbus_vm_set_usage (VMGR_DBUS_VM (self), usage);
@@ -738,6 +744,7 @@ vmgr_vm_iface_init (VmgrDBusVMIface *iface)
   iface->handle_set_owner = vmgr_vm_handle_set_owner;
   iface->handle_open_console = handle_open_console;
   iface->handle_get_stats = handle_get_stats;
+  iface->handle_get_usage_history = vmgr_vm_handle_get_usage_history;
 }
 
 static void
@@ -748,6 +755,7 @@ vmgr_vm_finalize (GObject *object)
   g_clear_handle_id (&self->force_off_id, g_source_remove);
   vmgr_vm_spec_free (self->spec);
   g_free (self->last_sample);
+  vmgr_usage_history_free (self->history);
   G_OBJECT_CLASS (vmgr_vm_parent_class)->finalize (object);
 }
 
@@ -778,6 +786,7 @@ vmgr_vm_new (const VmgrContext *context, const VmgrVmSpec *spec, VmgrVmState sta
 
   self->context = context;
   self->spec = vmgr_vm_spec_copy (spec);
+  self->history = vmgr_usage_history_new (context->config->sample_interval_s);
   self->state = state;
   /* Found running at daemon start: uptime counts from now. */
   self->running_since = vmgr_vm_is_up (state) ? g_get_monotonic_time () : 0;

@@ -1,11 +1,13 @@
 /* Unit tests for vmgr-usage.c: CPU percent from two samples, the Usage
- * dictionary and the disk soft limit crossing. */
+ * dictionary and the disk soft limit crossing; and for
+ * vmgr-usage-history.c: the bounded history GetUsageHistory serves. */
 #include <string.h>
 
 #include <glib.h>
 
 #include "vmgr-backend.h"
 #include "vmgr-usage.h"
+#include "vmgr-usage-history.h"
 
 #define SEC G_GINT64_CONSTANT (1000000)      /* microseconds */
 #define NS_PER_SEC G_GUINT64_CONSTANT (1000000000)
@@ -327,6 +329,88 @@ test_crossed_soft_limit (void)
     }
 }
 
+static VmgrUsagePoint
+point_at (gint64 time, double cpu, guint64 memory)
+{
+  VmgrUsagePoint point = { .time = time, .cpu_percent = cpu, .memory_used = memory };
+
+  return point;
+}
+
+static void
+history_counts (VmgrUsageHistory *history, gsize *recent, gsize *minutes)
+{
+  g_autoptr(GVariant) value = g_variant_ref_sink (vmgr_usage_history_to_variant (history));
+  g_autoptr(GVariant) first = g_variant_get_child_value (value, 0);
+  g_autoptr(GVariant) second = g_variant_get_child_value (value, 1);
+
+  *recent = g_variant_n_children (first);
+  *minutes = g_variant_n_children (second);
+}
+
+/* A day and more of samples every 5 s: an hour of them is kept, a day of
+ * five-minute averages, and the memory used stops growing. */
+static void
+test_history_bounded (void)
+{
+  g_autoptr(VmgrUsageHistory) history = vmgr_usage_history_new (5);
+  gint64 start = 1700000000 * SEC;
+  gsize recent, minutes, size_after_day = 0;
+
+  for (gint64 t = 0; t < 2 * 24 * 3600; t += 5)
+    {
+      VmgrUsagePoint point = point_at (start + t * SEC, 50.0, GIB);
+
+      vmgr_usage_history_add (history, &point);
+      if (t == 24 * 3600)
+        size_after_day = vmgr_usage_history_size (history);
+    }
+  history_counts (history, &recent, &minutes);
+  g_assert_cmpuint (recent, ==, 720);
+  /* 288 full buckets kept, plus the one under way. */
+  g_assert_cmpuint (minutes, <=, VMGR_USAGE_HISTORY_BUCKETS + 1);
+  g_assert_cmpuint (minutes, >=, VMGR_USAGE_HISTORY_BUCKETS - 1);
+  g_assert_cmpuint (vmgr_usage_history_size (history), ==, size_after_day);
+  g_assert_cmpuint (vmgr_usage_history_size (history), <=, 50 * 1024);
+}
+
+/* Five-minute buckets average CPU and memory; an hour-old point leaves
+ * the recent list; a point from the past is ignored. */
+static void
+test_history_averages (void)
+{
+  g_autoptr(VmgrUsageHistory) history = vmgr_usage_history_new (60);
+  gint64 start = 1700000100 * SEC - (1700000100 % 300) * SEC;  /* a bucket's start */
+  VmgrUsagePoint a = point_at (start, 10.0, 100);
+  VmgrUsagePoint b = point_at (start + 60 * SEC, 30.0, 300);
+  VmgrUsagePoint old = point_at (start - 3600 * SEC, 99.0, 999);
+  VmgrUsagePoint late = point_at (start + 3700 * SEC, 0.0, 0);
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) buckets = NULL;
+  gint64 time;
+  double cpu;
+  guint64 memory, disk, rx, tx;
+  gsize recent, minutes;
+
+  vmgr_usage_history_add (history, &a);
+  vmgr_usage_history_add (history, &b);
+  vmgr_usage_history_add (history, &old);
+  value = g_variant_ref_sink (vmgr_usage_history_to_variant (history));
+  buckets = g_variant_get_child_value (value, 1);
+  g_variant_get_child (buckets, 0, "(xdtttt)", &time, &cpu, &memory, &disk, &rx, &tx);
+  g_assert_cmpfloat_with_epsilon (cpu, 20.0, 1e-9);
+  g_assert_cmpuint (memory, ==, 200);
+  g_assert_cmpint (time, ==, b.time);
+  history_counts (history, &recent, &minutes);
+  g_assert_cmpuint (recent, ==, 2);
+  g_assert_cmpuint (minutes, ==, 1);
+
+  vmgr_usage_history_add (history, &late);
+  history_counts (history, &recent, &minutes);
+  g_assert_cmpuint (recent, ==, 1);
+  g_assert_cmpuint (minutes, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -339,6 +423,8 @@ main (int argc, char **argv)
   g_test_add_func ("/usage/to-variant/first-sample", test_to_variant_first_sample);
   g_test_add_func ("/usage/to-variant/previous-ignored", test_to_variant_previous_ignored);
   g_test_add_func ("/usage/crossed-soft-limit", test_crossed_soft_limit);
+  g_test_add_func ("/usage/history/bounded", test_history_bounded);
+  g_test_add_func ("/usage/history/averages", test_history_averages);
 
   return g_test_run ();
 }
