@@ -5,8 +5,8 @@
 // Usage: node build.mjs [--outdir DIR] [--node-modules DIR] [--dev]
 //   --node-modules  where `npm ci` put the packages (meson installs them
 //                   in the build tree, not next to the sources)
-import { build } from "esbuild";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,6 +19,8 @@ const option = (name, fallback) => {
 const outdir = resolve(option("--outdir", join(here, "dist")));
 const nodeModules = resolve(option("--node-modules", join(here, "node_modules")));
 const dev = args.includes("--dev");
+// esbuild from where `npm ci` put it (the build tree), not next to this file.
+const { build } = createRequire(join(nodeModules, "package.json"))("esbuild");
 
 mkdirSync(outdir, { recursive: true });
 await build({

@@ -708,6 +708,7 @@ typedef struct {
   char *sender;
   GStrv actions;
   gboolean *held;
+  gint64 deadline;              /* monotonic: every question answered by then */
   guint pending;
   GError *error;
   VmgrAuthHeldCallback callback;
@@ -772,7 +773,7 @@ on_held_caller_known (GObject *source, GAsyncResult *result, gpointer data)
       slot->request = request;
       slot->index = i;
       decide (request->auth, request->sender, request->actions[i], "permissions", NULL, NULL,
-              TRUE, FALSE, on_held_decided, slot);
+              TRUE, FALSE, request->deadline, on_held_decided, slot);
     }
   if (--request->pending == 0)
     held_request_finish (request);
@@ -788,6 +789,7 @@ vmgr_auth_check_held (VmgrAuth *self, const char *sender, const char * const *ac
   request->sender = g_strdup (sender);
   request->actions = g_strdupv ((char **) actions);
   request->held = g_new0 (gboolean, g_strv_length (request->actions) + 1);
+  request->deadline = request_deadline (self, FALSE);
   request->callback = callback;
   request->user_data = user_data;
   vmgr_peers_lookup_async (self->peers, sender, NULL, on_held_caller_known, request);
