@@ -149,6 +149,7 @@ run_ok (const char * const *argv)
 }
 
 #define VMGRCTL(...) run_ok ((const char * const[]) { "vmgrctl", __VA_ARGS__, NULL })
+/* virsh names a domain NAME-ID (see vmgr_domain_name). */
 #define VIRSH(...) \
   run_ok ((const char * const[]) { "virsh", "-q", "-c", g_getenv ("VMGR_TEST_DAEMON_URI"), \
                                    __VA_ARGS__, NULL })
@@ -198,20 +199,20 @@ test_backend_drives_target (void)
   ENABLE ("vmgr-test-hook@202.service", "vmgr-test-crash@202.service");
   create_vm ("sd2", "202");
 
-  VIRSH ("start", "sd2");
+  VIRSH ("start", "sd2-202");
   wait_unit_state ("vmgr-vm@202.target", "active");
   wait_hook_count ("start 202", 1);
 
   /* Forced off behind vmgrd's back: an unexpected stop, reported once. */
-  VIRSH ("destroy", "sd2");
+  VIRSH ("destroy", "sd2-202");
   wait_unit_state ("vmgr-vm@202.target", "inactive");
   wait_hook_count ("stop 202", 1);
   wait_hook_count ("crashed 202", 1);
   assert_hook_count_stays ("crashed 202", 1);
 
-  VIRSH ("start", "sd2");
+  VIRSH ("start", "sd2-202");
   wait_hook_count ("start 202", 2);
-  VIRSH ("destroy", "sd2");
+  VIRSH ("destroy", "sd2-202");
   wait_hook_count ("crashed 202", 2);
   assert_hook_count_stays ("crashed 202", 2);
 
@@ -284,7 +285,7 @@ test_restart_reconciles (void)
   wait_unit_state ("vmgr-vm@204.target", "inactive");
   wait_unit_state ("vmgr-vm@999.target", "active");
   vmgr_test_daemon_stop (daemon_under_test);
-  VIRSH ("destroy", "sd5");
+  VIRSH ("destroy", "sd5-205");
 
   vmgr_test_daemon_restart (daemon_under_test);
   wait_unit_state ("vmgr-vm@204.target", "active");
