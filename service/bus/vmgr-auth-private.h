@@ -1,0 +1,60 @@
+/* What the files of the authorization share: vmgr-auth.c decides (polkit,
+ * the cache, the bound); vmgr-auth-views.c answers what a caller may see
+ * in general and which actions it holds; vmgr-auth-invocation.c is the
+ * handlers' entry. */
+#pragma once
+
+#include <polkit/polkit.h>
+
+#include "vmgr-auth.h"
+#include "vmgr-store.h"
+
+G_BEGIN_DECLS
+
+struct _VmgrAuth {
+  GObject parent_instance;
+  GDBusConnection *connection;
+  VmgrPeers *peers;
+  VmgrStore *store;
+  PolkitAuthority *authority;   /* NULL when polkit could not be reached */
+  guint cache_ttl_s;
+  guint timeout_ms;
+  guint max_in_flight;
+  guint in_flight;
+  GQueue pending;               /* Check* waiting for a slot */
+  GHashTable *cache;            /* bus name -> GHashTable (key -> Decision*) */
+  GHashTable *primed;           /* bus names whose general view was asked */
+  guint generation;             /* bumped on polkit's Changed */
+};
+
+typedef struct {
+  gboolean allowed;
+  gint64 expires;   /* monotonic microseconds */
+} Decision;
+
+/* What a call is about: a VM or a customer, with its owner (who holds the
+ * -own grant) and the polkit details rules can use. */
+typedef struct {
+  guint32 owner;
+  char *path;
+  const char *view_any;     /* what decides visibility for anyone else */
+  GHashTable *details;
+} Target;
+
+/* The key of a cached decision: the details rules see (action, verb,
+ * target), the target's path last (for vmgr_auth_forget_path). */
+char *vmgr_auth_cache_key (const char *action, const char *verb, const Target *target);
+
+/* When a request must be decided: one bound for all its questions,
+ * queueing included. */
+gint64 vmgr_auth_request_deadline (VmgrAuth *self, gboolean interactive);
+
+/* Asks polkit (or answers from the cache) whether @sender may do @action;
+ * @done gets the answer (an error when polkit failed or the bound ran out). */
+void vmgr_auth_decide (VmgrAuth *self, const char *sender, const char *action,
+                       const char *member, const Target *target, GHashTable *extra,
+                       gboolean cacheable, gboolean interactive, gint64 deadline,
+                       void (*done) (gboolean allowed, const GError *error, gpointer data),
+                       gpointer data);
+
+G_END_DECLS
