@@ -1137,22 +1137,6 @@ test_cache_follows_rules (void)
 
 /* ---- polkit gone or silent: denied, never allowed, never hung ---------- */
 
-static guint32
-polkit_pid (VmgrTestClient *client)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply =
-    g_dbus_connection_call_sync (client->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                 "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                 g_variant_new ("(s)", "org.freedesktop.PolicyKit1"),
-                                 G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                 &error);
-  guint32 pid;
-
-  g_assert_no_error (error);
-  g_variant_get (reply, "(u)", &pid);
-  return pid;
-}
 
 static void
 expect_start_refused_by_polkit (VmgrTestClient *client, const char *fragment)
@@ -1192,7 +1176,7 @@ static void
 test_polkit_silent_then_gone (void)
 {
   g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
-  guint32 pid = polkit_pid (root);
+  guint32 pid = vmgr_test_polkit_pid (root->bus);
   g_autoptr(GSubprocess) restarted = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;

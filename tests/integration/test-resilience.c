@@ -92,22 +92,6 @@ test_undecodable_message (void)
 #define AUTH_BOUND_MS 1000
 #define CONCURRENT_CALLS 8
 
-static guint32
-polkit_pid (GDBusConnection *bus)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply =
-    g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                 "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                 g_variant_new ("(s)", "org.freedesktop.PolicyKit1"),
-                                 G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                 &error);
-  guint32 pid;
-
-  g_assert_no_error (error);
-  g_variant_get (reply, "(u)", &pid);
-  return pid;
-}
 
 typedef struct {
   gint64 sent;
@@ -143,7 +127,7 @@ test_bounded_answers (void)
 {
   g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
   g_autofree char *path = vmgr_test_create_vm (root, "patient", "debian-12", "basic", NULL);
-  guint32 polkitd = polkit_pid (root->bus);
+  guint32 polkitd = vmgr_test_polkit_pid (root->bus);
   TimedCall calls[CONCURRENT_CALLS] = { 0 };
   gint64 slowest = 0;
 

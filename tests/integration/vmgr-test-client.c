@@ -81,39 +81,32 @@ vmgr_test_wait (gboolean (*done) (gpointer data), gpointer data, guint timeout_m
 
 typedef struct {
   VmgrDBusVM *vm;
-  const char *state;
-} StateWait;
+  const char *(*get) (VmgrDBusVM *vm);
+  const char *want;
+} PropertyWait;
 
 static gboolean
-state_reached (gpointer data)
+property_reached (gpointer data)
 {
-  StateWait *wait = data;
+  PropertyWait *wait = data;
 
-  return g_strcmp0 (vmgr_dbus_vm_get_state (wait->vm), wait->state) == 0;
+  return g_strcmp0 (wait->get (wait->vm), wait->want) == 0;
 }
 
 gboolean
 vmgr_test_wait_state (VmgrDBusVM *vm, const char *state, guint timeout_ms)
 {
-  StateWait wait = { vm, state };
+  PropertyWait wait = { vm, vmgr_dbus_vm_get_state, state };
 
-  return vmgr_test_wait (state_reached, &wait, timeout_ms);
-}
-
-static gboolean
-reason_reached (gpointer data)
-{
-  StateWait *wait = data;
-
-  return g_strcmp0 (vmgr_dbus_vm_get_state_reason (wait->vm), wait->state) == 0;
+  return vmgr_test_wait (property_reached, &wait, timeout_ms);
 }
 
 gboolean
 vmgr_test_wait_reason (VmgrDBusVM *vm, const char *reason, guint timeout_ms)
 {
-  StateWait wait = { vm, reason };
+  PropertyWait wait = { vm, vmgr_dbus_vm_get_state_reason, reason };
 
-  return vmgr_test_wait (reason_reached, &wait, timeout_ms);
+  return vmgr_test_wait (property_reached, &wait, timeout_ms);
 }
 
 void
@@ -186,4 +179,21 @@ vmgr_test_state_recorder_wait (VmgrTestStateRecorder *recorder, const char *stat
   RecorderWait wait = { recorder, expected };
 
   return vmgr_test_wait (event_seen, &wait, timeout_ms);
+}
+
+guint32
+vmgr_test_polkit_pid (GDBusConnection *bus)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                 g_variant_new ("(s)", "org.freedesktop.PolicyKit1"),
+                                 G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                 &error);
+  guint32 pid;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &pid);
+  return pid;
 }

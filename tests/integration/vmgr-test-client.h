@@ -30,6 +30,9 @@ char *vmgr_test_create_vm (VmgrTestClient *client, const char *name, const char 
  * passed; returns whether @done became true. */
 gboolean vmgr_test_wait (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms);
 
+/* The pid of polkitd on the test bus (to stop and continue it). */
+guint32 vmgr_test_polkit_pid (GDBusConnection *bus);
+
 /* Waits until the proxy's State (StateReason) property is @state (@reason). */
 gboolean vmgr_test_wait_state (VmgrDBusVM *vm, const char *state, guint timeout_ms);
 gboolean vmgr_test_wait_reason (VmgrDBusVM *vm, const char *reason, guint timeout_ms);
