@@ -180,18 +180,23 @@ export function ConfirmDialog({ title, body, action, onConfirm, onClose }) {
     );
 }
 
-/* A job's progress with its Cancel button. */
+/* A job's progress with its Cancel button, which says "Cancelling…" once
+ * vmgrd has accepted the Cancel (the job ends when its work next looks). */
 export function JobProgress({ vmgr, path }) {
     const [error, setError] = useState(null);
+    const [cancelled, setCancelled] = useState(null);
     const job = path && path !== "/" ? vmgr.get(path, "org.vmgr.Job") : null;
     if (!job)
         return null;
+    const cancelling = cancelled === path;
     return (
-        <div className="vmgr-job">
+        <div className="vmgr-job" data-job={path}>
             <Progress value={100 * (job.Progress || 0)} title={`${job.Operation || "job"} in progress`} size={ProgressSize.sm} />
             {job.Cancellable &&
-                <Button variant="link" size="sm" onClick={() =>
-                    vmgr.call(path, "org.vmgr.Job", "Cancel", "", []).catch(setError)}>Cancel</Button>}
+                <Button variant="link" size="sm" className="vmgr-job-cancel" isDisabled={cancelling} onClick={() =>
+                    vmgr.call(path, "org.vmgr.Job", "Cancel", "", []).then(() => setCancelled(path), setError)}>
+                    {cancelling ? "Cancelling…" : "Cancel"}
+                </Button>}
             <InlineError error={error} />
         </div>
     );
