@@ -198,12 +198,23 @@ date_time_from_usec (gint64 usec, gboolean local)
   return whole != NULL ? g_date_time_add (whole, rest) : NULL;
 }
 
+/* @time as @format preceded by its year in four digits: GLib's %Y does not
+ * pad ("1-01-01" for the year 1), which ISO 8601 and vmgrctl_parse_time
+ * refuse. */
+static char *
+format_with_year (GDateTime *time, const char *format)
+{
+  g_autofree char *rest = g_date_time_format (time, format);
+
+  return g_strdup_printf ("%04d-%s", g_date_time_get_year (time), rest);
+}
+
 char *
 vmgrctl_format_time_local (gint64 usec)
 {
   g_autoptr(GDateTime) time = date_time_from_usec (usec, TRUE);
 
-  return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M:%S") : g_strdup ("-");
+  return time != NULL ? format_with_year (time, "%m-%d %H:%M:%S") : g_strdup ("-");
 }
 
 char *
@@ -211,5 +222,5 @@ vmgrctl_format_time_iso8601 (gint64 usec)
 {
   g_autoptr(GDateTime) time = date_time_from_usec (usec, FALSE);
 
-  return time != NULL ? g_date_time_format (time, "%Y-%m-%dT%H:%M:%S.%fZ") : NULL;
+  return time != NULL ? format_with_year (time, "%m-%dT%H:%M:%S.%fZ") : NULL;
 }
