@@ -85,7 +85,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                                      (int) getpid ());
       atexit (remove_config);
     }
-  if (!g_file_set_contents (config_path, (const char *) data, (gssize) size, &error))
+  if (!g_file_set_contents_full (config_path, (const char *) data, (gssize) size,
+                                 G_FILE_SET_CONTENTS_NONE, 0600, &error))
     g_error ("cannot write %s: %s", config_path, error->message);
 
   config = vmgr_config_new_default ();
