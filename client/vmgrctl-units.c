@@ -111,7 +111,8 @@ vmgrctl_format_size (guint64 bytes)
   tenths = bytes / unit * 10 + ((bytes % unit) * 10 + unit / 2) / unit;
   if (tenths < 100)
     return g_strdup_printf ("%u.%u %s", (guint) (tenths / 10), (guint) (tenths % 10), units[i]);
-  whole = (tenths + 5) / 10;
+  /* Rounded from the bytes, not from the tenths: 10.46 GiB is "10 GiB". */
+  whole = bytes / unit + (bytes % unit >= unit / 2 ? 1 : 0);
   if (whole >= 1024 && i + 1 < G_N_ELEMENTS (units))
     return g_strdup_printf ("1.0 %s", units[i + 1]);
   return g_strdup_printf ("%" G_GUINT64_FORMAT " %s", whole, units[i]);

@@ -63,6 +63,8 @@ test_format_size (void)
     { GiB + GiB / 2, "1.5 GiB" }, { 10 * GiB, "10 GiB" }, { GiB - 1, "1.0 GiB" },
     { 9 * GiB + 96 * GiB / 100, "10 GiB" }, { 9 * GiB + 94 * GiB / 100, "9.9 GiB" },
     { 2048 * TiB, "2048 TiB" }, { G_MAXUINT64, "16777216 TiB" },
+    /* rounded once, from the bytes (found by fuzz-units) */
+    { 10 * GiB + 46 * GiB / 100, "10 GiB" }, { 10 * GiB + GiB / 2, "11 GiB" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
