@@ -721,8 +721,13 @@ parse_domain (const char *domain_xml, GError **error)
     }
   domain = gvir_config_domain_new_from_xml (domain_xml, &local_error);
   if (domain == NULL)
-    g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                 "The domain XML is malformed: %s", local_error->message);
+    {
+      /* libxml2 quotes the input as it is, invalid UTF-8 included. */
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   "The domain XML is malformed: %s", message);
+    }
   return domain;
 }
 

@@ -409,6 +409,20 @@ test_parse_malformed (void)
     assert_parse_refused (inputs[i]);
 }
 
+/* libxml2 quotes malformed input as it is; the error message is UTF-8
+ * all the same (found by fuzz-domain-xml). */
+static void
+test_parse_malformed_not_utf8 (void)
+{
+  static const char xml[] = "<domain type='test'><name\xff>x</name></domain>";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrVmSpec) spec = vmgr_domain_xml_parse (xml, &error);
+
+  g_assert_null (spec);
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
 static void
 test_parse_bad_metadata_value (void)
 {
@@ -581,6 +595,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-xml/control-characters-refused", test_control_characters_refused);
   g_test_add_func ("/domain-xml/parse/without-metadata", test_parse_without_metadata);
   g_test_add_func ("/domain-xml/parse/malformed", test_parse_malformed);
+  g_test_add_func ("/domain-xml/parse/malformed-not-utf8", test_parse_malformed_not_utf8);
   g_test_add_func ("/domain-xml/parse/bad-metadata-value", test_parse_bad_metadata_value);
   g_test_add_func ("/domain-xml/parse/tuning-fallback", test_parse_tuning_fallback);
   g_test_add_func ("/domain-xml/parse/memory-changed", test_parse_memory_changed);
