@@ -111,7 +111,8 @@ vmgrctl_format_size (guint64 bytes)
   tenths = bytes / unit * 10 + ((bytes % unit) * 10 + unit / 2) / unit;
   if (tenths < 100)
     return g_strdup_printf ("%u.%u %s", (guint) (tenths / 10), (guint) (tenths % 10), units[i]);
-  whole = (tenths + 5) / 10;
+  /* Rounded from the bytes, not from the tenths: 10.46 GiB is "10 GiB". */
+  whole = bytes / unit + (bytes % unit >= unit / 2 ? 1 : 0);
   if (whole >= 1024 && i + 1 < G_N_ELEMENTS (units))
     return g_strdup_printf ("1.0 %s", units[i + 1]);
   return g_strdup_printf ("%" G_GUINT64_FORMAT " %s", whole, units[i]);
@@ -198,12 +199,23 @@ date_time_from_usec (gint64 usec, gboolean local)
   return whole != NULL ? g_date_time_add (whole, rest) : NULL;
 }
 
+/* @time as @format preceded by its year in four digits: GLib's %Y does not
+ * pad ("1-01-01" for the year 1), which ISO 8601 and vmgrctl_parse_time
+ * refuse. */
+static char *
+format_with_year (GDateTime *time, const char *format)
+{
+  g_autofree char *rest = g_date_time_format (time, format);
+
+  return g_strdup_printf ("%04d-%s", g_date_time_get_year (time), rest);
+}
+
 char *
 vmgrctl_format_time_local (gint64 usec)
 {
   g_autoptr(GDateTime) time = date_time_from_usec (usec, TRUE);
 
-  return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M:%S") : g_strdup ("-");
+  return time != NULL ? format_with_year (time, "%m-%d %H:%M:%S") : g_strdup ("-");
 }
 
 char *
@@ -211,5 +223,5 @@ vmgrctl_format_time_iso8601 (gint64 usec)
 {
   g_autoptr(GDateTime) time = date_time_from_usec (usec, FALSE);
 
-  return time != NULL ? g_date_time_format (time, "%Y-%m-%dT%H:%M:%S.%fZ") : NULL;
+  return time != NULL ? format_with_year (time, "%m-%dT%H:%M:%S.%fZ") : NULL;
 }

@@ -28,6 +28,8 @@ PACKAGES=(
   libjson-glib-dev
   libxml2-utils           # xmllint
   valgrind
+  clang                   # the fuzz build (-Dfuzzing=true)
+  libclang-rt-14-dev      # libFuzzer and clang's sanitizer runtimes
   util-linux              # setpriv, unshare, runuser
   busybox-static
   qemu-system-x86

@@ -11,6 +11,14 @@
 # "ok N" / "not ok N" lines ("# SKIP" = skipped); any other test counts
 # once. A TAP test that crashed counts its missing cases as failed.
 #
+# Then, unless MESON_TEST_ARGS select tests (SANITIZERS=1 forces, =0
+# skips), the sanitizer passes, each in its own build directory, counted
+# in the same total: BUILD_DIR-sanitizers (gcc, -Db_sanitize=address,
+# undefined) runs the unit, client, integration and fuzz suites (vmgrd
+# included: the integration tests start it from there); BUILD_DIR-fuzz
+# (clang, -Dfuzzing=true) fuzzes each libFuzzer harness briefly (suite
+# fuzz). A pass that cannot be configured or built counts one failure.
+#
 # The last line of output is exactly "N passed, N failed" (", N skipped"
 # appended when some were skipped). Exit status is non-zero when a test
 # failed or the build failed (then the last line is "0 passed, 1 failed").
@@ -55,31 +63,76 @@ if [[ ! -s $testlog ]]; then
   build_failed "meson test wrote no $testlog"
 fi
 
+# configure DIR [OPTION...]: a new DIR with OPTIONs, or DIR reconfigured.
+configure() {
+  local dir=$1
+  shift
+  if [[ -f $dir/meson-private/coredata.dat ]]; then
+    meson setup --reconfigure "$dir" >/dev/null || meson setup --wipe "$dir" "$@"
+  else
+    meson setup "$dir" "$@"
+  fi
+}
+
+# sanitizer_pass LABEL DIR NINJA_TARGET SUITE...: builds and tests a
+# configured DIR; its log joins the summary (missing: one failure).
+passes=("" "$testlog" "$build_dir")
+sanitizer_pass() {
+  local label=$1 dir=$2 target=$3
+  shift 3
+  rm -f "$dir/meson-logs/testlog.json"
+  echo "==> build ($label)"
+  if ninja -C "$dir" $target; then
+    echo "==> test ($label)"
+    meson test -C "$dir" --no-rebuild --print-errorlogs "${@/#/--suite=}" || meson_status=1
+  fi
+  passes+=("$label" "$dir/meson-logs/testlog.json" "$dir")
+}
+
+sanitizers=${SANITIZERS:-$([[ $# -eq 0 ]] && echo 1 || echo 0)}
+if [[ $sanitizers == 1 ]]; then
+  set +e
+  echo "==> configure (sanitizers: $build_dir-sanitizers)"
+  configure "$build_dir-sanitizers" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false &&
+    sanitizer_pass sanitizers "$build_dir-sanitizers" "" unit client integration fuzz
+  echo "==> configure (fuzz: $build_dir-fuzz)"
+  CC=clang configure "$build_dir-fuzz" -Dwerror=true -Dfuzzing=true &&
+    sanitizer_pass fuzz "$build_dir-fuzz" fuzz fuzz
+  set -e
+fi
+
 python=/usr/bin/python3
 [[ -x $python ]] || python=python3
 
 echo "==> summary"
 set +e
-"$python" - "$testlog" "$meson_status" \
-  <(meson introspect --tests "$build_dir" 2>/dev/null || echo '[]') <<'PYEOF'
+"$python" - "$meson_status" "${passes[@]}" <<'PYEOF'
 import json
 import re
+import subprocess
 import sys
 
-path, meson_status, introspection = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-
-# Test protocols by name ("tap", "exitcode", ...), to know whose stdout is
-# TAP. testlog names look like "project:suite / name".
-protocols = {}
-try:
-    with open(introspection) as f:
-        for t in json.load(f):
-            protocols.setdefault(t['name'], set()).add(t.get('protocol', 'exitcode'))
-except (OSError, ValueError):
-    pass
+# meson test's status, then for each pass: its label ("" for the main
+# one), its testlog.json and its build directory.
+meson_status = int(sys.argv[1])
+passes = [sys.argv[i:i + 3] for i in range(2, len(sys.argv), 3)]
 
 
-def protocol_of(full_name, stdout):
+def protocols_of(build_dir):
+    """Test protocols by name ("tap", "exitcode", ...), to know whose
+    stdout is TAP. testlog names look like "project:suite / name"."""
+    found = {}
+    try:
+        out = subprocess.run(['meson', 'introspect', '--tests', build_dir],
+                             capture_output=True, text=True).stdout
+        for t in json.loads(out or '[]'):
+            found.setdefault(t['name'], set()).add(t.get('protocol', 'exitcode'))
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+def protocol_of(full_name, stdout, protocols):
     short = full_name.split(' / ', 1)[-1]
     found = protocols.get(short)
     if found and len(found) == 1:
@@ -97,18 +150,28 @@ total_pass = total_fail = total_skip = 0
 rows = []
 failed_cases = []
 
-with open(path, encoding='utf-8', errors='replace') as f:
-    entries = [json.loads(line) for line in f if line.strip()]
+entries = []
+for label, path, build_dir in passes:
+    prefix = f'{label}: ' if label else ''
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            logged = [json.loads(line) for line in f if line.strip()]
+    except OSError:
+        # not configured, not built, or meson test could not start
+        entries.append(({'name': f'{label} (configure or build)', 'result': 'ERROR'}, {}, ''))
+        continue
+    found = protocols_of(build_dir)
+    entries += [(e, found, prefix) for e in logged]
 
-for e in entries:
-    name = e.get('name', '?')
+for e, protocols, prefix in entries:
+    name = prefix + e.get('name', '?')
     result = e.get('result', 'ERROR')
     stdout = e.get('stdout') or ''
     p = fl = sk = 0
     tap_lines = 0
     planned = None
     plan_skip = False
-    is_tap = protocol_of(name, stdout) == 'tap'
+    is_tap = protocol_of(name, stdout, protocols) == 'tap'
     for raw in (stdout.splitlines() if is_tap else []):
         line = raw.strip()
         m = TAP_PLAN.match(line)

@@ -10,6 +10,7 @@
 #include <libvirt-gconfig/libvirt-gconfig.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <string.h>
 
 #include "vmgr-error.h"
 
@@ -616,6 +617,62 @@ parse_child_uint (xmlNodePtr parent, const char *name, guint64 *out, GError **er
   return parse_uint (name, text, G_MAXUINT64, out, error);
 }
 
+/* The bytes of a unit="..." attribute as libvirt reads it: none is KiB;
+ * "b" or "bytes"; k, m, g, t, p, e (any case) alone or with "iB" are
+ * powers of 1024, with "B" powers of 1000. 0 when unknown. */
+static guint64
+unit_bytes (const char *unit)
+{
+  static const char powers[] = "kmgtpe";
+  const char *power;
+  guint64 base, bytes = 1;
+
+  if (unit == NULL)
+    return KIB;
+  if (g_ascii_strcasecmp (unit, "b") == 0 || g_ascii_strcasecmp (unit, "bytes") == 0)
+    return 1;
+  power = *unit != '\0' ? strchr (powers, g_ascii_tolower (*unit)) : NULL;
+  if (power == NULL)
+    return 0;
+  if (unit[1] == '\0' || g_ascii_strcasecmp (unit + 1, "iB") == 0)
+    base = KIB;
+  else if (g_ascii_strcasecmp (unit + 1, "B") == 0)
+    base = 1000;
+  else
+    return 0;
+  for (const char *p = powers; p <= power; p++)
+    bytes *= base;
+  return bytes;
+}
+
+/* A size element (<memory>, <soft_limit>, ...) in KiB, rounded up as
+ * libvirt does; 0 when absent. Its bytes must fit in 64 bits. */
+static gboolean
+parse_child_kib (xmlNodePtr parent, const char *name, guint64 *kib, GError **error)
+{
+  xmlNodePtr node = find_child (parent, name);
+  g_autofree char *unit = NULL;
+  guint64 value = 0, scale;
+
+  *kib = 0;
+  if (node == NULL)
+    return TRUE;
+  if (!parse_child_uint (parent, name, &value, error))
+    return FALSE;
+  unit = (char *) xmlGetProp (node, BAD_CAST "unit");
+  scale = unit_bytes (unit);
+  if (scale == 0 || value > G_MAXUINT64 / scale ||
+      bytes_to_kib (value * scale) > G_MAXUINT64 / KIB)
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   scale == 0 ? "Invalid unit of domain XML element <%s>"
+                              : "Value of domain XML element <%s> out of range", name);
+      return FALSE;
+    }
+  *kib = bytes_to_kib (value * scale);
+  return TRUE;
+}
+
 /* Fallbacks for metadata that lacks resource elements. */
 static gboolean
 parse_tuning (xmlNodePtr root, VmgrVmSpec *spec, GError **error)
@@ -624,15 +681,17 @@ parse_tuning (xmlNodePtr root, VmgrVmSpec *spec, GError **error)
   xmlNodePtr cputune = find_child (root, "cputune");
   guint64 guarantee = 0, soft = 0, shares = 1024, period = 0, quota = 0;
 
-  if (!parse_child_uint (memtune, "min_guarantee", &guarantee, error) ||
-      !parse_child_uint (memtune, "soft_limit", &soft, error) ||
+  if (!parse_child_kib (memtune, "min_guarantee", &guarantee, error) ||
+      !parse_child_kib (memtune, "soft_limit", &soft, error) ||
       !parse_child_uint (cputune, "shares", &shares, error) ||
       !parse_child_uint (cputune, "period", &period, error) ||
       !parse_child_uint (cputune, "quota", &quota, error))
     return FALSE;
   spec->memory_guarantee = guarantee * KIB;
   spec->memory_soft_limit = soft * KIB;
-  spec->cpu_weight = shares_to_weight (shares);
+  /* Bounded first, so that the arithmetic cannot wrap. */
+  spec->cpu_weight = shares_to_weight (MIN (shares, 262144));
+  quota = MIN (quota, G_MAXUINT64 / 100);
   spec->cpu_limit = period > 0 ? (guint32) MIN (quota * 100 / period, G_MAXUINT32) : 0;
   return TRUE;
 }
@@ -752,8 +811,13 @@ parse_domain (const char *domain_xml, GError **error)
     }
   domain = gvir_config_domain_new_from_xml (domain_xml, &local_error);
   if (domain == NULL)
-    g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                 "The domain XML is malformed: %s", local_error->message);
+    {
+      /* libxml2 quotes the input as it is, invalid UTF-8 included. */
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                   "The domain XML is malformed: %s", message);
+    }
   return domain;
 }
 
@@ -764,7 +828,7 @@ vmgr_domain_xml_parse (const char *domain_xml, GError **error)
   g_autoptr(VmgrVmSpec) spec = NULL;
   const char *domain_uuid;
   xmlNodePtr root, vm;
-  guint64 memory_kib;
+  guint64 memory_kib, vcpus = 1;
 
   if (domain == NULL)
     return NULL;
@@ -785,10 +849,13 @@ vmgr_domain_xml_parse (const char *domain_xml, GError **error)
   g_free (spec->uuid);
   domain_uuid = gvir_config_domain_get_uuid (domain);
   spec->uuid = g_ascii_strdown (domain_uuid != NULL ? domain_uuid : "", -1);
-  memory_kib = gvir_config_domain_get_memory (domain);
-  spec->vcpus = (guint32) MAX (gvir_config_domain_get_vcpus (domain), 1);
-  if (!parse_tuning (root, spec, error) || !parse_metadata (vm, spec, error))
+  /* Read here rather than with gconfig, which warns about an unknown unit
+   * (a GLib-CRITICAL from input) and lets garbage and overflows through. */
+  if (!parse_child_kib (root, "memory", &memory_kib, error) ||
+      !parse_child_uint (root, "vcpu", &vcpus, error) || !parse_tuning (root, spec, error) ||
+      !parse_metadata (vm, spec, error))
     return NULL;
+  spec->vcpus = (guint32) CLAMP (vcpus, 1, G_MAXUINT32);
 
   /* The exact byte count from the metadata, unless the domain's memory was
    * changed behind vmgr's back. */

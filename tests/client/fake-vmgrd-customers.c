@@ -113,10 +113,12 @@ add_customer (FakeVmgrd *self, guint uid, const char *user, GVariant *info)
 void
 fake_vmgrd_add_customers (FakeVmgrd *self)
 {
-  self->customers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
-  add_customer (self, 1000, "alice", g_variant_new_parsed (
+  g_autoptr(GVariant) alice = g_variant_ref_sink (g_variant_new_parsed (
     "{'full_name': <'Alice Example'>, 'email': <'alice@example.org'>, "
     "'national_id': <'A-1'>, 'plan': <'small'>, 'max_vms': <uint32 3>}"));
+
+  self->customers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  add_customer (self, 1000, "alice", alice);
 }
 
 static gboolean

@@ -179,9 +179,11 @@ run_call (VmgrTestClient *client, const Call *call, User user, const char *path,
           GError **error_out)
 {
   g_autoptr(GError) error = NULL;
+  /* Not floating: the call takes a reference of its own. */
+  g_autoptr(GVariant) args = call_args (call, user);
   g_autoptr(GVariant) reply = g_dbus_connection_call_sync (client->bus, "org.vmgr", path,
                                                            call->interface, call->member,
-                                                           call_args (call, user), NULL,
+                                                           args, NULL,
                                                            G_DBUS_CALL_FLAGS_NONE, 20000,
                                                            NULL, &error);
   Outcome outcome = classify (error);
@@ -291,10 +293,10 @@ run_matrix_special (User user)
     for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
       {
         g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) args = g_variant_parse (NULL, rows[r].args, NULL, NULL, NULL);
         g_autoptr(GVariant) reply =
           g_dbus_connection_call_sync (client->bus, "org.vmgr", "/org/vmgr/customer/60002",
-                                       rows[r].interface, rows[r].member,
-                                       g_variant_parse (NULL, rows[r].args, NULL, NULL, NULL),
+                                       rows[r].interface, rows[r].member, args,
                                        NULL, G_DBUS_CALL_FLAGS_NONE, 20000, NULL, &error);
         Outcome got = classify (error);
         Outcome want = expected (user, rows[r].need, ALICE_VM);
@@ -447,10 +449,11 @@ path_call_error (VmgrTestClient *client, const char *path, const char *interface
                  const char *member, const char *args)
 {
   g_autoptr(GError) error = NULL;
+  /* Not floating: the call takes a reference of its own. */
+  g_autoptr(GVariant) parameters = g_variant_parse (NULL, args, NULL, NULL, NULL);
   g_autoptr(GVariant) reply =
     g_dbus_connection_call_sync (client->bus, "org.vmgr", path, interface, member,
-                                 g_variant_parse (NULL, args, NULL, NULL, NULL), NULL,
-                                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+                                 parameters, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
 
   g_assert_null (reply);
   g_assert_nonnull (error);

@@ -411,6 +411,50 @@ test_parse_malformed (void)
     assert_parse_refused (inputs[i]);
 }
 
+/* Sizes in any unit libvirt knows; an unknown unit or a size beyond 64
+ * bits is refused, without a GLib-CRITICAL (gconfig's reading gave one;
+ * found by fuzz-domain-xml). */
+static void
+test_parse_units (void)
+{
+#define DOMAIN(memory, memtune)                                                   \
+  "<domain type='test'><name>u</name>" memory "<vcpu>2</vcpu>" memtune            \
+  "<metadata><vmgr:vm xmlns:vmgr='" VMGR_METADATA_NS "'><vmgr:id>7</vmgr:id>"   \
+  "</vmgr:vm></metadata></domain>"
+  static const char *const refused[] = {
+    DOMAIN ("<memory unit='MiB4-5'>256</memory>", ""),
+    DOMAIN ("<memory unit='KiB'>18014398509481984</memory>", ""),
+    DOMAIN ("<memory unit='EiB'>16</memory>", ""),
+    DOMAIN ("<memory>1</memory>", "<memtune><soft_limit unit='parsec'>1</soft_limit></memtune>"),
+  };
+  g_autoptr(VmgrVmSpec) spec = NULL;
+
+  spec = parse_ok (DOMAIN ("<memory unit='MiB'>256</memory>",
+                           "<memtune><soft_limit unit='MB'>1</soft_limit>"
+                           "<min_guarantee unit='bytes'>1025</min_guarantee></memtune>"));
+  g_assert_cmpuint (spec->memory_limit, ==, 256 * MiB);
+  g_assert_cmpuint (spec->memory_soft_limit, ==, 977 * 1024);  /* 10^6 B, rounded up */
+  g_assert_cmpuint (spec->memory_guarantee, ==, 2048);
+  g_assert_cmpuint (spec->vcpus, ==, 2);
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    assert_parse_refused (refused[i]);
+#undef DOMAIN
+}
+
+/* libxml2 quotes malformed input as it is; the error message is UTF-8
+ * all the same (found by fuzz-domain-xml). */
+static void
+test_parse_malformed_not_utf8 (void)
+{
+  static const char xml[] = "<domain type='test'><name\xff>x</name></domain>";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrVmSpec) spec = vmgr_domain_xml_parse (xml, &error);
+
+  g_assert_null (spec);
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
 static void
 test_parse_bad_metadata_value (void)
 {
@@ -583,6 +627,8 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-xml/control-characters-refused", test_control_characters_refused);
   g_test_add_func ("/domain-xml/parse/without-metadata", test_parse_without_metadata);
   g_test_add_func ("/domain-xml/parse/malformed", test_parse_malformed);
+  g_test_add_func ("/domain-xml/parse/malformed-not-utf8", test_parse_malformed_not_utf8);
+  g_test_add_func ("/domain-xml/parse/units", test_parse_units);
   g_test_add_func ("/domain-xml/parse/bad-metadata-value", test_parse_bad_metadata_value);
   g_test_add_func ("/domain-xml/parse/tuning-fallback", test_parse_tuning_fallback);
   g_test_add_func ("/domain-xml/parse/memory-changed", test_parse_memory_changed);

@@ -63,6 +63,8 @@ test_format_size (void)
     { GiB + GiB / 2, "1.5 GiB" }, { 10 * GiB, "10 GiB" }, { GiB - 1, "1.0 GiB" },
     { 9 * GiB + 96 * GiB / 100, "10 GiB" }, { 9 * GiB + 94 * GiB / 100, "9.9 GiB" },
     { 2048 * TiB, "2048 TiB" }, { G_MAXUINT64, "16777216 TiB" },
+    /* rounded once, from the bytes (found by fuzz-units) */
+    { 10 * GiB + 46 * GiB / 100, "10 GiB" }, { 10 * GiB + GiB / 2, "11 GiB" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -149,6 +151,24 @@ test_times (void)
   g_assert_cmpstr (local, ==, "2024-05-01 12:00:00");
 }
 
+/* Years before 1000 print in four digits, so that what is printed reads
+ * back (found by fuzz-units). */
+static void
+test_time_early_years (void)
+{
+  g_autofree char *iso = NULL;
+  g_autofree char *local = NULL;
+  gint64 usec = 0, again = 1;
+
+  g_assert_true (vmgrctl_parse_time ("0001-01-01T00:00:00Z", &usec, NULL));
+  iso = vmgrctl_format_time_iso8601 (usec);
+  g_assert_cmpstr (iso, ==, "0001-01-01T00:00:00.000000Z");
+  g_assert_true (vmgrctl_parse_time (iso, &again, NULL));
+  g_assert_cmpint (again, ==, usec);
+  local = vmgrctl_format_time_local (usec);
+  g_assert_cmpstr (local, ==, "0001-01-01 00:00:00");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -162,6 +182,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vmgrctl/units/parse-numbers", test_parse_numbers);
   g_test_add_func ("/vmgrctl/units/format-duration", test_format_duration);
   g_test_add_func ("/vmgrctl/units/times", test_times);
+  g_test_add_func ("/vmgrctl/units/times/early-years", test_time_early_years);
 
   return g_test_run ();
 }
