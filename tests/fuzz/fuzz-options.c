@@ -120,7 +120,7 @@ static void
 make_plan (const VmgrOptions *options)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VmgrPlan) plan = vmgr_plan_from_options ("fuzz", options, &error);
+  g_autoptr(VmgrPlan) plan = vmgr_plan_from_options ("fuzz", NULL, options, &error);
   g_autoptr(GVariant) dict = NULL;
   g_autoptr(VmgrOptions) again = NULL;
   g_autoptr(VmgrPlan) plan_again = NULL;
@@ -134,7 +134,7 @@ make_plan (const VmgrOptions *options)
   again = vmgr_options_parse (dict, VMGR_FIELDS_PLAN, &error);
   if (again == NULL)
     g_error ("a plan's own dictionary is refused: %s", error->message);
-  plan_again = vmgr_plan_from_options ("fuzz", again, &error);
+  plan_again = vmgr_plan_from_options ("fuzz", NULL, again, &error);
   if (plan_again == NULL)
     g_error ("a plan made from its own dictionary is refused: %s", error->message);
   if (memcmp (&plan->resources, &plan_again->resources, sizeof plan->resources) != 0 ||
