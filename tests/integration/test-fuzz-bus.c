@@ -1077,10 +1077,10 @@ fail (Worker *worker, guint64 index, const Call *call, const char *format, ...)
   va_end (ap);
   worker->failures++;
   g_print ("FAIL #%" G_GUINT64_FORMAT " as %s: %s\n  %s\n  replay: VMGR_FUZZ_SEED=%" G_GUINT64_FORMAT
-           " VMGR_FUZZ_ONLY=%" G_GUINT64_FORMAT " %s -p /fuzz-bus/%s%s\n",
+           " VMGR_FUZZ_ONLY=%" G_GUINT64_FORMAT " VMGR_BUILD_ROOT=$PWD/build tests/harness/testbus.sh"
+           " -- build/tests/integration/test-fuzz-bus -p /fuzz-bus/%s\n",
            index, worker->who->name, what, described, worker->seed, index,
-           "build/tests/integration/test-fuzz-bus",
-           worker->together ? "together" : worker->who->name, "");
+           worker->together ? "together" : worker->who->name);
 }
 
 static gboolean
