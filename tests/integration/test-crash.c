@@ -475,9 +475,7 @@ root_call (VmgrTestClient *root, const char *path, const char *interface, const 
            GVariant *args)
 {
   g_autoptr(GError) error = NULL;
-  GVariant *reply = g_dbus_connection_call_sync (root->bus, VMGR_TEST_BUS_NAME, path, interface,
-                                                 member, args, NULL, G_DBUS_CALL_FLAGS_NONE,
-                                                 CALL_TIMEOUT_MS, NULL, &error);
+  GVariant *reply = vmgr_test_call (root, path, interface, member, args, &error);
 
   g_assert_no_error (error);
   return reply;

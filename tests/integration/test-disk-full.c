@@ -25,20 +25,12 @@ static char *mount_dir;
 static char *filler_path;
 static char *keep_path;
 
-static GVariant *
-call (VmgrTestClient *client, const char *path, const char *interface, const char *member,
-      GVariant *args, GError **error)
-{
-  return g_dbus_connection_call_sync (client->bus, VMGR_TEST_BUS_NAME, path, interface, member,
-                                      args, NULL, G_DBUS_CALL_FLAGS_NONE, 20000, NULL, error);
-}
-
 static void
 call_ok (VmgrTestClient *client, const char *path, const char *interface, const char *member,
          GVariant *args)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = call (client, path, interface, member, args, &error);
+  g_autoptr(GVariant) reply = vmgr_test_call (client, path, interface, member, args, &error);
 
   g_assert_no_error (error);
 }
@@ -85,7 +77,7 @@ everything (VmgrTestClient *root)
   static const char *const lists[] = { "ListPlans", "ListTemplates", "ListCustomers" };
   GString *text = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) objects = call (root, "/org/vmgr", "org.freedesktop.DBus.ObjectManager",
+  g_autoptr(GVariant) objects = vmgr_test_call (root, "/org/vmgr", "org.freedesktop.DBus.ObjectManager",
                                       "GetManagedObjects", NULL, &error);
   g_autoptr(GVariant) audit = NULL;
 
@@ -98,7 +90,7 @@ everything (VmgrTestClient *root)
   }
   for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
     {
-      g_autoptr(GVariant) reply = call (root, "/org/vmgr/Manager", "org.vmgr.Manager", lists[i],
+      g_autoptr(GVariant) reply = vmgr_test_call (root, "/org/vmgr/Manager", "org.vmgr.Manager", lists[i],
                                         NULL, &error);
       g_autofree char *printed = NULL;
 
@@ -106,7 +98,7 @@ everything (VmgrTestClient *root)
       printed = g_variant_print (reply, FALSE);
       g_string_append_printf (text, "\n%s: %s", lists[i], printed);
     }
-  audit = call (root, "/org/vmgr/Manager", "org.vmgr.Manager", "QueryAudit",
+  audit = vmgr_test_call (root, "/org/vmgr/Manager", "org.vmgr.Manager", "QueryAudit",
                 g_variant_new_parsed ("(@a{sv} {'limit': <uint32 5>},)"), &error);
   g_assert_no_error (error);
   return g_string_free (text, FALSE);
@@ -116,7 +108,7 @@ static char *
 vm_property (VmgrTestClient *root, const char *path, const char *name)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = call (root, path, "org.freedesktop.DBus.Properties", "Get",
+  g_autoptr(GVariant) reply = vmgr_test_call (root, path, "org.freedesktop.DBus.Properties", "Get",
                                     g_variant_new ("(ss)", "org.vmgr.VM", name), &error);
   g_autoptr(GVariant) value = NULL;
 
@@ -181,7 +173,7 @@ mutate_until_refused (VmgrTestClient *root)
   for (guint i = 0; i < MAX_FILLING_CALLS; i++)
     {
       GError *error = NULL;
-      g_autoptr(GVariant) reply = call (root, keep_path, "org.vmgr.VM", "SetCpu",
+      g_autoptr(GVariant) reply = vmgr_test_call (root, keep_path, "org.vmgr.VM", "SetCpu",
                                         g_variant_new ("(uuu)", 1, 100 + i % 2, 0), &error);
 
       if (error != NULL)
@@ -223,20 +215,21 @@ check_log_clean (void)
 static void
 check_libvirt_agrees (VmgrTestClient *root, const char *memory)
 {
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (root, keep_path);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) stats = NULL;
   g_autoptr(GVariant) info = NULL;
   guint64 used = 0;
 
   call_ok (root, keep_path, "org.vmgr.VM", "Start", NULL);
-  g_assert_true (vmgr_test_wait_state (vmgr_test_client_vm (root, keep_path), "running", 10000));
-  stats = call (root, keep_path, "org.vmgr.VM", "GetStats", NULL, &error);
+  g_assert_true (vmgr_test_wait_state (vm, "running", 10000));
+  stats = vmgr_test_call (root, keep_path, "org.vmgr.VM", "GetStats", NULL, &error);
   g_assert_no_error (error);
   info = g_variant_get_child_value (stats, 0);
   g_assert_true (g_variant_lookup (info, "memory_used", "t", &used));
   g_assert_cmpuint (used, ==, g_ascii_strtoull (memory, NULL, 10));
   call_ok (root, keep_path, "org.vmgr.VM", "Stop", NULL);
-  g_assert_true (vmgr_test_wait_state (vmgr_test_client_vm (root, keep_path), "stopped", 10000));
+  g_assert_true (vmgr_test_wait_state (vm, "stopped", 10000));
 }
 
 static void
@@ -255,7 +248,7 @@ test_full (void)
   {
     /* alone first: a later change would define the old memory again */
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = call (root, keep_path, "org.vmgr.VM", "SetMemory",
+    g_autoptr(GVariant) reply = vmgr_test_call (root, keep_path, "org.vmgr.VM", "SetMemory",
                                       g_variant_new ("(ttt)", (guint64) 0, (guint64) 0, 96 * MiB),
                                       &error);
 
@@ -268,7 +261,7 @@ test_full (void)
     {
       const Mutation *m = &mutations[i];
       g_autoptr(GError) error = NULL;
-      g_autoptr(GVariant) reply = call (root, m->path != NULL ? m->path : keep_path, m->interface,
+      g_autoptr(GVariant) reply = vmgr_test_call (root, m->path != NULL ? m->path : keep_path, m->interface,
                                         m->member, g_variant_new_parsed (m->args), &error);
       g_autofree char *after = NULL;
 
@@ -337,7 +330,7 @@ test_start_while_full (void)
   for (guint i = 0; i < MAX_FILLING_CALLS && error == NULL; i++)
     {
       g_clear_pointer (&reply, g_variant_unref);
-      reply = call (root, "/org/vmgr/Manager", "org.vmgr.Manager", "SetPlan",
+      reply = vmgr_test_call (root, "/org/vmgr/Manager", "org.vmgr.Manager", "SetPlan",
                     g_variant_new_parsed ("('df-plan3', {'memory_limit': <%t>})",
                                           (guint64) (64 + i % 2) * MiB), &error);
     }
@@ -346,7 +339,7 @@ test_start_while_full (void)
   g_clear_error (&error);
   free_space ();
   g_clear_pointer (&reply, g_variant_unref);
-  reply = call (root, "/org/vmgr/Manager", "org.vmgr.Manager", "SetPlan",
+  reply = vmgr_test_call (root, "/org/vmgr/Manager", "org.vmgr.Manager", "SetPlan",
                 g_variant_new_parsed ("('df-plan3', {'memory_limit': <uint64 67108864>})"), &error);
   g_assert_no_error (error);
   check_log_clean ();

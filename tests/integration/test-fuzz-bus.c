@@ -312,6 +312,23 @@ static const char *const tenant_paths[] = {
   "/org/vmgr/customer/60002", "/org/vmgr/customer/60003", MISSING_CUSTOMER_PATH,
 };
 
+static const char *const interface_prefixes[] = {
+  "org.vmgr", "org.freedesktop.DBus", "org.vmgr.VM", "org.freedesktop.DBus.Properties",
+};
+
+static const char *const vm_paths[] = {
+  "/org/vmgr/vm/201", "/org/vmgr/vm/202", "/org/vmgr/vm/203", MISSING_VM_PATH,
+};
+
+static const char *const customer_paths[] = {
+  "/org/vmgr/customer/60002", "/org/vmgr/customer/60003", MISSING_CUSTOMER_PATH,
+  "/org/vmgr/customer/0",
+};
+
+static const char *const job_paths[] = {
+  "/org/vmgr/job/1", "/org/vmgr/job/2", "/org/vmgr/job/0", "/org/vmgr/vm/202",
+};
+
 static const char *const signatures[] = {
   "", "s", "u", "t", "b", "v", "a{sv}", "as", "ao", "(ss)", "a(sa{sv})", "h", "ah",
   "aaaaai", "(((((i)))))", "a{oa{sa{sv}}}", "g", "ay", "d", "x", "n", "q", "y",
@@ -374,7 +391,7 @@ random_interface_name (Rng *rng)
   guint elements = 2 + rng_below (rng, rng_percent (rng, 10) ? 30 : 3);
 
   if (rng_percent (rng, 40))
-    g_string_append (name, PICK (rng, ((const char *const[]) { "org.vmgr", "org.freedesktop.DBus", "org.vmgr.VM", "org.freedesktop.DBus.Properties" })));
+    g_string_append (name, PICK (rng, interface_prefixes));
   while (elements-- > 0)
     {
       g_autofree char *element = random_name_element (rng);
@@ -715,7 +732,7 @@ path_for_interface (Rng *rng, const Identity *who, const char *interface)
   if (g_strcmp0 (interface, "org.vmgr.Manager") == 0)
     return rng_percent (rng, 90) ? "/org/vmgr/Manager" : PICK (rng, fixed_paths);
   if (g_strcmp0 (interface, "org.vmgr.VM") == 0)
-    return rng_percent (rng, 85) ? PICK (rng, ((const char *const[]) { "/org/vmgr/vm/201", "/org/vmgr/vm/202", "/org/vmgr/vm/203", MISSING_VM_PATH })) : PICK (rng, fixed_paths);
+    return rng_percent (rng, 85) ? PICK (rng, vm_paths) : PICK (rng, fixed_paths);
   if (g_strcmp0 (interface, "org.vmgr.Customer") == 0)
     {
       if (rng_percent (rng, 30))
@@ -723,10 +740,10 @@ path_for_interface (Rng *rng, const Identity *who, const char *interface)
           g_snprintf (own, sizeof own, "/org/vmgr/customer/%u", who->uid);
           return own;
         }
-      return PICK (rng, ((const char *const[]) { "/org/vmgr/customer/60002", "/org/vmgr/customer/60003", MISSING_CUSTOMER_PATH, "/org/vmgr/customer/0" }));
+      return PICK (rng, customer_paths);
     }
   if (g_strcmp0 (interface, "org.vmgr.Job") == 0)
-    return PICK (rng, ((const char *const[]) { "/org/vmgr/job/1", "/org/vmgr/job/2", "/org/vmgr/job/0", "/org/vmgr/vm/202" }));
+    return PICK (rng, job_paths);
   return NULL;
 }
 
@@ -965,21 +982,6 @@ make_message (const Call *call, const char *path)
   return message;
 }
 
-static char *
-name_owner (GDBusConnection *bus)
-{
-  g_autoptr(GVariant) reply =
-    g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                 "org.freedesktop.DBus", "GetNameOwner",
-                                 g_variant_new ("(s)", VMGR_TEST_BUS_NAME), G_VARIANT_TYPE ("(s)"),
-                                 G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
-  char *owner = NULL;
-
-  if (reply != NULL)
-    g_variant_get (reply, "(s)", &owner);
-  return owner;
-}
-
 typedef struct {
   gboolean sent;           /* FALSE: refused on our side */
   char *error_name;        /* NULL: a method return (or nothing, for a signal) */
@@ -1172,7 +1174,7 @@ check_still_there (Worker *worker, guint64 index, const Call *call)
   g_autofree char *owner = NULL;
 
   ensure_connected (worker);
-  owner = name_owner (worker->bus);
+  owner = vmgr_test_name_owner (worker->bus);
   if (g_strcmp0 (owner, worker->vmgrd_name) == 0)
     return;
   fail (worker, index, call, "vmgrd left the bus: org.vmgr was %s, now %s", worker->vmgrd_name,
@@ -1182,7 +1184,7 @@ check_still_there (Worker *worker, guint64 index, const Call *call)
     {
       g_usleep (100 * 1000);
       g_free (owner);
-      owner = name_owner (worker->bus);
+      owner = vmgr_test_name_owner (worker->bus);
     }
   g_free (worker->vmgrd_name);
   worker->vmgrd_name = g_steal_pointer (&owner);
@@ -1294,7 +1296,7 @@ run_worker (const char *identity_name, gboolean together, guint64 calls)
   worker.bound_ms = (guint) env_number ("VMGR_FUZZ_BOUND_MS", AUTH_TIMEOUT_MS + SLACK_MS);
   worker.answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ensure_connected (&worker);
-  worker.vmgrd_name = name_owner (worker.bus);
+  worker.vmgrd_name = vmgr_test_name_owner (worker.bus);
   g_assert_nonnull (worker.vmgrd_name);
 
   if (only != NULL && *only != '\0')
@@ -1327,14 +1329,6 @@ vm_path (guint32 id)
   return g_strdup_printf ("/org/vmgr/vm/%u", id);
 }
 
-static GVariant *
-call_root (VmgrTestClient *root, const char *path, const char *interface, const char *member,
-           GVariant *args, GError **error)
-{
-  return g_dbus_connection_call_sync (root->bus, VMGR_TEST_BUS_NAME, path, interface, member,
-                                      args, NULL, G_DBUS_CALL_FLAGS_NONE, 20000, NULL, error);
-}
-
 static void
 ensure_customer (VmgrTestClient *root, guint uid)
 {
@@ -1347,10 +1341,11 @@ ensure_customer (VmgrTestClient *root, guint uid)
   g_variant_dict_init (&info, NULL);
   g_variant_dict_insert (&info, "full_name", "s", "Fuzz Customer");
   g_variant_dict_insert (&info, "email", "s", "fuzz@example.org");
-  g_variant_dict_insert_value (&info, "national_id", g_variant_new_take_string (g_strdup_printf ("FZ-%u", uid)));
+  g_variant_dict_insert_value (&info, "national_id",
+                               g_variant_new_take_string (g_strdup_printf ("FZ-%u", uid)));
   g_variant_dict_insert (&info, "plan", "s", "basic");
   g_variant_dict_insert (&info, "max_vms", "u", 1);
-  reply = call_root (root, "/org/vmgr/Manager", "org.vmgr.Manager", "AddCustomer",
+  reply = vmgr_test_call (root, "/org/vmgr/Manager", "org.vmgr.Manager", "AddCustomer",
                      g_variant_new ("(u@a{sv})", uid, g_variant_dict_end (&info)), &error);
   if (error != NULL)
     {
@@ -1359,18 +1354,18 @@ ensure_customer (VmgrTestClient *root, guint uid)
       g_variant_dict_insert (&info, "plan", "s", "basic");
       g_variant_dict_insert (&info, "max_vms", "u", 1);
       g_clear_pointer (&reply, g_variant_unref);
-      reply = call_root (root, path, "org.vmgr.Customer", "Update",
+      reply = vmgr_test_call (root, path, "org.vmgr.Customer", "Update",
                          g_variant_new ("(@a{sv})", g_variant_dict_end (&info)), &error);
       g_assert_no_error (error);
       g_clear_pointer (&reply, g_variant_unref);
-      reply = call_root (root, path, "org.vmgr.Customer", "Unsuspend", NULL, NULL);
+      reply = vmgr_test_call (root, path, "org.vmgr.Customer", "Unsuspend", NULL, NULL);
     }
 }
 
 static char *
 vm_name_at (VmgrTestClient *root, const char *path)
 {
-  g_autoptr(GVariant) reply = call_root (root, path, "org.freedesktop.DBus.Properties", "Get",
+  g_autoptr(GVariant) reply = vmgr_test_call (root, path, "org.freedesktop.DBus.Properties", "Get",
                                          g_variant_new ("(ss)", "org.vmgr.VM", "Name"), NULL);
   g_autoptr(GVariant) value = NULL;
 
@@ -1383,7 +1378,7 @@ vm_name_at (VmgrTestClient *root, const char *path)
 static guint
 vm_owner_at (VmgrTestClient *root, const char *path)
 {
-  g_autoptr(GVariant) reply = call_root (root, path, "org.freedesktop.DBus.Properties", "Get",
+  g_autoptr(GVariant) reply = vmgr_test_call (root, path, "org.freedesktop.DBus.Properties", "Get",
                                          g_variant_new ("(ss)", "org.vmgr.VM", "Owner"), NULL);
   g_autoptr(GVariant) value = NULL;
 
@@ -1396,7 +1391,7 @@ static void
 delete_vm (VmgrTestClient *root, const char *path)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = call_root (root, path, "org.vmgr.VM", "Delete", NULL, &error);
+  g_autoptr(GVariant) reply = vmgr_test_call (root, path, "org.vmgr.VM", "Delete", NULL, &error);
 
   g_assert_no_error (error);
 }
@@ -1430,11 +1425,11 @@ ensure_fixture (void)
   g_variant_dict_insert (&plan, "memory_limit", "t", 64 * MiB);
   g_variant_dict_insert (&plan, "disk_hard_limit", "t", 1024 * MiB);
   g_variant_dict_insert (&plan, "vcpus", "u", 1);
-  reply = call_root (root, "/org/vmgr/Manager", "org.vmgr.Manager", "SetPlan",
+  reply = vmgr_test_call (root, "/org/vmgr/Manager", "org.vmgr.Manager", "SetPlan",
                      g_variant_new ("(s@a{sv})", "basic", g_variant_dict_end (&plan)), &error);
   g_assert_no_error (error);
   g_clear_pointer (&reply, g_variant_unref);
-  reply = call_root (root, "/org/vmgr/Manager", "org.vmgr.Manager", "AddTemplate",
+  reply = vmgr_test_call (root, "/org/vmgr/Manager", "org.vmgr.Manager", "AddTemplate",
                      g_variant_new_parsed ("('debian-12', @a{sv} {})"), NULL);
   g_clear_pointer (&reply, g_variant_unref);
 
@@ -1442,7 +1437,7 @@ ensure_fixture (void)
   for (guint i = 0; i < G_N_ELEMENTS (fixture_customers); i++)
     {
       g_autofree char *path = g_strdup_printf ("/org/vmgr/customer/%u", fixture_customers[i]);
-      g_autoptr(GVariant) raised = call_root (root, path, "org.vmgr.Customer", "Update",
+      g_autoptr(GVariant) raised = vmgr_test_call (root, path, "org.vmgr.Customer", "Update",
                                               g_variant_new_parsed ("({'max_vms': <uint32 100>},)"),
                                               NULL);
     }
@@ -1464,7 +1459,7 @@ ensure_fixture (void)
           if (vm_owner_at (root, path) != fixture_vms[i].owner)
             {
               g_clear_pointer (&reply, g_variant_unref);
-              reply = call_root (root, path, "org.vmgr.VM", "SetOwner",
+              reply = vmgr_test_call (root, path, "org.vmgr.VM", "SetOwner",
                                  g_variant_new ("(u)", fixture_vms[i].owner), &error);
               g_assert_no_error (error);
             }
@@ -1480,7 +1475,7 @@ ensure_fixture (void)
       g_assert_cmpstr (created, ==, path);
     }
   g_clear_pointer (&reply, g_variant_unref);
-  reply = call_root (root, "/org/vmgr/Manager", "org.vmgr.Manager", "ListCustomers", NULL, &error);
+  reply = vmgr_test_call (root, "/org/vmgr/Manager", "org.vmgr.Manager", "ListCustomers", NULL, &error);
   g_assert_no_error (error);
   {
     g_autoptr(GVariantIter) iter = NULL;
@@ -1500,7 +1495,7 @@ ensure_fixture (void)
           }
         if (!keep)
           {
-            g_autoptr(GVariant) removed = call_root (root, path, "org.vmgr.Customer", "Remove",
+            g_autoptr(GVariant) removed = vmgr_test_call (root, path, "org.vmgr.Customer", "Remove",
                                                      NULL, &error);
 
             g_assert_no_error (error);
@@ -1656,7 +1651,7 @@ current_owner (void)
 {
   g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
 
-  return name_owner (root->bus);
+  return vmgr_test_name_owner (root->bus);
 }
 
 static GSubprocess *
