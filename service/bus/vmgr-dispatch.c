@@ -240,10 +240,16 @@ route_tenant_call (GDBusMessage *message, const char *path, const char *interfac
   if ((strcmp (interface, INTROSPECTABLE_IFACE) == 0 && g_strcmp0 (member, "Introspect") == 0) ||
       (strcmp (interface, OBJECT_MANAGER_IFACE) == 0 && g_strcmp0 (member, "GetManagedObjects") == 0))
     return ROUTE_VIEW;
-  /* GDBus answers these two alike on every path, existing or not. */
+  /* GDBus answers these two alike on every path, existing or not, but
+   * only without arguments: with any, it looks for the interface on the
+   * object, and "No such interface" would tell an object from none. */
   if (strcmp (interface, PEER_IFACE) == 0 &&
       (g_strcmp0 (member, "Ping") == 0 || g_strcmp0 (member, "GetMachineId") == 0))
-    return ROUTE_PASS;
+    {
+      const char *signature = g_dbus_message_get_signature (message);
+
+      return signature == NULL || *signature == '\0' ? ROUTE_PASS : ROUTE_NO_SUCH_OBJECT;
+    }
   if (g_strcmp0 (interface, own) != 0 || vmgr_auth_lookup_rule (interface, member) == NULL)
     return ROUTE_NO_SUCH_OBJECT;
   method = g_dbus_interface_info_lookup_method (tenant_interface_info (own), member);

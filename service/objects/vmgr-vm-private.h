@@ -39,6 +39,11 @@ void vmgr_vm_sync_properties (VmgrVm *self);
 gboolean vmgr_vm_is_up (VmgrVmState state);
 /* Announces a changed spec ("changed" signal). */
 void vmgr_vm_emit_changed (VmgrVm *self, guint32 old_owner);
+/* After libvirt took a change the store then refused (a full disk): gives
+ * libvirt back the definition the store holds, then calls @callback
+ * (finish with vmgr_backend_define_finish on the context's backend). */
+void vmgr_vm_restore_definition_async (VmgrVm *self, GAsyncReadyCallback callback,
+                                       gpointer user_data);
 
 gboolean vmgr_vm_handle_set_memory (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
                                     guint64 guarantee, guint64 soft_limit, guint64 limit);

@@ -16,6 +16,7 @@ typedef struct {
   VmgrVmSpec *edited;
   char *domain_xml;
   gboolean started;         /* holds the VM's reconfiguring flag */
+  GError *store_error;      /* the store refused what libvirt took */
 } Reconfigure;
 
 static void
@@ -26,6 +27,7 @@ reconfigure_free (Reconfigure *change)
   vmgr_grant_free (change->grant);
   vmgr_vm_spec_free (change->edited);
   g_free (change->domain_xml);
+  g_clear_error (&change->store_error);
   g_free (change);
 }
 
@@ -112,6 +114,18 @@ on_applied_live (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_old_definition_restored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Reconfigure) change = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("VM %u: the store refused a change libvirt took, and libvirt could not get "
+               "the stored definition back: %s", change->vm->spec->id, error->message);
+  finish_reconfigure (change, change->store_error);
+}
+
+static void
 on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(Reconfigure) change = user_data;
@@ -122,11 +136,19 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
 
   g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (change->grant);
 
-  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error) ||
-      !vmgr_store_update_vm (self->context->store, change->edited, change->domain_xml, audit,
-                             &error))
+  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error))
     {
       finish_reconfigure (change, error);
+      return;
+    }
+  if (!vmgr_store_update_vm (self->context->store, change->edited, change->domain_xml, audit,
+                             &error))
+    {
+      /* libvirt has the new definition, the store (e.g. full) the old one:
+       * libvirt gets the old one back before the caller hears. */
+      change->store_error = g_steal_pointer (&error);
+      vmgr_vm_restore_definition_async (self, on_old_definition_restored,
+                                        g_steal_pointer (&change));
       return;
     }
   if (network_changed (self->spec, change->edited))

@@ -489,6 +489,7 @@ typedef struct {
   VmgrVm *vm;
   GDBusMethodInvocation *invocation;
   VmgrGrant *grant;
+  GError *store_error;      /* the store refused, after libvirt undefined */
 } Deletion;
 
 static void
@@ -497,6 +498,7 @@ deletion_free (Deletion *deletion)
   g_object_unref (deletion->vm);
   g_object_unref (deletion->invocation);
   vmgr_grant_free (deletion->grant);
+  g_clear_error (&deletion->store_error);
   g_free (deletion);
 }
 
@@ -532,6 +534,35 @@ on_files_removed (GObject *source, GAsyncResult *result, gpointer user_data)
   finish_deletion (deletion, NULL);
 }
 
+void
+vmgr_vm_restore_definition_async (VmgrVm *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *domain_xml = vmgr_store_get_vm_domain_xml (self->context->store,
+                                                              self->spec->id, &error);
+
+  if (domain_xml == NULL)
+    {
+      g_debug ("VM %u: no stored definition (%s): building it again", self->spec->id,
+               error->message);
+      domain_xml = vmgr_context_build_definition (self->context, self->spec, NULL);
+    }
+  vmgr_backend_define_async (self->context->backend, domain_xml != NULL ? domain_xml : "", NULL,
+                             callback, user_data);
+}
+
+static void
+on_defined_again (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Deletion) deletion = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("VM %u: the store kept it, but libvirt could not define it again: %s",
+               deletion->vm->spec->id, error->message);
+  finish_deletion (deletion, deletion->store_error);
+}
+
 static void
 on_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -552,7 +583,12 @@ on_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
   audit = vmgr_grant_audit_entry (deletion->grant);
   if (!vmgr_store_delete_vm (self->context->store, self->spec->id, audit, &error))
     {
-      finish_deletion (deletion, error);
+      /* The store keeps the VM (e.g. its disk is full): so does libvirt,
+       * again (stopped, if it was running). */
+      g_message ("VM %u: not deleted from the store (%s): defining it again", self->spec->id,
+                 error->message);
+      deletion->store_error = g_steal_pointer (&error);
+      vmgr_vm_restore_definition_async (self, on_defined_again, g_steal_pointer (&deletion));
       return;
     }
   /* The VM's own files go with it; the reply waits for that. */

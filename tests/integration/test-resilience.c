@@ -8,21 +8,6 @@
 
 static VmgrTestDaemon *vmgrd;
 
-static char *
-owner_of_name (GDBusConnection *bus)
-{
-  g_autoptr(GVariant) reply =
-    g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                 "org.freedesktop.DBus", "GetNameOwner",
-                                 g_variant_new ("(s)", VMGR_TEST_BUS_NAME), G_VARIANT_TYPE ("(s)"),
-                                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  char *owner = NULL;
-
-  if (reply != NULL)
-    g_variant_get (reply, "(s)", &owner);
-  return owner;
-}
-
 /* Sent by a user in no group: a Ping whose body GDBus fails to decode
  * although dbus-daemon accepts it (in a g_test_trap_subprocess child). */
 static void
@@ -63,7 +48,7 @@ test_undecodable_message (void)
     }
   root = vmgr_test_client_new ();
   path = vmgr_test_create_vm (root, "survivor", "debian-12", "basic", NULL);
-  before = owner_of_name (root->bus);
+  before = vmgr_test_name_owner (root->bus);
   g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   /* Gone for a moment at most, then back under a new connection. */
@@ -71,7 +56,7 @@ test_undecodable_message (void)
     {
       g_usleep (50000);
       g_free (after);
-      after = owner_of_name (root->bus);
+      after = vmgr_test_name_owner (root->bus);
     }
   g_test_message ("org.vmgr was %s, now %s", before, after);
   g_assert_nonnull (after);

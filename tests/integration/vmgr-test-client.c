@@ -44,6 +44,29 @@ vmgr_test_client_vm (VmgrTestClient *client, const char *path)
   return vm;
 }
 
+GVariant *
+vmgr_test_call (VmgrTestClient *client, const char *path, const char *interface,
+                const char *member, GVariant *args, GError **error)
+{
+  return g_dbus_connection_call_sync (client->bus, "org.vmgr", path, interface, member, args,
+                                      NULL, G_DBUS_CALL_FLAGS_NONE, 20000, NULL, error);
+}
+
+char *
+vmgr_test_name_owner (GDBusConnection *bus)
+{
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus", "GetNameOwner",
+                                 g_variant_new ("(s)", "org.vmgr"), G_VARIANT_TYPE ("(s)"),
+                                 G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
+  char *owner = NULL;
+
+  if (reply != NULL)
+    g_variant_get (reply, "(s)", &owner);
+  return owner;
+}
+
 char *
 vmgr_test_create_vm (VmgrTestClient *client, const char *name, const char *template_name,
                      const char *plan, GVariant *options)

@@ -21,6 +21,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrTestClient, vmgr_test_client_free)
 
 VmgrDBusVM *vmgr_test_client_vm (VmgrTestClient *client, const char *path);
 
+/* A call on org.vmgr (bounded at 20 s): the reply, or NULL and @error.
+ * @args may be NULL or floating. */
+GVariant *vmgr_test_call (VmgrTestClient *client, const char *path, const char *interface,
+                          const char *member, GVariant *args, GError **error);
+
+/* The unique name that owns org.vmgr now, or NULL. */
+char *vmgr_test_name_owner (GDBusConnection *bus);
+
 /* CreateVM that must succeed; returns the path. @options may be NULL or
  * floating. */
 char *vmgr_test_create_vm (VmgrTestClient *client, const char *name, const char *template_name,
