@@ -151,10 +151,10 @@ setup_objects (void)
 {
   g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
 
-  /* Disk limits count against the state directory's filesystem: small. */
+  /* Disk limits count against the state directory's filesystem, a small
+   * one here: the plan has none (a limit is at least 64 MiB). */
   call_ok (root, "/org/vmgr/Manager", "org.vmgr.Manager", "SetPlan",
-           g_variant_new_parsed ("('df-small', {'memory_limit': <uint64 67108864>,"
-                                 " 'disk_hard_limit': <uint64 1048576>})"));
+           g_variant_new_parsed ("('df-small', {'memory_limit': <uint64 67108864>})"));
   keep_path = vmgr_test_create_vm (root, "df-keep", "debian-12", "df-small", NULL);
   call_ok (root, "/org/vmgr/Manager", "org.vmgr.Manager", "SetPlan",
            g_variant_new_parsed ("('df-plan', {'memory_limit': <uint64 67108864>})"));
