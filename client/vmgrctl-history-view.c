@@ -76,5 +76,7 @@ vmgrctl_history_to_json (GVariant *points)
       json_object_set_int_member (object, "net_tx_bytes", (gint64) p.tx);
       json_array_add_object_element (array, object);
     }
-  return json_node_init_array (node, array);
+  /* The node takes the array: no reference of ours is left over. */
+  json_node_take_array (node, array);
+  return node;
 }

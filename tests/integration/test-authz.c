@@ -672,8 +672,11 @@ test_names_per_owner (void)
     g_autofree char *bobs = NULL;
     g_autofree char *by_uid = NULL;
 
+    g_autofree char *printed = NULL;
+
     g_assert_no_error (error);
-    g_test_trap_assert_stdout (g_strdup_printf ("*%s*", alices));
+    printed = g_strdup_printf ("*%s*", alices);
+    g_test_trap_assert_stdout (printed);
     bobs = find_path (root, "bob/bob-vm", &error);
     g_assert_no_error (error);
     g_assert_cmpstr (bobs, ==, "/org/vmgr/vm/202");
