@@ -5,7 +5,7 @@
  * also appear in <memtune>/<cputune>: those are rounded to KiB or mapped to
  * cgroup-v1 shares there, and some are left out for some drivers (QEMU refuses
  * min_guarantee), so the metadata is what makes parse (build (spec)) exact. */
-#include "vmgr-domain-xml.h"
+#include "vmgr-domain-xml-private.h"
 
 #include <libvirt-gconfig/libvirt-gconfig.h>
 #include <libxml/parser.h>
@@ -14,7 +14,6 @@
 
 #include "vmgr-error.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomain, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainOs, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainFilesys, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainDisk, g_object_unref)
@@ -24,7 +23,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainChardevSourcePty, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlBuffer, xmlBufferFree)
 
-#define KIB 1024
 #define CPU_PERIOD_US 100000
 #define LXC_INIT "/sbin/init"
 
@@ -36,26 +34,11 @@ typedef enum {
 
 /* ---- vmgr metadata: one table drives both building and parsing ---- */
 
-typedef enum {
-  FIELD_STRING,
-  FIELD_STRV,
-  FIELD_U32,
-  FIELD_U64,
-  FIELD_BOOL,
-} FieldType;
-
-typedef struct {
-  const char *name;
-  const char *item;         /* element name of list items (FIELD_STRV) */
-  FieldType type;
-  gsize offset;
-} MetadataField;
-
 #define SPEC_FIELD(member) G_STRUCT_OFFSET (VmgrVmSpec, member)
 
 /* memory-limit is an addition to the domain's own <memory>: that one is in
  * KiB, this one keeps the exact byte count. */
-static const MetadataField metadata_fields[] = {
+const MetadataField vmgr_domain_xml_metadata_fields[] = {
   /* The VM's own name: the domain's is NAME-ID (see vmgr_domain_name). */
   { "name", NULL, FIELD_STRING, SPEC_FIELD (name) },
   { "id", NULL, FIELD_U32, SPEC_FIELD (id) },
@@ -76,7 +59,8 @@ static const MetadataField metadata_fields[] = {
   { "autostart", NULL, FIELD_BOOL, SPEC_FIELD (autostart) },
 };
 
-#define FIELD_PTR(spec, field, type) ((type *) (gpointer) ((guint8 *) (spec) + (field)->offset))
+const gsize vmgr_domain_xml_n_metadata_fields = G_N_ELEMENTS (vmgr_domain_xml_metadata_fields);
+
 
 static gboolean
 scheme_from_string (const char *scheme, Scheme *out, GError **error)
@@ -97,8 +81,8 @@ scheme_from_string (const char *scheme, Scheme *out, GError **error)
   return TRUE;
 }
 
-static guint64
-bytes_to_kib (guint64 bytes)
+guint64
+vmgr_domain_xml_bytes_to_kib (guint64 bytes)
 {
   return bytes / KIB + (bytes % KIB != 0 ? 1 : 0);
 }
@@ -110,8 +94,8 @@ vmgr_domain_xml_weight_to_shares (guint32 weight)
   return CLAMP ((guint64) weight * 1024 / 100, 2, 262144);
 }
 
-static guint32
-shares_to_weight (guint64 shares)
+guint32
+vmgr_domain_xml_shares_to_weight (guint64 shares)
 {
   return (guint32) CLAMP ((shares * 100 + 512) / 1024, 1, 10000);
 }
@@ -146,9 +130,9 @@ check_spec_text (const VmgrVmSpec *spec, GError **error)
   if (!check_xml_text ("name", spec->name, error) ||
       !check_xml_text ("UUID", spec->uuid, error))
     return FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (metadata_fields); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (vmgr_domain_xml_metadata_fields); i++)
     {
-      const MetadataField *field = &metadata_fields[i];
+      const MetadataField *field = &vmgr_domain_xml_metadata_fields[i];
 
       if (field->type == FIELD_STRING &&
           !check_xml_text (field->name, *FIELD_PTR (spec, field, char *), error))
@@ -174,8 +158,8 @@ node_to_string (xmlNodePtr node)
   return g_strdup ((const char *) xmlBufferContent (buffer));
 }
 
-static char *
-node_text (xmlNodePtr node)
+char *
+vmgr_domain_xml_node_text (xmlNodePtr node)
 {
   xmlChar *content = xmlNodeGetContent (node);
   char *text = g_strdup (content != NULL ? (const char *) content : "");
@@ -202,7 +186,7 @@ add_uint_child (xmlNodePtr parent, const char *name, guint64 value)
 static void
 add_kib_child (xmlNodePtr parent, const char *name, guint64 bytes)
 {
-  xmlNodePtr node = add_uint_child (parent, name, bytes_to_kib (bytes));
+  xmlNodePtr node = add_uint_child (parent, name, vmgr_domain_xml_bytes_to_kib (bytes));
 
   xmlNewProp (node, BAD_CAST "unit", BAD_CAST "KiB");
 }
@@ -248,8 +232,8 @@ metadata_to_string (const VmgrVmSpec *spec)
   xmlNodePtr vm = xmlNewDocNode (doc, NULL, BAD_CAST "vm", NULL);
 
   xmlDocSetRootElement (doc, vm);
-  for (gsize i = 0; i < G_N_ELEMENTS (metadata_fields); i++)
-    add_metadata_field (vm, spec, &metadata_fields[i]);
+  for (gsize i = 0; i < G_N_ELEMENTS (vmgr_domain_xml_metadata_fields); i++)
+    add_metadata_field (vm, spec, &vmgr_domain_xml_metadata_fields[i]);
   return node_to_string (vm);
 }
 
@@ -269,8 +253,8 @@ vmgr_domain_xml_build_metadata (const VmgrVmSpec *spec, GError **error)
 
 /* ---- building the domain ---- */
 
-static xmlNodePtr
-domain_node (GVirConfigDomain *domain)
+xmlNodePtr
+vmgr_domain_xml_domain_node (GVirConfigDomain *domain)
 {
   xmlNodePtr node = NULL;
 
@@ -484,8 +468,8 @@ set_basics (GVirConfigDomain *domain, const VmgrVmSpec *spec, Scheme scheme)
   gvir_config_domain_set_name (domain, name);
   if (spec->uuid != NULL && *spec->uuid != '\0')
     gvir_config_domain_set_uuid (domain, spec->uuid);
-  gvir_config_domain_set_memory (domain, bytes_to_kib (spec->memory_limit));
-  gvir_config_domain_set_current_memory (domain, bytes_to_kib (spec->memory_limit));
+  gvir_config_domain_set_memory (domain, vmgr_domain_xml_bytes_to_kib (spec->memory_limit));
+  gvir_config_domain_set_current_memory (domain, vmgr_domain_xml_bytes_to_kib (spec->memory_limit));
   gvir_config_domain_set_vcpus (domain, MAX (spec->vcpus, 1));
   set_os (domain, scheme);
 }
@@ -509,7 +493,7 @@ vmgr_domain_xml_build (const VmgrVmSpec *spec, const char *scheme,
   set_basics (domain, spec, kind);
   if (!add_devices (domain, kind, template_source, error))
     return NULL;
-  root = domain_node (domain);
+  root = vmgr_domain_xml_domain_node (domain);
   add_memtune (root, spec, kind);
   add_cputune (root, spec, kind);
 
@@ -568,7 +552,7 @@ vmgr_domain_xml_build_guest (const VmgrVmSpec *spec, const char *scheme, const c
     add_network (domain, kind, network, spec->uuid);
   if (kind != SCHEME_TEST)
     add_console (domain);
-  node = domain_node (domain);
+  node = vmgr_domain_xml_domain_node (domain);
   add_memtune (node, spec, kind);
   add_cputune (node, spec, kind);
   metadata = metadata_to_string (spec);
@@ -576,296 +560,4 @@ vmgr_domain_xml_build_guest (const VmgrVmSpec *spec, const char *scheme, const c
                                                       VMGR_METADATA_NS, error))
     return NULL;
   return gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
-}
-
-/* ---- parsing ---- */
-
-static xmlNodePtr
-find_child (xmlNodePtr parent, const char *name)
-{
-  for (xmlNodePtr node = parent != NULL ? parent->children : NULL; node != NULL; node = node->next)
-    if (node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, BAD_CAST name))
-      return node;
-  return NULL;
-}
-
-static gboolean
-parse_uint (const char *element, const char *text, guint64 max, guint64 *out, GError **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *stripped = g_strstrip (g_strdup (text));
-
-  if (!g_ascii_string_to_unsigned (stripped, 10, 0, max, out, &local_error))
-    {
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                   "Invalid value in domain XML element <%s>: %s",
-                   element, local_error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-parse_child_uint (xmlNodePtr parent, const char *name, guint64 *out, GError **error)
-{
-  xmlNodePtr node = find_child (parent, name);
-  g_autofree char *text = NULL;
-
-  if (node == NULL)
-    return TRUE;
-  text = node_text (node);
-  return parse_uint (name, text, G_MAXUINT64, out, error);
-}
-
-/* The bytes of a unit="..." attribute as libvirt reads it: none is KiB;
- * "b" or "bytes"; k, m, g, t, p, e (any case) alone or with "iB" are
- * powers of 1024, with "B" powers of 1000. 0 when unknown. */
-static guint64
-unit_bytes (const char *unit)
-{
-  static const char powers[] = "kmgtpe";
-  const char *power;
-  guint64 base, bytes = 1;
-
-  if (unit == NULL)
-    return KIB;
-  if (g_ascii_strcasecmp (unit, "b") == 0 || g_ascii_strcasecmp (unit, "bytes") == 0)
-    return 1;
-  power = *unit != '\0' ? strchr (powers, g_ascii_tolower (*unit)) : NULL;
-  if (power == NULL)
-    return 0;
-  if (unit[1] == '\0' || g_ascii_strcasecmp (unit + 1, "iB") == 0)
-    base = KIB;
-  else if (g_ascii_strcasecmp (unit + 1, "B") == 0)
-    base = 1000;
-  else
-    return 0;
-  for (const char *p = powers; p <= power; p++)
-    bytes *= base;
-  return bytes;
-}
-
-/* A size element (<memory>, <soft_limit>, ...) in KiB, rounded up as
- * libvirt does; 0 when absent. Its bytes must fit in 64 bits. */
-static gboolean
-parse_child_kib (xmlNodePtr parent, const char *name, guint64 *kib, GError **error)
-{
-  xmlNodePtr node = find_child (parent, name);
-  g_autofree char *unit = NULL;
-  guint64 value = 0, scale;
-
-  *kib = 0;
-  if (node == NULL)
-    return TRUE;
-  if (!parse_child_uint (parent, name, &value, error))
-    return FALSE;
-  unit = (char *) xmlGetProp (node, BAD_CAST "unit");
-  scale = unit_bytes (unit);
-  if (scale == 0 || value > G_MAXUINT64 / scale ||
-      bytes_to_kib (value * scale) > G_MAXUINT64 / KIB)
-    {
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                   scale == 0 ? "Invalid unit of domain XML element <%s>"
-                              : "Value of domain XML element <%s> out of range", name);
-      return FALSE;
-    }
-  *kib = bytes_to_kib (value * scale);
-  return TRUE;
-}
-
-/* Fallbacks for metadata that lacks resource elements. */
-static gboolean
-parse_tuning (xmlNodePtr root, VmgrVmSpec *spec, GError **error)
-{
-  xmlNodePtr memtune = find_child (root, "memtune");
-  xmlNodePtr cputune = find_child (root, "cputune");
-  guint64 guarantee = 0, soft = 0, shares = 1024, period = 0, quota = 0;
-
-  if (!parse_child_kib (memtune, "min_guarantee", &guarantee, error) ||
-      !parse_child_kib (memtune, "soft_limit", &soft, error) ||
-      !parse_child_uint (cputune, "shares", &shares, error) ||
-      !parse_child_uint (cputune, "period", &period, error) ||
-      !parse_child_uint (cputune, "quota", &quota, error))
-    return FALSE;
-  spec->memory_guarantee = guarantee * KIB;
-  spec->memory_soft_limit = soft * KIB;
-  /* Bounded first, so that the arithmetic cannot wrap. */
-  spec->cpu_weight = shares_to_weight (MIN (shares, 262144));
-  quota = MIN (quota, G_MAXUINT64 / 100);
-  spec->cpu_limit = period > 0 ? (guint32) MIN (quota * 100 / period, G_MAXUINT32) : 0;
-  return TRUE;
-}
-
-static char **
-parse_list (xmlNodePtr list, const char *item)
-{
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
-
-  for (xmlNodePtr node = list->children; node != NULL; node = node->next)
-    if (node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, BAD_CAST item))
-      g_ptr_array_add (items, node_text (node));
-  g_ptr_array_add (items, NULL);
-  return (char **) g_ptr_array_free (g_steal_pointer (&items), FALSE);
-}
-
-static gboolean
-parse_bool (const char *element, const char *text, gboolean *out, GError **error)
-{
-  if (g_strcmp0 (text, "true") == 0 || g_strcmp0 (text, "false") == 0)
-    {
-      *out = g_strcmp0 (text, "true") == 0;
-      return TRUE;
-    }
-  g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-               "Invalid value in vmgr metadata element <%s>: '%s' is neither true nor false",
-               element, text);
-  return FALSE;
-}
-
-static gboolean
-parse_metadata_field (xmlNodePtr node, const MetadataField *field, VmgrVmSpec *spec,
-                      GError **error)
-{
-  g_autofree char *text = NULL;
-  guint64 value;
-
-  if (field->type == FIELD_STRV)
-    {
-      g_strfreev (*FIELD_PTR (spec, field, char **));
-      *FIELD_PTR (spec, field, char **) = parse_list (node, field->item);
-      return TRUE;
-    }
-  text = node_text (node);
-  switch (field->type)
-    {
-    case FIELD_STRING:
-      g_free (*FIELD_PTR (spec, field, char *));
-      *FIELD_PTR (spec, field, char *) = g_steal_pointer (&text);
-      return TRUE;
-    case FIELD_U32:
-      if (!parse_uint (field->name, text, G_MAXUINT32, &value, error))
-        return FALSE;
-      *FIELD_PTR (spec, field, guint32) = (guint32) value;
-      return TRUE;
-    case FIELD_U64:
-      return parse_uint (field->name, text, G_MAXUINT64, FIELD_PTR (spec, field, guint64), error);
-    case FIELD_BOOL:
-      return parse_bool (field->name, text, FIELD_PTR (spec, field, gboolean), error);
-    case FIELD_STRV:
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static const MetadataField *
-lookup_metadata_field (const xmlChar *name)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (metadata_fields); i++)
-    if (xmlStrEqual (name, BAD_CAST metadata_fields[i].name))
-      return &metadata_fields[i];
-  return NULL;
-}
-
-static gboolean
-parse_metadata (xmlNodePtr vm, VmgrVmSpec *spec, GError **error)
-{
-  for (xmlNodePtr node = vm->children; node != NULL; node = node->next)
-    {
-      const MetadataField *field;
-
-      if (node->type != XML_ELEMENT_NODE)
-        continue;
-      field = lookup_metadata_field (node->name);
-      /* Unknown elements are tolerated: a newer vmgr may have added them. */
-      if (field != NULL && !parse_metadata_field (node, field, spec, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static xmlNodePtr
-find_metadata (xmlNodePtr root)
-{
-  xmlNodePtr metadata = find_child (root, "metadata");
-
-  for (xmlNodePtr node = metadata != NULL ? metadata->children : NULL; node != NULL;
-       node = node->next)
-    if (node->type == XML_ELEMENT_NODE && node->ns != NULL &&
-        xmlStrEqual (node->ns->href, BAD_CAST VMGR_METADATA_NS) &&
-        xmlStrEqual (node->name, BAD_CAST "vm"))
-      return node;
-  return NULL;
-}
-
-static GVirConfigDomain *
-parse_domain (const char *domain_xml, GError **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  GVirConfigDomain *domain;
-
-  if (domain_xml == NULL || *domain_xml == '\0')
-    {
-      g_set_error_literal (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                           "The domain XML is empty");
-      return NULL;
-    }
-  domain = gvir_config_domain_new_from_xml (domain_xml, &local_error);
-  if (domain == NULL)
-    {
-      /* libxml2 quotes the input as it is, invalid UTF-8 included. */
-      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
-
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                   "The domain XML is malformed: %s", message);
-    }
-  return domain;
-}
-
-VmgrVmSpec *
-vmgr_domain_xml_parse (const char *domain_xml, GError **error)
-{
-  g_autoptr(GVirConfigDomain) domain = parse_domain (domain_xml, error);
-  g_autoptr(VmgrVmSpec) spec = NULL;
-  const char *domain_uuid;
-  xmlNodePtr root, vm;
-  guint64 memory_kib, vcpus = 1;
-
-  if (domain == NULL)
-    return NULL;
-  root = domain_node (domain);
-  vm = find_metadata (root);
-  if (vm == NULL)
-    {
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                   "Domain '%s' carries no vmgr metadata (<vm> in namespace %s); "
-                   "it was not created by vmgr", gvir_config_domain_get_name (domain),
-                   VMGR_METADATA_NS);
-      return NULL;
-    }
-
-  spec = vmgr_vm_spec_new ();
-  g_free (spec->name);
-  spec->name = g_strdup (gvir_config_domain_get_name (domain));
-  g_free (spec->uuid);
-  domain_uuid = gvir_config_domain_get_uuid (domain);
-  spec->uuid = g_ascii_strdown (domain_uuid != NULL ? domain_uuid : "", -1);
-  /* Read here rather than with gconfig, which warns about an unknown unit
-   * (a GLib-CRITICAL from input) and lets garbage and overflows through. */
-  if (!parse_child_kib (root, "memory", &memory_kib, error) ||
-      !parse_child_uint (root, "vcpu", &vcpus, error) || !parse_tuning (root, spec, error) ||
-      !parse_metadata (vm, spec, error))
-    return NULL;
-  spec->vcpus = (guint32) CLAMP (vcpus, 1, G_MAXUINT32);
-
-  /* The exact byte count from the metadata, unless the domain's memory was
-   * changed behind vmgr's back. */
-  if (bytes_to_kib (spec->memory_limit) != memory_kib)
-    spec->memory_limit = memory_kib * KIB;
-  if (spec->name == NULL || *spec->name == '\0')
-    {
-      g_set_error_literal (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                           "The domain XML has no <name>");
-      return NULL;
-    }
-  return g_steal_pointer (&spec);
 }

@@ -1,5 +1,5 @@
-/* What the two files of the VM object share: vmgr-vm.c has the object,
- * its state, lifecycle, deletion, statistics and console;
+/* What the files of the VM object share: vmgr-vm.c has the object,
+ * its state, lifecycle, statistics and console; vmgr-vm-delete.c Delete;
  * vmgr-vm-settings.c the changes to its definition (SetMemory, SetCpu,
  * SetDisk, SetNetwork, SetAutostart, SetOwner); vmgr-vm-history.c
  * GetUsageHistory. */
@@ -37,8 +37,11 @@ gboolean vmgr_vm_return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invo
 void vmgr_vm_sync_properties (VmgrVm *self);
 /* Running, paused or stopping: the guest is up. */
 gboolean vmgr_vm_is_up (VmgrVmState state);
-/* Announces a changed spec ("changed" signal). */
+/* Announces a changed spec ("changed"), the VM's end ("deleted"). */
 void vmgr_vm_emit_changed (VmgrVm *self, guint32 old_owner);
+void vmgr_vm_emit_deleted (VmgrVm *self);
+
+gboolean vmgr_vm_handle_delete (VmgrDBusVM *object, GDBusMethodInvocation *invocation);
 /* After libvirt took a change the store then refused (a full disk): gives
  * libvirt back the definition the store holds, then calls @callback
  * (finish with vmgr_backend_define_finish on the context's backend). */
