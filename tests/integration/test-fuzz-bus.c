@@ -677,8 +677,9 @@ body_for (Rng *rng, const char *signature)
           g_autoptr(GVariant) child = g_variant_get_child_value (args, i);
           g_autoptr(GVariantType) other = random_type (rng);
 
+          /* The builder takes a floating value and refs a full one. */
           g_variant_builder_add_value (&builder, i == victim ? random_value (rng, other, 1)
-                                                              : g_variant_ref (child));
+                                                              : child);
         }
       return g_variant_builder_end (&builder);
     }
@@ -686,12 +687,20 @@ body_for (Rng *rng, const char *signature)
     {
       /* one argument fewer */
       for (gsize i = 0; i + 1 < n; i++)
-        g_variant_builder_add_value (&builder, g_variant_get_child_value (args, i));
+        {
+          g_autoptr(GVariant) child = g_variant_get_child_value (args, i);
+
+          g_variant_builder_add_value (&builder, child);
+        }
       return g_variant_builder_end (&builder);
     }
   /* one argument more */
   for (gsize i = 0; i < n; i++)
-    g_variant_builder_add_value (&builder, g_variant_get_child_value (args, i));
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (args, i);
+
+      g_variant_builder_add_value (&builder, child);
+    }
   {
     g_autoptr(GVariantType) extra = random_type (rng);
 

@@ -87,11 +87,12 @@ static GVariant *
 history (VmgrDBusVM *vm)
 {
   g_autoptr(GError) error = NULL;
-  GVariant *recent = NULL;
-  GVariant *minutes = NULL;
+  g_autoptr(GVariant) recent = NULL;
+  g_autoptr(GVariant) minutes = NULL;
 
   vmgr_dbus_vm_call_get_usage_history_sync (vm, &recent, &minutes, NULL, &error);
   g_assert_no_error (error);
+  /* The pair refs the (non-floating) halves; ours go with this scope. */
   return g_variant_ref_sink (g_variant_new ("(@a(xdtttt)@a(xdtttt))", recent, minutes));
 }
 
