@@ -1,18 +1,16 @@
-/* Validation of names, addresses, resource values and the a{sv} option
- * dictionaries of the D-Bus contract (see vmgr-validate.h).
+/* Validation of resource values and the a{sv} option dictionaries of the
+ * D-Bus contract (see vmgr-validate.h); names and addresses are in
+ * vmgr-validate-names.c.
  *
  * Choices made here that the header leaves open:
  *  - a key given twice in one dictionary is refused ("option 'vcpus' given
  *    more than once") rather than letting the last value win, so that a
  *    client bug never silently picks one of two values;
  *  - option types are exact: vcpus must be 'u', an 'i' is refused;
- *  - IPv6 zone ids ("fe80::1%eth0") are refused: they mean nothing inside
- *    a guest;
- *  - the prefix of a CIDR address is plain decimal without leading zeros;
  *  - vmgr_spec_apply() changes @spec only when it succeeds, and copies
  *    resources, network settings, autostart and owner (never id or plan
  *    name: the caller owns those). */
-#include "vmgr-validate.h"
+#include "vmgr-validate-private.h"
 
 #include <string.h>
 
@@ -22,15 +20,11 @@
 
 #define VMGR_MAX_ADDRESSES 16
 #define VMGR_MAX_NAMESERVERS 8
-#define VMGR_HOSTNAME_MAX 253
-#define VMGR_HOSTNAME_LABEL_MAX 63
 /* How much of a bad value an error message quotes. */
 #define DISPLAY_MAX_CHARS 80
 
-static void set_invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-set_invalid (GError **error, const char *format, ...)
+void
+vmgr_validate_set_invalid (GError **error, const char *format, ...)
 {
   va_list args;
   g_autofree char *message = NULL;
@@ -43,8 +37,8 @@ set_invalid (GError **error, const char *format, ...)
 
 /* @value made fit for quoting in a message: control characters and
  * invalid UTF-8 escaped, long values shortened. */
-static char *
-display_value (const char *value)
+char *
+vmgr_validate_display (const char *value)
 {
   g_autofree char *text = NULL;
   gboolean plain;
@@ -64,199 +58,6 @@ display_value (const char *value)
       return g_strconcat (head, "...", NULL);
     }
   return g_steal_pointer (&text);
-}
-
-/* --- names and addresses ------------------------------------------------ */
-
-gboolean
-vmgr_validate_name (const char *name, const char *what, GError **error)
-{
-  gsize len = name != NULL ? strlen (name) : 0;
-  gboolean all_digits = TRUE;
-  gboolean ok = len >= 1 && len <= VMGR_NAME_MAX && g_ascii_isalnum (name[0]);
-
-  if (what == NULL)
-    what = "name";
-
-  for (gsize i = 0; ok && i < len; i++)
-    {
-      char c = name[i];
-
-      if (!g_ascii_isalnum (c) && c != '.' && c != '_' && c != '-')
-        ok = FALSE;
-      if (!g_ascii_isdigit (c))
-        all_digits = FALSE;
-    }
-
-  if (!ok)
-    {
-      g_autofree char *shown = display_value (name);
-
-      set_invalid (error,
-                   "invalid %s '%s': use 1 to %d letters, digits, '.', '_' "
-                   "or '-', starting with a letter or digit",
-                   what, shown, VMGR_NAME_MAX);
-      return FALSE;
-    }
-  if (all_digits)
-    {
-      set_invalid (error,
-                   "invalid %s '%s': a name must not be all digits (it would "
-                   "read as an id); include a letter, '.', '_' or '-'",
-                   what, name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* NULL when @label (of @len bytes) is a valid RFC 1123 label, else why not. */
-static char *
-hostname_label_problem (const char *label, gsize len)
-{
-  if (len == 0)
-    return g_strdup ("empty label");
-  if (len > VMGR_HOSTNAME_LABEL_MAX)
-    return g_strdup_printf ("a label is longer than %d characters",
-                            VMGR_HOSTNAME_LABEL_MAX);
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum (label[i]) && label[i] != '-')
-      return g_strdup ("only letters, digits, '-' and '.' are allowed");
-  if (label[0] == '-' || label[len - 1] == '-')
-    return g_strdup ("a label starts or ends with '-'");
-  return NULL;
-}
-
-gboolean
-vmgr_validate_hostname (const char *hostname, GError **error)
-{
-  g_autofree char *problem = NULL;
-  gsize len;
-
-  if (hostname == NULL || hostname[0] == '\0')
-    return TRUE;
-
-  len = strlen (hostname);
-  if (len > VMGR_HOSTNAME_MAX)
-    problem = g_strdup_printf ("longer than %d characters", VMGR_HOSTNAME_MAX);
-
-  for (const char *label = hostname; problem == NULL;)
-    {
-      const char *dot = strchr (label, '.');
-      gsize label_len = dot != NULL ? (gsize) (dot - label) : strlen (label);
-
-      problem = hostname_label_problem (label, label_len);
-      if (dot == NULL)
-        break;
-      label = dot + 1;
-    }
-
-  if (problem != NULL)
-    {
-      g_autofree char *shown = display_value (hostname);
-
-      set_invalid (error,
-                   "invalid hostname '%s': %s (use dot-separated labels of 1 "
-                   "to %d letters, digits or '-', not starting or ending with "
-                   "'-', at most %d characters in all)",
-                   shown, problem, VMGR_HOSTNAME_LABEL_MAX, VMGR_HOSTNAME_MAX);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* @text as an address, or NULL. Zone ids are refused whatever the GLib
- * version would make of them. */
-static GInetAddress *
-parse_inet_address (const char *text)
-{
-  if (text == NULL || text[0] == '\0' || strchr (text, '%') != NULL)
-    return NULL;
-  return g_inet_address_new_from_string (text);
-}
-
-gboolean
-vmgr_validate_ip (const char *ip, const char *what, GError **error)
-{
-  g_autoptr(GInetAddress) address = parse_inet_address (ip);
-
-  if (address == NULL)
-    {
-      g_autofree char *shown = display_value (ip);
-
-      set_invalid (error,
-                   "'%s' is not a valid %s: expected an IPv4 address "
-                   "(192.0.2.1) or an IPv6 address (2001:db8::1)",
-                   shown, what != NULL ? what : "IP address");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Plain decimal, no sign, no leading zeros, at most @max. */
-static gboolean
-parse_prefix_length (const char *text, guint max, guint *out)
-{
-  guint value = 0;
-  gsize len = strlen (text);
-
-  if (len == 0 || len > 3 || (len > 1 && text[0] == '0'))
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    {
-      if (!g_ascii_isdigit (text[i]))
-        return FALSE;
-      value = value * 10 + (guint) (text[i] - '0');
-    }
-  if (value > max)
-    return FALSE;
-  *out = value;
-  return TRUE;
-}
-
-gboolean
-vmgr_validate_cidr (const char *cidr, GError **error)
-{
-  g_autofree char *problem = NULL;
-  const char *slash = cidr != NULL ? strrchr (cidr, '/') : NULL;
-
-  if (slash == NULL)
-    {
-      problem = g_strdup ("expected ADDRESS/PREFIX, e.g. 192.0.2.10/24 or "
-                          "2001:db8::10/64");
-    }
-  else
-    {
-      g_autofree char *address_text = g_strndup (cidr, (gsize) (slash - cidr));
-      g_autoptr(GInetAddress) address = parse_inet_address (address_text);
-      guint prefix;
-
-      if (address == NULL)
-        {
-          g_autofree char *shown = display_value (address_text);
-
-          problem = g_strdup_printf ("'%s' is not an IPv4 or IPv6 address",
-                                     shown);
-        }
-      else
-        {
-          gboolean v4 = g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4;
-          guint max = v4 ? 32 : 128;
-
-          if (!parse_prefix_length (slash + 1, max, &prefix))
-            problem = g_strdup_printf ("the prefix length must be a number "
-                                       "from 0 to %u for %s",
-                                       max, v4 ? "IPv4" : "IPv6");
-        }
-    }
-
-  if (problem != NULL)
-    {
-      g_autofree char *shown = display_value (cidr);
-
-      set_invalid (error, "'%s' is not a valid CIDR address: %s", shown, problem);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 /* --- option dictionaries ------------------------------------------------ */
@@ -363,7 +164,7 @@ static void
 set_unknown_option (GError **error, const char *key, VmgrFields allowed)
 {
   g_autoptr(GString) accepted = g_string_new (NULL);
-  g_autofree char *shown = display_value (key);
+  g_autofree char *shown = vmgr_validate_display (key);
 
   for (gsize i = 0; i < G_N_ELEMENTS (option_table); i++)
     if (option_table[i].field & allowed)
@@ -371,10 +172,10 @@ set_unknown_option (GError **error, const char *key, VmgrFields allowed)
                               option_table[i].key);
 
   if (accepted->len > 0)
-    set_invalid (error, "unknown option '%s' (accepted here: %s)", shown,
+    vmgr_validate_set_invalid (error, "unknown option '%s' (accepted here: %s)", shown,
                  accepted->str);
   else
-    set_invalid (error, "unknown option '%s' (no options are accepted here)",
+    vmgr_validate_set_invalid (error, "unknown option '%s' (no options are accepted here)",
                  shown);
 }
 
@@ -386,9 +187,9 @@ check_number (const OptionDesc *desc, guint64 value, GError **error)
   if (value >= desc->min && value <= desc->max)
     return TRUE;
   if (desc->min == 1 && value == 0 && desc->max == type_max)
-    set_invalid (error, "option '%s' must not be 0", desc->key);
+    vmgr_validate_set_invalid (error, "option '%s' must not be 0", desc->key);
   else
-    set_invalid (error,
+    vmgr_validate_set_invalid (error,
                  "option '%s': %" G_GUINT64_FORMAT " is out of range (use %"
                  G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ")",
                  desc->key, value, desc->min, desc->max);
@@ -401,7 +202,7 @@ check_strings (const OptionDesc *desc, const char * const *values, gsize n,
 {
   if (desc->max > 0 && n > desc->max)
     {
-      set_invalid (error, "option '%s': at most %" G_GUINT64_FORMAT
+      vmgr_validate_set_invalid (error, "option '%s': at most %" G_GUINT64_FORMAT
                    " values, not %" G_GSIZE_FORMAT,
                    desc->key, desc->max, n);
       return FALSE;
@@ -483,7 +284,7 @@ vmgr_options_parse (GVariant *dict, VmgrFields allowed, GError **error)
     return g_steal_pointer (&options);
   if (!g_variant_is_of_type (dict, G_VARIANT_TYPE_VARDICT))
     {
-      set_invalid (error, "options must be of type 'a{sv}', not '%s'",
+      vmgr_validate_set_invalid (error, "options must be of type 'a{sv}', not '%s'",
                    g_variant_get_type_string (dict));
       return NULL;
     }
@@ -506,12 +307,12 @@ vmgr_options_parse (GVariant *dict, VmgrFields allowed, GError **error)
         }
       if (options->fields & desc->field)
         {
-          set_invalid (error, "option '%s' given more than once", key);
+          vmgr_validate_set_invalid (error, "option '%s' given more than once", key);
           return NULL;
         }
       if (!g_variant_is_of_type (value, G_VARIANT_TYPE (desc->type)))
         {
-          set_invalid (error, "option '%s' must be of type '%s', not '%s'",
+          vmgr_validate_set_invalid (error, "option '%s' must be of type '%s', not '%s'",
                        key, desc->type, g_variant_get_type_string (value));
           return NULL;
         }
@@ -552,7 +353,7 @@ set_size_order_error (GError **error, const char *small_key, guint64 small,
       small_text = format_size (small, G_FORMAT_SIZE_LONG_FORMAT);
       large_text = format_size (large, G_FORMAT_SIZE_LONG_FORMAT);
     }
-  set_invalid (error, "%s (%s) exceeds %s (%s)", small_key, small_text,
+  vmgr_validate_set_invalid (error, "%s (%s) exceeds %s (%s)", small_key, small_text,
                large_key, large_text);
 }
 
@@ -565,7 +366,7 @@ vmgr_spec_check_resources (const VmgrVmSpec *spec, GError **error)
 
   if (spec->memory_limit == 0)
     {
-      set_invalid (error, "no memory_limit: choose a plan or give memory_limit");
+      vmgr_validate_set_invalid (error, "no memory_limit: choose a plan or give memory_limit");
       return FALSE;
     }
   if (spec->memory_soft_limit != 0 &&
@@ -589,20 +390,20 @@ vmgr_spec_check_resources (const VmgrVmSpec *spec, GError **error)
     }
   if (spec->vcpus < 1 || spec->vcpus > VMGR_MAX_VCPUS)
     {
-      set_invalid (error, "vcpus %u is out of range (use 1 to %d)",
+      vmgr_validate_set_invalid (error, "vcpus %u is out of range (use 1 to %d)",
                    spec->vcpus, VMGR_MAX_VCPUS);
       return FALSE;
     }
   if (spec->cpu_weight < VMGR_CPU_WEIGHT_MIN || spec->cpu_weight > VMGR_CPU_WEIGHT_MAX)
     {
-      set_invalid (error, "cpu_weight %u is out of range (use %d to %d)",
+      vmgr_validate_set_invalid (error, "cpu_weight %u is out of range (use %d to %d)",
                    spec->cpu_weight, VMGR_CPU_WEIGHT_MIN, VMGR_CPU_WEIGHT_MAX);
       return FALSE;
     }
   cpu_max = (guint64) spec->vcpus * 100;
   if (spec->cpu_limit > cpu_max)
     {
-      set_invalid (error, "cpu_limit %u exceeds %u %s (at most %" G_GUINT64_FORMAT ")",
+      vmgr_validate_set_invalid (error, "cpu_limit %u exceeds %u %s (at most %" G_GUINT64_FORMAT ")",
                    spec->cpu_limit, spec->vcpus,
                    spec->vcpus == 1 ? "vcpu" : "vcpus", cpu_max);
       return FALSE;
@@ -746,13 +547,13 @@ vmgr_plan_from_options (const char *name, const VmgrPlan *base, const VmgrOption
     return NULL;
   if (base == NULL && (fields & VMGR_FIELD_MEMORY_LIMIT) == 0)
     {
-      set_invalid (error, "plan '%s' has no memory_limit: give memory_limit "
+      vmgr_validate_set_invalid (error, "plan '%s' has no memory_limit: give memory_limit "
                    "(the memory size of the plan's VMs, in bytes)", name);
       return NULL;
     }
   if ((fields & VMGR_FIELD_MEMORY_LIMIT) != 0 && options->memory_limit == 0)
     {
-      set_invalid (error, "plan '%s': memory_limit cannot be 0 (the memory size of the "
+      vmgr_validate_set_invalid (error, "plan '%s': memory_limit cannot be 0 (the memory size of the "
                    "plan's VMs, in bytes)", name);
       return NULL;
     }

@@ -22,31 +22,8 @@ for need in /usr/lib/cockpit/cockpit-ws /usr/bin/cockpit-bridge "${VMGR_WEB_CHRO
     exit 0
   fi
 done
-src_root=${VMGR_SOURCE_ROOT:?}
-build_root=${VMGR_BUILD_ROOT:?}
-work=$VMGR_TESTBUS_DIR/web
-mkdir -p "$work/state"
-chmod 755 "$work"
-# shellcheck source=tests/harness/cockpit.sh
-. "$src_root/tests/harness/cockpit.sh"
-
-pids=()
-cleanup() {
-  local rc=$? pid
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ $rc -ne 0 ]]; then
-    for f in "$work"/state/vmgrd.log "$work"/cockpit-ws-*.log; do
-      [[ -s $f ]] && { printf '\n----- %s -----\n' "$f"; tail -n 40 "$f"; } >&2
-    done
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
+# shellcheck source=tests/web/env-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env-lib.sh"
 
 printf '[monitoring]\ninterval=1\n' >"$work/state/vmgrd.conf"
 "$build_root/service/vmgrd" --system --config "$work/state/vmgrd.conf" --state-dir "$work/state" \

@@ -27,32 +27,9 @@ if [[ -z ${VMGR_LIBVIRT_LXC_URI:-} ]]; then
   echo "Bail out! no LXC driver (${VMGR_LIBVIRT_LXC_ERROR:-run under tests/harness/libvirtd.sh})"
   exit 1
 fi
-src_root=${VMGR_SOURCE_ROOT:?}
-build_root=${VMGR_BUILD_ROOT:?}
+# shellcheck source=tests/web/env-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env-lib.sh"
 template_dir=${VMGR_TEMPLATE_DIR:-$build_root/templates}
-work=$VMGR_TESTBUS_DIR/web
-mkdir -p "$work/state"
-chmod 755 "$work"
-# shellcheck source=tests/harness/cockpit.sh
-. "$src_root/tests/harness/cockpit.sh"
-
-pids=()
-cleanup() {
-  local rc=$? pid
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ $rc -ne 0 ]]; then
-    for f in "$work"/state/vmgrd.log "$work"/cockpit-ws-*.log; do
-      [[ -s $f ]] && { printf '\n----- %s -----\n' "$f"; tail -n 40 "$f"; } >&2
-    done
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
 
 # The template, built when missing (a kernel download, if any, needs the
 # host's network; the LXC template needs none, but keep to one way).
