@@ -13,6 +13,7 @@ add_common_entries (GOptionContext *context, VmgrctlContext *ctx, VmgrctlCommand
   const GOptionEntry wait_entries[] = {
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &ctx->no_wait,
       "Return once vmgrd accepted the request", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx->quiet, "Print nothing on success", NULL },
     { NULL }
   };
 

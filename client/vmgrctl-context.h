@@ -21,7 +21,8 @@ typedef struct {
   gboolean no_ask_password;
   gboolean json;
   gboolean no_wait;
-  guint timeout_s;  /* for waits; 0 = no limit */
+  gboolean quiet;   /* no line saying what a lifecycle command did */
+  guint timeout_s;  /* --wait-timeout: how long to wait for a state; 0 = no limit */
 
   /* Made on first use. */
   GDBusConnection *connection;

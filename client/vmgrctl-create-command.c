@@ -160,9 +160,13 @@ vmgrctl_cmd_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
   if (!vmgr_dbus_manager_call_create_vm_sync (manager, args[0], opts.template,
                                               opts.plan != NULL ? opts.plan : "", options,
                                               &path, NULL, &error))
-    return vmgrctl_fail (error, "cannot create '%s'", args[0]);
+    {
+      vmgrctl_error_use_option_names (error, vmgrctl_vm_option_keys ());
+      return vmgrctl_fail (error, "cannot create '%s'", args[0]);
+    }
   id = g_path_get_basename (path);
-  g_print ("Created VM %s with id %s\n", args[0], id);
+  if (!ctx->quiet)
+    g_print ("Created VM %s with id %s\n", args[0], id);
   return ctx->no_wait ? VMGRCTL_EXIT_OK : wait_created (ctx, opts.start, path, args[0]);
 }
 
@@ -183,6 +187,7 @@ vmgrctl_cmd_contract (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **arg
                                              &error))
     return vmgrctl_fail (error, "cannot contract '%s'", args[2]);
   id = g_path_get_basename (path);
-  g_print ("Created VM %s with id %s\n", args[2], id);
+  if (!ctx->quiet)
+    g_print ("Created VM %s with id %s\n", args[2], id);
   return ctx->no_wait ? VMGRCTL_EXIT_OK : wait_created (ctx, FALSE, path, args[2]);
 }

@@ -108,6 +108,8 @@ vmgrctl_cmd_customer_add (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char *
   if (status != VMGRCTL_EXIT_OK)
     return status;
   if (!vmgr_dbus_manager_call_add_customer_sync (ctx->manager, uid, info, &path, NULL, &error))
+    vmgrctl_error_use_option_names (error, vmgrctl_customer_option_keys ());
+  if (error != NULL)
     return vmgrctl_fail (error, "cannot add customer '%s'", args[0]);
   return VMGRCTL_EXIT_OK;
 }
@@ -158,7 +160,9 @@ vmgrctl_cmd_customer_update (VmgrctlContext *ctx, const VmgrctlCommand *cmd, cha
   if (status != VMGRCTL_EXIT_OK)
     return status;
   customer = customer_proxy (ctx, uid, &error);
-  if (customer == NULL || !vmgr_dbus_customer_call_update_sync (customer, info, NULL, &error))
+  if (customer != NULL && !vmgr_dbus_customer_call_update_sync (customer, info, NULL, &error))
+    vmgrctl_error_use_option_names (error, vmgrctl_customer_option_keys ());
+  if (error != NULL)
     return customer_fail (error, "cannot update customer", args[0], uid);
   return VMGRCTL_EXIT_OK;
 }

@@ -71,19 +71,25 @@ typedef gboolean (*VmCall) (VmgrDBusVM *vm, GCancellable *cancellable, GError **
 typedef struct {
   const char *command;
   const char *verb;
+  const char *done;  /* "NAME DONE" once it happened */
   VmCall call;  /* NULL for shutdown, the one call with an argument */
   VmgrctlWaitKind wait_kind;
   const char *state;
 } Lifecycle;
 
 static const Lifecycle lifecycles[] = {
-  { "start", "start", vmgr_dbus_vm_call_start_sync, VMGRCTL_WAIT_FOR_STATE, "running" },
-  { "shutdown", "shut down", NULL, VMGRCTL_WAIT_FOR_STATE, "stopped" },
-  { "stop", "stop", vmgr_dbus_vm_call_stop_sync, VMGRCTL_WAIT_FOR_STATE, "stopped" },
-  { "restart", "restart", vmgr_dbus_vm_call_restart_sync, VMGRCTL_WAIT_FOR_NEW_STATE, "running" },
-  { "suspend", "suspend", vmgr_dbus_vm_call_suspend_sync, VMGRCTL_WAIT_FOR_STATE, "paused" },
-  { "resume", "resume", vmgr_dbus_vm_call_resume_sync, VMGRCTL_WAIT_FOR_STATE, "running" },
-  { "delete", "delete", vmgr_dbus_vm_call_delete_sync, VMGRCTL_WAIT_FOR_REMOVAL, NULL },
+  { "start", "start", "started", vmgr_dbus_vm_call_start_sync, VMGRCTL_WAIT_FOR_STATE,
+    "running" },
+  { "shutdown", "shut down", "shut down", NULL, VMGRCTL_WAIT_FOR_STATE, "stopped" },
+  { "stop", "stop", "stopped", vmgr_dbus_vm_call_stop_sync, VMGRCTL_WAIT_FOR_STATE, "stopped" },
+  { "restart", "restart", "restarted", vmgr_dbus_vm_call_restart_sync,
+    VMGRCTL_WAIT_FOR_NEW_STATE, "running" },
+  { "suspend", "suspend", "suspended", vmgr_dbus_vm_call_suspend_sync, VMGRCTL_WAIT_FOR_STATE,
+    "paused" },
+  { "resume", "resume", "resumed", vmgr_dbus_vm_call_resume_sync, VMGRCTL_WAIT_FOR_STATE,
+    "running" },
+  { "delete", "delete", "deleted", vmgr_dbus_vm_call_delete_sync, VMGRCTL_WAIT_FOR_REMOVAL,
+    NULL },
 };
 
 static const Lifecycle *
@@ -121,8 +127,11 @@ parse_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
   g_autofree char *graceful = NULL;
   g_autoptr(GError) error = NULL;
   const GOptionEntry shutdown_entries[] = {
+    { "grace", 0, 0, G_OPTION_ARG_STRING, &graceful,
+      "Seconds the guest has to shut down before it is forced off (default: vmgrd's)",
+      "SECONDS" },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &graceful,
-      "Seconds before the VM is forced off (default: vmgrd's)", "SECONDS" },
+      "The same as --grace (its older name)", "SECONDS" },
     { NULL }
   };
   gboolean shutdown = g_str_equal (cmd->name, "shutdown");
@@ -131,7 +140,7 @@ parse_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
 
   *graceful_s = 0;
   if (status == VMGRCTL_EXIT_OK && graceful != NULL
-      && !vmgrctl_parse_option_uint32 ("timeout", graceful, graceful_s, &error))
+      && !vmgrctl_parse_option_uint32 ("grace", graceful, graceful_s, &error))
     return vmgrctl_command_fail (cmd, error);
   return status;
 }
@@ -152,6 +161,7 @@ vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **ar
   g_autoptr(VmgrDBusVM) vm = NULL;
   g_autoptr(VmgrctlWait) wait = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
   guint graceful_s;
   int status = parse_lifecycle (ctx, cmd, argv, &args, &graceful_s);
 
@@ -161,9 +171,15 @@ vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **ar
     return status;
   if (!ctx->no_wait)
     wait = vmgrctl_wait_new (vm, ctx->manager, lifecycle->wait_kind, lifecycle->state);
+  name = vmgr_dbus_vm_dup_name (vm);
   if (!call_lifecycle (lifecycle, vm, graceful_s, &error))
     return vmgrctl_fail (error, "cannot %s '%s'", lifecycle->verb, args[0]);
-  return finish_wait (wait, wait_timeout (ctx, graceful_s), args[0]);
+  status = finish_wait (wait, wait_timeout (ctx, graceful_s), args[0]);
+  if (status == VMGRCTL_EXIT_OK && !ctx->quiet && ctx->no_wait)
+    g_print ("%s: %s requested\n", name, lifecycle->verb);
+  else if (status == VMGRCTL_EXIT_OK && !ctx->quiet)
+    g_print ("%s %s\n", name, lifecycle->done);
+  return status;
 }
 
 /* ---- wait VM --state STATE [--timeout S] ------------------------------- */

@@ -21,7 +21,7 @@ static const VmgrctlCommand commands[] = {
   { "start", "VM", 1, VMGRCTL_COMMAND_WAITS, "Start a VM; waits until running",
     vmgrctl_cmd_lifecycle },
   { "shutdown", "VM", 1, VMGRCTL_COMMAND_WAITS,
-    "Shut a VM down gracefully; waits until stopped",
+    "Shut a VM down gracefully (--grace SECONDS, then forced off); waits until stopped",
     vmgrctl_cmd_lifecycle },
   { "stop", "VM", 1, VMGRCTL_COMMAND_WAITS, "Force a VM off; waits until stopped",
     vmgrctl_cmd_lifecycle },
@@ -148,8 +148,14 @@ global_option_context (VmgrctlContext *ctx, char **timeout, gboolean *version)
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctx->json, "Print JSON (read commands)", NULL },
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &ctx->no_wait,
       "Return once vmgrd accepted a request, without waiting for its result", NULL },
-    { "timeout", 0, 0, G_OPTION_ARG_STRING, timeout,
-      "Wait at most SECONDS for a VM to change state (default 60, 0: no limit)", "SECONDS" },
+    { "wait-timeout", 0, 0, G_OPTION_ARG_STRING, timeout,
+      "Wait at most SECONDS for a VM to reach its new state (default 60, 0: no limit)",
+      "SECONDS" },
+    /* The older name of --wait-timeout, kept for scripts; hidden, since
+     * shutdown's --timeout is something else. */
+    { "timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, timeout, NULL, "SECONDS" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx->quiet,
+      "Print nothing on success (lifecycle commands, create)", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, version, "Print the version", NULL },
     { NULL }
   };
@@ -178,7 +184,7 @@ parse_global (VmgrctlContext *ctx, GStrv *argv, gboolean *version)
     return usage_error ("--system, --session and --address exclude each other");
   if (timeout != NULL && !vmgrctl_parse_uint (timeout, G_MAXUINT32, &seconds, &error))
     {
-      g_autofree char *message = g_strdup_printf ("invalid --timeout: %s", error->message);
+      g_autofree char *message = g_strdup_printf ("invalid --wait-timeout: %s", error->message);
       return usage_error (message);
     }
   if (timeout != NULL)

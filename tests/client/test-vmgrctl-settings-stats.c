@@ -34,6 +34,57 @@ test_set_memory (Fixture *f, gconstpointer data)
   g_assert_cmpuint (limit, ==, 3 * GiB);
 }
 
+/* The setters take create's names of the options, one value at a time;
+ * the older names are kept. */
+static void
+test_setters_take_create_options (Fixture *f, gconstpointer data)
+{
+  guint64 guarantee, soft, limit, disk_soft, disk_hard;
+  guint32 vcpus, weight, cpu_limit;
+
+  vmgrctl (f, "set-memory", "web", "--memory-soft-limit", "768M");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(ttt)", &guarantee, &soft, &limit);
+  g_assert_cmpuint (guarantee, ==, GiB / 2);
+  g_assert_cmpuint (soft, ==, 768 * MiB);
+  g_assert_cmpuint (limit, ==, GiB);
+
+  vmgrctl (f, "set-memory", "web", "--memory", "2G", "--memory-guarantee", "0");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(ttt)", &guarantee, &soft, &limit);
+  g_assert_cmpuint (guarantee, ==, 0);
+  g_assert_cmpuint (soft, ==, 768 * MiB);
+  g_assert_cmpuint (limit, ==, 2 * GiB);
+
+  vmgrctl (f, "set-cpu", "web", "--cpu-weight", "300", "--cpu-limit", "50");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(uuu)", &vcpus, &weight, &cpu_limit);
+  g_assert_cmpuint (vcpus, ==, 2);
+  g_assert_cmpuint (weight, ==, 300);
+  g_assert_cmpuint (cpu_limit, ==, 50);
+
+  vmgrctl (f, "set-disk", "web", "--disk-soft", "5G");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(tt)", &disk_soft, &disk_hard);
+  g_assert_cmpuint (disk_soft, ==, 5 * GiB);
+  g_assert_cmpuint (disk_hard, ==, 10 * GiB);
+  vmgrctl (f, "set-disk", "web", "--disk", "20G", "--soft", "8G");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(tt)", &disk_soft, &disk_hard);
+  g_assert_cmpuint (disk_soft, ==, 8 * GiB);
+  g_assert_cmpuint (disk_hard, ==, 20 * GiB);
+}
+
+/* vmgrd's refusal names its keys; vmgrctl names the options typed. */
+static void
+test_setter_errors_name_options (Fixture *f, gconstpointer data)
+{
+  vmgrctl (f, "set-disk", "web", "--disk-soft", "20G");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot set disk limits of 'web': --disk-soft "
+                                   "(21474836480) exceeds --disk (10737418240)\n");
+}
+
 static void
 test_set_cpu (Fixture *f, gconstpointer data)
 {
@@ -57,7 +108,8 @@ test_set_cpu (Fixture *f, gconstpointer data)
   /* The daemon's refusal, with its exit status. */
   vmgrctl (f, "set-cpu", "web", "--weight", "0");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
-  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot set CPUs of 'web': weight is out of range\n");
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot set CPUs of 'web': --cpu-weight 0 is out of "
+                                   "range (use 1 to 10000)\n");
 }
 
 static void
@@ -273,6 +325,8 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/set-memory", test_set_memory);
   add_test ("/vmgrctl/fake/set-cpu", test_set_cpu);
   add_test ("/vmgrctl/fake/set-disk", test_set_disk);
+  add_test ("/vmgrctl/fake/setters-take-create-options", test_setters_take_create_options);
+  add_test ("/vmgrctl/fake/setter-errors-name-options", test_setter_errors_name_options);
   add_test ("/vmgrctl/fake/set-network", test_set_network);
   add_test ("/vmgrctl/fake/autostart-chown", test_autostart_chown);
   add_test ("/vmgrctl/fake/stats", test_stats);

@@ -126,10 +126,38 @@ test_no_wait (Fixture *f, gconstpointer data)
 static void
 test_wait_timeout (Fixture *f, gconstpointer data)
 {
-  vmgrctl (f, "--timeout", "1", "start", "stuck");
+  vmgrctl (f, "--wait-timeout", "1", "start", "stuck");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_TIMEOUT);
   g_assert_cmpstr (f->run.err, ==, "vmgrctl: stuck: timed out waiting for state 'running' "
                                    "(the VM is 'starting')\n");
+
+  /* Its older name, before the command (0: no limit). */
+  vmgrctl (f, "--timeout", "0", "start", "web");
+  assert_ok (f);
+}
+
+/* Each lifecycle command says what happened, unless -q. */
+static void
+test_lifecycle_says_what_happened (Fixture *f, gconstpointer data)
+{
+  vmgrctl (f, "start", "101");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "web started\n");
+  vmgrctl (f, "suspend", "web");
+  g_assert_cmpstr (f->run.out, ==, "web suspended\n");
+  vmgrctl (f, "resume", "web", "-q");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "");
+  vmgrctl (f, "shutdown", "web", "--grace", "5");
+  g_assert_cmpstr (f->run.out, ==, "web shut down\n");
+  vmgrctl (f, "--quiet", "start", "web");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "");
+  vmgrctl (f, "stop", "web", "--no-wait");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "web: stop requested\n");
+  vmgrctl (f, "delete", "db");
+  g_assert_cmpstr (f->run.out, ==, "db deleted\n");
 }
 
 static void
@@ -154,11 +182,18 @@ test_shutdown_timeout (Fixture *f, gconstpointer data)
 {
   guint32 timeout_s = 0;
 
-  vmgrctl (f, "shutdown", "db", "--timeout", "90");
+  vmgrctl (f, "shutdown", "db", "--grace", "90");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
   g_assert_cmpstr (f->fake->last_method, ==, "Shutdown");
   g_variant_get (f->fake->last_args, "(u)", &timeout_s);
   g_assert_cmpuint (timeout_s, ==, 90);
+
+  /* --timeout, its older name. */
+  vmgrctl (f, "start", "db");
+  vmgrctl (f, "shutdown", "db", "--timeout", "80");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_variant_get (f->fake->last_args, "(u)", &timeout_s);
+  g_assert_cmpuint (timeout_s, ==, 80);
 }
 
 static void
@@ -170,7 +205,9 @@ test_errors (Fixture *f, gconstpointer data)
 
   vmgrctl (f, "resume", "web");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_STATE);
-  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot resume 'web': The VM is not in the right state.\n");
+  /* vmgrd's message says what failed: it is not said twice. */
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot resume VM 'web': it is stopped, and must be "
+                                   "paused\n");
 
   vmgrctl (f, "create", "web", "--template", "debian-12");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_ALREADY_EXISTS);
@@ -248,6 +285,7 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/no-wait", test_no_wait);
   add_test ("/vmgrctl/fake/wait-timeout", test_wait_timeout);
   add_test ("/vmgrctl/fake/lifecycle", test_lifecycle);
+  add_test ("/vmgrctl/fake/lifecycle-says-what-happened", test_lifecycle_says_what_happened);
   add_test ("/vmgrctl/fake/shutdown-timeout", test_shutdown_timeout);
   add_test ("/vmgrctl/fake/errors", test_errors);
   add_test ("/vmgrctl/fake/delete", test_delete);
