@@ -1,7 +1,8 @@
 /* Customers: customers (ListCustomers), customer add (AddCustomer), and
  * customer show, update, suspend, unsuspend, remove on the Customer
- * object /org/vmgr/customer/UID. USER|UID is resolved on this host; a
- * uid without a customer is "not found" (exit 3). */
+ * object /org/vmgr/customer/UID. USER|UID is resolved on this host, else
+ * by vmgrd's customers (vmgrctl_context_resolve_user()); a uid without a
+ * customer is "not found" (exit 3). */
 #include "vmgrctl-commands.h"
 
 #include "vmgrctl-customer-options.h"
@@ -34,7 +35,7 @@ parse_customer (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const GOptionEnt
 
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  if (!vmgrctl_parse_user ((*args)[0], uid, &error))
+  if (!vmgrctl_context_resolve_user (ctx, (*args)[0], uid, &error))
     return vmgrctl_command_fail (cmd, error);
   return vmgrctl_context_connect (ctx, &manager);
 }
@@ -90,7 +91,7 @@ parse_info (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv, gboolea
   if (!adding && !vmgrctl_customer_options_any (&options))
     return vmgrctl_command_usage_error (cmd, "nothing to change");
   *info = vmgrctl_customer_options_to_info (&options, &error);
-  if (*info == NULL || !vmgrctl_parse_user ((*args)[0], uid, &error))
+  if (*info == NULL || !vmgrctl_context_resolve_user (ctx, (*args)[0], uid, &error))
     return vmgrctl_command_fail (cmd, error);
   return vmgrctl_context_connect (ctx, &manager);
 }
@@ -191,7 +192,7 @@ vmgrctl_cmd_customer_state (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char
     return status;
   if (suspend && reason == NULL)
     return vmgrctl_command_usage_error (cmd, "--reason is required");
-  if (!vmgrctl_parse_user (args[0], &uid, &error))
+  if (!vmgrctl_context_resolve_user (ctx, args[0], &uid, &error))
     return vmgrctl_command_fail (cmd, error);
   status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)

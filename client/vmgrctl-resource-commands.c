@@ -270,7 +270,7 @@ vmgrctl_cmd_chown (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  if (!vmgrctl_parse_user (args[1], &uid, &error))
+  if (!vmgrctl_context_resolve_user (ctx, args[1], &uid, &error))
     return vmgrctl_command_fail (cmd, error);
   status = vmgrctl_context_lookup_vm (ctx, args[0], &vm);
   if (status != VMGRCTL_EXIT_OK)
