@@ -20,6 +20,7 @@ typedef struct {
   char *address;
   gboolean no_ask_password;
   gboolean json;
+  gboolean no_header;  /* tables without their header row */
   gboolean no_wait;
   gboolean quiet;   /* no line saying what a lifecycle command did */
   guint timeout_s;  /* --wait-timeout: how long to wait for a state; 0 = no limit */

@@ -4,6 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* -H, --no-header: tables without their header row, for scripts. */
+static gboolean headers_shown = TRUE;
+
+void
+vmgrctl_tables_show_headers (gboolean shown)
+{
+  headers_shown = shown;
+}
+
 struct _VmgrctlTable {
   guint n_columns;
   guint right_aligned;
@@ -65,14 +74,15 @@ vmgrctl_table_render (VmgrctlTable *table)
 {
   g_autofree gsize *widths = g_new0 (gsize, table->n_columns);
   GString *out = g_string_new (NULL);
+  guint first = headers_shown ? 0 : 1;
 
-  for (guint r = 0; r < table->rows->len; r++)
+  for (guint r = first; r < table->rows->len; r++)
     {
       char **row = g_ptr_array_index (table->rows, r);
       for (guint c = 0; c < table->n_columns; c++)
         widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (row[c], -1));
     }
-  for (guint r = 0; r < table->rows->len; r++)
+  for (guint r = first; r < table->rows->len; r++)
     {
       char **row = g_ptr_array_index (table->rows, r);
       for (guint c = 0; c < table->n_columns; c++)

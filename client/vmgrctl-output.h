@@ -16,6 +16,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrctlTable, vmgrctl_table_free)
 /* @cells has one entry per column; NULL or "" cells show as "-". */
 void vmgrctl_table_add_row (VmgrctlTable *table, const char *const *cells);
 char *vmgrctl_table_render (VmgrctlTable *table);
+/* Whether vmgrctl_table_render() writes the header row (the default), for
+ * every table from now on (-H, --no-header). */
+void vmgrctl_tables_show_headers (gboolean shown);
 
 /* "Key: value" lines, values aligned; a key may start with spaces to
  * indent it under a heading. NULL or "" values show as "-". */

@@ -27,17 +27,97 @@ static const VmgrctlListing vm_listing = {
   (VmgrctlListingTableAdd) vmgrctl_vm_table_add,
 };
 
-/* VMs gone since ListVMs are left out. */
+static const char * const vm_states[] = {
+  "provisioning", "stopped", "starting", "running", "paused", "stopping", "crashed",
+  "suspended", "unknown", NULL
+};
+
+static int
+unknown_state_error (const VmgrctlCommand *cmd, const char *state)
+{
+  g_autofree char *known = g_strjoinv (", ", (char **) vm_states);
+  g_autofree char *message = g_strdup_printf ("unknown state '%s' (one of %s)", state, known);
+
+  return vmgrctl_command_usage_error (cmd, message);
+}
+
+/* list --state, --owner, --plan: NULL for a filter not given. */
+typedef struct {
+  char *state;
+  char *owner;
+  char *plan;
+  gboolean by_owner;
+  guint32 owner_uid;
+} ListFilter;
+
+static void
+list_filter_clear (ListFilter *self)
+{
+  g_free (self->state);
+  g_free (self->owner);
+  g_free (self->plan);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ListFilter, list_filter_clear)
+
+static gboolean
+list_filter_keeps (const ListFilter *filter, VmgrDBusVM *vm)
+{
+  const char *plan = vmgr_dbus_vm_get_plan (vm);
+
+  if (filter->state != NULL && g_strcmp0 (vmgr_dbus_vm_get_state (vm), filter->state) != 0)
+    return FALSE;
+  if (filter->by_owner && vmgr_dbus_vm_get_owner (vm) != filter->owner_uid)
+    return FALSE;
+  /* A table shows "-" for no plan. */
+  if (filter->plan != NULL && g_strcmp0 (plan != NULL ? plan : "", filter->plan) != 0
+      && !(g_str_equal (filter->plan, "-") && (plan == NULL || plan[0] == '\0')))
+    return FALSE;
+  return TRUE;
+}
+
+static int
+parse_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv, ListFilter *filter,
+            GStrv *args)
+{
+  const GOptionEntry entries[] = {
+    { "state", 0, 0, G_OPTION_ARG_STRING, &filter->state, "Only the VMs in STATE", "STATE" },
+    { "owner", 0, 0, G_OPTION_ARG_STRING, &filter->owner, "Only the VMs of this owner",
+      "USER|UID" },
+    { "plan", 0, 0, G_OPTION_ARG_STRING, &filter->plan,
+      "Only the VMs on PLAN ('-': on none)", "PLAN" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  int status = vmgrctl_command_parse (ctx, cmd, entries, NULL, argv, args);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (filter->state != NULL && !g_strv_contains (vm_states, filter->state))
+    return unknown_state_error (cmd, filter->state);
+  if (filter->owner == NULL)
+    return VMGRCTL_EXIT_OK;
+  if (!vmgrctl_context_resolve_user (ctx, filter->owner, &filter->owner_uid, &error))
+    return vmgrctl_command_fail (cmd, error);
+  filter->by_owner = TRUE;
+  return VMGRCTL_EXIT_OK;
+}
+
+/* VMs gone since ListVMs are left out, and those the filters leave out. */
 int
 vmgrctl_cmd_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
+  g_auto(ListFilter) filter = { NULL };
   g_auto(GStrv) args = NULL;
   g_auto(GStrv) paths = NULL;
   g_autoptr(GDBusObjectManager) objects = NULL;
+  g_autoptr(GPtrArray) vms = NULL;
   g_autoptr(GError) error = NULL;
   VmgrDBusManager *manager;
-  int status = vmgrctl_command_parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
+  int status = parse_list (ctx, cmd, argv, &filter, &args);
 
+  if (status == VMGRCTL_EXIT_OK)
+    status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)
     return status;
   if (!vmgr_dbus_manager_call_list_vms_sync (manager, &paths, NULL, &error))
@@ -45,7 +125,14 @@ vmgrctl_cmd_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
   objects = vmgr_dbus_object_manager_client_new_sync (
     ctx->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, VMGRCTL_BUS_NAME,
     VMGRCTL_OBJECT_MANAGER_PATH, NULL, NULL);
-  return vmgrctl_listing_show (ctx, &vm_listing, paths, objects);
+  vms = vmgrctl_listing_read (ctx, &vm_listing, paths, objects, &error);
+  if (vms == NULL)
+    return vmgrctl_fail (error, "cannot read VMs");
+  for (guint i = vms->len; i > 0; i--)
+    if (!list_filter_keeps (&filter, g_ptr_array_index (vms, i - 1)))
+      g_ptr_array_remove_index (vms, i - 1);
+  vmgrctl_listing_print (ctx, &vm_listing, vms);
+  return VMGRCTL_EXIT_OK;
 }
 
 int
@@ -184,11 +271,6 @@ vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **ar
 
 /* ---- wait VM --state STATE [--timeout S] ------------------------------- */
 
-static const char * const vm_states[] = {
-  "provisioning", "stopped", "starting", "running", "paused", "stopping", "crashed",
-  "suspended", "unknown", NULL
-};
-
 static int
 parse_wait (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv, GStrv *args,
             char **state, guint *timeout_s)
@@ -209,13 +291,7 @@ parse_wait (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv, GStrv *
   if (*state == NULL)
     return vmgrctl_command_usage_error (cmd, "--state is required");
   if (!g_strv_contains (vm_states, *state))
-    {
-      g_autofree char *known = g_strjoinv (", ", (char **) vm_states);
-      g_autofree char *message = g_strdup_printf ("unknown state '%s' (one of %s)", *state,
-                                                  known);
-
-      return vmgrctl_command_usage_error (cmd, message);
-    }
+    return unknown_state_error (cmd, *state);
   if (timeout != NULL && !vmgrctl_parse_option_uint32 ("timeout", timeout, timeout_s, &error))
     return vmgrctl_command_fail (cmd, error);
   return VMGRCTL_EXIT_OK;

@@ -13,7 +13,8 @@
 #include "vmgrctl-units.h"
 
 static const VmgrctlCommand commands[] = {
-  { "list", NULL, 0, VMGRCTL_COMMAND_READ, "List the VMs", vmgrctl_cmd_list },
+  { "list", NULL, 0, VMGRCTL_COMMAND_READ,
+    "List the VMs (--state, --owner, --plan filter; -H: no header)", vmgrctl_cmd_list },
   { "show", "VM", 1, VMGRCTL_COMMAND_READ, "Show a VM's settings and usage", vmgrctl_cmd_show },
   { "create", "NAME --template TEMPLATE", 1,
     VMGRCTL_COMMAND_WAITS | VMGRCTL_COMMAND_PROVISIONS,

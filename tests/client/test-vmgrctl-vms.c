@@ -47,6 +47,41 @@ test_list_json (Fixture *f, gconstpointer data)
   root = parse_json (f->run.out);
 }
 
+/* list --state, --owner, --plan, in tables and JSON; -H for scripts. */
+static void
+test_list_filters (Fixture *f, gconstpointer data)
+{
+  VmgrDBusVM *stuck = fake_vmgrd_get_vm (f->fake, "stuck");
+  g_autoptr(JsonNode) root = NULL;
+
+  vmgr_dbus_vm_set_owner (stuck, 1001);
+  vmgr_dbus_vm_set_owner_name (stuck, "bob");
+  vmgr_dbus_vm_set_plan (stuck, "");
+
+  vmgrctl (f, "list", "--state", "running", "-H");
+  assert_ok (f);
+  g_assert_true (g_str_has_prefix (f->run.out, "102  db  running  alice  small  debian-12  2  "));
+  g_assert_null (strchr (strchr (f->run.out, '\n') + 1, '\n'));
+
+  vmgrctl (f, "list", "--owner", "bob", "--no-header");
+  assert_ok (f);
+  g_assert_true (g_str_has_prefix (f->run.out, "104  stuck  stopped  bob  -  "));
+  vmgrctl (f, "list", "--owner", "1001", "-H");
+  g_assert_true (g_str_has_prefix (f->run.out, "104  stuck"));
+  vmgrctl (f, "list", "--plan", "-", "-H");
+  g_assert_true (g_str_has_prefix (f->run.out, "104  stuck"));
+
+  vmgrctl (f, "list", "--plan", "small", "--owner", "alice", "--state", "stopped", "--json");
+  assert_ok (f);
+  root = parse_json (f->run.out);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (root)), ==, 2);
+
+  vmgrctl (f, "list", "--state", "sleeping");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_USAGE);
+  vmgrctl (f, "list", "--owner", "nobody-anywhere");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
+}
+
 static void
 test_show (Fixture *f, gconstpointer data)
 {
@@ -277,6 +312,7 @@ main (int argc, char **argv)
 
   add_test ("/vmgrctl/fake/list", test_list);
   add_test ("/vmgrctl/fake/list-json", test_list_json);
+  add_test ("/vmgrctl/fake/list-filters", test_list_filters);
   add_test ("/vmgrctl/fake/show", test_show);
   add_test ("/vmgrctl/fake/show-json", test_show_json);
   add_test ("/vmgrctl/fake/not-found", test_not_found);
