@@ -162,6 +162,15 @@ vmgrctl_fields_render (VmgrctlFields *fields)
   return g_string_free (out, FALSE);
 }
 
+const char *
+vmgrctl_backend_note (const char *backend)
+{
+  if (g_strcmp0 (backend, "test") == 0)
+    return "backend test: simulated values (libvirt's test driver; usage and host figures "
+           "are not real)\n";
+  return NULL;
+}
+
 void
 vmgrctl_print (const char *text)
 {

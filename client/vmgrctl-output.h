@@ -34,6 +34,10 @@ void vmgrctl_fields_add_printf (VmgrctlFields *fields, const char *key,
                                 const char *format, ...) G_GNUC_PRINTF (3, 4);
 char *vmgrctl_fields_render (VmgrctlFields *fields);
 
+/* A line to print under values that @backend (Manager.Backend) makes
+ * up, or NULL: libvirt's test driver simulates usage and host figures. */
+const char *vmgrctl_backend_note (const char *backend);
+
 /* Writes @text to stdout as it is (UTF-8). */
 void vmgrctl_print (const char *text);
 /* Writes @node as indented JSON and a newline to stdout. */

@@ -35,7 +35,18 @@ typedef struct {
  * its CPU limit when lower. */
 guint32 vmgrctl_stats_cpu_capacity (const VmgrctlStatsRow *row);
 
-/* NAME STATE CPU MEMORY DISK NET UPTIME. Cells: CPU "[#.........] 12.5%",
+/* The sample's CPU use in percent of the VM's capacity (100: all its
+ * vCPUs busy, or its CPU limit reached), as the CPU bar shows it;
+ * FALSE without a sample. (cpu_percent itself is in percent of one host
+ * CPU.) */
+gboolean vmgrctl_stats_cpu_percent_of_vm (const VmgrctlStatsRow *row, double *percent);
+
+/* What the CPU column shows, for the line under the table. */
+#define VMGRCTL_STATS_CPU_LEGEND \
+  "CPU: percent of what the VM may use (its vCPUs, or its CPU limit when lower)"
+
+/* NAME STATE CPU MEMORY DISK NET UPTIME. Cells: CPU "[#.........] 12.5%"
+ * (vmgrctl_stats_cpu_percent_of_vm(), bar and number alike),
  * MEMORY and DISK "[##........] 256 MiB/1.0 GiB" (just the amount used
  * when there is no limit), NET "received/sent", UPTIME "1h 1m"; "-" for
  * what the sample lacks. */

@@ -140,6 +140,7 @@ vmgrctl_cmd_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
   g_auto(GStrv) args = NULL;
   g_autoptr(VmgrDBusVM) vm = NULL;
+  const char *note;
   int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
 
   if (status == VMGRCTL_EXIT_OK)
@@ -148,6 +149,9 @@ vmgrctl_cmd_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
     return status;
   vmgrctl_print_json_or_text (ctx->json, vm, (VmgrctlToJson) vmgrctl_vm_to_json,
                               (VmgrctlToText) vmgrctl_vm_describe);
+  note = vmgrctl_backend_note (vmgr_dbus_manager_get_backend (ctx->manager));
+  if (!ctx->json && note != NULL)
+    vmgrctl_print (note);
   return VMGRCTL_EXIT_OK;
 }
 

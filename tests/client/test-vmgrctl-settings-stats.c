@@ -194,7 +194,8 @@ test_stats (Fixture *f, gconstpointer data)
   assert_ok (f);
   g_assert_cmpstr (f->run.out, ==,
                    "NAME  STATE    CPU                 MEMORY                        DISK  NET  UPTIME\n"
-                   "db    running  [###.......] 50.0%  [#####.....] 512 MiB/1.0 GiB  -     -    1h 1m\n");
+                   "db    running  [###.......] 33.3%  [#####.....] 512 MiB/1.0 GiB  -     -    1h 1m\n"
+                   "CPU: percent of what the VM may use (its vCPUs, or its CPU limit when lower)\n");
   g_assert_cmpstr (f->fake->last_method, ==, "GetStats");
   g_assert_cmpuint (f->fake->get_stats_calls, ==, 1);
 
@@ -204,8 +205,15 @@ test_stats (Fixture *f, gconstpointer data)
   g_assert_cmpstr (f->run.out, ==,
                    "NAME  STATE    CPU                 MEMORY                        DISK  NET  UPTIME\n"
                    "web   stopped  -                   -                             -     -    -\n"
-                   "db    running  [###.......] 50.0%  [#####.....] 512 MiB/1.0 GiB  -     -    1h 1m\n");
+                   "db    running  [###.......] 33.3%  [#####.....] 512 MiB/1.0 GiB  -     -    1h 1m\n"
+                   "CPU: percent of what the VM may use (its vCPUs, or its CPU limit when lower)\n");
   g_assert_cmpuint (f->fake->get_stats_calls, ==, 2);
+
+  /* -H: the rows alone, for scripts. */
+  vmgrctl (f, "stats", "db", "-H");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==,
+                   "db  running  [###.......] 33.3%  [#####.....] 512 MiB/1.0 GiB  -  -  1h 1m\n");
 
   vmgrctl (f, "stats", "nope");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_FOUND);
@@ -280,9 +288,35 @@ test_stats_watch_usage (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->fake->get_stats_calls, ==, 1);
   tables = g_strsplit (f->run.out, "\n\n", -1);
   g_assert_cmpuint (g_strv_length (tables), ==, 3);
-  g_assert_nonnull (strstr (tables[0], "[###.......] 50.0%"));
-  g_assert_nonnull (strstr (tables[2], "[#####.....] 75.0%"));
+  /* 50% and 75% of one host CPU, of the 150% db may use. */
+  g_assert_nonnull (strstr (tables[0], "[###.......] 33.3%"));
+  g_assert_nonnull (strstr (tables[2], "[#####.....] 50.0%"));
   g_assert_nonnull (strstr (tables[2], "256 MiB/1.0 GiB"));
+}
+
+/* On libvirt's test driver the figures are made up: said where shown. */
+static void
+test_test_backend_says_simulated (Fixture *f, gconstpointer data)
+{
+  VmgrDBusManager *manager = vmgr_dbus_object_peek_manager (VMGR_DBUS_OBJECT (f->fake->manager_object));
+  const char *note = "backend test: simulated values (libvirt's test driver; usage and host "
+                     "figures are not real)\n";
+  g_autoptr(JsonNode) root = NULL;
+
+  vmgrctl (f, "host");
+  g_assert_false (g_str_has_suffix (f->run.out, note));
+  vmgr_dbus_manager_set_backend (manager, "test");
+  vmgrctl (f, "host");
+  assert_ok (f);
+  g_assert_true (g_str_has_suffix (f->run.out, note));
+  vmgrctl (f, "show", "db");
+  g_assert_true (g_str_has_suffix (f->run.out, note));
+  vmgrctl (f, "stats", "db");
+  g_assert_true (g_str_has_suffix (f->run.out, note));
+  vmgrctl (f, "host", "--json");
+  root = parse_json (f->run.out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "backend"), ==,
+                   "test");
 }
 
 static void
@@ -293,17 +327,17 @@ test_host (Fixture *f, gconstpointer data)
   vmgrctl (f, "host");
   assert_ok (f);
   g_assert_cmpstr (f->run.out, ==,
-                   "CPUs:             8\n"
+                   "Host CPUs:        8 (also the most vCPUs one VM may have)\n"
                    "CPU model:        Fake CPU\n"
                    "Memory total:     16 GiB\n"
                    "Memory free:      8.0 GiB\n"
                    "Disk total:       100 GiB\n"
                    "Disk free:        60 GiB\n"
-                   "Capacity vCPUs:   32\n"
-                   "Capacity memory:  16 GiB\n"
-                   "Capacity disk:    unlimited\n"
-                   "Allocated vCPUs:  8 (25%)\n"
-                   "Allocated memory: 4.0 GiB (25%)\n"
+                   "vCPU capacity:    32\n"
+                   "Memory capacity:  16 GiB\n"
+                   "Disk capacity:    unlimited\n"
+                   "Allocated vCPUs:  8 of 32 (25%)\n"
+                   "Allocated memory: 4.0 GiB of 16 GiB (25%)\n"
                    "Allocated disk:   20 GiB\n"
                    "VMs:              4\n"
                    "  provisioning:   0\n"
@@ -334,6 +368,7 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/stats-watch", test_stats_watch);
   add_test ("/vmgrctl/fake/stats-watch-usage", test_stats_watch_usage);
   add_test ("/vmgrctl/fake/host", test_host);
+  add_test ("/vmgrctl/fake/test-backend-says-simulated", test_test_backend_says_simulated);
 
   return g_test_run ();
 }

@@ -92,9 +92,10 @@ test_show (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (f->run.out, "\nOwner:             alice (uid 1000)\n"));
   g_assert_nonnull (strstr (f->run.out, "\nMemory:            1.0 GiB\n"));
   g_assert_nonnull (strstr (f->run.out, "\nMemory guarantee:  512 MiB\n"));
-  g_assert_nonnull (strstr (f->run.out, "\nCPU limit:         150%\n"));
+  g_assert_nonnull (strstr (f->run.out, "\nCPU limit:         150% of one host CPU\n"));
   g_assert_nonnull (strstr (f->run.out, "\nAddresses:         10.0.0.5/24, fd00::5/64\n"));
-  g_assert_nonnull (strstr (f->run.out, "\nUsage:\n  CPU:             12.5%\n"));
+  g_assert_nonnull (strstr (f->run.out, "\nUsage:\n  CPU:             8.3% of what the VM may use "
+                                   "(12.5% of one host CPU)\n"));
   g_assert_nonnull (strstr (f->run.out, "\n  Uptime:          1h 1m\n"));
   g_assert_nonnull (strstr (f->run.out, "\n  Memory used:     256 MiB\n"));
 }

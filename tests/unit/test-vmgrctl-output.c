@@ -114,12 +114,13 @@ test_stats_table (void)
   for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
     vmgrctl_stats_table_add (table, &rows[i]);
   text = vmgrctl_table_render (table);
-  /* web: 100% of 4 vCPUs is a quarter; its disk is over the limit. */
+  /* web: 100% of one host CPU is a quarter of its 4 vCPUs, bar and
+   * number alike; its disk is over the limit. */
   g_assert_cmpstr (text, ==,
-    "NAME  STATE    CPU                  MEMORY                        DISK                        NET           UPTIME\n"
-    "web   running  [###.......] 100.0%  [###.......] 256 MiB/1.0 GiB  [##########] 12 GiB/10 GiB  1.5 KiB/10 B  1d 1h 1m\n"
-    "db    running  -                    1.0 MiB                       -                           -/2.0 KiB     -\n"
-    "off   stopped  -                    -                             -                           -             -\n");
+    "NAME  STATE    CPU                 MEMORY                        DISK                        NET           UPTIME\n"
+    "web   running  [###.......] 25.0%  [###.......] 256 MiB/1.0 GiB  [##########] 12 GiB/10 GiB  1.5 KiB/10 B  1d 1h 1m\n"
+    "db    running  -                   1.0 MiB                       -                           -/2.0 KiB     -\n"
+    "off   stopped  -                   -                             -                           -             -\n");
 }
 
 static void
@@ -282,16 +283,16 @@ test_host_describe (void)
   g_autofree char *text = vmgrctl_host_describe (info);
 
   g_assert_cmpstr (text, ==,
-                   "CPUs:             4\n"
+                   "Host CPUs:        4 (also the most vCPUs one VM may have)\n"
                    "CPU model:        -\n"
                    "Memory total:     8.0 GiB\n"
                    "Memory free:      -\n"
                    "Disk total:       -\n"
                    "Disk free:        -\n"
-                   "Capacity vCPUs:   16\n"
-                   "Capacity memory:  unlimited\n"
-                   "Capacity disk:    -\n"
-                   "Allocated vCPUs:  3 (19%)\n"
+                   "vCPU capacity:    16\n"
+                   "Memory capacity:  unlimited\n"
+                   "Disk capacity:    -\n"
+                   "Allocated vCPUs:  3 of 16 (19%)\n"
                    "Allocated memory: 1.5 GiB\n"
                    "Allocated disk:   -\n"
                    "VMs:              2\n"
