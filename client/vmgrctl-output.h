@@ -53,7 +53,8 @@ typedef char *(*VmgrctlToText) (gpointer object);
 void vmgrctl_print_json_or_text (gboolean json, gpointer object, VmgrctlToJson to_json,
                                  VmgrctlToText to_text);
 
-/* Sets each entry of the a{sv} @vardict as a member of @object. */
+/* Sets each entry of the a{sv} @vardict as a member of @object; an empty
+ * string (not given) is null. */
 void vmgrctl_json_add_vardict (JsonObject *object, GVariant *vardict);
 
 /* A D-Bus property and the JSON member it is shown as. */
@@ -62,8 +63,15 @@ typedef struct {
   const char *key;       /* "max_vms" */
 } VmgrctlJsonMember;
 
+/* A usage sample (GetStats, Usage) as JSON: its keys as they are, but
+ * "sampled_at" an ISO 8601 time and "sampled_at_usec" the microseconds
+ * since the epoch; null for NULL or an empty sample (none taken). */
+JsonNode *vmgrctl_json_from_sample (GVariant *sample);
+
 /* An object with the cached properties of @proxy named in @members, in
- * that order; properties not in the cache are left out. */
+ * that order; a property not in the cache, an empty string and the
+ * object path "/" are null, an a{sv} is a sample
+ * (vmgrctl_json_from_sample()). */
 JsonNode *vmgrctl_json_from_properties (GDBusProxy *proxy, const VmgrctlJsonMember *members,
                                         gsize n_members);
 

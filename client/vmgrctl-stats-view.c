@@ -149,7 +149,6 @@ JsonNode *
 vmgrctl_stats_row_to_json (const VmgrctlStatsRow *row)
 {
   g_autoptr(JsonObject) object = json_object_new ();
-  g_autoptr(JsonObject) stats = json_object_new ();
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
 
   json_object_set_int_member (object, "id", row->id);
@@ -163,9 +162,9 @@ vmgrctl_stats_row_to_json (const VmgrctlStatsRow *row)
 
   if (vmgrctl_stats_cpu_percent_of_vm (row, &of_vm))
     json_object_set_double_member (object, "cpu_percent_of_vm", of_vm);
-  if (row->stats != NULL)
-    vmgrctl_json_add_vardict (stats, row->stats);
-  json_object_set_object_member (object, "stats", g_steal_pointer (&stats));
+  else
+    json_object_set_null_member (object, "cpu_percent_of_vm");
+  json_object_set_member (object, "stats", vmgrctl_json_from_sample (row->stats));
   json_node_set_object (node, object);
   return node;
 }

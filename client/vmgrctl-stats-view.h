@@ -54,7 +54,8 @@ VmgrctlTable *vmgrctl_stats_table_new (void);
 void vmgrctl_stats_table_add (VmgrctlTable *table, const VmgrctlStatsRow *row);
 
 /* {"id", "name", "state", "vcpus", "cpu_limit", "memory_limit",
- *  "disk_hard_limit", "stats": {the sample's keys as they are}} */
+ *  "disk_hard_limit", "cpu_percent_of_vm" (null without a sample),
+ *  "stats": vmgrctl_json_from_sample() (null without a sample)} */
 JsonNode *vmgrctl_stats_row_to_json (const VmgrctlStatsRow *row);
 
 G_END_DECLS

@@ -112,9 +112,19 @@ test_show_json (Fixture *f, gconstpointer data)
   vm = json_node_get_object (root);
   g_assert_cmpstr (json_object_get_string_member (vm, "state"), ==, "stopped");
   g_assert_cmpint (json_object_get_int_member (vm, "memory_guarantee"), ==, GiB / 2);
-  g_assert_cmpstr (json_object_get_string_member (vm, "job"), ==, "/");
+  /* Missing values are null: no job, no gateway, no usage sampled. */
+  g_assert_true (json_object_get_null_member (vm, "job"));
+  g_assert_true (json_object_get_null_member (vm, "gateway"));
   usage = json_object_get_object_member (vm, "usage");
   g_assert_cmpfloat (json_object_get_double_member (usage, "cpu_percent"), ==, 12.5);
+  g_assert_cmpint (json_object_get_int_member (usage, "uptime_s"), ==, 3700);
+
+  vmgr_dbus_vm_set_usage (fake_vmgrd_get_vm (f->fake, "web"),
+                          g_variant_new_parsed ("@a{sv} {}"));
+  vmgrctl (f, "show", "web", "--json");
+  g_clear_pointer (&root, json_node_unref);
+  root = parse_json (f->run.out);
+  g_assert_true (json_object_get_null_member (json_node_get_object (root), "usage"));
 }
 
 static void

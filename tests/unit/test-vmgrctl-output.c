@@ -140,10 +140,17 @@ test_stats_json (void)
   g_assert_cmpint (json_object_get_int_member (object, "cpu_limit"), ==, 150);
   g_assert_cmpint (json_object_get_int_member (object, "memory_limit"), ==, GiB);
   g_assert_cmpfloat (json_object_get_double_member (sample, "cpu_percent"), ==, 12.5);
-  g_assert_cmpint (json_object_get_int_member (sample, "sampled_at"), ==, 7);
-  g_assert_cmpuint (json_object_get_size (sample), ==, 3);
-  sample = json_object_get_object_member (json_node_get_object (bare_node), "stats");
-  g_assert_cmpuint (json_object_get_size (sample), ==, 0);
+  /* Times carry their unit: ISO 8601, or _usec. */
+  g_assert_cmpstr (json_object_get_string_member (sample, "sampled_at"), ==,
+                   "1970-01-01T00:00:00.000007Z");
+  g_assert_cmpint (json_object_get_int_member (sample, "sampled_at_usec"), ==, 7);
+  g_assert_cmpuint (json_object_get_size (sample), ==, 4);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (object, "cpu_percent_of_vm"),
+                                  12.5 / 150 * 100, 1e-9);
+  /* No sample: null, not an empty object. */
+  g_assert_true (json_object_get_null_member (json_node_get_object (bare_node), "stats"));
+  g_assert_true (json_object_get_null_member (json_node_get_object (bare_node),
+                                              "cpu_percent_of_vm"));
 }
 
 /* ---- the provisioning progress bar ---- */
