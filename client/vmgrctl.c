@@ -38,11 +38,13 @@ static const VmgrctlCommand commands[] = {
     "Wait until a VM is in STATE (--timeout SECONDS gives up)", vmgrctl_cmd_wait },
   { "monitor", "[VM...]", 0, VMGRCTL_COMMAND_READ | VMGRCTL_COMMAND_MORE_ARGS,
     "Print events about the VMs one may see, one line each, until Ctrl-C", vmgrctl_cmd_monitor },
-  { "set-memory", "VM --limit SIZE", 1, 0,
-    "Set memory (--limit, --guarantee, --soft-limit; others kept)", vmgrctl_cmd_set_memory },
-  { "set-cpu", "VM", 1, 0, "Set CPUs (--vcpus, --weight, --limit; others kept)",
+  { "set-memory", "VM", 1, 0,
+    "Set memory (--memory, --memory-guarantee, --memory-soft-limit; others kept)",
+    vmgrctl_cmd_set_memory },
+  { "set-cpu", "VM", 1, 0, "Set CPUs (--vcpus, --cpu-weight, --cpu-limit; others kept)",
     vmgrctl_cmd_set_cpu },
-  { "set-disk", "VM", 1, 0, "Set disk limits (--soft, --hard; others kept)", vmgrctl_cmd_set_disk },
+  { "set-disk", "VM", 1, 0, "Set disk limits (--disk, --disk-soft; others kept)",
+    vmgrctl_cmd_set_disk },
   { "set-network", "VM", 1, 0,
     "Set network keys (--hostname, --address, --gateway, --nameserver)", vmgrctl_cmd_set_network },
   { "autostart", "VM on|off", 2, 0, "Start a VM with the host, or not", vmgrctl_cmd_autostart },
@@ -125,7 +127,10 @@ help_description (void)
                    "\nVM is a name or a numeric id. 'vmgrctl COMMAND --help' shows a command's\n"
                    "options; read commands also accept --json after the command. Sizes are\n"
                    "bytes or binary units: 512M, 1G, 1.5GiB, 1024K. USER|UID is a user name\n"
-                   "or a numeric uid.\n\n");
+                   "or a numeric uid; a name this host does not know is looked up among\n"
+                   "vmgrd's customers and VM owners. Read commands take -H (--no-header)\n"
+                   "for tables without their header row; their JSON is described in\n"
+                   "docs/json.md.\n\n");
   g_string_append (text, vmgrctl_exit_status_help);
   return g_string_free (text, FALSE);
 }
