@@ -169,19 +169,20 @@ vmgrctl_fail (GError *error, const char *what_format, ...)
   VmgrctlExit code = vmgrctl_exit_code_for_error (error);
   g_autofree char *what = NULL;
   g_autofree char *message = NULL;
+  gboolean from_vmgrd;
   va_list args;
 
   va_start (args, what_format);
   what = g_strdup_vprintf (what_format, args);
   va_end (args);
 
+  from_vmgrd = g_dbus_error_is_remote_error (error);
   g_dbus_error_strip_remote_error (error);
   message = g_strdelimit (g_strdup (error->message), "\r\n", ' ');
   if (code == VMGRCTL_EXIT_NOT_AUTHORIZED)
     g_printerr ("vmgrctl: not authorized: %s\n", message);
-  else if (g_ascii_strncasecmp (message, "cannot ", strlen ("cannot ")) == 0)
+  else if (from_vmgrd && g_str_has_prefix (message, "cannot "))
     {
-      message[0] = 'c';
       lower_verb_after_cannot (message);
       g_printerr ("vmgrctl: %s\n", message);
     }

@@ -72,8 +72,9 @@ char *vmgrctl_message_use_option_names (const char *message, const VmgrctlKeyOpt
 
 /* Prints "vmgrctl: WHAT: MESSAGE" (or "vmgrctl: not authorized: MESSAGE")
  * as one line on stderr and returns the exit status for @error. A
- * MESSAGE that already says what failed ("cannot start VM 'web': ...")
- * is printed alone, "vmgrctl: MESSAGE", so that nothing is said twice. */
+ * message from vmgrd that already says what failed ("cannot Start VM
+ * 'web': ...") is printed alone, "vmgrctl: cannot start VM 'web': ...",
+ * so that nothing is said twice. */
 VmgrctlExit vmgrctl_fail (GError *error, const char *what_format, ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

@@ -109,7 +109,7 @@ parse_settings (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const SettingsMe
                 char **argv, SettingsTexts *given, VmgrctlSetting *settings, GStrv *args)
 {
   GOptionEntry entries[2 * MAX_SETTINGS + 1] = { { NULL } };
-  g_autofree char *alias_help[MAX_SETTINGS] = { NULL };
+  g_autoptr(GPtrArray) alias_help = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   guint n_entries = 0;
   int status;
@@ -128,9 +128,11 @@ parse_settings (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const SettingsMe
   for (guint i = 0; i < method->n_settings; i++)
     if (method->aliases[i] != NULL)
       {
-        alias_help[i] = g_strdup_printf ("The same as --%s (its older name)", settings[i].option);
+        char *help = g_strdup_printf ("The same as --%s (its older name)", settings[i].option);
+
+        g_ptr_array_add (alias_help, help);
         entries[n_entries++] = (GOptionEntry) {
-          method->aliases[i], 0, 0, G_OPTION_ARG_STRING, &given->texts[i], alias_help[i],
+          method->aliases[i], 0, 0, G_OPTION_ARG_STRING, &given->texts[i], help,
           vmgrctl_resource_option (method->keys[i])->arg
         };
       }
