@@ -78,6 +78,12 @@ test_plans (Fixture *f, gconstpointer data)
   g_assert_true (g_variant_lookup (limits, "max_vms", "u", &max_vms));
   g_assert_cmpuint (max_vms, ==, 5);
   g_assert_cmpuint (g_variant_n_children (limits), ==, 2);
+
+  /* vmgrd's refusal names the option, not its key. */
+  vmgrctl (f, "plan-set", "tiny", "--memory", "0");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot set plan 'tiny': plan 'tiny': --memory cannot "
+                                   "be 0\n");
 }
 
 /* ---- audit ---- */
