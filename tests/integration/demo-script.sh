@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# demo-interrupt.sh SOURCE_ROOT BUILD_ROOT: scripts/demo.sh stops cleanly
+# demo-script.sh SOURCE_ROOT BUILD_ROOT: scripts/demo.sh stops cleanly
 # however it is run and stopped (TAP). Each case starts the demo in a
 # session of its own with its state and its harness directory in a fresh
 # temporary directory, waits until vmgrd owns org.vmgr, stops it, and
 # checks that vmgrd was stopped (not killed), that the demo exited, and
-# that nothing is left in the harness directory.
+# that nothing is left in the harness directory. While the first runs,
+# `demo.sh shell` enters it as root and as alice.
 #   pipe-ctrl-c   `demo.sh | tee LOG`, SIGINT to the whole process group
 #                 (what a terminal's Ctrl-C does)
 #   sigterm       `demo.sh`, SIGTERM to the script alone (as systemd or
@@ -59,6 +60,18 @@ run_case() { # NAME SIGNAL TARGET(group|script) PIPELINE
   wait_for 240 "$dir/stderr" "owns org.vmgr"
   ok $? "$name: vmgrd owns org.vmgr"
 
+  if [[ $name == pipe-ctrl-c ]]; then
+    local shell_out
+    shell_out=$(printf 'vmgrctl customer show alice\n' |
+      VMGR_DEMO_STATE=$dir/state BUILD_DIR=$build_root "$src_root/scripts/demo.sh" shell 2>&1)
+    [[ $shell_out == *"Alice Example"* ]]
+    ok $? "$name: in 'demo.sh shell' the demo's user names resolve"
+    shell_out=$(printf 'id -un\nvmgrctl list\n' |
+      VMGR_DEMO_STATE=$dir/state BUILD_DIR=$build_root "$src_root/scripts/demo.sh" shell alice 2>&1)
+    [[ $shell_out == *$'\nalice\n'* && $shell_out == *web1* && $shell_out != *shop1* ]]
+    ok $? "$name: 'demo.sh shell alice' is alice, who sees only her VMs"
+  fi
+
   if [[ $target == group ]]; then
     kill "-$signal" -- "-$leader"
   else
@@ -80,7 +93,7 @@ run_case() { # NAME SIGNAL TARGET(group|script) PIPELINE
   fi
 }
 
-echo "1..10"
+echo "1..12"
 run_case pipe-ctrl-c INT group "scripts/demo.sh | tee '$work/pipe.log'"
 run_case sigterm TERM script "scripts/demo.sh"
 exit "$failed"
