@@ -83,6 +83,7 @@ static const Lifecycle lifecycles[] = {
   { "restart", "restart", vmgr_dbus_vm_call_restart_sync, VMGRCTL_WAIT_FOR_NEW_STATE, "running" },
   { "suspend", "suspend", vmgr_dbus_vm_call_suspend_sync, VMGRCTL_WAIT_FOR_STATE, "paused" },
   { "resume", "resume", vmgr_dbus_vm_call_resume_sync, VMGRCTL_WAIT_FOR_STATE, "running" },
+  { "save", "save", vmgr_dbus_vm_call_save_sync, VMGRCTL_WAIT_FOR_STATE, "suspended" },
   { "delete", "delete", vmgr_dbus_vm_call_delete_sync, VMGRCTL_WAIT_FOR_REMOVAL, NULL },
 };
 

@@ -83,6 +83,7 @@ static const char *const op_names[] = {
   [VMGR_BACKEND_OP_SUSPEND] = "suspend",
   [VMGR_BACKEND_OP_RESUME] = "resume",
   [VMGR_BACKEND_OP_UNDEFINE] = "delete",
+  [VMGR_BACKEND_OP_SAVE] = "save",
 };
 
 /* Why @op cannot run in libvirt state @state, or NULL when it can. Drivers
@@ -111,6 +112,9 @@ op_state_problem (VmgrBackendOp op, int state)
              ? NULL : "The VM is not running; start it first";
     case VMGR_BACKEND_OP_RESUME:
       return state == VIR_DOMAIN_PAUSED ? NULL : "The VM is not paused";
+    case VMGR_BACKEND_OP_SAVE:
+      return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ||
+             state == VIR_DOMAIN_PAUSED ? NULL : "The VM is not running";
     case VMGR_BACKEND_OP_UNDEFINE:
     default:
       return NULL;
@@ -195,8 +199,17 @@ shutdown_domain (VmgrBackend *self, virDomainPtr domain, GError **error)
 }
 
 static gboolean
+has_saved_state (virDomainPtr domain)
+{
+  return virDomainIsActive (domain) == 0 && virDomainHasManagedSaveImage (domain, 0) == 1;
+}
+
+static gboolean
 run_op (VmgrBackend *self, virDomainPtr domain, VmgrBackendOp op, GError **error)
 {
+  /* Stopping a saved VM throws its saved state away. */
+  if (op == VMGR_BACKEND_OP_DESTROY && has_saved_state (domain))
+    return vmgr_backend_libvirt_ok (virDomainManagedSaveRemove (domain, 0), error);
   if (!check_op_state (domain, op, error))
     return FALSE;
   switch (op)
@@ -215,6 +228,8 @@ run_op (VmgrBackend *self, virDomainPtr domain, VmgrBackendOp op, GError **error
       return vmgr_backend_libvirt_ok (virDomainResume (domain), error);
     case VMGR_BACKEND_OP_UNDEFINE:
       return undefine_domain (domain, error);
+    case VMGR_BACKEND_OP_SAVE:
+      return vmgr_backend_libvirt_ok (virDomainManagedSave (domain, 0), error);
     default:
       g_assert_not_reached ();
     }
@@ -330,6 +345,11 @@ read_domain_state (virDomainPtr domain, char *uuid, VmgrBackendDomainState **out
     return FALSE;
   result = g_new0 (VmgrBackendDomainState, 1);
   result->state = vmgr_backend_domain_state (state, reason, &reason_name);
+  if (state == VIR_DOMAIN_SHUTOFF && has_saved_state (domain))
+    {
+      result->state = VMGR_VM_STATE_SUSPENDED;
+      reason_name = "saved";
+    }
   result->reason = g_strdup (reason_name);
   result->name = g_strdup (virDomainGetName (domain));
   *out = result;

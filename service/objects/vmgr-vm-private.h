@@ -19,6 +19,7 @@ struct _VmgrVm {
   gboolean deleting;
   gboolean reconfiguring;   /* a definition change is on its way to libvirt */
   gboolean stop_requested;  /* a Shutdown or Stop through vmgr is under way */
+  gboolean restoring;       /* a Start of a saved VM is under way: it comes up "restored" */
   gint64 running_since;     /* monotonic; 0 when not running or unknown */
   VmgrDomainStats *last_sample;
   VmgrUsageHistory *history;  /* recent samples, for GetUsageHistory */

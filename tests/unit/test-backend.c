@@ -327,7 +327,7 @@ test_capabilities (Fixture *fx, gconstpointer data)
 {
   const char *const expected[] = {
     "memory-limit", "memory-soft-limit", "memory-guarantee",
-    "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory",
+    "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory", "save",
     NULL
   };
 
