@@ -10,14 +10,6 @@
 
 static VmgrTestDaemon *daemon_under_test;
 
-static VmgrDBusVM *
-create_and_open (VmgrTestClient *client, const char *name, GVariant *options)
-{
-  g_autofree char *path = vmgr_test_create_vm (client, name, "debian-12", "basic", options);
-
-  return vmgr_test_client_vm (client, path);
-}
-
 static void
 start_and_wait (VmgrDBusVM *vm)
 {
@@ -41,7 +33,7 @@ static void
 test_save_and_restore (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "saved", NULL);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "saved", NULL);
   g_autoptr(VmgrTestStateRecorder) recorder = vmgr_test_state_recorder_new (vm);
   g_autoptr(GError) error = NULL;
 
@@ -80,7 +72,7 @@ static void
 test_stop_discards (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "discarded", NULL);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "discarded", NULL);
   g_autoptr(GError) error = NULL;
 
   start_and_wait (vm);
@@ -102,7 +94,7 @@ static void
 test_states_that_cannot_save (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "unsaveable", NULL);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "unsaveable", NULL);
   g_autoptr(GError) error = NULL;
 
   vmgr_dbus_vm_call_save_sync (vm, NULL, &error);
@@ -127,10 +119,10 @@ test_customers_and_vmgrctl (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autoptr(VmgrDBusVM) hers =
-    create_and_open (client, "alice-saves",
+    vmgr_test_create_and_open (client, "alice-saves",
                      g_variant_new_parsed ("{'owner': <%u>}", VMGR_TEST_UID_ALICE));
   g_autoptr(VmgrDBusVM) his =
-    create_and_open (client, "bob-keeps",
+    vmgr_test_create_and_open (client, "bob-keeps",
                      g_variant_new_parsed ("{'owner': <%u>}", VMGR_TEST_UID_BOB));
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;

@@ -27,32 +27,45 @@ address_shows (int fd, const char *address)
   return FALSE;
 }
 
-static void
-test_tiny_guest_boots_and_shuts_down (void)
+/* A VM NAME of the tiny guest (template TEMPLATE, added here), 256 MiB of
+ * memory and a 512 MiB disk, provisioned; with @address when given. */
+static VmgrDBusVM *
+create_tiny_guest (VmgrTestClient *client, const char *template_name, const char *name,
+                   const char *address)
 {
-  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autofree char *source = vmgr_test_ensure_template ("tiny-qemu", "qemu");
   g_autofree char *path = NULL;
-  g_autofree char *guest_dir = NULL;
-  g_autoptr(VmgrDBusVM) vm = NULL;
   g_autoptr(GError) error = NULL;
+  VmgrDBusVM *vm;
   GVariantDict options;
-  gint64 started;
-  int fd;
 
-  vmgr_real_add_template (client, "tiny", NULL, source);
+  vmgr_real_add_template (client, template_name, NULL, source);
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
   g_variant_dict_insert (&options, "disk_hard_limit", "t", 512 * MiB);
-  if (with_network)
+  if (address != NULL)
     g_variant_dict_insert_value (&options, "addresses",
-                                 g_variant_new_strv ((const char * const[]) {
-                                                       "192.168.122.50/24", NULL }, -1));
-  vmgr_dbus_manager_call_create_vm_sync (client->manager, "tiny1", "tiny", "",
+                                 g_variant_new_strv ((const char * const[]) { address, NULL },
+                                                     -1));
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, name, template_name, "",
                                          g_variant_dict_end (&options), &path, NULL, &error);
   g_assert_no_error (error);
   vm = vmgr_test_client_vm (client, path);
   g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, 30000));
+  return vm;
+}
+
+static void
+test_tiny_guest_boots_and_shuts_down (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = create_tiny_guest (client, "tiny", "tiny1",
+                                                with_network ? "192.168.122.50/24" : NULL);
+  g_autofree char *guest_dir = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 started;
+  int fd;
+
   guest_dir = vmgr_real_guest_dir (daemon_under_test, vm);
   g_assert_true (g_file_test (guest_dir, G_FILE_TEST_IS_DIR));
 
@@ -90,23 +103,11 @@ static void
 test_tiny_guest_saved_and_restored (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autofree char *source = vmgr_test_ensure_template ("tiny-qemu", "qemu");
-  g_autofree char *path = NULL;
-  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(VmgrDBusVM) vm = create_tiny_guest (client, "tiny-save", "tiny-saved", NULL);
   g_autoptr(GError) error = NULL;
-  GVariantDict options;
   gint64 started;
   int fd;
 
-  vmgr_real_add_template (client, "tiny-save", NULL, source);
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
-  g_variant_dict_insert (&options, "disk_hard_limit", "t", 512 * MiB);
-  vmgr_dbus_manager_call_create_vm_sync (client->manager, "tiny-saved", "tiny-save", "",
-                                         g_variant_dict_end (&options), &path, NULL, &error);
-  g_assert_no_error (error);
-  vm = vmgr_test_client_vm (client, path);
-  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, 30000));
   vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
   g_assert_no_error (error);
   fd = vmgr_real_open_console (vm);
