@@ -213,7 +213,7 @@ assert_indexes (const char *path)
   indexes = raw_query (path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
                              " sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
                              " ORDER BY name)");
-  g_assert_cmpstr (indexes, ==, "audit_time,audit_uid,customers_national_id,"
+  g_assert_cmpstr (indexes, ==, "audit_target_name,audit_time,audit_uid,customers_national_id,"
                                 "vms_owner,vms_plan,vms_template");
 }
 
@@ -239,7 +239,7 @@ test_open_creates (void)
   tables = raw_query (t->path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
                                " sqlite_master WHERE type = 'table' AND name NOT LIKE"
                                " 'sqlite_%' ORDER BY name)");
-  g_assert_cmpstr (tables, ==, "audit,customers,plans,templates,vms");
+  g_assert_cmpstr (tables, ==, "audit,customers,plans,retired_vm_ids,templates,vms");
   assert_indexes (t->path);
 }
 
@@ -480,8 +480,9 @@ test_vm_next_id (void)
   assert_next_id (store, 103);
   insert_simple_vm (store, 103, "", "");
   assert_next_id (store, 105);
+  /* A deleted VM's id is retired, not given again. */
   g_assert_true (vmgr_store_delete_vm (store, 101, NULL, &error));
-  assert_next_id (store, 101);
+  assert_next_id (store, 105);
 }
 
 /* ---- Templates ------------------------------------------------------- */
@@ -1200,10 +1201,10 @@ test_migrate_from_v1 (void)
 
   store = open_store (t->path);
   g_assert_cmpint (vmgr_store_get_schema_version (store), ==, VMGR_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 3);
+  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 4);
   g_clear_pointer (&version, g_free);
   version = raw_query (t->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "3");
+  g_assert_cmpstr (version, ==, "4");
   assert_indexes (t->path);
 
   /* What was there before is still there. */
