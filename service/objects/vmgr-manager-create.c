@@ -75,6 +75,8 @@ resolve_spec (Creation *creation, GError **error)
       if (vmgr_ledger_id_taken (context->ledger, creation->options->id))
         return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
                             "VM id %u is taken", creation->options->id), FALSE;
+      if (vmgr_ledger_id_retired (context->ledger, creation->options->id))
+        return vmgr_set_vm_id_retired_error (error, creation->options->id), FALSE;
       spec->id = creation->options->id;
     }
   else
