@@ -3,6 +3,7 @@
 #include "vmgr-manager-private.h"
 
 #include "vmgr-error.h"
+#include "vmgr-names.h"
 #include "vmgr-peers.h"
 
 typedef struct {
@@ -247,6 +248,18 @@ start_provisioning (Creation *creation)
                         vmgr_job_get_cancellable (creation->job), on_provisioned, creation);
 }
 
+/* From here on the audit speaks of the new VM rather than the Manager. */
+static void
+name_audit_target (VmgrGrant *grant, const VmgrVmSpec *spec)
+{
+  g_free (grant->target);
+  grant->target = vmgr_vm_path (spec->id);
+  g_free (grant->target_name);
+  grant->target_name = g_strdup (spec->name);
+  g_free (grant->target_uuid);
+  grant->target_uuid = g_strdup (spec->uuid);
+}
+
 static void
 proceed (Creation *creation)
 {
@@ -260,6 +273,7 @@ proceed (Creation *creation)
       creation_free (creation);
       return;
     }
+  name_audit_target (creation->grant, creation->spec);
   source = vmgr_context_template_source (context, creation->spec);
   vmgr_ledger_reserve (context->ledger, creation->spec);
   creation->reserved = TRUE;
