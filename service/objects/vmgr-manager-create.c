@@ -3,7 +3,6 @@
 #include "vmgr-manager-private.h"
 
 #include "vmgr-error.h"
-#include "vmgr-names.h"
 #include "vmgr-peers.h"
 
 typedef struct {
@@ -248,12 +247,11 @@ start_provisioning (Creation *creation)
                         vmgr_job_get_cancellable (creation->job), on_provisioned, creation);
 }
 
-/* From here on the audit speaks of the new VM rather than the Manager. */
+/* From here on the audit names the new VM; the target stays the Manager
+ * (whose path QueryAudit's callers filter creations by). */
 static void
 name_audit_target (VmgrGrant *grant, const VmgrVmSpec *spec)
 {
-  g_free (grant->target);
-  grant->target = vmgr_vm_path (spec->id);
   g_free (grant->target_name);
   grant->target_name = g_strdup (spec->name);
   g_free (grant->target_uuid);
