@@ -65,12 +65,12 @@ parse_audit_filter (GVariant *filter, AuditQuery *query, GError **error)
 
       if (expected == NULL)
         return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                            "The audit filter has no key '%s' (the keys are since, until, "
-                            "uid, target, verb and limit).", key),
+                            "the audit filter has no key '%s' (its keys are since, until, "
+                            "uid, target, verb and limit)", key),
                FALSE;
       if (!g_variant_is_of_type (value, G_VARIANT_TYPE (expected)))
         return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                            "The audit filter's '%s' must be of type '%s', not '%s'.", key,
+                            "the audit filter's '%s' must be of type '%s', not '%s'", key,
                             expected, g_variant_get_type_string (value)),
                FALSE;
       if (g_str_equal (key, "since"))
