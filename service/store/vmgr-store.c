@@ -139,10 +139,10 @@ static const char *const migrations[] = {
   "  id INTEGER PRIMARY KEY,"
   "  retired_at INTEGER NOT NULL);"
   "INSERT OR IGNORE INTO retired_vm_ids (id, retired_at)"
-  "  SELECT CAST (substr (target, 15) AS INTEGER), max (time) FROM audit"
+  "  SELECT CAST (substr (target, 14) AS INTEGER), max (time) FROM audit"
   "  WHERE target GLOB '/org/vmgr/vm/[0-9]*'"
-  "    AND CAST (substr (target, 15) AS INTEGER) NOT IN (SELECT id FROM vms)"
-  "  GROUP BY CAST (substr (target, 15) AS INTEGER);",
+  "    AND CAST (substr (target, 14) AS INTEGER) NOT IN (SELECT id FROM vms)"
+  "  GROUP BY CAST (substr (target, 14) AS INTEGER);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == VMGR_STORE_SCHEMA_VERSION);
