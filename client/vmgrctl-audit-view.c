@@ -102,6 +102,13 @@ vmgrctl_audit_to_json (GVariant *records)
   return json_node_init_array (node, array);
 }
 
+static gboolean
+is_size (const char *field)
+{
+  return g_str_has_prefix (field, "memory_") || g_str_has_prefix (field, "disk_") ||
+         g_str_equal (field, "max_memory") || g_str_equal (field, "max_disk");
+}
+
 /* Sizes are bytes on the bus; people read them in binary units. */
 static char *
 format_value (const char *field, const char *value)
@@ -110,8 +117,7 @@ format_value (const char *field, const char *value)
 
   if (value == NULL)
     return g_strdup ("-");
-  if ((g_str_has_prefix (field, "memory_") || g_str_has_prefix (field, "disk_")) &&
-      g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &bytes, NULL))
+  if (is_size (field) && g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &bytes, NULL))
     return vmgrctl_format_size (bytes);
   return g_strdup (*value != '\0' ? value : "\"\"");
 }
@@ -137,8 +143,14 @@ describe_changes (GVariant *record)
       g_autofree char *new_value = format_value (field != NULL ? field : "",
                                                  lookup_string (change, "new"));
 
-      g_string_append_printf (text, "%s%s %s -> %s", text->len > 0 ? ", " : "",
-                              field != NULL ? field : "?", old_value, new_value);
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      /* Personal data is named, not copied, by vmgrd. */
+      if (lookup_string (change, "old") == NULL && lookup_string (change, "new") == NULL)
+        g_string_append_printf (text, "%s changed", field != NULL ? field : "?");
+      else
+        g_string_append_printf (text, "%s %s -> %s", field != NULL ? field : "?", old_value,
+                                new_value);
     }
   return g_string_free (g_steal_pointer (&text), FALSE);
 }

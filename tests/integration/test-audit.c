@@ -42,7 +42,8 @@ lookup_string (GVariant *record, const char *key)
   return value;
 }
 
-/* The one change of @field in @record, as "old -> new". */
+/* The one change of @field in @record, as "old -> new" ("-" for a value
+ * left out). */
 static char *
 change_of (GVariant *record, const char *field)
 {
@@ -54,9 +55,12 @@ change_of (GVariant *record, const char *field)
     {
       g_autoptr(GVariant) change = g_variant_get_child_value (changes, i);
 
+      const char *old_value = lookup_string (change, "old");
+      const char *new_value = lookup_string (change, "new");
+
       if (g_strcmp0 (lookup_string (change, "field"), field) == 0)
-        return g_strdup_printf ("%s -> %s", lookup_string (change, "old"),
-                                lookup_string (change, "new"));
+        return g_strdup_printf ("%s -> %s", old_value != NULL ? old_value : "-",
+                                new_value != NULL ? new_value : "-");
     }
   return NULL;
 }
@@ -245,6 +249,55 @@ test_customer_reads_own (void)
   g_test_trap_assert_passed ();
 }
 
+/* A customer's entries name her, and say what changed without copying
+ * her personal data. */
+static void
+test_customer_changes (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusCustomer) customer = NULL;
+  g_autoptr(GVariant) suspensions = NULL;
+  g_autoptr(GVariant) updates = NULL;
+  g_autoptr(GVariant) suspension = NULL;
+  g_autoptr(GVariant) update = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *suspended = NULL;
+  g_autofree char *plan = NULL;
+  g_autofree char *email = NULL;
+
+  vmgr_dbus_manager_call_add_customer_sync (
+    client->manager, VMGR_TEST_UID_BOB,
+    g_variant_new_parsed ("{'full_name': <'Bob Example'>, 'email': <'bob@example.org'>,"
+                          " 'national_id': <'0099887766'>}"),
+    &path, NULL, &error);
+  g_assert_no_error (error);
+  customer = vmgr_dbus_customer_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE,
+                                                "org.vmgr", path, NULL, &error);
+  g_assert_no_error (error);
+  call_ok (vmgr_dbus_customer_call_suspend_sync (customer, "late payment", NULL, &error),
+           error);
+  call_ok (vmgr_dbus_customer_call_update_sync (
+             customer, g_variant_new_parsed ("{'email': <'bob@example.net'>,"
+                                             " 'plan': <'basic'>}"), NULL, &error), error);
+
+  suspensions = records (client, "target", "bob", "verb", "Suspend", NULL);
+  g_assert_cmpuint (g_variant_n_children (suspensions), ==, 1);
+  suspension = g_variant_get_child_value (suspensions, 0);
+  g_assert_cmpstr (lookup_string (suspension, "target"), ==, path);
+  g_assert_cmpstr (lookup_string (suspension, "target_name"), ==, "bob");
+  suspended = change_of (suspension, "suspended");
+  g_assert_cmpstr (suspended, ==, "false -> true");
+
+  updates = records (client, "target", "bob", "verb", "Update", NULL);
+  g_assert_cmpuint (g_variant_n_children (updates), ==, 1);
+  update = g_variant_get_child_value (updates, 0);
+  plan = change_of (update, "plan");
+  g_assert_cmpstr (plan, ==, " -> basic");
+  email = change_of (update, "email");
+  g_assert_cmpstr (email, ==, "- -> -");
+}
+
 static void
 test_vmgrctl_audit (void)
 {
@@ -294,6 +347,7 @@ main (int argc, char **argv)
   g_test_add_func ("/audit/who-stopped-web1", test_who_stopped_web1);
   g_test_add_func ("/audit/ids-never-reused", test_ids_never_reused);
   g_test_add_func ("/audit/customer-reads-own", test_customer_reads_own);
+  g_test_add_func ("/audit/customer-changes", test_customer_changes);
   g_test_add_func ("/audit/vmgrctl", test_vmgrctl_audit);
   return vmgr_test_run_with_daemon (NULL, NULL, &daemon_under_test);
 }

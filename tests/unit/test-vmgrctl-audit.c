@@ -79,7 +79,7 @@ sample_records (void)
     "  'message': <''>, 'changes': <[{'field': <'memory_limit'>, 'old': <'536870912'>,"
     "                                 'new': <'1073741824'>},"
     "                                {'field': <'autostart'>, 'old': <'false'>,"
-    "                                 'new': <'true'>}]>},"
+    "                                 'new': <'true'>}, {'field': <'email'>}]>},"
     " {'time': <int64 1714564860000000>, 'uid': <uint32 1001>, 'caller': <'bob (:1.5)'>,"
     "  'action': <'org.vmgr.vm.control-any'>, 'target': <'audit'>, 'result': <'denied'>,"
     "  'message': <'not an administrator'>}]"));
@@ -93,7 +93,7 @@ test_view_table (void)
 
   g_assert_true (g_str_has_prefix (text, "TIME  "));
   g_assert_nonnull (strstr (text, "  SetMemory  org.vmgr.vm.configure    web1    allowed  "
-                                  "memory_limit 512 MiB -> 1.0 GiB, autostart false -> true  -\n"));
+                                  "memory_limit 512 MiB -> 1.0 GiB, autostart false -> true, email changed  -\n"));
   g_assert_nonnull (strstr (text, "  bob (:1.5)   -          org.vmgr.vm.control-any  audit   "
                                   "denied   -  "));
 }
