@@ -92,11 +92,11 @@ count_other_vms (VmgrStore *self, const char *sql, const char *value, guint32 ow
   return vmgr_store_step_int (self, stmt, error);
 }
 
+/* Whether @sql (a count of rows with ":id") finds @id. */
 static gboolean
-vm_id_exists (VmgrStore *self, guint32 id, gboolean *exists, GError **error)
+id_counted (VmgrStore *self, const char *sql, guint32 id, gboolean *found, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt =
-    vmgr_store_prepare (self, "SELECT count(*) FROM vms WHERE id = :id", error);
+  g_autoptr(sqlite3_stmt) stmt = vmgr_store_prepare (self, sql, error);
   gint64 n;
 
   if (stmt == NULL)
@@ -104,24 +104,21 @@ vm_id_exists (VmgrStore *self, guint32 id, gboolean *exists, GError **error)
   if (!vmgr_store_bind_int (stmt, ":id", id))
     return vmgr_store_fail (self, error);
   n = vmgr_store_step_int (self, stmt, error);
-  *exists = n > 0;
+  *found = n > 0;
   return n >= 0;
+}
+
+static gboolean
+vm_id_exists (VmgrStore *self, guint32 id, gboolean *exists, GError **error)
+{
+  return id_counted (self, "SELECT count(*) FROM vms WHERE id = :id", id, exists, error);
 }
 
 static gboolean
 vm_id_retired (VmgrStore *self, guint32 id, gboolean *retired, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt =
-    vmgr_store_prepare (self, "SELECT count(*) FROM retired_vm_ids WHERE id = :id", error);
-  gint64 n;
-
-  if (stmt == NULL)
-    return FALSE;
-  if (!vmgr_store_bind_int (stmt, ":id", id))
-    return vmgr_store_fail (self, error);
-  n = vmgr_store_step_int (self, stmt, error);
-  *retired = n > 0;
-  return n >= 0;
+  return id_counted (self, "SELECT count(*) FROM retired_vm_ids WHERE id = :id", id, retired,
+                     error);
 }
 
 /* ALREADY_EXISTS when another VM (not @exclude_id) has @spec's name or UUID. */
