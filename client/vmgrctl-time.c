@@ -48,7 +48,8 @@ local_midnight (gint64 now_usec, int days_back)
 gboolean
 vmgrctl_parse_time_spec (const char *text, gint64 now_usec, gint64 *usec, GError **error)
 {
-  g_autofree char *word = g_ascii_strdown (g_strstrip (g_strdup (text)), -1);
+  g_autofree char *trimmed = g_strstrip (g_strdup (text));
+  g_autofree char *word = g_ascii_strdown (trimmed, -1);
 
   if (g_str_equal (word, "now"))
     *usec = now_usec;
