@@ -59,14 +59,3 @@ vmgr_audit_record_entry (VmgrStore *store, const VmgrAuditEntry *entry)
   if (store != NULL && !vmgr_store_append_audit (store, entry, &error))
     g_warning ("cannot record the audit entry: %s", error->message);
 }
-
-void
-vmgr_audit_record (VmgrStore *store, const VmgrCaller *caller, const char *action,
-                   const char *target, const char *result, const char *message)
-{
-  VmgrAuditTarget about = { .path = target };
-  g_autoptr(VmgrAuditEntry) entry = vmgr_audit_entry_for (caller, NULL, action, &about, result,
-                                                          message);
-
-  vmgr_audit_record_entry (store, entry);
-}

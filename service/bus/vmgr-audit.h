@@ -30,8 +30,4 @@ void vmgr_audit_log (const VmgrAuditEntry *entry);
  * journal only). A store that cannot write is warned about. */
 void vmgr_audit_record_entry (VmgrStore *store, const VmgrAuditEntry *entry);
 
-/* The same for a row without verb, name or changes. */
-void vmgr_audit_record (VmgrStore *store, const VmgrCaller *caller, const char *action,
-                        const char *target, const char *result, const char *message);
-
 G_END_DECLS

@@ -609,13 +609,6 @@ vmgr_auth_forget_path (VmgrAuth *self, const char *path)
 }
 
 void
-vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,
-                 const char *target, const char *result, const char *message)
-{
-  vmgr_audit_record (self->store, caller, action, target, result, message);
-}
-
-void
 vmgr_auth_audit_entry (VmgrAuth *self, const VmgrAuditEntry *entry)
 {
   vmgr_audit_record_entry (self->store, entry);

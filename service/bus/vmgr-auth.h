@@ -162,10 +162,7 @@ void vmgr_auth_check_held (VmgrAuth *self, const char *sender, const char * cons
  * was deleted). */
 void vmgr_auth_forget_path (VmgrAuth *self, const char *path);
 
-/* Records an audit entry (see vmgr-audit.h). @result: "allowed", "denied", "failed". */
-void vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,
-                      const char *target, const char *result, const char *message);
-/* Records @entry (see vmgr-audit.h). */
+/* Records @entry (see vmgr-audit.h) in the journal and the store. */
 void vmgr_auth_audit_entry (VmgrAuth *self, const VmgrAuditEntry *entry);
 
 

@@ -2,6 +2,7 @@
  * the domain, store it, export the object; undo what was done on failure. */
 #include "vmgr-manager-private.h"
 
+#include "vmgr-audit.h"
 #include "vmgr-error.h"
 #include "vmgr-peers.h"
 
@@ -174,11 +175,16 @@ provisioning_failed (Creation *creation, const GError *error)
 {
   const VmgrContext *context = creation->manager->context;
   g_autofree char *dir = vmgr_context_guest_dir (context, creation->spec);
+  VmgrAuditTarget target = {
+    .path = creation->grant->target, .name = creation->spec->name, .uuid = creation->spec->uuid,
+  };
+  g_autoptr(VmgrAuditEntry) entry = vmgr_audit_entry_for (&creation->grant->caller,
+                                                          creation->grant->verb, "provision",
+                                                          &target, "failed", error->message);
 
   g_message ("provisioning VM %u (%s) failed: %s", creation->spec->id, creation->spec->name,
              error->message);
-  vmgr_auth_audit (context->auth, &creation->grant->caller, "provision",
-                   creation->grant->target, "failed", error->message);
+  vmgr_auth_audit_entry (context->auth, entry);
   vmgr_provision_remove_async (dir, NULL, NULL, NULL);
   vmgr_registry_remove_vm (creation->manager->registry, creation->spec->id);
   vmgr_job_complete (creation->job, error);
