@@ -5,6 +5,9 @@
 #include "vmgrctl-errors.h"
 #include "vmgrctl-units.h"
 
+/* How far back a time ago may reach; further is a typo, not a time. */
+#define MAX_AGO (G_GINT64_CONSTANT (100) * 366 * G_TIME_SPAN_DAY)
+
 /* "30m": @count units before @now_usec. */
 static gboolean
 parse_time_ago (const char *text, gint64 now_usec, gint64 *usec)
@@ -23,7 +26,7 @@ parse_time_ago (const char *text, gint64 now_usec, gint64 *usec)
   if (!g_ascii_string_to_unsigned (digits, 10, 0, G_MAXINT32, &count, NULL))
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (units); i++)
-    if (text[len - 1] == units[i].suffix)
+    if (text[len - 1] == units[i].suffix && (gint64) count <= MAX_AGO / units[i].usec)
       {
         *usec = now_usec - (gint64) count * units[i].usec;
         return TRUE;

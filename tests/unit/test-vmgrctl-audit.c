@@ -54,6 +54,7 @@ test_time_invalid (void)
 {
   static const char *const invalid[] = {
     "", "soon", "1", "h", "1y", "-1h", "1.5h", "30 m", "2024-13-01", "tomorrow",
+    "2147483647w", "36601d",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (invalid); i++)
