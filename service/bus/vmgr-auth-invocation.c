@@ -17,7 +17,7 @@ vmgr_grant_free (VmgrGrant *grant)
   g_free (grant->target);
   g_free (grant->target_name);
   g_free (grant->target_uuid);
-  vmgr_audit_entry_free (grant->changes);
+  g_clear_pointer (&grant->changes, g_ptr_array_unref);
   g_free (grant);
 }
 
@@ -25,7 +25,7 @@ void
 vmgr_grant_add_change (VmgrGrant *grant, const char *field, const char *old_value,
                        const char *new_value)
 {
-  vmgr_audit_entry_add_change (grant->changes, field, old_value, new_value);
+  vmgr_audit_changes_add (grant->changes, field, old_value, new_value);
 }
 
 static VmgrAuditEntry *
@@ -38,9 +38,9 @@ grant_entry (const VmgrGrant *grant, const char *result, const char *message)
                                                 grant->action != NULL ? grant->action : "",
                                                 &target, result, message);
 
-  for (guint i = 0; i < grant->changes->changes->len; i++)
+  for (guint i = 0; i < grant->changes->len; i++)
     {
-      const VmgrAuditChange *change = g_ptr_array_index (grant->changes->changes, i);
+      const VmgrAuditChange *change = g_ptr_array_index (grant->changes, i);
 
       vmgr_audit_entry_add_change (entry, change->field, change->old_value, change->new_value);
     }
@@ -96,7 +96,7 @@ on_invocation_decided (VmgrAuthResult result, const VmgrCaller *caller, const ch
       grant->target = g_steal_pointer (&authz->target);
       grant->target_name = g_steal_pointer (&authz->target_name);
       grant->target_uuid = g_steal_pointer (&authz->target_uuid);
-      grant->changes = vmgr_audit_entry_new ();
+      grant->changes = vmgr_audit_changes_new ();
       authz->func (authz->invocation, grant, authz->user_data);
     }
   else

@@ -78,7 +78,7 @@ typedef struct {
   char *target;
   char *target_name; /* the VM's name, the customer's user name, or NULL */
   char *target_uuid; /* the VM's UUID, or NULL */
-  VmgrAuditEntry *changes; /* only its changes are used: what the call changed */
+  GPtrArray *changes; /* of VmgrAuditChange: what the call changed, for its row */
   gboolean row_taken; /* its row went with a store change (vmgr_grant_audit_entry) */
 } VmgrGrant;
 

@@ -136,6 +136,11 @@ VmgrAuditEntry *vmgr_audit_entry_new (void);
 void vmgr_audit_entry_free (VmgrAuditEntry *entry);
 void vmgr_audit_entry_add_change (VmgrAuditEntry *entry, const char *field,
                                   const char *old_value, const char *new_value);
+/* An empty list of VmgrAuditChange, as VmgrAuditEntry.changes; and one
+ * more change at its end. */
+GPtrArray *vmgr_audit_changes_new (void);
+void vmgr_audit_changes_add (GPtrArray *changes, const char *field, const char *old_value,
+                             const char *new_value);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrAuditEntry, vmgr_audit_entry_free)
 
 /* A VM's state as the contract names it. */
