@@ -67,7 +67,7 @@ static const VmgrctlCommand commands[] = {
     vmgrctl_cmd_plan_set },
   { "plan-remove", "NAME", 1, 0, "Remove an unused plan", vmgrctl_cmd_plan_remove },
   { "audit", NULL, 0, VMGRCTL_COMMAND_READ,
-    "Show the audit log (--since, --until, --uid, --target, --limit)", vmgrctl_cmd_audit },
+    "Show the audit log (--since, --until, --uid, --target, --verb, --limit)", vmgrctl_cmd_audit },
   { "customers", NULL, 0, VMGRCTL_COMMAND_READ, "List the customers", vmgrctl_cmd_customers },
   { "customer add", "USER|UID", 1, 0,
     "Register a customer (--name, --email, --national-id required)", vmgrctl_cmd_customer_add },

@@ -75,15 +75,16 @@ vmgr_backend_define_finish (VmgrBackend *self, GAsyncResult *result, GError **er
 
 /* ---- lifecycle operations ---- */
 
-static const char *const op_names[] = {
-  [VMGR_BACKEND_OP_START] = "start",
+/* "The VM cannot be started: it is already running." */
+static const char *const op_done_texts[] = {
+  [VMGR_BACKEND_OP_START] = "started",
   [VMGR_BACKEND_OP_SHUTDOWN] = "shut down",
-  [VMGR_BACKEND_OP_DESTROY] = "stop",
-  [VMGR_BACKEND_OP_REBOOT] = "restart",
-  [VMGR_BACKEND_OP_SUSPEND] = "suspend",
-  [VMGR_BACKEND_OP_RESUME] = "resume",
-  [VMGR_BACKEND_OP_UNDEFINE] = "delete",
-  [VMGR_BACKEND_OP_SAVE] = "save",
+  [VMGR_BACKEND_OP_DESTROY] = "stopped",
+  [VMGR_BACKEND_OP_REBOOT] = "restarted",
+  [VMGR_BACKEND_OP_SUSPEND] = "suspended",
+  [VMGR_BACKEND_OP_RESUME] = "resumed",
+  [VMGR_BACKEND_OP_UNDEFINE] = "deleted",
+  [VMGR_BACKEND_OP_SAVE] = "saved",
 };
 
 /* Why @op cannot run in libvirt state @state, or NULL when it can. Drivers
@@ -100,21 +101,21 @@ op_state_problem (VmgrBackendOp op, int state)
   switch (op)
     {
     case VMGR_BACKEND_OP_START:
-      return active ? "The VM is already running" : NULL;
+      return active ? "it is already running" : NULL;
     case VMGR_BACKEND_OP_SHUTDOWN:
     case VMGR_BACKEND_OP_DESTROY:
     case VMGR_BACKEND_OP_REBOOT:
-      return active ? NULL : "The VM is not running";
+      return active ? NULL : "it is not running";
     case VMGR_BACKEND_OP_SUSPEND:
       if (state == VIR_DOMAIN_PAUSED)
-        return "The VM is already paused";
+        return "it is already paused";
       return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED
-             ? NULL : "The VM is not running; start it first";
+             ? NULL : "it is not running (start it first)";
     case VMGR_BACKEND_OP_RESUME:
-      return state == VIR_DOMAIN_PAUSED ? NULL : "The VM is not paused";
+      return state == VIR_DOMAIN_PAUSED ? NULL : "it is not paused";
     case VMGR_BACKEND_OP_SAVE:
       return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ||
-             state == VIR_DOMAIN_PAUSED ? NULL : "The VM is not running";
+             state == VIR_DOMAIN_PAUSED ? NULL : "it is not running";
     case VMGR_BACKEND_OP_UNDEFINE:
     default:
       return NULL;
@@ -136,8 +137,8 @@ check_op_state (virDomainPtr domain, VmgrBackendOp op, GError **error)
   problem = op_state_problem (op, state);
   if (problem != NULL)
     {
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE, "Cannot %s: %s",
-                   op_names[op], problem);
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE, "The VM cannot be %s: %s",
+                   op_done_texts[op], problem);
       return FALSE;
     }
   return TRUE;
@@ -260,7 +261,7 @@ vmgr_backend_op_async (VmgrBackend *self, const char *uuid, VmgrBackendOp op,
   VmgrBackendTaskData *data;
 
   g_return_if_fail (VMGR_IS_BACKEND (self));
-  g_return_if_fail ((guint) op < G_N_ELEMENTS (op_names));
+  g_return_if_fail ((guint) op < G_N_ELEMENTS (op_done_texts));
 
   task = vmgr_backend_task_new (self, vmgr_backend_op_async, cancellable, callback, user_data);
   data = g_task_get_task_data (task);

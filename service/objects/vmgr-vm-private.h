@@ -63,4 +63,7 @@ gboolean vmgr_vm_handle_get_usage_history (VmgrDBusVM *object, GDBusMethodInvoca
 gboolean vmgr_vm_handle_set_owner (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
                                    guint uid);
 
+/* Notes in @grant, for its audit row, each value @new changes from @old. */
+void vmgr_vm_note_spec_changes (VmgrGrant *grant, const VmgrVmSpec *old, const VmgrVmSpec *new);
+
 G_END_DECLS

@@ -193,23 +193,28 @@ typedef struct {
   VmgrBackendOp op;
   guint from;               /* STATE_BIT()s the VM may be in */
   const char *from_text;    /* for the error message */
+  const char *done_text;    /* "only a stopped VM can be started" */
 } Transition;
 
 static const Transition transitions[] = {
   { "Start", VMGR_BACKEND_OP_START,
     STATE_BIT (VMGR_VM_STATE_STOPPED) | STATE_BIT (VMGR_VM_STATE_CRASHED) |
-    STATE_BIT (VMGR_VM_STATE_SUSPENDED), "stopped or saved" },
-  { "Shutdown", VMGR_BACKEND_OP_SHUTDOWN, STATE_BIT (VMGR_VM_STATE_RUNNING), "running" },
+    STATE_BIT (VMGR_VM_STATE_SUSPENDED), "stopped or saved", "started" },
+  { "Shutdown", VMGR_BACKEND_OP_SHUTDOWN, STATE_BIT (VMGR_VM_STATE_RUNNING), "running",
+    "shut down" },
   { "Stop", VMGR_BACKEND_OP_DESTROY,
     STATE_BIT (VMGR_VM_STATE_RUNNING) | STATE_BIT (VMGR_VM_STATE_PAUSED) |
     STATE_BIT (VMGR_VM_STATE_STOPPING) | STATE_BIT (VMGR_VM_STATE_STARTING) |
     STATE_BIT (VMGR_VM_STATE_CRASHED) | STATE_BIT (VMGR_VM_STATE_SUSPENDED),
-    "running, paused or stopping" },
-  { "Restart", VMGR_BACKEND_OP_REBOOT, STATE_BIT (VMGR_VM_STATE_RUNNING), "running" },
-  { "Suspend", VMGR_BACKEND_OP_SUSPEND, STATE_BIT (VMGR_VM_STATE_RUNNING), "running" },
-  { "Resume", VMGR_BACKEND_OP_RESUME, STATE_BIT (VMGR_VM_STATE_PAUSED), "paused" },
+    "running, paused or stopping", "forced off" },
+  { "Restart", VMGR_BACKEND_OP_REBOOT, STATE_BIT (VMGR_VM_STATE_RUNNING), "running",
+    "restarted" },
+  { "Suspend", VMGR_BACKEND_OP_SUSPEND, STATE_BIT (VMGR_VM_STATE_RUNNING), "running",
+    "suspended" },
+  { "Resume", VMGR_BACKEND_OP_RESUME, STATE_BIT (VMGR_VM_STATE_PAUSED), "paused", "resumed" },
   { "Save", VMGR_BACKEND_OP_SAVE,
-    STATE_BIT (VMGR_VM_STATE_RUNNING) | STATE_BIT (VMGR_VM_STATE_PAUSED), "running or paused" },
+    STATE_BIT (VMGR_VM_STATE_RUNNING) | STATE_BIT (VMGR_VM_STATE_PAUSED), "running or paused",
+    "saved" },
 };
 
 static const Transition *
@@ -298,9 +303,11 @@ check_transition (VmgrVm *self, const Transition *transition, GError **error)
     return FALSE;
   if ((transition->from & STATE_BIT (self->state)) != 0)
     return TRUE;
+  /* The caller knows what it asked for: the message says why not, once. */
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
-               "cannot %s VM '%s': it is %s, and must be %s", transition->verb,
-               self->spec->name, vmgr_vm_state_to_string (self->state), transition->from_text);
+               "VM '%s' is %s, and only a %s VM can be %s", self->spec->name,
+               vmgr_vm_state_to_string (self->state), transition->from_text,
+               transition->done_text);
   return FALSE;
 }
 

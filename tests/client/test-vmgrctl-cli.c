@@ -92,7 +92,7 @@ test_usage_errors (void)
     { "create", "web", "--template", "t", "--id", "x", NULL },
     { "plan-set", "p", "--disk", "1.5", NULL },
     { "shutdown", "web", "--timeout", "soon", NULL },
-    { "audit", "--since", "yesterday", NULL },
+    { "audit", "--since", "soon", NULL },
     /* set-memory, set-cpu, set-disk, set-network, autostart, chown */
     { "set-memory", "web", NULL },
     { "set-memory", "web", "--guarantee", "1G", NULL },

@@ -311,6 +311,13 @@ test_impossible_transitions (void)
   g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
   expect_vm_error (vm, vmgr_dbus_vm_call_start_sync, "org.vmgr.Error.InvalidState");
   expect_vm_error (vm, vmgr_dbus_vm_call_resume_sync, "org.vmgr.Error.InvalidState");
+  /* One sentence that says why, without the method's name: vmgrctl and
+   * the web panel say what was asked. */
+  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+  g_assert_nonnull (error);
+  g_assert_cmpstr (strstr (error->message, "VM 'transitions'"), ==,
+                   "VM 'transitions' is running, and only a stopped or saved VM can be started");
+  g_clear_error (&error);
   g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
 }
 
