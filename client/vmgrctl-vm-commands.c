@@ -179,6 +179,7 @@ static const Lifecycle lifecycles[] = {
     "paused" },
   { "resume", "resume", "resumed", vmgr_dbus_vm_call_resume_sync, VMGRCTL_WAIT_FOR_STATE,
     "running" },
+  { "save", "save", "saved", vmgr_dbus_vm_call_save_sync, VMGRCTL_WAIT_FOR_STATE, "suspended" },
   { "delete", "delete", "deleted", vmgr_dbus_vm_call_delete_sync, VMGRCTL_WAIT_FOR_REMOVAL,
     NULL },
 };

@@ -1,5 +1,6 @@
 #include "vmgr-ledger.h"
 
+#include "vmgr-error.h"
 #include "vmgr-validate.h"
 
 struct _VmgrLedger {
@@ -8,6 +9,7 @@ struct _VmgrLedger {
   VmgrCapacity capacity;
   GHashTable *vms;          /* id -> VmgrVmSpec* of existing VMs */
   GHashTable *reserved;     /* id -> VmgrVmSpec* of creations under way */
+  GHashTable *retired_ids;  /* ids of deleted VMs (a set) */
   GHashTable *customers;    /* uid -> VmgrCustomerInfo* */
 };
 
@@ -20,6 +22,7 @@ vmgr_ledger_new (const char * const *capabilities, const char *backend_name)
   self->backend_name = g_strdup (backend_name);
   self->vms = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) vmgr_vm_spec_free);
   self->reserved = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) vmgr_vm_spec_free);
+  self->retired_ids = g_hash_table_new (NULL, NULL);
   self->customers = g_hash_table_new_full (NULL, NULL, NULL,
                                            (GDestroyNotify) vmgr_customer_info_free);
   return self;
@@ -32,6 +35,7 @@ vmgr_ledger_free (VmgrLedger *self)
   g_free (self->backend_name);
   g_hash_table_unref (self->vms);
   g_hash_table_unref (self->reserved);
+  g_hash_table_unref (self->retired_ids);
   g_hash_table_unref (self->customers);
   g_free (self);
 }
@@ -57,7 +61,27 @@ vmgr_ledger_put_vm (VmgrLedger *self, const VmgrVmSpec *spec)
 void
 vmgr_ledger_remove_vm (VmgrLedger *self, guint32 id)
 {
-  g_hash_table_remove (self->vms, GUINT_TO_POINTER (id));
+  if (g_hash_table_remove (self->vms, GUINT_TO_POINTER (id)))
+    vmgr_ledger_retire_vm_id (self, id);
+}
+
+void
+vmgr_ledger_retire_vm_id (VmgrLedger *self, guint32 id)
+{
+  g_hash_table_add (self->retired_ids, GUINT_TO_POINTER (id));
+}
+
+gboolean
+vmgr_ledger_id_retired (VmgrLedger *self, guint32 id)
+{
+  return g_hash_table_contains (self->retired_ids, GUINT_TO_POINTER (id));
+}
+
+void
+vmgr_set_vm_id_retired_error (GError **error, guint32 id)
+{
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+               "VM id %u belonged to a deleted VM and is never given again", id);
 }
 
 const VmgrVmSpec *
@@ -110,7 +134,7 @@ vmgr_ledger_next_vm_id (VmgrLedger *self)
 {
   guint32 id = VMGR_VM_ID_FIRST;
 
-  while (vmgr_ledger_id_taken (self, id))
+  while (vmgr_ledger_id_taken (self, id) || vmgr_ledger_id_retired (self, id))
     id++;
   return id;
 }

@@ -96,7 +96,7 @@ test_usage_errors (void)
     { "plan-set", "p", "--disk", "1.5", NULL },
     { "shutdown", "web", "--timeout", "soon", NULL },
     { "shutdown", "web", "--grace", "-1", NULL },
-    { "audit", "--since", "yesterday", NULL },
+    { "audit", "--since", "soon", NULL },
     /* set-memory, set-cpu, set-disk, set-network, autostart, chown */
     { "set-memory", "web", NULL },
     { "set-memory", "web", "--memory", "12X", NULL },
