@@ -111,6 +111,7 @@ static const Transition transitions[] = {
   { "Restart", "running", NULL, NULL, "booted" },
   { "Suspend", "running", NULL, "paused", "user" },
   { "Resume", "paused", NULL, "running", "user" },
+  { "Save", "running", NULL, "suspended", "saved" },
 };
 
 static gboolean
@@ -188,6 +189,7 @@ connect_vm_handlers (FakeVmgrd *self, VmgrDBusVM *vm)
 {
   static const char *const plain[] = {
     "handle-start", "handle-stop", "handle-restart", "handle-suspend", "handle-resume",
+    "handle-save",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (plain); i++)

@@ -202,6 +202,9 @@ test_lifecycle_says_what_happened (Fixture *f, gconstpointer data)
   vmgrctl (f, "stop", "web", "--no-wait");
   assert_ok (f);
   g_assert_cmpstr (f->run.out, ==, "web: stop requested\n");
+  vmgrctl (f, "save", "db");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "db saved\n");
   vmgrctl (f, "delete", "db");
   g_assert_cmpstr (f->run.out, ==, "db deleted\n");
 }
