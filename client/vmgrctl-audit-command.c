@@ -49,13 +49,13 @@ add_time (GVariantDict *filter, const char *key, const char *text, GError **erro
 }
 
 static gboolean
-add_who (GVariantDict *filter, const AuditOptions *opts, GError **error)
+add_who (VmgrctlContext *ctx, GVariantDict *filter, const AuditOptions *opts, GError **error)
 {
   guint32 value;
 
   if (opts->uid != NULL)
     {
-      if (!vmgrctl_parse_user (opts->uid, &value, error))
+      if (!vmgrctl_context_resolve_user (ctx, opts->uid, &value, error))
         return FALSE;
       g_variant_dict_insert (filter, "uid", "u", value);
     }
@@ -74,13 +74,13 @@ add_who (GVariantDict *filter, const AuditOptions *opts, GError **error)
 
 /* The QueryAudit filter a{sv}, or NULL on a malformed value. */
 static GVariant *
-audit_filter (const AuditOptions *opts, GError **error)
+audit_filter (VmgrctlContext *ctx, const AuditOptions *opts, GError **error)
 {
   g_auto(GVariantDict) filter = G_VARIANT_DICT_INIT (NULL);
 
   if (!add_time (&filter, "since", opts->since, error)
       || !add_time (&filter, "until", opts->until, error)
-      || !add_who (&filter, opts, error))
+      || !add_who (ctx, &filter, opts, error))
     return NULL;
   return g_variant_ref_sink (g_variant_dict_end (&filter));
 }
@@ -109,7 +109,7 @@ parse_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
 
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  *filter = audit_filter (opts, &error);
+  *filter = audit_filter (ctx, opts, &error);
   return *filter != NULL ? VMGRCTL_EXIT_OK : vmgrctl_command_fail (cmd, error);
 }
 
