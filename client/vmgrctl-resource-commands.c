@@ -7,6 +7,7 @@
 
 #include "vmgrctl-errors.h"
 #include "vmgrctl-options.h"
+#include "vmgrctl-pending.h"
 #include "vmgrctl-settings.h"
 
 #define MAX_SETTINGS 3
@@ -173,6 +174,7 @@ run_settings (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const SettingsMeth
     values[i] = settings[i].value;
   if (!method->call (vm, values, &error))
     return vmgrctl_fail (error, "cannot set %s of '%s'", method->what, args[0]);
+  vmgrctl_pending_report (vm);
   return VMGRCTL_EXIT_OK;
 }
 

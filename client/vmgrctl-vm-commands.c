@@ -1,4 +1,4 @@
-/* Commands on VMs: list, show, the lifecycle commands and delete. */
+/* Commands on VMs: list, show, the lifecycle commands (delete: vmgrctl-delete-command.c). */
 #include "vmgrctl-commands.h"
 
 #include "vmgrctl-errors.h"
@@ -83,7 +83,6 @@ static const Lifecycle lifecycles[] = {
   { "restart", "restart", vmgr_dbus_vm_call_restart_sync, VMGRCTL_WAIT_FOR_NEW_STATE, "running" },
   { "suspend", "suspend", vmgr_dbus_vm_call_suspend_sync, VMGRCTL_WAIT_FOR_STATE, "paused" },
   { "resume", "resume", vmgr_dbus_vm_call_resume_sync, VMGRCTL_WAIT_FOR_STATE, "running" },
-  { "delete", "delete", vmgr_dbus_vm_call_delete_sync, VMGRCTL_WAIT_FOR_REMOVAL, NULL },
 };
 
 static const Lifecycle *

@@ -176,6 +176,13 @@ test_delete (void)
 
   vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
   g_assert_no_error (error);
+  /* Up: refused (test-safety tells more); stopped, deleted. */
+  vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidState", "stop it first");
+  g_clear_error (&error);
+  vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "stopped", WAIT_MS));
   vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (count_vms (client), ==, before - 1);
