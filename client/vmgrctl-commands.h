@@ -24,6 +24,8 @@ int vmgrctl_cmd_template_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd,
 int vmgrctl_cmd_plans (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_plan_set (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_plan_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_unmanaged (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_adopt (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
 /* vmgrctl-create-command.c */
