@@ -10,8 +10,6 @@
 #include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 
-#define KERNEL_NAME "vmlinuz"
-#define INITRD_NAME "initramfs.cpio.gz"
 #define DEFAULT_DISK_SIZE (G_GUINT64_CONSTANT (1) << 30)
 
 void
@@ -44,7 +42,7 @@ vmgr_provision_needed (const char *scheme, const char *template_source)
 static gboolean
 is_kernel_template (const char *source)
 {
-  g_autofree char *kernel = g_build_filename (source, KERNEL_NAME, NULL);
+  g_autofree char *kernel = g_build_filename (source, VMGR_TEMPLATE_KERNEL_NAME, NULL);
 
   return g_file_test (source, G_FILE_TEST_IS_DIR) && g_file_test (kernel, G_FILE_TEST_EXISTS);
 }
@@ -60,8 +58,8 @@ vmgr_provision_files (const char *scheme, const char *template_source, const cha
   files->disk = needed && !lxc ? g_build_filename (guest_dir, "disk.qcow2", NULL) : g_strdup ("");
   if (needed && !lxc && is_kernel_template (template_source))
     {
-      files->kernel = g_build_filename (template_source, KERNEL_NAME, NULL);
-      files->initrd = g_build_filename (template_source, INITRD_NAME, NULL);
+      files->kernel = g_build_filename (template_source, VMGR_TEMPLATE_KERNEL_NAME, NULL);
+      files->initrd = g_build_filename (template_source, VMGR_TEMPLATE_INITRD_NAME, NULL);
     }
   else
     {

@@ -13,6 +13,10 @@
 
 G_BEGIN_DECLS
 
+/* A QEMU template directory of a kernel and initramfs (direct boot). */
+#define VMGR_TEMPLATE_KERNEL_NAME "vmlinuz"
+#define VMGR_TEMPLATE_INITRD_NAME "initramfs.cpio.gz"
+
 /* What the domain definition points at. Empty strings when unused. */
 typedef struct {
   char *root;     /* lxc: the VM's root filesystem directory */

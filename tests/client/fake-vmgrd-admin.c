@@ -9,7 +9,11 @@ handle_list_templates (VmgrDBusManager *manager, GDBusMethodInvocation *invocati
   return fake_vmgrd_reply (data, manager, invocation, vmgr_dbus_manager_complete_list_templates,
                            g_variant_new_parsed (
     "[('debian-12', {'os': <'debian'>, 'description': <'Debian 12 \"bookworm\"'>, "
-    "'source': <'/srv/images/debian-12'>, 'in_use': <uint32 2>}), ('empty', @a{sv} {})]"));
+    "'source': <'/srv/images/debian-12'>, 'in_use': <uint32 2>, 'backend': <'qemu'>, "
+    "'size': <uint64 536870912>, 'usable': <true>, 'unusable_reason': <''>}), "
+    "('broken', {'os': <'alpine'>, 'source': <'/srv/alpine'>, 'in_use': <uint32 0>, "
+    "'backend': <'qemu'>, 'size': <uint64 0>, 'usable': <false>, "
+    "'unusable_reason': <'a qemu template is a disk image file'>}), ('empty', @a{sv} {})]"));
 }
 
 static gboolean

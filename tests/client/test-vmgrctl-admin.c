@@ -19,9 +19,14 @@ test_templates (Fixture *f, gconstpointer data)
   vmgrctl (f, "templates");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
   g_assert_cmpstr (f->run.out, ==,
-                   "NAME       OS      IN_USE  SOURCE                 DESCRIPTION\n"
-                   "debian-12  debian       2  /srv/images/debian-12  Debian 12 \"bookworm\"\n"
-                   "empty      -            -  -                      -\n");
+                   "NAME       OS      IN_USE  BACKEND     SIZE  SOURCE                 "
+                   "DESCRIPTION           USABLE\n"
+                   "debian-12  debian       2  qemu     512 MiB  /srv/images/debian-12  "
+                   "Debian 12 \"bookworm\"  yes\n"
+                   "broken     alpine       0  qemu         0 B  /srv/alpine            "
+                   "-                     no: a qemu template is a disk image file\n"
+                   "empty      -            -  -              -  -                      "
+                   "-                     -\n");
   vmgrctl (f, "templates", "--json");
   root = parse_json (f->run.out);
   debian = json_array_get_object_element (json_node_get_array (root), 0);
@@ -29,6 +34,9 @@ test_templates (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (debian, "description"), ==,
                    "Debian 12 \"bookworm\"");
   g_assert_cmpint (json_object_get_int_member (debian, "in_use"), ==, 2);
+  g_assert_true (json_object_get_boolean_member (debian, "usable"));
+  g_assert_cmpint (json_object_get_int_member (debian, "size"), ==, 536870912);
+  g_assert_cmpstr (json_object_get_string_member (debian, "backend"), ==, "qemu");
 }
 
 static void

@@ -1,6 +1,7 @@
 /* Risky changes are not silent (issue 11): a VM that is up is not deleted
  * (vmgrctl delete --force stops it first), memory a running guest only
  * gets at its next start shows in PendingChanges and in vmgrctl's words. */
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "vmgr-test-client.h"
@@ -186,6 +187,72 @@ test_pending_memory (void)
   g_assert_cmpuint (vmgr_dbus_vm_get_memory_limit (vm), ==, 512 * MiB);
 }
 
+static GVariant *
+template_props (VmgrTestClient *client, const char *name)
+{
+  g_autoptr(GVariant) list = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantIter iter;
+  const char *entry;
+  GVariant *props;
+
+  vmgr_dbus_manager_call_list_templates_sync (client->manager, &list, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_iter_init (&iter, list);
+  while (g_variant_iter_next (&iter, "(&s@a{sv})", &entry, &props))
+    {
+      if (g_str_equal (entry, name))
+        return props;
+      g_variant_unref (props);
+    }
+  return NULL;
+}
+
+/* The test driver provisions nothing: any existing source is usable, and
+ * the listing says so with its size (lxc and qemu: test-template-check). */
+static void
+test_templates (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vmgr-safety-XXXXXX", &error);
+  g_autofree char *image = g_build_filename (dir, "image.raw", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.raw", NULL);
+  g_autoptr(GVariant) seeded = NULL;
+  g_autoptr(GVariant) added = NULL;
+  g_autoptr(GVariant) refused = NULL;
+  const char *backend = NULL, *reason = NULL;
+  gboolean usable = FALSE;
+  guint64 size = 0;
+
+  g_assert_no_error (error);
+  g_file_set_contents (image, "0123456789", 10, &error);
+  g_assert_no_error (error);
+  seeded = template_props (client, "debian-12");
+  g_assert_true (g_variant_lookup (seeded, "backend", "&s", &backend));
+  g_assert_cmpstr (backend, ==, "test");
+  g_assert_true (g_variant_lookup (seeded, "usable", "b", &usable));
+  g_assert_true (usable);
+  g_assert_true (g_variant_lookup (seeded, "unusable_reason", "&s", &reason));
+  g_assert_cmpstr (reason, ==, "");
+
+  vmgr_dbus_manager_call_add_template_sync (
+    client->manager, "on-disk", g_variant_new_parsed ("{'source': <%s>}", image), NULL, &error);
+  g_assert_no_error (error);
+  added = template_props (client, "on-disk");
+  g_assert_true (g_variant_lookup (added, "size", "t", &size));
+  g_assert_cmpuint (size, ==, 10);
+
+  vmgr_dbus_manager_call_add_template_sync (
+    client->manager, "nowhere", g_variant_new_parsed ("{'source': <%s>}", missing), NULL,
+    &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", "does not exist");
+  refused = template_props (client, "nowhere");
+  g_assert_null (refused);
+  g_assert_cmpint (g_unlink (image), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -194,6 +261,7 @@ main (int argc, char **argv)
   g_test_add_func ("/safety/delete/stopped-autostart", test_delete_stopped_autostart);
   g_test_add_func ("/safety/delete/vmgrctl-force", test_vmgrctl_delete_force);
   g_test_add_func ("/safety/pending-memory", test_pending_memory);
+  g_test_add_func ("/safety/templates", test_templates);
 
   return vmgr_test_run_with_daemon ("[resources]\nmemory_overcommit=1000\n", NULL,
                                     &daemon_under_test);
