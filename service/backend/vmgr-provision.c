@@ -103,23 +103,25 @@ set_errno_error (GError **error, int saved, const char *what, const char *path)
   return FALSE;
 }
 
-static guint
-count_entries (const char *path)
+void
+vmgr_provision_measure_tree (const char *path, guint *entries, guint64 *bytes)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
-  guint count = 0;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *child = g_build_filename (path, name, NULL);
       struct stat st;
 
-      count++;
-      if (lstat (child, &st) == 0 && S_ISDIR (st.st_mode))
-        count += count_entries (child);
+      (*entries)++;
+      if (lstat (child, &st) != 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        vmgr_provision_measure_tree (child, entries, bytes);
+      else if (S_ISREG (st.st_mode))
+        *bytes += (guint64) st.st_size;
     }
-  return count;
 }
 
 static gboolean
@@ -388,6 +390,7 @@ provision_files (Provision *provision, GCancellable *cancellable, GError **error
                                                           provision->template_source,
                                                           provision->guest_dir);
   Copy copy = { 0, 0, provision->progress, provision->progress_data, cancellable };
+  guint64 template_bytes = 0;
 
   if (!make_guest_dir (provision->guest_dir, error))
     return FALSE;
@@ -400,7 +403,7 @@ provision_files (Provision *provision, GCancellable *cancellable, GError **error
                    provision->template_source);
       return FALSE;
     }
-  copy.total = count_entries (provision->template_source);
+  vmgr_provision_measure_tree (provision->template_source, &copy.total, &template_bytes);
   return copy_tree (&copy, provision->template_source, files->root, error) &&
          vmgr_provision_write_network (files->root, provision->spec, error);
 }

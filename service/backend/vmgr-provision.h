@@ -31,6 +31,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrGuestFiles, vmgr_guest_files_free)
 /* STATE_DIR/guests/ID */
 char *vmgr_provision_guest_dir (const char *state_dir, guint32 id);
 
+/* Adds the entries under @path to @entries and the bytes of its regular
+ * files to @bytes, links not followed (blocking: worker threads only). */
+void vmgr_provision_measure_tree (const char *path, guint *entries, guint64 *bytes);
+
 /* Whether VMs of @scheme from @template_source need files of their own. */
 gboolean vmgr_provision_needed (const char *scheme, const char *template_source);
 

@@ -17,30 +17,6 @@ vmgr_template_check_free (VmgrTemplateCheck *check)
   g_free (check);
 }
 
-/* The bytes of the regular files under @path, links not followed (as the
- * copy of a root filesystem counts them). */
-static guint64
-tree_size (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-  guint64 total = 0;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      struct stat st;
-
-      if (lstat (child, &st) != 0)
-        continue;
-      if (S_ISDIR (st.st_mode))
-        total += tree_size (child);
-      else if (S_ISREG (st.st_mode))
-        total += (guint64) st.st_size;
-    }
-  return total;
-}
-
 static char *
 check_lxc_root (const char *source)
 {
@@ -127,6 +103,7 @@ vmgr_template_check (const char *scheme, const VmgrTemplate *tmpl)
 {
   VmgrTemplateCheck *check = g_new0 (VmgrTemplateCheck, 1);
   const char *source = tmpl->source != NULL ? tmpl->source : "";
+  guint entries = 0;
   struct stat st;
 
   check->name = g_strdup (tmpl->name);
@@ -134,8 +111,10 @@ vmgr_template_check (const char *scheme, const VmgrTemplate *tmpl)
   check->usable = check->problem == NULL;
   if (check->problem == NULL)
     check->problem = g_strdup ("");
-  if (*source != '\0' && stat (source, &st) == 0)
-    check->size = S_ISDIR (st.st_mode) ? tree_size (source) : (guint64) st.st_size;
+  if (*source != '\0' && stat (source, &st) == 0 && S_ISDIR (st.st_mode))
+    vmgr_provision_measure_tree (source, &entries, &check->size);
+  else if (*source != '\0' && stat (source, &st) == 0)
+    check->size = (guint64) st.st_size;
   return check;
 }
 

@@ -59,31 +59,12 @@ host_allocated_memory (VmgrTestClient *client)
   return memory;
 }
 
-/* From vmgrd, not from the proxy's cache. */
 static guint64
 read_memory_limit (VmgrTestClient *client, const char *path)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = vmgr_test_call (client, path, "org.freedesktop.DBus.Properties",
-                                              "Get",
-                                              g_variant_new ("(ss)", "org.vmgr.VM",
-                                                             "MemoryLimit"), &error);
-  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) value = vmgr_test_read_vm_property (client, path, "MemoryLimit");
 
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
   return g_variant_get_uint64 (value);
-}
-
-static guint
-count_vms (VmgrTestClient *client)
-{
-  g_auto(GStrv) paths = NULL;
-  g_autoptr(GError) error = NULL;
-
-  vmgr_dbus_manager_call_list_vms_sync (client->manager, &paths, NULL, &error);
-  g_assert_no_error (error);
-  return g_strv_length (paths);
 }
 
 static GVariant *
@@ -123,14 +104,14 @@ test_not_authorized (void)
     }
   {
     g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
-    guint before = count_vms (root);
+    guint before = vmgr_test_count_vms (root);
     g_autoptr(GVariant) unmanaged_before = list_unmanaged (root, NULL);
     g_autoptr(GVariant) unmanaged_after = NULL;
 
     g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
     g_test_trap_assert_passed ();
     unmanaged_after = list_unmanaged (root, NULL);
-    g_assert_cmpuint (count_vms (root), ==, before);
+    g_assert_cmpuint (vmgr_test_count_vms (root), ==, before);
     g_assert_true (g_variant_equal (unmanaged_before, unmanaged_after));
   }
 }

@@ -10,25 +10,6 @@
 
 static VmgrTestDaemon *daemon_under_test;
 
-static VmgrDBusVM *
-create_and_open (VmgrTestClient *client, const char *name, GVariant *options)
-{
-  g_autofree char *path = vmgr_test_create_vm (client, name, "debian-12", "basic", options);
-
-  return vmgr_test_client_vm (client, path);
-}
-
-static guint
-count_vms (VmgrTestClient *client)
-{
-  g_auto(GStrv) paths = NULL;
-  g_autoptr(GError) error = NULL;
-
-  vmgr_dbus_manager_call_list_vms_sync (client->manager, &paths, NULL, &error);
-  g_assert_no_error (error);
-  return g_strv_length (paths);
-}
-
 static void
 test_first_id_and_plan_defaults (void)
 {
@@ -105,7 +86,7 @@ static void
 test_create_with_options (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "full", full_options (500));
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "full", full_options (500));
 
   assert_full_options (vm, 500);
 }
@@ -114,7 +95,7 @@ static void
 test_state_signals (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "signals", NULL);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "signals", NULL);
   g_autoptr(VmgrTestStateRecorder) recorder = vmgr_test_state_recorder_new (vm);
   g_autoptr(GError) error = NULL;
 
@@ -145,7 +126,7 @@ static void
 test_stop_and_restart (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "restarts", NULL);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "restarts", NULL);
   g_autoptr(VmgrTestStateRecorder) recorder = vmgr_test_state_recorder_new (vm);
   g_autoptr(GError) error = NULL;
 
@@ -169,7 +150,7 @@ test_delete (void)
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autofree char *path = vmgr_test_create_vm (client, "doomed", "debian-12", "basic", NULL);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, path);
-  guint before = count_vms (client);
+  guint before = vmgr_test_count_vms (client);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *again = NULL;
@@ -185,7 +166,7 @@ test_delete (void)
   g_assert_true (vmgr_test_wait_state (vm, "stopped", WAIT_MS));
   vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (count_vms (client), ==, before - 1);
+  g_assert_cmpuint (vmgr_test_count_vms (client), ==, before - 1);
   reply = g_dbus_connection_call_sync (client->bus, "org.vmgr", path,
                                        "org.freedesktop.DBus.Properties", "Get",
                                        g_variant_new ("(ss)", "org.vmgr.VM", "Name"), NULL,
@@ -251,7 +232,7 @@ test_create_bad_input (void)
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autofree char *taken = vmgr_test_create_vm (client, "taken", "debian-12", "basic",
                                                 one_option ("id", g_variant_new_uint32 (700)));
-  guint before = count_vms (client);
+  guint before = vmgr_test_count_vms (client);
   const char *bad_cidr[] = { "10.0.0.1/33", NULL };
 
   expect_create_error (client, "bad name", "debian-12", "basic", NULL,
@@ -286,7 +267,7 @@ test_create_bad_input (void)
   expect_create_error (client, "other", "debian-12", "basic",
                        one_option ("id", g_variant_new_uint32 (700)),
                        "org.vmgr.Error.AlreadyExists", "700");
-  g_assert_cmpuint (count_vms (client), ==, before);
+  g_assert_cmpuint (vmgr_test_count_vms (client), ==, before);
 }
 
 typedef gboolean (*VmCall) (VmgrDBusVM *vm, GCancellable *cancellable, GError **error);
@@ -310,7 +291,7 @@ static void
 test_impossible_transitions (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "transitions", NULL);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "transitions", NULL);
   g_autoptr(GError) error = NULL;
 
   expect_vm_error (vm, vmgr_dbus_vm_call_resume_sync, "org.vmgr.Error.InvalidState");
@@ -339,7 +320,7 @@ static void
 test_setters (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "configured", NULL);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "configured", NULL);
   g_autoptr(GError) error = NULL;
   const char *addresses[] = { "198.51.100.7/24", NULL };
   GVariantDict network;
@@ -387,7 +368,7 @@ static void
 test_setters_bad_input (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "guarded", NULL);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "guarded", NULL);
   g_autoptr(GError) error = NULL;
   const char *bad_cidr[] = { "300.1.1.1/24", NULL };
 

@@ -12,14 +12,6 @@
 
 static VmgrTestDaemon *daemon_under_test;
 
-static VmgrDBusVM *
-create_and_open (VmgrTestClient *client, const char *name, GVariant *options)
-{
-  g_autofree char *path = vmgr_test_create_vm (client, name, "debian-12", "basic", options);
-
-  return vmgr_test_client_vm (client, path);
-}
-
 static void
 start_and_wait (VmgrDBusVM *vm)
 {
@@ -39,18 +31,12 @@ vm_exists (VmgrTestClient *client, const char *name)
   return vmgr_dbus_manager_call_find_vm_sync (client->manager, name, &path, NULL, &error);
 }
 
-/* Read from vmgrd, not from the proxy's cache. */
 static GVariant *
 get_pending (VmgrTestClient *client, VmgrDBusVM *vm)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = vmgr_test_call (
-    client, g_dbus_proxy_get_object_path (G_DBUS_PROXY (vm)), "org.freedesktop.DBus.Properties",
-    "Get", g_variant_new ("(ss)", "org.vmgr.VM", "PendingChanges"), &error);
-  GVariant *pending = NULL;
+  GVariant *pending = vmgr_test_read_vm_property (
+    client, g_dbus_proxy_get_object_path (G_DBUS_PROXY (vm)), "PendingChanges");
 
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &pending);
   g_assert_true (g_variant_is_of_type (pending, G_VARIANT_TYPE_VARDICT));
   return pending;
 }
@@ -59,7 +45,7 @@ static void
 test_delete_running_refused (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "busy", NULL);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "busy", NULL);
   g_autoptr(GError) error = NULL;
 
   start_and_wait (vm);
@@ -96,7 +82,7 @@ test_delete_stopped_autostart (void)
 
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "autostart", "b", TRUE);
-  vm = create_and_open (client, "booting", g_variant_dict_end (&options));
+  vm = vmgr_test_create_and_open (client, "booting", g_variant_dict_end (&options));
   g_assert_true (vmgr_dbus_vm_get_autostart (vm));
   vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
   g_assert_no_error (error);
@@ -107,7 +93,7 @@ static void
 test_vmgrctl_delete_force (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = create_and_open (client, "forced", NULL);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "forced", NULL);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   int status;
@@ -141,7 +127,7 @@ test_pending_memory (void)
 
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "memory_limit", "t", 128 * MiB);
-  vm = create_and_open (client, "growing", g_variant_dict_end (&options));
+  vm = vmgr_test_create_and_open (client, "growing", g_variant_dict_end (&options));
   /* Stopped: the next start applies anything, nothing is pending. */
   vmgr_dbus_vm_call_set_memory_sync (vm, 0, 0, 160 * MiB, NULL, &error);
   g_assert_no_error (error);
