@@ -337,15 +337,22 @@ read_domain_state (virDomainPtr domain, char *uuid, VmgrBackendDomainState **out
   return TRUE;
 }
 
-/* libvirt's string, copied to GLib's allocator. */
-static char *
-read_definition (virDomainPtr domain)
+/* The persistent definition (copied to GLib's allocator) and autostart. */
+static gboolean
+read_definition (virDomainPtr domain, VmgrBackendDomainState *state)
 {
   char *xml = virDomainGetXMLDesc (domain, VIR_DOMAIN_XML_INACTIVE);
-  char *copy = g_strdup (xml);
+  int autostart = 0;
 
+  if (xml == NULL || virDomainGetAutostart (domain, &autostart) < 0)
+    {
+      free (xml);
+      return FALSE;
+    }
+  state->xml = g_strdup (xml);
+  state->autostart = autostart != 0;
   free (xml);
-  return copy;
+  return TRUE;
 }
 
 static GHashTable *
@@ -359,7 +366,7 @@ collect_states (virDomainPtr *domains, int n_domains, gboolean with_definitions)
       VmgrBackendDomainState *state = NULL;
 
       if (read_domain_state (domains[i], uuid, &state) &&
-          (!with_definitions || (state->xml = read_definition (domains[i])) != NULL))
+          (!with_definitions || read_definition (domains[i], state)))
         g_hash_table_replace (table, g_strdup (uuid), state);
       else if (state != NULL)
         {

@@ -64,6 +64,7 @@ typedef struct {
   char *reason;             /* "booted", "user", "destroyed", ... */
   char *name;
   char *xml;                /* the persistent definition; only from list_definitions */
+  gboolean autostart;       /* libvirt's flag; only from list_definitions */
 } VmgrBackendDomainState;
 
 void vmgr_backend_list_states_async (VmgrBackend *self, GCancellable *cancellable,

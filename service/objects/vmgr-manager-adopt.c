@@ -166,6 +166,7 @@ resolve_spec (Adoption *adoption, const VmgrBackendDomainState *domain, const ch
     return FALSE;
   g_free (spec->uuid);
   spec->uuid = g_ascii_strdown (uuid, -1);
+  spec->autostart = domain->autostart;
   if (*adoption->name != '\0')
     {
       g_free (spec->name);

@@ -205,6 +205,8 @@ test_adopt (void)
   g_assert_cmpstr (vmgr_dbus_vm_get_plan (vm), ==, "basic");
   g_assert_cmpstr (vmgr_dbus_vm_get_template (vm), ==, "");
   g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
+  /* libvirt's autostart flag, as the domain had it (the test driver's: off). */
+  g_assert_false (vmgr_dbus_vm_get_autostart (vm));
   /* Its real resources, which the host's allocation now counts. */
   g_assert_cmpuint (vmgr_dbus_vm_get_memory_limit (vm), ==, memory);
   g_assert_cmpuint (vmgr_dbus_vm_get_vcpus (vm), ==, vcpus);
