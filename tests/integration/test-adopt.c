@@ -175,6 +175,33 @@ test_bad_input (void)
   }
 }
 
+/* The domain's real memory counts against its new owner's quota. */
+static void
+test_over_quota (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) customer = vmgr_test_call (
+    client, "/org/vmgr/Manager", "org.vmgr.Manager", "AddCustomer",
+    g_variant_new_parsed ("(uint32 %u, {'full_name': <'Mallory'>, 'email': <'m@example.org'>, "
+                          "'national_id': <'ADOPT-M'>, 'max_memory': <uint64 268435456>})",
+                          VMGR_TEST_UID_MALLORY),
+    &error);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) still = NULL;
+  guint before;
+
+  g_assert_no_error (error);
+  before = vmgr_test_count_vms (client);
+  reply = adopt (client, FOREIGN, "too-big",
+                 g_variant_new_parsed ("{'owner': <uint32 %u>}", VMGR_TEST_UID_MALLORY), &error);
+  g_assert_null (reply);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.QuotaExceeded", NULL);
+  g_assert_cmpuint (vmgr_test_count_vms (client), ==, before);
+  still = find_unmanaged (client, FOREIGN);
+  g_assert_nonnull (still);
+}
+
 static void
 test_adopt (void)
 {
@@ -271,6 +298,7 @@ main (int argc, char **argv)
   g_test_add_func ("/adopt/not-authorized/mallory-x", test_not_authorized);
   g_test_add_func ("/adopt/list", test_list);
   g_test_add_func ("/adopt/bad-input", test_bad_input);
+  g_test_add_func ("/adopt/over-quota", test_over_quota);
   g_test_add_func ("/adopt/adopt", test_adopt);
   g_test_add_func ("/adopt/vmgrctl", test_vmgrctl);
 
