@@ -302,6 +302,46 @@ vmgr_provision_write_network_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static void
+measure_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  const char *path = data;
+  guint entries = 0;
+  guint64 *bytes = g_new0 (guint64, 1);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_free (bytes);
+      g_task_return_new_error (task, VMGR_ERROR, VMGR_ERROR_NOT_FOUND, "%s is no directory",
+                               path);
+      return;
+    }
+  vmgr_provision_measure_tree (path, &entries, bytes);
+  g_task_return_pointer (task, bytes, g_free);
+}
+
+void
+vmgr_provision_measure_async (const char *path, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, vmgr_provision_measure_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, measure_thread);
+}
+
+gboolean
+vmgr_provision_measure_finish (GAsyncResult *result, guint64 *bytes, GError **error)
+{
+  g_autofree guint64 *measured = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (measured == NULL)
+    return FALSE;
+  *bytes = *measured;
+  return TRUE;
+}
+
 /* ---- QEMU disks -------------------------------------------------------- */
 
 static gboolean

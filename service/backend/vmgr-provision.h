@@ -35,6 +35,11 @@ char *vmgr_provision_guest_dir (const char *state_dir, guint32 id);
  * files to @bytes, links not followed (blocking: worker threads only). */
 void vmgr_provision_measure_tree (const char *path, guint *entries, guint64 *bytes);
 
+/* vmgr_provision_measure_tree's bytes of @path, in a worker thread. */
+void vmgr_provision_measure_async (const char *path, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_provision_measure_finish (GAsyncResult *result, guint64 *bytes, GError **error);
+
 /* Whether VMs of @scheme from @template_source need files of their own. */
 gboolean vmgr_provision_needed (const char *scheme, const char *template_source);
 

@@ -169,13 +169,18 @@ vmgr_limits_check_quota (const VmgrCustomerInfo *customer, const VmgrAllocation 
 }
 
 gboolean
+vmgr_limits_disk_limit_shrinks (const VmgrVmSpec *old, const VmgrVmSpec *spec)
+{
+  return spec->disk_hard_limit != 0 &&
+         (old->disk_hard_limit == 0 || spec->disk_hard_limit < old->disk_hard_limit);
+}
+
+gboolean
 vmgr_limits_check_disk_use (const VmgrVmSpec *old, const VmgrVmSpec *spec, gboolean use_known,
                             guint64 disk_used, GError **error)
 {
-  gboolean shrinks = spec->disk_hard_limit != 0 &&
-                     (old->disk_hard_limit == 0 || spec->disk_hard_limit < old->disk_hard_limit);
-
-  if (!shrinks || !use_known || disk_used <= spec->disk_hard_limit)
+  if (!vmgr_limits_disk_limit_shrinks (old, spec) || !use_known ||
+      disk_used <= spec->disk_hard_limit)
     return TRUE;
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
                "disk_hard_limit %" G_GUINT64_FORMAT " bytes is below the %" G_GUINT64_FORMAT

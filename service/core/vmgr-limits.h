@@ -64,6 +64,7 @@ gboolean vmgr_limits_check_minimums (const char * const *capabilities, const cha
 /* A disk hard limit that goes down (or appears) below @disk_used, what
  * the VM's disks use when @use_known, is INVALID_ARGUMENT: the guest would
  * be over its limit at once. Growing, or an unknown use, passes. */
+gboolean vmgr_limits_disk_limit_shrinks (const VmgrVmSpec *old, const VmgrVmSpec *spec);
 gboolean vmgr_limits_check_disk_use (const VmgrVmSpec *old, const VmgrVmSpec *spec,
                                      gboolean use_known, guint64 disk_used, GError **error);
 

@@ -234,6 +234,65 @@ pending_edit_free (PendingEdit *pending)
   g_free (pending);
 }
 
+/* The last checks and the new definition, once what the disks use is
+ * known (or known to be unknown). */
+static void
+reconfigure_with_disk_use (Reconfigure *change, gboolean use_known, guint64 disk_used)
+{
+  VmgrVm *self = change->vm;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_limits_check_disk_use (self->spec, change->edited, use_known, disk_used, &error) ||
+      !build_definition (self, change, &error))
+    {
+      finish_reconfigure (change, error);
+      reconfigure_free (change);
+      return;
+    }
+  self->reconfiguring = change->started = TRUE;
+  vmgr_backend_define_async (self->context->backend, change->domain_xml, NULL, on_redefined,
+                             change);
+}
+
+static void
+on_guest_root_measured (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reconfigure *change = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 used = 0;
+  gboolean known = vmgr_provision_measure_finish (result, &used, &error);
+
+  if (!known)
+    g_debug ("VM %u: what its root filesystem uses is unknown: %s", change->vm->spec->id,
+             error->message);
+  reconfigure_with_disk_use (change, known, used);
+}
+
+/* Where the samples do not measure the disks (an LXC guest), a shrinking
+ * hard limit is judged by what the guest's own root filesystem holds,
+ * measured in a worker thread (held busy meanwhile). */
+static void
+check_disk_use_then_reconfigure (Reconfigure *change)
+{
+  VmgrVm *self = change->vm;
+  g_autoptr(VmgrGuestFiles) files = NULL;
+
+  if (self->last_sample != NULL && self->last_sample->has_disk)
+    {
+      reconfigure_with_disk_use (change, TRUE, self->last_sample->disk_used);
+      return;
+    }
+  if (vmgr_limits_disk_limit_shrinks (self->spec, change->edited))
+    files = vmgr_context_guest_files (self->context, self->spec);
+  if (files == NULL || *files->root == '\0')
+    {
+      reconfigure_with_disk_use (change, FALSE, 0);
+      return;
+    }
+  self->reconfiguring = change->started = TRUE;
+  vmgr_provision_measure_async (files->root, NULL, on_guest_root_measured, change);
+}
+
 static void
 on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
@@ -250,22 +309,13 @@ on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoin
       !vmgr_vm_check_not_busy (self, &error) ||
       !pending->edit (change->edited, pending->args, &error) ||
       !vmgr_spec_check_resources (change->edited, &error) ||
-      !vmgr_ledger_check (self->context->ledger, self->spec, change->edited, &error) ||
-      !vmgr_limits_check_disk_use (self->spec, change->edited,
-                                   self->last_sample != NULL && self->last_sample->has_disk,
-                                   self->last_sample != NULL ? self->last_sample->disk_used : 0,
-                                   &error) ||
-      !build_definition (self, change, &error))
+      !vmgr_ledger_check (self->context->ledger, self->spec, change->edited, &error))
     {
       finish_reconfigure (change, error);
       reconfigure_free (change);
     }
   else
-    {
-      self->reconfiguring = change->started = TRUE;
-      vmgr_backend_define_async (self->context->backend, change->domain_xml,
-                                 NULL, on_redefined, change);
-    }
+    check_disk_use_then_reconfigure (change);
   pending_edit_free (pending);
 }
 

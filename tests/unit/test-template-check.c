@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmgr-error.h"
+#include "vmgr-provision.h"
 #include "vmgr-template-check.h"
 
 static char *scratch;
@@ -166,6 +168,38 @@ test_async (void)
   g_assert_false (first->usable);
 }
 
+static void
+on_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* What a guest's root filesystem holds, for a shrinking disk limit. */
+static void
+test_measure_async (void)
+{
+  g_autofree char *tree = make_path ("measured");
+  g_autofree char *file = make_path ("measured/etc/passwd");
+  g_autoptr(GError) error = NULL;
+  guint64 bytes = 0;
+  GAsyncResult *result = NULL;
+
+  write_file ("measured/etc/passwd", "root:x:0:0::/:/", 15, 0644);
+  vmgr_provision_measure_async (tree, NULL, on_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (vmgr_provision_measure_finish (result, &bytes, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (bytes, ==, 15);
+  g_clear_object (&result);
+  vmgr_provision_measure_async (file, NULL, on_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (vmgr_provision_measure_finish (result, &bytes, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+  g_clear_object (&result);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -179,6 +213,7 @@ main (int argc, char **argv)
   g_test_add_func ("/template-check/qemu", test_qemu);
   g_test_add_func ("/template-check/test-driver", test_test_driver);
   g_test_add_func ("/template-check/async", test_async);
+  g_test_add_func ("/template-check/measure-async", test_measure_async);
   status = g_test_run ();
   {
     g_autofree char *command = g_strdup_printf ("rm -rf '%s'", scratch);
