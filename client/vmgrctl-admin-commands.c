@@ -115,28 +115,49 @@ call_name_dict (VmgrDBusManager *manager, NameDictCall call, const char *name,
   return VMGRCTL_EXIT_OK;
 }
 
+/* "yes", or "no: WHY"; NULL from a vmgrd that does not say. */
+static char *
+usable_text (GVariant *props)
+{
+  const char *reason = NULL;
+  gboolean usable;
+
+  if (!g_variant_lookup (props, "usable", "b", &usable))
+    return NULL;
+  if (usable)
+    return g_strdup ("yes");
+  g_variant_lookup (props, "unusable_reason", "&s", &reason);
+  return reason != NULL && *reason != '\0' ? g_strdup_printf ("no: %s", reason) : g_strdup ("no");
+}
+
 static void
 add_template_row (VmgrctlTable *table, const char *name, GVariant *props)
 {
-  const char *os = NULL, *source = NULL, *description = NULL;
+  const char *os = NULL, *source = NULL, *description = NULL, *backend = NULL;
   g_autofree char *in_use = NULL;
-  guint64 count;
+  g_autofree char *size = NULL;
+  g_autofree char *usable = usable_text (props);
+  guint64 count, bytes;
 
   g_variant_lookup (props, "os", "&s", &os);
   g_variant_lookup (props, "source", "&s", &source);
   g_variant_lookup (props, "description", "&s", &description);
+  g_variant_lookup (props, "backend", "&s", &backend);
   if (vmgrctl_vardict_lookup_uint64 (props, "in_use", &count))
     in_use = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
-  vmgrctl_table_add_row (table, (const char *const[]) { name, os, in_use, source, description });
+  if (vmgrctl_vardict_lookup_uint64 (props, "size", &bytes))
+    size = vmgrctl_format_size (bytes);
+  vmgrctl_table_add_row (table, (const char *const[]) { name, os, in_use, backend, size, source,
+                                                        description, usable });
 }
 
 static const char *const template_headers[] = {
-  "NAME", "OS", "IN_USE", "SOURCE", "DESCRIPTION", NULL
+  "NAME", "OS", "IN_USE", "BACKEND", "SIZE", "SOURCE", "DESCRIPTION", "USABLE", NULL
 };
 
 static const NamedList templates = {
   "templates", vmgr_dbus_manager_call_list_templates_sync,
-  template_headers, 1 << 2 /* IN_USE */, add_template_row,
+  template_headers, 1 << 2 | 1 << 4 /* IN_USE, SIZE */, add_template_row,
 };
 
 int

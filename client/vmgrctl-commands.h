@@ -9,8 +9,9 @@ G_BEGIN_DECLS
 int vmgrctl_cmd_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
-/* start, shutdown, stop, restart, suspend, resume, delete: by cmd->name. */
+/* start, shutdown, stop, restart, suspend, resume: by cmd->name. */
 int vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_delete (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_wait (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
 /* vmgrctl-monitor-command.c */
@@ -23,6 +24,8 @@ int vmgrctl_cmd_template_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd,
 int vmgrctl_cmd_plans (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_plan_set (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_plan_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_unmanaged (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_adopt (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
 /* vmgrctl-create-command.c */

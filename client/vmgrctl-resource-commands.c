@@ -7,6 +7,7 @@
 
 #include "vmgrctl-errors.h"
 #include "vmgrctl-options.h"
+#include "vmgrctl-pending.h"
 #include "vmgrctl-settings.h"
 
 #define MAX_SETTINGS 3
@@ -178,6 +179,7 @@ run_settings (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const SettingsMeth
       vmgrctl_error_use_option_names (error, vmgrctl_vm_option_keys ());
       return vmgrctl_fail (error, "cannot set %s of '%s'", method->what, args[0]);
     }
+  vmgrctl_pending_report (vm);
   return VMGRCTL_EXIT_OK;
 }
 

@@ -1,4 +1,4 @@
-/* Commands on VMs: list, show, the lifecycle commands and delete. */
+/* Commands on VMs: list, show, the lifecycle commands (delete: vmgrctl-delete-command.c). */
 #include "vmgrctl-commands.h"
 
 #include "vmgrctl-errors.h"
@@ -180,8 +180,6 @@ static const Lifecycle lifecycles[] = {
   { "resume", "resume", "resumed", vmgr_dbus_vm_call_resume_sync, VMGRCTL_WAIT_FOR_STATE,
     "running" },
   { "save", "save", "saved", vmgr_dbus_vm_call_save_sync, VMGRCTL_WAIT_FOR_STATE, "suspended" },
-  { "delete", "delete", "deleted", vmgr_dbus_vm_call_delete_sync, VMGRCTL_WAIT_FOR_REMOVAL,
-    NULL },
 };
 
 static const Lifecycle *

@@ -2,6 +2,7 @@
 #include "vmgrctl-vm-view.h"
 
 #include "vmgrctl-stats-view.h"
+#include "vmgrctl-pending.h"
 #include "vmgrctl-units.h"
 
 enum { ID_COLUMN, VCPUS_COLUMN = 6, MEMORY_COLUMN, DISK_COLUMN };
@@ -170,6 +171,7 @@ static void
 add_resources (VmgrctlFields *fields, VmgrDBusVM *vm)
 {
   guint cpu_limit = vmgr_dbus_vm_get_cpu_limit (vm);
+  g_autofree char *pending = NULL;
 
   vmgrctl_fields_add_printf (fields, "VCPUs", "%u", vmgr_dbus_vm_get_vcpus (vm));
   vmgrctl_fields_add_printf (fields, "CPU weight", "%u", vmgr_dbus_vm_get_cpu_weight (vm));
@@ -182,6 +184,9 @@ add_resources (VmgrctlFields *fields, VmgrDBusVM *vm)
   add_size (fields, "Memory soft limit", vmgr_dbus_vm_get_memory_soft_limit (vm));
   add_size (fields, "Disk", vmgr_dbus_vm_get_disk_hard_limit (vm));
   add_size (fields, "Disk soft limit", vmgr_dbus_vm_get_disk_soft_limit (vm));
+  pending = vmgrctl_pending_describe (vmgr_dbus_vm_get_pending_changes (vm));
+  if (pending != NULL)
+    vmgrctl_fields_add_printf (fields, "Pending", "%s (takes effect at next start)", pending);
 }
 
 static void
@@ -215,6 +220,7 @@ static const VmgrctlJsonMember json_members[] = {
   { "DiskSoftLimit", "disk_soft_limit" }, { "DiskHardLimit", "disk_hard_limit" },
   { "Hostname", "hostname" }, { "Addresses", "addresses" }, { "Gateway", "gateway" },
   { "Nameservers", "nameservers" }, { "Usage", "usage" },
+  { "PendingChanges", "pending_changes" },
 };
 
 JsonNode *

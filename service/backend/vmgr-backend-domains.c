@@ -330,6 +330,7 @@ domain_state_free (gpointer data)
 
   g_free (state->reason);
   g_free (state->name);
+  g_free (state->xml);
   g_free (state);
 }
 
@@ -357,8 +358,26 @@ read_domain_state (virDomainPtr domain, char *uuid, VmgrBackendDomainState **out
   return TRUE;
 }
 
+/* The persistent definition (copied to GLib's allocator) and autostart. */
+static gboolean
+read_definition (virDomainPtr domain, VmgrBackendDomainState *state)
+{
+  char *xml = virDomainGetXMLDesc (domain, VIR_DOMAIN_XML_INACTIVE);
+  int autostart = 0;
+
+  if (xml == NULL || virDomainGetAutostart (domain, &autostart) < 0)
+    {
+      free (xml);
+      return FALSE;
+    }
+  state->xml = g_strdup (xml);
+  state->autostart = autostart != 0;
+  free (xml);
+  return TRUE;
+}
+
 static GHashTable *
-collect_states (virDomainPtr *domains, int n_domains)
+collect_states (virDomainPtr *domains, int n_domains, gboolean with_definitions)
 {
   GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, domain_state_free);
 
@@ -367,8 +386,15 @@ collect_states (virDomainPtr *domains, int n_domains)
       char uuid[VIR_UUID_STRING_BUFLEN];
       VmgrBackendDomainState *state = NULL;
 
-      if (read_domain_state (domains[i], uuid, &state))
+      if (read_domain_state (domains[i], uuid, &state) &&
+          (!with_definitions || read_definition (domains[i], state)))
         g_hash_table_replace (table, g_strdup (uuid), state);
+      else if (state != NULL)
+        {
+          g_debug ("Skipping a domain whose definition vanished while listing: %s",
+                   virGetLastErrorMessage ());
+          domain_state_free (state);
+        }
       else
         g_debug ("Skipping a domain that vanished while listing: %s", virGetLastErrorMessage ());
       virDomainFree (domains[i]);
@@ -380,6 +406,7 @@ static void
 list_states_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   VmgrBackend *self = source;
+  gboolean with_definitions = g_task_get_source_tag (task) == vmgr_backend_list_definitions_async;
   g_autoptr(VmgrVirConnect) conn = NULL;
   virDomainPtr *domains = NULL;
   GError *error = NULL;
@@ -400,7 +427,7 @@ list_states_thread (GTask *task, gpointer source, gpointer task_data, GCancellab
       g_task_return_error (task, error);
       return;
     }
-  g_task_return_pointer (task, collect_states (domains, n_domains),
+  g_task_return_pointer (task, collect_states (domains, n_domains, with_definitions),
                          (GDestroyNotify) g_hash_table_unref);
   free (domains);
 }
@@ -420,6 +447,26 @@ vmgr_backend_list_states_async (VmgrBackend *self, GCancellable *cancellable,
 
 GHashTable *
 vmgr_backend_list_states_finish (VmgrBackend *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+vmgr_backend_list_definitions_async (VmgrBackend *self, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (VMGR_IS_BACKEND (self));
+
+  task = vmgr_backend_task_new (self, vmgr_backend_list_definitions_async, cancellable, callback,
+                                user_data);
+  g_task_run_in_thread (task, list_states_thread);
+}
+
+GHashTable *
+vmgr_backend_list_definitions_finish (VmgrBackend *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

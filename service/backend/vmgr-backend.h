@@ -64,12 +64,20 @@ typedef struct {
   VmgrVmState state;
   char *reason;             /* "booted", "user", "destroyed", ... */
   char *name;
+  char *xml;                /* the persistent definition; only from list_definitions */
+  gboolean autostart;       /* libvirt's flag; only from list_definitions */
 } VmgrBackendDomainState;
 
 void vmgr_backend_list_states_async (VmgrBackend *self, GCancellable *cancellable,
                                      GAsyncReadyCallback callback, gpointer user_data);
 GHashTable *vmgr_backend_list_states_finish (VmgrBackend *self, GAsyncResult *result,
                                              GError **error);
+/* As list_states, each with its persistent (inactive) definition: for
+ * listing and adopting domains vmgr does not manage. */
+void vmgr_backend_list_definitions_async (VmgrBackend *self, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+GHashTable *vmgr_backend_list_definitions_finish (VmgrBackend *self, GAsyncResult *result,
+                                                  GError **error);
 
 /* ---- Resources, statistics and host (vmgr-backend-resources.c,
  * vmgr-backend-stats.c) ---- */

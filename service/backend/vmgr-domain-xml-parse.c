@@ -250,14 +250,41 @@ parse_domain (const char *domain_xml, GError **error)
   return domain;
 }
 
+/* Name, UUID and resources, from the domain itself. */
+static VmgrVmSpec *
+parse_resources (GVirConfigDomain *domain, xmlNodePtr root, GError **error)
+{
+  g_autoptr(VmgrVmSpec) spec = vmgr_vm_spec_new ();
+  const char *domain_uuid = gvir_config_domain_get_uuid (domain);
+  guint64 memory_kib, vcpus = 1;
+
+  g_free (spec->name);
+  spec->name = g_strdup (gvir_config_domain_get_name (domain));
+  g_free (spec->uuid);
+  spec->uuid = g_ascii_strdown (domain_uuid != NULL ? domain_uuid : "", -1);
+  if (spec->name == NULL || *spec->name == '\0')
+    {
+      g_set_error_literal (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                           "The domain XML has no <name>");
+      return NULL;
+    }
+  /* Read here rather than with gconfig, which warns about an unknown unit
+   * (a GLib-CRITICAL from input) and lets garbage and overflows through. */
+  if (!parse_child_kib (root, "memory", &memory_kib, error) ||
+      !parse_child_uint (root, "vcpu", &vcpus, error) || !parse_tuning (root, spec, error))
+    return NULL;
+  spec->vcpus = (guint32) CLAMP (vcpus, 1, G_MAXUINT32);
+  spec->memory_limit = memory_kib * KIB;
+  return g_steal_pointer (&spec);
+}
+
 VmgrVmSpec *
 vmgr_domain_xml_parse (const char *domain_xml, GError **error)
 {
   g_autoptr(GVirConfigDomain) domain = parse_domain (domain_xml, error);
   g_autoptr(VmgrVmSpec) spec = NULL;
-  const char *domain_uuid;
+  guint64 domain_memory;
   xmlNodePtr root, vm;
-  guint64 memory_kib, vcpus = 1;
 
   if (domain == NULL)
     return NULL;
@@ -271,30 +298,33 @@ vmgr_domain_xml_parse (const char *domain_xml, GError **error)
                    VMGR_METADATA_NS);
       return NULL;
     }
-
-  spec = vmgr_vm_spec_new ();
-  g_free (spec->name);
-  spec->name = g_strdup (gvir_config_domain_get_name (domain));
-  g_free (spec->uuid);
-  domain_uuid = gvir_config_domain_get_uuid (domain);
-  spec->uuid = g_ascii_strdown (domain_uuid != NULL ? domain_uuid : "", -1);
-  /* Read here rather than with gconfig, which warns about an unknown unit
-   * (a GLib-CRITICAL from input) and lets garbage and overflows through. */
-  if (!parse_child_kib (root, "memory", &memory_kib, error) ||
-      !parse_child_uint (root, "vcpu", &vcpus, error) || !parse_tuning (root, spec, error) ||
-      !parse_metadata (vm, spec, error))
+  spec = parse_resources (domain, root, error);
+  if (spec == NULL)
     return NULL;
-  spec->vcpus = (guint32) CLAMP (vcpus, 1, G_MAXUINT32);
-
+  domain_memory = spec->memory_limit;
+  if (!parse_metadata (vm, spec, error))
+    return NULL;
   /* The exact byte count from the metadata, unless the domain's memory was
    * changed behind vmgr's back. */
-  if (vmgr_domain_xml_bytes_to_kib (spec->memory_limit) != memory_kib)
-    spec->memory_limit = memory_kib * KIB;
-  if (spec->name == NULL || *spec->name == '\0')
-    {
-      g_set_error_literal (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                           "The domain XML has no <name>");
-      return NULL;
-    }
+  if (vmgr_domain_xml_bytes_to_kib (spec->memory_limit) != domain_memory / KIB)
+    spec->memory_limit = domain_memory;
   return g_steal_pointer (&spec);
+}
+
+VmgrVmSpec *
+vmgr_domain_xml_parse_foreign (const char *domain_xml, GError **error)
+{
+  g_autoptr(GVirConfigDomain) domain = parse_domain (domain_xml, error);
+
+  if (domain == NULL)
+    return NULL;
+  return parse_resources (domain, vmgr_domain_xml_domain_node (domain), error);
+}
+
+gboolean
+vmgr_domain_xml_has_metadata (const char *domain_xml)
+{
+  g_autoptr(GVirConfigDomain) domain = parse_domain (domain_xml, NULL);
+
+  return domain != NULL && find_metadata (vmgr_domain_xml_domain_node (domain)) != NULL;
 }

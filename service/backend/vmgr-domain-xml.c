@@ -561,3 +561,73 @@ vmgr_domain_xml_build_guest (const VmgrVmSpec *spec, const char *scheme, const c
     return NULL;
   return gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
 }
+
+static xmlNodePtr
+find_element (xmlNodePtr parent, const char *name)
+{
+  for (xmlNodePtr node = parent->children; node != NULL; node = node->next)
+    if (node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, BAD_CAST name))
+      return node;
+  return NULL;
+}
+
+typedef void (*AddTune) (xmlNodePtr root, const VmgrVmSpec *spec, Scheme scheme);
+
+/* vmgr's values in <@element>, the domain's other settings there (e.g. a
+ * vcpupin in <cputune>) kept. */
+static void
+retune (xmlNodePtr root, const char *element, AddTune add, const VmgrVmSpec *spec,
+        Scheme scheme)
+{
+  xmlNodePtr old = find_element (root, element);
+  xmlNodePtr fresh, next;
+
+  if (old != NULL)
+    xmlUnlinkNode (old);
+  add (root, spec, scheme);
+  fresh = find_element (root, element);
+  for (xmlNodePtr child = old != NULL ? old->children : NULL; child != NULL; child = next)
+    {
+      next = child->next;
+      if (child->type != XML_ELEMENT_NODE ||
+          (fresh != NULL && find_element (fresh, (const char *) child->name) != NULL))
+        continue;
+      if (fresh == NULL)
+        fresh = xmlNewChild (root, NULL, BAD_CAST element, NULL);
+      xmlUnlinkNode (child);
+      xmlAddChild (fresh, child);
+    }
+  xmlFreeNode (old);
+}
+
+char *
+vmgr_domain_xml_update_adopted (const char *domain_xml, const VmgrVmSpec *spec,
+                                const char *scheme, GError **error)
+{
+  g_autoptr(GVirConfigDomain) domain = NULL;
+  g_autofree char *metadata = NULL;
+  Scheme kind;
+  xmlNodePtr root;
+
+  if (!scheme_from_string (scheme, &kind, error) || !check_spec_text (spec, error))
+    return NULL;
+  domain = gvir_config_domain_new_from_xml (domain_xml, NULL);
+  if (domain == NULL)
+    {
+      g_set_error_literal (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                           "The adopted domain's stored definition is malformed");
+      return NULL;
+    }
+  gvir_config_domain_set_memory (domain, vmgr_domain_xml_bytes_to_kib (spec->memory_limit));
+  gvir_config_domain_set_current_memory (domain,
+                                         vmgr_domain_xml_bytes_to_kib (spec->memory_limit));
+  gvir_config_domain_set_vcpus (domain, MAX (spec->vcpus, 1));
+  root = vmgr_domain_xml_domain_node (domain);
+  retune (root, "memtune", add_memtune, spec, kind);
+  retune (root, "cputune", add_cputune, spec, kind);
+  metadata = metadata_to_string (spec);
+  if (!gvir_config_domain_set_custom_xml_ns_children (domain, metadata, VMGR_METADATA_PREFIX,
+                                                      VMGR_METADATA_NS, error))
+    return NULL;
+  return gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
+}

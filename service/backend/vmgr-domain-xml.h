@@ -50,6 +50,17 @@ char *vmgr_domain_xml_build_metadata (const VmgrVmSpec *spec, GError **error);
  * domain itself. NULL with INVALID_ARGUMENT when there is no vmgr metadata. */
 VmgrVmSpec *vmgr_domain_xml_parse (const char *domain_xml, GError **error);
 
+/* Name, UUID, memory, vCPUs and tuning of a domain vmgr did not create
+ * (INVALID_ARGUMENT for malformed XML); the rest of the spec is unset. */
+VmgrVmSpec *vmgr_domain_xml_parse_foreign (const char *domain_xml, GError **error);
+/* Whether @domain_xml carries vmgr's metadata: a domain vmgr made. */
+gboolean vmgr_domain_xml_has_metadata (const char *domain_xml);
+/* A domain's own definition @domain_xml (one vmgr adopted: its devices are
+ * not vmgr's to rebuild) with @spec's memory, vCPUs, tuning and vmgr's
+ * metadata; the name stays. */
+char *vmgr_domain_xml_update_adopted (const char *domain_xml, const VmgrVmSpec *spec,
+                                      const char *scheme, GError **error);
+
 /* A cpu-weight (1..10000, cgroup-v2 cpu.weight) as the cgroup-v1
  * cpu.shares in <cputune><shares> and the "cpu_shares" scheduler
  * parameter (2..262144). */

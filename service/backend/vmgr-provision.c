@@ -10,8 +10,6 @@
 #include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 
-#define KERNEL_NAME "vmlinuz"
-#define INITRD_NAME "initramfs.cpio.gz"
 #define DEFAULT_DISK_SIZE (G_GUINT64_CONSTANT (1) << 30)
 
 void
@@ -44,7 +42,7 @@ vmgr_provision_needed (const char *scheme, const char *template_source)
 static gboolean
 is_kernel_template (const char *source)
 {
-  g_autofree char *kernel = g_build_filename (source, KERNEL_NAME, NULL);
+  g_autofree char *kernel = g_build_filename (source, VMGR_TEMPLATE_KERNEL_NAME, NULL);
 
   return g_file_test (source, G_FILE_TEST_IS_DIR) && g_file_test (kernel, G_FILE_TEST_EXISTS);
 }
@@ -60,8 +58,8 @@ vmgr_provision_files (const char *scheme, const char *template_source, const cha
   files->disk = needed && !lxc ? g_build_filename (guest_dir, "disk.qcow2", NULL) : g_strdup ("");
   if (needed && !lxc && is_kernel_template (template_source))
     {
-      files->kernel = g_build_filename (template_source, KERNEL_NAME, NULL);
-      files->initrd = g_build_filename (template_source, INITRD_NAME, NULL);
+      files->kernel = g_build_filename (template_source, VMGR_TEMPLATE_KERNEL_NAME, NULL);
+      files->initrd = g_build_filename (template_source, VMGR_TEMPLATE_INITRD_NAME, NULL);
     }
   else
     {
@@ -105,23 +103,25 @@ set_errno_error (GError **error, int saved, const char *what, const char *path)
   return FALSE;
 }
 
-static guint
-count_entries (const char *path)
+void
+vmgr_provision_measure_tree (const char *path, guint *entries, guint64 *bytes)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
-  guint count = 0;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *child = g_build_filename (path, name, NULL);
       struct stat st;
 
-      count++;
-      if (lstat (child, &st) == 0 && S_ISDIR (st.st_mode))
-        count += count_entries (child);
+      (*entries)++;
+      if (lstat (child, &st) != 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        vmgr_provision_measure_tree (child, entries, bytes);
+      else if (S_ISREG (st.st_mode))
+        *bytes += (guint64) st.st_size;
     }
-  return count;
 }
 
 static gboolean
@@ -302,6 +302,46 @@ vmgr_provision_write_network_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static void
+measure_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  const char *path = data;
+  guint entries = 0;
+  guint64 *bytes = g_new0 (guint64, 1);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_free (bytes);
+      g_task_return_new_error (task, VMGR_ERROR, VMGR_ERROR_NOT_FOUND, "%s is no directory",
+                               path);
+      return;
+    }
+  vmgr_provision_measure_tree (path, &entries, bytes);
+  g_task_return_pointer (task, bytes, g_free);
+}
+
+void
+vmgr_provision_measure_async (const char *path, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, vmgr_provision_measure_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, measure_thread);
+}
+
+gboolean
+vmgr_provision_measure_finish (GAsyncResult *result, guint64 *bytes, GError **error)
+{
+  g_autofree guint64 *measured = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (measured == NULL)
+    return FALSE;
+  *bytes = *measured;
+  return TRUE;
+}
+
 /* ---- QEMU disks -------------------------------------------------------- */
 
 static gboolean
@@ -390,6 +430,7 @@ provision_files (Provision *provision, GCancellable *cancellable, GError **error
                                                           provision->template_source,
                                                           provision->guest_dir);
   Copy copy = { 0, 0, provision->progress, provision->progress_data, cancellable };
+  guint64 template_bytes = 0;
 
   if (!make_guest_dir (provision->guest_dir, error))
     return FALSE;
@@ -402,7 +443,7 @@ provision_files (Provision *provision, GCancellable *cancellable, GError **error
                    provision->template_source);
       return FALSE;
     }
-  copy.total = count_entries (provision->template_source);
+  vmgr_provision_measure_tree (provision->template_source, &copy.total, &template_bytes);
   return copy_tree (&copy, provision->template_source, files->root, error) &&
          vmgr_provision_write_network (files->root, provision->spec, error);
 }

@@ -13,6 +13,10 @@
 
 G_BEGIN_DECLS
 
+/* A QEMU template directory of a kernel and initramfs (direct boot). */
+#define VMGR_TEMPLATE_KERNEL_NAME "vmlinuz"
+#define VMGR_TEMPLATE_INITRD_NAME "initramfs.cpio.gz"
+
 /* What the domain definition points at. Empty strings when unused. */
 typedef struct {
   char *root;     /* lxc: the VM's root filesystem directory */
@@ -26,6 +30,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrGuestFiles, vmgr_guest_files_free)
 
 /* STATE_DIR/guests/ID */
 char *vmgr_provision_guest_dir (const char *state_dir, guint32 id);
+
+/* Adds the entries under @path to @entries and the bytes of its regular
+ * files to @bytes, links not followed (blocking: worker threads only). */
+void vmgr_provision_measure_tree (const char *path, guint *entries, guint64 *bytes);
+
+/* vmgr_provision_measure_tree's bytes of @path, in a worker thread. */
+void vmgr_provision_measure_async (const char *path, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_provision_measure_finish (GAsyncResult *result, guint64 *bytes, GError **error);
 
 /* Whether VMs of @scheme from @template_source need files of their own. */
 gboolean vmgr_provision_needed (const char *scheme, const char *template_source);

@@ -167,3 +167,24 @@ vmgr_limits_check_quota (const VmgrCustomerInfo *customer, const VmgrAllocation 
          check_total ("disk", whose, others->disk, old ? old->disk_hard_limit : 0,
                       spec->disk_hard_limit, customer->max_disk, error);
 }
+
+gboolean
+vmgr_limits_disk_limit_shrinks (const VmgrVmSpec *old, const VmgrVmSpec *spec)
+{
+  return spec->disk_hard_limit != 0 &&
+         (old->disk_hard_limit == 0 || spec->disk_hard_limit < old->disk_hard_limit);
+}
+
+gboolean
+vmgr_limits_check_disk_use (const VmgrVmSpec *old, const VmgrVmSpec *spec, gboolean use_known,
+                            guint64 disk_used, GError **error)
+{
+  if (!vmgr_limits_disk_limit_shrinks (old, spec) || !use_known ||
+      disk_used <= spec->disk_hard_limit)
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+               "disk_hard_limit %" G_GUINT64_FORMAT " bytes is below the %" G_GUINT64_FORMAT
+               " bytes the VM's disks use: free space in the guest first", spec->disk_hard_limit,
+               disk_used);
+  return FALSE;
+}

@@ -61,6 +61,13 @@ gboolean vmgr_limits_check_minimums (const char * const *capabilities, const cha
                                      const VmgrVmSpec *old, const VmgrVmSpec *spec,
                                      GError **error);
 
+/* A disk hard limit that goes down (or appears) below @disk_used, what
+ * the VM's disks use when @use_known, is INVALID_ARGUMENT: the guest would
+ * be over its limit at once. Growing, or an unknown use, passes. */
+gboolean vmgr_limits_disk_limit_shrinks (const VmgrVmSpec *old, const VmgrVmSpec *spec);
+gboolean vmgr_limits_check_disk_use (const VmgrVmSpec *old, const VmgrVmSpec *spec,
+                                     gboolean use_known, guint64 disk_used, GError **error);
+
 /* @others: what every other VM has. vcpus above the host's CPUs is
  * INVALID_ARGUMENT; totals above @capacity are QUOTA_EXCEEDED. Only growth
  * is refused: a VM that already exceeded may shrink. */

@@ -18,6 +18,12 @@ vmgr_vm_spec_new (void)
   return spec;
 }
 
+gboolean
+vmgr_vm_spec_is_adopted (const VmgrVmSpec *spec)
+{
+  return spec->template_name == NULL || *spec->template_name == '\0';
+}
+
 VmgrVmSpec *
 vmgr_vm_spec_copy (const VmgrVmSpec *spec)
 {

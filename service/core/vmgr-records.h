@@ -53,6 +53,9 @@ typedef struct {
 
 VmgrVmSpec *vmgr_vm_spec_new (void);
 VmgrVmSpec *vmgr_vm_spec_copy (const VmgrVmSpec *spec);
+/* A VM vmgr adopted from an existing libvirt domain (Manager.AdoptVM) has
+ * no template: its definition is the domain's own, not vmgr's to rebuild. */
+gboolean vmgr_vm_spec_is_adopted (const VmgrVmSpec *spec);
 void vmgr_vm_spec_free (VmgrVmSpec *spec);
 gboolean vmgr_vm_spec_equal (const VmgrVmSpec *a, const VmgrVmSpec *b);
 

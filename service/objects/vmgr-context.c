@@ -1,5 +1,7 @@
 #include "vmgr-context.h"
 
+#include "vmgr-domain-xml.h"
+
 char *
 vmgr_context_template_source (const VmgrContext *context, const VmgrVmSpec *spec)
 {
@@ -28,7 +30,17 @@ char *
 vmgr_context_build_definition (const VmgrContext *context, const VmgrVmSpec *spec,
                                GError **error)
 {
-  g_autofree char *source = vmgr_context_template_source (context, spec);
+  g_autofree char *source = NULL;
+
+  if (vmgr_vm_spec_is_adopted (spec))
+    {
+      g_autofree char *own = vmgr_store_get_vm_domain_xml (context->store, spec->id, error);
+
+      return own != NULL ? vmgr_domain_xml_update_adopted (
+                             own, spec, vmgr_backend_get_scheme (context->backend), error)
+                         : NULL;
+    }
+  source = vmgr_context_template_source (context, spec);
 
   return vmgr_provision_definition (vmgr_backend_get_scheme (context->backend), source,
                                     context->config->state_dir, context->config->network, spec,

@@ -27,7 +27,8 @@ char *vmgr_context_template_source (const VmgrContext *context, const VmgrVmSpec
 char *vmgr_context_guest_dir (const VmgrContext *context, const VmgrVmSpec *spec);
 /* Where @spec's own files are (see vmgr-provision.h). */
 VmgrGuestFiles *vmgr_context_guest_files (const VmgrContext *context, const VmgrVmSpec *spec);
-/* The libvirt definition of @spec on this backend. */
+/* The libvirt definition of @spec on this backend; of an adopted VM, its
+ * own stored definition with @spec's resources. */
 char *vmgr_context_build_definition (const VmgrContext *context, const VmgrVmSpec *spec,
                                      GError **error);
 /* Keeps (or with @keep FALSE drops) @spec's address reservation on the

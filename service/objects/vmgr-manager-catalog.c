@@ -2,10 +2,11 @@
 #include "vmgr-manager-private.h"
 
 #include "vmgr-error.h"
+#include "vmgr-template-check.h"
 #include "vmgr-validate.h"
 
 static GVariant *
-template_props (VmgrStore *store, const VmgrTemplate *tmpl)
+template_props (VmgrManager *self, const VmgrTemplate *tmpl, const VmgrTemplateCheck *check)
 {
   GVariantDict dict;
 
@@ -13,31 +14,77 @@ template_props (VmgrStore *store, const VmgrTemplate *tmpl)
   g_variant_dict_insert (&dict, "os", "s", tmpl->os);
   g_variant_dict_insert (&dict, "description", "s", tmpl->description);
   g_variant_dict_insert (&dict, "source", "s", tmpl->source);
-  g_variant_dict_insert (&dict, "in_use", "u", vmgr_store_count_vms_using_template (store, tmpl->name));
+  g_variant_dict_insert (&dict, "in_use", "u",
+                         vmgr_store_count_vms_using_template (self->context->store, tmpl->name));
+  g_variant_dict_insert (&dict, "backend", "s",
+                         vmgr_backend_get_scheme (self->context->backend));
+  g_variant_dict_insert (&dict, "size", "t", check->size);
+  g_variant_dict_insert (&dict, "usable", "b", check->usable);
+  g_variant_dict_insert (&dict, "unusable_reason", "s", check->problem);
   return g_variant_dict_end (&dict);
 }
 
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  GPtrArray *templates;
+} TemplateListing;
+
+static void
+template_listing_free (TemplateListing *listing)
+{
+  g_object_unref (listing->invocation);
+  g_ptr_array_unref (listing->templates);
+  g_free (listing);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TemplateListing, template_listing_free)
+
+static void
+on_templates_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TemplateListing) listing = user_data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (listing->invocation));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) checks = vmgr_template_check_finish (result, &error);
+  GVariantBuilder builder;
+
+  if (checks == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (listing->invocation, error);
+      return;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sa{sv})"));
+  for (guint i = 0; i < listing->templates->len; i++)
+    {
+      VmgrTemplate *tmpl = g_ptr_array_index (listing->templates, i);
+
+      g_variant_builder_add (&builder, "(s@a{sv})", tmpl->name,
+                             template_props (self, tmpl, g_ptr_array_index (checks, i)));
+    }
+  g_dbus_method_invocation_return_value (listing->invocation,
+                                         g_variant_new ("(a(sa{sv}))", &builder));
+}
+
+/* Each template's usability and size are read from the filesystem in a
+ * worker thread. */
 gboolean
 vmgr_manager_handle_list_templates (VmgrDBusManager *object, GDBusMethodInvocation *invocation)
 {
-  VmgrStore *store = VMGR_MANAGER (object)->context->store;
+  VmgrManager *self = VMGR_MANAGER (object);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) templates = vmgr_store_list_templates (store, &error);
-  GVariantBuilder builder;
+  GPtrArray *templates = vmgr_store_list_templates (self->context->store, &error);
+  TemplateListing *listing;
 
   if (templates == NULL)
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sa{sv})"));
-  for (guint i = 0; i < templates->len; i++)
-    {
-      VmgrTemplate *tmpl = g_ptr_array_index (templates, i);
-
-      g_variant_builder_add (&builder, "(s@a{sv})", tmpl->name, template_props (store, tmpl));
-    }
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a(sa{sv}))", &builder));
+  listing = g_new0 (TemplateListing, 1);
+  listing->invocation = g_object_ref (invocation);
+  listing->templates = templates;
+  vmgr_template_check_async (vmgr_backend_get_scheme (self->context->backend), templates, NULL,
+                             on_templates_checked, listing);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -93,29 +140,66 @@ template_from_props (const char *name, GVariant *props, GError **error)
                    "template source '%s' must be an absolute path", tmpl->source);
       return NULL;
     }
-  /* A root filesystem directory, a disk image or a kernel directory: what
-   * the backend would copy from must be there (checked again when a VM is
-   * provisioned from it). */
-  if (*tmpl->source != '\0' && !g_file_test (tmpl->source, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                   "template source '%s' does not exist", tmpl->source);
-      return NULL;
-    }
   return g_steal_pointer (&tmpl);
+}
+
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  VmgrGrant *grant;
+  GPtrArray *templates;     /* the one to add */
+} TemplateAddition;
+
+static void
+template_addition_free (TemplateAddition *addition)
+{
+  g_object_unref (addition->invocation);
+  vmgr_grant_free (addition->grant);
+  g_ptr_array_unref (addition->templates);
+  g_free (addition);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TemplateAddition, template_addition_free)
+
+/* A source that is named must be one the backend can provision from (it
+ * is checked again when a VM is provisioned from it). An empty source is
+ * stored as before: the templates listing says whether it is usable. */
+static void
+on_added_template_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(TemplateAddition) addition = user_data;
+  VmgrManager *self =
+    VMGR_MANAGER (g_dbus_method_invocation_get_user_data (addition->invocation));
+  VmgrTemplate *tmpl = g_ptr_array_index (addition->templates, 0);
+  g_autoptr(GPtrArray) checks = vmgr_template_check_finish (result, NULL);
+  const VmgrTemplateCheck *check = checks != NULL ? g_ptr_array_index (checks, 0) : NULL;
+  g_autoptr(VmgrAuditEntry) audit = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (*tmpl->source != '\0' && (check == NULL || !check->usable))
+    g_set_error (&error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                 "template source '%s' is not usable on the %s backend: %s", tmpl->source,
+                 vmgr_backend_get_scheme (self->context->backend),
+                 check != NULL ? check->problem : "cannot check it");
+  else
+    {
+      audit = vmgr_grant_audit_entry (addition->grant);
+      vmgr_store_add_template (self->context->store, tmpl, audit, &error);
+    }
+  vmgr_manager_finish (self, addition->invocation, addition->grant, NULL, error);
 }
 
 static void
 on_add_template_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
-  g_autoptr(VmgrTemplate) tmpl = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
-  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
-  g_autoptr(GError) error = NULL;
+  TemplateAddition *addition = g_new0 (TemplateAddition, 1);
 
-  vmgr_store_add_template (self->context->store, tmpl, audit, &error);
-  vmgr_manager_finish (self, invocation, grant, NULL, error);
+  addition->invocation = g_object_ref (invocation);
+  addition->grant = grant;
+  addition->templates = g_ptr_array_new_with_free_func ((GDestroyNotify) vmgr_template_free);
+  g_ptr_array_add (addition->templates, data);
+  vmgr_template_check_async (vmgr_backend_get_scheme (self->context->backend),
+                             addition->templates, NULL, on_added_template_checked, addition);
 }
 
 gboolean

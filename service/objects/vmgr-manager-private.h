@@ -6,7 +6,8 @@
  *   vmgr-manager-customers.c  AddCustomer, ListCustomers, Contract
  *   vmgr-manager-host.c       GetHostInfo
  *   vmgr-manager-permissions.c GetPermissions
- *   vmgr-manager-audit.c      QueryAudit */
+ *   vmgr-manager-audit.c      QueryAudit
+ *   vmgr-manager-adopt.c      ListUnmanagedDomains, AdoptVM */
 #pragma once
 
 #include "vmgr-manager.h"
@@ -61,6 +62,11 @@ void vmgr_manager_create_vm (VmgrManager *self, GDBusMethodInvocation *invocatio
 /* Returns @error to @invocation (when set) or the value; audits a grant. */
 void vmgr_manager_finish (VmgrManager *self, GDBusMethodInvocation *invocation,
                           const VmgrGrant *grant, GVariant *value, const GError *error);
+
+gboolean vmgr_manager_handle_list_unmanaged_domains (VmgrDBusManager *object,
+                                                     GDBusMethodInvocation *invocation);
+gboolean vmgr_manager_handle_adopt_vm (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                       const char *domain, const char *name, GVariant *options);
 
 gboolean vmgr_manager_handle_query_audit (VmgrDBusManager *object,
                                           GDBusMethodInvocation *invocation, GVariant *filter);

@@ -210,6 +210,8 @@ vmgr_manager_iface_init (VmgrDBusManagerIface *iface)
   iface->handle_contract = vmgr_manager_handle_contract;
   iface->handle_get_host_info = vmgr_manager_handle_get_host_info;
   iface->handle_get_permissions = vmgr_manager_handle_get_permissions;
+  iface->handle_list_unmanaged_domains = vmgr_manager_handle_list_unmanaged_domains;
+  iface->handle_adopt_vm = vmgr_manager_handle_adopt_vm;
 }
 
 static void

@@ -116,6 +116,19 @@ on_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
   vmgr_provision_remove_async (dir, NULL, on_files_removed, g_steal_pointer (&deletion));
 }
 
+/* Like incus, a guest that is up is not deleted under its users: it is
+ * stopped first, on purpose (vmgrctl delete --force). */
+static gboolean
+check_down (VmgrVm *self, GError **error)
+{
+  if (!vmgr_vm_is_up (self->state) && self->state != VMGR_VM_STATE_STARTING)
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
+               "VM '%s' is %s: stop it first (vmgrctl delete --force stops it, then deletes it)",
+               self->spec->name, vmgr_vm_state_to_string (self->state));
+  return FALSE;
+}
+
 static void
 on_delete_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
@@ -127,7 +140,7 @@ on_delete_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer
   deletion->invocation = g_object_ref (invocation);
   deletion->grant = grant;
   if (!vmgr_vm_check_not_deleted (self, &error) || !vmgr_vm_check_not_provisioning (self, &error) ||
-      !vmgr_vm_check_not_busy (self, &error))
+      !vmgr_vm_check_not_busy (self, &error) || !check_down (self, &error))
     {
       vmgr_grant_audit (self->context->auth, grant, error);
       g_dbus_method_invocation_return_gerror (invocation, error);

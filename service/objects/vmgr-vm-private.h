@@ -36,6 +36,9 @@ gboolean vmgr_vm_return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invo
                                        GError *error);
 /* Shows the spec in the properties. */
 void vmgr_vm_sync_properties (VmgrVm *self);
+/* Empties PendingChanges: once the guest is down, its next start applies
+ * the stored settings. */
+void vmgr_vm_clear_pending_changes (VmgrVm *self);
 /* Running, paused or stopping: the guest is up. */
 gboolean vmgr_vm_is_up (VmgrVmState state);
 /* Announces a changed spec ("changed"), the VM's end ("deleted"). */

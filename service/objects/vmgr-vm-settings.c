@@ -4,6 +4,7 @@
 #include "vmgr-vm-private.h"
 
 #include "vmgr-error.h"
+#include "vmgr-limits.h"
 #include "vmgr-peers.h"
 #include "vmgr-validate.h"
 
@@ -97,10 +98,41 @@ resources_changed (const VmgrVmSpec *old, const VmgrVmSpec *new)
   return changed;
 }
 
+/* The sizes a running guest only gets at its next start (above the
+ * maximum it started with, or where the driver has no live setter). */
+static void
+update_pending_changes (VmgrVm *self, VmgrLiveResources changed, VmgrLiveResources applied)
+{
+  GVariant *pending = vmgr_dbus_vm_get_pending_changes (VMGR_DBUS_VM (self));
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (pending);
+
+  if ((changed & VMGR_RESOURCE_MEMORY) != 0 && (applied & VMGR_RESOURCE_MEMORY) == 0)
+    g_variant_dict_insert (&dict, "memory_limit", "t", self->spec->memory_limit);
+  else if ((changed & VMGR_RESOURCE_MEMORY) != 0)
+    g_variant_dict_remove (&dict, "memory_limit");
+  if ((changed & VMGR_RESOURCE_VCPUS) != 0 && (applied & VMGR_RESOURCE_VCPUS) == 0)
+    g_variant_dict_insert (&dict, "vcpus", "u", self->spec->vcpus);
+  else if ((changed & VMGR_RESOURCE_VCPUS) != 0)
+    g_variant_dict_remove (&dict, "vcpus");
+  vmgr_dbus_vm_set_pending_changes (VMGR_DBUS_VM (self), g_variant_dict_end (&dict));
+}
+
+void
+vmgr_vm_clear_pending_changes (VmgrVm *self)
+{
+  vmgr_dbus_vm_set_pending_changes (VMGR_DBUS_VM (self), g_variant_new ("a{sv}", NULL));
+}
+
+typedef struct {
+  Reconfigure *change;
+  VmgrLiveResources changed;
+} LiveApplication;
+
 static void
 on_applied_live (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(Reconfigure) change = user_data;
+  g_autofree LiveApplication *live = user_data;
+  g_autoptr(Reconfigure) change = live->change;
   g_autoptr(GError) error = NULL;
   VmgrLiveResources applied = 0;
 
@@ -110,6 +142,9 @@ on_applied_live (GObject *source, GAsyncResult *result, gpointer user_data)
     g_prefix_error (&error, "stored, but not applied to the running guest: ");
   else
     g_debug ("VM %u: resources applied live: 0x%x", change->vm->spec->id, applied);
+  /* Shown before the reply, so that the caller reads it after. */
+  if (vmgr_vm_is_up (change->vm->state))
+    update_pending_changes (change->vm, live->changed, applied);
   finish_reconfigure (change, error);
 }
 
@@ -164,9 +199,13 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
   vmgr_vm_emit_changed (self, old_owner);
   if (changed != 0 && vmgr_vm_is_up (self->state))
     {
+      LiveApplication *live = g_new0 (LiveApplication, 1);
+
       /* Stored and defined: now the running guest, where the driver can. */
+      live->change = g_steal_pointer (&change);
+      live->changed = changed;
       vmgr_backend_apply_live_async (VMGR_BACKEND (source), self->spec->uuid, self->spec,
-                                     changed, NULL, on_applied_live, g_steal_pointer (&change));
+                                     changed, NULL, on_applied_live, live);
       return;
     }
   finish_reconfigure (change, NULL);
@@ -195,6 +234,65 @@ pending_edit_free (PendingEdit *pending)
   g_free (pending);
 }
 
+/* The last checks and the new definition, once what the disks use is
+ * known (or known to be unknown). */
+static void
+reconfigure_with_disk_use (Reconfigure *change, gboolean use_known, guint64 disk_used)
+{
+  VmgrVm *self = change->vm;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_limits_check_disk_use (self->spec, change->edited, use_known, disk_used, &error) ||
+      !build_definition (self, change, &error))
+    {
+      finish_reconfigure (change, error);
+      reconfigure_free (change);
+      return;
+    }
+  self->reconfiguring = change->started = TRUE;
+  vmgr_backend_define_async (self->context->backend, change->domain_xml, NULL, on_redefined,
+                             change);
+}
+
+static void
+on_guest_root_measured (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reconfigure *change = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 used = 0;
+  gboolean known = vmgr_provision_measure_finish (result, &used, &error);
+
+  if (!known)
+    g_debug ("VM %u: what its root filesystem uses is unknown: %s", change->vm->spec->id,
+             error->message);
+  reconfigure_with_disk_use (change, known, used);
+}
+
+/* Where the samples do not measure the disks (an LXC guest), a shrinking
+ * hard limit is judged by what the guest's own root filesystem holds,
+ * measured in a worker thread (held busy meanwhile). */
+static void
+check_disk_use_then_reconfigure (Reconfigure *change)
+{
+  VmgrVm *self = change->vm;
+  g_autoptr(VmgrGuestFiles) files = NULL;
+
+  if (self->last_sample != NULL && self->last_sample->has_disk)
+    {
+      reconfigure_with_disk_use (change, TRUE, self->last_sample->disk_used);
+      return;
+    }
+  if (vmgr_limits_disk_limit_shrinks (self->spec, change->edited))
+    files = vmgr_context_guest_files (self->context, self->spec);
+  if (files == NULL || *files->root == '\0')
+    {
+      reconfigure_with_disk_use (change, FALSE, 0);
+      return;
+    }
+  self->reconfiguring = change->started = TRUE;
+  vmgr_provision_measure_async (files->root, NULL, on_guest_root_measured, change);
+}
+
 static void
 on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
@@ -212,18 +310,13 @@ on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoin
     vmgr_vm_note_spec_changes (grant, self->spec, change->edited);
   if (error != NULL ||
       !vmgr_spec_check_resources (change->edited, &error) ||
-      !vmgr_ledger_check (self->context->ledger, self->spec, change->edited, &error) ||
-      !build_definition (self, change, &error))
+      !vmgr_ledger_check (self->context->ledger, self->spec, change->edited, &error))
     {
       finish_reconfigure (change, error);
       reconfigure_free (change);
     }
   else
-    {
-      self->reconfiguring = change->started = TRUE;
-      vmgr_backend_define_async (self->context->backend, change->domain_xml,
-                                 NULL, on_redefined, change);
-    }
+    check_disk_use_then_reconfigure (change);
   pending_edit_free (pending);
 }
 

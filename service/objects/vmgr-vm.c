@@ -137,7 +137,10 @@ vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
     }
   set_state (self, state, reason != NULL ? reason : "unknown");
   if (!vmgr_vm_is_up (state))
-    self->stop_requested = FALSE;
+    {
+      self->stop_requested = FALSE;
+      vmgr_vm_clear_pending_changes (self);
+    }
 }
 
 void
@@ -750,6 +753,7 @@ vmgr_vm_new (const VmgrContext *context, const VmgrVmSpec *spec, VmgrVmState sta
   vmgr_dbus_vm_set_state (VMGR_DBUS_VM (self), vmgr_vm_state_to_string (state));
   vmgr_dbus_vm_set_state_reason (VMGR_DBUS_VM (self), reason);
   vmgr_dbus_vm_set_usage (VMGR_DBUS_VM (self), usage);
+  vmgr_vm_clear_pending_changes (self);
   vmgr_dbus_vm_set_job (VMGR_DBUS_VM (self), "/");
   return self;
 }

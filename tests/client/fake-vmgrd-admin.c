@@ -9,7 +9,11 @@ handle_list_templates (VmgrDBusManager *manager, GDBusMethodInvocation *invocati
   return fake_vmgrd_reply (data, manager, invocation, vmgr_dbus_manager_complete_list_templates,
                            g_variant_new_parsed (
     "[('debian-12', {'os': <'debian'>, 'description': <'Debian 12 \"bookworm\"'>, "
-    "'source': <'/srv/images/debian-12'>, 'in_use': <uint32 2>}), ('empty', @a{sv} {})]"));
+    "'source': <'/srv/images/debian-12'>, 'in_use': <uint32 2>, 'backend': <'qemu'>, "
+    "'size': <uint64 536870912>, 'usable': <true>, 'unusable_reason': <''>}), "
+    "('broken', {'os': <'alpine'>, 'source': <'/srv/alpine'>, 'in_use': <uint32 0>, "
+    "'backend': <'qemu'>, 'size': <uint64 0>, 'usable': <false>, "
+    "'unusable_reason': <'a qemu template is a disk image file'>}), ('empty', @a{sv} {})]"));
 }
 
 static gboolean
@@ -74,9 +78,39 @@ handle_set_plan (VmgrDBusManager *manager, GDBusMethodInvocation *invocation,
   return handle_recorded (data, invocation);
 }
 
+static gboolean
+handle_list_unmanaged_domains (VmgrDBusManager *manager, GDBusMethodInvocation *invocation,
+                               gpointer data)
+{
+  return fake_vmgrd_reply (data, manager, invocation,
+                           vmgr_dbus_manager_complete_list_unmanaged_domains,
+                           g_variant_new_parsed (
+    "[('legacy', '6695eb01-f6a4-8304-79aa-97f2502e193f', {'state': <'running'>, "
+    "'memory_limit': <uint64 2147483648>, 'vcpus': <uint32 2>})]"));
+}
+
+/* Recorded; answers with the path a new VM would get. */
+static gboolean
+handle_adopt_vm (VmgrDBusManager *manager, GDBusMethodInvocation *invocation,
+                 const char *domain, const char *name, GVariant *options, gpointer data)
+{
+  FakeVmgrd *self = data;
+
+  fake_vmgrd_record (self, invocation);
+  if (!g_str_equal (domain, "legacy"))
+    g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.NotFound",
+                                                "No such unmanaged domain.");
+  else
+    vmgr_dbus_manager_complete_adopt_vm (manager, invocation, "/org/vmgr/vm/150");
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 void
 fake_vmgrd_admin_connect_manager (FakeVmgrd *self, VmgrDBusManager *manager)
 {
+  g_signal_connect (manager, "handle-list-unmanaged-domains",
+                    G_CALLBACK (handle_list_unmanaged_domains), self);
+  g_signal_connect (manager, "handle-adopt-vm", G_CALLBACK (handle_adopt_vm), self);
   g_signal_connect (manager, "handle-list-templates", G_CALLBACK (handle_list_templates), self);
   g_signal_connect (manager, "handle-list-plans", G_CALLBACK (handle_list_plans), self);
   g_signal_connect (manager, "handle-query-audit", G_CALLBACK (handle_query_audit), self);

@@ -16,6 +16,11 @@ handle_set_memory (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, guint64 gu
 {
   if (refused (data, vm, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
+  /* As vmgrd: a running VM grows only at its next start. */
+  if (g_str_equal (vmgr_dbus_vm_get_state (vm), "running") &&
+      limit > vmgr_dbus_vm_get_memory_limit (vm))
+    vmgr_dbus_vm_set_pending_changes (vm, g_variant_new_parsed ("{'memory_limit': <%t>}",
+                                                                limit));
   vmgr_dbus_vm_set_memory_guarantee (vm, guarantee);
   vmgr_dbus_vm_set_memory_soft_limit (vm, soft_limit);
   vmgr_dbus_vm_set_memory_limit (vm, limit);

@@ -173,9 +173,17 @@ static gboolean
 handle_delete (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, gpointer data)
 {
   FakeVmgrd *self = data;
-  Removal *removal = g_new0 (Removal, 1);
+  Removal *removal;
 
   fake_vmgrd_record (self, invocation);
+  /* As vmgrd: a VM that is up is not deleted. */
+  if (!g_str_equal (vmgr_dbus_vm_get_state (vm), "stopped"))
+    {
+      g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.InvalidState",
+                                                  "The VM is running: stop it first.");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  removal = g_new0 (Removal, 1);
   removal->fake = self;
   removal->id = vmgr_dbus_vm_get_id (vm);
   self->pending++;

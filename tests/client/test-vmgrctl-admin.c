@@ -20,9 +20,14 @@ test_templates (Fixture *f, gconstpointer data)
   vmgrctl (f, "templates");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
   g_assert_cmpstr (f->run.out, ==,
-                   "NAME       OS      IN_USE  SOURCE                 DESCRIPTION\n"
-                   "debian-12  debian       2  /srv/images/debian-12  Debian 12 \"bookworm\"\n"
-                   "empty      -            -  -                      -\n");
+                   "NAME       OS      IN_USE  BACKEND     SIZE  SOURCE                 "
+                   "DESCRIPTION           USABLE\n"
+                   "debian-12  debian       2  qemu     512 MiB  /srv/images/debian-12  "
+                   "Debian 12 \"bookworm\"  yes\n"
+                   "broken     alpine       0  qemu         0 B  /srv/alpine            "
+                   "-                     no: a qemu template is a disk image file\n"
+                   "empty      -            -  -              -  -                      "
+                   "-                     -\n");
   vmgrctl (f, "templates", "--json");
   root = parse_json (f->run.out);
   debian = json_array_get_object_element (json_node_get_array (root), 0);
@@ -30,6 +35,9 @@ test_templates (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (debian, "description"), ==,
                    "Debian 12 \"bookworm\"");
   g_assert_cmpint (json_object_get_int_member (debian, "in_use"), ==, 2);
+  g_assert_true (json_object_get_boolean_member (debian, "usable"));
+  g_assert_cmpint (json_object_get_int_member (debian, "size"), ==, 536870912);
+  g_assert_cmpstr (json_object_get_string_member (debian, "backend"), ==, "qemu");
 }
 
 static void
@@ -278,6 +286,52 @@ test_names_vmgrd_knows (Fixture *f, gconstpointer data)
                                    "nor a customer or VM owner of that name in vmgrd\n");
 }
 
+/* ---- domains vmgr does not manage ---- */
+
+static void
+test_unmanaged (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *legacy;
+
+  vmgrctl (f, "unmanaged");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_cmpstr (f->run.out, ==,
+                   "DOMAIN  UUID                                  STATE     MEMORY  VCPUS\n"
+                   "legacy  6695eb01-f6a4-8304-79aa-97f2502e193f  running  2.0 GiB      2\n");
+  vmgrctl (f, "unmanaged", "--json");
+  root = parse_json (f->run.out);
+  legacy = json_array_get_object_element (json_node_get_array (root), 0);
+  g_assert_cmpstr (json_object_get_string_member (legacy, "name"), ==, "legacy");
+  g_assert_cmpint (json_object_get_int_member (legacy, "vcpus"), ==, 2);
+}
+
+static void
+test_adopt (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GVariant) options = NULL;
+  const char *domain, *name, *plan;
+  guint32 owner;
+
+  vmgrctl (f, "adopt", "legacy", "--name", "old-web", "--owner", "0", "--plan", "small");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_cmpstr (f->run.out, ==, "/org/vmgr/vm/150\n");
+  g_assert_cmpstr (f->fake->last_method, ==, "AdoptVM");
+  g_variant_get (f->fake->last_args, "(&s&s@a{sv})", &domain, &name, &options);
+  g_assert_cmpstr (domain, ==, "legacy");
+  g_assert_cmpstr (name, ==, "old-web");
+  g_assert_true (g_variant_lookup (options, "owner", "u", &owner));
+  g_assert_cmpuint (owner, ==, 0);
+  g_assert_true (g_variant_lookup (options, "plan", "&s", &plan));
+  g_assert_cmpstr (plan, ==, "small");
+  g_assert_false (g_variant_lookup (options, "id", "u", &owner));
+
+  vmgrctl (f, "adopt", "nothing-such");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_FOUND);
+  vmgrctl (f, "adopt", "legacy", "--id", "many");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_USAGE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -292,6 +346,8 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/customer-add", test_customer_add);
   add_test ("/vmgrctl/fake/customer-changes", test_customer_changes);
   add_test ("/vmgrctl/fake/names-vmgrd-knows", test_names_vmgrd_knows);
+  add_test ("/vmgrctl/fake/unmanaged", test_unmanaged);
+  add_test ("/vmgrctl/fake/adopt", test_adopt);
 
   return g_test_run ();
 }

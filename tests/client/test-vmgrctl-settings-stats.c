@@ -352,12 +352,29 @@ test_host (Fixture *f, gconstpointer data)
                    16 * GiB);
 }
 
+/* What a running VM only gets at its next start is said, and shown. */
+static void
+test_set_memory_pending (Fixture *f, gconstpointer data)
+{
+  vmgrctl (f, "set-memory", "db", "--limit", "64G");
+  assert_ok (f);
+  g_assert_nonnull (strstr (f->run.out, "64 GiB takes effect at next start"));
+  vmgrctl (f, "show", "db");
+  assert_ok (f);
+  g_assert_nonnull (strstr (f->run.out, "Pending"));
+  g_assert_nonnull (strstr (f->run.out, "memory 64 GiB (takes effect at next start)"));
+  vmgrctl (f, "show", "db", "--json");
+  assert_ok (f);
+  g_assert_nonnull (strstr (f->run.out, "\"pending_changes\""));
+}
+
 int
 main (int argc, char **argv)
 {
   fixture_test_init (&argc, &argv);
 
   add_test ("/vmgrctl/fake/set-memory", test_set_memory);
+  add_test ("/vmgrctl/fake/set-memory-pending", test_set_memory_pending);
   add_test ("/vmgrctl/fake/set-cpu", test_set_cpu);
   add_test ("/vmgrctl/fake/set-disk", test_set_disk);
   add_test ("/vmgrctl/fake/setters-take-create-options", test_setters_take_create_options);

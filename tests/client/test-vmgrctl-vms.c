@@ -272,6 +272,24 @@ test_delete (Fixture *f, gconstpointer data)
   g_assert_null (fake_vmgrd_get_vm (f->fake, "web"));
 }
 
+/* vmgrd refuses a VM that is up; --force stops it first. */
+static void
+test_delete_running (Fixture *f, gconstpointer data)
+{
+  vmgrctl (f, "delete", "db");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_STATE);
+  test_assert_one_error_line (&f->run, "vmgrctl: cannot delete 'db': ");
+  g_assert_nonnull (strstr (f->run.err, "stop it first"));
+  g_assert_nonnull (fake_vmgrd_get_vm (f->fake, "db"));
+  vmgrctl (f, "delete", "db", "--force");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_null (fake_vmgrd_get_vm (f->fake, "db"));
+  /* A stopped VM needs no force; --force changes nothing then. */
+  vmgrctl (f, "delete", "web", "--force");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_assert_null (fake_vmgrd_get_vm (f->fake, "web"));
+}
+
 /* ---- the bus ---- */
 
 static void
@@ -339,6 +357,7 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/shutdown-timeout", test_shutdown_timeout);
   add_test ("/vmgrctl/fake/errors", test_errors);
   add_test ("/vmgrctl/fake/delete", test_delete);
+  add_test ("/vmgrctl/fake/delete-running", test_delete_running);
   add_test ("/vmgrctl/fake/session-bus", test_session_bus);
   g_test_add ("/vmgrctl/fake/daemon-not-running", Fixture, NULL, fixture_setup_bus,
               test_daemon_not_running, fixture_teardown);

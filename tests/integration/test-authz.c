@@ -96,6 +96,7 @@ static const Call calls[] = {
   { "org.vmgr.Manager", "ListCustomers", "()", NEEDS_NOTHING, FALSE },
   { "org.vmgr.Manager", "GetHostInfo", "()", NEEDS_ADMIN, FALSE },
   { "org.vmgr.Manager", "GetPermissions", "()", NEEDS_NOTHING, FALSE },
+  { "org.vmgr.Manager", "ListUnmanagedDomains", "()", NEEDS_ADMIN, FALSE },
   { "org.vmgr.Manager", "NoSuchMember", "()", NEVER, FALSE },
   { "org.freedesktop.DBus.Properties", "GetAll", "('org.vmgr.Manager',)", NEEDS_NOTHING, FALSE },
   { "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "()", NEEDS_NOTHING, FALSE },
@@ -105,7 +106,7 @@ static const char * const vm_properties[] = {
   "Id", "Name", "UUID", "Owner", "OwnerName", "Template", "Plan", "State", "StateReason",
   "Autostart", "Vcpus", "CpuWeight", "CpuLimit", "MemoryGuarantee", "MemorySoftLimit",
   "MemoryLimit", "DiskSoftLimit", "DiskHardLimit", "Hostname", "Addresses", "Gateway",
-  "Nameservers", "Usage", "Job",
+  "Nameservers", "Usage", "PendingChanges", "Job",
 };
 
 static guint32

@@ -309,6 +309,14 @@ test_space_returns (void)
   g_assert_cmpstr (memory, ==, "100663296");
   vmgr_dbus_manager_call_find_vm_sync (root->manager, "df-new", &found, NULL, &error);
   g_assert_no_error (error);
+  /* Autostart started it again with vmgrd; a VM that is up is not deleted. */
+  {
+    g_autoptr(VmgrDBusVM) kept = vmgr_test_client_vm (root, keep_path);
+
+    g_assert_true (vmgr_test_wait_state (kept, "running", 10000));
+    call_ok (root, keep_path, "org.vmgr.VM", "Stop", NULL);
+    g_assert_true (vmgr_test_wait_state (kept, "stopped", 10000));
+  }
   call_ok (root, keep_path, "org.vmgr.VM", "Delete", NULL);
   check_log_clean ();
 }

@@ -1408,12 +1408,21 @@ vm_owner_at (VmgrTestClient *root, const char *path)
   return g_variant_get_uint32 (value);
 }
 
+/* A running VM is stopped first: vmgrd refuses to delete it up. */
 static void
 delete_vm (VmgrTestClient *root, const char *path)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = vmgr_test_call (root, path, "org.vmgr.VM", "Delete", NULL, &error);
+  g_autoptr(GVariant) stopped = vmgr_test_call (root, path, "org.vmgr.VM", "Stop", NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
 
+  if (stopped != NULL)
+    {
+      g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (root, path);
+
+      g_assert_true (vmgr_test_wait_state (vm, "stopped", 10000));
+    }
+  reply = vmgr_test_call (root, path, "org.vmgr.VM", "Delete", NULL, &error);
   g_assert_no_error (error);
 }
 

@@ -10,17 +10,6 @@
 
 static VmgrTestDaemon *daemon_under_test;
 
-static guint
-count_vms (VmgrTestClient *client)
-{
-  g_auto(GStrv) paths = NULL;
-  g_autoptr(GError) error = NULL;
-
-  vmgr_dbus_manager_call_list_vms_sync (client->manager, &paths, NULL, &error);
-  g_assert_no_error (error);
-  return g_strv_length (paths);
-}
-
 static void
 test_first_id_and_plan_defaults (void)
 {
@@ -161,16 +150,23 @@ test_delete (void)
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autofree char *path = vmgr_test_create_vm (client, "doomed", "debian-12", "basic", NULL);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, path);
-  guint before = count_vms (client);
+  guint before = vmgr_test_count_vms (client);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *again = NULL;
 
   vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
   g_assert_no_error (error);
+  /* Up: refused (test-safety tells more); stopped, deleted. */
+  vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidState", "stop it first");
+  g_clear_error (&error);
+  vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "stopped", WAIT_MS));
   vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (count_vms (client), ==, before - 1);
+  g_assert_cmpuint (vmgr_test_count_vms (client), ==, before - 1);
   reply = g_dbus_connection_call_sync (client->bus, "org.vmgr", path,
                                        "org.freedesktop.DBus.Properties", "Get",
                                        g_variant_new ("(ss)", "org.vmgr.VM", "Name"), NULL,
@@ -236,7 +232,7 @@ test_create_bad_input (void)
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autofree char *taken = vmgr_test_create_vm (client, "taken", "debian-12", "basic",
                                                 one_option ("id", g_variant_new_uint32 (700)));
-  guint before = count_vms (client);
+  guint before = vmgr_test_count_vms (client);
   const char *bad_cidr[] = { "10.0.0.1/33", NULL };
 
   expect_create_error (client, "bad name", "debian-12", "basic", NULL,
@@ -271,7 +267,7 @@ test_create_bad_input (void)
   expect_create_error (client, "other", "debian-12", "basic",
                        one_option ("id", g_variant_new_uint32 (700)),
                        "org.vmgr.Error.AlreadyExists", "700");
-  g_assert_cmpuint (count_vms (client), ==, before);
+  g_assert_cmpuint (vmgr_test_count_vms (client), ==, before);
 }
 
 typedef gboolean (*VmCall) (VmgrDBusVM *vm, GCancellable *cancellable, GError **error);

@@ -52,7 +52,7 @@ test_permissions (void)
     "org.vmgr.vm.control-any", "org.vmgr.vm.console-own", "org.vmgr.vm.console-any",
     "org.vmgr.vm.configure", "org.vmgr.vm.create", "org.vmgr.vm.delete", "org.vmgr.contract",
     "org.vmgr.templates.manage", "org.vmgr.plans.manage", "org.vmgr.customers.manage",
-    "org.vmgr.audit.read", NULL,
+    "org.vmgr.audit.read", "org.vmgr.vm.adopt", NULL,
   };
   static const char * const customer[] = {
     "org.vmgr.vm.view-own", "org.vmgr.vm.control-own", "org.vmgr.vm.console-own",

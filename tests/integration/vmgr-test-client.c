@@ -44,14 +44,6 @@ vmgr_test_client_vm (VmgrTestClient *client, const char *path)
   return vm;
 }
 
-VmgrDBusVM *
-vmgr_test_create_and_open (VmgrTestClient *client, const char *name, GVariant *options)
-{
-  g_autofree char *path = vmgr_test_create_vm (client, name, "debian-12", "basic", options);
-
-  return vmgr_test_client_vm (client, path);
-}
-
 GVariant *
 vmgr_test_call (VmgrTestClient *client, const char *path, const char *interface,
                 const char *member, GVariant *args, GError **error)
@@ -88,6 +80,39 @@ vmgr_test_create_vm (VmgrTestClient *client, const char *name, const char *templ
                                          &path, NULL, &error);
   g_assert_no_error (error);
   return path;
+}
+
+VmgrDBusVM *
+vmgr_test_create_and_open (VmgrTestClient *client, const char *name, GVariant *options)
+{
+  g_autofree char *path = vmgr_test_create_vm (client, name, "debian-12", "basic", options);
+
+  return vmgr_test_client_vm (client, path);
+}
+
+guint
+vmgr_test_count_vms (VmgrTestClient *client)
+{
+  g_auto(GStrv) paths = NULL;
+  g_autoptr(GError) error = NULL;
+
+  vmgr_dbus_manager_call_list_vms_sync (client->manager, &paths, NULL, &error);
+  g_assert_no_error (error);
+  return g_strv_length (paths);
+}
+
+GVariant *
+vmgr_test_read_vm_property (VmgrTestClient *client, const char *path, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = vmgr_test_call (client, path, "org.freedesktop.DBus.Properties",
+                                              "Get", g_variant_new ("(ss)", "org.vmgr.VM", name),
+                                              &error);
+  GVariant *value = NULL;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return value;
 }
 
 static gboolean

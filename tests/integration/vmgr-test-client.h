@@ -34,10 +34,17 @@ char *vmgr_test_name_owner (GDBusConnection *bus);
 char *vmgr_test_create_vm (VmgrTestClient *client, const char *name, const char *template_name,
                            const char *plan, GVariant *options);
 
-/* A VM of template debian-12 and plan basic that must be created, opened
- * as a proxy. @options may be NULL or floating. */
+/* vmgr_test_create_vm from debian-12 and plan basic, as a proxy. */
 VmgrDBusVM *vmgr_test_create_and_open (VmgrTestClient *client, const char *name,
                                        GVariant *options);
+
+/* How many VMs ListVMs gives @client. */
+guint vmgr_test_count_vms (VmgrTestClient *client);
+
+/* The VM property @name of @path as vmgrd has it now (not as a proxy's
+ * cache, which signals on their way have not updated yet). */
+GVariant *vmgr_test_read_vm_property (VmgrTestClient *client, const char *path,
+                                      const char *name);
 
 /* Iterates the default main context until @done(@data) or @timeout_ms
  * passed; returns whether @done became true. */

@@ -162,7 +162,8 @@ test_vmgrctl_container (void)
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (show, "running"));
   g_clear_pointer (&err, g_free);
-  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &out, &err, "delete", "ct2", NULL);
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &out, &err, "delete", "ct2", "--force",
+                                     NULL);
   g_assert_cmpint (status, ==, 0);
   g_clear_pointer (&err, g_free);
   status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &gone, &err, "show", "ct2", NULL);
@@ -296,6 +297,10 @@ test_forced_off_after_timeout_and_autostart (void)
   again = vmgr_test_client_new ();
   again_vm = vmgr_test_client_vm (again, path);
   g_assert_true (vmgr_test_wait_state (again_vm, "running", WAIT_MS));
+  /* vmgrd deletes only a VM that is down. */
+  vmgr_dbus_vm_call_stop_sync (again_vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (again_vm, "stopped", WAIT_MS));
   vmgr_dbus_vm_call_delete_sync (again_vm, NULL, &error);
   g_assert_no_error (error);
 }
@@ -532,6 +537,9 @@ test_delete_leaves_nothing (void)
   memory_cgroup = container_cgroup ("memory");
   cpu_cgroup = container_cgroup ("cpu");
   g_assert_nonnull (memory_cgroup);
+  vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "stopped", WAIT_MS));
   vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
   g_assert_no_error (error);
   g_assert_false (g_file_test (guest_dir, G_FILE_TEST_EXISTS));

@@ -138,6 +138,9 @@ test_tiny_guest_saved_and_restored (void)
                                           "uptime-went-on", 10000));
   close (fd);
 
+  vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "stopped", 30000));
   vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
   g_assert_no_error (error);
 }

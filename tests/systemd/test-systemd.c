@@ -325,7 +325,7 @@ test_without_systemd (void)
   VMGRCTL ("start", "sd6");
   VMGRCTL ("stop", "sd6");
   VMGRCTL ("start", "sd6");
-  VMGRCTL ("delete", "sd6");
+  VMGRCTL ("delete", "sd6", "--force");
   state = unit_state ("vmgr-vm@206.target");
   g_assert_cmpstr (state, ==, "inactive");
   g_assert_cmpuint (count_in_log (absent), ==, 1);
@@ -340,7 +340,7 @@ test_delete_stops_target (void)
   create_vm ("sd7", "207");
   VMGRCTL ("start", "sd7");
   wait_unit_state ("vmgr-vm@207.target", "active");
-  VMGRCTL ("delete", "sd7");
+  VMGRCTL ("delete", "sd7", "--force");
   wait_unit_state ("vmgr-vm@207.target", "inactive");
 }
 

@@ -701,6 +701,44 @@ test_check_minimums (void)
     }
 }
 
+/* A hard limit never goes below what the guest's disks use. */
+static void
+test_check_disk_use (void)
+{
+  static const struct {
+    guint64 old_limit, new_limit;
+    gboolean known;
+    guint64 used;
+    gboolean ok;
+  } cases[] = {
+    { GIB, GIB / 2, TRUE, GIB / 4, TRUE },
+    { GIB, GIB / 2, TRUE, GIB / 2 + 1, FALSE },
+    { 0, GIB / 2, TRUE, GIB, FALSE },
+    { GIB, 0, TRUE, 4 * GIB, TRUE },            /* no limit at all */
+    { GIB, 2 * GIB, TRUE, 3 * GIB, TRUE },      /* growing is never refused */
+    { GIB, GIB / 2, FALSE, 0, TRUE },           /* use unknown */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Res old_res = { .vcpus = 1, .memory = 64 * MIB, .disk = cases[i].old_limit };
+      Res new_res = { .vcpus = 1, .memory = 64 * MIB, .disk = cases[i].new_limit };
+      g_autoptr(VmgrVmSpec) old = make_spec (&old_res, 1000);
+      g_autoptr(VmgrVmSpec) spec = make_spec (&new_res, 1000);
+      g_autoptr(GError) error = NULL;
+      gboolean ok = vmgr_limits_check_disk_use (old, spec, cases[i].known, cases[i].used, &error);
+
+      g_test_message ("case %u: %s", i, error != NULL ? error->message : "ok");
+      g_assert_cmpint (ok, ==, cases[i].ok);
+      if (!cases[i].ok)
+        {
+          const char *parts[] = { "disk_hard_limit", "use", NULL };
+
+          assert_error_mentions (error, VMGR_ERROR_INVALID_ARGUMENT, parts);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -714,6 +752,7 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/capabilities", test_check_capabilities);
   g_test_add_func ("/limits/capabilities/null-error", test_check_capabilities_null_error);
   g_test_add_func ("/limits/minimums", test_check_minimums);
+  g_test_add_func ("/limits/disk-use", test_check_disk_use);
   g_test_add_func ("/limits/host", test_check_host);
   g_test_add_func ("/limits/host/messages", test_check_host_messages);
   g_test_add_func ("/limits/host/ignores-quota", test_check_host_ignores_quota);

@@ -142,6 +142,21 @@ export class Vmgr {
     vm(path, method, type, args) {
         return this.call(path, VM, method, type, args || []);
     }
+
+    /* Resolves once the VM at @path is in @state (at once if it is). */
+    waitForState(path, state) {
+        return new Promise(resolve => {
+            const check = () => {
+                const vm = this.get(path, VM);
+                if (!vm || vm.State === state) {
+                    unsubscribe();
+                    resolve();
+                }
+            };
+            const unsubscribe = this.subscribe(check);
+            check();
+        });
+    }
 }
 
 /* The short name of a D-Bus error ("QuotaExceeded"), or "". */

@@ -73,11 +73,26 @@ export function VmPage({ vmgr, rights, id }) {
             {consoleAllowed && vm.State === "running" && <Console vm={vm} />}
             {deleting &&
                 <ConfirmDialog title={`Delete ${vm.Name}?`} action="Delete"
-                               body={<p>The server and its disk are removed for good.</p>}
-                               onConfirm={async () => { await vmgr.vm(vm.path, "Delete", "", []); back() }}
+                               body={<p>The server and its disk are removed for good{isUp(vm.State) ? "; it is forced off first" : ""}.</p>}
+                               onConfirm={async () => { await forceOffAndDelete(vmgr, vm); back() }}
                                onClose={() => setDeleting(false)} />}
         </PageSection>
     );
+}
+
+const UP_STATES = ["starting", "running", "paused", "stopping"];
+
+function isUp(state) {
+    return UP_STATES.includes(state);
+}
+
+/* vmgrd deletes only a VM that is down (as vmgrctl delete --force does). */
+async function forceOffAndDelete(vmgr, vm) {
+    if (isUp(vm.State)) {
+        await vmgr.vm(vm.path, "Stop", "", []);
+        await vmgr.waitForState(vm.path, "stopped");
+    }
+    await vmgr.vm(vm.path, "Delete", "", []);
 }
 
 function Item({ term, children, id }) {
