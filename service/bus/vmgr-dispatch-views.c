@@ -3,6 +3,7 @@
 #include "vmgr-error.h"
 #include "vmgr-generated.h"
 #include "vmgr-names.h"
+#include "vmgr-property-cache.h"
 
 /* ---- Properties -------------------------------------------------------- */
 
@@ -38,8 +39,7 @@ answer_property_read (VmgrDispatch *self, GDBusMessage *call, GDBusInterfaceSkel
       vmgr_dispatch_send_error (self, call, error);
       return;
     }
-  /* A full, non-floating reference. */
-  properties = g_dbus_interface_skeleton_get_properties (skeleton);
+  properties = vmgr_property_cache_interface (skeleton);
   if (g_strcmp0 (member, "GetAll") == 0)
     {
       vmgr_dispatch_send_reply (self, call, g_variant_new_tuple (&properties, 1));
@@ -327,21 +327,9 @@ managed_objects (GPtrArray *visible)
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{oa{sa{sv}}}"));
   for (guint i = 0; i < visible->len; i++)
     {
-      GDBusObject *object = g_ptr_array_index (visible, i);
-      g_autolist(GDBusInterface) interfaces = g_dbus_object_get_interfaces (object);
+      g_autoptr(GVariant) entry = vmgr_property_cache_object (g_ptr_array_index (visible, i));
 
-      g_variant_builder_open (&builder, G_VARIANT_TYPE ("{oa{sa{sv}}}"));
-      g_variant_builder_add (&builder, "o", g_dbus_object_get_object_path (object));
-      g_variant_builder_open (&builder, G_VARIANT_TYPE ("a{sa{sv}}"));
-      for (GList *l = interfaces; l != NULL; l = l->next)
-        {
-          g_autoptr(GVariant) properties = g_dbus_interface_skeleton_get_properties (l->data);
-
-          g_variant_builder_add (&builder, "{s@a{sv}}",
-                                 g_dbus_interface_get_info (l->data)->name, properties);
-        }
-      g_variant_builder_close (&builder);
-      g_variant_builder_close (&builder);
+      g_variant_builder_add_value (&builder, entry);
     }
   return g_variant_new ("(@a{oa{sa{sv}}})", g_variant_builder_end (&builder));
 }
