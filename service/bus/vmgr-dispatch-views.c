@@ -238,14 +238,56 @@ path_visible (VmgrDispatch *self, VmgrAuthView view, const VmgrCaller *caller,
   return owner == OWNER_PUBLIC || vmgr_auth_view_includes (view, caller, owner);
 }
 
-/* Object paths the caller may see, sorted. */
+static void
+add_objects_at (VmgrDispatch *self, GHashTable *paths, GPtrArray *objects)
+{
+  GHashTableIter iter;
+  const char *path;
+
+  if (paths == NULL)
+    return;
+  g_hash_table_iter_init (&iter, paths);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &path, NULL))
+    {
+      GDBusObject *object =
+        g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->objects), path);
+
+      if (object != NULL)
+        g_ptr_array_add (objects, object);
+    }
+}
+
+/* What a caller who sees only their own may see: their objects and the
+ * public ones, looked up rather than found among everybody's. Nothing but
+ * the Manager is public without an owner (vmgr_dispatch_owner_of_path). */
+static GPtrArray *
+own_and_public_objects (VmgrDispatch *self, VmgrAuthView view, const VmgrCaller *caller)
+{
+  GPtrArray *visible = g_ptr_array_new_with_free_func (g_object_unref);
+  GDBusObject *manager = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->objects),
+                                                           VMGR_MANAGER_PATH);
+
+  if (manager != NULL && vmgr_dispatch_owner_of_path (self, VMGR_MANAGER_PATH) == OWNER_PUBLIC)
+    g_ptr_array_add (visible, manager);
+  else
+    g_clear_object (&manager);
+  add_objects_at (self, vmgr_dispatch_paths_owned_by (self, OWNER_PUBLIC), visible);
+  if (vmgr_auth_view_includes (view, caller, caller->uid))
+    add_objects_at (self, vmgr_dispatch_paths_owned_by (self, caller->uid), visible);
+  return visible;
+}
+
+/* Object paths the caller may see. */
 static GPtrArray *
 visible_objects (VmgrDispatch *self, VmgrAuthView view, const VmgrCaller *caller)
 {
-  GPtrArray *visible = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autolist(GDBusObject) objects =
-    g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (self->objects));
+  GPtrArray *visible;
+  g_autolist(GDBusObject) objects = NULL;
 
+  if ((view & VMGR_AUTH_VIEW_ANY) == 0)
+    return own_and_public_objects (self, view, caller);
+  visible = g_ptr_array_new_with_free_func (g_object_unref);
+  objects = g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (self->objects));
   for (GList *l = objects; l != NULL; l = l->next)
     if (path_visible (self, view, caller, g_dbus_object_get_object_path (l->data)))
       g_ptr_array_add (visible, g_object_ref (l->data));
