@@ -74,6 +74,9 @@ bench_scale_add_rows (const BenchScale *scale)
       bench_report_add (report, row_id ("rss", n), "9",
                         row_label ("resident memory per VM above empty, ", n, ""), "-", NULL,
                         NULL);
+      bench_report_add (report, row_id ("libvirt.rss", n), "9",
+                        row_label ("libvirt-dbus memory per test-driver domain, ", n, ""),
+                        "-", NULL, NULL);
       bench_report_add (report, row_id ("restart", n), "9",
                         row_label ("restart until the name is owned, ", n, " VMs"), "-", NULL,
                         NULL);
@@ -206,24 +209,31 @@ build_define_domain (guint index, const char **path, const char **interface,
 /* ---- what /proc says about vmgrd ---------------------------------------------- */
 
 static guint32
-vmgrd_pid (GDBusConnection *bus)
+name_owner_pid (GDBusConnection *bus, const char *name)
 {
   g_autoptr(GVariant) reply = NULL;
   guint32 pid = 0;
 
   reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                        "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                       g_variant_new ("(s)", VMGR_NAME), G_VARIANT_TYPE ("(u)"),
+                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(u)"),
                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
   if (reply != NULL)
     g_variant_get (reply, "(u)", &pid);
   return pid;
 }
 
-static guint64
-vmgrd_rss_kib (GDBusConnection *bus)
+static guint32
+vmgrd_pid (GDBusConnection *bus)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%u/status", vmgrd_pid (bus));
+  return name_owner_pid (bus, VMGR_NAME);
+}
+
+/* The resident memory of the owner of @name. */
+static guint64
+rss_kib (GDBusConnection *bus, const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%u/status", name_owner_pid (bus, name));
   g_autofree char *status = NULL;
   const char *line;
 
@@ -370,7 +380,7 @@ static void
 measure_memory_and_restart (ScaleRun *run, guint size)
 {
   const BenchScale *scale = run->scale;
-  guint64 rss = vmgrd_rss_kib (scale->bus);
+  guint64 rss = rss_kib (scale->bus, VMGR_NAME);
   gint64 start;
 
   bench_row_set_value (bench_report_find (scale->report, row_id ("rss", size)),
@@ -393,13 +403,17 @@ measure_libvirt_inventory (const BenchScale *scale, guint size)
   g_autoptr(BenchLibvirtDbus) daemon = NULL;
   BenchCall inventory = { BENCH_CALL_LIBVIRT_INVENTORY, BENCH_LIBVIRT_DBUS_NAME,
                           BENCH_LIBVIRT_DBUS_TEST_PATH, NULL, NULL };
+  guint64 empty_rss;
 
   if (!scale->with_libvirt_dbus)
     {
       bench_row_set_status (row, BENCH_ROW_SKIPPED, "--no-libvirt-dbus");
+      bench_row_set_status (bench_report_find (scale->report, row_id ("libvirt.rss", size)),
+                            BENCH_ROW_SKIPPED, "--no-libvirt-dbus");
       return;
     }
   daemon = bench_libvirt_dbus_start (scale->bus, &error);
+  empty_rss = daemon != NULL ? rss_kib (scale->bus, BENCH_LIBVIRT_DBUS_NAME) : 0;
   /* The test driver's own domain "test" counts as one. */
   if (daemon == NULL ||
       !bulk_call (scale->bus, BENCH_LIBVIRT_DBUS_NAME, 1, size, build_define_domain, NULL, NULL,
@@ -409,6 +423,11 @@ measure_libvirt_inventory (const BenchScale *scale, guint size)
       return;
     }
   measure_calls (scale, row->id, NULL, &inventory, NULL, iterations_at (scale, size));
+  /* The test driver keeps its domains in the process that opened it, in
+   * vmgrd as in libvirt-dbus: what part of vmgrd's memory per VM that is. */
+  bench_row_set_value (bench_report_find (scale->report, row_id ("libvirt.rss", size)),
+                       ((double) rss_kib (scale->bus, BENCH_LIBVIRT_DBUS_NAME) - (double) empty_rss)
+                         / size, "KiB/dom");
 }
 
 static void
@@ -449,7 +468,7 @@ mark_unmeasured (const BenchScale *scale, const char *why)
   for (guint i = 0; i < scale->n_sizes; i++)
     {
       static const char * const whats[] = {
-        "floor", "gmo.root", "libvirt", "reply", "gmo.alice", "rss", "restart",
+        "floor", "gmo.root", "libvirt", "reply", "gmo.alice", "rss", "libvirt.rss", "restart",
       };
 
       for (gsize w = 0; w < G_N_ELEMENTS (whats); w++)
@@ -470,7 +489,7 @@ bench_scale_measure (const BenchScale *scale)
 
   run.vm_paths = g_ptr_array_new_with_free_func (g_free);
   run.daemon = vmgr_test_daemon_start (run.state_dir, scale->resources_config);
-  run.empty_rss_kib = vmgrd_rss_kib (scale->bus);
+  run.empty_rss_kib = rss_kib (scale->bus, VMGR_NAME);
   if (fill_to (&run, CUSTOMER_VMS))
     measure_calls (scale, row_id ("gmo.alice", CUSTOMER_VMS), NULL, &inventory, NULL,
                    MAX (scale->inventory_iterations, 20u));

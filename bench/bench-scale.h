@@ -20,7 +20,6 @@ typedef struct {
   guint inventory_iterations; /* timed GetManagedObjects at 1,000 VMs; fewer above */
   guint running;              /* VMs started for the sampling rows */
   guint sample_window_s;
-  guint warmup;
   gboolean with_libvirt_dbus;
   const char *resources_config;  /* vmgrd's [resources] group */
 } BenchScale;

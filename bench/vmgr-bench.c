@@ -504,8 +504,7 @@ measure_scale (Bench *bench, const GArray *sizes, gboolean add_rows_only)
   BenchScale scale = {
     bench->bus, bench->self_path, bench->report, (const guint *) (void *) sizes->data,
     sizes->len, (guint) bench->options.inventory_iterations, (guint) bench->options.running,
-    (guint) bench->options.sample_window_s, (guint) bench->options.warmup,
-    !bench->options.no_libvirt_dbus, resources,
+    (guint) bench->options.sample_window_s, !bench->options.no_libvirt_dbus, resources,
   };
 
   if (sizes->len == 0)
