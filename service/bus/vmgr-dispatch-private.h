@@ -27,6 +27,13 @@ struct _VmgrDispatch {
   gpointer find_data;
   GHashTable *owners;       /* object path -> owner uid (main thread only) */
   GHashTable *owned;        /* owner uid -> set of the paths it owns (likewise) */
+  /* GetManagedObjects of a caller who sees everything, serialized, while
+   * no object came or went (objects_generation) and no property changed
+   * (vmgr_property_cache_generation). */
+  GVariant *inventory;
+  guint64 inventory_objects_generation;
+  guint64 inventory_properties_generation;
+  guint64 objects_generation;
   GHashTable *removed;      /* paths whose InterfacesRemoved is pending */
   guint filter_id;
   GMainContext *context;

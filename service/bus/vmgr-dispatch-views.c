@@ -376,6 +376,29 @@ managed_objects (GPtrArray *visible)
   return g_variant_new ("(@a{oa{sa{sv}}})", g_variant_builder_end (&builder));
 }
 
+/* The reply to GetManagedObjects; for a caller who sees everything, the
+ * one kept serialized while nothing changed (a reply with thousands of
+ * objects then costs what carrying it costs). A full reference. */
+static GVariant *
+inventory_for (VmgrDispatch *self, VmgrAuthView view, GPtrArray *visible)
+{
+  const VmgrAuthView everything = VMGR_AUTH_VIEW_OWN | VMGR_AUTH_VIEW_ANY;
+
+  if ((view & everything) != everything)
+    return g_variant_ref_sink (managed_objects (visible));
+  if (self->inventory == NULL ||
+      self->inventory_objects_generation != self->objects_generation ||
+      self->inventory_properties_generation != vmgr_property_cache_generation ())
+    {
+      g_clear_pointer (&self->inventory, g_variant_unref);
+      self->inventory = g_variant_ref_sink (managed_objects (visible));
+      g_variant_get_data (self->inventory);  /* serialized once, here */
+      self->inventory_objects_generation = self->objects_generation;
+      self->inventory_properties_generation = vmgr_property_cache_generation ();
+    }
+  return g_variant_ref (self->inventory);
+}
+
 static void
 on_view_decided (VmgrAuthView view, const VmgrCaller *caller, const GError *error,
                  gpointer user_data)
@@ -402,7 +425,11 @@ on_view_decided (VmgrAuthView view, const VmgrCaller *caller, const GError *erro
     }
   else if (g_strcmp0 (g_dbus_message_get_member (call), "GetManagedObjects") == 0 &&
            strcmp (path, VMGR_ROOT_PATH) == 0)
-    vmgr_dispatch_send_reply (self, call, managed_objects (visible));
+    {
+      g_autoptr(GVariant) inventory = inventory_for (self, view, visible);
+
+      vmgr_dispatch_send_reply (self, call, inventory);
+    }
   else
     vmgr_dispatch_send_no_such_object (self, call);
   vmgr_dispatch_handoff_free (handoff);

@@ -153,11 +153,13 @@ vmgr_dispatch_set_owner (VmgrDispatch *self, const char *path, guint32 owner)
     }
   g_hash_table_add (paths, g_strdup (path));
   g_hash_table_remove (self->removed, path);
+  self->objects_generation++;
 }
 
 void
 vmgr_dispatch_path_removed (VmgrDispatch *self, const char *path)
 {
+  self->objects_generation++;
   g_hash_table_add (self->removed, g_strdup (path));
 }
 
@@ -475,6 +477,7 @@ vmgr_dispatch_finalize (GObject *object)
 
   g_hash_table_unref (self->owners);
   g_hash_table_unref (self->owned);
+  g_clear_pointer (&self->inventory, g_variant_unref);
   g_hash_table_unref (self->removed);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (vmgr_dispatch_parent_class)->finalize (object);

@@ -21,9 +21,18 @@ watched_quark (void)
   return g_quark_from_static_string ("vmgr-property-cache-watched");
 }
 
+static guint64 generation;
+
+guint64
+vmgr_property_cache_generation (void)
+{
+  return generation;
+}
+
 static void
 forget_entry (GDBusObject *object)
 {
+  generation++;
   g_object_set_qdata (G_OBJECT (object), entry_quark (), NULL);
 }
 
@@ -32,6 +41,7 @@ on_property_notify (GObject *skeleton, GParamSpec *pspec, gpointer user_data)
 {
   g_autoptr(GDBusObject) object = g_dbus_interface_dup_object (G_DBUS_INTERFACE (skeleton));
 
+  generation++;
   g_object_set_qdata (skeleton, properties_quark (), NULL);
   if (object != NULL)
     forget_entry (object);

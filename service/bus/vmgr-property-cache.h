@@ -17,4 +17,8 @@ GVariant *vmgr_property_cache_interface (GDBusInterfaceSkeleton *skeleton);
 /* @object's path, interfaces and properties ({oa{sa{sv}}}); a full reference. */
 GVariant *vmgr_property_cache_object (GDBusObject *object);
 
+/* Changes whenever anything kept here is dropped: what was built from the
+ * cache before is stale when it differs. */
+guint64 vmgr_property_cache_generation (void);
+
 G_END_DECLS
