@@ -43,17 +43,25 @@ vmgr_registry_index_free (VmgrRegistryIndex *self)
   g_free (self);
 }
 
+/* Adds @vm to the set under @key; a new set is filed under @copy_key
+ * (@key) when given, @key itself otherwise. */
 static void
-set_add (GHashTable *table, gpointer key, gpointer key_to_keep, VmgrVm *vm)
+set_add (GHashTable *table, gpointer key, gpointer (*copy_key) (gconstpointer key), VmgrVm *vm)
 {
   GHashTable *set = g_hash_table_lookup (table, key);
 
   if (set == NULL)
     {
       set = g_hash_table_new (NULL, NULL);
-      g_hash_table_insert (table, key_to_keep, set);
+      g_hash_table_insert (table, copy_key != NULL ? copy_key (key) : key, set);
     }
   g_hash_table_add (set, vm);
+}
+
+static gpointer
+copy_name (gconstpointer name)
+{
+  return g_strdup (name);
 }
 
 static void
@@ -90,9 +98,8 @@ vmgr_registry_index_put (VmgrRegistryIndex *self, VmgrVm *vm)
   filing->name = g_strdup (spec->name);
   filing->owner = spec->owner;
   g_hash_table_insert (self->filings, vm, filing);
-  set_add (self->by_name, filing->name, g_strdup (filing->name), vm);
-  set_add (self->by_owner, GUINT_TO_POINTER (filing->owner), GUINT_TO_POINTER (filing->owner),
-           vm);
+  set_add (self->by_name, filing->name, copy_name, vm);
+  set_add (self->by_owner, GUINT_TO_POINTER (filing->owner), NULL, vm);
 }
 
 static int
