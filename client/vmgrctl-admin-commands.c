@@ -248,8 +248,13 @@ vmgrctl_cmd_plan_set (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **arg
   status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  return call_name_dict (manager, vmgr_dbus_manager_call_set_plan_sync, args[0], &limits,
-                         "set plan");
+  if (!vmgr_dbus_manager_call_set_plan_sync (manager, args[0], g_variant_dict_end (&limits), NULL,
+                                             &error))
+    {
+      vmgrctl_error_use_option_names (error, vmgrctl_vm_option_keys ());
+      return vmgrctl_fail (error, "cannot set plan '%s'", args[0]);
+    }
+  return VMGRCTL_EXIT_OK;
 }
 
 int

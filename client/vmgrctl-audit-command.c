@@ -1,10 +1,13 @@
-/* audit [--since T] [--until T] [--uid U] [--target T] [--limit N]:
- * Manager.QueryAudit. */
+/* audit [--since T] [--until T] [--uid U] [--target T] [--verb V]
+ * [--limit N]: Manager.QueryAuditRecords (QueryAudit from a vmgrd that
+ * lacks it). */
 #include "vmgrctl-commands.h"
 
+#include "vmgrctl-audit-view.h"
 #include "vmgrctl-errors.h"
 #include "vmgrctl-options.h"
 #include "vmgrctl-output.h"
+#include "vmgrctl-time.h"
 #include "vmgrctl-units.h"
 
 typedef struct {
@@ -12,6 +15,7 @@ typedef struct {
   char *until;
   char *uid;
   char *target;
+  char *verb;
   char *limit;
 } AuditOptions;
 
@@ -22,6 +26,7 @@ audit_options_clear (AuditOptions *self)
   g_free (self->until);
   g_free (self->uid);
   g_free (self->target);
+  g_free (self->verb);
   g_free (self->limit);
 }
 
@@ -34,7 +39,7 @@ add_time (GVariantDict *filter, const char *key, const char *text, GError **erro
 
   if (text == NULL)
     return TRUE;
-  if (!vmgrctl_parse_time (text, &usec, error))
+  if (!vmgrctl_parse_time_spec (text, g_get_real_time (), &usec, error))
     {
       g_prefix_error (error, "invalid --%s: ", key);
       return FALSE;
@@ -44,13 +49,13 @@ add_time (GVariantDict *filter, const char *key, const char *text, GError **erro
 }
 
 static gboolean
-add_who (GVariantDict *filter, const AuditOptions *opts, GError **error)
+add_who (VmgrctlContext *ctx, GVariantDict *filter, const AuditOptions *opts, GError **error)
 {
   guint32 value;
 
   if (opts->uid != NULL)
     {
-      if (!vmgrctl_parse_user (opts->uid, &value, error))
+      if (!vmgrctl_context_resolve_user (ctx, opts->uid, &value, error))
         return FALSE;
       g_variant_dict_insert (filter, "uid", "u", value);
     }
@@ -62,87 +67,22 @@ add_who (GVariantDict *filter, const AuditOptions *opts, GError **error)
     }
   if (opts->target != NULL)
     g_variant_dict_insert (filter, "target", "s", opts->target);
+  if (opts->verb != NULL)
+    g_variant_dict_insert (filter, "verb", "s", opts->verb);
   return TRUE;
 }
 
 /* The QueryAudit filter a{sv}, or NULL on a malformed value. */
 static GVariant *
-audit_filter (const AuditOptions *opts, GError **error)
+audit_filter (VmgrctlContext *ctx, const AuditOptions *opts, GError **error)
 {
   g_auto(GVariantDict) filter = G_VARIANT_DICT_INIT (NULL);
 
   if (!add_time (&filter, "since", opts->since, error)
       || !add_time (&filter, "until", opts->until, error)
-      || !add_who (&filter, opts, error))
+      || !add_who (ctx, &filter, opts, error))
     return NULL;
   return g_variant_ref_sink (g_variant_dict_end (&filter));
-}
-
-/* One entry of QueryAudit's a(xusssss); the strings point into the reply. */
-typedef struct {
-  gint64 time;
-  guint32 uid;
-  const char *user;
-  const char *action;
-  const char *target;
-  const char *result;
-  const char *message;
-} AuditEntry;
-
-static gboolean
-next_audit_entry (GVariantIter *iter, AuditEntry *entry)
-{
-  return g_variant_iter_next (iter, "(xu&s&s&s&s&s)", &entry->time, &entry->uid, &entry->user,
-                              &entry->action, &entry->target, &entry->result, &entry->message);
-}
-
-static JsonNode *
-audit_to_json (GVariant *entries)
-{
-  g_autoptr(JsonArray) array = json_array_new ();
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-  GVariantIter iter;
-  AuditEntry entry;
-
-  g_variant_iter_init (&iter, entries);
-  while (next_audit_entry (&iter, &entry))
-    {
-      g_autoptr(JsonObject) object = json_object_new ();
-      g_autofree char *iso = vmgrctl_format_time_iso8601 (entry.time);
-
-      json_object_set_string_member (object, "time", iso);
-      json_object_set_int_member (object, "time_usec", entry.time);
-      json_object_set_int_member (object, "uid", entry.uid);
-      json_object_set_string_member (object, "user", entry.user);
-      json_object_set_string_member (object, "action", entry.action);
-      json_object_set_string_member (object, "target", entry.target);
-      json_object_set_string_member (object, "result", entry.result);
-      json_object_set_string_member (object, "message", entry.message);
-      json_array_add_object_element (array, g_steal_pointer (&object));
-    }
-  return json_node_init_array (node, array);
-}
-
-static char *
-audit_to_table (GVariant *entries)
-{
-  static const char *const headers[] = {
-    "TIME", "UID", "USER", "ACTION", "TARGET", "RESULT", "MESSAGE", NULL
-  };
-  g_autoptr(VmgrctlTable) table = vmgrctl_table_new (headers, 1 << 1 /* UID */);
-  GVariantIter iter;
-  AuditEntry entry;
-
-  g_variant_iter_init (&iter, entries);
-  while (next_audit_entry (&iter, &entry))
-    {
-      g_autofree char *when = vmgrctl_format_time_local (entry.time);
-      g_autofree char *uid_text = g_strdup_printf ("%u", entry.uid);
-
-      vmgrctl_table_add_row (table, (const char *const[]) {
-        when, uid_text, entry.user, entry.action, entry.target, entry.result, entry.message });
-    }
-  return vmgrctl_table_render (table);
 }
 
 static int
@@ -150,10 +90,16 @@ parse_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
              AuditOptions *opts, GVariant **filter)
 {
   const GOptionEntry entries[] = {
-    { "since", 0, 0, G_OPTION_ARG_STRING, &opts->since, "Entries from this time on", "ISO8601" },
-    { "until", 0, 0, G_OPTION_ARG_STRING, &opts->until, "Entries up to this time", "ISO8601" },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &opts->since,
+      "Entries from this time on (2024-05-01, 2024-05-01 12:00:00, 30m, 1h, 2d, today, yesterday)",
+      "TIME" },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &opts->until, "Entries up to this time (as --since)",
+      "TIME" },
     { "uid", 0, 0, G_OPTION_ARG_STRING, &opts->uid, "Entries of this caller", "UID|USER" },
-    { "target", 0, 0, G_OPTION_ARG_STRING, &opts->target, "Entries about this target", "TARGET" },
+    { "target", 0, 0, G_OPTION_ARG_STRING, &opts->target,
+      "Entries about this target (a VM's or customer's name, an object path, a UUID)", "TARGET" },
+    { "verb", 0, 0, G_OPTION_ARG_STRING, &opts->verb, "Entries of this method (e.g. Stop)",
+      "VERB" },
     { "limit", 0, 0, G_OPTION_ARG_STRING, &opts->limit, "At most N entries", "N" },
     { NULL }
   };
@@ -163,8 +109,30 @@ parse_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
 
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  *filter = audit_filter (opts, &error);
+  *filter = audit_filter (ctx, opts, &error);
   return *filter != NULL ? VMGRCTL_EXIT_OK : vmgrctl_command_fail (cmd, error);
+}
+
+/* QueryAuditRecords, or QueryAudit from a vmgrd that does not have it
+ * (then without verbs, names or changes, and refusing a verb filter). */
+static GVariant *
+query_records (VmgrDBusManager *manager, GVariant *filter, GError **error)
+{
+  g_autoptr(GVariant) records = NULL;
+  g_autoptr(GVariant) tuples = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (vmgr_dbus_manager_call_query_audit_records_sync (manager, filter, &records, NULL,
+                                                       &local_error))
+    return g_steal_pointer (&records);
+  if (!g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (!vmgr_dbus_manager_call_query_audit_sync (manager, filter, &tuples, NULL, error))
+    return NULL;
+  return vmgrctl_audit_records_from_tuples (tuples);
 }
 
 int
@@ -172,7 +140,7 @@ vmgrctl_cmd_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
   g_auto(AuditOptions) opts = { NULL };
   g_autoptr(GVariant) filter = NULL;
-  g_autoptr(GVariant) entries = NULL;
+  g_autoptr(GVariant) records = NULL;
   g_autoptr(GError) error = NULL;
   VmgrDBusManager *manager;
   int status = parse_audit (ctx, cmd, argv, &opts, &filter);
@@ -181,9 +149,10 @@ vmgrctl_cmd_audit (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
     status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  if (!vmgr_dbus_manager_call_query_audit_sync (manager, filter, &entries, NULL, &error))
+  records = query_records (manager, filter, &error);
+  if (records == NULL)
     return vmgrctl_fail (error, "cannot read the audit log");
-  vmgrctl_print_json_or_text (ctx->json, entries, (VmgrctlToJson) audit_to_json,
-                              (VmgrctlToText) audit_to_table);
+  vmgrctl_print_json_or_text (ctx->json, records, (VmgrctlToJson) vmgrctl_audit_to_json,
+                              (VmgrctlToText) vmgrctl_audit_render);
   return VMGRCTL_EXIT_OK;
 }

@@ -2,17 +2,21 @@
 #include "vmgrctl-command.h"
 
 #include "vmgrctl-errors.h"
+#include "vmgrctl-output.h"
 
 static void
 add_common_entries (GOptionContext *context, VmgrctlContext *ctx, VmgrctlCommandFlags flags)
 {
   const GOptionEntry json_entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctx->json, "Print JSON", NULL },
+    { "no-header", 'H', 0, G_OPTION_ARG_NONE, &ctx->no_header,
+      "Print tables without their header row (for scripts)", NULL },
     { NULL }
   };
   const GOptionEntry wait_entries[] = {
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &ctx->no_wait,
       "Return once vmgrd accepted the request", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx->quiet, "Print nothing on success", NULL },
     { NULL }
   };
 
@@ -62,6 +66,7 @@ vmgrctl_command_parse (VmgrctlContext *ctx, const VmgrctlCommand *cmd,
 
   if (!g_option_context_parse_strv (context, &parsed, &error))
     return vmgrctl_command_usage_error (cmd, error->message);
+  vmgrctl_tables_show_headers (!ctx->no_header);
   n_args = g_strv_length (parsed) - 1;
   if (n_args < cmd->n_args)
     return vmgrctl_command_usage_error (cmd, "missing argument");

@@ -100,6 +100,13 @@ create_manager (VmgrctlContext *ctx, GError **error)
   return TRUE;
 }
 
+gboolean
+vmgrctl_context_ensure_manager (VmgrctlContext *ctx, GError **error)
+{
+  return (ctx->connection != NULL || connect_bus (ctx, error))
+         && (ctx->manager != NULL || create_manager (ctx, error));
+}
+
 int
 vmgrctl_context_connect (VmgrctlContext *ctx, VmgrDBusManager **manager)
 {

@@ -20,8 +20,10 @@ typedef struct {
   char *address;
   gboolean no_ask_password;
   gboolean json;
+  gboolean no_header;  /* tables without their header row */
   gboolean no_wait;
-  guint timeout_s;  /* for waits; 0 = no limit */
+  gboolean quiet;   /* no line saying what a lifecycle command did */
+  guint timeout_s;  /* --wait-timeout: how long to wait for a state; 0 = no limit */
 
   /* Made on first use. */
   GDBusConnection *connection;
@@ -49,5 +51,17 @@ int vmgrctl_context_lookup_vm (VmgrctlContext *ctx, const char *name_or_id, Vmgr
 /* Connects (once) and gives the Manager proxy (borrowed); on failure
  * prints the error and returns the exit status. */
 int vmgrctl_context_connect (VmgrctlContext *ctx, VmgrDBusManager **manager);
+
+/* The same, with the failure in @error instead of printed. */
+gboolean vmgrctl_context_ensure_manager (VmgrctlContext *ctx, GError **error);
+
+/* The uid of the user @text names, wherever vmgrctl shows a user name: a
+ * decimal uid; a user known on this host (getpwnam()); else a name vmgrd
+ * knows, a registered customer's UserName or the OwnerName of a VM the
+ * caller may see (the users of a customer's namespace need not exist
+ * here). Connects if need be. An unknown name is a
+ * VMGRCTL_EXIT_INVALID_ARGUMENT error naming it. (vmgrctl-users.c) */
+gboolean vmgrctl_context_resolve_user (VmgrctlContext *ctx, const char *text, guint32 *uid,
+                                       GError **error);
 
 G_END_DECLS

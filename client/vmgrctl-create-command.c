@@ -65,7 +65,7 @@ parse_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
 }
 
 static gboolean
-add_ids (const CreateOptions *opts, GVariantDict *dict, GError **error)
+add_ids (VmgrctlContext *ctx, const CreateOptions *opts, GVariantDict *dict, GError **error)
 {
   guint32 value;
 
@@ -77,7 +77,7 @@ add_ids (const CreateOptions *opts, GVariantDict *dict, GError **error)
     }
   if (opts->owner != NULL)
     {
-      if (!vmgrctl_parse_user (opts->owner, &value, error))
+      if (!vmgrctl_context_resolve_user (ctx, opts->owner, &value, error))
         return FALSE;
       g_variant_dict_insert (dict, "owner", "u", value);
     }
@@ -101,11 +101,12 @@ add_network (const CreateOptions *opts, GVariantDict *dict)
 
 /* The CreateVM options a{sv}, or NULL on a malformed value. */
 static GVariant *
-create_options_to_variant (const CreateOptions *opts, GError **error)
+create_options_to_variant (VmgrctlContext *ctx, const CreateOptions *opts, GError **error)
 {
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
 
-  if (!vmgrctl_resources_add_to (&opts->resources, &dict, error) || !add_ids (opts, &dict, error))
+  if (!vmgrctl_resources_add_to (&opts->resources, &dict, error)
+      || !add_ids (ctx, opts, &dict, error))
     return NULL;
   add_network (opts, &dict);
   if (opts->autostart)
@@ -151,7 +152,7 @@ vmgrctl_cmd_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  options = create_options_to_variant (&opts, &error);
+  options = create_options_to_variant (ctx, &opts, &error);
   if (options == NULL)
     return vmgrctl_command_fail (cmd, error);
   status = vmgrctl_context_connect (ctx, &manager);
@@ -160,9 +161,13 @@ vmgrctl_cmd_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
   if (!vmgr_dbus_manager_call_create_vm_sync (manager, args[0], opts.template,
                                               opts.plan != NULL ? opts.plan : "", options,
                                               &path, NULL, &error))
-    return vmgrctl_fail (error, "cannot create '%s'", args[0]);
+    {
+      vmgrctl_error_use_option_names (error, vmgrctl_vm_option_keys ());
+      return vmgrctl_fail (error, "cannot create '%s'", args[0]);
+    }
   id = g_path_get_basename (path);
-  g_print ("Created VM %s with id %s\n", args[0], id);
+  if (!ctx->quiet)
+    g_print ("Created VM %s with id %s\n", args[0], id);
   return ctx->no_wait ? VMGRCTL_EXIT_OK : wait_created (ctx, opts.start, path, args[0]);
 }
 
@@ -183,6 +188,7 @@ vmgrctl_cmd_contract (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **arg
                                              &error))
     return vmgrctl_fail (error, "cannot contract '%s'", args[2]);
   id = g_path_get_basename (path);
-  g_print ("Created VM %s with id %s\n", args[2], id);
+  if (!ctx->quiet)
+    g_print ("Created VM %s with id %s\n", args[2], id);
   return ctx->no_wait ? VMGRCTL_EXIT_OK : wait_created (ctx, FALSE, path, args[2]);
 }

@@ -1,7 +1,8 @@
 /* Customers: customers (ListCustomers), customer add (AddCustomer), and
  * customer show, update, suspend, unsuspend, remove on the Customer
- * object /org/vmgr/customer/UID. USER|UID is resolved on this host; a
- * uid without a customer is "not found" (exit 3). */
+ * object /org/vmgr/customer/UID. USER|UID is resolved on this host, else
+ * by vmgrd's customers (vmgrctl_context_resolve_user()); a uid without a
+ * customer is "not found" (exit 3). */
 #include "vmgrctl-commands.h"
 
 #include "vmgrctl-customer-options.h"
@@ -34,7 +35,7 @@ parse_customer (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const GOptionEnt
 
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  if (!vmgrctl_parse_user ((*args)[0], uid, &error))
+  if (!vmgrctl_context_resolve_user (ctx, (*args)[0], uid, &error))
     return vmgrctl_command_fail (cmd, error);
   return vmgrctl_context_connect (ctx, &manager);
 }
@@ -90,7 +91,7 @@ parse_info (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv, gboolea
   if (!adding && !vmgrctl_customer_options_any (&options))
     return vmgrctl_command_usage_error (cmd, "nothing to change");
   *info = vmgrctl_customer_options_to_info (&options, &error);
-  if (*info == NULL || !vmgrctl_parse_user ((*args)[0], uid, &error))
+  if (*info == NULL || !vmgrctl_context_resolve_user (ctx, (*args)[0], uid, &error))
     return vmgrctl_command_fail (cmd, error);
   return vmgrctl_context_connect (ctx, &manager);
 }
@@ -108,6 +109,8 @@ vmgrctl_cmd_customer_add (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char *
   if (status != VMGRCTL_EXIT_OK)
     return status;
   if (!vmgr_dbus_manager_call_add_customer_sync (ctx->manager, uid, info, &path, NULL, &error))
+    vmgrctl_error_use_option_names (error, vmgrctl_customer_option_keys ());
+  if (error != NULL)
     return vmgrctl_fail (error, "cannot add customer '%s'", args[0]);
   return VMGRCTL_EXIT_OK;
 }
@@ -158,7 +161,9 @@ vmgrctl_cmd_customer_update (VmgrctlContext *ctx, const VmgrctlCommand *cmd, cha
   if (status != VMGRCTL_EXIT_OK)
     return status;
   customer = customer_proxy (ctx, uid, &error);
-  if (customer == NULL || !vmgr_dbus_customer_call_update_sync (customer, info, NULL, &error))
+  if (customer != NULL && !vmgr_dbus_customer_call_update_sync (customer, info, NULL, &error))
+    vmgrctl_error_use_option_names (error, vmgrctl_customer_option_keys ());
+  if (error != NULL)
     return customer_fail (error, "cannot update customer", args[0], uid);
   return VMGRCTL_EXIT_OK;
 }
@@ -187,7 +192,7 @@ vmgrctl_cmd_customer_state (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char
     return status;
   if (suspend && reason == NULL)
     return vmgrctl_command_usage_error (cmd, "--reason is required");
-  if (!vmgrctl_parse_user (args[0], &uid, &error))
+  if (!vmgrctl_context_resolve_user (ctx, args[0], &uid, &error))
     return vmgrctl_command_fail (cmd, error);
   status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)

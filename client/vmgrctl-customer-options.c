@@ -109,3 +109,14 @@ vmgrctl_customer_options_to_info (const VmgrctlCustomerOptions *self, GError **e
     }
   return g_variant_ref_sink (g_variant_dict_end (&info));
 }
+
+const VmgrctlKeyOption *
+vmgrctl_customer_option_keys (void)
+{
+  static VmgrctlKeyOption pairs[VMGRCTL_N_CUSTOMER_FIELDS + 1];
+
+  if (pairs[0].key == NULL)
+    for (guint i = 0; i < VMGRCTL_N_CUSTOMER_FIELDS; i++)
+      pairs[i] = (VmgrctlKeyOption) { fields[i].key, fields[i].option };
+  return pairs;
+}

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "vmgrctl-errors.h"
+
 G_BEGIN_DECLS
 
 #define VMGRCTL_N_CUSTOMER_FIELDS 11
@@ -34,5 +36,9 @@ gboolean vmgrctl_customer_options_any (const VmgrctlCustomerOptions *options);
  * naming the option. */
 GVariant *vmgrctl_customer_options_to_info (const VmgrctlCustomerOptions *options,
                                             GError **error);
+
+/* The options above as {key, option} pairs, ended by {NULL, NULL}
+ * (full_name is --name, ...). */
+const VmgrctlKeyOption *vmgrctl_customer_option_keys (void);
 
 G_END_DECLS

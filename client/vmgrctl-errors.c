@@ -88,22 +88,104 @@ vmgrctl_exit_code_for_error (const GError *error)
   return vmgrctl_exit_code_for_error_name (name);
 }
 
+/* Keys that are also ordinary words: named as options only when quoted. */
+static const char *const plain_word_keys[] = {
+  "id", "owner", "plan", "start", "autostart", "email", "phone", "address", "province", NULL
+};
+
+static gboolean
+is_key_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '_';
+}
+
+/* The pair whose key is the word of @length bytes at @word, or NULL. */
+static const VmgrctlKeyOption *
+find_key (const VmgrctlKeyOption *pairs, const char *word, gsize length)
+{
+  for (gsize i = 0; pairs[i].key != NULL; i++)
+    if (strlen (pairs[i].key) == length && strncmp (pairs[i].key, word, length) == 0)
+      return &pairs[i];
+  return NULL;
+}
+
+char *
+vmgrctl_message_use_option_names (const char *message, const VmgrctlKeyOption *pairs)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = message;
+
+  while (*p != '\0')
+    {
+      const char *end = p;
+      const VmgrctlKeyOption *pair;
+      gboolean quoted;
+
+      if (!is_key_char (*p) || (p > message && is_key_char (p[-1])))
+        {
+          g_string_append_c (out, *p++);
+          continue;
+        }
+      while (is_key_char (*end))
+        end++;
+      pair = find_key (pairs, p, end - p);
+      quoted = p > message && p[-1] == '\'' && *end == '\'';
+      if (pair != NULL && (quoted || !g_strv_contains (plain_word_keys, pair->key)))
+        g_string_append_printf (out, "--%s", pair->option);
+      else
+        g_string_append_len (out, p, end - p);
+      p = end;
+    }
+  return g_string_free (out, FALSE);
+}
+
+void
+vmgrctl_error_use_option_names (GError *error, const VmgrctlKeyOption *pairs)
+{
+  char *message;
+
+  if (error == NULL || vmgrctl_exit_code_for_error (error) != VMGRCTL_EXIT_INVALID_ARGUMENT
+      || error->domain == VMGRCTL_ERROR)
+    return;
+  message = vmgrctl_message_use_option_names (error->message, pairs);
+  g_free (error->message);
+  error->message = message;
+}
+
+/* "cannot Start VM ..." reads "cannot start VM ...". */
+static void
+lower_verb_after_cannot (char *message)
+{
+  static const char prefix[] = "cannot ";
+
+  if (g_str_has_prefix (message, prefix) && g_ascii_isupper (message[strlen (prefix)])
+      && g_ascii_islower (message[strlen (prefix) + 1]))
+    message[strlen (prefix)] = g_ascii_tolower (message[strlen (prefix)]);
+}
+
 VmgrctlExit
 vmgrctl_fail (GError *error, const char *what_format, ...)
 {
   VmgrctlExit code = vmgrctl_exit_code_for_error (error);
   g_autofree char *what = NULL;
   g_autofree char *message = NULL;
+  gboolean from_vmgrd;
   va_list args;
 
   va_start (args, what_format);
   what = g_strdup_vprintf (what_format, args);
   va_end (args);
 
+  from_vmgrd = g_dbus_error_is_remote_error (error);
   g_dbus_error_strip_remote_error (error);
   message = g_strdelimit (g_strdup (error->message), "\r\n", ' ');
   if (code == VMGRCTL_EXIT_NOT_AUTHORIZED)
     g_printerr ("vmgrctl: not authorized: %s\n", message);
+  else if (from_vmgrd && g_str_has_prefix (message, "cannot "))
+    {
+      lower_verb_after_cannot (message);
+      g_printerr ("vmgrctl: %s\n", message);
+    }
   else
     g_printerr ("vmgrctl: %s: %s\n", what, message);
   return code;

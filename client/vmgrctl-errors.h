@@ -53,8 +53,28 @@ extern const char vmgrctl_exit_status_help[];
 VmgrctlExit vmgrctl_exit_code_for_error_name (const char *dbus_error_name);
 VmgrctlExit vmgrctl_exit_code_for_error (const GError *error);
 
+/* An option-dictionary key as vmgrd names it and the option of the
+ * command line that sends it. */
+typedef struct {
+  const char *key;     /* "memory_limit" */
+  const char *option;  /* "memory", without "--" */
+} VmgrctlKeyOption;
+
+/* Rewrites the message of an invalid-argument error from vmgrd so that it
+ * names the options the user typed: each key of @pairs (ended by {NULL,
+ * NULL}) becomes "--OPTION". Keys that are ordinary words ("plan",
+ * "owner", "start", ...) are rewritten only where the message quotes
+ * them ('plan'). Other errors are left as they are. */
+void vmgrctl_error_use_option_names (GError *error, const VmgrctlKeyOption *pairs);
+
+/* @message with the keys of @pairs named as options (see above). */
+char *vmgrctl_message_use_option_names (const char *message, const VmgrctlKeyOption *pairs);
+
 /* Prints "vmgrctl: WHAT: MESSAGE" (or "vmgrctl: not authorized: MESSAGE")
- * as one line on stderr and returns the exit status for @error. */
+ * as one line on stderr and returns the exit status for @error. A
+ * message from vmgrd that already says what failed ("cannot Start VM
+ * 'web': ...") is printed alone, "vmgrctl: cannot start VM 'web': ...",
+ * so that nothing is said twice. */
 VmgrctlExit vmgrctl_fail (GError *error, const char *what_format, ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

@@ -68,7 +68,7 @@ vmgrctl_history_to_json (GVariant *points)
       g_autofree char *time = vmgrctl_format_time_iso8601 (p.time);
 
       json_object_set_string_member (object, "time", time);
-      json_object_set_int_member (object, "sampled_at", p.time);
+      json_object_set_int_member (object, "time_usec", p.time);
       json_object_set_double_member (object, "cpu_percent", p.cpu);
       json_object_set_int_member (object, "memory_used", (gint64) p.memory);
       json_object_set_int_member (object, "disk_used", (gint64) p.disk);

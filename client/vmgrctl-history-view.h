@@ -13,7 +13,7 @@ G_BEGIN_DECLS
  * with the point before ("-" for the first). */
 char *vmgrctl_history_render (GVariant *points);
 
-/* [{"time": ISO 8601, "sampled_at": x, "cpu_percent", "memory_used",
+/* [{"time": ISO 8601, "time_usec": x, "cpu_percent", "memory_used",
  *   "disk_used", "net_rx_bytes", "net_tx_bytes"}, ...] */
 JsonNode *vmgrctl_history_to_json (GVariant *points);
 

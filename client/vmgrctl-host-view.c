@@ -45,7 +45,7 @@ add_capacity (VmgrctlFields *fields, GVariant *info, const char *key, Unit unit,
   vmgrctl_fields_add (fields, label, text);
 }
 
-/* "4 (25%)": the percentage of the capacity when there is one. */
+/* "4 of 16 (25%)": the capacity and its share when there is one. */
 static void
 add_allocated (VmgrctlFields *fields, GVariant *info, const char *resource, Unit unit,
                const char *label)
@@ -62,10 +62,29 @@ add_allocated (VmgrctlFields *fields, GVariant *info, const char *resource, Unit
     }
   text = amount_text (allocated, unit);
   if (vmgrctl_vardict_lookup_uint64 (info, capacity_key, &capacity) && capacity != 0)
-    vmgrctl_fields_add_printf (fields, label, "%s (%" G_GUINT64_FORMAT "%%)", text,
-                               (guint64) ((double) allocated * 100.0 / (double) capacity + 0.5));
+    {
+      g_autofree char *capacity_text = amount_text (capacity, unit);
+
+      vmgrctl_fields_add_printf (fields, label, "%s of %s (%" G_GUINT64_FORMAT "%%)", text,
+                                 capacity_text,
+                                 (guint64) ((double) allocated * 100.0 / (double) capacity + 0.5));
+    }
   else
     vmgrctl_fields_add (fields, label, text);
+}
+
+/* A VM may have at most as many vCPUs as the host has CPUs: said here,
+ * so that the host's CPUs are not read as the vCPU capacity. */
+static void
+add_host_cpus (VmgrctlFields *fields, GVariant *info)
+{
+  guint64 cpus;
+
+  if (!vmgrctl_vardict_lookup_uint64 (info, "cpus", &cpus))
+    vmgrctl_fields_add (fields, "Host CPUs", NULL);
+  else
+    vmgrctl_fields_add_printf (fields, "Host CPUs", "%" G_GUINT64_FORMAT
+                               " (also the most vCPUs one VM may have)", cpus);
 }
 
 static void
@@ -133,16 +152,16 @@ vmgrctl_host_describe (GVariant *info)
   g_autoptr(VmgrctlFields) fields = vmgrctl_fields_new ();
   const char *model = NULL;
 
-  add_amount (fields, info, "cpus", COUNT, "CPUs");
+  add_host_cpus (fields, info);
   g_variant_lookup (info, "cpu_model", "&s", &model);
   vmgrctl_fields_add (fields, "CPU model", model);
   add_amount (fields, info, "memory_total", SIZE, "Memory total");
   add_amount (fields, info, "memory_free", SIZE, "Memory free");
   add_amount (fields, info, "disk_total", SIZE, "Disk total");
   add_amount (fields, info, "disk_free", SIZE, "Disk free");
-  add_capacity (fields, info, "capacity_vcpus", COUNT, "Capacity vCPUs");
-  add_capacity (fields, info, "capacity_memory", SIZE, "Capacity memory");
-  add_capacity (fields, info, "capacity_disk", SIZE, "Capacity disk");
+  add_capacity (fields, info, "capacity_vcpus", COUNT, "vCPU capacity");
+  add_capacity (fields, info, "capacity_memory", SIZE, "Memory capacity");
+  add_capacity (fields, info, "capacity_disk", SIZE, "Disk capacity");
   add_allocated (fields, info, "vcpus", COUNT, "Allocated vCPUs");
   add_allocated (fields, info, "memory", SIZE, "Allocated memory");
   add_allocated (fields, info, "disk", SIZE, "Allocated disk");
@@ -152,11 +171,15 @@ vmgrctl_host_describe (GVariant *info)
 }
 
 JsonNode *
-vmgrctl_host_to_json (GVariant *info)
+vmgrctl_host_to_json (GVariant *info, const char *backend)
 {
   g_autoptr(JsonObject) object = json_object_new ();
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
 
+  if (backend != NULL && backend[0] != '\0')
+    json_object_set_string_member (object, "backend", backend);
+  else
+    json_object_set_null_member (object, "backend");
   vmgrctl_json_add_vardict (object, info);
   json_node_set_object (node, object);
   return node;

@@ -3,8 +3,8 @@
 
 #include "vmgrctl-errors.h"
 
-static GPtrArray *
-read_objects (VmgrctlContext *ctx, const VmgrctlListing *listing, char **paths, gpointer data,
+GPtrArray *
+vmgrctl_listing_read (VmgrctlContext *ctx, const VmgrctlListing *listing, char **paths, gpointer data,
               GError **error)
 {
   g_autoptr(GPtrArray) objects = g_ptr_array_new_with_free_func (g_object_unref);
@@ -23,8 +23,8 @@ read_objects (VmgrctlContext *ctx, const VmgrctlListing *listing, char **paths, 
   return g_steal_pointer (&objects);
 }
 
-static void
-print_objects (VmgrctlContext *ctx, const VmgrctlListing *listing, GPtrArray *objects)
+void
+vmgrctl_listing_print (VmgrctlContext *ctx, const VmgrctlListing *listing, GPtrArray *objects)
 {
   g_autoptr(VmgrctlTable) table = NULL;
   g_autofree char *text = NULL;
@@ -51,10 +51,10 @@ vmgrctl_listing_show (VmgrctlContext *ctx, const VmgrctlListing *listing,
                       char **paths, gpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) objects = read_objects (ctx, listing, paths, data, &error);
+  g_autoptr(GPtrArray) objects = vmgrctl_listing_read (ctx, listing, paths, data, &error);
 
   if (objects == NULL)
     return vmgrctl_fail (error, "cannot read %s", listing->what);
-  print_objects (ctx, listing, objects);
+  vmgrctl_listing_print (ctx, listing, objects);
   return VMGRCTL_EXIT_OK;
 }

@@ -30,4 +30,12 @@ typedef struct {
 int vmgrctl_listing_show (VmgrctlContext *ctx, const VmgrctlListing *listing,
                           char **paths, gpointer data);
 
+/* The two halves of vmgrctl_listing_show(), for a caller that leaves
+ * objects out: the proxies (a GPtrArray owning them), or NULL with
+ * @error set; and printing them. */
+GPtrArray *vmgrctl_listing_read (VmgrctlContext *ctx, const VmgrctlListing *listing,
+                                 char **paths, gpointer data, GError **error);
+void vmgrctl_listing_print (VmgrctlContext *ctx, const VmgrctlListing *listing,
+                            GPtrArray *objects);
+
 G_END_DECLS

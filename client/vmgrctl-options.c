@@ -6,30 +6,56 @@
 #include "vmgrctl-errors.h"
 #include "vmgrctl-units.h"
 
-typedef enum {
-  VALUE_SIZE,     /* t, bytes */
-  VALUE_UINT,     /* u */
-  VALUE_PERCENT,  /* u, "150" or "150%" */
-} ValueKind;
-
-static const struct {
-  const char *option;
-  const char *key;
-  ValueKind kind;
-  const char *arg;
-  const char *help;
-} resources[VMGRCTL_N_RESOURCES] = {
-  { "memory", "memory_limit", VALUE_SIZE, "SIZE", "Memory (limit)" },
-  { "memory-guarantee", "memory_guarantee", VALUE_SIZE, "SIZE", "Guaranteed memory" },
-  { "memory-soft-limit", "memory_soft_limit", VALUE_SIZE, "SIZE", "Memory soft limit" },
-  { "vcpus", "vcpus", VALUE_UINT, "N", "Virtual CPUs" },
-  { "cpu-weight", "cpu_weight", VALUE_UINT, "N", "Relative CPU weight, 1-10000 (default 100)" },
-  { "cpu-limit", "cpu_limit", VALUE_PERCENT, "PCT", "CPU limit in percent of one host CPU (0: none)" },
-  { "disk", "disk_hard_limit", VALUE_SIZE, "SIZE", "Disk size (hard limit)" },
-  { "disk-soft", "disk_soft_limit", VALUE_SIZE, "SIZE", "Disk soft limit" },
+static const VmgrctlResourceOption resources[VMGRCTL_N_RESOURCES] = {
+  { "memory", "memory_limit", VMGRCTL_SETTING_SIZE, "SIZE", "Memory (limit)" },
+  { "memory-guarantee", "memory_guarantee", VMGRCTL_SETTING_SIZE, "SIZE",
+    "Guaranteed memory (0: none)" },
+  { "memory-soft-limit", "memory_soft_limit", VMGRCTL_SETTING_SIZE, "SIZE",
+    "Memory soft limit (0: none)" },
+  { "vcpus", "vcpus", VMGRCTL_SETTING_COUNT, "N", "Virtual CPUs" },
+  { "cpu-weight", "cpu_weight", VMGRCTL_SETTING_COUNT, "N",
+    "Relative CPU weight, 1-10000 (default 100)" },
+  { "cpu-limit", "cpu_limit", VMGRCTL_SETTING_PERCENT, "PCT",
+    "CPU limit in percent of one host CPU (0: none)" },
+  { "disk", "disk_hard_limit", VMGRCTL_SETTING_SIZE, "SIZE", "Disk size (hard limit)" },
+  { "disk-soft", "disk_soft_limit", VMGRCTL_SETTING_SIZE, "SIZE", "Disk soft limit (0: none)" },
   /* Must stay last: plans only. */
-  { "max-vms", "max_vms", VALUE_UINT, "N", "Most VMs a customer on this plan may have" },
+  { "max-vms", "max_vms", VMGRCTL_SETTING_COUNT, "N", "Most VMs a customer on this plan may have" },
 };
+
+/* The options of create (vmgrctl-create-command.c) and set-network that
+ * are not resources. */
+static const VmgrctlKeyOption other_vm_options[] = {
+  { "hostname", "hostname" }, { "addresses", "address" }, { "gateway", "gateway" },
+  { "nameservers", "nameserver" }, { "id", "id" }, { "owner", "owner" },
+  { "autostart", "autostart" }, { "start", "start" },
+};
+
+const VmgrctlResourceOption *
+vmgrctl_resource_option (const char *key)
+{
+  for (guint i = 0; i < VMGRCTL_N_RESOURCES; i++)
+    if (g_str_equal (resources[i].key, key))
+      return &resources[i];
+  return NULL;
+}
+
+const VmgrctlKeyOption *
+vmgrctl_vm_option_keys (void)
+{
+  static VmgrctlKeyOption pairs[VMGRCTL_N_RESOURCES + G_N_ELEMENTS (other_vm_options) + 1];
+
+  if (pairs[0].key == NULL)
+    {
+      guint n = 0;
+
+      for (guint i = 0; i < VMGRCTL_N_RESOURCES; i++)
+        pairs[n++] = (VmgrctlKeyOption) { resources[i].key, resources[i].option };
+      for (guint i = 0; i < G_N_ELEMENTS (other_vm_options); i++)
+        pairs[n++] = other_vm_options[i];
+    }
+  return pairs;
+}
 
 void
 vmgrctl_resources_clear (VmgrctlResources *self)
@@ -56,19 +82,19 @@ vmgrctl_resources_entries (VmgrctlResources *self, gboolean for_plan)
 }
 
 static GVariant *
-parse_value (ValueKind kind, const char *text, GError **error)
+parse_value (VmgrctlSettingKind kind, const char *text, GError **error)
 {
   guint64 size;
   guint32 number;
 
   switch (kind)
     {
-    case VALUE_SIZE:
+    case VMGRCTL_SETTING_SIZE:
       return vmgrctl_parse_size (text, &size, error) ? g_variant_new_uint64 (size) : NULL;
-    case VALUE_UINT:
+    case VMGRCTL_SETTING_COUNT:
       return vmgrctl_parse_option_uint32 (NULL, text, &number, error)
              ? g_variant_new_uint32 (number) : NULL;
-    case VALUE_PERCENT:
+    case VMGRCTL_SETTING_PERCENT:
       return vmgrctl_parse_percent (text, &number, error) ? g_variant_new_uint32 (number) : NULL;
     }
   g_assert_not_reached ();

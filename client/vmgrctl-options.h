@@ -1,12 +1,30 @@
 /* Option values turned into D-Bus values: the resource options shared by
- * create and plan-set, and user names. */
+ * create, plan-set and the setters (set-memory, set-cpu, set-disk), and
+ * the names of the option-dictionary keys as the command line spells
+ * them. */
 #pragma once
 
 #include <glib.h>
 
+#include "vmgrctl-errors.h"
+#include "vmgrctl-settings.h"
+
 G_BEGIN_DECLS
 
 #define VMGRCTL_N_RESOURCES 9
+
+/* One resource option: --@option gives the D-Bus key @key. */
+typedef struct {
+  const char *option;       /* "memory" */
+  const char *key;          /* "memory_limit" */
+  VmgrctlSettingKind kind;
+  const char *arg;          /* "SIZE" */
+  const char *help;
+} VmgrctlResourceOption;
+
+/* The resource option sending @key (memory_limit, vcpus, ...); NULL for
+ * another key. */
+const VmgrctlResourceOption *vmgrctl_resource_option (const char *key);
 
 /* The text given to --memory, --vcpus, ... (NULL when not given). */
 typedef struct {
@@ -26,7 +44,14 @@ GOptionEntry *vmgrctl_resources_entries (VmgrctlResources *resources, gboolean f
 gboolean vmgrctl_resources_add_to (const VmgrctlResources *resources, GVariantDict *dict,
                                    GError **error);
 
-/* A decimal uid, or a user name resolved with getpwnam(). */
+/* The options of create, plan-set and the setters that send a key of
+ * CreateVM's options or SetPlan's limits, as {key, option} pairs, ended
+ * by {NULL, NULL}: the resource options, the network options (--address
+ * sends addresses, ...), --id, --owner, --autostart, --start. */
+const VmgrctlKeyOption *vmgrctl_vm_option_keys (void);
+
+/* A decimal uid, or a user name resolved with getpwnam(); see also
+ * vmgrctl_context_resolve_user(), which also asks vmgrd. */
 gboolean vmgrctl_parse_user (const char *text, guint32 *uid, GError **error);
 
 /* A 32-bit unsigned option value; errors name --@option. */

@@ -4,6 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmgrctl-units.h"
+
+/* -H, --no-header: tables without their header row, for scripts. */
+static gboolean headers_shown = TRUE;
+
+void
+vmgrctl_tables_show_headers (gboolean shown)
+{
+  headers_shown = shown;
+}
+
 struct _VmgrctlTable {
   guint n_columns;
   guint right_aligned;
@@ -65,14 +76,15 @@ vmgrctl_table_render (VmgrctlTable *table)
 {
   g_autofree gsize *widths = g_new0 (gsize, table->n_columns);
   GString *out = g_string_new (NULL);
+  guint first = headers_shown ? 0 : 1;
 
-  for (guint r = 0; r < table->rows->len; r++)
+  for (guint r = first; r < table->rows->len; r++)
     {
       char **row = g_ptr_array_index (table->rows, r);
       for (guint c = 0; c < table->n_columns; c++)
         widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (row[c], -1));
     }
-  for (guint r = 0; r < table->rows->len; r++)
+  for (guint r = first; r < table->rows->len; r++)
     {
       char **row = g_ptr_array_index (table->rows, r);
       for (guint c = 0; c < table->n_columns; c++)
@@ -152,6 +164,15 @@ vmgrctl_fields_render (VmgrctlFields *fields)
   return g_string_free (out, FALSE);
 }
 
+const char *
+vmgrctl_backend_note (const char *backend)
+{
+  if (g_strcmp0 (backend, "test") == 0)
+    return "backend test: simulated values (libvirt's test driver; usage and host figures "
+           "are not real)\n";
+  return NULL;
+}
+
 void
 vmgrctl_print (const char *text)
 {
@@ -197,7 +218,49 @@ vmgrctl_json_add_vardict (JsonObject *object, GVariant *vardict)
 
   g_variant_iter_init (&iter, vardict);
   while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
-    json_object_set_member (object, key, json_gvariant_serialize (value));
+    if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
+        && g_variant_get_string (value, NULL)[0] == '\0')
+      json_object_set_null_member (object, key);
+    else
+      json_object_set_member (object, key, json_gvariant_serialize (value));
+}
+
+JsonNode *
+vmgrctl_json_from_sample (GVariant *sample)
+{
+  g_autoptr(JsonObject) object = NULL;
+  JsonNode *node;
+  gint64 sampled_at;
+
+  if (sample == NULL || g_variant_n_children (sample) == 0)
+    return json_node_new (JSON_NODE_NULL);
+  object = json_object_new ();
+  vmgrctl_json_add_vardict (object, sample);
+  if (g_variant_lookup (sample, "sampled_at", "x", &sampled_at))
+    {
+      g_autofree char *iso = vmgrctl_format_time_iso8601 (sampled_at);
+
+      json_object_set_string_member (object, "sampled_at", iso);
+      json_object_set_int_member (object, "sampled_at_usec", sampled_at);
+    }
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, object);
+  return node;
+}
+
+/* A property's value as JSON: an empty string or the object path "/"
+ * (none) is null, an a{sv} a sample (vmgrctl_json_from_sample()). */
+static JsonNode *
+property_to_json (GVariant *value)
+{
+  if ((g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
+       && g_variant_get_string (value, NULL)[0] == '\0')
+      || (g_variant_is_of_type (value, G_VARIANT_TYPE_OBJECT_PATH)
+          && g_str_equal (g_variant_get_string (value, NULL), "/")))
+    return json_node_new (JSON_NODE_NULL);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARDICT))
+    return vmgrctl_json_from_sample (value);
+  return json_gvariant_serialize (value);
 }
 
 JsonNode *
@@ -210,8 +273,10 @@ vmgrctl_json_from_properties (GDBusProxy *proxy, const VmgrctlJsonMember *member
   for (gsize i = 0; i < n_members; i++)
     {
       g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (proxy, members[i].property);
-      if (value != NULL)
-        json_object_set_member (object, members[i].key, json_gvariant_serialize (value));
+
+      json_object_set_member (object, members[i].key,
+                              value != NULL ? property_to_json (value)
+                                            : json_node_new (JSON_NODE_NULL));
     }
   json_node_set_object (node, object);
   return node;

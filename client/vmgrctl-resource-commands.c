@@ -11,18 +11,16 @@
 
 #define MAX_SETTINGS 3
 
-/* One of set-memory, set-cpu, set-disk. */
+/* One of set-memory, set-cpu, set-disk: the keys it sets, in the order
+ * of the method's arguments. Each is set with create's option for it
+ * (vmgrctl_resource_option()); @aliases are the names the setter had
+ * before, still accepted. */
 typedef struct {
   const char *command;
   const char *what;             /* for "cannot set WHAT of 'VM'" */
   guint n_settings;
-  struct {
-    const char *option;
-    VmgrctlSettingKind kind;
-    const char *arg;
-    const char *help;
-  } options[MAX_SETTINGS];
-  const char *required;         /* an option that must be given, or NULL */
+  const char *keys[MAX_SETTINGS];
+  const char *aliases[MAX_SETTINGS];
   void (*read) (VmgrDBusVM *vm, guint64 *current);
   gboolean (*call) (VmgrDBusVM *vm, const guint64 *values, GError **error);
 } SettingsMethod;
@@ -71,26 +69,24 @@ call_set_disk (VmgrDBusVM *vm, const guint64 *values, GError **error)
 }
 
 static const SettingsMethod memory_method = {
-  "set-memory", "memory", 3, {
-    { "guarantee", VMGRCTL_SETTING_SIZE, "SIZE", "Guaranteed memory (0: none)" },
-    { "soft-limit", VMGRCTL_SETTING_SIZE, "SIZE", "Memory soft limit (0: none)" },
-    { "limit", VMGRCTL_SETTING_SIZE, "SIZE", "Memory (limit; required)" },
-  }, "limit", read_memory, call_set_memory,
+  "set-memory", "memory", 3,
+  { "memory_guarantee", "memory_soft_limit", "memory_limit" },
+  { "guarantee", "soft-limit", "limit" },
+  read_memory, call_set_memory,
 };
 
 static const SettingsMethod cpu_method = {
-  "set-cpu", "CPUs", 3, {
-    { "vcpus", VMGRCTL_SETTING_COUNT, "N", "Virtual CPUs" },
-    { "weight", VMGRCTL_SETTING_COUNT, "N", "Relative CPU weight, 1-10000 (default 100)" },
-    { "limit", VMGRCTL_SETTING_PERCENT, "PCT", "CPU limit in percent of one host CPU (0: none)" },
-  }, NULL, read_cpu, call_set_cpu,
+  "set-cpu", "CPUs", 3,
+  { "vcpus", "cpu_weight", "cpu_limit" },
+  { NULL, "weight", "limit" },
+  read_cpu, call_set_cpu,
 };
 
 static const SettingsMethod disk_method = {
-  "set-disk", "disk limits", 2, {
-    { "soft", VMGRCTL_SETTING_SIZE, "SIZE", "Disk soft limit (0: none)" },
-    { "hard", VMGRCTL_SETTING_SIZE, "SIZE", "Disk size (hard limit)" },
-  }, NULL, read_disk, call_set_disk,
+  "set-disk", "disk limits", 2,
+  { "disk_soft_limit", "disk_hard_limit" },
+  { "soft", "hard" },
+  read_disk, call_set_disk,
 };
 
 /* What the options were given. */
@@ -112,33 +108,39 @@ static int
 parse_settings (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const SettingsMethod *method,
                 char **argv, SettingsTexts *given, VmgrctlSetting *settings, GStrv *args)
 {
-  GOptionEntry entries[MAX_SETTINGS + 1] = { { NULL } };
+  GOptionEntry entries[2 * MAX_SETTINGS + 1] = { { NULL } };
+  g_autoptr(GPtrArray) alias_help = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
+  guint n_entries = 0;
   int status;
 
   for (guint i = 0; i < method->n_settings; i++)
     {
-      entries[i].long_name = method->options[i].option;
-      entries[i].arg = G_OPTION_ARG_STRING;
-      entries[i].arg_data = &given->texts[i];
-      entries[i].description = method->options[i].help;
-      entries[i].arg_description = method->options[i].arg;
+      const VmgrctlResourceOption *option = vmgrctl_resource_option (method->keys[i]);
+
+      entries[n_entries++] = (GOptionEntry) {
+        option->option, 0, 0, G_OPTION_ARG_STRING, &given->texts[i], option->help, option->arg
+      };
+      settings[i].option = option->option;
+      settings[i].kind = option->kind;
     }
+  /* The old names fill the same texts: the last one given counts. */
+  for (guint i = 0; i < method->n_settings; i++)
+    if (method->aliases[i] != NULL)
+      {
+        char *help = g_strdup_printf ("The same as --%s (its older name)", settings[i].option);
+
+        g_ptr_array_add (alias_help, help);
+        entries[n_entries++] = (GOptionEntry) {
+          method->aliases[i], 0, 0, G_OPTION_ARG_STRING, &given->texts[i], help,
+          vmgrctl_resource_option (method->keys[i])->arg
+        };
+      }
   status = vmgrctl_command_parse (ctx, cmd, entries, NULL, argv, args);
   if (status != VMGRCTL_EXIT_OK)
     return status;
   for (guint i = 0; i < method->n_settings; i++)
-    {
-      settings[i].option = method->options[i].option;
-      settings[i].kind = method->options[i].kind;
-      settings[i].text = given->texts[i];
-      if (method->required != NULL && g_str_equal (method->required, settings[i].option)
-          && given->texts[i] == NULL)
-        {
-          g_autofree char *message = g_strdup_printf ("--%s is required", method->required);
-          return vmgrctl_command_usage_error (cmd, message);
-        }
-    }
+    settings[i].text = given->texts[i];
   if (!vmgrctl_settings_any_given (settings, method->n_settings))
     return vmgrctl_command_usage_error (cmd, "nothing to change");
   /* The values are checked here, before connecting; sent once resolved. */
@@ -172,7 +174,10 @@ run_settings (VmgrctlContext *ctx, const VmgrctlCommand *cmd, const SettingsMeth
   for (guint i = 0; i < method->n_settings; i++)
     values[i] = settings[i].value;
   if (!method->call (vm, values, &error))
-    return vmgrctl_fail (error, "cannot set %s of '%s'", method->what, args[0]);
+    {
+      vmgrctl_error_use_option_names (error, vmgrctl_vm_option_keys ());
+      return vmgrctl_fail (error, "cannot set %s of '%s'", method->what, args[0]);
+    }
   return VMGRCTL_EXIT_OK;
 }
 
@@ -228,7 +233,10 @@ vmgrctl_cmd_set_network (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **
                                                            gateway,
                                                            (const char *const *) nameservers));
   if (!vmgr_dbus_vm_call_set_network_sync (vm, settings, NULL, &error))
-    return vmgrctl_fail (error, "cannot set the network of '%s'", args[0]);
+    {
+      vmgrctl_error_use_option_names (error, vmgrctl_vm_option_keys ());
+      return vmgrctl_fail (error, "cannot set the network of '%s'", args[0]);
+    }
   return VMGRCTL_EXIT_OK;
 }
 
@@ -264,7 +272,7 @@ vmgrctl_cmd_chown (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 
   if (status != VMGRCTL_EXIT_OK)
     return status;
-  if (!vmgrctl_parse_user (args[1], &uid, &error))
+  if (!vmgrctl_context_resolve_user (ctx, args[1], &uid, &error))
     return vmgrctl_command_fail (cmd, error);
   status = vmgrctl_context_lookup_vm (ctx, args[0], &vm);
   if (status != VMGRCTL_EXIT_OK)

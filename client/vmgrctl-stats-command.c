@@ -326,6 +326,11 @@ draw (Stats *self, GArray *samples)
         }
       text = vmgrctl_table_render (table);
       vmgrctl_print (text);
+      if (!self->ctx->no_header)
+        vmgrctl_print (VMGRCTL_STATS_CPU_LEGEND "\n");
+      if (!self->ctx->no_header
+          && vmgrctl_backend_note (vmgr_dbus_manager_get_backend (self->ctx->manager)) != NULL)
+        vmgrctl_print (vmgrctl_backend_note (vmgr_dbus_manager_get_backend (self->ctx->manager)));
     }
   fflush (stdout);
   self->drawn++;

@@ -44,17 +44,28 @@ vmgrctl_stats_cpu_capacity (const VmgrctlStatsRow *row)
   return (guint32) MIN (capacity, G_MAXUINT32);
 }
 
+gboolean
+vmgrctl_stats_cpu_percent_of_vm (const VmgrctlStatsRow *row, double *percent)
+{
+  double cpu;
+
+  if (row->stats == NULL || !g_variant_lookup (row->stats, "cpu_percent", "d", &cpu))
+    return FALSE;
+  *percent = cpu * 100.0 / vmgrctl_stats_cpu_capacity (row);
+  return TRUE;
+}
+
 static char *
 cpu_cell (const VmgrctlStatsRow *row)
 {
   g_autofree char *bar = NULL;
   g_autofree char *percent = NULL;
-  double cpu;
+  double of_vm;
 
-  if (row->stats == NULL || !g_variant_lookup (row->stats, "cpu_percent", "d", &cpu))
+  if (!vmgrctl_stats_cpu_percent_of_vm (row, &of_vm))
     return NULL;
-  bar = vmgrctl_format_bar (cpu / vmgrctl_stats_cpu_capacity (row), VMGRCTL_BAR_WIDTH);
-  percent = vmgrctl_format_percent (cpu);
+  bar = vmgrctl_format_bar (of_vm / 100.0, VMGRCTL_BAR_WIDTH);
+  percent = vmgrctl_format_percent (of_vm);
   return g_strdup_printf ("%s %s", bar, percent);
 }
 
@@ -138,7 +149,6 @@ JsonNode *
 vmgrctl_stats_row_to_json (const VmgrctlStatsRow *row)
 {
   g_autoptr(JsonObject) object = json_object_new ();
-  g_autoptr(JsonObject) stats = json_object_new ();
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
 
   json_object_set_int_member (object, "id", row->id);
@@ -148,9 +158,13 @@ vmgrctl_stats_row_to_json (const VmgrctlStatsRow *row)
   json_object_set_int_member (object, "cpu_limit", row->cpu_limit);
   json_object_set_int_member (object, "memory_limit", (gint64) row->memory_limit);
   json_object_set_int_member (object, "disk_hard_limit", (gint64) row->disk_hard_limit);
-  if (row->stats != NULL)
-    vmgrctl_json_add_vardict (stats, row->stats);
-  json_object_set_object_member (object, "stats", g_steal_pointer (&stats));
+  double of_vm;
+
+  if (vmgrctl_stats_cpu_percent_of_vm (row, &of_vm))
+    json_object_set_double_member (object, "cpu_percent_of_vm", of_vm);
+  else
+    json_object_set_null_member (object, "cpu_percent_of_vm");
+  json_object_set_member (object, "stats", vmgrctl_json_from_sample (row->stats));
   json_node_set_object (node, object);
   return node;
 }

@@ -35,7 +35,18 @@ typedef struct {
  * its CPU limit when lower. */
 guint32 vmgrctl_stats_cpu_capacity (const VmgrctlStatsRow *row);
 
-/* NAME STATE CPU MEMORY DISK NET UPTIME. Cells: CPU "[#.........] 12.5%",
+/* The sample's CPU use in percent of the VM's capacity (100: all its
+ * vCPUs busy, or its CPU limit reached), as the CPU bar shows it;
+ * FALSE without a sample. (cpu_percent itself is in percent of one host
+ * CPU.) */
+gboolean vmgrctl_stats_cpu_percent_of_vm (const VmgrctlStatsRow *row, double *percent);
+
+/* What the CPU column shows, for the line under the table. */
+#define VMGRCTL_STATS_CPU_LEGEND \
+  "CPU: percent of what the VM may use (its vCPUs, or its CPU limit when lower)"
+
+/* NAME STATE CPU MEMORY DISK NET UPTIME. Cells: CPU "[#.........] 12.5%"
+ * (vmgrctl_stats_cpu_percent_of_vm(), bar and number alike),
  * MEMORY and DISK "[##........] 256 MiB/1.0 GiB" (just the amount used
  * when there is no limit), NET "received/sent", UPTIME "1h 1m"; "-" for
  * what the sample lacks. */
@@ -43,7 +54,8 @@ VmgrctlTable *vmgrctl_stats_table_new (void);
 void vmgrctl_stats_table_add (VmgrctlTable *table, const VmgrctlStatsRow *row);
 
 /* {"id", "name", "state", "vcpus", "cpu_limit", "memory_limit",
- *  "disk_hard_limit", "stats": {the sample's keys as they are}} */
+ *  "disk_hard_limit", "cpu_percent_of_vm" (null without a sample),
+ *  "stats": vmgrctl_json_from_sample() (null without a sample)} */
 JsonNode *vmgrctl_stats_row_to_json (const VmgrctlStatsRow *row);
 
 G_END_DECLS

@@ -27,17 +27,97 @@ static const VmgrctlListing vm_listing = {
   (VmgrctlListingTableAdd) vmgrctl_vm_table_add,
 };
 
-/* VMs gone since ListVMs are left out. */
+static const char * const vm_states[] = {
+  "provisioning", "stopped", "starting", "running", "paused", "stopping", "crashed",
+  "suspended", "unknown", NULL
+};
+
+static int
+unknown_state_error (const VmgrctlCommand *cmd, const char *state)
+{
+  g_autofree char *known = g_strjoinv (", ", (char **) vm_states);
+  g_autofree char *message = g_strdup_printf ("unknown state '%s' (one of %s)", state, known);
+
+  return vmgrctl_command_usage_error (cmd, message);
+}
+
+/* list --state, --owner, --plan: NULL for a filter not given. */
+typedef struct {
+  char *state;
+  char *owner;
+  char *plan;
+  gboolean by_owner;
+  guint32 owner_uid;
+} ListFilter;
+
+static void
+list_filter_clear (ListFilter *self)
+{
+  g_free (self->state);
+  g_free (self->owner);
+  g_free (self->plan);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ListFilter, list_filter_clear)
+
+static gboolean
+list_filter_keeps (const ListFilter *filter, VmgrDBusVM *vm)
+{
+  const char *plan = vmgr_dbus_vm_get_plan (vm);
+
+  if (filter->state != NULL && g_strcmp0 (vmgr_dbus_vm_get_state (vm), filter->state) != 0)
+    return FALSE;
+  if (filter->by_owner && vmgr_dbus_vm_get_owner (vm) != filter->owner_uid)
+    return FALSE;
+  /* A table shows "-" for no plan. */
+  if (filter->plan != NULL && g_strcmp0 (plan != NULL ? plan : "", filter->plan) != 0
+      && !(g_str_equal (filter->plan, "-") && (plan == NULL || plan[0] == '\0')))
+    return FALSE;
+  return TRUE;
+}
+
+static int
+parse_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv, ListFilter *filter,
+            GStrv *args)
+{
+  const GOptionEntry entries[] = {
+    { "state", 0, 0, G_OPTION_ARG_STRING, &filter->state, "Only the VMs in STATE", "STATE" },
+    { "owner", 0, 0, G_OPTION_ARG_STRING, &filter->owner, "Only the VMs of this owner",
+      "USER|UID" },
+    { "plan", 0, 0, G_OPTION_ARG_STRING, &filter->plan,
+      "Only the VMs on PLAN ('-': on none)", "PLAN" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  int status = vmgrctl_command_parse (ctx, cmd, entries, NULL, argv, args);
+
+  if (status != VMGRCTL_EXIT_OK)
+    return status;
+  if (filter->state != NULL && !g_strv_contains (vm_states, filter->state))
+    return unknown_state_error (cmd, filter->state);
+  if (filter->owner == NULL)
+    return VMGRCTL_EXIT_OK;
+  if (!vmgrctl_context_resolve_user (ctx, filter->owner, &filter->owner_uid, &error))
+    return vmgrctl_command_fail (cmd, error);
+  filter->by_owner = TRUE;
+  return VMGRCTL_EXIT_OK;
+}
+
+/* VMs gone since ListVMs are left out, and those the filters leave out. */
 int
 vmgrctl_cmd_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
+  g_auto(ListFilter) filter = { NULL };
   g_auto(GStrv) args = NULL;
   g_auto(GStrv) paths = NULL;
   g_autoptr(GDBusObjectManager) objects = NULL;
+  g_autoptr(GPtrArray) vms = NULL;
   g_autoptr(GError) error = NULL;
   VmgrDBusManager *manager;
-  int status = vmgrctl_command_parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
+  int status = parse_list (ctx, cmd, argv, &filter, &args);
 
+  if (status == VMGRCTL_EXIT_OK)
+    status = vmgrctl_context_connect (ctx, &manager);
   if (status != VMGRCTL_EXIT_OK)
     return status;
   if (!vmgr_dbus_manager_call_list_vms_sync (manager, &paths, NULL, &error))
@@ -45,7 +125,14 @@ vmgrctl_cmd_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
   objects = vmgr_dbus_object_manager_client_new_sync (
     ctx->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, VMGRCTL_BUS_NAME,
     VMGRCTL_OBJECT_MANAGER_PATH, NULL, NULL);
-  return vmgrctl_listing_show (ctx, &vm_listing, paths, objects);
+  vms = vmgrctl_listing_read (ctx, &vm_listing, paths, objects, &error);
+  if (vms == NULL)
+    return vmgrctl_fail (error, "cannot read VMs");
+  for (guint i = vms->len; i > 0; i--)
+    if (!list_filter_keeps (&filter, g_ptr_array_index (vms, i - 1)))
+      g_ptr_array_remove_index (vms, i - 1);
+  vmgrctl_listing_print (ctx, &vm_listing, vms);
+  return VMGRCTL_EXIT_OK;
 }
 
 int
@@ -53,6 +140,7 @@ vmgrctl_cmd_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
   g_auto(GStrv) args = NULL;
   g_autoptr(VmgrDBusVM) vm = NULL;
+  const char *note;
   int status = vmgrctl_command_parse (ctx, cmd, NULL, NULL, argv, &args);
 
   if (status == VMGRCTL_EXIT_OK)
@@ -61,6 +149,9 @@ vmgrctl_cmd_show (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
     return status;
   vmgrctl_print_json_or_text (ctx->json, vm, (VmgrctlToJson) vmgrctl_vm_to_json,
                               (VmgrctlToText) vmgrctl_vm_describe);
+  note = vmgrctl_backend_note (vmgr_dbus_manager_get_backend (ctx->manager));
+  if (!ctx->json && note != NULL)
+    vmgrctl_print (note);
   return VMGRCTL_EXIT_OK;
 }
 
@@ -71,19 +162,26 @@ typedef gboolean (*VmCall) (VmgrDBusVM *vm, GCancellable *cancellable, GError **
 typedef struct {
   const char *command;
   const char *verb;
+  const char *done;  /* "NAME DONE" once it happened */
   VmCall call;  /* NULL for shutdown, the one call with an argument */
   VmgrctlWaitKind wait_kind;
   const char *state;
 } Lifecycle;
 
 static const Lifecycle lifecycles[] = {
-  { "start", "start", vmgr_dbus_vm_call_start_sync, VMGRCTL_WAIT_FOR_STATE, "running" },
-  { "shutdown", "shut down", NULL, VMGRCTL_WAIT_FOR_STATE, "stopped" },
-  { "stop", "stop", vmgr_dbus_vm_call_stop_sync, VMGRCTL_WAIT_FOR_STATE, "stopped" },
-  { "restart", "restart", vmgr_dbus_vm_call_restart_sync, VMGRCTL_WAIT_FOR_NEW_STATE, "running" },
-  { "suspend", "suspend", vmgr_dbus_vm_call_suspend_sync, VMGRCTL_WAIT_FOR_STATE, "paused" },
-  { "resume", "resume", vmgr_dbus_vm_call_resume_sync, VMGRCTL_WAIT_FOR_STATE, "running" },
-  { "delete", "delete", vmgr_dbus_vm_call_delete_sync, VMGRCTL_WAIT_FOR_REMOVAL, NULL },
+  { "start", "start", "started", vmgr_dbus_vm_call_start_sync, VMGRCTL_WAIT_FOR_STATE,
+    "running" },
+  { "shutdown", "shut down", "shut down", NULL, VMGRCTL_WAIT_FOR_STATE, "stopped" },
+  { "stop", "stop", "stopped", vmgr_dbus_vm_call_stop_sync, VMGRCTL_WAIT_FOR_STATE, "stopped" },
+  { "restart", "restart", "restarted", vmgr_dbus_vm_call_restart_sync,
+    VMGRCTL_WAIT_FOR_NEW_STATE, "running" },
+  { "suspend", "suspend", "suspended", vmgr_dbus_vm_call_suspend_sync, VMGRCTL_WAIT_FOR_STATE,
+    "paused" },
+  { "resume", "resume", "resumed", vmgr_dbus_vm_call_resume_sync, VMGRCTL_WAIT_FOR_STATE,
+    "running" },
+  { "save", "save", "saved", vmgr_dbus_vm_call_save_sync, VMGRCTL_WAIT_FOR_STATE, "suspended" },
+  { "delete", "delete", "deleted", vmgr_dbus_vm_call_delete_sync, VMGRCTL_WAIT_FOR_REMOVAL,
+    NULL },
 };
 
 static const Lifecycle *
@@ -121,8 +219,11 @@ parse_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
   g_autofree char *graceful = NULL;
   g_autoptr(GError) error = NULL;
   const GOptionEntry shutdown_entries[] = {
+    { "grace", 0, 0, G_OPTION_ARG_STRING, &graceful,
+      "Seconds the guest has to shut down before it is forced off (default: vmgrd's)",
+      "SECONDS" },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &graceful,
-      "Seconds before the VM is forced off (default: vmgrd's)", "SECONDS" },
+      "The same as --grace (its older name)", "SECONDS" },
     { NULL }
   };
   gboolean shutdown = g_str_equal (cmd->name, "shutdown");
@@ -131,7 +232,7 @@ parse_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
 
   *graceful_s = 0;
   if (status == VMGRCTL_EXIT_OK && graceful != NULL
-      && !vmgrctl_parse_option_uint32 ("timeout", graceful, graceful_s, &error))
+      && !vmgrctl_parse_option_uint32 ("grace", graceful, graceful_s, &error))
     return vmgrctl_command_fail (cmd, error);
   return status;
 }
@@ -152,6 +253,7 @@ vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **ar
   g_autoptr(VmgrDBusVM) vm = NULL;
   g_autoptr(VmgrctlWait) wait = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
   guint graceful_s;
   int status = parse_lifecycle (ctx, cmd, argv, &args, &graceful_s);
 
@@ -161,17 +263,18 @@ vmgrctl_cmd_lifecycle (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **ar
     return status;
   if (!ctx->no_wait)
     wait = vmgrctl_wait_new (vm, ctx->manager, lifecycle->wait_kind, lifecycle->state);
+  name = vmgr_dbus_vm_dup_name (vm);
   if (!call_lifecycle (lifecycle, vm, graceful_s, &error))
     return vmgrctl_fail (error, "cannot %s '%s'", lifecycle->verb, args[0]);
-  return finish_wait (wait, wait_timeout (ctx, graceful_s), args[0]);
+  status = finish_wait (wait, wait_timeout (ctx, graceful_s), args[0]);
+  if (status == VMGRCTL_EXIT_OK && !ctx->quiet && ctx->no_wait)
+    g_print ("%s: %s requested\n", name, lifecycle->verb);
+  else if (status == VMGRCTL_EXIT_OK && !ctx->quiet)
+    g_print ("%s %s\n", name, lifecycle->done);
+  return status;
 }
 
 /* ---- wait VM --state STATE [--timeout S] ------------------------------- */
-
-static const char * const vm_states[] = {
-  "provisioning", "stopped", "starting", "running", "paused", "stopping", "crashed",
-  "suspended", "unknown", NULL
-};
 
 static int
 parse_wait (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv, GStrv *args,
@@ -193,13 +296,7 @@ parse_wait (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv, GStrv *
   if (*state == NULL)
     return vmgrctl_command_usage_error (cmd, "--state is required");
   if (!g_strv_contains (vm_states, *state))
-    {
-      g_autofree char *known = g_strjoinv (", ", (char **) vm_states);
-      g_autofree char *message = g_strdup_printf ("unknown state '%s' (one of %s)", *state,
-                                                  known);
-
-      return vmgrctl_command_usage_error (cmd, message);
-    }
+    return unknown_state_error (cmd, *state);
   if (timeout != NULL && !vmgrctl_parse_option_uint32 ("timeout", timeout, timeout_s, &error))
     return vmgrctl_command_fail (cmd, error);
   return VMGRCTL_EXIT_OK;

@@ -1,6 +1,7 @@
 /* A VM as a table row, as "key: value" lines and as JSON. */
 #include "vmgrctl-vm-view.h"
 
+#include "vmgrctl-stats-view.h"
 #include "vmgrctl-units.h"
 
 enum { ID_COLUMN, VCPUS_COLUMN = 6, MEMORY_COLUMN, DISK_COLUMN };
@@ -102,21 +103,39 @@ add_usage_sampled_at (VmgrctlFields *fields, GVariant *usage)
   vmgrctl_fields_add (fields, "  Sampled at", text);
 }
 
+/* On the scale of `stats` (vmgrctl_stats_cpu_percent_of_vm()), and as
+ * vmgrd gives it, in percent of one host CPU. */
 static void
-add_usage (VmgrctlFields *fields, GVariant *usage)
+add_usage_cpu (VmgrctlFields *fields, VmgrDBusVM *vm, GVariant *usage)
 {
-  char percent[G_ASCII_DTOSTR_BUF_SIZE];
-  double cpu;
+  VmgrctlStatsRow row = {
+    .vcpus = vmgr_dbus_vm_get_vcpus (vm),
+    .cpu_limit = vmgr_dbus_vm_get_cpu_limit (vm),
+    .stats = usage,
+  };
+  g_autofree char *of_vm_text = NULL;
+  g_autofree char *cpu_text = NULL;
+  double of_vm, cpu;
 
+  if (!vmgrctl_stats_cpu_percent_of_vm (&row, &of_vm)
+      || !g_variant_lookup (usage, "cpu_percent", "d", &cpu))
+    return;
+  of_vm_text = vmgrctl_format_percent (of_vm);
+  cpu_text = vmgrctl_format_percent (cpu);
+  vmgrctl_fields_add_printf (fields, "  CPU", "%s of what the VM may use (%s of one host CPU)",
+                             of_vm_text, cpu_text);
+}
+
+static void
+add_usage (VmgrctlFields *fields, VmgrDBusVM *vm, GVariant *usage)
+{
   if (usage == NULL || g_variant_n_children (usage) == 0)
     {
       vmgrctl_fields_add (fields, "Usage", "not sampled");
       return;
     }
   vmgrctl_fields_add_heading (fields, "Usage");
-  if (g_variant_lookup (usage, "cpu_percent", "d", &cpu))
-    vmgrctl_fields_add_printf (fields, "  CPU", "%s%%",
-                               g_ascii_formatd (percent, sizeof percent, "%.1f", cpu));
+  add_usage_cpu (fields, vm, usage);
   add_usage_duration (fields, usage, "cpu_time_ns", 1000000000, "  CPU time");
   add_usage_duration (fields, usage, "uptime_s", 1, "  Uptime");
   add_usage_size (fields, usage, "memory_used", "  Memory used");
@@ -155,7 +174,7 @@ add_resources (VmgrctlFields *fields, VmgrDBusVM *vm)
   vmgrctl_fields_add_printf (fields, "VCPUs", "%u", vmgr_dbus_vm_get_vcpus (vm));
   vmgrctl_fields_add_printf (fields, "CPU weight", "%u", vmgr_dbus_vm_get_cpu_weight (vm));
   if (cpu_limit != 0)
-    vmgrctl_fields_add_printf (fields, "CPU limit", "%u%%", cpu_limit);
+    vmgrctl_fields_add_printf (fields, "CPU limit", "%u%% of one host CPU", cpu_limit);
   else
     vmgrctl_fields_add (fields, "CPU limit", NULL);
   add_size (fields, "Memory", vmgr_dbus_vm_get_memory_limit (vm));
@@ -182,7 +201,7 @@ vmgrctl_vm_describe (VmgrDBusVM *vm)
   add_identity (fields, vm);
   add_resources (fields, vm);
   add_network (fields, vm);
-  add_usage (fields, vmgr_dbus_vm_get_usage (vm));
+  add_usage (fields, vm, vmgr_dbus_vm_get_usage (vm));
   return vmgrctl_fields_render (fields);
 }
 

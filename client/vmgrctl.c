@@ -13,7 +13,8 @@
 #include "vmgrctl-units.h"
 
 static const VmgrctlCommand commands[] = {
-  { "list", NULL, 0, VMGRCTL_COMMAND_READ, "List the VMs", vmgrctl_cmd_list },
+  { "list", NULL, 0, VMGRCTL_COMMAND_READ,
+    "List the VMs (--state, --owner, --plan filter; -H: no header)", vmgrctl_cmd_list },
   { "show", "VM", 1, VMGRCTL_COMMAND_READ, "Show a VM's settings and usage", vmgrctl_cmd_show },
   { "create", "NAME --template TEMPLATE", 1,
     VMGRCTL_COMMAND_WAITS | VMGRCTL_COMMAND_PROVISIONS,
@@ -21,7 +22,7 @@ static const VmgrctlCommand commands[] = {
   { "start", "VM", 1, VMGRCTL_COMMAND_WAITS, "Start a VM; waits until running",
     vmgrctl_cmd_lifecycle },
   { "shutdown", "VM", 1, VMGRCTL_COMMAND_WAITS,
-    "Shut a VM down gracefully; waits until stopped",
+    "Shut a VM down gracefully (--grace SECONDS, then forced off); waits until stopped",
     vmgrctl_cmd_lifecycle },
   { "stop", "VM", 1, VMGRCTL_COMMAND_WAITS, "Force a VM off; waits until stopped",
     vmgrctl_cmd_lifecycle },
@@ -31,17 +32,22 @@ static const VmgrctlCommand commands[] = {
     vmgrctl_cmd_lifecycle },
   { "resume", "VM", 1, VMGRCTL_COMMAND_WAITS, "Resume a paused VM; waits until running",
     vmgrctl_cmd_lifecycle },
+  { "save", "VM", 1, VMGRCTL_COMMAND_WAITS,
+    "Save a running VM's state to a file and turn it off (start restores it); waits until suspended",
+    vmgrctl_cmd_lifecycle },
   { "delete", "VM", 1, VMGRCTL_COMMAND_WAITS, "Delete a VM (no confirmation); waits until gone",
     vmgrctl_cmd_lifecycle },
   { "wait", "VM --state STATE", 1, 0,
     "Wait until a VM is in STATE (--timeout SECONDS gives up)", vmgrctl_cmd_wait },
   { "monitor", "[VM...]", 0, VMGRCTL_COMMAND_READ | VMGRCTL_COMMAND_MORE_ARGS,
     "Print events about the VMs one may see, one line each, until Ctrl-C", vmgrctl_cmd_monitor },
-  { "set-memory", "VM --limit SIZE", 1, 0,
-    "Set memory (--limit, --guarantee, --soft-limit; others kept)", vmgrctl_cmd_set_memory },
-  { "set-cpu", "VM", 1, 0, "Set CPUs (--vcpus, --weight, --limit; others kept)",
+  { "set-memory", "VM", 1, 0,
+    "Set memory (--memory, --memory-guarantee, --memory-soft-limit; others kept)",
+    vmgrctl_cmd_set_memory },
+  { "set-cpu", "VM", 1, 0, "Set CPUs (--vcpus, --cpu-weight, --cpu-limit; others kept)",
     vmgrctl_cmd_set_cpu },
-  { "set-disk", "VM", 1, 0, "Set disk limits (--soft, --hard; others kept)", vmgrctl_cmd_set_disk },
+  { "set-disk", "VM", 1, 0, "Set disk limits (--disk, --disk-soft; others kept)",
+    vmgrctl_cmd_set_disk },
   { "set-network", "VM", 1, 0,
     "Set network keys (--hostname, --address, --gateway, --nameserver)", vmgrctl_cmd_set_network },
   { "autostart", "VM on|off", 2, 0, "Start a VM with the host, or not", vmgrctl_cmd_autostart },
@@ -64,7 +70,7 @@ static const VmgrctlCommand commands[] = {
     vmgrctl_cmd_plan_set },
   { "plan-remove", "NAME", 1, 0, "Remove an unused plan", vmgrctl_cmd_plan_remove },
   { "audit", NULL, 0, VMGRCTL_COMMAND_READ,
-    "Show the audit log (--since, --until, --uid, --target, --limit)", vmgrctl_cmd_audit },
+    "Show the audit log (--since, --until, --uid, --target, --verb, --limit)", vmgrctl_cmd_audit },
   { "customers", NULL, 0, VMGRCTL_COMMAND_READ, "List the customers", vmgrctl_cmd_customers },
   { "customer add", "USER|UID", 1, 0,
     "Register a customer (--name, --email, --national-id required)", vmgrctl_cmd_customer_add },
@@ -124,7 +130,10 @@ help_description (void)
                    "\nVM is a name or a numeric id. 'vmgrctl COMMAND --help' shows a command's\n"
                    "options; read commands also accept --json after the command. Sizes are\n"
                    "bytes or binary units: 512M, 1G, 1.5GiB, 1024K. USER|UID is a user name\n"
-                   "or a numeric uid.\n\n");
+                   "or a numeric uid; a name this host does not know is looked up among\n"
+                   "vmgrd's customers and VM owners. Read commands take -H (--no-header)\n"
+                   "for tables without their header row; their JSON is described in\n"
+                   "docs/json.md.\n\n");
   g_string_append (text, vmgrctl_exit_status_help);
   return g_string_free (text, FALSE);
 }
@@ -148,8 +157,14 @@ global_option_context (VmgrctlContext *ctx, char **timeout, gboolean *version)
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctx->json, "Print JSON (read commands)", NULL },
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &ctx->no_wait,
       "Return once vmgrd accepted a request, without waiting for its result", NULL },
-    { "timeout", 0, 0, G_OPTION_ARG_STRING, timeout,
-      "Wait at most SECONDS for a VM to change state (default 60, 0: no limit)", "SECONDS" },
+    { "wait-timeout", 0, 0, G_OPTION_ARG_STRING, timeout,
+      "Wait at most SECONDS for a VM to reach its new state (default 60, 0: no limit)",
+      "SECONDS" },
+    /* The older name of --wait-timeout, kept for scripts; hidden, since
+     * shutdown's --timeout is something else. */
+    { "timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, timeout, NULL, "SECONDS" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx->quiet,
+      "Print nothing on success (lifecycle commands, create)", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, version, "Print the version", NULL },
     { NULL }
   };
@@ -178,7 +193,7 @@ parse_global (VmgrctlContext *ctx, GStrv *argv, gboolean *version)
     return usage_error ("--system, --session and --address exclude each other");
   if (timeout != NULL && !vmgrctl_parse_uint (timeout, G_MAXUINT32, &seconds, &error))
     {
-      g_autofree char *message = g_strdup_printf ("invalid --timeout: %s", error->message);
+      g_autofree char *message = g_strdup_printf ("invalid --wait-timeout: %s", error->message);
       return usage_error (message);
     }
   if (timeout != NULL)

@@ -9,7 +9,13 @@
 # bound to 127.0.0.1) as the administrator vmgradmin and as the customer
 # alice, and prints both URLs.
 #
-# Usage (as root): scripts/demo.sh
+# Usage (as root):
+#   scripts/demo.sh              run the demo (foreground, Ctrl-C stops it)
+#   scripts/demo.sh shell [USER] from another terminal: a shell inside the
+#                                running demo, where the demo's bus is the
+#                                system bus, its users' names resolve and
+#                                vmgrctl is on the PATH; as USER (vmgradmin,
+#                                alice, bob, mallory) or as root
 #   VMGR_DEMO_STATE=dir  vmgrd's state (default /var/tmp/vmgr-demo; kept
 #                        between runs, so the VMs come back)
 #   BUILD_DIR=dir        build directory (default ./build)
@@ -31,6 +37,34 @@ state_dir=${VMGR_DEMO_STATE:-/var/tmp/vmgr-demo}
 say() { printf 'demo: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
+# The outer demo's pid (the harness's outer part keeps it: exec), so that
+# `demo.sh shell` finds the namespace: its init is the grandchild.
+pid_file=$state_dir/demo.pid
+
+# --------------------------------------------------------------------------
+# demo.sh shell [USER]: enter the running demo's namespaces.
+# --------------------------------------------------------------------------
+if [[ ${1:-} == shell ]]; then
+  [[ $(id -u) -eq 0 ]] || die "must run as root (it enters the demo's namespaces)"
+  [[ $# -le 2 ]] || die "usage: scripts/demo.sh shell [USER]"
+  user=${2:-root}
+  outer=$(cat "$pid_file" 2>/dev/null) || die "no demo is running (no $pid_file)"
+  grep -q testbus.sh "/proc/$outer/cmdline" 2>/dev/null || die "no demo is running (pid $outer is gone)"
+  unshare_pid=$(pgrep -P "$outer" -x unshare | head -n 1)
+  init_pid=${unshare_pid:+$(pgrep -P "$unshare_pid" | head -n 1)}
+  [[ -n $init_pid ]] || die "no demo is running (pid $outer has no namespace)"
+  address=$(cat "$state_dir/demo.address") || die "the demo has not started its bus yet"
+  if [[ $user == root ]]; then
+    as_user=()
+  else
+    as_user=(setpriv --reuid="$user" --regid="$user" --init-groups --reset-env --)
+  fi
+  say "entering the demo as $user (exit or Ctrl-D to leave; the demo keeps running)"
+  exec nsenter --target "$init_pid" --mount --pid -- "${as_user[@]}" \
+    env DBUS_SYSTEM_BUS_ADDRESS="$address" PATH="$build_dir/client:/usr/sbin:/usr/bin:/sbin:/bin" \
+    HOME=/ TERM="${TERM:-dumb}" PS1="(vmgr-demo) \\u \\w \\$ " bash --norc -i
+fi
+
 # --------------------------------------------------------------------------
 # Outer part: dependencies, build, then the harness.
 # --------------------------------------------------------------------------
@@ -49,6 +83,7 @@ if [[ ${1:-} != "$INNER_MARK" ]]; then
   mkdir -p "$state_dir"
   chmod 700 "$state_dir"
   export VMGR_SOURCE_ROOT=$src_root VMGR_BUILD_ROOT=$build_dir VMGR_DEMO_STATE=$state_dir
+  echo $$ >"$pid_file"
   exec "$src_root/tests/harness/testbus.sh" -- "$BASH" "$src_root/scripts/demo.sh" "$INNER_MARK"
 fi
 
@@ -93,9 +128,10 @@ on_signal() {
   exit 0
 }
 trap on_signal INT TERM HUP
-trap 'stop_vmgrd >/dev/null 2>&1 || true' EXIT
+trap 'stop_vmgrd >/dev/null 2>&1 || true; rm -f "$state_dir/demo.address" "$pid_file"' EXIT
 
 mkdir -p "$state_dir"
+echo "$socket_address" >"$state_dir/demo.address"
 say "state in $state_dir (log: $log)"
 printf '===== demo: vmgrd starting %s =====\n' "$(date -Is)" >>"$log"
 # Output to the terminal and to the log. vmgrd runs in its own session so
@@ -219,7 +255,14 @@ cat >&2 <<EOF
  vmgrd is running on a private system bus:
    $socket_address
 
- From another shell on this host:
+ From another shell on this host, a shell inside the demo (its users'
+ names resolve there, vmgrctl is on the PATH):
+
+   scripts/demo.sh shell          # as root;  or: scripts/demo.sh shell alice
+   vmgrctl list
+   vmgrctl chown db1 bob
+
+ Or from any shell, with numeric user ids:
 
    export DBUS_SYSTEM_BUS_ADDRESS=$socket_address
    $ctl list

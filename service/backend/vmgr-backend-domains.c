@@ -75,14 +75,16 @@ vmgr_backend_define_finish (VmgrBackend *self, GAsyncResult *result, GError **er
 
 /* ---- lifecycle operations ---- */
 
-static const char *const op_names[] = {
-  [VMGR_BACKEND_OP_START] = "start",
+/* "The VM cannot be started: it is already running." */
+static const char *const op_done_texts[] = {
+  [VMGR_BACKEND_OP_START] = "started",
   [VMGR_BACKEND_OP_SHUTDOWN] = "shut down",
-  [VMGR_BACKEND_OP_DESTROY] = "stop",
-  [VMGR_BACKEND_OP_REBOOT] = "restart",
-  [VMGR_BACKEND_OP_SUSPEND] = "suspend",
-  [VMGR_BACKEND_OP_RESUME] = "resume",
-  [VMGR_BACKEND_OP_UNDEFINE] = "delete",
+  [VMGR_BACKEND_OP_DESTROY] = "stopped",
+  [VMGR_BACKEND_OP_REBOOT] = "restarted",
+  [VMGR_BACKEND_OP_SUSPEND] = "suspended",
+  [VMGR_BACKEND_OP_RESUME] = "resumed",
+  [VMGR_BACKEND_OP_UNDEFINE] = "deleted",
+  [VMGR_BACKEND_OP_SAVE] = "saved",
 };
 
 /* Why @op cannot run in libvirt state @state, or NULL when it can. Drivers
@@ -99,18 +101,21 @@ op_state_problem (VmgrBackendOp op, int state)
   switch (op)
     {
     case VMGR_BACKEND_OP_START:
-      return active ? "The VM is already running" : NULL;
+      return active ? "it is already running" : NULL;
     case VMGR_BACKEND_OP_SHUTDOWN:
     case VMGR_BACKEND_OP_DESTROY:
     case VMGR_BACKEND_OP_REBOOT:
-      return active ? NULL : "The VM is not running";
+      return active ? NULL : "it is not running";
     case VMGR_BACKEND_OP_SUSPEND:
       if (state == VIR_DOMAIN_PAUSED)
-        return "The VM is already paused";
+        return "it is already paused";
       return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED
-             ? NULL : "The VM is not running; start it first";
+             ? NULL : "it is not running (start it first)";
     case VMGR_BACKEND_OP_RESUME:
-      return state == VIR_DOMAIN_PAUSED ? NULL : "The VM is not paused";
+      return state == VIR_DOMAIN_PAUSED ? NULL : "it is not paused";
+    case VMGR_BACKEND_OP_SAVE:
+      return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ||
+             state == VIR_DOMAIN_PAUSED ? NULL : "it is not running";
     case VMGR_BACKEND_OP_UNDEFINE:
     default:
       return NULL;
@@ -132,8 +137,8 @@ check_op_state (virDomainPtr domain, VmgrBackendOp op, GError **error)
   problem = op_state_problem (op, state);
   if (problem != NULL)
     {
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE, "Cannot %s: %s",
-                   op_names[op], problem);
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE, "The VM cannot be %s: %s",
+                   op_done_texts[op], problem);
       return FALSE;
     }
   return TRUE;
@@ -195,8 +200,17 @@ shutdown_domain (VmgrBackend *self, virDomainPtr domain, GError **error)
 }
 
 static gboolean
+has_saved_state (virDomainPtr domain)
+{
+  return virDomainIsActive (domain) == 0 && virDomainHasManagedSaveImage (domain, 0) == 1;
+}
+
+static gboolean
 run_op (VmgrBackend *self, virDomainPtr domain, VmgrBackendOp op, GError **error)
 {
+  /* Stopping a saved VM throws its saved state away. */
+  if (op == VMGR_BACKEND_OP_DESTROY && has_saved_state (domain))
+    return vmgr_backend_libvirt_ok (virDomainManagedSaveRemove (domain, 0), error);
   if (!check_op_state (domain, op, error))
     return FALSE;
   switch (op)
@@ -215,6 +229,8 @@ run_op (VmgrBackend *self, virDomainPtr domain, VmgrBackendOp op, GError **error
       return vmgr_backend_libvirt_ok (virDomainResume (domain), error);
     case VMGR_BACKEND_OP_UNDEFINE:
       return undefine_domain (domain, error);
+    case VMGR_BACKEND_OP_SAVE:
+      return vmgr_backend_libvirt_ok (virDomainManagedSave (domain, 0), error);
     default:
       g_assert_not_reached ();
     }
@@ -245,7 +261,7 @@ vmgr_backend_op_async (VmgrBackend *self, const char *uuid, VmgrBackendOp op,
   VmgrBackendTaskData *data;
 
   g_return_if_fail (VMGR_IS_BACKEND (self));
-  g_return_if_fail ((guint) op < G_N_ELEMENTS (op_names));
+  g_return_if_fail ((guint) op < G_N_ELEMENTS (op_done_texts));
 
   task = vmgr_backend_task_new (self, vmgr_backend_op_async, cancellable, callback, user_data);
   data = g_task_get_task_data (task);
@@ -330,6 +346,11 @@ read_domain_state (virDomainPtr domain, char *uuid, VmgrBackendDomainState **out
     return FALSE;
   result = g_new0 (VmgrBackendDomainState, 1);
   result->state = vmgr_backend_domain_state (state, reason, &reason_name);
+  if (state == VIR_DOMAIN_SHUTOFF && has_saved_state (domain))
+    {
+      result->state = VMGR_VM_STATE_SUSPENDED;
+      reason_name = "saved";
+    }
   result->reason = g_strdup (reason_name);
   result->name = g_strdup (virDomainGetName (domain));
   *out = result;

@@ -39,13 +39,16 @@ static guint signals[N_SIGNALS];
  * test: memory and soft limit live (SetMemoryFlags, SetMemoryParameters),
  *   min_guarantee only in the definition (no live parameter), vcpus
  *   (SetVcpusFlags), weight is its only scheduler parameter (so no cpu-limit:
- *   no period/quota), autostart (in memory), snapshots, CPU and memory from
- *   GetInfo/MemoryStats. No disks to quota and no console.
+ *   no period/quota), autostart (in memory), snapshots, managed save (a
+ *   start after it reports "booted"), CPU and memory from GetInfo/MemoryStats.
+ *   No disks to quota and no console.
  * lxc: live memtune, cpu_shares, vcpu_period/vcpu_quota reach the cgroups;
  *   console; memory, CPU and interface stats. No SetVcpusFlags, no
- *   snapshots, no GetAllDomainStats (sampled per domain), no disk quota.
+ *   snapshots, no managed save, no GetAllDomainStats (sampled per domain),
+ *   no disk quota.
  * qemu (TCG here): live memory (balloon), soft limit, vcpus, shares,
- *   period/quota, snapshots, console, all stats, disk quota (block resize).
+ *   period/quota, snapshots, managed save, console, all stats, disk quota
+ *   (block resize).
  *   No hard_limit (start fails without CAP_SYS_RESOURCE) and no
  *   min_guarantee (refused at define), so neither memory-limit nor
  *   memory-guarantee. */
@@ -55,7 +58,7 @@ static guint signals[N_SIGNALS];
  * larger size is stored and defined for the next start). */
 static const char *const test_capabilities[] = {
   "memory-limit", "memory-soft-limit", "memory-guarantee",
-  "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory",
+  "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory", "save",
   NULL
 };
 
@@ -69,7 +72,7 @@ static const char *const lxc_capabilities[] = {
 static const char *const qemu_capabilities[] = {
   "memory-soft-limit", "vcpus", "cpu-weight", "cpu-limit",
   "autostart", "console", "stats-cpu", "stats-memory",
-  "stats-disk", "stats-network", "disk-quota",
+  "stats-disk", "stats-network", "disk-quota", "save",
   NULL
 };
 
@@ -203,7 +206,10 @@ event_to_state (int event, int detail, VmgrVmState *state, const char **reason)
       *reason = REASON (resumed_reasons, detail);
       return TRUE;
     case VIR_DOMAIN_EVENT_STOPPED:
-      *state = VMGR_VM_STATE_STOPPED;
+      /* A saved guest is off, but its state waits in libvirt's file: the
+       * next start restores it. */
+      *state = detail == VIR_DOMAIN_EVENT_STOPPED_SAVED ? VMGR_VM_STATE_SUSPENDED
+                                                        : VMGR_VM_STATE_STOPPED;
       *reason = REASON (stopped_reasons, detail);
       return TRUE;
     case VIR_DOMAIN_EVENT_SHUTDOWN:

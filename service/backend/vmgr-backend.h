@@ -24,6 +24,7 @@ typedef enum {
   VMGR_BACKEND_OP_SUSPEND,
   VMGR_BACKEND_OP_RESUME,
   VMGR_BACKEND_OP_UNDEFINE,  /* destroys first if running; removes snapshots/managed save metadata */
+  VMGR_BACKEND_OP_SAVE,      /* managed save: the guest's state to a file, then off */
 } VmgrBackendOp;
 
 #define VMGR_TYPE_BACKEND (vmgr_backend_get_type ())

@@ -3,6 +3,8 @@
  * grant; and bad input answered only to who may see its object. */
 #include "vmgr-auth.h"
 
+#include "vmgr-audit.h"
+
 void
 vmgr_grant_free (VmgrGrant *grant)
 {
@@ -11,14 +13,65 @@ vmgr_grant_free (VmgrGrant *grant)
   g_free (grant->caller.bus_name);
   g_free (grant->caller.user_name);
   g_free (grant->action);
+  g_free (grant->verb);
   g_free (grant->target);
+  g_free (grant->target_name);
+  g_free (grant->target_uuid);
+  g_clear_pointer (&grant->changes, g_ptr_array_unref);
   g_free (grant);
+}
+
+void
+vmgr_grant_add_change (VmgrGrant *grant, const char *field, const char *old_value,
+                       const char *new_value)
+{
+  vmgr_audit_changes_add (grant->changes, field, old_value, new_value);
+}
+
+static VmgrAuditEntry *
+grant_entry (const VmgrGrant *grant, const char *result, const char *message)
+{
+  VmgrAuditTarget target = {
+    .path = grant->target, .name = grant->target_name, .uuid = grant->target_uuid,
+  };
+  VmgrAuditEntry *entry = vmgr_audit_entry_for (&grant->caller, grant->verb,
+                                                grant->action != NULL ? grant->action : "",
+                                                &target, result, message);
+
+  for (guint i = 0; i < grant->changes->len; i++)
+    {
+      const VmgrAuditChange *change = g_ptr_array_index (grant->changes, i);
+
+      vmgr_audit_entry_add_change (entry, change->field, change->old_value, change->new_value);
+    }
+  return entry;
+}
+
+void
+vmgr_grant_audit (VmgrAuth *self, const VmgrGrant *grant, const GError *error)
+{
+  g_autoptr(VmgrAuditEntry) entry = grant_entry (grant, error == NULL ? "allowed" : "failed",
+                                                 error != NULL ? error->message : "");
+
+  if (grant->row_taken && error == NULL)
+    vmgr_audit_log (entry);
+  else
+    vmgr_auth_audit_entry (self, entry);
+}
+
+VmgrAuditEntry *
+vmgr_grant_audit_entry (VmgrGrant *grant)
+{
+  grant->row_taken = TRUE;
+  return grant_entry (grant, "allowed", "");
 }
 
 typedef struct {
   VmgrAuth *auth;
   GDBusMethodInvocation *invocation;
   char *target;
+  char *target_name;
+  char *target_uuid;
   VmgrAuthorizedFunc func;
   gpointer user_data;
   GDestroyNotify destroy;
@@ -39,7 +92,11 @@ on_invocation_decided (VmgrAuthResult result, const VmgrCaller *caller, const ch
       grant->caller.pid = caller->pid;
       grant->caller.user_name = g_strdup (caller->user_name);
       grant->action = g_strdup (action);
+      grant->verb = g_strdup (g_dbus_method_invocation_get_method_name (authz->invocation));
       grant->target = g_steal_pointer (&authz->target);
+      grant->target_name = g_steal_pointer (&authz->target_name);
+      grant->target_uuid = g_steal_pointer (&authz->target_uuid);
+      grant->changes = vmgr_audit_changes_new ();
       authz->func (authz->invocation, grant, authz->user_data);
     }
   else
@@ -51,6 +108,8 @@ on_invocation_decided (VmgrAuthResult result, const VmgrCaller *caller, const ch
   g_object_unref (authz->auth);
   g_object_unref (authz->invocation);
   g_free (authz->target);
+  g_free (authz->target_name);
+  g_free (authz->target_uuid);
   g_free (authz);
 }
 
@@ -91,6 +150,9 @@ vmgr_auth_authorize_about (VmgrAuth *self, GDBusMethodInvocation *invocation,
   authz->auth = g_object_ref (self);
   authz->invocation = g_object_ref (invocation);
   authz->target = g_strdup (request.target);
+  authz->target_name = vm != NULL ? g_strdup (vm->name)
+                       : customer != NULL ? vmgr_user_name_for_uid (customer->uid) : NULL;
+  authz->target_uuid = vm != NULL ? g_strdup (vm->uuid) : NULL;
   authz->func = func;
   authz->user_data = user_data;
   authz->destroy = destroy;

@@ -26,6 +26,7 @@ static const VmgrAuthRule rules[] = {
   { MANAGER, "ListPlans", VMGR_AUTH_PUBLIC, NULL, NULL },
   /* Denied callers still get their own entries (see vmgr-manager.c). */
   { MANAGER, "QueryAudit", VMGR_AUTH_READ, NULL, VMGR_ACTION_AUDIT_READ },
+  { MANAGER, "QueryAuditRecords", VMGR_AUTH_READ, NULL, VMGR_ACTION_AUDIT_READ },
   { MANAGER, "ListCustomers", VMGR_AUTH_PUBLIC, NULL, NULL },
   { MANAGER, "CreateVM", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_CREATE },
   { MANAGER, "Contract", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_CONTRACT },
@@ -43,6 +44,7 @@ static const VmgrAuthRule rules[] = {
   { VM, "Stop", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
   { VM, "Restart", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
   { VM, "Suspend", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
+  { VM, "Save", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
   { VM, "Resume", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
   { VM, "Delete", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_DELETE },
   { VM, "SetMemory", VMGR_AUTH_MUTATION, NULL, CONFIGURE },

@@ -41,6 +41,7 @@ target_for_vm (const VmgrVmSpec *vm)
 
   g_hash_table_insert (target->details, (gpointer) "vm.id", g_strdup_printf ("%u", vm->id));
   g_hash_table_insert (target->details, (gpointer) "vm.name", g_strdup (vm->name));
+  g_hash_table_insert (target->details, (gpointer) "vm.uuid", g_strdup (vm->uuid));
   g_hash_table_insert (target->details, (gpointer) "vm.owner", vmgr_user_name_for_uid (vm->owner));
   g_hash_table_insert (target->details, (gpointer) "vm.plan", g_strdup (vm->plan));
   return target;
@@ -397,6 +398,25 @@ action_for (const Request *request)
 }
 
 static void
+audit_denial (const Request *request, const char *action, const char *message)
+{
+  GHashTable *details = request->about != NULL ? request->about->details : NULL;
+  const char *name = details == NULL ? NULL
+                     : g_hash_table_contains (details, "vm.name")
+                       ? g_hash_table_lookup (details, "vm.name")
+                       : g_hash_table_lookup (details, "customer.name");
+  VmgrAuditTarget target = {
+    .path = request->target,
+    .name = name,
+    .uuid = details != NULL ? g_hash_table_lookup (details, "vm.uuid") : NULL,
+  };
+  g_autoptr(VmgrAuditEntry) entry = vmgr_audit_entry_for (&request->caller, request->member,
+                                                          action, &target, "denied", message);
+
+  vmgr_audit_record_entry (request->auth->store, entry);
+}
+
+static void
 on_action_decided (gboolean allowed, const GError *error, gpointer data)
 {
   Request *request = data;
@@ -412,8 +432,7 @@ on_action_decided (gboolean allowed, const GError *error, gpointer data)
                          : g_error_new (VMGR_ERROR, VMGR_ERROR_NOT_AUTHORIZED,
                                         "action %s was refused by polkit", action);
   if (request->rule->kind == VMGR_AUTH_MUTATION || error != NULL)
-    vmgr_auth_audit (request->auth, &request->caller, action, request->target,
-                     "denied", denial->message);
+    audit_denial (request, action, denial->message);
   request_finish (request, error != NULL ? VMGR_AUTH_ERROR : VMGR_AUTH_DENIED, denial);
 }
 
@@ -467,8 +486,7 @@ on_visibility_decided (gboolean allowed, const GError *error, gpointer data)
   /* polkit failed: its owner learns why; anyone else learns nothing. */
   if (error != NULL && request->about->owner == request->caller.uid)
     {
-      vmgr_auth_audit (request->auth, &request->caller, request->member, request->target,
-                       "denied", error->message);
+      audit_denial (request, request->member, error->message);
       request_finish (request, VMGR_AUTH_ERROR, error);
       return;
     }
@@ -605,39 +623,9 @@ vmgr_auth_forget_path (VmgrAuth *self, const char *path)
 }
 
 void
-vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,
-                 const char *target, const char *result, const char *message)
+vmgr_auth_audit_entry (VmgrAuth *self, const VmgrAuditEntry *entry)
 {
-  vmgr_audit_record (self->store, caller, action, target, result, message);
-}
-
-static const char *
-grant_action (const VmgrGrant *grant)
-{
-  return grant->action != NULL ? grant->action : "";
-}
-
-void
-vmgr_grant_audit (VmgrAuth *self, const VmgrGrant *grant, const GError *error)
-{
-  if (grant->row_taken && error == NULL)
-    {
-      g_autoptr(VmgrAuditEntry) entry = vmgr_audit_entry_for (&grant->caller,
-                                                              grant_action (grant),
-                                                              grant->target, "allowed", "");
-      vmgr_audit_log (entry);
-      return;
-    }
-  vmgr_audit_record (self->store, &grant->caller, grant_action (grant), grant->target,
-                     error == NULL ? "allowed" : "failed", error != NULL ? error->message : "");
-}
-
-VmgrAuditEntry *
-vmgr_grant_audit_entry (VmgrGrant *grant)
-{
-  grant->row_taken = TRUE;
-  return vmgr_audit_entry_for (&grant->caller, grant_action (grant), grant->target, "allowed",
-                               "");
+  vmgr_audit_record_entry (self->store, entry);
 }
 
 /* Drops every cached decision but the general views signals are routed

@@ -74,9 +74,18 @@ void vmgr_auth_check (VmgrAuth *self, const VmgrAuthRequest *request,
 typedef struct {
   VmgrCaller caller;
   char *action;      /* NULL for public members */
+  char *verb;        /* the method called */
   char *target;
+  char *target_name; /* the VM's name, the customer's user name, or NULL */
+  char *target_uuid; /* the VM's UUID, or NULL */
+  GPtrArray *changes; /* of VmgrAuditChange: what the call changed, for its row */
   gboolean row_taken; /* its row went with a store change (vmgr_grant_audit_entry) */
 } VmgrGrant;
+
+/* Notes that the call changes @field from @old_value to @new_value (either
+ * NULL when there is none), for the audit row. */
+void vmgr_grant_add_change (VmgrGrant *grant, const char *field, const char *old_value,
+                            const char *new_value);
 
 void vmgr_grant_free (VmgrGrant *grant);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrGrant, vmgr_grant_free)
@@ -153,9 +162,8 @@ void vmgr_auth_check_held (VmgrAuth *self, const char *sender, const char * cons
  * was deleted). */
 void vmgr_auth_forget_path (VmgrAuth *self, const char *path);
 
-/* Records an audit entry (see vmgr-audit.h). @result: "allowed", "denied", "failed". */
-void vmgr_auth_audit (VmgrAuth *self, const VmgrCaller *caller, const char *action,
-                      const char *target, const char *result, const char *message);
+/* Records @entry (see vmgr-audit.h) in the journal and the store. */
+void vmgr_auth_audit_entry (VmgrAuth *self, const VmgrAuditEntry *entry);
 
 
 /* Error a caller gets for a VM it may not see: the same as for a VM that

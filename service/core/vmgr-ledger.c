@@ -1,5 +1,6 @@
 #include "vmgr-ledger.h"
 
+#include "vmgr-error.h"
 #include "vmgr-validate.h"
 
 /* A sum that cannot wrap: the 64-bit part and how often it carried. */
@@ -24,12 +25,13 @@ struct _VmgrLedger {
   VmgrCapacity capacity;
   GHashTable *vms;          /* id -> VmgrVmSpec* of existing VMs */
   GHashTable *reserved;     /* id -> VmgrVmSpec* of creations under way */
+  GHashTable *retired_ids;  /* ids of deleted VMs (a set) */
   GHashTable *customers;    /* uid -> VmgrCustomerInfo* */
   /* Over vms and reserved together: */
   GHashTable *names;        /* "OWNER/NAME" -> how many specs have it */
   GHashTable *owners;       /* owner uid -> Totals* */
   Totals everyone;
-  guint32 lowest_free_id;   /* every id from VMGR_VM_ID_FIRST below it is taken */
+  guint32 lowest_free_id;   /* every id from VMGR_VM_ID_FIRST below it is taken or retired */
 };
 
 static void
@@ -108,17 +110,19 @@ table_put (VmgrLedger *self, GHashTable *table, const VmgrVmSpec *spec)
   account (self, spec, 1);
 }
 
-static void
+/* FALSE when @table had nothing under @id. */
+static gboolean
 table_remove (VmgrLedger *self, GHashTable *table, guint32 id)
 {
   const VmgrVmSpec *old = g_hash_table_lookup (table, GUINT_TO_POINTER (id));
 
   if (old == NULL)
-    return;
+    return FALSE;
   account (self, old, -1);
   g_hash_table_remove (table, GUINT_TO_POINTER (id));
   if (id >= VMGR_VM_ID_FIRST && id < self->lowest_free_id)
     self->lowest_free_id = id;
+  return TRUE;
 }
 
 VmgrLedger *
@@ -130,6 +134,7 @@ vmgr_ledger_new (const char * const *capabilities, const char *backend_name)
   self->backend_name = g_strdup (backend_name);
   self->vms = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) vmgr_vm_spec_free);
   self->reserved = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) vmgr_vm_spec_free);
+  self->retired_ids = g_hash_table_new (NULL, NULL);
   self->customers = g_hash_table_new_full (NULL, NULL, NULL,
                                            (GDestroyNotify) vmgr_customer_info_free);
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -145,6 +150,7 @@ vmgr_ledger_free (VmgrLedger *self)
   g_free (self->backend_name);
   g_hash_table_unref (self->vms);
   g_hash_table_unref (self->reserved);
+  g_hash_table_unref (self->retired_ids);
   g_hash_table_unref (self->customers);
   g_hash_table_unref (self->names);
   g_hash_table_unref (self->owners);
@@ -172,7 +178,27 @@ vmgr_ledger_put_vm (VmgrLedger *self, const VmgrVmSpec *spec)
 void
 vmgr_ledger_remove_vm (VmgrLedger *self, guint32 id)
 {
-  table_remove (self, self->vms, id);
+  if (table_remove (self, self->vms, id))
+    vmgr_ledger_retire_vm_id (self, id);
+}
+
+void
+vmgr_ledger_retire_vm_id (VmgrLedger *self, guint32 id)
+{
+  g_hash_table_add (self->retired_ids, GUINT_TO_POINTER (id));
+}
+
+gboolean
+vmgr_ledger_id_retired (VmgrLedger *self, guint32 id)
+{
+  return g_hash_table_contains (self->retired_ids, GUINT_TO_POINTER (id));
+}
+
+void
+vmgr_set_vm_id_retired_error (GError **error, guint32 id)
+{
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+               "VM id %u belonged to a deleted VM and is never given again", id);
 }
 
 const VmgrVmSpec *
@@ -211,7 +237,8 @@ vmgr_ledger_id_taken (VmgrLedger *self, guint32 id)
 guint32
 vmgr_ledger_next_vm_id (VmgrLedger *self)
 {
-  while (vmgr_ledger_id_taken (self, self->lowest_free_id))
+  while (vmgr_ledger_id_taken (self, self->lowest_free_id) ||
+         vmgr_ledger_id_retired (self, self->lowest_free_id))
     self->lowest_free_id++;
   return self->lowest_free_id;
 }

@@ -27,7 +27,11 @@ const VmgrCapacity *vmgr_ledger_get_capacity (VmgrLedger *self);
 
 /* An existing VM, added or changed (the spec is copied). */
 void vmgr_ledger_put_vm (VmgrLedger *self, const VmgrVmSpec *spec);
+/* A removed VM's id is retired: never handed out again. */
 void vmgr_ledger_remove_vm (VmgrLedger *self, guint32 id);
+/* Retires @id (the ids of VMs deleted before vmgrd started). */
+void vmgr_ledger_retire_vm_id (VmgrLedger *self, guint32 id);
+gboolean vmgr_ledger_id_retired (VmgrLedger *self, guint32 id);
 /* The spec of an existing VM, or NULL. Valid until the VM changes. */
 const VmgrVmSpec *vmgr_ledger_get_vm (VmgrLedger *self, guint32 id);
 
@@ -40,7 +44,7 @@ void vmgr_ledger_release (VmgrLedger *self, guint32 id);
  * among the VMs of @owner (names are unique per owner). */
 gboolean vmgr_ledger_name_taken (VmgrLedger *self, guint32 owner, const char *name);
 gboolean vmgr_ledger_id_taken (VmgrLedger *self, guint32 id);
-/* The lowest free id from VMGR_VM_ID_FIRST. */
+/* The lowest id from VMGR_VM_ID_FIRST neither taken nor retired. */
 guint32 vmgr_ledger_next_vm_id (VmgrLedger *self);
 
 /* A registered customer, added or changed (copied); and removed. */
@@ -57,5 +61,8 @@ VmgrAllocation vmgr_ledger_allocation (VmgrLedger *self, guint32 owner);
  * its owner's quota (when the owner is a registered customer). */
 gboolean vmgr_ledger_check (VmgrLedger *self, const VmgrVmSpec *old, const VmgrVmSpec *spec,
                             GError **error);
+
+/* ALREADY_EXISTS for a request of the retired @id. */
+void vmgr_set_vm_id_retired_error (GError **error, guint32 id);
 
 G_END_DECLS

@@ -81,8 +81,8 @@ refuse_unsupported (const char * const *capabilities, const char *capability,
   if (!asked || g_strv_contains (capabilities, capability))
     return TRUE;
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
-               "%s: the %s backend cannot %s (capability '%s' is missing)", capability,
-               backend_name, what, capability);
+               "the %s backend cannot %s (it lacks the '%s' capability)", backend_name, what,
+               capability);
   return FALSE;
 }
 

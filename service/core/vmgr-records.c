@@ -133,12 +133,22 @@ vmgr_template_free (VmgrTemplate *tmpl)
   g_free (tmpl);
 }
 
+static void
+audit_change_free (VmgrAuditChange *change)
+{
+  g_free (change->field);
+  g_free (change->old_value);
+  g_free (change->new_value);
+  g_free (change);
+}
+
 VmgrAuditEntry *
 vmgr_audit_entry_new (void)
 {
   VmgrAuditEntry *entry = g_new0 (VmgrAuditEntry, 1);
 
   entry->pid = -1;
+  entry->changes = vmgr_audit_changes_new ();
   return entry;
 }
 
@@ -152,7 +162,36 @@ vmgr_audit_entry_free (VmgrAuditEntry *entry)
   g_free (entry->target);
   g_free (entry->result);
   g_free (entry->message);
+  g_free (entry->verb);
+  g_free (entry->target_name);
+  g_free (entry->target_uuid);
+  g_ptr_array_unref (entry->changes);
   g_free (entry);
+}
+
+GPtrArray *
+vmgr_audit_changes_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) audit_change_free);
+}
+
+void
+vmgr_audit_changes_add (GPtrArray *changes, const char *field, const char *old_value,
+                        const char *new_value)
+{
+  VmgrAuditChange *change = g_new0 (VmgrAuditChange, 1);
+
+  change->field = g_strdup (field);
+  change->old_value = g_strdup (old_value);
+  change->new_value = g_strdup (new_value);
+  g_ptr_array_add (changes, change);
+}
+
+void
+vmgr_audit_entry_add_change (VmgrAuditEntry *entry, const char *field, const char *old_value,
+                             const char *new_value)
+{
+  vmgr_audit_changes_add (entry->changes, field, old_value, new_value);
 }
 
 VmgrCustomerInfo *

@@ -117,10 +117,30 @@ typedef struct {
   char *target;             /* object path or name */
   char *result;             /* "allowed", "denied", "failed" */
   char *message;
+  char *verb;               /* the D-Bus method, e.g. "Stop"; NULL when unknown */
+  char *target_name;        /* the VM's name or the customer's user name, or NULL */
+  char *target_uuid;        /* the VM's UUID, or NULL */
+  GPtrArray *changes;       /* of VmgrAuditChange, in the order made; never NULL */
 } VmgrAuditEntry;
+
+/* One value a mutation changed: @field ("memory_limit", "owner", ...) from
+ * @old_value to @new_value, as text (sizes in bytes); either is NULL when
+ * there was none (a creation, a removal). */
+typedef struct {
+  char *field;
+  char *old_value;
+  char *new_value;
+} VmgrAuditChange;
 
 VmgrAuditEntry *vmgr_audit_entry_new (void);
 void vmgr_audit_entry_free (VmgrAuditEntry *entry);
+void vmgr_audit_entry_add_change (VmgrAuditEntry *entry, const char *field,
+                                  const char *old_value, const char *new_value);
+/* An empty list of VmgrAuditChange, as VmgrAuditEntry.changes; and one
+ * more change at its end. */
+GPtrArray *vmgr_audit_changes_new (void);
+void vmgr_audit_changes_add (GPtrArray *changes, const char *field, const char *old_value,
+                             const char *new_value);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrAuditEntry, vmgr_audit_entry_free)
 
 /* A VM's state as the contract names it. */

@@ -163,6 +163,19 @@ wire_bus (VmgrDaemon *self)
                            self->dispatch, 0);
 }
 
+/* A deleted VM's id is never given again, across restarts too. */
+static gboolean
+retire_deleted_vm_ids (VmgrContext *context, GError **error)
+{
+  g_autoptr(GArray) ids = vmgr_store_list_retired_vm_ids (context->store, error);
+
+  if (ids == NULL)
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    vmgr_ledger_retire_vm_id (context->ledger, g_array_index (ids, guint32, i));
+  return TRUE;
+}
+
 VmgrDaemon *
 vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError **error)
 {
@@ -183,6 +196,8 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
     return NULL;
   self->context.ledger = vmgr_ledger_new (vmgr_backend_get_capabilities (backend),
                                           vmgr_backend_get_scheme (backend));
+  if (!retire_deleted_vm_ids (&self->context, error))
+    return NULL;
   wire_bus (self);
   export_manager (self);
   self->reconciler = vmgr_reconciler_new (&self->context, self->registry);

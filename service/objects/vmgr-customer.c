@@ -91,17 +91,61 @@ pending_edit_free (PendingEdit *pending)
 }
 
 static void
+note_number (VmgrGrant *grant, const char *field, guint64 old_value, guint64 new_value)
+{
+  g_autofree char *old_text = g_strdup_printf ("%" G_GUINT64_FORMAT, old_value);
+  g_autofree char *new_text = g_strdup_printf ("%" G_GUINT64_FORMAT, new_value);
+
+  if (old_value != new_value)
+    vmgr_grant_add_change (grant, field, old_text, new_text);
+}
+
+/* Personal data is named in the audit row when it changes, not copied
+ * into it: the log keeps who changed what, the store the data itself. */
+static void
+note_personal (VmgrGrant *grant, const char *field, const char *old_value, const char *new_value)
+{
+  if (g_strcmp0 (old_value, new_value) != 0)
+    vmgr_grant_add_change (grant, field, NULL, NULL);
+}
+
+static void
+note_changes (VmgrGrant *grant, const VmgrCustomerInfo *old, const VmgrCustomerInfo *new)
+{
+  note_personal (grant, "full_name", old->full_name, new->full_name);
+  note_personal (grant, "email", old->email, new->email);
+  note_personal (grant, "phone", old->phone, new->phone);
+  note_personal (grant, "address", old->address, new->address);
+  note_personal (grant, "province", old->province, new->province);
+  note_personal (grant, "national_id", old->national_id, new->national_id);
+  if (g_strcmp0 (old->plan, new->plan) != 0)
+    vmgr_grant_add_change (grant, "plan", old->plan, new->plan);
+  note_number (grant, "max_vms", old->max_vms, new->max_vms);
+  note_number (grant, "max_vcpus", old->max_vcpus, new->max_vcpus);
+  note_number (grant, "max_memory", old->max_memory, new->max_memory);
+  note_number (grant, "max_disk", old->max_disk, new->max_disk);
+  if (old->suspended != new->suspended)
+    vmgr_grant_add_change (grant, "suspended", old->suspended ? "true" : "false",
+                           new->suspended ? "true" : "false");
+  if (g_strcmp0 (old->suspend_reason, new->suspend_reason) != 0)
+    vmgr_grant_add_change (grant, "suspend_reason", old->suspend_reason, new->suspend_reason);
+}
+
+static void
 on_edit_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
   g_autoptr(VmgrGrant) owned_grant = grant;
   PendingEdit *pending = user_data;
   VmgrCustomer *self = pending->customer;
   g_autoptr(VmgrCustomerInfo) edited = vmgr_customer_info_copy (self->info);
-  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
+  g_autoptr(VmgrAuditEntry) audit = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean valid = pending->edit (self, edited, pending->args, &error);
 
-  if (pending->edit (self, edited, pending->args, &error) &&
-      vmgr_store_update_customer (self->context->store, edited, audit, &error))
+  if (valid)
+    note_changes (grant, self->info, edited);
+  audit = vmgr_grant_audit_entry (grant);
+  if (valid && vmgr_store_update_customer (self->context->store, edited, audit, &error))
     {
       vmgr_customer_info_free (self->info);
       self->info = g_steal_pointer (&edited);

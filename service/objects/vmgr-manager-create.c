@@ -2,6 +2,7 @@
  * the domain, store it, export the object; undo what was done on failure. */
 #include "vmgr-manager-private.h"
 
+#include "vmgr-audit.h"
 #include "vmgr-error.h"
 #include "vmgr-peers.h"
 
@@ -75,6 +76,8 @@ resolve_spec (Creation *creation, GError **error)
       if (vmgr_ledger_id_taken (context->ledger, creation->options->id))
         return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
                             "VM id %u is taken", creation->options->id), FALSE;
+      if (vmgr_ledger_id_retired (context->ledger, creation->options->id))
+        return vmgr_set_vm_id_retired_error (error, creation->options->id), FALSE;
       spec->id = creation->options->id;
     }
   else
@@ -172,11 +175,16 @@ provisioning_failed (Creation *creation, const GError *error)
 {
   const VmgrContext *context = creation->manager->context;
   g_autofree char *dir = vmgr_context_guest_dir (context, creation->spec);
+  VmgrAuditTarget target = {
+    .path = creation->grant->target, .name = creation->spec->name, .uuid = creation->spec->uuid,
+  };
+  g_autoptr(VmgrAuditEntry) entry = vmgr_audit_entry_for (&creation->grant->caller,
+                                                          creation->grant->verb, "provision",
+                                                          &target, "failed", error->message);
 
   g_message ("provisioning VM %u (%s) failed: %s", creation->spec->id, creation->spec->name,
              error->message);
-  vmgr_auth_audit (context->auth, &creation->grant->caller, "provision",
-                   creation->grant->target, "failed", error->message);
+  vmgr_auth_audit_entry (context->auth, entry);
   vmgr_provision_remove_async (dir, NULL, NULL, NULL);
   vmgr_registry_remove_vm (creation->manager->registry, creation->spec->id);
   vmgr_job_complete (creation->job, error);
@@ -245,6 +253,17 @@ start_provisioning (Creation *creation)
                         vmgr_job_get_cancellable (creation->job), on_provisioned, creation);
 }
 
+/* From here on the audit names the new VM; the target stays the Manager
+ * (whose path QueryAudit's callers filter creations by). */
+static void
+name_audit_target (VmgrGrant *grant, const VmgrVmSpec *spec)
+{
+  g_free (grant->target_name);
+  grant->target_name = g_strdup (spec->name);
+  g_free (grant->target_uuid);
+  grant->target_uuid = g_strdup (spec->uuid);
+}
+
 static void
 proceed (Creation *creation)
 {
@@ -258,6 +277,7 @@ proceed (Creation *creation)
       creation_free (creation);
       return;
     }
+  name_audit_target (creation->grant, creation->spec);
   source = vmgr_context_template_source (context, creation->spec);
   vmgr_ledger_reserve (context->ledger, creation->spec);
   creation->reserved = TRUE;

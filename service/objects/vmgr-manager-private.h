@@ -64,5 +64,8 @@ void vmgr_manager_finish (VmgrManager *self, GDBusMethodInvocation *invocation,
 
 gboolean vmgr_manager_handle_query_audit (VmgrDBusManager *object,
                                           GDBusMethodInvocation *invocation, GVariant *filter);
+gboolean vmgr_manager_handle_query_audit_records (VmgrDBusManager *object,
+                                                  GDBusMethodInvocation *invocation,
+                                                  GVariant *filter);
 
 G_END_DECLS

@@ -200,6 +200,7 @@ vmgr_manager_iface_init (VmgrDBusManagerIface *iface)
   iface->handle_list_vms = handle_list_vms;
   iface->handle_find_vm = handle_find_vm;
   iface->handle_query_audit = vmgr_manager_handle_query_audit;
+  iface->handle_query_audit_records = vmgr_manager_handle_query_audit_records;
   iface->handle_create_vm = vmgr_manager_handle_create_vm;
   iface->handle_list_templates = vmgr_manager_handle_list_templates;
   iface->handle_add_template = vmgr_manager_handle_add_template;

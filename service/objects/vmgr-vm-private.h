@@ -19,6 +19,7 @@ struct _VmgrVm {
   gboolean deleting;
   gboolean reconfiguring;   /* a definition change is on its way to libvirt */
   gboolean stop_requested;  /* a Shutdown or Stop through vmgr is under way */
+  gboolean restoring;       /* a Start of a saved VM is under way: it comes up "restored" */
   gint64 running_since;     /* monotonic; 0 when not running or unknown */
   VmgrDomainStats *last_sample;
   VmgrUsageHistory *history;  /* recent samples, for GetUsageHistory */
@@ -61,5 +62,8 @@ gboolean vmgr_vm_handle_set_autostart (VmgrDBusVM *object, GDBusMethodInvocation
 gboolean vmgr_vm_handle_get_usage_history (VmgrDBusVM *object, GDBusMethodInvocation *invocation);
 gboolean vmgr_vm_handle_set_owner (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
                                    guint uid);
+
+/* Notes in @grant, for its audit row, each value @new changes from @old. */
+void vmgr_vm_note_spec_changes (VmgrGrant *grant, const VmgrVmSpec *old, const VmgrVmSpec *new);
 
 G_END_DECLS

@@ -207,9 +207,10 @@ on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoin
   change->invocation = g_object_ref (invocation);
   change->grant = grant;
   change->edited = vmgr_vm_spec_copy (self->spec);
-  if (!vmgr_vm_check_not_deleted (self, &error) || !vmgr_vm_check_not_provisioning (self, &error) ||
-      !vmgr_vm_check_not_busy (self, &error) ||
-      !pending->edit (change->edited, pending->args, &error) ||
+  if (vmgr_vm_check_not_deleted (self, &error) && vmgr_vm_check_not_provisioning (self, &error) &&
+      vmgr_vm_check_not_busy (self, &error) && pending->edit (change->edited, pending->args, &error))
+    vmgr_vm_note_spec_changes (grant, self->spec, change->edited);
+  if (error != NULL ||
       !vmgr_spec_check_resources (change->edited, &error) ||
       !vmgr_ledger_check (self->context->ledger, self->spec, change->edited, &error) ||
       !build_definition (self, change, &error))

@@ -121,6 +121,13 @@ vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
     return;
   if (state == VMGR_VM_STATE_STOPPED || state == VMGR_VM_STATE_CRASHED)
     g_clear_handle_id (&self->force_off_id, g_source_remove);
+  /* Drivers differ in what they call a start from a saved state (the test
+   * driver says "booted"); vmgr says what it did, whether libvirt's event
+   * comes before the Start returns or after. */
+  if (state == VMGR_VM_STATE_RUNNING && self->restoring)
+    reason = "restored";
+  else if (state != VMGR_VM_STATE_RUNNING)
+    self->restoring = FALSE;
   if (vmgr_vm_is_up (state) && !vmgr_vm_is_up (self->state))
     self->running_since = g_get_monotonic_time ();
   else if (!vmgr_vm_is_up (state))
@@ -186,20 +193,28 @@ typedef struct {
   VmgrBackendOp op;
   guint from;               /* STATE_BIT()s the VM may be in */
   const char *from_text;    /* for the error message */
+  const char *done_text;    /* "only a stopped VM can be started" */
 } Transition;
 
 static const Transition transitions[] = {
   { "Start", VMGR_BACKEND_OP_START,
-    STATE_BIT (VMGR_VM_STATE_STOPPED) | STATE_BIT (VMGR_VM_STATE_CRASHED), "stopped" },
-  { "Shutdown", VMGR_BACKEND_OP_SHUTDOWN, STATE_BIT (VMGR_VM_STATE_RUNNING), "running" },
+    STATE_BIT (VMGR_VM_STATE_STOPPED) | STATE_BIT (VMGR_VM_STATE_CRASHED) |
+    STATE_BIT (VMGR_VM_STATE_SUSPENDED), "stopped or saved", "started" },
+  { "Shutdown", VMGR_BACKEND_OP_SHUTDOWN, STATE_BIT (VMGR_VM_STATE_RUNNING), "running",
+    "shut down" },
   { "Stop", VMGR_BACKEND_OP_DESTROY,
     STATE_BIT (VMGR_VM_STATE_RUNNING) | STATE_BIT (VMGR_VM_STATE_PAUSED) |
     STATE_BIT (VMGR_VM_STATE_STOPPING) | STATE_BIT (VMGR_VM_STATE_STARTING) |
     STATE_BIT (VMGR_VM_STATE_CRASHED) | STATE_BIT (VMGR_VM_STATE_SUSPENDED),
-    "running, paused or stopping" },
-  { "Restart", VMGR_BACKEND_OP_REBOOT, STATE_BIT (VMGR_VM_STATE_RUNNING), "running" },
-  { "Suspend", VMGR_BACKEND_OP_SUSPEND, STATE_BIT (VMGR_VM_STATE_RUNNING), "running" },
-  { "Resume", VMGR_BACKEND_OP_RESUME, STATE_BIT (VMGR_VM_STATE_PAUSED), "paused" },
+    "running, paused or stopping", "forced off" },
+  { "Restart", VMGR_BACKEND_OP_REBOOT, STATE_BIT (VMGR_VM_STATE_RUNNING), "running",
+    "restarted" },
+  { "Suspend", VMGR_BACKEND_OP_SUSPEND, STATE_BIT (VMGR_VM_STATE_RUNNING), "running",
+    "suspended" },
+  { "Resume", VMGR_BACKEND_OP_RESUME, STATE_BIT (VMGR_VM_STATE_PAUSED), "paused", "resumed" },
+  { "Save", VMGR_BACKEND_OP_SAVE,
+    STATE_BIT (VMGR_VM_STATE_RUNNING) | STATE_BIT (VMGR_VM_STATE_PAUSED), "running or paused",
+    "saved" },
 };
 
 static const Transition *
@@ -288,9 +303,11 @@ check_transition (VmgrVm *self, const Transition *transition, GError **error)
     return FALSE;
   if ((transition->from & STATE_BIT (self->state)) != 0)
     return TRUE;
+  /* The caller knows what it asked for: the message says why not, once. */
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
-               "cannot %s VM '%s': it is %s, and must be %s", transition->verb,
-               self->spec->name, vmgr_vm_state_to_string (self->state), transition->from_text);
+               "VM '%s' is %s, and only a %s VM can be %s", self->spec->name,
+               vmgr_vm_state_to_string (self->state), transition->from_text,
+               transition->done_text);
   return FALSE;
 }
 
@@ -359,6 +376,18 @@ after_accepted (Lifecycle *call)
        * the StateReason property as in the signal. */
       set_state (self, VMGR_VM_STATE_RUNNING, "restarted");
       break;
+    case VMGR_BACKEND_OP_SAVE:
+      vmgr_vm_apply_state (self, VMGR_VM_STATE_SUSPENDED, "saved");
+      break;
+    case VMGR_BACKEND_OP_START:
+      if (self->restoring)
+        vmgr_vm_apply_state (self, VMGR_VM_STATE_RUNNING, "restored");
+      break;
+    case VMGR_BACKEND_OP_DESTROY:
+      /* Nor for a saved state thrown away. */
+      if (self->state == VMGR_VM_STATE_SUSPENDED)
+        vmgr_vm_apply_state (self, VMGR_VM_STATE_STOPPED, "saved-state-discarded");
+      break;
     default:
       break;
     }
@@ -374,6 +403,8 @@ on_op_done (GObject *source, GAsyncResult *result, gpointer user_data)
     after_accepted (call);
   else if (is_stop (call->transition))
     call->vm->stop_requested = FALSE;
+  else
+    call->vm->restoring = FALSE;
   finish_call (call, error);
 }
 
@@ -396,13 +427,33 @@ check_owner_not_suspended (Lifecycle *call, GError **error)
   return FALSE;
 }
 
+static gboolean
+check_backend_saves (Lifecycle *call, GError **error)
+{
+  VmgrBackend *backend = call->vm->context->backend;
+
+  if (call->transition->op != VMGR_BACKEND_OP_SAVE || vmgr_backend_has_capability (backend, "save"))
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+               "the %s backend cannot save a VM's state", vmgr_backend_get_scheme (backend));
+  return FALSE;
+}
+
+static gboolean
+is_saved (VmgrVm *self)
+{
+  return self->state == VMGR_VM_STATE_SUSPENDED &&
+         g_strcmp0 (vmgr_dbus_vm_get_state_reason (VMGR_DBUS_VM (self)), "saved") == 0;
+}
+
 static void
 run_transition (Lifecycle *call)
 {
   g_autoptr(GError) error = NULL;
 
   if (!check_transition (call->vm, call->transition, &error) ||
-      !check_owner_not_suspended (call, &error))
+      !check_owner_not_suspended (call, &error) ||
+      !check_backend_saves (call, &error))
     {
       finish_call (call, error);
       lifecycle_free (call);
@@ -410,6 +461,8 @@ run_transition (Lifecycle *call)
     }
   if (is_stop (call->transition))
     call->vm->stop_requested = TRUE;
+  if (call->transition->op == VMGR_BACKEND_OP_START)
+    call->vm->restoring = is_saved (call->vm);
   vmgr_backend_op_async (call->vm->context->backend, call->vm->spec->uuid,
                          call->transition->op, NULL, on_op_done, call);
 }
@@ -476,6 +529,12 @@ handle_suspend (VmgrDBusVM *object, GDBusMethodInvocation *invocation)
 
 static gboolean
 handle_resume (VmgrDBusVM *object, GDBusMethodInvocation *invocation)
+{
+  return authorize_lifecycle (VMGR_VM (object), invocation, 0);
+}
+
+static gboolean
+handle_save (VmgrDBusVM *object, GDBusMethodInvocation *invocation)
 {
   return authorize_lifecycle (VMGR_VM (object), invocation, 0);
 }
@@ -631,6 +690,7 @@ vmgr_vm_iface_init (VmgrDBusVMIface *iface)
   iface->handle_restart = handle_restart;
   iface->handle_suspend = handle_suspend;
   iface->handle_resume = handle_resume;
+  iface->handle_save = handle_save;
   iface->handle_delete = vmgr_vm_handle_delete;
   iface->handle_set_memory = vmgr_vm_handle_set_memory;
   iface->handle_set_cpu = vmgr_vm_handle_set_cpu;

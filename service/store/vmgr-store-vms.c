@@ -2,6 +2,7 @@
 #include "vmgr-store-private.h"
 
 #include "vmgr-error.h"
+#include "vmgr-ledger.h"
 
 #define FIRST_VM_ID 101
 
@@ -91,11 +92,11 @@ count_other_vms (VmgrStore *self, const char *sql, const char *value, guint32 ow
   return vmgr_store_step_int (self, stmt, error);
 }
 
+/* Whether @sql (a count of rows with ":id") finds @id. */
 static gboolean
-vm_id_exists (VmgrStore *self, guint32 id, gboolean *exists, GError **error)
+id_counted (VmgrStore *self, const char *sql, guint32 id, gboolean *found, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt =
-    vmgr_store_prepare (self, "SELECT count(*) FROM vms WHERE id = :id", error);
+  g_autoptr(sqlite3_stmt) stmt = vmgr_store_prepare (self, sql, error);
   gint64 n;
 
   if (stmt == NULL)
@@ -103,8 +104,21 @@ vm_id_exists (VmgrStore *self, guint32 id, gboolean *exists, GError **error)
   if (!vmgr_store_bind_int (stmt, ":id", id))
     return vmgr_store_fail (self, error);
   n = vmgr_store_step_int (self, stmt, error);
-  *exists = n > 0;
+  *found = n > 0;
   return n >= 0;
+}
+
+static gboolean
+vm_id_exists (VmgrStore *self, guint32 id, gboolean *exists, GError **error)
+{
+  return id_counted (self, "SELECT count(*) FROM vms WHERE id = :id", id, exists, error);
+}
+
+static gboolean
+vm_id_retired (VmgrStore *self, guint32 id, gboolean *retired, GError **error)
+{
+  return id_counted (self, "SELECT count(*) FROM retired_vm_ids WHERE id = :id", id, retired,
+                     error);
 }
 
 /* ALREADY_EXISTS when another VM (not @exclude_id) has @spec's name or UUID. */
@@ -151,6 +165,10 @@ insert_vm_txn (VmgrStore *self, gconstpointer data, GError **error)
                    "VM id %u is taken", w->spec->id);
       return FALSE;
     }
+  if (!vm_id_retired (self, w->spec->id, &taken, error))
+    return FALSE;
+  if (taken)
+    return vmgr_set_vm_id_retired_error (error, w->spec->id), FALSE;
   stmt = vmgr_store_prepare (self, "INSERT INTO vms (" VM_COLUMNS ", domain_xml, created_at)"
                               " VALUES (" VM_PARAMS ", :domain_xml, :created_at)", error);
   if (stmt == NULL)
@@ -214,6 +232,21 @@ vmgr_store_update_vm (VmgrStore *self, const VmgrVmSpec *spec,
 }
 
 static gboolean
+retire_vm_id (VmgrStore *self, guint32 id, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt =
+    vmgr_store_prepare (self, "INSERT OR REPLACE INTO retired_vm_ids (id, retired_at)"
+                              " VALUES (:id, :now)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!vmgr_store_bind_int (stmt, ":id", id) ||
+      !vmgr_store_bind_int (stmt, ":now", g_get_real_time ()))
+    return vmgr_store_fail (self, error);
+  return vmgr_store_step_done (self, stmt, error);
+}
+
+static gboolean
 delete_vm_txn (VmgrStore *self, gconstpointer data, GError **error)
 {
   guint32 id = GPOINTER_TO_UINT (data);
@@ -226,7 +259,28 @@ delete_vm_txn (VmgrStore *self, gconstpointer data, GError **error)
     return vmgr_store_fail (self, error);
   if (!vmgr_store_step_done (self, stmt, error))
     return FALSE;
-  return sqlite3_changes (self->db) > 0 || no_vm_error (error, id);
+  if (sqlite3_changes (self->db) == 0)
+    return no_vm_error (error, id);
+  return retire_vm_id (self, id, error);
+}
+
+GArray *
+vmgr_store_list_retired_vm_ids (VmgrStore *self, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt =
+    vmgr_store_prepare (self, "SELECT id FROM retired_vm_ids ORDER BY id", error);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = vmgr_store_step (self, stmt, error)) == SQLITE_ROW)
+    {
+      guint32 id = (guint32) sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  return rc == SQLITE_DONE ? g_steal_pointer (&ids) : NULL;
 }
 
 gboolean
@@ -292,12 +346,13 @@ vmgr_store_list_vms (VmgrStore *self, GError **error)
 guint32
 vmgr_store_next_vm_id (VmgrStore *self, GError **error)
 {
-  /* 101 if free, else one past the end of the first run of taken ids that
-   * starts at 101 or later. */
+  /* 101 if free, else one past the end of the first run of used ids (of
+   * VMs, or retired) that starts at 101 or later. */
   static const char sql[] =
-    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM vms WHERE id = :first) THEN :first"
-    " ELSE (SELECT min (a.id + 1) FROM vms AS a WHERE a.id >= :first"
-    "       AND NOT EXISTS (SELECT 1 FROM vms AS b WHERE b.id = a.id + 1)) END";
+    "WITH used (id) AS (SELECT id FROM vms UNION SELECT id FROM retired_vm_ids)"
+    " SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM used WHERE id = :first) THEN :first"
+    " ELSE (SELECT min (a.id + 1) FROM used AS a WHERE a.id >= :first"
+    "       AND NOT EXISTS (SELECT 1 FROM used AS b WHERE b.id = a.id + 1)) END";
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gint64 id;
 

@@ -126,6 +126,23 @@ static const char *const migrations[] = {
   "CREATE INDEX vms_template ON vms (template);"
   "CREATE INDEX vms_plan ON vms (plan);"
   "CREATE INDEX vms_owner ON vms (owner);",
+
+  /* 3 -> 4: the audit says what was done to what (the verb, the target's
+   * name and UUID, the values changed), and VM ids are never reused: the
+   * ids of deleted VMs are kept, those the audit log names included. */
+  "ALTER TABLE audit ADD COLUMN verb TEXT;"
+  "ALTER TABLE audit ADD COLUMN target_name TEXT;"
+  "ALTER TABLE audit ADD COLUMN target_uuid TEXT;"
+  "ALTER TABLE audit ADD COLUMN changes TEXT;"
+  "CREATE INDEX audit_target_name ON audit (target_name);"
+  "CREATE TABLE retired_vm_ids ("
+  "  id INTEGER PRIMARY KEY,"
+  "  retired_at INTEGER NOT NULL);"
+  "INSERT OR IGNORE INTO retired_vm_ids (id, retired_at)"
+  "  SELECT CAST (substr (target, 14) AS INTEGER), max (time) FROM audit"
+  "  WHERE target GLOB '/org/vmgr/vm/[0-9]*'"
+  "    AND CAST (substr (target, 14) AS INTEGER) NOT IN (SELECT id FROM vms)"
+  "  GROUP BY CAST (substr (target, 14) AS INTEGER);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == VMGR_STORE_SCHEMA_VERSION);

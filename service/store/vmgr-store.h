@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VmgrStore, vmgr_store, VMGR, STORE, GObject)
 
 /* The schema version this build writes; older files are migrated on open. */
-#define VMGR_STORE_SCHEMA_VERSION 3
+#define VMGR_STORE_SCHEMA_VERSION 4
 
 /* Opens (creating if needed) the sqlite file at @path and migrates it. */
 VmgrStore *vmgr_store_open (const char *path, GError **error);
@@ -90,5 +90,23 @@ gboolean vmgr_store_append_audit (VmgrStore *self, const VmgrAuditEntry *entry, 
 GPtrArray *vmgr_store_query_audit (VmgrStore *self, gint64 since, gint64 until,
                                    gint64 uid, const char *target, guint limit,
                                    GError **error);
+
+/* What vmgr_store_query_audit_filtered selects; zero-initialized means
+ * everything (but @uid: set it to -1 for any caller). */
+typedef struct {
+  gint64 since, until;      /* inclusive; 0: unbounded */
+  gint64 uid;               /* the caller's uid; < 0: any */
+  const char *target;       /* object path, target name or VM UUID; NULL: any */
+  const char *verb;         /* NULL: any */
+  guint limit;              /* 0: 1000 */
+} VmgrAuditFilter;
+
+GPtrArray *vmgr_store_query_audit_filtered (VmgrStore *self, const VmgrAuditFilter *filter,
+                                            GError **error);
+
+/* VM ids are handed out once for the life of the store: a deleted VM's id
+ * is retired (vmgr_store_delete_vm) and vmgr_store_insert_vm refuses it.
+ * The retired ids, ascending. */
+GArray *vmgr_store_list_retired_vm_ids (VmgrStore *self, GError **error);
 
 G_END_DECLS

@@ -55,6 +55,25 @@ handle_name_and_dict (VmgrDBusManager *manager, GDBusMethodInvocation *invocatio
   return handle_recorded (data, invocation);
 }
 
+/* Recorded; a plan without memory is refused as vmgrd words it. */
+static gboolean
+handle_set_plan (VmgrDBusManager *manager, GDBusMethodInvocation *invocation,
+                 const char *name, GVariant *limits, gpointer data)
+{
+  guint64 memory;
+
+  if (g_variant_lookup (limits, "memory_limit", "t", &memory) && memory == 0)
+    {
+      g_autofree char *message = g_strdup_printf ("plan '%s': memory_limit cannot be 0", name);
+
+      fake_vmgrd_record (data, invocation);
+      g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.InvalidArgument",
+                                                  message);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  return handle_recorded (data, invocation);
+}
+
 void
 fake_vmgrd_admin_connect_manager (FakeVmgrd *self, VmgrDBusManager *manager)
 {
@@ -62,7 +81,7 @@ fake_vmgrd_admin_connect_manager (FakeVmgrd *self, VmgrDBusManager *manager)
   g_signal_connect (manager, "handle-list-plans", G_CALLBACK (handle_list_plans), self);
   g_signal_connect (manager, "handle-query-audit", G_CALLBACK (handle_query_audit), self);
   g_signal_connect (manager, "handle-add-template", G_CALLBACK (handle_name_and_dict), self);
-  g_signal_connect (manager, "handle-set-plan", G_CALLBACK (handle_name_and_dict), self);
+  g_signal_connect (manager, "handle-set-plan", G_CALLBACK (handle_set_plan), self);
   g_signal_connect (manager, "handle-remove-template", G_CALLBACK (handle_name), self);
   g_signal_connect (manager, "handle-remove-plan", G_CALLBACK (handle_name), self);
 }

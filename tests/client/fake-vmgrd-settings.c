@@ -31,8 +31,11 @@ handle_set_cpu (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, guint vcpus, 
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (weight < 1 || weight > 10000)
     {
+      g_autofree char *message = g_strdup_printf ("cpu_weight %u is out of range (use 1 to 10000)",
+                                                  weight);
+
       g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.InvalidArgument",
-                                                  "weight is out of range");
+                                                  message);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   vmgr_dbus_vm_set_vcpus (vm, vcpus);
@@ -48,6 +51,16 @@ handle_set_disk (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, guint64 soft
 {
   if (refused (data, vm, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (hard_limit != 0 && soft_limit > hard_limit)
+    {
+      g_autofree char *message = g_strdup_printf ("disk_soft_limit (%" G_GUINT64_FORMAT ") exceeds "
+                                                  "disk_hard_limit (%" G_GUINT64_FORMAT ")",
+                                                  soft_limit, hard_limit);
+
+      g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.InvalidArgument",
+                                                  message);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
   vmgr_dbus_vm_set_disk_soft_limit (vm, soft_limit);
   vmgr_dbus_vm_set_disk_hard_limit (vm, hard_limit);
   vmgr_dbus_vm_complete_set_disk (vm, invocation);

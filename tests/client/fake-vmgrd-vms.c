@@ -111,6 +111,7 @@ static const Transition transitions[] = {
   { "Restart", "running", NULL, NULL, "booted" },
   { "Suspend", "running", NULL, "paused", "user" },
   { "Resume", "paused", NULL, "running", "user" },
+  { "Save", "running", NULL, "suspended", "saved" },
 };
 
 static gboolean
@@ -128,8 +129,13 @@ handle_lifecycle (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, gpointer da
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!g_str_equal (vmgr_dbus_vm_get_state (vm), t->from))
     {
+      /* As vmgrd words it, the verb being the method's name. */
+      g_autofree char *message = g_strdup_printf ("cannot %s VM '%s': it is %s, and must be %s",
+                                                  method, vmgr_dbus_vm_get_name (vm),
+                                                  vmgr_dbus_vm_get_state (vm), t->from);
+
       g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.InvalidState",
-                                                  "The VM is not in the right state.");
+                                                  message);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   if (t->transient != NULL)
@@ -183,6 +189,7 @@ connect_vm_handlers (FakeVmgrd *self, VmgrDBusVM *vm)
 {
   static const char *const plain[] = {
     "handle-start", "handle-stop", "handle-restart", "handle-suspend", "handle-resume",
+    "handle-save",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (plain); i++)
@@ -312,6 +319,16 @@ handle_create_vm (VmgrDBusManager *manager, GDBusMethodInvocation *invocation, c
 
   fake_vmgrd_record (self, invocation);
   g_variant_lookup (options, "start", "b", &start);
+  /* vmgrd's refusal of a VM without memory (the job templates need none). */
+  if (g_str_equal (template, "debian-12") && plan[0] == '\0'
+      && !g_variant_lookup (options, "memory_limit", "t", NULL)
+      && fake_vmgrd_get_vm (self, name) == NULL)
+    {
+      g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.InvalidArgument",
+                                                  "no memory_limit: choose a plan or give "
+                                                  "memory_limit");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
   path = fake_vmgrd_provision (self, invocation, name, template, start);
   if (path != NULL)
     vmgr_dbus_manager_complete_create_vm (manager, invocation, path);

@@ -135,7 +135,8 @@ void fake_vmgrd_customers_connect_manager (FakeVmgrd *self, VmgrDBusManager *man
 void fake_vmgrd_customers_clear (FakeVmgrd *self);
 
 /* fake-vmgrd-admin.c: canned templates, plans and audit entries; the
- * changes are recorded only. */
+ * changes are recorded only (SetPlan refuses a memory_limit of 0, as
+ * vmgrd does). */
 void fake_vmgrd_admin_connect_manager (FakeVmgrd *self, VmgrDBusManager *manager);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
  * update, suspend, unsuspend, remove). */
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <pwd.h>
 #include <string.h>
 
 #include "fake-fixture.h"
@@ -77,6 +78,12 @@ test_plans (Fixture *f, gconstpointer data)
   g_assert_true (g_variant_lookup (limits, "max_vms", "u", &max_vms));
   g_assert_cmpuint (max_vms, ==, 5);
   g_assert_cmpuint (g_variant_n_children (limits), ==, 2);
+
+  /* vmgrd's refusal names the option, not its key. */
+  vmgrctl (f, "plan-set", "tiny", "--memory", "0");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot set plan 'tiny': plan 'tiny': --memory cannot "
+                                   "be 0\n");
 }
 
 /* ---- audit ---- */
@@ -106,7 +113,8 @@ test_audit (Fixture *f, gconstpointer data)
   vmgrctl (f, "audit");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
   g_assert_true (g_str_has_prefix (f->run.out, "TIME  "));
-  g_assert_nonnull (strstr (f->run.out, "  bob   org.vmgr.vm.control-any  db      denied   not an administrator\n"));
+  /* The fake answers QueryAudit only: no verb, name or changes. */
+  g_assert_nonnull (strstr (f->run.out, "  bob   -     org.vmgr.vm.control-any  db      denied   -        not an administrator\n"));
 }
 
 /* ---- customers ---- */
@@ -238,6 +246,38 @@ test_customer_changes (Fixture *f, gconstpointer data)
                    "vmgrctl: cannot remove customer '1000': no customer with uid 1000\n");
 }
 
+/* The names vmgrctl shows are accepted back, though the users exist only
+ * for vmgrd (the fake's alice is no user of this host). */
+static void
+test_names_vmgrd_knows (Fixture *f, gconstpointer data)
+{
+  guint32 uid = 0;
+
+  if (getpwnam ("alice") != NULL)
+    {
+      g_test_skip ("this host has a user alice");
+      return;
+    }
+  vmgrctl (f, "customer", "show", "alice");
+  assert_ok (f);
+  g_assert_true (g_str_has_prefix (f->run.out, "User:        alice (uid 1000)\n"));
+
+  vmgrctl (f, "chown", "web", "alice");
+  assert_ok (f);
+  g_assert_cmpstr (f->fake->last_method, ==, "SetOwner");
+  g_variant_get (f->fake->last_args, "(u)", &uid);
+  g_assert_cmpuint (uid, ==, 1000);
+
+  vmgrctl (f, "create", "mine", "--template", "debian-12", "--plan", "small", "--owner", "alice");
+  assert_ok (f);
+  g_assert_cmpstr (f->fake->last_method, ==, "CreateVM");
+
+  vmgrctl (f, "chown", "web", "nobody-anywhere");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: chown: no user named 'nobody-anywhere' on this host, "
+                                   "nor a customer or VM owner of that name in vmgrd\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -251,6 +291,7 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/customer-show", test_customer_show);
   add_test ("/vmgrctl/fake/customer-add", test_customer_add);
   add_test ("/vmgrctl/fake/customer-changes", test_customer_changes);
+  add_test ("/vmgrctl/fake/names-vmgrd-knows", test_names_vmgrd_knows);
 
   return g_test_run ();
 }

@@ -46,8 +46,10 @@ test_command_help (void)
   test_run_vmgrctl (&run, "plan-set", "--help", NULL);
   g_assert_nonnull (strstr (run.out, "--max-vms=N"));
   test_run_vmgrctl (&run, "shutdown", "--help", NULL);
+  g_assert_nonnull (strstr (run.out, "--grace=SECONDS"));
   g_assert_nonnull (strstr (run.out, "--timeout=SECONDS"));
   test_run_vmgrctl (&run, "set-memory", "--help", NULL);
+  g_assert_nonnull (strstr (run.out, "--memory-soft-limit=SIZE"));
   g_assert_nonnull (strstr (run.out, "--soft-limit=SIZE"));
   test_run_vmgrctl (&run, "stats", "--help", NULL);
   g_assert_nonnull (strstr (run.out, "--watch=SECONDS"));
@@ -82,6 +84,7 @@ test_usage_errors (void)
     { "--bogus", "list", NULL },
     { "--session", "--system", "list", NULL },
     { "--timeout", "-5", "start", "web", NULL },
+    { "--wait-timeout", "soon", "start", "web", NULL },
     { "show", NULL },
     { "show", "a", "b", NULL },
     { "list", "--bogus", NULL },
@@ -92,10 +95,12 @@ test_usage_errors (void)
     { "create", "web", "--template", "t", "--id", "x", NULL },
     { "plan-set", "p", "--disk", "1.5", NULL },
     { "shutdown", "web", "--timeout", "soon", NULL },
-    { "audit", "--since", "yesterday", NULL },
+    { "shutdown", "web", "--grace", "-1", NULL },
+    { "audit", "--since", "soon", NULL },
     /* set-memory, set-cpu, set-disk, set-network, autostart, chown */
     { "set-memory", "web", NULL },
-    { "set-memory", "web", "--guarantee", "1G", NULL },
+    { "set-memory", "web", "--memory", "12X", NULL },
+    { "set-memory", "web", "--memory-guarantee", "-1", NULL },
     { "set-memory", "web", "--limit", "12X", NULL },
     { "set-memory", "--limit", "1G", NULL },
     { "set-memory", "web", "--limit", "1G", "--json", NULL },

@@ -143,6 +143,16 @@ test_create_job_daemon_gone (Fixture *f, gconstpointer data)
 
 /* ---- contract ---- */
 
+/* vmgrd's "no memory_limit" names the option to give. */
+static void
+test_create_error_names_options (Fixture *f, gconstpointer data)
+{
+  vmgrctl (f, "create", "test1", "--template", "debian-12");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot create 'test1': no --memory: choose a plan "
+                                   "or give --memory\n");
+}
+
 static void
 test_contract (Fixture *f, gconstpointer data)
 {
@@ -197,6 +207,7 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/create-job-interrupted", test_create_job_interrupted);
   add_test ("/vmgrctl/fake/create-job-vanished", test_create_job_vanished);
   add_test ("/vmgrctl/fake/create-job-daemon-gone", test_create_job_daemon_gone);
+  add_test ("/vmgrctl/fake/create-error-names-options", test_create_error_names_options);
   add_test ("/vmgrctl/fake/contract", test_contract);
   add_test ("/vmgrctl/fake/contract-job", test_contract_job);
 

@@ -34,6 +34,57 @@ test_set_memory (Fixture *f, gconstpointer data)
   g_assert_cmpuint (limit, ==, 3 * GiB);
 }
 
+/* The setters take create's names of the options, one value at a time;
+ * the older names are kept. */
+static void
+test_setters_take_create_options (Fixture *f, gconstpointer data)
+{
+  guint64 guarantee, soft, limit, disk_soft, disk_hard;
+  guint32 vcpus, weight, cpu_limit;
+
+  vmgrctl (f, "set-memory", "web", "--memory-soft-limit", "768M");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(ttt)", &guarantee, &soft, &limit);
+  g_assert_cmpuint (guarantee, ==, GiB / 2);
+  g_assert_cmpuint (soft, ==, 768 * MiB);
+  g_assert_cmpuint (limit, ==, GiB);
+
+  vmgrctl (f, "set-memory", "web", "--memory", "2G", "--memory-guarantee", "0");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(ttt)", &guarantee, &soft, &limit);
+  g_assert_cmpuint (guarantee, ==, 0);
+  g_assert_cmpuint (soft, ==, 768 * MiB);
+  g_assert_cmpuint (limit, ==, 2 * GiB);
+
+  vmgrctl (f, "set-cpu", "web", "--cpu-weight", "300", "--cpu-limit", "50");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(uuu)", &vcpus, &weight, &cpu_limit);
+  g_assert_cmpuint (vcpus, ==, 2);
+  g_assert_cmpuint (weight, ==, 300);
+  g_assert_cmpuint (cpu_limit, ==, 50);
+
+  vmgrctl (f, "set-disk", "web", "--disk-soft", "5G");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(tt)", &disk_soft, &disk_hard);
+  g_assert_cmpuint (disk_soft, ==, 5 * GiB);
+  g_assert_cmpuint (disk_hard, ==, 10 * GiB);
+  vmgrctl (f, "set-disk", "web", "--disk", "20G", "--soft", "8G");
+  assert_ok (f);
+  g_variant_get (f->fake->last_args, "(tt)", &disk_soft, &disk_hard);
+  g_assert_cmpuint (disk_soft, ==, 8 * GiB);
+  g_assert_cmpuint (disk_hard, ==, 20 * GiB);
+}
+
+/* vmgrd's refusal names its keys; vmgrctl names the options typed. */
+static void
+test_setter_errors_name_options (Fixture *f, gconstpointer data)
+{
+  vmgrctl (f, "set-disk", "web", "--disk-soft", "20G");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot set disk limits of 'web': --disk-soft "
+                                   "(21474836480) exceeds --disk (10737418240)\n");
+}
+
 static void
 test_set_cpu (Fixture *f, gconstpointer data)
 {
@@ -57,7 +108,8 @@ test_set_cpu (Fixture *f, gconstpointer data)
   /* The daemon's refusal, with its exit status. */
   vmgrctl (f, "set-cpu", "web", "--weight", "0");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
-  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot set CPUs of 'web': weight is out of range\n");
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot set CPUs of 'web': --cpu-weight 0 is out of "
+                                   "range (use 1 to 10000)\n");
 }
 
 static void
@@ -142,7 +194,8 @@ test_stats (Fixture *f, gconstpointer data)
   assert_ok (f);
   g_assert_cmpstr (f->run.out, ==,
                    "NAME  STATE    CPU                 MEMORY                        DISK  NET  UPTIME\n"
-                   "db    running  [###.......] 50.0%  [#####.....] 512 MiB/1.0 GiB  -     -    1h 1m\n");
+                   "db    running  [###.......] 33.3%  [#####.....] 512 MiB/1.0 GiB  -     -    1h 1m\n"
+                   "CPU: percent of what the VM may use (its vCPUs, or its CPU limit when lower)\n");
   g_assert_cmpstr (f->fake->last_method, ==, "GetStats");
   g_assert_cmpuint (f->fake->get_stats_calls, ==, 1);
 
@@ -152,8 +205,15 @@ test_stats (Fixture *f, gconstpointer data)
   g_assert_cmpstr (f->run.out, ==,
                    "NAME  STATE    CPU                 MEMORY                        DISK  NET  UPTIME\n"
                    "web   stopped  -                   -                             -     -    -\n"
-                   "db    running  [###.......] 50.0%  [#####.....] 512 MiB/1.0 GiB  -     -    1h 1m\n");
+                   "db    running  [###.......] 33.3%  [#####.....] 512 MiB/1.0 GiB  -     -    1h 1m\n"
+                   "CPU: percent of what the VM may use (its vCPUs, or its CPU limit when lower)\n");
   g_assert_cmpuint (f->fake->get_stats_calls, ==, 2);
+
+  /* -H: the rows alone, for scripts. */
+  vmgrctl (f, "stats", "db", "-H");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==,
+                   "db  running  [###.......] 33.3%  [#####.....] 512 MiB/1.0 GiB  -  -  1h 1m\n");
 
   vmgrctl (f, "stats", "nope");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_NOT_FOUND);
@@ -180,8 +240,9 @@ test_stats_json (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (json_object_get_double_member (stats, "cpu_percent"), ==, 50.0);
   g_assert_cmpint (json_object_get_int_member (stats, "memory_used"), ==, 512 * MiB);
   g_assert_false (json_object_has_member (stats, "disk_used"));
-  stats = json_object_get_object_member (json_array_get_object_element (vms, 1), "stats");
-  g_assert_cmpuint (json_object_get_size (stats), ==, 0);
+  g_assert_true (json_object_has_member (stats, "sampled_at_usec"));
+  /* web is stopped: no sample, null. */
+  g_assert_true (json_object_get_null_member (json_array_get_object_element (vms, 1), "stats"));
 }
 
 /* Not a terminal: the tables follow each other after a blank line. */
@@ -228,9 +289,35 @@ test_stats_watch_usage (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->fake->get_stats_calls, ==, 1);
   tables = g_strsplit (f->run.out, "\n\n", -1);
   g_assert_cmpuint (g_strv_length (tables), ==, 3);
-  g_assert_nonnull (strstr (tables[0], "[###.......] 50.0%"));
-  g_assert_nonnull (strstr (tables[2], "[#####.....] 75.0%"));
+  /* 50% and 75% of one host CPU, of the 150% db may use. */
+  g_assert_nonnull (strstr (tables[0], "[###.......] 33.3%"));
+  g_assert_nonnull (strstr (tables[2], "[#####.....] 50.0%"));
   g_assert_nonnull (strstr (tables[2], "256 MiB/1.0 GiB"));
+}
+
+/* On libvirt's test driver the figures are made up: said where shown. */
+static void
+test_test_backend_says_simulated (Fixture *f, gconstpointer data)
+{
+  VmgrDBusManager *manager = vmgr_dbus_object_peek_manager (VMGR_DBUS_OBJECT (f->fake->manager_object));
+  const char *note = "backend test: simulated values (libvirt's test driver; usage and host "
+                     "figures are not real)\n";
+  g_autoptr(JsonNode) root = NULL;
+
+  vmgrctl (f, "host");
+  g_assert_false (g_str_has_suffix (f->run.out, note));
+  vmgr_dbus_manager_set_backend (manager, "test");
+  vmgrctl (f, "host");
+  assert_ok (f);
+  g_assert_true (g_str_has_suffix (f->run.out, note));
+  vmgrctl (f, "show", "db");
+  g_assert_true (g_str_has_suffix (f->run.out, note));
+  vmgrctl (f, "stats", "db");
+  g_assert_true (g_str_has_suffix (f->run.out, note));
+  vmgrctl (f, "host", "--json");
+  root = parse_json (f->run.out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "backend"), ==,
+                   "test");
 }
 
 static void
@@ -241,17 +328,17 @@ test_host (Fixture *f, gconstpointer data)
   vmgrctl (f, "host");
   assert_ok (f);
   g_assert_cmpstr (f->run.out, ==,
-                   "CPUs:             8\n"
+                   "Host CPUs:        8 (also the most vCPUs one VM may have)\n"
                    "CPU model:        Fake CPU\n"
                    "Memory total:     16 GiB\n"
                    "Memory free:      8.0 GiB\n"
                    "Disk total:       100 GiB\n"
                    "Disk free:        60 GiB\n"
-                   "Capacity vCPUs:   32\n"
-                   "Capacity memory:  16 GiB\n"
-                   "Capacity disk:    unlimited\n"
-                   "Allocated vCPUs:  8 (25%)\n"
-                   "Allocated memory: 4.0 GiB (25%)\n"
+                   "vCPU capacity:    32\n"
+                   "Memory capacity:  16 GiB\n"
+                   "Disk capacity:    unlimited\n"
+                   "Allocated vCPUs:  8 of 32 (25%)\n"
+                   "Allocated memory: 4.0 GiB of 16 GiB (25%)\n"
                    "Allocated disk:   20 GiB\n"
                    "VMs:              4\n"
                    "  provisioning:   0\n"
@@ -273,6 +360,8 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/set-memory", test_set_memory);
   add_test ("/vmgrctl/fake/set-cpu", test_set_cpu);
   add_test ("/vmgrctl/fake/set-disk", test_set_disk);
+  add_test ("/vmgrctl/fake/setters-take-create-options", test_setters_take_create_options);
+  add_test ("/vmgrctl/fake/setter-errors-name-options", test_setter_errors_name_options);
   add_test ("/vmgrctl/fake/set-network", test_set_network);
   add_test ("/vmgrctl/fake/autostart-chown", test_autostart_chown);
   add_test ("/vmgrctl/fake/stats", test_stats);
@@ -280,6 +369,7 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/stats-watch", test_stats_watch);
   add_test ("/vmgrctl/fake/stats-watch-usage", test_stats_watch_usage);
   add_test ("/vmgrctl/fake/host", test_host);
+  add_test ("/vmgrctl/fake/test-backend-says-simulated", test_test_backend_says_simulated);
 
   return g_test_run ();
 }

@@ -47,6 +47,41 @@ test_list_json (Fixture *f, gconstpointer data)
   root = parse_json (f->run.out);
 }
 
+/* list --state, --owner, --plan, in tables and JSON; -H for scripts. */
+static void
+test_list_filters (Fixture *f, gconstpointer data)
+{
+  VmgrDBusVM *stuck = fake_vmgrd_get_vm (f->fake, "stuck");
+  g_autoptr(JsonNode) root = NULL;
+
+  vmgr_dbus_vm_set_owner (stuck, 1001);
+  vmgr_dbus_vm_set_owner_name (stuck, "bob");
+  vmgr_dbus_vm_set_plan (stuck, "");
+
+  vmgrctl (f, "list", "--state", "running", "-H");
+  assert_ok (f);
+  g_assert_true (g_str_has_prefix (f->run.out, "102  db  running  alice  small  debian-12  2  "));
+  g_assert_null (strchr (strchr (f->run.out, '\n') + 1, '\n'));
+
+  vmgrctl (f, "list", "--owner", "bob", "--no-header");
+  assert_ok (f);
+  g_assert_true (g_str_has_prefix (f->run.out, "104  stuck  stopped  bob  -  "));
+  vmgrctl (f, "list", "--owner", "1001", "-H");
+  g_assert_true (g_str_has_prefix (f->run.out, "104  stuck"));
+  vmgrctl (f, "list", "--plan", "-", "-H");
+  g_assert_true (g_str_has_prefix (f->run.out, "104  stuck"));
+
+  vmgrctl (f, "list", "--plan", "small", "--owner", "alice", "--state", "stopped", "--json");
+  assert_ok (f);
+  root = parse_json (f->run.out);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (root)), ==, 2);
+
+  vmgrctl (f, "list", "--state", "sleeping");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_USAGE);
+  vmgrctl (f, "list", "--owner", "nobody-anywhere");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_ARGUMENT);
+}
+
 static void
 test_show (Fixture *f, gconstpointer data)
 {
@@ -57,9 +92,10 @@ test_show (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (f->run.out, "\nOwner:             alice (uid 1000)\n"));
   g_assert_nonnull (strstr (f->run.out, "\nMemory:            1.0 GiB\n"));
   g_assert_nonnull (strstr (f->run.out, "\nMemory guarantee:  512 MiB\n"));
-  g_assert_nonnull (strstr (f->run.out, "\nCPU limit:         150%\n"));
+  g_assert_nonnull (strstr (f->run.out, "\nCPU limit:         150% of one host CPU\n"));
   g_assert_nonnull (strstr (f->run.out, "\nAddresses:         10.0.0.5/24, fd00::5/64\n"));
-  g_assert_nonnull (strstr (f->run.out, "\nUsage:\n  CPU:             12.5%\n"));
+  g_assert_nonnull (strstr (f->run.out, "\nUsage:\n  CPU:             8.3% of what the VM may use "
+                                   "(12.5% of one host CPU)\n"));
   g_assert_nonnull (strstr (f->run.out, "\n  Uptime:          1h 1m\n"));
   g_assert_nonnull (strstr (f->run.out, "\n  Memory used:     256 MiB\n"));
 }
@@ -76,9 +112,19 @@ test_show_json (Fixture *f, gconstpointer data)
   vm = json_node_get_object (root);
   g_assert_cmpstr (json_object_get_string_member (vm, "state"), ==, "stopped");
   g_assert_cmpint (json_object_get_int_member (vm, "memory_guarantee"), ==, GiB / 2);
-  g_assert_cmpstr (json_object_get_string_member (vm, "job"), ==, "/");
+  /* Missing values are null: no job, no gateway, no usage sampled. */
+  g_assert_true (json_object_get_null_member (vm, "job"));
+  g_assert_true (json_object_get_null_member (vm, "gateway"));
   usage = json_object_get_object_member (vm, "usage");
   g_assert_cmpfloat (json_object_get_double_member (usage, "cpu_percent"), ==, 12.5);
+  g_assert_cmpint (json_object_get_int_member (usage, "uptime_s"), ==, 3700);
+
+  vmgr_dbus_vm_set_usage (fake_vmgrd_get_vm (f->fake, "web"),
+                          g_variant_new_parsed ("@a{sv} {}"));
+  vmgrctl (f, "show", "web", "--json");
+  g_clear_pointer (&root, json_node_unref);
+  root = parse_json (f->run.out);
+  g_assert_true (json_object_get_null_member (json_node_get_object (root), "usage"));
 }
 
 static void
@@ -126,10 +172,41 @@ test_no_wait (Fixture *f, gconstpointer data)
 static void
 test_wait_timeout (Fixture *f, gconstpointer data)
 {
-  vmgrctl (f, "--timeout", "1", "start", "stuck");
+  vmgrctl (f, "--wait-timeout", "1", "start", "stuck");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_TIMEOUT);
   g_assert_cmpstr (f->run.err, ==, "vmgrctl: stuck: timed out waiting for state 'running' "
                                    "(the VM is 'starting')\n");
+
+  /* Its older name, before the command (0: no limit). */
+  vmgrctl (f, "--timeout", "0", "start", "web");
+  assert_ok (f);
+}
+
+/* Each lifecycle command says what happened, unless -q. */
+static void
+test_lifecycle_says_what_happened (Fixture *f, gconstpointer data)
+{
+  vmgrctl (f, "start", "101");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "web started\n");
+  vmgrctl (f, "suspend", "web");
+  g_assert_cmpstr (f->run.out, ==, "web suspended\n");
+  vmgrctl (f, "resume", "web", "-q");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "");
+  vmgrctl (f, "shutdown", "web", "--grace", "5");
+  g_assert_cmpstr (f->run.out, ==, "web shut down\n");
+  vmgrctl (f, "--quiet", "start", "web");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "");
+  vmgrctl (f, "stop", "web", "--no-wait");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "web: stop requested\n");
+  vmgrctl (f, "save", "db");
+  assert_ok (f);
+  g_assert_cmpstr (f->run.out, ==, "db saved\n");
+  vmgrctl (f, "delete", "db");
+  g_assert_cmpstr (f->run.out, ==, "db deleted\n");
 }
 
 static void
@@ -154,11 +231,18 @@ test_shutdown_timeout (Fixture *f, gconstpointer data)
 {
   guint32 timeout_s = 0;
 
-  vmgrctl (f, "shutdown", "db", "--timeout", "90");
+  vmgrctl (f, "shutdown", "db", "--grace", "90");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
   g_assert_cmpstr (f->fake->last_method, ==, "Shutdown");
   g_variant_get (f->fake->last_args, "(u)", &timeout_s);
   g_assert_cmpuint (timeout_s, ==, 90);
+
+  /* --timeout, its older name. */
+  vmgrctl (f, "start", "db");
+  vmgrctl (f, "shutdown", "db", "--timeout", "80");
+  g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_OK);
+  g_variant_get (f->fake->last_args, "(u)", &timeout_s);
+  g_assert_cmpuint (timeout_s, ==, 80);
 }
 
 static void
@@ -170,7 +254,9 @@ test_errors (Fixture *f, gconstpointer data)
 
   vmgrctl (f, "resume", "web");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_INVALID_STATE);
-  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot resume 'web': The VM is not in the right state.\n");
+  /* vmgrd's message says what failed: it is not said twice. */
+  g_assert_cmpstr (f->run.err, ==, "vmgrctl: cannot resume VM 'web': it is stopped, and must be "
+                                   "paused\n");
 
   vmgrctl (f, "create", "web", "--template", "debian-12");
   g_assert_cmpint (f->run.status, ==, VMGRCTL_EXIT_ALREADY_EXISTS);
@@ -240,6 +326,7 @@ main (int argc, char **argv)
 
   add_test ("/vmgrctl/fake/list", test_list);
   add_test ("/vmgrctl/fake/list-json", test_list_json);
+  add_test ("/vmgrctl/fake/list-filters", test_list_filters);
   add_test ("/vmgrctl/fake/show", test_show);
   add_test ("/vmgrctl/fake/show-json", test_show_json);
   add_test ("/vmgrctl/fake/not-found", test_not_found);
@@ -248,6 +335,7 @@ main (int argc, char **argv)
   add_test ("/vmgrctl/fake/no-wait", test_no_wait);
   add_test ("/vmgrctl/fake/wait-timeout", test_wait_timeout);
   add_test ("/vmgrctl/fake/lifecycle", test_lifecycle);
+  add_test ("/vmgrctl/fake/lifecycle-says-what-happened", test_lifecycle_says_what_happened);
   add_test ("/vmgrctl/fake/shutdown-timeout", test_shutdown_timeout);
   add_test ("/vmgrctl/fake/errors", test_errors);
   add_test ("/vmgrctl/fake/delete", test_delete);

@@ -1,5 +1,6 @@
 /* vmgrctl's parsers of what a user types: sizes (--memory 1.5G), numbers,
- * percentages and times (audit --since), each on the whole input.
+ * percentages and times (audit --since: vmgrctl_parse_time_spec, which
+ * reads ISO 8601 through vmgrctl_parse_time), each on the whole input.
  *
  * Checked beyond "no crash": a refusal is a usage error with a message and
  * leaves the output alone; a size prints (vmgrctl_format_size) as
@@ -8,6 +9,7 @@
 #include "fuzz-common.h"
 
 #include "vmgrctl-errors.h"
+#include "vmgrctl-time.h"
 #include "vmgrctl-units.h"
 
 #define UNTOUCHED G_GUINT64_CONSTANT (0x5a5a5a5a5a5a5a5a)
@@ -82,7 +84,8 @@ fuzz_time (const char *text)
   g_autofree char *shown = NULL;
   gint64 usec = 7, again = 0;
 
-  if (!vmgrctl_parse_time (text, &usec, &error))
+  /* 2024-05-01T12:00:00Z: a fixed now keeps each input's answer fixed. */
+  if (!vmgrctl_parse_time_spec (text, G_GINT64_CONSTANT (1714564800000000), &usec, &error))
     {
       check_refusal (error);
       if (usec != 7)

@@ -167,9 +167,36 @@ cleanup_start() {
   fi
 }
 
-# cleanup_finish RC: the end of the cleanup trap: the temporary directory
-# removed (or kept with --keep-dir), exit with RC.
+# reap_namespace: as PID 1 of the harness's PID namespace, stop whatever
+# CMD left running (SIGTERM, then SIGKILL after a second), so that nothing
+# writes into the temporary directory while it is removed.
+reap_namespace() {
+  local i
+  [[ $$ -eq 1 ]] || return 0
+  kill -TERM -1 2>/dev/null || return 0
+  for ((i = 0; i < 10; i++)); do
+    kill -0 -1 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -1 2>/dev/null
+  while wait -n 2>/dev/null; do :; done
+}
+
+# unmount_under DIR: what CMD mounted below DIR (a test's tmpfs), deepest
+# first; a mount point cannot be removed.
+unmount_under() {
+  local target
+  while read -r _ target _; do
+    [[ $target == "$1"/* ]] && umount -l "$target" 2>/dev/null
+  done < <(tac /proc/self/mounts)
+}
+
+# cleanup_finish RC: the end of the cleanup trap: leftovers of CMD stopped
+# and unmounted, the temporary directory removed (or kept with
+# --keep-dir), exit with RC.
 cleanup_finish() {
+  reap_namespace
+  unmount_under "$tmp"
   if [[ $keep_dir -eq 1 ]]; then
     log "kept $tmp"
   else

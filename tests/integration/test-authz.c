@@ -69,6 +69,7 @@ static const Call calls[] = {
   { "org.vmgr.VM", "Restart", "()", NEEDS_CONTROL, TRUE },
   { "org.vmgr.VM", "Shutdown", "(uint32 1,)", NEEDS_CONTROL, TRUE },
   { "org.vmgr.VM", "Stop", "()", NEEDS_CONTROL, TRUE },
+  { "org.vmgr.VM", "Save", "()", NEEDS_CONTROL, TRUE },
   { "org.vmgr.VM", "SetMemory", "(uint64 0, uint64 0, uint64 67108864)", NEEDS_ADMIN_VM, TRUE },
   { "org.vmgr.VM", "SetCpu", "(uint32 1, uint32 100, uint32 0)", NEEDS_ADMIN_VM, TRUE },
   { "org.vmgr.VM", "SetDisk", "(uint64 0, uint64 1073741824)", NEEDS_ADMIN_VM, TRUE },

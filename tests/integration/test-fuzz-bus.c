@@ -768,6 +768,17 @@ is_view_member (const char *member)
   return FALSE;
 }
 
+static gboolean is_fixture_path (const char *path);
+
+/* A fixture VM once deleted cannot come back under its id (vmgrd never
+ * gives a VM id twice), so privileged callers never delete one. */
+static gboolean
+deletes_fixture_vm (const Call *call)
+{
+  return g_strcmp0 (call->member, "Delete") == 0 && call->path != NULL &&
+         is_fixture_path (call->path);
+}
+
 static Call *
 generate_call (Rng *rng, const Identity *who, gboolean together)
 {
@@ -859,7 +870,8 @@ generate_call (Rng *rng, const Identity *who, gboolean together)
     call->n_fds = 1 + rng_below (rng, 3);
   call->twin = call->signal ? NULL : missing_twin (who, call->path);
   call->view = is_view_member (call->member);
-  if (together && who->kind == PRIVILEGED && member_disturbs_fixture (call->member))
+  if (who->kind == PRIVILEGED &&
+      ((together && member_disturbs_fixture (call->member)) || deletes_fixture_vm (call)))
     {
       g_free (call->member);
       call->member = g_strdup ("Ping");

@@ -200,7 +200,7 @@ test_vmgrctl_history (void)
                                              "charted", "--history", NULL), ==, 0);
   g_assert_true (g_str_has_prefix (json, "["));
   {
-    g_auto(GStrv) points = g_strsplit (json, "\"sampled_at\"", -1);
+    g_auto(GStrv) points = g_strsplit (json, "\"time_usec\"", -1);
 
     g_assert_cmpuint (g_strv_length (points), >=, 4);
   }

@@ -44,6 +44,14 @@ vmgr_test_client_vm (VmgrTestClient *client, const char *path)
   return vm;
 }
 
+VmgrDBusVM *
+vmgr_test_create_and_open (VmgrTestClient *client, const char *name, GVariant *options)
+{
+  g_autofree char *path = vmgr_test_create_vm (client, name, "debian-12", "basic", options);
+
+  return vmgr_test_client_vm (client, path);
+}
+
 GVariant *
 vmgr_test_call (VmgrTestClient *client, const char *path, const char *interface,
                 const char *member, GVariant *args, GError **error)

@@ -34,6 +34,11 @@ char *vmgr_test_name_owner (GDBusConnection *bus);
 char *vmgr_test_create_vm (VmgrTestClient *client, const char *name, const char *template_name,
                            const char *plan, GVariant *options);
 
+/* A VM of template debian-12 and plan basic that must be created, opened
+ * as a proxy. @options may be NULL or floating. */
+VmgrDBusVM *vmgr_test_create_and_open (VmgrTestClient *client, const char *name,
+                                       GVariant *options);
+
 /* Iterates the default main context until @done(@data) or @timeout_ms
  * passed; returns whether @done became true. */
 gboolean vmgr_test_wait (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms);

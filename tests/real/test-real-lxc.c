@@ -407,6 +407,13 @@ test_freezer_and_outside_changes (void)
   g_assert_no_error (error);
   g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
   g_assert_cmpstr (cgroup_text ("freezer", "freezer.state"), ==, "THAWED");
+
+  /* libvirt's LXC driver has no managed save: no "save" capability, and
+   * Save is refused with the container left running. */
+  g_assert_false (g_strv_contains (vmgr_dbus_manager_get_capabilities (client->manager), "save"));
+  vmgr_dbus_vm_call_save_sync (vm, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.NotSupported", "cannot save");
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
 }
 
 static void

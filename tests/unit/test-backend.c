@@ -327,7 +327,7 @@ test_capabilities (Fixture *fx, gconstpointer data)
 {
   const char *const expected[] = {
     "memory-limit", "memory-soft-limit", "memory-guarantee",
-    "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory",
+    "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory", "save",
     NULL
   };
 
@@ -530,6 +530,13 @@ test_invalid_state (Fixture *fx, gconstpointer data)
   op_ok (fx, uuid, VMGR_BACKEND_OP_START);
   assert_op_invalid_state (fx, uuid, VMGR_BACKEND_OP_START);
   assert_op_invalid_state (fx, uuid, VMGR_BACKEND_OP_RESUME);
+  /* One sentence, its verb once. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (run_op (fx, uuid, VMGR_BACKEND_OP_START, &error));
+    g_assert_cmpstr (error->message, ==, "The VM cannot be started: it is already running");
+  }
   op_ok (fx, uuid, VMGR_BACKEND_OP_SUSPEND);
   assert_op_invalid_state (fx, uuid, VMGR_BACKEND_OP_SUSPEND);
   op_ok (fx, uuid, VMGR_BACKEND_OP_DESTROY);

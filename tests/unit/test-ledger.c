@@ -121,9 +121,18 @@ test_next_id (void)
       vmgr_ledger_put_vm (ledger, spec);
     }
   g_assert_cmpuint (vmgr_ledger_next_vm_id (ledger), ==, VMGR_VM_ID_FIRST + 3);
-  /* The lowest free id again once one below is free. */
+  /* A deleted VM's id is never given again. */
   vmgr_ledger_remove_vm (ledger, VMGR_VM_ID_FIRST + 1);
-  g_assert_cmpuint (vmgr_ledger_next_vm_id (ledger), ==, VMGR_VM_ID_FIRST + 1);
+  g_assert_cmpuint (vmgr_ledger_next_vm_id (ledger), ==, VMGR_VM_ID_FIRST + 3);
+  /* A creation that failed gives its id back: the lowest free one again. */
+  {
+    g_autoptr(VmgrVmSpec) failed = make_spec (VMGR_VM_ID_FIRST + 3, 0, "failed", 1, 1);
+
+    vmgr_ledger_reserve (ledger, failed);
+    g_assert_cmpuint (vmgr_ledger_next_vm_id (ledger), ==, VMGR_VM_ID_FIRST + 4);
+    vmgr_ledger_release (ledger, VMGR_VM_ID_FIRST + 3);
+    g_assert_cmpuint (vmgr_ledger_next_vm_id (ledger), ==, VMGR_VM_ID_FIRST + 3);
+  }
 }
 
 int

@@ -245,6 +245,8 @@ test_check_capabilities (void)
           g_assert_false (ok);
           assert_error_mentions (error, VMGR_ERROR_NOT_SUPPORTED,
                                  (const char *[]) { c->missing, "fake", NULL });
+          /* A sentence, not a key heading it. */
+          g_assert_true (g_str_has_prefix (error->message, "the fake backend cannot "));
         }
     }
 }

@@ -6,62 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store-helpers.h"
 #include "unit-helpers.h"
 #include "vmgr-error.h"
 #include "vmgr-seed.h"
 #include "vmgr-store.h"
 
 /* ---- Fixtures -------------------------------------------------------- */
-
-typedef struct
-{
-  char *dir;
-  char *path; /* the store file inside dir (not created) */
-} TmpDir;
-
-static TmpDir *
-tmp_dir_new (void)
-{
-  g_autoptr(GError) error = NULL;
-  TmpDir *t = g_new0 (TmpDir, 1);
-
-  t->dir = g_dir_make_tmp ("vmgr-test-store-XXXXXX", &error);
-  g_assert_no_error (error);
-  t->path = g_build_filename (t->dir, "vmgr.db", NULL);
-  return t;
-}
-
-/* Removes the directory and the files in it (the store, -wal, -shm). */
-static void
-tmp_dir_free (TmpDir *t)
-{
-  g_autoptr(GDir) dir = g_dir_open (t->dir, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (t->dir, name, NULL);
-      g_assert_cmpint (g_remove (file), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (t->dir), ==, 0);
-  g_free (t->path);
-  g_free (t->dir);
-  g_free (t);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TmpDir, tmp_dir_free)
-
-static VmgrStore *
-open_store (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  VmgrStore *store = vmgr_store_open (path, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (VMGR_IS_STORE (store));
-  return store;
-}
 
 static VmgrVmSpec *
 make_vm (guint32 id, const char *name, const char *uuid)
@@ -143,35 +94,6 @@ assert_vm_stored (VmgrStore *store, const VmgrVmSpec *expected)
   g_assert_true (vmgr_vm_spec_equal (got, expected));
 }
 
-/* Runs one query through a separate sqlite3 handle; returns column 0. */
-static char *
-raw_query (const char *path, const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *result = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    result = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  g_assert_cmpint (sqlite3_finalize (stmt), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
-  return result;
-}
-
-/* Runs constant SQL through a separate sqlite3 handle, creating the file. */
-static void
-raw_exec (const char *path, const char *sql)
-{
-  sqlite3 *db = NULL;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, flags, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
-}
-
 /* Like raw_exec() on an existing file, but returns sqlite's result code
  * (primary code only) instead of asserting success. */
 static int
@@ -213,7 +135,7 @@ assert_indexes (const char *path)
   indexes = raw_query (path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
                              " sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
                              " ORDER BY name)");
-  g_assert_cmpstr (indexes, ==, "audit_time,audit_uid,customers_national_id,"
+  g_assert_cmpstr (indexes, ==, "audit_target_name,audit_time,audit_uid,customers_national_id,"
                                 "vms_owner,vms_plan,vms_template");
 }
 
@@ -239,7 +161,7 @@ test_open_creates (void)
   tables = raw_query (t->path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
                                " sqlite_master WHERE type = 'table' AND name NOT LIKE"
                                " 'sqlite_%' ORDER BY name)");
-  g_assert_cmpstr (tables, ==, "audit,customers,plans,templates,vms");
+  g_assert_cmpstr (tables, ==, "audit,customers,plans,retired_vm_ids,templates,vms");
   assert_indexes (t->path);
 }
 
@@ -480,8 +402,9 @@ test_vm_next_id (void)
   assert_next_id (store, 103);
   insert_simple_vm (store, 103, "", "");
   assert_next_id (store, 105);
+  /* A deleted VM's id is retired, not given again. */
   g_assert_true (vmgr_store_delete_vm (store, 101, NULL, &error));
-  assert_next_id (store, 101);
+  assert_next_id (store, 105);
 }
 
 /* ---- Templates ------------------------------------------------------- */
@@ -1160,20 +1083,6 @@ test_migrate_from_zero (void)
   assert_next_id (store, 103);
 }
 
-/* Schema version 1 as the first release wrote it (data/store-schema-v1.sql). */
-static char *
-read_schema_v1 (void)
-{
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "unit", "data",
-                                                 "store-schema-v1.sql", NULL);
-  g_autoptr(GError) error = NULL;
-  char *sql = NULL;
-
-  g_file_get_contents (path, &sql, NULL, &error);
-  g_assert_no_error (error);
-  return sql;
-}
-
 static void
 test_migrate_from_v1 (void)
 {
@@ -1200,10 +1109,10 @@ test_migrate_from_v1 (void)
 
   store = open_store (t->path);
   g_assert_cmpint (vmgr_store_get_schema_version (store), ==, VMGR_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 3);
+  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 4);
   g_clear_pointer (&version, g_free);
   version = raw_query (t->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "3");
+  g_assert_cmpstr (version, ==, "4");
   assert_indexes (t->path);
 
   /* What was there before is still there. */

@@ -81,6 +81,32 @@ test_fail_report (void)
                              "vmgrctl: not authorized: you do not own web\n");
 }
 
+/* vmgrd's keys become the options typed; ordinary words only when quoted. */
+static void
+test_option_names (void)
+{
+  static const VmgrctlKeyOption pairs[] = {
+    { "memory_limit", "memory" }, { "vcpus", "vcpus" }, { "plan", "plan" },
+    { "full_name", "name" }, { NULL, NULL },
+  };
+  static const struct { const char *message; const char *expected; } cases[] = {
+    { "no memory_limit: choose a plan or give memory_limit",
+      "no --memory: choose a plan or give --memory" },
+    { "vcpus 600 is out of range (use 1 to 512)", "--vcpus 600 is out of range (use 1 to 512)" },
+    { "unknown option 'plan'", "unknown option '--plan'" },
+    { "plan 'x' has no memory_limit", "plan 'x' has no --memory" },
+    { "full_name must not be empty; my_full_name stays", "--name must not be empty; my_full_name stays" },
+    { "", "" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *message = vmgrctl_message_use_option_names (cases[i].message, pairs);
+
+      g_assert_cmpstr (message, ==, cases[i].expected);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -89,6 +115,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vmgrctl/errors/exit-code-names", test_exit_code_names);
   g_test_add_func ("/vmgrctl/errors/exit-code-errors", test_exit_code_errors);
   g_test_add_func ("/vmgrctl/errors/fail-report", test_fail_report);
+  g_test_add_func ("/vmgrctl/errors/option-names", test_option_names);
 
   return g_test_run ();
 }

@@ -114,12 +114,13 @@ test_stats_table (void)
   for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
     vmgrctl_stats_table_add (table, &rows[i]);
   text = vmgrctl_table_render (table);
-  /* web: 100% of 4 vCPUs is a quarter; its disk is over the limit. */
+  /* web: 100% of one host CPU is a quarter of its 4 vCPUs, bar and
+   * number alike; its disk is over the limit. */
   g_assert_cmpstr (text, ==,
-    "NAME  STATE    CPU                  MEMORY                        DISK                        NET           UPTIME\n"
-    "web   running  [###.......] 100.0%  [###.......] 256 MiB/1.0 GiB  [##########] 12 GiB/10 GiB  1.5 KiB/10 B  1d 1h 1m\n"
-    "db    running  -                    1.0 MiB                       -                           -/2.0 KiB     -\n"
-    "off   stopped  -                    -                             -                           -             -\n");
+    "NAME  STATE    CPU                 MEMORY                        DISK                        NET           UPTIME\n"
+    "web   running  [###.......] 25.0%  [###.......] 256 MiB/1.0 GiB  [##########] 12 GiB/10 GiB  1.5 KiB/10 B  1d 1h 1m\n"
+    "db    running  -                   1.0 MiB                       -                           -/2.0 KiB     -\n"
+    "off   stopped  -                   -                             -                           -             -\n");
 }
 
 static void
@@ -139,10 +140,17 @@ test_stats_json (void)
   g_assert_cmpint (json_object_get_int_member (object, "cpu_limit"), ==, 150);
   g_assert_cmpint (json_object_get_int_member (object, "memory_limit"), ==, GiB);
   g_assert_cmpfloat (json_object_get_double_member (sample, "cpu_percent"), ==, 12.5);
-  g_assert_cmpint (json_object_get_int_member (sample, "sampled_at"), ==, 7);
-  g_assert_cmpuint (json_object_get_size (sample), ==, 3);
-  sample = json_object_get_object_member (json_node_get_object (bare_node), "stats");
-  g_assert_cmpuint (json_object_get_size (sample), ==, 0);
+  /* Times carry their unit: ISO 8601, or _usec. */
+  g_assert_cmpstr (json_object_get_string_member (sample, "sampled_at"), ==,
+                   "1970-01-01T00:00:00.000007Z");
+  g_assert_cmpint (json_object_get_int_member (sample, "sampled_at_usec"), ==, 7);
+  g_assert_cmpuint (json_object_get_size (sample), ==, 4);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (object, "cpu_percent_of_vm"),
+                                  12.5 / 150 * 100, 1e-9);
+  /* No sample: null, not an empty object. */
+  g_assert_true (json_object_get_null_member (json_node_get_object (bare_node), "stats"));
+  g_assert_true (json_object_get_null_member (json_node_get_object (bare_node),
+                                              "cpu_percent_of_vm"));
 }
 
 /* ---- the provisioning progress bar ---- */
@@ -282,16 +290,16 @@ test_host_describe (void)
   g_autofree char *text = vmgrctl_host_describe (info);
 
   g_assert_cmpstr (text, ==,
-                   "CPUs:             4\n"
+                   "Host CPUs:        4 (also the most vCPUs one VM may have)\n"
                    "CPU model:        -\n"
                    "Memory total:     8.0 GiB\n"
                    "Memory free:      -\n"
                    "Disk total:       -\n"
                    "Disk free:        -\n"
-                   "Capacity vCPUs:   16\n"
-                   "Capacity memory:  unlimited\n"
-                   "Capacity disk:    -\n"
-                   "Allocated vCPUs:  3 (19%)\n"
+                   "vCPU capacity:    16\n"
+                   "Memory capacity:  unlimited\n"
+                   "Disk capacity:    -\n"
+                   "Allocated vCPUs:  3 of 16 (19%)\n"
                    "Allocated memory: 1.5 GiB\n"
                    "Allocated disk:   -\n"
                    "VMs:              2\n"
