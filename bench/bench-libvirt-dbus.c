@@ -64,8 +64,8 @@ bench_bus_policy_install (GDBusConnection *bus, const char *name, const char *co
   return reply != NULL;
 }
 
-static gboolean
-name_has_owner (GDBusConnection *bus, const char *name)
+gboolean
+bench_bus_name_has_owner (GDBusConnection *bus, const char *name)
 {
   g_autoptr(GVariant) reply = call_bus_driver (bus, "NameHasOwner", g_variant_new ("(s)", name),
                                                G_VARIANT_TYPE ("(b)"), NULL);
@@ -122,7 +122,7 @@ wait_for_name (BenchLibvirtDbus *self, GDBusConnection *bus, const char *log_pat
 {
   for (guint waited = 0; waited < START_TIMEOUT_MS; waited += POLL_MS)
     {
-      if (name_has_owner (bus, BENCH_LIBVIRT_DBUS_NAME))
+      if (bench_bus_name_has_owner (bus, BENCH_LIBVIRT_DBUS_NAME))
         return TRUE;
       if (has_exited (self->proc))
         {

@@ -27,6 +27,9 @@ gboolean bench_bus_policy_install (GDBusConnection *bus, const char *name,
 
 typedef struct _BenchLibvirtDbus BenchLibvirtDbus;
 
+/* org.freedesktop.DBus.NameHasOwner; FALSE when the bus cannot say. */
+gboolean bench_bus_name_has_owner (GDBusConnection *bus, const char *name);
+
 /* Starts /usr/sbin/libvirt-dbus --system as user libvirtdbus (output in
  * $VMGR_TESTBUS_DIR/libvirt-dbus.log) and waits until it owns org.libvirt.
  * The bus policy must already let it own the name. */

@@ -42,7 +42,8 @@ bench_report_add (BenchReport *report, const char *id, const char *item, const c
 
   g_return_val_if_fail (bench_report_find (report, id) == NULL, NULL);
   row = g_new0 (BenchRow, 1);
-  *row = (BenchRow) { id, item, label, user, bare_id, libvirt_id, BENCH_ROW_PENDING, NULL, { 0 } };
+  *row = (BenchRow) { id, item, label, user, bare_id, libvirt_id, BENCH_ROW_PENDING, NULL, { 0 },
+                      NULL };
   g_ptr_array_add (report->rows, row);
   return row;
 }
@@ -69,6 +70,14 @@ bench_row_set_samples (BenchRow *row, GArray *samples_us)
     bench_row_set_status (row, BENCH_ROW_OK, NULL);
   else
     bench_row_set_status (row, BENCH_ROW_FAILED, "no samples");
+}
+
+void
+bench_row_set_value (BenchRow *row, double value, const char *unit)
+{
+  row->stats = (BenchStats) { 0, value, value, value };
+  row->unit = unit;
+  bench_row_set_status (row, BENCH_ROW_OK, NULL);
 }
 
 void
@@ -123,6 +132,7 @@ ratio_to (BenchReport *report, const BenchRow *row, const char *other_id, double
 
 #define TABLE_HEAD "%-2s %-48s %-5s %6s %8s %8s %8s %9s\n"
 #define TABLE_ROW  "%-2s %-48s %-5s %6u %8.3f %8.3f %8s %9s\n"
+#define TABLE_VALUE "%-2s %-48s %-5s %6s %8.3f %-8s %8s %9s\n"
 
 static void
 format_ratio (BenchReport *report, const BenchRow *row, const char *other_id,
@@ -150,6 +160,12 @@ print_table_row (BenchReport *report, const BenchRow *row, FILE *out)
     }
   format_ratio (report, row, row->bare_id, bare, sizeof bare);
   format_ratio (report, row, row->libvirt_id, libvirt, sizeof libvirt);
+  if (row->unit != NULL)
+    {
+      fprintf (out, TABLE_VALUE, row->item, row->label, row->user, "", row->stats.median_ms,
+               row->unit, bare, libvirt);
+      return;
+    }
   fprintf (out, TABLE_ROW, row->item, row->label, row->user, row->stats.n,
            row->stats.median_ms, row->stats.p90_ms, bare, libvirt);
 }
@@ -160,9 +176,11 @@ bench_report_print_table (BenchReport *report, const BenchRunInfo *info, FILE *o
   fprintf (out, "\nvmgr-bench: one synchronous call at a time, %u calls per row "
            "(%u uncached), after %u warm-up calls; times in ms.\n",
            info->iterations, info->uncached_iterations, info->warmup);
-  fprintf (out, "x bare = median / median of Peer.Ping to org.vmgr by the same user; "
-           "x lv-dbus = median / median of\nlibvirt-dbus Domain.Name by the same user. "
-           "vmgrd's decision cache: default (cache_ttl=%u s) or cache_ttl=0.\n\n",
+  fprintf (out, "x bare = median / median of the reference row (for rows 1 to 6: Peer.Ping to "
+           "org.vmgr by the same user;\nrows marked 'alt' alternate each call with their "
+           "reference in one client); x lv-dbus = median / median of\nthe libvirt-dbus row "
+           "named for it. vmgrd's decision cache: default (cache_ttl=%u s) or cache_ttl=0.\n"
+           "Figures that are not latencies show their unit in the p90 column.\n\n",
            info->cache_ttl_s);
   fprintf (out, TABLE_HEAD, "#", "measurement", "user", "n", "median", "p90", "x bare",
            "x lv-dbus");
@@ -228,7 +246,13 @@ append_json_row (GString *json, BenchReport *report, const BenchRow *row)
       append_json_key (json, "note");
       append_json_string (json, row->note);
     }
-  if (row->status == BENCH_ROW_OK)
+  if (row->status == BENCH_ROW_OK && row->unit != NULL)
+    {
+      g_string_append_printf (json, ",\"value\":%.3f", row->stats.median_ms);
+      append_json_key (json, "unit");
+      append_json_string (json, row->unit);
+    }
+  else if (row->status == BENCH_ROW_OK)
     g_string_append_printf (json, ",\"n\":%u,\"median_ms\":%.3f,\"p90_ms\":%.3f,\"min_ms\":%.3f",
                             row->stats.n, row->stats.median_ms, row->stats.p90_ms,
                             row->stats.min_ms);

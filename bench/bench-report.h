@@ -26,6 +26,8 @@ typedef struct {
   BenchRowStatus status;
   char *note;
   BenchStats stats;
+  const char *unit;        /* a figure rather than latencies: stats.median_ms holds
+                            * it in this unit, stats.n is 0 */
 } BenchRow;
 
 typedef struct {
@@ -50,6 +52,8 @@ BenchRow *bench_report_find (BenchReport *report, const char *id);
 
 /* Takes the samples' statistics (sorts @samples_us). */
 void bench_row_set_samples (BenchRow *row, GArray *samples_us);
+/* A figure that is not a latency (memory, a count, a duration in s). */
+void bench_row_set_value (BenchRow *row, double value, const char *unit);
 void bench_row_set_status (BenchRow *row, BenchRowStatus status, const char *note);
 /* TRUE when no row failed or stayed pending. */
 gboolean bench_report_succeeded (BenchReport *report);

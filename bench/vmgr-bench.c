@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include "bench-client.h"
+#include "bench-floor.h"
 #include "bench-libvirt-dbus.h"
 #include "bench-report.h"
+#include "bench-scale.h"
 #include "vmgr-config.h"
 #include "vmgr-test-env.h"
 
@@ -60,6 +62,11 @@ typedef struct {
   gint uncached_iterations;
   gint warmup;
   gboolean no_libvirt_dbus;
+  char *vms;                 /* sizes of the scale rows, "1000,10000"; "0" = none */
+  gint inventory_iterations;
+  gint running;
+  gint sample_window_s;
+  char *resources;           /* vmgrd's [resources] for the scale rows */
 } BenchOptions;
 
 typedef struct {
@@ -97,6 +104,25 @@ static const struct {
     "vmgr.ping.alice", NULL },
   { "libvirt.name.alice", "6", "libvirt-dbus: Get Domain.Name, +bench policy", ALICE,
     "vmgr.ping.alice", NULL },
+  /* Each read alternated with a Peer.Ping in one client (the ping rows). */
+  { "alt.ping.get.root", "10", "Peer.Ping, alternated with Get VM.State", ROOT, NULL, NULL },
+  { "alt.get.root", "10", "Get VM.State, cached (alt ping)", ROOT, "alt.ping.get.root",
+    "libvirt.name.root" },
+  { "alt.ping.getall.root", "10", "Peer.Ping, alternated with GetAll VM", ROOT, NULL, NULL },
+  { "alt.getall.root", "10", "GetAll org.vmgr.VM, cached (alt ping)", ROOT,
+    "alt.ping.getall.root", NULL },
+  { "alt.ping.stats.root", "10", "Peer.Ping, alternated with GetStats", ROOT, NULL, NULL },
+  { "alt.stats.root", "10", "VM.GetStats, cached (alt ping)", ROOT, "alt.ping.stats.root",
+    NULL },
+  { "alt.ping.get.alice", "10", "Peer.Ping, alternated with Get VM.State", ALICE, NULL, NULL },
+  { "alt.get.alice", "10", "Get VM.State, own VM, cached (alt ping)", ALICE,
+    "alt.ping.get.alice", "libvirt.name.alice" },
+  { "alt.ping.getall.alice", "10", "Peer.Ping, alternated with GetAll VM", ALICE, NULL, NULL },
+  { "alt.getall.alice", "10", "GetAll org.vmgr.VM, own VM, cached (alt ping)", ALICE,
+    "alt.ping.getall.alice", NULL },
+  { "alt.ping.stats.alice", "10", "Peer.Ping, alternated with GetStats", ALICE, NULL, NULL },
+  { "alt.stats.alice", "10", "VM.GetStats, own VM, cached (alt ping)", ALICE,
+    "alt.ping.stats.alice", NULL },
 };
 
 /* ---- measuring ------------------------------------------------------------------ */
@@ -112,6 +138,30 @@ get_call (const char *destination, const char *path, const char *interface,
           const char *property)
 {
   return (BenchCall) { BENCH_CALL_GET, destination, path, interface, property };
+}
+
+/* A read of @row_id alternated with a Peer.Ping that fills @ping_id. */
+static void
+measure_alternated (Bench *bench, const char *row_id, const char *ping_id, const BenchCall *call)
+{
+  BenchRow *row = bench_report_find (bench->report, row_id);
+  BenchCall ping = ping_call (call->destination);
+  g_auto(BenchClientResult) result = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_printerr ("vmgr-bench: %s: %d rounds as %s\n", row->id, bench->options.iterations,
+              row->user);
+  if (!bench_client_run_alternated (bench->self_path, row->user, call, &ping,
+                                    (guint) bench->options.iterations,
+                                    (guint) bench->options.warmup, &result, &error))
+    bench_row_set_status (row, BENCH_ROW_FAILED, error->message);
+  else if (result.error_name != NULL)
+    bench_row_set_status (row, BENCH_ROW_FAILED, result.error_message);
+  else
+    {
+      bench_row_set_samples (row, result.samples_us);
+      bench_row_set_samples (bench_report_find (bench->report, ping_id), result.reference_us);
+    }
 }
 
 static gboolean
@@ -205,6 +255,28 @@ measure_vmgr_cached (Bench *bench, const char *vm_path)
   measure_row (bench, "vmgr.state.cached.root", &state, n, FALSE);
 }
 
+/* Item 10: Get, GetAll and GetStats, each alternated with a bare ping. */
+static void
+measure_vmgr_alternated (Bench *bench, const char *vm_path)
+{
+  static const char * const users[] = { ROOT, ALICE };
+  BenchCall calls[] = {
+    get_call (VMGR_NAME, vm_path, VMGR_VM_IFACE, "State"),
+    { BENCH_CALL_GET_ALL, VMGR_NAME, vm_path, VMGR_VM_IFACE, NULL },
+    { BENCH_CALL_METHOD, VMGR_NAME, vm_path, VMGR_VM_IFACE, "GetStats" },
+  };
+  static const char * const names[] = { "get", "getall", "stats" };
+
+  for (gsize u = 0; u < G_N_ELEMENTS (users); u++)
+    for (gsize c = 0; c < G_N_ELEMENTS (calls); c++)
+      {
+        g_autofree char *id = g_strdup_printf ("alt.%s.%s", names[c], users[u]);
+        g_autofree char *ping_id = g_strdup_printf ("alt.ping.%s.%s", names[c], users[u]);
+
+        measure_alternated (bench, id, ping_id, &calls[c]);
+      }
+}
+
 /* Item 4 and the uncached half of 5: the same state directory (so the same
  * VM), vmgrd restarted with cache_ttl=0. */
 static void
@@ -236,7 +308,10 @@ measure_vmgr (Bench *bench)
       vmgr_test_daemon_dump_log (daemon);
     }
   else
-    measure_vmgr_cached (bench, vm_path);
+    {
+      measure_vmgr_cached (bench, vm_path);
+      measure_vmgr_alternated (bench, vm_path);
+    }
   stop_daemon (daemon);
 
   if (vm_path != NULL)
@@ -312,12 +387,24 @@ parse_options (int *argc, char ***argv, BenchOptions *options)
       "Untimed calls before each row, at least 1 (default 20)", "N" },
     { "no-libvirt-dbus", 0, 0, G_OPTION_ARG_NONE, &options->no_libvirt_dbus,
       "Do not measure libvirt-dbus", NULL },
+    { "vms", 0, 0, G_OPTION_ARG_STRING, &options->vms,
+      "VM counts of the scale rows, ascending (default 1000,10000; 0 = no scale rows)",
+      "N,N" },
+    { "inventory-iterations", 'i', 0, G_OPTION_ARG_INT, &options->inventory_iterations,
+      "Timed inventories at 1,000 VMs, proportionally fewer above (default 20)", "N" },
+    { "running", 0, 0, G_OPTION_ARG_INT, &options->running,
+      "VMs started for the sampling rows (default 1000)", "N" },
+    { "sample-window", 0, 0, G_OPTION_ARG_INT, &options->sample_window_s,
+      "Seconds of vmgrd CPU measured with them running (default 15)", "S" },
+    { "resources", 0, 0, G_OPTION_ARG_STRING, &options->resources,
+      "vmgrd's [resources] for the scale rows (default: every overcommit 0, no cap)",
+      "KEY=V,..." },
     { NULL }
   };
 
   g_option_context_set_description (context,
     "Run under tests/harness/testbus.sh (bench/run.sh does). "
-    "Internal: --client USER ping|get N WARMUP DEST PATH [IFACE PROP]");
+    "Internal: --client USER N WARMUP CALL [REFERENCE], --floor FILE");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
@@ -325,7 +412,8 @@ parse_options (int *argc, char ***argv, BenchOptions *options)
       return FALSE;
     }
   if (*argc != 1 || options->iterations < 1 || options->uncached_iterations < 1 ||
-      options->warmup < 1)
+      options->warmup < 1 || options->inventory_iterations < 1 || options->running < 0 ||
+      options->sample_window_s < 1)
     {
       g_printerr ("vmgr-bench: counts must be positive and there are no arguments\n");
       return FALSE;
@@ -381,9 +469,56 @@ check_environment (void)
   return TRUE;
 }
 
+/* "1000,10000" into ascending counts; FALSE when malformed. */
+static gboolean
+parse_sizes (const char *text, GArray *sizes)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+  for (char **p = parts; *p != NULL; p++)
+    {
+      guint64 size;
+
+      if (!g_ascii_string_to_unsigned (*p, 10, 0, 1000000, &size, NULL) ||
+          (sizes->len > 0 && size <= g_array_index (sizes, guint, sizes->len - 1)))
+        return FALSE;
+      if (size > 10)  /* the customer's 10 VMs come first */
+        g_array_append_vals (sizes, &(guint) { (guint) size }, 1);
+    }
+  return TRUE;
+}
+
+static char *
+resources_config (const char *keys)
+{
+  g_auto(GStrv) parts = g_strsplit (keys, ",", -1);
+  g_autofree char *lines = g_strjoinv ("\n", parts);
+
+  return g_strdup_printf ("[resources]\n%s\n", lines);
+}
+
+static void
+measure_scale (Bench *bench, const GArray *sizes, gboolean add_rows_only)
+{
+  g_autofree char *resources = resources_config (bench->options.resources);
+  BenchScale scale = {
+    bench->bus, bench->self_path, bench->report, (const guint *) (void *) sizes->data,
+    sizes->len, (guint) bench->options.inventory_iterations, (guint) bench->options.running,
+    (guint) bench->options.sample_window_s, !bench->options.no_libvirt_dbus, resources,
+  };
+
+  if (sizes->len == 0)
+    return;
+  if (add_rows_only)
+    bench_scale_add_rows (&scale);
+  else
+    bench_scale_measure (&scale);
+}
+
 static int
 run_parent (const BenchOptions *options)
 {
+  g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(GError) error = NULL;
   g_autoptr(VmgrConfig) defaults = vmgr_config_new_default ();
   Bench bench = { *options, NULL, NULL, NULL };
@@ -393,6 +528,11 @@ run_parent (const BenchOptions *options)
   FILE *out;
   gboolean ok;
 
+  if (!parse_sizes (options->vms, sizes))
+    {
+      g_printerr ("vmgr-bench: --vms wants ascending counts, e.g. 1000,10000\n");
+      return 2;
+    }
   if (!check_environment ())
     return EXIT_SKIP;
   out = take_stdout_for_report ();
@@ -402,9 +542,11 @@ run_parent (const BenchOptions *options)
   g_assert_no_error (error);
   bench.report = bench_report_new ();
   bench_add_rows (&bench);
+  measure_scale (&bench, sizes, TRUE);
 
   measure_vmgr (&bench);
   measure_libvirt_dbus (&bench);
+  measure_scale (&bench, sizes, FALSE);
 
   info.elapsed_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   bench_report_print_table (bench.report, &info, out);
@@ -418,11 +560,19 @@ run_parent (const BenchOptions *options)
 int
 main (int argc, char **argv)
 {
-  BenchOptions options = { 2000, 300, 20, FALSE };
+  BenchOptions options = { 2000, 300, 20, FALSE, NULL, 20, 1000, 15, NULL };
+  int status;
 
   if (argc >= 2 && g_str_equal (argv[1], "--client"))
     return bench_client_main (argc - 2, argv + 2);
+  if (argc >= 2 && g_str_equal (argv[1], "--floor"))
+    return bench_floor_main (argc - 2, argv + 2);
+  options.vms = g_strdup ("1000,10000");
+  options.resources = g_strdup ("cpu_overcommit=0,memory_overcommit=0,disk_overcommit=0");
   if (!parse_options (&argc, &argv, &options))
     return 2;
-  return run_parent (&options);
+  status = run_parent (&options);
+  g_free (options.vms);
+  g_free (options.resources);
+  return status;
 }

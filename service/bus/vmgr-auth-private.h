@@ -45,6 +45,9 @@ typedef struct {
  * target), the target's path last (for vmgr_auth_forget_path). */
 char *vmgr_auth_cache_key (const char *action, const char *verb, const Target *target);
 
+/* uid 0, whom polkitd authorizes unconditionally: vmgr does not ask. */
+gboolean vmgr_auth_caller_is_root (const VmgrCaller *caller);
+
 /* When a request must be decided: one bound for all its questions,
  * queueing included. */
 gint64 vmgr_auth_request_deadline (VmgrAuth *self, gboolean interactive);

@@ -26,6 +26,14 @@ struct _VmgrDispatch {
   VmgrDispatchFindTarget find_target;
   gpointer find_data;
   GHashTable *owners;       /* object path -> owner uid (main thread only) */
+  GHashTable *owned;        /* owner uid -> set of the paths it owns (likewise) */
+  /* GetManagedObjects of a caller who sees everything, serialized, while
+   * no object came or went (objects_generation) and no property changed
+   * (vmgr_property_cache_generation). */
+  GVariant *inventory;
+  guint64 inventory_objects_generation;
+  guint64 inventory_properties_generation;
+  guint64 objects_generation;
   GHashTable *removed;      /* paths whose InterfacesRemoved is pending */
   guint filter_id;
   GMainContext *context;
@@ -50,6 +58,8 @@ void vmgr_dispatch_send_no_such_object (VmgrDispatch *self, GDBusMessage *call);
  * objects only callers who may see any VM see, OWNER_PUBLIC for objects
  * that are not a tenant's. */
 guint32 vmgr_dispatch_owner_of_path (VmgrDispatch *self, const char *path);
+/* The paths whose owner is @owner (a set), or NULL for none. */
+GHashTable *vmgr_dispatch_paths_owned_by (VmgrDispatch *self, guint32 owner);
 
 /* org.freedesktop.DBus.Properties calls, and Introspect and
  * GetManagedObjects: take @handoff. */

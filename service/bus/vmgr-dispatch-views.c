@@ -3,6 +3,7 @@
 #include "vmgr-error.h"
 #include "vmgr-generated.h"
 #include "vmgr-names.h"
+#include "vmgr-property-cache.h"
 
 /* ---- Properties -------------------------------------------------------- */
 
@@ -38,8 +39,7 @@ answer_property_read (VmgrDispatch *self, GDBusMessage *call, GDBusInterfaceSkel
       vmgr_dispatch_send_error (self, call, error);
       return;
     }
-  /* A full, non-floating reference. */
-  properties = g_dbus_interface_skeleton_get_properties (skeleton);
+  properties = vmgr_property_cache_interface (skeleton);
   if (g_strcmp0 (member, "GetAll") == 0)
     {
       vmgr_dispatch_send_reply (self, call, g_variant_new_tuple (&properties, 1));
@@ -238,14 +238,56 @@ path_visible (VmgrDispatch *self, VmgrAuthView view, const VmgrCaller *caller,
   return owner == OWNER_PUBLIC || vmgr_auth_view_includes (view, caller, owner);
 }
 
-/* Object paths the caller may see, sorted. */
+static void
+add_objects_at (VmgrDispatch *self, GHashTable *paths, GPtrArray *objects)
+{
+  GHashTableIter iter;
+  const char *path;
+
+  if (paths == NULL)
+    return;
+  g_hash_table_iter_init (&iter, paths);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &path, NULL))
+    {
+      GDBusObject *object =
+        g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->objects), path);
+
+      if (object != NULL)
+        g_ptr_array_add (objects, object);
+    }
+}
+
+/* What a caller who sees only their own may see: their objects and the
+ * public ones, looked up rather than found among everybody's. Nothing but
+ * the Manager is public without an owner (vmgr_dispatch_owner_of_path). */
+static GPtrArray *
+own_and_public_objects (VmgrDispatch *self, VmgrAuthView view, const VmgrCaller *caller)
+{
+  GPtrArray *visible = g_ptr_array_new_with_free_func (g_object_unref);
+  GDBusObject *manager = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->objects),
+                                                           VMGR_MANAGER_PATH);
+
+  if (manager != NULL && vmgr_dispatch_owner_of_path (self, VMGR_MANAGER_PATH) == OWNER_PUBLIC)
+    g_ptr_array_add (visible, manager);
+  else
+    g_clear_object (&manager);
+  add_objects_at (self, vmgr_dispatch_paths_owned_by (self, OWNER_PUBLIC), visible);
+  if (vmgr_auth_view_includes (view, caller, caller->uid))
+    add_objects_at (self, vmgr_dispatch_paths_owned_by (self, caller->uid), visible);
+  return visible;
+}
+
+/* Object paths the caller may see. */
 static GPtrArray *
 visible_objects (VmgrDispatch *self, VmgrAuthView view, const VmgrCaller *caller)
 {
-  GPtrArray *visible = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autolist(GDBusObject) objects =
-    g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (self->objects));
+  GPtrArray *visible;
+  g_autolist(GDBusObject) objects = NULL;
 
+  if ((view & VMGR_AUTH_VIEW_ANY) == 0)
+    return own_and_public_objects (self, view, caller);
+  visible = g_ptr_array_new_with_free_func (g_object_unref);
+  objects = g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (self->objects));
   for (GList *l = objects; l != NULL; l = l->next)
     if (path_visible (self, view, caller, g_dbus_object_get_object_path (l->data)))
       g_ptr_array_add (visible, g_object_ref (l->data));
@@ -327,23 +369,34 @@ managed_objects (GPtrArray *visible)
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{oa{sa{sv}}}"));
   for (guint i = 0; i < visible->len; i++)
     {
-      GDBusObject *object = g_ptr_array_index (visible, i);
-      g_autolist(GDBusInterface) interfaces = g_dbus_object_get_interfaces (object);
+      g_autoptr(GVariant) entry = vmgr_property_cache_object (g_ptr_array_index (visible, i));
 
-      g_variant_builder_open (&builder, G_VARIANT_TYPE ("{oa{sa{sv}}}"));
-      g_variant_builder_add (&builder, "o", g_dbus_object_get_object_path (object));
-      g_variant_builder_open (&builder, G_VARIANT_TYPE ("a{sa{sv}}"));
-      for (GList *l = interfaces; l != NULL; l = l->next)
-        {
-          g_autoptr(GVariant) properties = g_dbus_interface_skeleton_get_properties (l->data);
-
-          g_variant_builder_add (&builder, "{s@a{sv}}",
-                                 g_dbus_interface_get_info (l->data)->name, properties);
-        }
-      g_variant_builder_close (&builder);
-      g_variant_builder_close (&builder);
+      g_variant_builder_add_value (&builder, entry);
     }
   return g_variant_new ("(@a{oa{sa{sv}}})", g_variant_builder_end (&builder));
+}
+
+/* The reply to GetManagedObjects; for a caller who sees everything, the
+ * one kept serialized while nothing changed (a reply with thousands of
+ * objects then costs what carrying it costs). A full reference. */
+static GVariant *
+inventory_for (VmgrDispatch *self, VmgrAuthView view, GPtrArray *visible)
+{
+  const VmgrAuthView everything = VMGR_AUTH_VIEW_OWN | VMGR_AUTH_VIEW_ANY;
+
+  if ((view & everything) != everything)
+    return g_variant_ref_sink (managed_objects (visible));
+  if (self->inventory == NULL ||
+      self->inventory_objects_generation != self->objects_generation ||
+      self->inventory_properties_generation != vmgr_property_cache_generation ())
+    {
+      g_clear_pointer (&self->inventory, g_variant_unref);
+      self->inventory = g_variant_ref_sink (managed_objects (visible));
+      g_variant_get_data (self->inventory);  /* serialized once, here */
+      self->inventory_objects_generation = self->objects_generation;
+      self->inventory_properties_generation = vmgr_property_cache_generation ();
+    }
+  return g_variant_ref (self->inventory);
 }
 
 static void
@@ -372,7 +425,11 @@ on_view_decided (VmgrAuthView view, const VmgrCaller *caller, const GError *erro
     }
   else if (g_strcmp0 (g_dbus_message_get_member (call), "GetManagedObjects") == 0 &&
            strcmp (path, VMGR_ROOT_PATH) == 0)
-    vmgr_dispatch_send_reply (self, call, managed_objects (visible));
+    {
+      g_autoptr(GVariant) inventory = inventory_for (self, view, visible);
+
+      vmgr_dispatch_send_reply (self, call, inventory);
+    }
   else
     vmgr_dispatch_send_no_such_object (self, call);
   vmgr_dispatch_handoff_free (handoff);

@@ -3,6 +3,7 @@
 #include "vmgr-error.h"
 #include "vmgr-generated.h"
 #include "vmgr-names.h"
+#include "vmgr-property-cache.h"
 
 G_DEFINE_FINAL_TYPE (VmgrDispatch, vmgr_dispatch, G_TYPE_OBJECT)
 
@@ -54,6 +55,26 @@ vmgr_dispatch_owner_of_path (VmgrDispatch *self, const char *path)
   if (g_str_has_prefix (path, VMGR_MANAGER_PATH))
     return OWNER_PUBLIC;
   return OWNER_NOBODY;
+}
+
+GHashTable *
+vmgr_dispatch_paths_owned_by (VmgrDispatch *self, guint32 owner)
+{
+  return g_hash_table_lookup (self->owned, GUINT_TO_POINTER (owner));
+}
+
+static void
+forget_owner (VmgrDispatch *self, const char *path)
+{
+  gpointer owner;
+  GHashTable *paths;
+
+  if (!g_hash_table_lookup_extended (self->owners, path, NULL, &owner))
+    return;
+  paths = g_hash_table_lookup (self->owned, owner);
+  if (paths != NULL && g_hash_table_remove (paths, path) && g_hash_table_size (paths) == 0)
+    g_hash_table_remove (self->owned, owner);
+  g_hash_table_remove (self->owners, path);
 }
 
 /* ---- Signals: unicast copies to the peers that may see them ------------ */
@@ -112,7 +133,7 @@ fan_out_signal (gpointer user_data)
         send_copy (self, handoff->message, peer->bus_name);
     }
   if (removed_path != NULL && g_hash_table_remove (self->removed, removed_path))
-    g_hash_table_remove (self->owners, removed_path);
+    forget_owner (self, removed_path);
   vmgr_dispatch_handoff_free (handoff);
   return G_SOURCE_REMOVE;
 }
@@ -120,13 +141,25 @@ fan_out_signal (gpointer user_data)
 void
 vmgr_dispatch_set_owner (VmgrDispatch *self, const char *path, guint32 owner)
 {
+  GHashTable *paths;
+
+  forget_owner (self, path);
   g_hash_table_insert (self->owners, g_strdup (path), GUINT_TO_POINTER (owner));
+  paths = g_hash_table_lookup (self->owned, GUINT_TO_POINTER (owner));
+  if (paths == NULL)
+    {
+      paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_insert (self->owned, GUINT_TO_POINTER (owner), paths);
+    }
+  g_hash_table_add (paths, g_strdup (path));
   g_hash_table_remove (self->removed, path);
+  self->objects_generation++;
 }
 
 void
 vmgr_dispatch_path_removed (VmgrDispatch *self, const char *path)
 {
+  self->objects_generation++;
   g_hash_table_add (self->removed, g_strdup (path));
 }
 
@@ -150,8 +183,7 @@ view_change_signal (VmgrDispatch *self, const char *path, gboolean added)
   for (GList *l = interfaces; l != NULL; l = l->next)
     {
       const char *name = g_dbus_interface_get_info (l->data)->name;
-      g_autoptr(GVariant) properties = added ? g_dbus_interface_skeleton_get_properties (l->data)
-                                             : NULL;
+      g_autoptr(GVariant) properties = added ? vmgr_property_cache_interface (l->data) : NULL;
 
       if (added)
         g_variant_builder_add (&builder, "{s@a{sv}}", name, properties);
@@ -444,6 +476,8 @@ vmgr_dispatch_finalize (GObject *object)
   VmgrDispatch *self = VMGR_DISPATCH (object);
 
   g_hash_table_unref (self->owners);
+  g_hash_table_unref (self->owned);
+  g_clear_pointer (&self->inventory, g_variant_unref);
   g_hash_table_unref (self->removed);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (vmgr_dispatch_parent_class)->finalize (object);
@@ -462,6 +496,7 @@ static void
 vmgr_dispatch_init (VmgrDispatch *self)
 {
   self->owners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->owned = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_hash_table_unref);
   self->removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->context = g_main_context_ref_thread_default ();
 }

@@ -14,8 +14,12 @@
  *
  *   [resources]
  *   memory_overcommit=100     percent of host memory VMs may be given, 10..1000
- *   cpu_overcommit=400        percent of host CPUs VMs may be given as vcpus
- *   disk_overcommit=100       percent of the state filesystem for disk limits
+ *   cpu_overcommit=400        percent of host CPUs VMs may be given as vcpus,
+ *                             10..10000
+ *   disk_overcommit=100       percent of the state filesystem for disk limits,
+ *                             10..1000
+ *                             (each: 0 = no cap, for hosts that overcommit by
+ *                             design, e.g. many small containers)
  *
  *   [monitoring]
  *   interval=5                seconds between usage samples, 1..3600
@@ -140,6 +144,25 @@ read_uint (GKeyFile *file, const char *group, const char *key, guint min,
       return FALSE;
     }
   *out = (guint) value;
+  return TRUE;
+}
+
+/* An overcommit percentage: 0 (no cap) or 10..@max. */
+static gboolean
+read_overcommit (GKeyFile *file, const char *key, guint max, guint *out, GError **error)
+{
+  guint value = *out;
+
+  if (!read_uint (file, RESOURCES_GROUP, key, 0, max, "percent", &value, error))
+    return FALSE;
+  if (value != 0 && value < 10)
+    {
+      set_value_error (error, RESOURCES_GROUP, key,
+                       "'%u' is not valid: expected 0 (no cap) or a whole number of "
+                       "percent from 10 to %u", value, max);
+      return FALSE;
+    }
+  *out = value;
   return TRUE;
 }
 
@@ -295,12 +318,9 @@ read_keys (GKeyFile *file, VmgrConfig *config, GError **error)
                     &config->auth_timeout_ms, error) &&
          read_uint (file, AUTH_GROUP, "max_in_flight", 1, 120, "checks",
                     &config->auth_max_in_flight, error) &&
-         read_uint (file, RESOURCES_GROUP, "memory_overcommit", 10, 1000, "percent",
-                    &config->memory_overcommit_pct, error) &&
-         read_uint (file, RESOURCES_GROUP, "cpu_overcommit", 10, 10000, "percent",
-                    &config->cpu_overcommit_pct, error) &&
-         read_uint (file, RESOURCES_GROUP, "disk_overcommit", 10, 1000, "percent",
-                    &config->disk_overcommit_pct, error) &&
+         read_overcommit (file, "memory_overcommit", 1000, &config->memory_overcommit_pct, error) &&
+         read_overcommit (file, "cpu_overcommit", 10000, &config->cpu_overcommit_pct, error) &&
+         read_overcommit (file, "disk_overcommit", 1000, &config->disk_overcommit_pct, error) &&
          read_uint (file, MONITORING_GROUP, "interval", 1, 3600, "seconds",
                     &config->sample_interval_s, error);
 }

@@ -3,6 +3,22 @@
 #include "vmgr-error.h"
 #include "vmgr-validate.h"
 
+/* A sum that cannot wrap: the 64-bit part and how often it carried. */
+typedef struct {
+  guint64 low;
+  guint64 carries;
+} WideSum;
+
+/* What the VMs of one owner (or of everybody) take, kept as VMs come and
+ * go so that no check walks every VM: exact, so that a VM leaving takes
+ * away exactly what it added (VmgrAllocation saturates). */
+typedef struct {
+  guint64 vms;
+  guint64 vcpus;
+  WideSum memory;
+  WideSum disk;
+} Totals;
+
 struct _VmgrLedger {
   char **capabilities;
   char *backend_name;
@@ -11,7 +27,103 @@ struct _VmgrLedger {
   GHashTable *reserved;     /* id -> VmgrVmSpec* of creations under way */
   GHashTable *retired_ids;  /* ids of deleted VMs (a set) */
   GHashTable *customers;    /* uid -> VmgrCustomerInfo* */
+  /* Over vms and reserved together: */
+  GHashTable *names;        /* "OWNER/NAME" -> how many specs have it */
+  GHashTable *owners;       /* owner uid -> Totals* */
+  Totals everyone;
+  guint32 lowest_free_id;   /* every id from VMGR_VM_ID_FIRST below it is taken or retired */
 };
+
+static void
+wide_add (WideSum *sum, guint64 value, gint sign)
+{
+  guint64 before = sum->low;
+
+  if (sign > 0)
+    {
+      sum->low += value;
+      sum->carries += sum->low < before;
+    }
+  else
+    {
+      sum->low -= value;
+      sum->carries -= sum->low > before;
+    }
+}
+
+static guint64
+wide_value (const WideSum *sum)
+{
+  return sum->carries > 0 ? G_MAXUINT64 : sum->low;
+}
+
+static void
+totals_add (Totals *totals, const VmgrVmSpec *spec, gint sign)
+{
+  totals->vms += (guint64) (gint64) sign;
+  totals->vcpus += (guint64) (gint64) sign * spec->vcpus;
+  wide_add (&totals->memory, spec->memory_limit, sign);
+  wide_add (&totals->disk, spec->disk_hard_limit, sign);
+}
+
+static char *
+name_key (guint32 owner, const char *name)
+{
+  return g_strdup_printf ("%u/%s", owner, name);
+}
+
+/* Counts @spec in (@sign 1) or out of (-1) the names and totals. */
+static void
+account (VmgrLedger *self, const VmgrVmSpec *spec, gint sign)
+{
+  g_autofree char *key = name_key (spec->owner, spec->name);
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->names, key));
+  Totals *owned = g_hash_table_lookup (self->owners, GUINT_TO_POINTER (spec->owner));
+
+  if (sign > 0)
+    g_hash_table_replace (self->names, g_steal_pointer (&key), GUINT_TO_POINTER (count + 1));
+  else if (count > 1)
+    g_hash_table_replace (self->names, g_steal_pointer (&key), GUINT_TO_POINTER (count - 1));
+  else
+    g_hash_table_remove (self->names, key);
+
+  if (owned == NULL)
+    {
+      owned = g_new0 (Totals, 1);
+      g_hash_table_insert (self->owners, GUINT_TO_POINTER (spec->owner), owned);
+    }
+  totals_add (owned, spec, sign);
+  if (owned->vms == 0)
+    g_hash_table_remove (self->owners, GUINT_TO_POINTER (spec->owner));
+  totals_add (&self->everyone, spec, sign);
+}
+
+/* Puts a copy of @spec into @table (vms or reserved) in place of its id's. */
+static void
+table_put (VmgrLedger *self, GHashTable *table, const VmgrVmSpec *spec)
+{
+  const VmgrVmSpec *old = g_hash_table_lookup (table, GUINT_TO_POINTER (spec->id));
+
+  if (old != NULL)
+    account (self, old, -1);
+  g_hash_table_insert (table, GUINT_TO_POINTER (spec->id), vmgr_vm_spec_copy (spec));
+  account (self, spec, 1);
+}
+
+/* FALSE when @table had nothing under @id. */
+static gboolean
+table_remove (VmgrLedger *self, GHashTable *table, guint32 id)
+{
+  const VmgrVmSpec *old = g_hash_table_lookup (table, GUINT_TO_POINTER (id));
+
+  if (old == NULL)
+    return FALSE;
+  account (self, old, -1);
+  g_hash_table_remove (table, GUINT_TO_POINTER (id));
+  if (id >= VMGR_VM_ID_FIRST && id < self->lowest_free_id)
+    self->lowest_free_id = id;
+  return TRUE;
+}
 
 VmgrLedger *
 vmgr_ledger_new (const char * const *capabilities, const char *backend_name)
@@ -25,6 +137,9 @@ vmgr_ledger_new (const char * const *capabilities, const char *backend_name)
   self->retired_ids = g_hash_table_new (NULL, NULL);
   self->customers = g_hash_table_new_full (NULL, NULL, NULL,
                                            (GDestroyNotify) vmgr_customer_info_free);
+  self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->owners = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->lowest_free_id = VMGR_VM_ID_FIRST;
   return self;
 }
 
@@ -37,6 +152,8 @@ vmgr_ledger_free (VmgrLedger *self)
   g_hash_table_unref (self->reserved);
   g_hash_table_unref (self->retired_ids);
   g_hash_table_unref (self->customers);
+  g_hash_table_unref (self->names);
+  g_hash_table_unref (self->owners);
   g_free (self);
 }
 
@@ -55,13 +172,13 @@ vmgr_ledger_get_capacity (VmgrLedger *self)
 void
 vmgr_ledger_put_vm (VmgrLedger *self, const VmgrVmSpec *spec)
 {
-  g_hash_table_insert (self->vms, GUINT_TO_POINTER (spec->id), vmgr_vm_spec_copy (spec));
+  table_put (self, self->vms, spec);
 }
 
 void
 vmgr_ledger_remove_vm (VmgrLedger *self, guint32 id)
 {
-  if (g_hash_table_remove (self->vms, GUINT_TO_POINTER (id)))
+  if (table_remove (self, self->vms, id))
     vmgr_ledger_retire_vm_id (self, id);
 }
 
@@ -93,33 +210,21 @@ vmgr_ledger_get_vm (VmgrLedger *self, guint32 id)
 void
 vmgr_ledger_reserve (VmgrLedger *self, const VmgrVmSpec *spec)
 {
-  g_hash_table_insert (self->reserved, GUINT_TO_POINTER (spec->id), vmgr_vm_spec_copy (spec));
+  table_put (self, self->reserved, spec);
 }
 
 void
 vmgr_ledger_release (VmgrLedger *self, guint32 id)
 {
-  g_hash_table_remove (self->reserved, GUINT_TO_POINTER (id));
-}
-
-static gboolean
-table_has_name (GHashTable *specs, guint32 owner, const char *name)
-{
-  GHashTableIter iter;
-  const VmgrVmSpec *spec;
-
-  g_hash_table_iter_init (&iter, specs);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &spec))
-    if (spec->owner == owner && g_str_equal (spec->name, name))
-      return TRUE;
-  return FALSE;
+  table_remove (self, self->reserved, id);
 }
 
 gboolean
 vmgr_ledger_name_taken (VmgrLedger *self, guint32 owner, const char *name)
 {
-  return table_has_name (self->vms, owner, name) ||
-         table_has_name (self->reserved, owner, name);
+  g_autofree char *key = name_key (owner, name);
+
+  return g_hash_table_contains (self->names, key);
 }
 
 gboolean
@@ -132,11 +237,10 @@ vmgr_ledger_id_taken (VmgrLedger *self, guint32 id)
 guint32
 vmgr_ledger_next_vm_id (VmgrLedger *self)
 {
-  guint32 id = VMGR_VM_ID_FIRST;
-
-  while (vmgr_ledger_id_taken (self, id) || vmgr_ledger_id_retired (self, id))
-    id++;
-  return id;
+  while (vmgr_ledger_id_taken (self, self->lowest_free_id) ||
+         vmgr_ledger_id_retired (self, self->lowest_free_id))
+    self->lowest_free_id++;
+  return self->lowest_free_id;
 }
 
 void
@@ -158,25 +262,20 @@ vmgr_ledger_get_customer (VmgrLedger *self, guint32 uid)
   return g_hash_table_lookup (self->customers, GUINT_TO_POINTER (uid));
 }
 
-static void
-add_owned (VmgrAllocation *allocation, GHashTable *specs, guint32 owner)
-{
-  GHashTableIter iter;
-  const VmgrVmSpec *spec;
-
-  g_hash_table_iter_init (&iter, specs);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &spec))
-    if (owner == G_MAXUINT32 || spec->owner == owner)
-      vmgr_allocation_add (allocation, spec);
-}
-
 VmgrAllocation
 vmgr_ledger_allocation (VmgrLedger *self, guint32 owner)
 {
+  const Totals *totals = owner == G_MAXUINT32
+                           ? &self->everyone
+                           : g_hash_table_lookup (self->owners, GUINT_TO_POINTER (owner));
   VmgrAllocation allocation = { 0 };
 
-  add_owned (&allocation, self->vms, owner);
-  add_owned (&allocation, self->reserved, owner);
+  if (totals == NULL)
+    return allocation;
+  allocation.vms = (guint32) MIN (totals->vms, G_MAXUINT32);
+  allocation.vcpus = (guint32) MIN (totals->vcpus, G_MAXUINT32);
+  allocation.memory = wide_value (&totals->memory);
+  allocation.disk = wide_value (&totals->disk);
   return allocation;
 }
 

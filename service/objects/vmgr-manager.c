@@ -48,7 +48,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViewCall, view_call_free)
 static GVariant *
 visible_paths (VmgrRegistry *registry, VmgrAuthView view, const VmgrCaller *caller)
 {
-  g_autoptr(GPtrArray) vms = vmgr_registry_list_vms (registry);
+  /* Who may see only their own is answered from their VMs alone. */
+  g_autoptr(GPtrArray) vms = (view & VMGR_AUTH_VIEW_ANY) != 0
+                               ? vmgr_registry_list_vms (registry)
+                               : vmgr_registry_list_vms_owned_by (registry, caller->uid);
   GVariantBuilder builder;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("ao"));
@@ -78,10 +81,10 @@ static VmgrVm *
 find_visible (VmgrRegistry *registry, const char *name_or_id, VmgrAuthView view,
               const VmgrCaller *caller, GError **error)
 {
-  g_autoptr(GPtrArray) vms = vmgr_registry_list_vms (registry);
   g_auto(GStrv) parts = g_strsplit (name_or_id, "/", 2);
   gboolean qualified = parts[1] != NULL;
   const char *name = qualified ? parts[1] : parts[0];
+  g_autoptr(GPtrArray) vms = vmgr_registry_list_vms_named (registry, name);
   VmgrVm *found = NULL;
   guint matches = 0;
   guint32 owner = 0;

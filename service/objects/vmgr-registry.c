@@ -1,6 +1,7 @@
 #include "vmgr-registry.h"
 
 #include "vmgr-names.h"
+#include "vmgr-registry-index.h"
 
 struct _VmgrRegistry {
   GObject parent_instance;
@@ -8,6 +9,7 @@ struct _VmgrRegistry {
   GDBusObjectManagerServer *objects;
   GHashTable *vms;            /* id -> VmgrVm (owned) */
   GHashTable *vms_by_uuid;    /* uuid -> VmgrVm (not owned) */
+  VmgrRegistryIndex *index;   /* by name and owner */
   GHashTable *customers;      /* uid -> VmgrCustomer (owned) */
   GHashTable *jobs;           /* path -> VmgrJob (owned) */
   guint next_job;
@@ -141,15 +143,6 @@ vmgr_registry_find_vm_by_uuid (VmgrRegistry *self, const char *uuid)
   return g_hash_table_lookup (self->vms_by_uuid, uuid);
 }
 
-static int
-compare_vm_ids (gconstpointer a, gconstpointer b)
-{
-  guint32 id_a = vmgr_vm_get_spec (*(VmgrVm **) a)->id;
-  guint32 id_b = vmgr_vm_get_spec (*(VmgrVm **) b)->id;
-
-  return id_a < id_b ? -1 : id_a > id_b;
-}
-
 GPtrArray *
 vmgr_registry_list_vms (VmgrRegistry *self)
 {
@@ -158,8 +151,20 @@ vmgr_registry_list_vms (VmgrRegistry *self)
 
   for (GList *l = values; l != NULL; l = l->next)
     g_ptr_array_add (vms, l->data);
-  g_ptr_array_sort (vms, compare_vm_ids);
+  vmgr_registry_sort_by_id (vms);
   return vms;
+}
+
+GPtrArray *
+vmgr_registry_list_vms_owned_by (VmgrRegistry *self, guint32 owner)
+{
+  return vmgr_registry_index_owned_by (self->index, owner);
+}
+
+GPtrArray *
+vmgr_registry_list_vms_named (VmgrRegistry *self, const char *name)
+{
+  return vmgr_registry_index_named (self->index, name);
 }
 
 void
@@ -176,6 +181,7 @@ vmgr_registry_remove_vm (VmgrRegistry *self, guint32 id)
   g_signal_handlers_disconnect_by_data (vm, self);
   vmgr_ledger_remove_vm (self->context->ledger, id);
   g_hash_table_remove (self->vms_by_uuid, vmgr_vm_get_spec (vm)->uuid);
+  vmgr_registry_index_remove (self->index, vm);
   g_hash_table_remove (self->vms, GUINT_TO_POINTER (id));
   refresh_allocation (self, owner);
 }
@@ -188,6 +194,7 @@ on_vm_changed (VmgrVm *vm, guint old_owner, gpointer user_data)
   g_autofree char *path = vmgr_vm_path (spec->id);
 
   vmgr_ledger_put_vm (self->context->ledger, spec);
+  vmgr_registry_index_put (self->index, vm);
   if (old_owner != spec->owner)
     {
       vmgr_auth_forget_path (self->context->auth, path);
@@ -212,6 +219,7 @@ vmgr_registry_add_vm (VmgrRegistry *self, VmgrVm *vm)
 
   g_hash_table_insert (self->vms, GUINT_TO_POINTER (spec->id), g_object_ref (vm));
   g_hash_table_insert (self->vms_by_uuid, g_strdup (spec->uuid), vm);
+  vmgr_registry_index_put (self->index, vm);
   vmgr_ledger_put_vm (self->context->ledger, spec);
   g_signal_connect (vm, "changed", G_CALLBACK (on_vm_changed), self);
   g_signal_connect (vm, "deleted", G_CALLBACK (on_vm_deleted), self);
@@ -309,6 +317,7 @@ vmgr_registry_finalize (GObject *object)
   VmgrRegistry *self = VMGR_REGISTRY (object);
 
   g_hash_table_unref (self->vms_by_uuid);
+  vmgr_registry_index_free (self->index);
   g_hash_table_unref (self->vms);
   g_hash_table_unref (self->customers);
   g_hash_table_unref (self->jobs);
@@ -338,6 +347,7 @@ vmgr_registry_init (VmgrRegistry *self)
 {
   self->vms = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->vms_by_uuid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->index = vmgr_registry_index_new ();
   self->customers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }

@@ -25,6 +25,10 @@ VmgrVm *vmgr_registry_find_vm (VmgrRegistry *self, guint32 id);
 VmgrVm *vmgr_registry_find_vm_by_uuid (VmgrRegistry *self, const char *uuid);
 /* Every VM, ordered by id (element type VmgrVm*, not owned). */
 GPtrArray *vmgr_registry_list_vms (VmgrRegistry *self);
+/* Only the VMs of @owner, or those named @name, by id: looked up, not
+ * searched for among all. */
+GPtrArray *vmgr_registry_list_vms_owned_by (VmgrRegistry *self, guint32 owner);
+GPtrArray *vmgr_registry_list_vms_named (VmgrRegistry *self, const char *name);
 /* Exports a new VM object (the registry takes a reference). */
 void vmgr_registry_add_vm (VmgrRegistry *self, VmgrVm *vm);
 /* Unexports and forgets a VM that never came to be (failed provisioning);

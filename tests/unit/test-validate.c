@@ -9,6 +9,7 @@
 #include "vmgr-build-config.h"
 #include "vmgr-config.h"
 #include "vmgr-error.h"
+#include "vmgr-limits.h"
 #include "vmgr-records.h"
 #include "vmgr-validate.h"
 
@@ -1182,6 +1183,26 @@ test_config_verbosity (ConfigFixture *fixture, gconstpointer data)
     }
 }
 
+/* 0 is no cap: the capacity it gives is 0, which the checks read as none. */
+static void
+test_config_overcommit_uncapped (ConfigFixture *fixture, gconstpointer data)
+{
+  g_autoptr(VmgrConfig) config = vmgr_config_new_default ();
+  g_autoptr(GError) error = NULL;
+  VmgrCapacity capacity;
+
+  write_config (fixture, "[resources]\nmemory_overcommit=0\ncpu_overcommit=0\n"
+                         "disk_overcommit=0\n");
+  g_assert_true (vmgr_config_load_file (config, fixture->path, TRUE, &error));
+  g_assert_no_error (error);
+  capacity = vmgr_capacity_compute (16, 1 << 30, 1 << 30, config->cpu_overcommit_pct,
+                                    config->memory_overcommit_pct,
+                                    config->disk_overcommit_pct);
+  g_assert_cmpuint (capacity.vcpus, ==, 0);
+  g_assert_cmpuint (capacity.memory, ==, 0);
+  g_assert_cmpuint (capacity.disk, ==, 0);
+}
+
 static void
 test_config_malformed (ConfigFixture *fixture, gconstpointer data)
 {
@@ -1214,6 +1235,10 @@ test_config_malformed (ConfigFixture *fixture, gconstpointer data)
     { "[auth]\ntimeout_ms=0\n", "[auth] timeout_ms: '0' is not valid" },
     { "[auth]\ntimeout_ms=600001\n", "milliseconds from 1 to 600000" },
     { "[auth]\ntimeout_ms=99999999999999999999999\n", "[auth] timeout_ms" },
+    { "[resources]\ncpu_overcommit=5\n",
+      "[resources] cpu_overcommit: '5' is not valid: expected 0 (no cap) or a whole "
+      "number of percent from 10 to 10000" },
+    { "[resources]\nmemory_overcommit=1001\n", "[resources] memory_overcommit: '1001'" },
     /* A good key before a bad one is not applied either. */
     { "[daemon]\nuri=qemu:///system\n[auth]\nmax_in_flight=500\n",
       "[auth] max_in_flight: '500'" },
@@ -1373,6 +1398,7 @@ main (int argc, char **argv)
   ADD_CONFIG_TEST ("/config/load", test_config_load);
   ADD_CONFIG_TEST ("/config/partial", test_config_partial);
   ADD_CONFIG_TEST ("/config/verbosity", test_config_verbosity);
+  ADD_CONFIG_TEST ("/config/overcommit-uncapped", test_config_overcommit_uncapped);
   ADD_CONFIG_TEST ("/config/malformed", test_config_malformed);
   ADD_CONFIG_TEST ("/config/syntax-error", test_config_syntax_error);
   ADD_CONFIG_TEST ("/config/missing", test_config_missing);
