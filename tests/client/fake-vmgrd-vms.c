@@ -176,8 +176,10 @@ handle_delete (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, gpointer data)
   Removal *removal;
 
   fake_vmgrd_record (self, invocation);
-  /* As vmgrd: a VM that is up is not deleted. */
-  if (!g_str_equal (vmgr_dbus_vm_get_state (vm), "stopped"))
+  /* As vmgrd: a VM that is up is not deleted (a saved one is). */
+  if (g_strv_contains ((const char * const[]) { "starting", "running", "paused", "stopping",
+                                                NULL },
+                       vmgr_dbus_vm_get_state (vm)))
     {
       g_dbus_method_invocation_return_dbus_error (invocation, "org.vmgr.Error.InvalidState",
                                                   "The VM is running: stop it first.");

@@ -96,6 +96,7 @@ test_states_that_cannot_save (void)
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "unsaveable", NULL);
   g_autoptr(GError) error = NULL;
+  guint before;
 
   vmgr_dbus_vm_call_save_sync (vm, NULL, &error);
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidState", "running or paused");
@@ -110,6 +111,12 @@ test_states_that_cannot_save (void)
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidState", "suspended");
   g_clear_error (&error);
   g_assert_cmpstr (vmgr_dbus_vm_get_state_reason (vm), ==, "saved");
+
+  /* A saved VM is off: it is deleted with its saved state. */
+  before = vmgr_test_count_vms (client);
+  vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vmgr_test_count_vms (client), ==, before - 1);
 }
 
 /* vmgrctl save as alice: her VM is saved; bob's answers as if it did not
