@@ -31,14 +31,16 @@ parse_digits (const char **p, guint64 *value, guint *n_digits)
   return *n_digits > 0;
 }
 
-/* The power of 1024 as a shift: K=10, M=20, G=30, T=40; 0 for bytes. */
+/* The power of 1024 as a shift: K=10, M=20, G=30, T=40; 0 for bytes.
+ * *@has_unit: whether one was written (B for bytes included). */
 static gboolean
-parse_size_suffix (const char *p, guint *shift)
+parse_size_suffix (const char *p, guint *shift, gboolean *has_unit)
 {
   static const char units[] = "KMGT";
   const char *unit = *p != '\0' ? strchr (units, g_ascii_toupper (*p)) : NULL;
 
   *shift = 0;
+  *has_unit = *p != '\0';
   if (unit != NULL)
     {
       *shift = 10 * (guint) (unit - units + 1);
@@ -70,6 +72,7 @@ vmgrctl_parse_size (const char *text, guint64 *bytes, GError **error)
   const char *p = text;
   guint64 whole, fraction = 0, whole_bytes, fraction_bytes;
   guint n_digits, n_fraction_digits = 0, shift;
+  gboolean has_unit;
 
   if (!parse_digits (&p, &whole, &n_digits))
     return invalid_size (error, text);
@@ -81,9 +84,12 @@ vmgrctl_parse_size (const char *text, guint64 *bytes, GError **error)
     }
   while (*p == ' ')
     p++;
-  if (!parse_size_suffix (p, &shift) || n_fraction_digits > MAX_FRACTION_DIGITS
+  if (!parse_size_suffix (p, &shift, &has_unit) || n_fraction_digits > MAX_FRACTION_DIGITS
       || (shift == 0 && n_fraction_digits > 0))
     return invalid_size (error, text);
+  /* virsh reads a bare number as KiB, vmgrd's API as bytes: no guessing. */
+  if (!has_unit && whole != 0)
+    return invalid_value (error, text, "a size with its unit (e.g. 512M, 1G; 512B for bytes)");
   if (whole > (G_MAXUINT64 >> shift))
     return invalid_value (error, text, "a size that fits in 64 bits");
 

@@ -14,12 +14,12 @@ static void
 test_parse_size_valid (void)
 {
   static const struct { const char *text; guint64 bytes; } cases[] = {
-    { "0", 0 }, { "4096", 4096 }, { "10B", 10 }, { "10b", 10 },
+    { "0", 0 }, { "4096B", 4096 }, { "10B", 10 }, { "10b", 10 },
     { "1024K", 1024 * KiB }, { "1KiB", KiB }, { "1kb", KiB },
     { "512M", 512 * MiB }, { "512m", 512 * MiB }, { "512MiB", 512 * MiB }, { "512MB", 512 * MiB },
     { "1G", GiB }, { "1.5GiB", GiB + GiB / 2 }, { "1.5 GiB", GiB + GiB / 2 },
     { "0.5G", GiB / 2 }, { "2T", 2 * TiB }, { "1.25T", TiB + TiB / 4 },
-    { "18446744073709551615", G_MAXUINT64 }, { "16777215T", 16777215 * TiB },
+    { "18446744073709551615B", G_MAXUINT64 }, { "16777215T", 16777215 * TiB },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -39,7 +39,9 @@ test_parse_size_invalid (void)
 {
   static const char *const cases[] = {
     "", "abc", "G", ".5G", "1.", "1.5", "-1", "+1", "1X", "1GiBs", "1GG", "1..5G", " 1G",
-    "1G ", "1iB", "1.1234567G", "18446744073709551616", "16777216T", "0x10",
+    "1G ", "1iB", "1.1234567G", "18446744073709551616B", "16777216T", "0x10",
+    /* a number without its unit: bytes to vmgrd, KiB to virsh */
+    "4096", "512", "1",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
