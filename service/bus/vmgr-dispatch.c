@@ -376,6 +376,7 @@ answer_if_visible (Handoff *handoff, GError *answer)
   request.member = "Get";
   request.vm = vm;
   request.customer = customer;
+  request.called_path = path;
   vmgr_auth_check (self->auth, &request, on_answer_view, visible);
 }
 
