@@ -1,5 +1,6 @@
 #include "vmgr-ledger.h"
 
+#include "vmgr-error.h"
 #include "vmgr-validate.h"
 
 struct _VmgrLedger {
@@ -9,6 +10,7 @@ struct _VmgrLedger {
   GHashTable *vms;          /* id -> VmgrVmSpec* of existing VMs */
   GHashTable *reserved;     /* id -> VmgrVmSpec* of creations under way */
   GHashTable *customers;    /* uid -> VmgrCustomerInfo* */
+  GHashTable *snapshots;    /* id -> number of snapshots of that existing VM */
 };
 
 VmgrLedger *
@@ -22,6 +24,7 @@ vmgr_ledger_new (const char * const *capabilities, const char *backend_name)
   self->reserved = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) vmgr_vm_spec_free);
   self->customers = g_hash_table_new_full (NULL, NULL, NULL,
                                            (GDestroyNotify) vmgr_customer_info_free);
+  self->snapshots = g_hash_table_new (NULL, NULL);
   return self;
 }
 
@@ -33,6 +36,7 @@ vmgr_ledger_free (VmgrLedger *self)
   g_hash_table_unref (self->vms);
   g_hash_table_unref (self->reserved);
   g_hash_table_unref (self->customers);
+  g_hash_table_unref (self->snapshots);
   g_free (self);
 }
 
@@ -58,6 +62,46 @@ void
 vmgr_ledger_remove_vm (VmgrLedger *self, guint32 id)
 {
   g_hash_table_remove (self->vms, GUINT_TO_POINTER (id));
+  g_hash_table_remove (self->snapshots, GUINT_TO_POINTER (id));
+}
+
+void
+vmgr_ledger_set_snapshot_count (VmgrLedger *self, guint32 vm_id, guint count)
+{
+  g_hash_table_insert (self->snapshots, GUINT_TO_POINTER (vm_id), GUINT_TO_POINTER (count));
+}
+
+guint
+vmgr_ledger_snapshot_count (VmgrLedger *self, guint32 owner)
+{
+  GHashTableIter iter;
+  gpointer id;
+  gpointer count;
+  guint total = 0;
+
+  g_hash_table_iter_init (&iter, self->snapshots);
+  while (g_hash_table_iter_next (&iter, &id, &count))
+    {
+      const VmgrVmSpec *spec = vmgr_ledger_get_vm (self, GPOINTER_TO_UINT (id));
+
+      if (spec != NULL && spec->owner == owner)
+        total += GPOINTER_TO_UINT (count);
+    }
+  return total;
+}
+
+gboolean
+vmgr_ledger_check_new_snapshot (VmgrLedger *self, guint32 owner, GError **error)
+{
+  const VmgrCustomerInfo *customer = vmgr_ledger_get_customer (self, owner);
+  guint taken = vmgr_ledger_snapshot_count (self, owner);
+
+  if (customer == NULL || customer->max_snapshots == 0 || taken < customer->max_snapshots)
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_QUOTA_EXCEEDED,
+               "quota exceeded: max_snapshots is %u and the VMs of uid %u have %u snapshots",
+               customer->max_snapshots, owner, taken);
+  return FALSE;
 }
 
 const VmgrVmSpec *

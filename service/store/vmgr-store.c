@@ -126,6 +126,10 @@ static const char *const migrations[] = {
   "CREATE INDEX vms_template ON vms (template);"
   "CREATE INDEX vms_plan ON vms (plan);"
   "CREATE INDEX vms_owner ON vms (owner);",
+
+  /* 3 -> 4: the snapshot quota, of plans (the default) and customers. */
+  "ALTER TABLE plans ADD COLUMN max_snapshots INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE customers ADD COLUMN max_snapshots INTEGER NOT NULL DEFAULT 0;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == VMGR_STORE_SCHEMA_VERSION);
