@@ -205,6 +205,8 @@ tenant_interface_info (const char *interface)
     return vmgr_dbus_customer_interface_info ();
   if (g_strcmp0 (interface, VMGR_JOB_INTERFACE) == 0)
     return vmgr_dbus_job_interface_info ();
+  if (g_strcmp0 (interface, VMGR_SNAPSHOT_INTERFACE) == 0)
+    return vmgr_dbus_snapshot_interface_info ();
   return NULL;
 }
 
