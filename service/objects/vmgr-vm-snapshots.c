@@ -256,10 +256,10 @@ read_options (GVariant *options, char **description, GError **error)
 {
   GVariantIter iter;
   const char *key;
-  GVariant *value;
+  g_autoptr(GVariant) value = NULL;
 
   g_variant_iter_init (&iter, options);
-  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
     {
       if (!g_str_equal (key, "description"))
         return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
@@ -274,6 +274,7 @@ read_options (GVariant *options, char **description, GError **error)
                             DESCRIPTION_MAX), FALSE;
       g_free (*description);
       *description = g_variant_dup_string (value, NULL);
+      g_clear_pointer (&value, g_variant_unref);
     }
   return TRUE;
 }
