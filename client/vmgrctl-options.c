@@ -27,9 +27,13 @@ static const struct {
   { "cpu-limit", "cpu_limit", VALUE_PERCENT, "PCT", "CPU limit in percent of one host CPU (0: none)" },
   { "disk", "disk_hard_limit", VALUE_SIZE, "SIZE", "Disk size (hard limit)" },
   { "disk-soft", "disk_soft_limit", VALUE_SIZE, "SIZE", "Disk soft limit" },
-  /* Must stay last: plans only. */
+  /* Must stay last: plans only (PLAN_ONLY of them). */
   { "max-vms", "max_vms", VALUE_UINT, "N", "Most VMs a customer on this plan may have" },
+  { "max-snapshots", "max_snapshots", VALUE_UINT, "N",
+    "Most snapshots of all the VMs of a customer on this plan" },
 };
+
+#define PLAN_ONLY 2
 
 void
 vmgrctl_resources_clear (VmgrctlResources *self)
@@ -41,7 +45,7 @@ vmgrctl_resources_clear (VmgrctlResources *self)
 GOptionEntry *
 vmgrctl_resources_entries (VmgrctlResources *self, gboolean for_plan)
 {
-  guint n = for_plan ? VMGRCTL_N_RESOURCES : VMGRCTL_N_RESOURCES - 1;
+  guint n = for_plan ? VMGRCTL_N_RESOURCES : VMGRCTL_N_RESOURCES - PLAN_ONLY;
   GOptionEntry *entries = g_new0 (GOptionEntry, n + 1);
 
   for (guint i = 0; i < n; i++)

@@ -6,6 +6,8 @@
  * memory state) is in tests/real/test-real-qemu.c. */
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "vmgr-test-client.h"
 #include "vmgr-test-env.h"
 
@@ -524,6 +526,95 @@ test_vm_deletion (void)
   g_assert_cmpuint (snapshots_below (client, vm_path), ==, 0);
 }
 
+/* vmgrctl snapshot as alice on her VM; on bob's VM (602, from the quota
+ * tests) as on none. */
+static void
+test_vmgrctl (void)
+{
+  g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
+  g_autofree char *vm_path =
+    vmgr_test_create_vm (root, "alice-cli", "debian-12", "basic",
+                         g_variant_new_parsed ("{'owner': <%u>}", VMGR_TEST_UID_ALICE));
+  g_autofree char *expected = g_strconcat (vm_path, "/snapshot/cli_made", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *listed;
+  gboolean found = FALSE;
+  int status;
+
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "snapshot", "create",
+                                     "alice-cli", "cli_made", "--description", "from the cli",
+                                     NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (g_strstrip (out), ==, expected);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "snapshot", "list",
+                                     "alice-cli", "--json", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  listed = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (listed); i++)
+    {
+      JsonObject *snapshot = json_array_get_object_element (listed, i);
+
+      if (g_str_equal (json_object_get_string_member (snapshot, "name"), "cli_made"))
+        {
+          found = TRUE;
+          g_assert_cmpstr (json_object_get_string_member (snapshot, "description"), ==,
+                           "from the cli");
+          g_assert_cmpstr (json_object_get_string_member (snapshot, "parent"), ==, "");
+          g_assert_cmpstr (json_object_get_string_member (snapshot, "state"), ==, "stopped");
+        }
+    }
+  g_assert_true (found);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "snapshot", "list",
+                                     "alice-cli", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "cli_made"));
+  g_assert_nonnull (strstr (out, "DESCRIPTION"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "snapshot", "revert",
+                                     "alice-cli", "cli_made", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "snapshot", "delete",
+                                     "alice-cli", "cli_made", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Gone, a name no snapshot can have, and bob's VM: not found (3). */
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "snapshot", "delete",
+                                     "alice-cli", "cli_made", NULL);
+  g_assert_cmpint (status, ==, 3);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "snapshot", "revert",
+                                     "alice-cli", "not/a-name", NULL);
+  g_assert_cmpint (status, ==, 3);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "snapshot", "list",
+                                     "602", NULL);
+  g_assert_cmpint (status, ==, 3);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "snapshot", "create",
+                                     "602", "hers", NULL);
+  g_assert_cmpint (status, ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -539,6 +630,8 @@ main (int argc, char **argv)
                         test_tenancy_stranger);
   g_test_add_func ("/snapshots/quota/reached", test_quota_reached);
   g_test_add_func ("/snapshots/quota/room-again", test_quota_room_again);
+  /* After the quota tests: bob's VM 602 is there. */
+  g_test_add_func ("/snapshots/vmgrctl/alice", test_vmgrctl);
   g_test_add_func ("/snapshots/vm-deletion", test_vm_deletion);
 
   return vmgr_test_run_with_daemon ("[resources]\nmemory_overcommit=1000\n", NULL,
