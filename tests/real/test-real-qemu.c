@@ -1,7 +1,9 @@
 /* vmgrd on QEMU (TCG) through a private libvirtd: the shipped tiny guest
  * is provisioned (its own qcow2 disk, the disk hard limit as its virtual
  * size), boots (seen on its console), shuts down gracefully (ACPI) and is
- * deleted without residue; and is saved and restored where it was. Run under testbus.sh -- libvirtd.sh. */
+ * deleted without residue; is saved and restored where it was; and is
+ * snapshotted running and reverted to the snapshot. Run under
+ * testbus.sh -- libvirtd.sh. */
 #include <unistd.h>
 
 #include "real-helpers.h"
@@ -141,6 +143,115 @@ test_tiny_guest_saved_and_restored (void)
   g_assert_no_error (error);
 }
 
+static gboolean
+reason_is_from_snapshot (gpointer vm)
+{
+  return g_strcmp0 (vmgr_dbus_vm_get_state_reason (vm), "from-snapshot") == 0 &&
+         g_strcmp0 (vmgr_dbus_vm_get_state (vm), "running") == 0;
+}
+
+static gboolean
+snapshot_exported (gpointer path)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = vmgr_test_call (client, path, "org.freedesktop.DBus.Properties",
+                                              "Get", g_variant_new ("(ss)", "org.vmgr.Snapshot",
+                                                                    "Name"), &error);
+
+  return reply != NULL;
+}
+
+/* A running guest's snapshot holds its memory: after the shell changed a
+ * variable and a file in its RAM root, Revert brings both back as they
+ * were; the snapshot is still there after vmgrd restarts (libvirt keeps
+ * it); deleting it and the VM leaves nothing. */
+static void
+test_tiny_guest_snapshot_and_revert (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *source = vmgr_test_ensure_template ("tiny-qemu", "qemu");
+  g_autofree char *path = NULL;
+  g_autofree char *snapshot_path = NULL;
+  g_autofree char *guest_dir = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(VmgrDBusSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantDict options;
+  gint64 started;
+  int fd;
+
+  vmgr_real_add_template (client, "tiny-snap", NULL, source);
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
+  g_variant_dict_insert (&options, "disk_hard_limit", "t", 512 * MiB);
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, "tiny-snapped", "tiny-snap", "",
+                                         g_variant_dict_end (&options), &path, NULL, &error);
+  g_assert_no_error (error);
+  vm = vmgr_test_client_vm (client, path);
+  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, 30000));
+  guest_dir = vmgr_real_guest_dir (daemon_under_test, vm);
+  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (fd, NULL, "vmgr-guest: booted", BOOT_MS));
+  g_assert_true (vmgr_test_console_shows (fd, "MARK=before; echo before > /tmp/mark; "
+                                              "echo marked-$MARK\n",
+                                          "marked-before", 5000));
+
+  started = g_get_monotonic_time ();
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "description", "s", "shell marked 'before'");
+  vmgr_dbus_vm_call_create_snapshot_sync (vm, "before", g_variant_dict_end (&options),
+                                          &snapshot_path, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("running guest snapshotted in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
+  snapshot = vmgr_dbus_snapshot_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE, "org.vmgr",
+                                                snapshot_path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vmgr_dbus_snapshot_get_state (snapshot), ==, "running");
+  /* The guest runs on (the proxy learns its state from signals, which
+   * only a turn of the main loop brings). */
+  g_assert_true (vmgr_test_wait_state (vm, "running", 10000));
+
+  g_assert_true (vmgr_test_console_shows (fd, "MARK=after; echo after > /tmp/mark; "
+                                              "echo now-$MARK-$(cat /tmp/mark)\n",
+                                          "now-after-after", 5000));
+  close (fd);
+
+  started = g_get_monotonic_time ();
+  vmgr_dbus_snapshot_call_revert_sync (snapshot, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait (reason_is_from_snapshot, vm, 60000));
+  g_test_message ("guest reverted in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
+  fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (fd, "\necho back-$MARK-$(cat /tmp/mark)\n",
+                                          "back-before-before", 10000));
+  close (fd);
+
+  /* libvirt keeps the snapshot: a restarted vmgrd exports it again. */
+  g_clear_object (&snapshot);
+  g_clear_object (&vm);
+  g_clear_pointer (&client, vmgr_test_client_free);
+  vmgr_test_daemon_restart (daemon_under_test);
+  g_assert_true (vmgr_test_wait (snapshot_exported, snapshot_path, 20000));
+  client = vmgr_test_client_new ();
+  vm = vmgr_test_client_vm (client, path);
+  snapshot = vmgr_dbus_snapshot_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE, "org.vmgr",
+                                                snapshot_path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vmgr_dbus_snapshot_get_description (snapshot), ==, "shell marked 'before'");
+
+  vmgr_dbus_snapshot_call_delete_sync (snapshot, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (snapshot_exported (snapshot_path));
+  vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (guest_dir, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -149,6 +260,8 @@ main (int argc, char **argv)
                    test_tiny_guest_boots_and_shuts_down);
   g_test_add_func ("/real-qemu/tiny-guest-saved-and-restored",
                    test_tiny_guest_saved_and_restored);
+  g_test_add_func ("/real-qemu/tiny-guest-snapshot-and-revert",
+                   test_tiny_guest_snapshot_and_revert);
   with_network = g_strcmp0 (g_getenv ("VMGR_LIBVIRT_NETWORK"), "default") == 0;
   return vmgr_real_test_run ("qemu", &daemon_under_test);
 }
