@@ -526,6 +526,49 @@ test_vm_deletion (void)
   g_assert_cmpuint (snapshots_below (client, vm_path), ==, 0);
 }
 
+#define HANDED_OVER_PATH "/org/vmgr/vm/701"
+
+/* A VM given to another owner takes its snapshots along: the new owner
+ * sees them, the old one no longer does. */
+static void
+test_owner_change (void)
+{
+  g_autoptr(VmgrTestClient) root = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The child is told whom to be through the environment. */
+  if (g_test_subprocess ())
+    {
+      guint uid = g_strcmp0 (g_getenv ("SNAPSHOT_TEST_USER"), "alice") == 0
+                  ? VMGR_TEST_UID_ALICE : VMGR_TEST_UID_BOB;
+      g_autoptr(VmgrTestClient) client = NULL;
+
+      vmgr_test_become_user (uid);
+      client = vmgr_test_client_new ();
+      g_assert_cmpuint (snapshots_below (client, HANDED_OVER_PATH),
+                        ==, uid == VMGR_TEST_UID_BOB ? 1 : 0);
+      return;
+    }
+  root = vmgr_test_client_new ();
+  vm = create_and_open (root, "handed-over",
+                        g_variant_new_parsed ("{'id': <uint32 701>, 'owner': <%u>}",
+                                              VMGR_TEST_UID_ALICE));
+  g_free (create_snapshot (vm, "kept", NULL, &error));
+  g_assert_no_error (error);
+  vmgr_dbus_vm_call_set_owner_sync (vm, VMGR_TEST_UID_BOB, NULL, &error);
+  g_assert_no_error (error);
+  g_setenv ("SNAPSHOT_TEST_USER", "alice", TRUE);
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_setenv ("SNAPSHOT_TEST_USER", "bob", TRUE);
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  /* Out of the way of bob's quota below. */
+  vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+}
+
 /* vmgrctl snapshot as alice on her VM; on bob's VM (602, from the quota
  * tests) as on none. */
 static void
@@ -628,6 +671,7 @@ main (int argc, char **argv)
                         test_tenancy_stranger);
   g_test_add_data_func ("/snapshots/tenancy/mallory", GUINT_TO_POINTER (VMGR_TEST_UID_MALLORY),
                         test_tenancy_stranger);
+  g_test_add_func ("/snapshots/tenancy/owner-change", test_owner_change);
   g_test_add_func ("/snapshots/quota/reached", test_quota_reached);
   g_test_add_func ("/snapshots/quota/room-again", test_quota_room_again);
   /* After the quota tests: bob's VM 602 is there. */
