@@ -85,6 +85,34 @@ test_tiny_guest_boots_and_shuts_down (void)
   g_assert_false (g_file_test (guest_dir, G_FILE_TEST_EXISTS));
 }
 
+/* A tiny guest of its own template @template_name, provisioned, started
+ * and booted (seen on its console, whose descriptor is returned in @fd). */
+static VmgrDBusVM *
+boot_tiny_guest (VmgrTestClient *client, const char *template_name, const char *vm_name,
+                 int *fd)
+{
+  g_autofree char *source = vmgr_test_ensure_template ("tiny-qemu", "qemu");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrDBusVM *vm;
+  GVariantDict options;
+
+  vmgr_real_add_template (client, template_name, NULL, source);
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
+  g_variant_dict_insert (&options, "disk_hard_limit", "t", 512 * MiB);
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, vm_name, template_name, "",
+                                         g_variant_dict_end (&options), &path, NULL, &error);
+  g_assert_no_error (error);
+  vm = vmgr_test_client_vm (client, path);
+  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, 30000));
+  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  *fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (*fd, NULL, "vmgr-guest: booted", BOOT_MS));
+  return vm;
+}
+
 /* Save and Start: the guest comes back where it was, not rebooted: its
  * shell still holds what it was told before, and its uptime goes on from
  * where it stood (the tiny guest lives in RAM: a boot would lose both). */
@@ -92,27 +120,11 @@ static void
 test_tiny_guest_saved_and_restored (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autofree char *source = vmgr_test_ensure_template ("tiny-qemu", "qemu");
-  g_autofree char *path = NULL;
-  g_autoptr(VmgrDBusVM) vm = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantDict options;
-  gint64 started;
   int fd;
+  g_autoptr(VmgrDBusVM) vm = boot_tiny_guest (client, "tiny-save", "tiny-saved", &fd);
+  g_autoptr(GError) error = NULL;
+  gint64 started;
 
-  vmgr_real_add_template (client, "tiny-save", NULL, source);
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
-  g_variant_dict_insert (&options, "disk_hard_limit", "t", 512 * MiB);
-  vmgr_dbus_manager_call_create_vm_sync (client->manager, "tiny-saved", "tiny-save", "",
-                                         g_variant_dict_end (&options), &path, NULL, &error);
-  g_assert_no_error (error);
-  vm = vmgr_test_client_vm (client, path);
-  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, 30000));
-  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
-  g_assert_no_error (error);
-  fd = vmgr_real_open_console (vm);
-  g_assert_true (vmgr_test_console_shows (fd, NULL, "vmgr-guest: booted", BOOT_MS));
   g_assert_true (vmgr_test_console_shows (fd, "MARK=kept-in-ram; U0=$(cut -d. -f1 /proc/uptime); "
                                               "echo up-since-$U0-marked\n",
                                           "-marked", 5000));
@@ -170,31 +182,16 @@ static void
 test_tiny_guest_snapshot_and_revert (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autofree char *source = vmgr_test_ensure_template ("tiny-qemu", "qemu");
-  g_autofree char *path = NULL;
+  int fd;
+  g_autoptr(VmgrDBusVM) vm = boot_tiny_guest (client, "tiny-snap", "tiny-snapped", &fd);
+  g_autofree char *path = g_strdup (g_dbus_proxy_get_object_path (G_DBUS_PROXY (vm)));
+  g_autofree char *guest_dir = vmgr_real_guest_dir (daemon_under_test, vm);
   g_autofree char *snapshot_path = NULL;
-  g_autofree char *guest_dir = NULL;
-  g_autoptr(VmgrDBusVM) vm = NULL;
   g_autoptr(VmgrDBusSnapshot) snapshot = NULL;
   g_autoptr(GError) error = NULL;
   GVariantDict options;
   gint64 started;
-  int fd;
 
-  vmgr_real_add_template (client, "tiny-snap", NULL, source);
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
-  g_variant_dict_insert (&options, "disk_hard_limit", "t", 512 * MiB);
-  vmgr_dbus_manager_call_create_vm_sync (client->manager, "tiny-snapped", "tiny-snap", "",
-                                         g_variant_dict_end (&options), &path, NULL, &error);
-  g_assert_no_error (error);
-  vm = vmgr_test_client_vm (client, path);
-  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, 30000));
-  guest_dir = vmgr_real_guest_dir (daemon_under_test, vm);
-  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
-  g_assert_no_error (error);
-  fd = vmgr_real_open_console (vm);
-  g_assert_true (vmgr_test_console_shows (fd, NULL, "vmgr-guest: booted", BOOT_MS));
   g_assert_true (vmgr_test_console_shows (fd, "MARK=before; echo before > /tmp/mark; "
                                               "echo marked-$MARK\n",
                                           "marked-before", 5000));
