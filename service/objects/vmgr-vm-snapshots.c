@@ -159,6 +159,18 @@ finish_call (SnapshotCall *call, const GError *error)
 }
 
 static void
+on_definition_restored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SnapshotCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("VM %u: reverted to snapshot '%s', but its definition could not be defined "
+               "again: %s", call->vm->spec->id, call->name, error->message);
+  finish_call (call, NULL);
+}
+
+static void
 on_snapshot_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SnapshotCall) call = user_data;
@@ -174,7 +186,14 @@ on_snapshot_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (snapshots != NULL && !self->deleting)
     follow_list (self, snapshots, TRUE);
   if (reason != NULL && !self->deleting)
-    vmgr_vm_apply_state (self, state, reason);
+    {
+      vmgr_vm_apply_state (self, state, reason);
+      /* libvirt brought back the definition the snapshot holds; vmgr's
+       * record of the VM's resources (what its quota counts) stays what
+       * holds from the next start on. */
+      vmgr_vm_restore_definition_async (self, on_definition_restored, g_steal_pointer (&call));
+      return;
+    }
   finish_call (call, error);
 }
 
@@ -183,7 +202,8 @@ check_may_change_snapshots (VmgrVm *self, GError **error)
 {
   VmgrBackend *backend = self->context->backend;
 
-  if (!vmgr_vm_check_not_deleted (self, error) || !vmgr_vm_check_not_provisioning (self, error))
+  if (!vmgr_vm_check_not_deleted (self, error) || !vmgr_vm_check_not_provisioning (self, error) ||
+      !vmgr_vm_check_not_busy (self, error))
     return FALSE;
   if (!vmgr_backend_has_capability (backend, "snapshots"))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,

@@ -4,6 +4,7 @@
  * deleted without residue; is saved and restored where it was; and is
  * snapshotted running and reverted to the snapshot. Run under
  * testbus.sh -- libvirtd.sh. */
+#include <string.h>
 #include <unistd.h>
 
 #include "real-helpers.h"
@@ -174,10 +175,26 @@ snapshot_exported (gpointer path)
   return reply != NULL;
 }
 
+/* The domain's persistent definition as libvirtd has it. */
+static char *
+inactive_definition (VmgrDBusVM *vm)
+{
+  const char *argv[] = { "virsh", "-q", "-c", "qemu:///system", "dumpxml", "--inactive",
+                         vmgr_dbus_vm_get_uuid (vm), NULL };
+  g_autofree char *out = NULL;
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  return g_steal_pointer (&out);
+}
+
 /* A running guest's snapshot holds its memory: after the shell changed a
  * variable and a file in its RAM root, Revert brings both back as they
- * were; the snapshot is still there after vmgrd restarts (libvirt keeps
- * it); deleting it and the VM leaves nothing. */
+ * were, while the CPU weight set after the snapshot stays vmgr's; the
+ * snapshot is still there after vmgrd restarts (libvirt keeps it);
+ * deleting it and the VM leaves nothing. */
 static void
 test_tiny_guest_snapshot_and_revert (void)
 {
@@ -212,6 +229,8 @@ test_tiny_guest_snapshot_and_revert (void)
    * only a turn of the main loop brings). */
   g_assert_true (vmgr_test_wait_state (vm, "running", 10000));
 
+  vmgr_dbus_vm_call_set_cpu_sync (vm, vmgr_dbus_vm_get_vcpus (vm), 300, 0, NULL, &error);
+  g_assert_no_error (error);
   g_assert_true (vmgr_test_console_shows (fd, "MARK=after; echo after > /tmp/mark; "
                                               "echo now-$MARK-$(cat /tmp/mark)\n",
                                           "now-after-after", 5000));
@@ -227,6 +246,12 @@ test_tiny_guest_snapshot_and_revert (void)
   g_assert_true (vmgr_test_console_shows (fd, "\necho back-$MARK-$(cat /tmp/mark)\n",
                                           "back-before-before", 10000));
   close (fd);
+  {
+    g_autofree char *definition = inactive_definition (vm);
+
+    /* weight 300 is cgroup-v1 shares 3072 */
+    g_assert_nonnull (strstr (definition, "<shares>3072</shares>"));
+  }
 
   /* libvirt keeps the snapshot: a restarted vmgrd exports it again. */
   g_clear_object (&snapshot);
