@@ -31,15 +31,6 @@ lookup_string (GVariant *record, const char *key)
   return value;
 }
 
-static void
-set_string_or_null (JsonObject *object, const char *member, const char *value)
-{
-  if (value != NULL)
-    json_object_set_string_member (object, member, value);
-  else
-    json_object_set_null_member (object, member);
-}
-
 static JsonArray *
 changes_to_json (GVariant *record)
 {
@@ -57,9 +48,9 @@ changes_to_json (GVariant *record)
       g_autoptr(GVariant) owned = change;
       JsonObject *object = json_object_new ();
 
-      set_string_or_null (object, "field", lookup_string (change, "field"));
-      set_string_or_null (object, "old", lookup_string (change, "old"));
-      set_string_or_null (object, "new", lookup_string (change, "new"));
+      vmgrctl_json_set_text (object, "field", lookup_string (change, "field"));
+      vmgrctl_json_set_text (object, "old", lookup_string (change, "old"));
+      vmgrctl_json_set_text (object, "new", lookup_string (change, "new"));
       json_array_add_object_element (array, object);
     }
   return array;
@@ -85,17 +76,17 @@ vmgrctl_audit_to_json (GVariant *records)
       g_variant_lookup (record, "time", "x", &time);
       g_variant_lookup (record, "uid", "u", &uid);
       iso = vmgrctl_format_time_iso8601 (time);
-      set_string_or_null (object, "time", iso);
+      vmgrctl_json_set_text (object, "time", iso);
       json_object_set_int_member (object, "time_usec", time);
       json_object_set_int_member (object, "uid", uid);
-      set_string_or_null (object, "user", lookup_string (record, "caller"));
-      set_string_or_null (object, "verb", lookup_string (record, "verb"));
-      set_string_or_null (object, "action", lookup_string (record, "action"));
-      set_string_or_null (object, "target", lookup_string (record, "target"));
-      set_string_or_null (object, "target_name", lookup_string (record, "target_name"));
-      set_string_or_null (object, "target_uuid", lookup_string (record, "target_uuid"));
-      set_string_or_null (object, "result", lookup_string (record, "result"));
-      set_string_or_null (object, "message", lookup_string (record, "message"));
+      vmgrctl_json_set_text (object, "user", lookup_string (record, "caller"));
+      vmgrctl_json_set_text (object, "verb", lookup_string (record, "verb"));
+      vmgrctl_json_set_text (object, "action", lookup_string (record, "action"));
+      vmgrctl_json_set_text (object, "target", lookup_string (record, "target"));
+      vmgrctl_json_set_text (object, "target_name", lookup_string (record, "target_name"));
+      vmgrctl_json_set_text (object, "target_uuid", lookup_string (record, "target_uuid"));
+      vmgrctl_json_set_text (object, "result", lookup_string (record, "result"));
+      vmgrctl_json_set_text (object, "message", lookup_string (record, "message"));
       json_object_set_array_member (object, "changes", changes_to_json (record));
       json_array_add_object_element (array, g_steal_pointer (&object));
     }

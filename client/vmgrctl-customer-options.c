@@ -25,6 +25,8 @@ static const struct {
   { "max-vcpus", "max_vcpus", COUNT, FALSE, "N", "Most vCPUs in all (0: no limit)" },
   { "max-memory", "max_memory", SIZE, FALSE, "SIZE", "Most memory in all (0: no limit)" },
   { "max-disk", "max_disk", SIZE, FALSE, "SIZE", "Most disk in all (0: no limit)" },
+  { "max-snapshots", "max_snapshots", COUNT, FALSE, "N",
+    "Most snapshots of all the customer's VMs (0: no limit)" },
 };
 
 void

@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-#define VMGRCTL_N_CUSTOMER_FIELDS 11
+#define VMGRCTL_N_CUSTOMER_FIELDS 12
 
 /* The text given to --name, --email, ... (NULL when not given). */
 typedef struct {

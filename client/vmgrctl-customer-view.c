@@ -129,12 +129,17 @@ add_status (VmgrctlFields *fields, VmgrDBusCustomer *customer)
 {
   const char *reason = vmgr_dbus_customer_get_suspend_reason (customer);
   guint max_vms = vmgr_dbus_customer_get_max_vms (customer);
+  guint max_snapshots = vmgr_dbus_customer_get_max_snapshots (customer);
 
   vmgrctl_fields_add (fields, "Plan", vmgr_dbus_customer_get_plan (customer));
   if (max_vms != 0)
     vmgrctl_fields_add_printf (fields, "Max VMs", "%u", max_vms);
   else
     vmgrctl_fields_add (fields, "Max VMs", "unlimited");
+  if (max_snapshots != 0)
+    vmgrctl_fields_add_printf (fields, "Max snapshots", "%u", max_snapshots);
+  else
+    vmgrctl_fields_add (fields, "Max snapshots", "unlimited");
   if (!vmgr_dbus_customer_get_suspended (customer))
     vmgrctl_fields_add (fields, "Suspended", "no");
   else if (reason != NULL && reason[0] != '\0')
@@ -159,7 +164,7 @@ static const VmgrctlJsonMember json_members[] = {
   { "Uid", "uid" }, { "UserName", "user_name" }, { "FullName", "full_name" },
   { "Email", "email" }, { "Phone", "phone" }, { "Address", "address" },
   { "Province", "province" }, { "NationalId", "national_id" }, { "Plan", "plan" },
-  { "MaxVMs", "max_vms" }, { "Suspended", "suspended" }, { "SuspendReason", "suspend_reason" },
+  { "MaxVMs", "max_vms" }, { "MaxSnapshots", "max_snapshots" }, { "Suspended", "suspended" }, { "SuspendReason", "suspend_reason" },
   { "Quota", "quota" }, { "Allocated", "allocated" },
 };
 

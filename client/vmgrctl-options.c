@@ -19,9 +19,13 @@ static const VmgrctlResourceOption resources[VMGRCTL_N_RESOURCES] = {
     "CPU limit in percent of one host CPU (0: none)" },
   { "disk", "disk_hard_limit", VMGRCTL_SETTING_SIZE, "SIZE", "Disk size (hard limit)" },
   { "disk-soft", "disk_soft_limit", VMGRCTL_SETTING_SIZE, "SIZE", "Disk soft limit (0: none)" },
-  /* Must stay last: plans only. */
+  /* Must stay last: plans only (PLAN_ONLY of them). */
   { "max-vms", "max_vms", VMGRCTL_SETTING_COUNT, "N", "Most VMs a customer on this plan may have" },
+  { "max-snapshots", "max_snapshots", VMGRCTL_SETTING_COUNT, "N",
+    "Most snapshots of all the VMs of a customer on this plan" },
 };
+
+#define PLAN_ONLY 2
 
 /* The options of create (vmgrctl-create-command.c) and set-network that
  * are not resources. */
@@ -67,7 +71,7 @@ vmgrctl_resources_clear (VmgrctlResources *self)
 GOptionEntry *
 vmgrctl_resources_entries (VmgrctlResources *self, gboolean for_plan)
 {
-  guint n = for_plan ? VMGRCTL_N_RESOURCES : VMGRCTL_N_RESOURCES - 1;
+  guint n = for_plan ? VMGRCTL_N_RESOURCES : VMGRCTL_N_RESOURCES - PLAN_ONLY;
   GOptionEntry *entries = g_new0 (GOptionEntry, n + 1);
 
   for (guint i = 0; i < n; i++)

@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define VMGRCTL_N_RESOURCES 9
+#define VMGRCTL_N_RESOURCES 10
 
 /* One resource option: --@option gives the D-Bus key @key. */
 typedef struct {
@@ -36,7 +36,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VmgrctlResources, vmgrctl_resources_clear)
 
 /* GOptionEntry array (free with g_free) filling @resources: --memory,
  * --memory-guarantee, --memory-soft-limit, --vcpus, --cpu-weight,
- * --cpu-limit, --disk, --disk-soft, and --max-vms when @for_plan. */
+ * --cpu-limit, --disk, --disk-soft, and --max-vms, --max-snapshots when
+ * @for_plan. */
 GOptionEntry *vmgrctl_resources_entries (VmgrctlResources *resources, gboolean for_plan);
 
 /* Adds the given values under their D-Bus keys (memory_limit t, vcpus u,

@@ -308,3 +308,12 @@ vmgrctl_vardict_lookup_uint64 (GVariant *vardict, const char *key, guint64 *valu
   found = g_variant_lookup_value (vardict, key, NULL);
   return found != NULL && variant_to_uint64 (found, value);
 }
+
+void
+vmgrctl_json_set_text (JsonObject *object, const char *member, const char *value)
+{
+  if (value != NULL && value[0] != '\0')
+    json_object_set_string_member (object, member, value);
+  else
+    json_object_set_null_member (object, member);
+}

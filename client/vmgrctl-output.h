@@ -57,6 +57,9 @@ void vmgrctl_print_json_or_text (gboolean json, gpointer object, VmgrctlToJson t
  * string (not given) is null. */
 void vmgrctl_json_add_vardict (JsonObject *object, GVariant *vardict);
 
+/* @member is @value, or null when @value is NULL or empty. */
+void vmgrctl_json_set_text (JsonObject *object, const char *member, const char *value);
+
 /* A D-Bus property and the JSON member it is shown as. */
 typedef struct {
   const char *property;  /* "MaxVMs" */

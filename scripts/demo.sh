@@ -128,7 +128,7 @@ on_signal() {
   exit 0
 }
 trap on_signal INT TERM HUP
-trap 'stop_vmgrd >/dev/null 2>&1 || true; rm -f "$state_dir/demo.address" "$pid_file"' EXIT
+trap 'stop_vmgrd || true; rm -f "$state_dir/demo.address" "$pid_file"' EXIT
 
 mkdir -p "$state_dir"
 echo "$socket_address" >"$state_dir/demo.address"

@@ -52,13 +52,13 @@ static guint signals[N_SIGNALS];
  *   No hard_limit (start fails without CAP_SYS_RESOURCE) and no
  *   min_guarantee (refused at define), so neither memory-limit nor
  *   memory-guarantee. */
-/* A capability means vmgr's API does it: no "snapshots" while vmgr has no
- * snapshot API, and "live-memory" only where a running VM's memory size
+/* A capability means vmgr's API does it: "snapshots" where libvirt's
+ * snapshot API works (VM.CreateSnapshot), and "live-memory" only where a running VM's memory size
  * can change both ways (the test driver and QEMU only shrink it live: a
  * larger size is stored and defined for the next start). */
 static const char *const test_capabilities[] = {
   "memory-limit", "memory-soft-limit", "memory-guarantee",
-  "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory", "save",
+  "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory", "save", "snapshots",
   NULL
 };
 
@@ -72,7 +72,7 @@ static const char *const lxc_capabilities[] = {
 static const char *const qemu_capabilities[] = {
   "memory-soft-limit", "vcpus", "cpu-weight", "cpu-limit",
   "autostart", "console", "stats-cpu", "stats-memory",
-  "stats-disk", "stats-network", "disk-quota", "save",
+  "stats-disk", "stats-network", "disk-quota", "save", "snapshots",
   NULL
 };
 
@@ -269,6 +269,7 @@ error_code_from_libvirt (int code)
   switch (code)
     {
     case VIR_ERR_NO_DOMAIN:
+    case VIR_ERR_NO_DOMAIN_SNAPSHOT:
       return VMGR_ERROR_NOT_FOUND;
     case VIR_ERR_NO_SUPPORT:
     case VIR_ERR_ARGUMENT_UNSUPPORTED:

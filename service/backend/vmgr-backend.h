@@ -79,6 +79,41 @@ void vmgr_backend_list_definitions_async (VmgrBackend *self, GCancellable *cance
 GHashTable *vmgr_backend_list_definitions_finish (VmgrBackend *self, GAsyncResult *result,
                                                   GError **error);
 
+/* ---- Snapshots (vmgr-backend-snapshots.c) ---- */
+
+typedef struct {
+  char *name;
+  char *description;        /* "" when none */
+  gint64 creation_time;     /* microseconds since the epoch */
+  char *state;              /* what it captured: "running", "paused" or "stopped" */
+  guint64 size;             /* bytes; 0: libvirt does not tell */
+  char *parent;             /* the parent's name, "" when none */
+} VmgrBackendSnapshot;
+
+void vmgr_backend_snapshot_free (VmgrBackendSnapshot *snapshot);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrBackendSnapshot, vmgr_backend_snapshot_free)
+
+typedef enum {
+  VMGR_BACKEND_SNAPSHOT_LIST,
+  VMGR_BACKEND_SNAPSHOT_CREATE,   /* @name, @description */
+  VMGR_BACKEND_SNAPSHOT_REVERT,   /* @name */
+  VMGR_BACKEND_SNAPSHOT_DELETE,   /* @name */
+} VmgrBackendSnapshotOp;
+
+/* Runs @op on the domain with @uuid, then lists its snapshots. Without the
+ * "snapshots" capability the list is empty and the rest NOT_SUPPORTED; an
+ * unknown snapshot is NOT_FOUND. */
+void vmgr_backend_snapshot_async (VmgrBackend *self, const char *uuid, VmgrBackendSnapshotOp op,
+                                  const char *name, const char *description,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+/* The domain's snapshots after the operation (VmgrBackendSnapshot*, oldest
+ * first); after a revert, the domain's state in @state_after and
+ * "from-snapshot" in @reason_after (else UNKNOWN and NULL). */
+GPtrArray *vmgr_backend_snapshot_finish (VmgrBackend *self, GAsyncResult *result,
+                                         VmgrVmState *state_after, char **reason_after,
+                                         GError **error);
+
 /* ---- Resources, statistics and host (vmgr-backend-resources.c,
  * vmgr-backend-stats.c) ---- */
 

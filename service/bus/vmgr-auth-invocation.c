@@ -191,6 +191,7 @@ vmgr_auth_return_invalid_input (VmgrAuth *self, GDBusMethodInvocation *invocatio
     .member = "Get",
     .vm = vm,
     .customer = customer,
+    .called_path = g_dbus_method_invocation_get_object_path (invocation),
   };
 
   input->invocation = g_object_ref (invocation);

@@ -342,6 +342,7 @@ typedef struct {
   char *member;
   Target *about;             /* NULL for Manager-level members */
   char *target;
+  char *called_path;            /* the path called, when not the target's own (a snapshot's) */
   GHashTable *details;
   gboolean interactive;
   gint64 deadline;              /* monotonic: every question answered by then */
@@ -359,6 +360,7 @@ request_free (Request *request)
   g_free (request->member);
   target_free (request->about);
   g_free (request->target);
+  g_free (request->called_path);
   g_clear_pointer (&request->details, g_hash_table_unref);
   g_free (request->caller.bus_name);
   g_free (request->caller.user_name);
@@ -490,7 +492,9 @@ on_visibility_decided (gboolean allowed, const GError *error, gpointer data)
       request_finish (request, VMGR_AUTH_ERROR, error);
       return;
     }
-  path = g_strdup (request->about->path);
+  /* The path called is the one that must seem empty: a snapshot's answers
+   * without naming its VM. */
+  path = g_strdup (request->called_path != NULL ? request->called_path : request->about->path);
   invisible = vmgr_auth_no_such_object_error (request->interface, path);
   /* Not in the audit table: the caller may read its own rows there, and a
    * call on a path where nothing exists leaves none either. The journal,
@@ -592,6 +596,7 @@ vmgr_auth_check (VmgrAuth *self, const VmgrAuthRequest *req,
                    : req->customer != NULL ? target_for_customer (req->customer) : NULL;
   request->target = g_strdup (request->about != NULL ? request->about->path
                               : req->target != NULL ? req->target : "");
+  request->called_path = g_strdup (req->called_path != NULL ? req->called_path : req->target);
   request->details = req->details != NULL ? copy_details (req->details) : NULL;
   request->interactive = req->interactive;
   request->deadline = vmgr_auth_request_deadline (self, req->interactive);

@@ -237,6 +237,8 @@ tenant_interface_info (const char *interface)
     return vmgr_dbus_customer_interface_info ();
   if (g_strcmp0 (interface, VMGR_JOB_INTERFACE) == 0)
     return vmgr_dbus_job_interface_info ();
+  if (g_strcmp0 (interface, VMGR_SNAPSHOT_INTERFACE) == 0)
+    return vmgr_dbus_snapshot_interface_info ();
   return NULL;
 }
 
@@ -408,6 +410,7 @@ answer_if_visible (Handoff *handoff, GError *answer)
   request.member = "Get";
   request.vm = vm;
   request.customer = customer;
+  request.called_path = path;
   vmgr_auth_check (self->auth, &request, on_answer_view, visible);
 }
 

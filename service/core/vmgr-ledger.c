@@ -32,6 +32,7 @@ struct _VmgrLedger {
   GHashTable *owners;       /* owner uid -> Totals* */
   Totals everyone;
   guint32 lowest_free_id;   /* every id from VMGR_VM_ID_FIRST below it is taken or retired */
+  GHashTable *snapshots;    /* id -> number of snapshots of that existing VM */
 };
 
 static void
@@ -140,6 +141,7 @@ vmgr_ledger_new (const char * const *capabilities, const char *backend_name)
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->owners = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->lowest_free_id = VMGR_VM_ID_FIRST;
+  self->snapshots = g_hash_table_new (NULL, NULL);
   return self;
 }
 
@@ -154,6 +156,7 @@ vmgr_ledger_free (VmgrLedger *self)
   g_hash_table_unref (self->customers);
   g_hash_table_unref (self->names);
   g_hash_table_unref (self->owners);
+  g_hash_table_unref (self->snapshots);
   g_free (self);
 }
 
@@ -180,6 +183,7 @@ vmgr_ledger_remove_vm (VmgrLedger *self, guint32 id)
 {
   if (table_remove (self, self->vms, id))
     vmgr_ledger_retire_vm_id (self, id);
+  g_hash_table_remove (self->snapshots, GUINT_TO_POINTER (id));
 }
 
 void
@@ -199,6 +203,45 @@ vmgr_set_vm_id_retired_error (GError **error, guint32 id)
 {
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
                "VM id %u belonged to a deleted VM and is never given again", id);
+}
+
+void
+vmgr_ledger_set_snapshot_count (VmgrLedger *self, guint32 vm_id, guint count)
+{
+  g_hash_table_insert (self->snapshots, GUINT_TO_POINTER (vm_id), GUINT_TO_POINTER (count));
+}
+
+guint
+vmgr_ledger_snapshot_count (VmgrLedger *self, guint32 owner)
+{
+  GHashTableIter iter;
+  gpointer id;
+  gpointer count;
+  guint total = 0;
+
+  g_hash_table_iter_init (&iter, self->snapshots);
+  while (g_hash_table_iter_next (&iter, &id, &count))
+    {
+      const VmgrVmSpec *spec = vmgr_ledger_get_vm (self, GPOINTER_TO_UINT (id));
+
+      if (spec != NULL && spec->owner == owner)
+        total += GPOINTER_TO_UINT (count);
+    }
+  return total;
+}
+
+gboolean
+vmgr_ledger_check_new_snapshot (VmgrLedger *self, guint32 owner, GError **error)
+{
+  const VmgrCustomerInfo *customer = vmgr_ledger_get_customer (self, owner);
+  guint taken = vmgr_ledger_snapshot_count (self, owner);
+
+  if (customer == NULL || customer->max_snapshots == 0 || taken < customer->max_snapshots)
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_QUOTA_EXCEEDED,
+               "quota exceeded: max_snapshots is %u and the VMs of uid %u have %u snapshots",
+               customer->max_snapshots, owner, taken);
+  return FALSE;
 }
 
 const VmgrVmSpec *

@@ -56,6 +56,14 @@ const VmgrCustomerInfo *vmgr_ledger_get_customer (VmgrLedger *self, guint32 uid)
  * when @owner is G_MAXUINT32). */
 VmgrAllocation vmgr_ledger_allocation (VmgrLedger *self, guint32 owner);
 
+/* How many snapshots VM @vm_id has (forgotten with the VM). */
+void vmgr_ledger_set_snapshot_count (VmgrLedger *self, guint32 vm_id, guint count);
+/* Snapshots of the VMs of @owner together. */
+guint vmgr_ledger_snapshot_count (VmgrLedger *self, guint32 owner);
+/* Whether @owner may have one snapshot more: QUOTA_EXCEEDED naming
+ * max_snapshots when @owner is a registered customer at its quota. */
+gboolean vmgr_ledger_check_new_snapshot (VmgrLedger *self, guint32 owner, GError **error);
+
 /* Whether @spec (replacing @old, NULL for a new VM) is within what the
  * backend can do (and at least its minimums), what the host has left and
  * its owner's quota (when the owner is a registered customer). */

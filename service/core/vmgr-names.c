@@ -20,6 +20,19 @@ vmgr_job_path (guint32 number)
   return g_strdup_printf (VMGR_JOB_PATH_PREFIX "%u", number);
 }
 
+char *
+vmgr_snapshot_path (guint32 vm_id, const char *name)
+{
+  return g_strdup_printf (VMGR_VM_PATH_PREFIX "%u" VMGR_SNAPSHOT_PATH_ELEMENT "%s", vm_id, name);
+}
+
+gboolean
+vmgr_is_snapshot_path (const char *path)
+{
+  return path != NULL && g_str_has_prefix (path, VMGR_VM_PATH_PREFIX) &&
+         strstr (path + strlen (VMGR_VM_PATH_PREFIX), VMGR_SNAPSHOT_PATH_ELEMENT) != NULL;
+}
+
 /* The number after @prefix in its canonical decimal form (no sign, no
  * leading zero, "0" only when @allow_zero), so that one object has one
  * path. */
@@ -69,6 +82,8 @@ vmgr_is_tenant_path (const char *path)
 const char *
 vmgr_tenant_interface (const char *path)
 {
+  if (vmgr_is_snapshot_path (path))
+    return VMGR_SNAPSHOT_INTERFACE;
   if (g_str_has_prefix (path, VMGR_VM_PATH_PREFIX))
     return VMGR_VM_INTERFACE;
   if (g_str_has_prefix (path, VMGR_CUSTOMER_PATH_PREFIX))

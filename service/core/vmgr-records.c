@@ -259,6 +259,7 @@ vmgr_customer_info_equal (const VmgrCustomerInfo *a, const VmgrCustomerInfo *b)
          g_str_equal (a->national_id, b->national_id) && g_str_equal (a->plan, b->plan) &&
          a->max_vms == b->max_vms && a->max_vcpus == b->max_vcpus &&
          a->max_memory == b->max_memory && a->max_disk == b->max_disk &&
+         a->max_snapshots == b->max_snapshots &&
          a->suspended == b->suspended && g_str_equal (a->suspend_reason, b->suspend_reason) &&
          a->created_at == b->created_at;
 }

@@ -67,6 +67,7 @@ typedef struct {
   char *name;
   VMGR_RESOURCES;
   guint32 max_vms;          /* 0 = unlimited */
+  guint32 max_snapshots;    /* the default of its customers' quota; 0 = unlimited */
 } VmgrPlan;
 
 VmgrPlan *vmgr_plan_new (const char *name);
@@ -100,6 +101,7 @@ typedef struct {
   guint32 max_vcpus;
   guint64 max_memory;       /* bytes */
   guint64 max_disk;         /* bytes */
+  guint32 max_snapshots;    /* snapshots of all the customer's VMs together */
   gboolean suspended;
   char *suspend_reason;
   gint64 created_at;        /* microseconds since the epoch */

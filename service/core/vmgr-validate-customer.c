@@ -27,6 +27,7 @@ static const Field fields[] = {
   { "max_vcpus", COUNT, AT (max_vcpus) },
   { "max_memory", BYTES, AT (max_memory) },
   { "max_disk", BYTES, AT (max_disk) },
+  { "max_snapshots", COUNT, AT (max_snapshots) },
 };
 
 static const Field *
@@ -151,7 +152,7 @@ vmgr_customer_info_apply (VmgrCustomerInfo *info, GVariant *dict, gboolean requi
         {
           g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
                        "unknown customer key '%s' (full_name, email, phone, address, province, "
-                       "national_id, plan, max_vms, max_vcpus, max_memory, max_disk)", key);
+                       "national_id, plan, max_vms, max_vcpus, max_memory, max_disk, max_snapshots)", key);
           return FALSE;
         }
       if (!apply_field (work, field, value, error))

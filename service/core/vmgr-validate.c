@@ -147,9 +147,11 @@ static const OptionDesc option_table[] = {
   { "autostart", "b", VMGR_FIELD_AUTOSTART, OPT_OFFSET (autostart), 0, 0, NULL },
   { "start", "b", VMGR_FIELD_START, OPT_OFFSET (start), 0, 0, NULL },
   { "max_vms", "u", VMGR_FIELD_MAX_VMS, OPT_OFFSET (max_vms), 0, G_MAXUINT32, NULL },
+  { "max_snapshots", "u", VMGR_FIELD_MAX_SNAPSHOTS, OPT_OFFSET (max_snapshots),
+    0, G_MAXUINT32, NULL },
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (option_table) == 17);
+G_STATIC_ASSERT (G_N_ELEMENTS (option_table) == 18);
 
 static const OptionDesc *
 find_option (const char *key)
@@ -570,6 +572,8 @@ vmgr_plan_from_options (const char *name, const VmgrPlan *base, const VmgrOption
   take_resources (&plan->resources, &options->resources, fields & VMGR_FIELDS_RESOURCES);
   if (fields & VMGR_FIELD_MAX_VMS)
     plan->max_vms = options->max_vms;
+  if (fields & VMGR_FIELD_MAX_SNAPSHOTS)
+    plan->max_snapshots = options->max_snapshots;
 
   /* A VM made from the plan alone (defaults for what it leaves unset) must
    * be coherent. */
@@ -613,5 +617,6 @@ vmgr_plan_to_variant (const VmgrPlan *plan)
                                                     : g_variant_new_uint32 ((guint32) value));
     }
   add_nonzero_u (&builder, "max_vms", plan->max_vms);
+  add_nonzero_u (&builder, "max_snapshots", plan->max_snapshots);
   return g_variant_builder_end (&builder);
 }

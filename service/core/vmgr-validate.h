@@ -22,6 +22,9 @@ G_BEGIN_DECLS
  * letter or digit; not all digits (so that a name never reads as an id).
  * @what names the thing in the message ("VM name", "template name"). */
 gboolean vmgr_validate_name (const char *name, const char *what, GError **error);
+/* Snapshot names: 1..63 of [A-Za-z0-9_], starting with a letter or digit,
+ * so that a name is its object path element as it is. */
+gboolean vmgr_validate_snapshot_name (const char *name, GError **error);
 /* RFC 1123 host name, at most 253 characters; "" allowed (unset). */
 gboolean vmgr_validate_hostname (const char *hostname, GError **error);
 /* An IPv4 or IPv6 address; "" is refused. */
@@ -49,6 +52,7 @@ typedef enum {
   VMGR_FIELD_AUTOSTART         = 1 << 14,
   VMGR_FIELD_START             = 1 << 15,
   VMGR_FIELD_MAX_VMS           = 1 << 16,
+  VMGR_FIELD_MAX_SNAPSHOTS     = 1 << 17,
 } VmgrFields;
 
 #define VMGR_FIELDS_RESOURCES                                                   \
@@ -61,7 +65,7 @@ typedef enum {
 #define VMGR_FIELDS_CREATE                                                      \
   (VMGR_FIELD_ID | VMGR_FIELD_OWNER | VMGR_FIELDS_RESOURCES |                   \
    VMGR_FIELDS_NETWORK | VMGR_FIELD_AUTOSTART | VMGR_FIELD_START)
-#define VMGR_FIELDS_PLAN (VMGR_FIELDS_RESOURCES | VMGR_FIELD_MAX_VMS)
+#define VMGR_FIELDS_PLAN (VMGR_FIELDS_RESOURCES | VMGR_FIELD_MAX_VMS | VMGR_FIELD_MAX_SNAPSHOTS)
 
 /* The parsed form of an a{sv} dictionary: each value is meaningful only
  * when its bit is in @fields. */
@@ -77,6 +81,7 @@ typedef struct {
   gboolean autostart;
   gboolean start;
   guint32 max_vms;
+  guint32 max_snapshots;
 } VmgrOptions;
 
 VmgrOptions *vmgr_options_new (void);

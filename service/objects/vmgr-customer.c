@@ -59,6 +59,7 @@ sync_properties (VmgrCustomer *self)
   vmgr_dbus_customer_set_national_id (customer, info->national_id);
   vmgr_dbus_customer_set_plan (customer, info->plan);
   vmgr_dbus_customer_set_max_vms (customer, info->max_vms);
+  vmgr_dbus_customer_set_max_snapshots (customer, info->max_snapshots);
   vmgr_dbus_customer_set_suspended (customer, info->suspended);
   vmgr_dbus_customer_set_suspend_reason (customer, info->suspend_reason);
   vmgr_dbus_customer_set_quota (customer, quota_variant (info));

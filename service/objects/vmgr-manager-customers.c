@@ -26,9 +26,11 @@ customer_from_request (VmgrStore *store, guint32 uid, GVariant *dict,
       plan = vmgr_store_get_plan (store, info->plan, error);
       if (plan == NULL)
         return FALSE;
-      /* The plan's VM count is the default quota. */
+      /* The plan's VM and snapshot counts are the default quotas. */
       if (!vmgr_customer_info_has_key (dict, "max_vms"))
         info->max_vms = plan->max_vms;
+      if (!vmgr_customer_info_has_key (dict, "max_snapshots"))
+        info->max_snapshots = plan->max_snapshots;
     }
   *out = g_steal_pointer (&info);
   return TRUE;

@@ -12,6 +12,7 @@ struct _VmgrRegistry {
   VmgrRegistryIndex *index;   /* by name and owner */
   GHashTable *customers;      /* uid -> VmgrCustomer (owned) */
   GHashTable *jobs;           /* path -> VmgrJob (owned) */
+  GHashTable *snapshots;      /* path -> VmgrSnapshot (owned), visible like their VM */
   guint next_job;
 };
 
@@ -167,6 +168,71 @@ vmgr_registry_list_vms_named (VmgrRegistry *self, const char *name)
   return vmgr_registry_index_named (self->index, name);
 }
 
+/* ---- Snapshots: exported with their VM's owner ------------------------ */
+
+static void
+on_snapshot_added (VmgrVm *vm, VmgrSnapshot *snapshot, gpointer user_data)
+{
+  VmgrRegistry *self = user_data;
+  const char *path = vmgr_snapshot_get_path (snapshot);
+
+  g_hash_table_insert (self->snapshots, g_strdup (path), g_object_ref (snapshot));
+  export_interface (self, path, snapshot, vmgr_vm_get_spec (vm)->owner);
+}
+
+static void
+on_snapshot_removed (VmgrVm *vm, VmgrSnapshot *snapshot, gpointer user_data)
+{
+  VmgrRegistry *self = user_data;
+  g_autofree char *path = g_strdup (vmgr_snapshot_get_path (snapshot));
+
+  unexport (self, path);
+  g_hash_table_remove (self->snapshots, path);
+}
+
+/* The snapshot objects of VM @vm_id (element type VmgrSnapshot*, not owned). */
+static GPtrArray *
+snapshots_of_vm (VmgrRegistry *self, guint32 vm_id)
+{
+  GPtrArray *found = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer snapshot;
+
+  g_hash_table_iter_init (&iter, self->snapshots);
+  while (g_hash_table_iter_next (&iter, NULL, &snapshot))
+    if (vmgr_snapshot_get_vm_id (snapshot) == vm_id)
+      g_ptr_array_add (found, snapshot);
+  return found;
+}
+
+static void
+remove_snapshots_of_vm (VmgrRegistry *self, guint32 vm_id)
+{
+  g_autoptr(GPtrArray) snapshots = snapshots_of_vm (self, vm_id);
+
+  for (guint i = 0; i < snapshots->len; i++)
+    {
+      g_autofree char *path = g_strdup (vmgr_snapshot_get_path (g_ptr_array_index (snapshots, i)));
+
+      unexport (self, path);
+      g_hash_table_remove (self->snapshots, path);
+    }
+}
+
+static void
+snapshots_change_owner (VmgrRegistry *self, guint32 vm_id, guint32 old_owner, guint32 new_owner)
+{
+  g_autoptr(GPtrArray) snapshots = snapshots_of_vm (self, vm_id);
+
+  for (guint i = 0; i < snapshots->len; i++)
+    {
+      const char *path = vmgr_snapshot_get_path (g_ptr_array_index (snapshots, i));
+
+      vmgr_auth_forget_path (self->context->auth, path);
+      g_signal_emit (self, signals[SIGNAL_OWNER_CHANGED], 0, path, old_owner, new_owner);
+    }
+}
+
 void
 vmgr_registry_remove_vm (VmgrRegistry *self, guint32 id)
 {
@@ -177,6 +243,7 @@ vmgr_registry_remove_vm (VmgrRegistry *self, guint32 id)
   if (vm == NULL)
     return;
   owner = vmgr_vm_get_spec (vm)->owner;
+  remove_snapshots_of_vm (self, id);
   unexport (self, path);
   g_signal_handlers_disconnect_by_data (vm, self);
   vmgr_ledger_remove_vm (self->context->ledger, id);
@@ -199,6 +266,7 @@ on_vm_changed (VmgrVm *vm, guint old_owner, gpointer user_data)
     {
       vmgr_auth_forget_path (self->context->auth, path);
       g_signal_emit (self, signals[SIGNAL_OWNER_CHANGED], 0, path, old_owner, spec->owner);
+      snapshots_change_owner (self, spec->id, old_owner, spec->owner);
       refresh_allocation (self, old_owner);
     }
   refresh_allocation (self, spec->owner);
@@ -223,9 +291,12 @@ vmgr_registry_add_vm (VmgrRegistry *self, VmgrVm *vm)
   vmgr_ledger_put_vm (self->context->ledger, spec);
   g_signal_connect (vm, "changed", G_CALLBACK (on_vm_changed), self);
   g_signal_connect (vm, "deleted", G_CALLBACK (on_vm_deleted), self);
+  g_signal_connect (vm, "snapshot-added", G_CALLBACK (on_snapshot_added), self);
+  g_signal_connect (vm, "snapshot-removed", G_CALLBACK (on_snapshot_removed), self);
   vmgr_dbus_object_skeleton_set_vm (object, VMGR_DBUS_VM (vm));
   export_object (self, G_DBUS_OBJECT_SKELETON (object), spec->owner);
   refresh_allocation (self, spec->owner);
+  vmgr_vm_load_snapshots (vm);
 }
 
 /* ---- Jobs -------------------------------------------------------------- */
@@ -264,11 +335,14 @@ vmgr_registry_find_target (const char *path, const VmgrVmSpec **vm,
   guint32 vm_id = vmgr_vm_id_from_path (path);
   VmgrVm *found_vm = vm_id != 0 ? vmgr_registry_find_vm (self, vm_id) : NULL;
   VmgrJob *job = g_hash_table_lookup (self->jobs, path);
+  VmgrSnapshot *snapshot = g_hash_table_lookup (self->snapshots, path);
   VmgrCustomer *found_customer = NULL;
   guint32 uid;
 
   if (job != NULL)
     found_vm = vmgr_registry_find_vm (self, vmgr_job_get_vm_id (job));
+  if (snapshot != NULL)
+    found_vm = vmgr_registry_find_vm (self, vmgr_snapshot_get_vm_id (snapshot));
   if (found_vm != NULL)
     {
       *vm = vmgr_vm_get_spec (found_vm);
@@ -303,6 +377,7 @@ vmgr_registry_dispose (GObject *object)
   disconnect_all (self, self->vms);
   disconnect_all (self, self->customers);
   disconnect_all (self, self->jobs);
+  g_hash_table_remove_all (self->snapshots);
   g_hash_table_remove_all (self->vms_by_uuid);
   g_hash_table_remove_all (self->vms);
   g_hash_table_remove_all (self->customers);
@@ -321,6 +396,7 @@ vmgr_registry_finalize (GObject *object)
   g_hash_table_unref (self->vms);
   g_hash_table_unref (self->customers);
   g_hash_table_unref (self->jobs);
+  g_hash_table_unref (self->snapshots);
   G_OBJECT_CLASS (vmgr_registry_parent_class)->finalize (object);
 }
 
@@ -350,6 +426,7 @@ vmgr_registry_init (VmgrRegistry *self)
   self->index = vmgr_registry_index_new ();
   self->customers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->snapshots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
 VmgrRegistry *

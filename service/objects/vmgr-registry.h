@@ -1,5 +1,5 @@
-/* The registry of exported objects: every VM, customer and job object by
- * its key, exported on the ObjectManager at /org/vmgr. It keeps the ledger
+/* The registry of exported objects: every VM, snapshot, customer and job
+ * object by its key, exported on the ObjectManager at /org/vmgr. It keeps the ledger
  * in step with the objects (they announce their changes and their end with
  * signals; the registry listens) and tells who owns each path.
  *
@@ -12,6 +12,7 @@
 #include "vmgr-context.h"
 #include "vmgr-customer.h"
 #include "vmgr-job.h"
+#include "vmgr-snapshot.h"
 #include "vmgr-vm.h"
 
 G_BEGIN_DECLS

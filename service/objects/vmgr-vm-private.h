@@ -2,10 +2,11 @@
  * its state, lifecycle, statistics and console; vmgr-vm-delete.c Delete;
  * vmgr-vm-settings.c the changes to its definition (SetMemory, SetCpu,
  * SetDisk, SetNetwork, SetAutostart, SetOwner); vmgr-vm-history.c
- * GetUsageHistory. */
+ * GetUsageHistory; vmgr-vm-snapshots.c CreateSnapshot and its snapshots. */
 #pragma once
 
 #include "vmgr-usage-history.h"
+#include "vmgr-snapshot.h"
 #include "vmgr-vm.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,9 @@ struct _VmgrVm {
   gint64 running_since;     /* monotonic; 0 when not running or unknown */
   VmgrDomainStats *last_sample;
   VmgrUsageHistory *history;  /* recent samples, for GetUsageHistory */
+  GHashTable *snapshots;    /* name -> VmgrSnapshot (owned) */
+  gboolean snapshot_busy;   /* a snapshot is being taken, reverted to or deleted */
+  guint snapshot_changes;   /* snapshot operations finished so far */
 };
 
 /* Refusals shared by the methods: a VM being deleted (NOT_FOUND), being
@@ -44,6 +48,8 @@ gboolean vmgr_vm_is_up (VmgrVmState state);
 /* Announces a changed spec ("changed"), the VM's end ("deleted"). */
 void vmgr_vm_emit_changed (VmgrVm *self, guint32 old_owner);
 void vmgr_vm_emit_deleted (VmgrVm *self);
+void vmgr_vm_emit_snapshot_added (VmgrVm *self, VmgrSnapshot *snapshot);
+void vmgr_vm_emit_snapshot_removed (VmgrVm *self, VmgrSnapshot *snapshot);
 
 gboolean vmgr_vm_handle_delete (VmgrDBusVM *object, GDBusMethodInvocation *invocation);
 /* After libvirt took a change the store then refused (a full disk): gives
@@ -63,6 +69,11 @@ gboolean vmgr_vm_handle_set_network (VmgrDBusVM *object, GDBusMethodInvocation *
 gboolean vmgr_vm_handle_set_autostart (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
                                        gboolean autostart);
 gboolean vmgr_vm_handle_get_usage_history (VmgrDBusVM *object, GDBusMethodInvocation *invocation);
+gboolean vmgr_vm_handle_create_snapshot (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
+                                         const char *name, GVariant *options);
+/* Revert and Delete of one of its snapshots (@user_data: the VM). */
+gboolean vmgr_vm_handle_snapshot_call (VmgrDBusSnapshot *object,
+                                       GDBusMethodInvocation *invocation, gpointer user_data);
 gboolean vmgr_vm_handle_set_owner (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
                                    guint uid);
 

@@ -18,6 +18,8 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (VmgrVm, vmgr_vm, VMGR_DBUS_TYPE_VM_SKELETON,
 enum {
   SIGNAL_CHANGED,
   SIGNAL_DELETED,
+  SIGNAL_SNAPSHOT_ADDED,
+  SIGNAL_SNAPSHOT_REMOVED,
   N_SIGNALS
 };
 
@@ -33,6 +35,18 @@ void
 vmgr_vm_emit_deleted (VmgrVm *self)
 {
   g_signal_emit (self, signals[SIGNAL_DELETED], 0);
+}
+
+void
+vmgr_vm_emit_snapshot_added (VmgrVm *self, VmgrSnapshot *snapshot)
+{
+  g_signal_emit (self, signals[SIGNAL_SNAPSHOT_ADDED], 0, snapshot);
+}
+
+void
+vmgr_vm_emit_snapshot_removed (VmgrVm *self, VmgrSnapshot *snapshot)
+{
+  g_signal_emit (self, signals[SIGNAL_SNAPSHOT_REMOVED], 0, snapshot);
 }
 
 #define STATE_BIT(s) (1u << (s))
@@ -695,6 +709,7 @@ vmgr_vm_iface_init (VmgrDBusVMIface *iface)
   iface->handle_resume = handle_resume;
   iface->handle_save = handle_save;
   iface->handle_delete = vmgr_vm_handle_delete;
+  iface->handle_create_snapshot = vmgr_vm_handle_create_snapshot;
   iface->handle_set_memory = vmgr_vm_handle_set_memory;
   iface->handle_set_cpu = vmgr_vm_handle_set_cpu;
   iface->handle_set_disk = vmgr_vm_handle_set_disk;
@@ -715,6 +730,7 @@ vmgr_vm_finalize (GObject *object)
   vmgr_vm_spec_free (self->spec);
   g_free (self->last_sample);
   vmgr_usage_history_free (self->history);
+  g_hash_table_unref (self->snapshots);
   G_OBJECT_CLASS (vmgr_vm_parent_class)->finalize (object);
 }
 
@@ -728,12 +744,19 @@ vmgr_vm_class_init (VmgrVmClass *klass)
   signals[SIGNAL_DELETED] =
     g_signal_new ("deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
+  signals[SIGNAL_SNAPSHOT_ADDED] =
+    g_signal_new ("snapshot-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, VMGR_TYPE_SNAPSHOT);
+  signals[SIGNAL_SNAPSHOT_REMOVED] =
+    g_signal_new ("snapshot-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, VMGR_TYPE_SNAPSHOT);
 }
 
 static void
 vmgr_vm_init (VmgrVm *self)
 {
   self->state = VMGR_VM_STATE_UNKNOWN;
+  self->snapshots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
 VmgrVm *

@@ -3,7 +3,8 @@
  *
  * Signals: "changed" (guint old_owner) after its spec changed (resources,
  * network, owner, ...); "deleted" () once it is gone from libvirt, the
- * store and the disk. */
+ * store and the disk; "snapshot-added" and "snapshot-removed"
+ * (VmgrSnapshot *) as its snapshots come and go. */
 #pragma once
 
 #include "vmgr-context.h"
@@ -39,6 +40,10 @@ void vmgr_vm_set_job (VmgrVm *self, const char *job_path);
 /* A usage sample from the backend: updates Usage (and warns about the disk
  * soft limit); returns the new Usage (a new reference). */
 GVariant *vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats);
+
+/* Lists the snapshots libvirt keeps of the VM (at daemon start) and
+ * announces them. */
+void vmgr_vm_load_snapshots (VmgrVm *self);
 
 /* Starts the VM on behalf of the daemon (autostart), without a caller. */
 void vmgr_vm_autostart (VmgrVm *self);

@@ -5,11 +5,13 @@
 
 #define PLAN_COLUMNS                                                       \
   "name, memory_guarantee, memory_soft_limit, memory_limit, vcpus,"        \
-  " cpu_weight, cpu_limit, disk_soft_limit, disk_hard_limit, max_vms"
+  " cpu_weight, cpu_limit, disk_soft_limit, disk_hard_limit, max_vms,"     \
+  " max_snapshots"
 
 #define PLAN_PARAMS                                                        \
   ":name, :memory_guarantee, :memory_soft_limit, :memory_limit, :vcpus,"   \
-  " :cpu_weight, :cpu_limit, :disk_soft_limit, :disk_hard_limit, :max_vms"
+  " :cpu_weight, :cpu_limit, :disk_soft_limit, :disk_hard_limit, :max_vms," \
+  " :max_snapshots"
 
 /* ---- Templates and plans: shared by name ----------------------------- */
 
@@ -211,6 +213,7 @@ row_to_plan (sqlite3_stmt *stmt)
   plan->disk_soft_limit = (guint64) sqlite3_column_int64 (stmt, 7);
   plan->disk_hard_limit = (guint64) sqlite3_column_int64 (stmt, 8);
   plan->max_vms = (guint32) sqlite3_column_int64 (stmt, 9);
+  plan->max_snapshots = (guint32) sqlite3_column_int64 (stmt, 10);
   return plan;
 }
 
@@ -226,7 +229,8 @@ bind_plan (sqlite3_stmt *stmt, const VmgrPlan *plan)
          vmgr_store_bind_int (stmt, ":cpu_limit", plan->cpu_limit) &&
          vmgr_store_bind_uint64 (stmt, ":disk_soft_limit", plan->disk_soft_limit) &&
          vmgr_store_bind_uint64 (stmt, ":disk_hard_limit", plan->disk_hard_limit) &&
-         vmgr_store_bind_int (stmt, ":max_vms", plan->max_vms);
+         vmgr_store_bind_int (stmt, ":max_vms", plan->max_vms) &&
+         vmgr_store_bind_int (stmt, ":max_snapshots", plan->max_snapshots);
 }
 
 static gboolean

@@ -6,12 +6,13 @@
 /* Every customer column but uid and created_at (which update never changes). */
 #define CUSTOMER_DATA_COLUMNS                                              \
   "full_name, email, phone, address, province, national_id, plan,"        \
-  " max_vms, max_vcpus, max_memory, max_disk, suspended, suspend_reason"
+  " max_vms, max_vcpus, max_memory, max_disk, suspended, suspend_reason,"    \
+  " max_snapshots"
 
 #define CUSTOMER_DATA_PARAMS                                               \
   ":full_name, :email, :phone, :address, :province, :national_id, :plan,"  \
   " :max_vms, :max_vcpus, :max_memory, :max_disk, :suspended,"            \
-  " :suspend_reason"
+  " :suspend_reason, :max_snapshots"
 
 #define CUSTOMER_COLUMNS "uid, " CUSTOMER_DATA_COLUMNS ", created_at"
 
@@ -37,6 +38,7 @@ row_to_customer (sqlite3_stmt *stmt)
   info->max_disk = (guint64) sqlite3_column_int64 (stmt, c++);
   info->suspended = sqlite3_column_int64 (stmt, c++) != 0;
   info->suspend_reason = vmgr_store_column_dup (stmt, c++);
+  info->max_snapshots = (guint32) sqlite3_column_int64 (stmt, c++);
   info->created_at = sqlite3_column_int64 (stmt, c++);
   return info;
 }
@@ -58,7 +60,8 @@ bind_customer (sqlite3_stmt *stmt, const VmgrCustomerInfo *info)
          vmgr_store_bind_uint64 (stmt, ":max_memory", info->max_memory) &&
          vmgr_store_bind_uint64 (stmt, ":max_disk", info->max_disk) &&
          vmgr_store_bind_int (stmt, ":suspended", info->suspended ? 1 : 0) &&
-         vmgr_store_bind_text0 (stmt, ":suspend_reason", info->suspend_reason);
+         vmgr_store_bind_text0 (stmt, ":suspend_reason", info->suspend_reason) &&
+         vmgr_store_bind_int (stmt, ":max_snapshots", info->max_snapshots);
 }
 
 /* Prepares @sql and binds ":uid" to @uid. */

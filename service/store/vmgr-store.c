@@ -143,6 +143,10 @@ static const char *const migrations[] = {
   "  WHERE target GLOB '/org/vmgr/vm/[0-9]*'"
   "    AND CAST (substr (target, 14) AS INTEGER) NOT IN (SELECT id FROM vms)"
   "  GROUP BY CAST (substr (target, 14) AS INTEGER);",
+
+  /* 4 -> 5: the snapshot quota, of plans (the default) and customers. */
+  "ALTER TABLE plans ADD COLUMN max_snapshots INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE customers ADD COLUMN max_snapshots INTEGER NOT NULL DEFAULT 0;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == VMGR_STORE_SCHEMA_VERSION);

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VmgrStore, vmgr_store, VMGR, STORE, GObject)
 
 /* The schema version this build writes; older files are migrated on open. */
-#define VMGR_STORE_SCHEMA_VERSION 4
+#define VMGR_STORE_SCHEMA_VERSION 5
 
 /* Opens (creating if needed) the sqlite file at @path and migrates it. */
 VmgrStore *vmgr_store_open (const char *path, GError **error);

@@ -209,6 +209,7 @@ connect_vm_handlers (FakeVmgrd *self, VmgrDBusVM *vm)
   fake_vmgrd_settings_connect_vm (self, vm);
   fake_vmgrd_stats_connect_vm (self, vm);
   fake_vmgrd_console_connect_vm (self, vm);
+  fake_vmgrd_snapshots_connect_vm (self, vm);
 }
 
 static VmgrDBusVM *

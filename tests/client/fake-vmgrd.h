@@ -14,6 +14,7 @@
  *                           SetAutostart, SetOwner
  *   fake-vmgrd-stats-host.c GetStats, GetHostInfo
  *   fake-vmgrd-console.c    OpenConsole
+ *   fake-vmgrd-snapshots.c  CreateSnapshot, the snapshots' Revert, Delete
  *   fake-vmgrd-customers.c  Customer objects, AddCustomer, ListCustomers,
  *                           Contract
  *   fake-vmgrd-admin.c      templates, plans, the audit log */
@@ -123,6 +124,9 @@ void fake_vmgrd_settings_connect_vm (FakeVmgrd *self, VmgrDBusVM *vm);
 /* fake-vmgrd-stats-host.c */
 void fake_vmgrd_stats_connect_vm (FakeVmgrd *self, VmgrDBusVM *vm);
 void fake_vmgrd_host_connect_manager (FakeVmgrd *self, VmgrDBusManager *manager);
+
+/* fake-vmgrd-snapshots.c */
+void fake_vmgrd_snapshots_connect_vm (FakeVmgrd *self, VmgrDBusVM *vm);
 
 /* fake-vmgrd-console.c: "db" has a console (it greets with "login: " and
  * echoes); the other VMs answer NotSupported. */

@@ -156,26 +156,27 @@ test_customer_show (Fixture *f, gconstpointer data)
   vmgrctl (f, "customer", "show", "1000");
   assert_ok (f);
   g_assert_cmpstr (f->run.out, ==,
-                   "User:        alice (uid 1000)\n"
-                   "Name:        Alice Example\n"
-                   "Email:       alice@example.org\n"
-                   "Phone:       -\n"
-                   "Address:     -\n"
-                   "Province:    -\n"
-                   "National id: A-1\n"
-                   "Plan:        small\n"
-                   "Max VMs:     3\n"
-                   "Suspended:   no\n"
+                   "User:          alice (uid 1000)\n"
+                   "Name:          Alice Example\n"
+                   "Email:         alice@example.org\n"
+                   "Phone:         -\n"
+                   "Address:       -\n"
+                   "Province:      -\n"
+                   "National id:   A-1\n"
+                   "Plan:          small\n"
+                   "Max VMs:       3\n"
+                   "Max snapshots: unlimited\n"
+                   "Suspended:     no\n"
                    "Quota:\n"
-                   "  VMs:       3\n"
-                   "  vCPUs:     4\n"
-                   "  Memory:    4.0 GiB\n"
-                   "  Disk:      unlimited\n"
+                   "  VMs:         3\n"
+                   "  vCPUs:       4\n"
+                   "  Memory:      4.0 GiB\n"
+                   "  Disk:        unlimited\n"
                    "Allocated:\n"
-                   "  VMs:       2\n"
-                   "  vCPUs:     3\n"
-                   "  Memory:    1.5 GiB\n"
-                   "  Disk:      20 GiB\n");
+                   "  VMs:         2\n"
+                   "  vCPUs:       3\n"
+                   "  Memory:      1.5 GiB\n"
+                   "  Disk:        20 GiB\n");
   vmgrctl (f, "customer", "show", "1000", "--json");
   assert_ok (f);
   root = parse_json (f->run.out);

@@ -42,6 +42,7 @@ typedef enum {
   NEEDS_VIEW,       /* view-own / view-any */
   NEEDS_CONTROL,    /* control-own / control-any */
   NEEDS_CONSOLE,    /* console-own / console-any */
+  NEEDS_SNAPSHOT,   /* snapshot-own (the customers' group) / snapshot-any */
   NEEDS_ADMIN_VM,   /* configure, delete: no -own grant */
   NEEDS_ADMIN,      /* Manager administration */
   NEEDS_NOTHING,    /* public, filtered */
@@ -70,6 +71,7 @@ static const Call calls[] = {
   { "org.vmgr.VM", "Shutdown", "(uint32 1,)", NEEDS_CONTROL, TRUE },
   { "org.vmgr.VM", "Stop", "()", NEEDS_CONTROL, TRUE },
   { "org.vmgr.VM", "Save", "()", NEEDS_CONTROL, TRUE },
+  { "org.vmgr.VM", "CreateSnapshot", "('by_%s', @a{sv} {})", NEEDS_SNAPSHOT, TRUE },
   { "org.vmgr.VM", "SetMemory", "(uint64 0, uint64 0, uint64 67108864)", NEEDS_ADMIN_VM, TRUE },
   { "org.vmgr.VM", "SetCpu", "(uint32 1, uint32 100, uint32 0)", NEEDS_ADMIN_VM, TRUE },
   { "org.vmgr.VM", "SetDisk", "(uint64 0, uint64 1073741824)", NEEDS_ADMIN_VM, TRUE },
@@ -139,6 +141,9 @@ expected (User user, Need need, guint32 vm_id)
     case NEEDS_CONTROL:
     case NEEDS_CONSOLE:
       return ALLOWED;
+    case NEEDS_SNAPSHOT:
+      /* The owners in the matrix, alice and bob, are in the customers' group. */
+      return user == ALICE || user == BOB ? ALLOWED : DENIED;
     default:
       return DENIED;
     }
@@ -490,6 +495,9 @@ static const struct { const char *interface, *member, *args; } tenant_probes[] =
   { "org.vmgr.Customer", "Update", "(@a{sv} {},)" },
   { "org.vmgr.Customer", "Remove", "()" },
   { "org.vmgr.Job", "Cancel", "()" },
+  { "org.vmgr.VM", "CreateSnapshot", "('s', @a{sv} {})" },
+  { "org.vmgr.Snapshot", "Revert", "()" },
+  { "org.vmgr.Snapshot", "Delete", "()" },
   { "org.example.Nothing", "Foo", "()" },
   /* Wrongly typed arguments: still no hint that the object exists. */
   { "org.vmgr.VM", "Start", "(int32 1,)" },

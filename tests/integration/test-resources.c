@@ -54,9 +54,9 @@ test_capabilities (void)
 
   g_assert_cmpstr (vmgr_dbus_manager_get_backend (client->manager), ==, "test");
   /* Only what the API does: the test driver cannot grow a running VM's
-   * memory, and vmgr has no snapshot API. */
+   * memory; it has snapshots (VM.CreateSnapshot). */
   g_assert_false (g_strv_contains (capabilities, "live-memory"));
-  g_assert_false (g_strv_contains (capabilities, "snapshots"));
+  g_assert_true (g_strv_contains (capabilities, "snapshots"));
   g_assert_true (g_strv_contains (capabilities, "stats-cpu"));
   g_assert_false (g_strv_contains (capabilities, "cpu-limit"));
   g_assert_false (g_strv_contains (capabilities, "console"));

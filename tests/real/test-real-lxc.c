@@ -418,7 +418,15 @@ test_freezer_and_outside_changes (void)
   g_assert_false (g_strv_contains (vmgr_dbus_manager_get_capabilities (client->manager), "save"));
   vmgr_dbus_vm_call_save_sync (vm, NULL, &error);
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.NotSupported", "cannot save");
+  g_clear_error (&error);
   g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
+
+  /* Nor snapshots (they would need image-backed roots). */
+  g_assert_false (g_strv_contains (vmgr_dbus_manager_get_capabilities (client->manager),
+                                   "snapshots"));
+  vmgr_dbus_vm_call_create_snapshot_sync (vm, "never", g_variant_new ("a{sv}", NULL), NULL,
+                                          NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.NotSupported", "no snapshots");
 }
 
 static void

@@ -327,7 +327,7 @@ test_capabilities (Fixture *fx, gconstpointer data)
 {
   const char *const expected[] = {
     "memory-limit", "memory-soft-limit", "memory-guarantee",
-    "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory", "save",
+    "vcpus", "cpu-weight", "autostart", "stats-cpu", "stats-memory", "save", "snapshots",
     NULL
   };
 
@@ -335,7 +335,7 @@ test_capabilities (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (vmgr_backend_get_scheme (fx->backend), ==, "test");
   g_assert_true (g_strv_equal (vmgr_backend_get_capabilities (fx->backend), expected));
   g_assert_true (vmgr_backend_has_capability (fx->backend, "autostart"));
-  g_assert_false (vmgr_backend_has_capability (fx->backend, "snapshots"));
+  g_assert_true (vmgr_backend_has_capability (fx->backend, "snapshots"));
   g_assert_false (vmgr_backend_has_capability (fx->backend, "live-memory"));
   g_assert_false (vmgr_backend_has_capability (fx->backend, "cpu-limit"));
   g_assert_false (vmgr_backend_has_capability (fx->backend, "console"));

@@ -203,7 +203,7 @@ test_migrate_retires_audited_ids (void)
 
   raw_exec (t->path, schema);
   store = open_store (t->path);
-  g_assert_cmpint (vmgr_store_get_schema_version (store), ==, 4);
+  g_assert_cmpint (vmgr_store_get_schema_version (store), ==, VMGR_STORE_SCHEMA_VERSION);
   retired = vmgr_store_list_retired_vm_ids (store, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (retired->len, ==, 1);

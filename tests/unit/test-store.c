@@ -1109,10 +1109,10 @@ test_migrate_from_v1 (void)
 
   store = open_store (t->path);
   g_assert_cmpint (vmgr_store_get_schema_version (store), ==, VMGR_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 4);
+  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 5);
   g_clear_pointer (&version, g_free);
   version = raw_query (t->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "4");
+  g_assert_cmpstr (version, ==, "5");
   assert_indexes (t->path);
 
   /* What was there before is still there. */
