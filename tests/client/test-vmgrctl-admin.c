@@ -241,7 +241,7 @@ test_customer_changes (Fixture *f, gconstpointer data)
   g_assert_true (vmgr_dbus_customer_get_suspended (alice));
   g_assert_cmpstr (vmgr_dbus_customer_get_suspend_reason (alice), ==, "unpaid invoice");
   vmgrctl (f, "customer", "show", "1000");
-  g_assert_nonnull (strstr (f->run.out, "\nSuspended:   yes (unpaid invoice)\n"));
+  g_assert_nonnull (strstr (f->run.out, "\nSuspended:     yes (unpaid invoice)\n"));
   vmgrctl (f, "customer", "unsuspend", "1000");
   assert_ok (f);
   g_assert_false (vmgr_dbus_customer_get_suspended (alice));
@@ -269,7 +269,7 @@ test_names_vmgrd_knows (Fixture *f, gconstpointer data)
     }
   vmgrctl (f, "customer", "show", "alice");
   assert_ok (f);
-  g_assert_true (g_str_has_prefix (f->run.out, "User:        alice (uid 1000)\n"));
+  g_assert_true (g_str_has_prefix (f->run.out, "User:          alice (uid 1000)\n"));
 
   vmgrctl (f, "chown", "web", "alice");
   assert_ok (f);
