@@ -1,7 +1,8 @@
 // The administrator's panel in a real browser, as vmgradmin (group
 // vmgr-admin) through cockpit-ws: create a VM with the dialog, change its
 // memory, a wrong value shown at its field and changing nothing, graphs
-// filling from live samples, the other views, delete with confirmation.
+// filling from live samples, save and restore, the other views, delete
+// with confirmation.
 import { URL, assert, property, run, vmExists, vmPath } from "./browser.mjs";
 
 const MiB = 1024 * 1024;
@@ -94,6 +95,24 @@ run(import.meta.url, [
         await page.waitForFunction(n => Number(document.querySelector('#vm-graphs [data-graph="CPU"]').dataset.points) > n,
                                    before, { timeout: 10000 });
         assert(await page.$$eval('#vm-graphs [data-graph="CPU"] circle', c => c.length) > before, "points drawn");
+    }],
+
+    ["save-and-restore", async ({ open }) => {
+        const page = await open(URL.admin);
+        const path = vmPath("webmade");
+        await goto(page, `#/vm/${path.split("/").pop()}`);
+        const header = "#vm-page .vmgr-vm-header";
+        await page.waitForSelector(`${header} .vmgr-state[data-state="running"]`);
+        await page.click(`${header} button[data-action="Save"]`);
+        await page.waitForSelector(`${header} .vmgr-state[data-state="suspended"]`);
+        assert(/'saved'/.test(property(path, "org.vmgr.VM", "StateReason")), "vmgrd: saved");
+        const restore = await page.waitForSelector(`${header} button[data-action="Start"]`);
+        assert(await restore.innerText() === "Restore", `Start says Restore: ${await restore.innerText()}`);
+        assert(await page.innerText(`${header} button[data-action="Stop"]`) === "Discard saved state", "Stop discards");
+        assert(!(await page.$(`${header} button[data-action="Save"]`)), "no Save while saved");
+        await restore.click();
+        await page.waitForSelector(`${header} .vmgr-state[data-state="running"]`);
+        assert(/'restored'/.test(property(path, "org.vmgr.VM", "StateReason")), "vmgrd: restored");
     }],
 
     ["host-customers-catalog-audit", async ({ open }) => {
