@@ -17,6 +17,8 @@ export const A = {
     CONTROL_ANY: "org.vmgr.vm.control-any",
     CONSOLE_OWN: "org.vmgr.vm.console-own",
     CONSOLE_ANY: "org.vmgr.vm.console-any",
+    SNAPSHOT_OWN: "org.vmgr.vm.snapshot-own",
+    SNAPSHOT_ANY: "org.vmgr.vm.snapshot-any",
     CONFIGURE: "org.vmgr.vm.configure",
     CREATE: "org.vmgr.vm.create",
     DELETE: "org.vmgr.vm.delete",
