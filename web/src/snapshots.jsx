@@ -74,8 +74,8 @@ export function Snapshots({ vmgr, rights, vm }) {
             {taking && <TakeDialog vmgr={vmgr} vm={vm} onClose={() => setTaking(false)} />}
             {reverting &&
                 <ConfirmDialog title={`Revert ${vm.Name} to ${reverting.Name}?`} action="Revert"
-                               body={<p>{vm.Name} goes back to how it was on {formatTime(reverting.CreationTime)}
-                                   ({reverting.State}); what changed since then is lost. The snapshot stays.</p>}
+                               body={<p>{vm.Name} goes back to how it was on {formatTime(reverting.CreationTime)},
+                                   {" "}{reverting.State}; what changed since then is lost. The snapshot stays.</p>}
                                onConfirm={() => vmgr.call(reverting.path, SNAPSHOT, "Revert", "", [])}
                                onClose={() => setReverting(null)} />}
             {deleting &&
