@@ -52,11 +52,12 @@ test_permissions (void)
     "org.vmgr.vm.control-any", "org.vmgr.vm.console-own", "org.vmgr.vm.console-any",
     "org.vmgr.vm.configure", "org.vmgr.vm.create", "org.vmgr.vm.delete", "org.vmgr.contract",
     "org.vmgr.templates.manage", "org.vmgr.plans.manage", "org.vmgr.customers.manage",
-    "org.vmgr.audit.read", "org.vmgr.vm.adopt", NULL,
+    "org.vmgr.audit.read", "org.vmgr.vm.adopt", "org.vmgr.vm.snapshot-own",
+    "org.vmgr.vm.snapshot-any", NULL,
   };
   static const char * const customer[] = {
     "org.vmgr.vm.view-own", "org.vmgr.vm.control-own", "org.vmgr.vm.console-own",
-    "org.vmgr.contract", NULL,
+    "org.vmgr.contract", "org.vmgr.vm.snapshot-own", NULL,
   };
   static const char * const stranger[] = {
     "org.vmgr.vm.view-own", "org.vmgr.vm.control-own", "org.vmgr.vm.console-own", NULL,
@@ -69,8 +70,8 @@ test_permissions (void)
   g_assert_true (g_strv_equal ((const char * const *) root, everything));
   g_assert_true (g_strv_equal ((const char * const *) admin, everything));
   g_assert_true (g_strv_equal ((const char * const *) alice, customer));
-  /* contract is auth_admin for mallory: it needs interaction, so she does
-   * not hold it. */
+  /* contract and snapshot-own are auth_admin(_keep) for mallory: they need
+   * interaction, so she does not hold them. */
   g_assert_true (g_strv_equal ((const char * const *) mallory, stranger));
 }
 

@@ -51,6 +51,16 @@ export function vmExists(name) {
     }
 }
 
+/* Whether the VM at @path has a snapshot @name, asked as root. */
+export function snapshotExists(path, name) {
+    try {
+        property(`${path}/snapshot/${name}`, "org.vmgr.Snapshot", "Name");
+        return true;
+    } catch (ex) {
+        return false;
+    }
+}
+
 /* Opens the page as a user; records every frame the page received from
  * Cockpit (what vmgrd answered it, through the bridge). */
 export async function openPage(browser, url) {

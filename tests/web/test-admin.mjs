@@ -1,8 +1,10 @@
 // The administrator's panel in a real browser, as vmgradmin (group
 // vmgr-admin) through cockpit-ws: create a VM with the dialog, change its
 // memory, a wrong value shown at its field and changing nothing, graphs
-// filling from live samples, the other views, delete with confirmation.
-import { URL, assert, property, run, vmExists, vmPath } from "./browser.mjs";
+// filling from live samples, snapshots (taken, listed, reverted to,
+// deleted; a bad name and a taken one refused at the name), save and
+// restore, the other views, delete with confirmation.
+import { URL, assert, property, run, snapshotExists, vmExists, vmPath } from "./browser.mjs";
 
 const MiB = 1024 * 1024;
 
@@ -94,6 +96,81 @@ run(import.meta.url, [
         await page.waitForFunction(n => Number(document.querySelector('#vm-graphs [data-graph="CPU"]').dataset.points) > n,
                                    before, { timeout: 10000 });
         assert(await page.$$eval('#vm-graphs [data-graph="CPU"] circle', c => c.length) > before, "points drawn");
+    }],
+
+    ["snapshot-take-revert-delete", async ({ open }) => {
+        const page = await open(URL.admin);
+        const path = vmPath("webmade");
+        await goto(page, `#/vm/${path.split("/").pop()}`);
+        await page.waitForSelector("#vm-snapshots #snapshot-none");
+
+        /* A name vmgrd refuses: its message under Name, nothing taken. */
+        await page.click("#snapshot-take");
+        await fill(page, "#snapshot-name", "before-upgrade");
+        await page.click("#snapshot-submit");
+        let error = await page.waitForSelector("#snapshot-dialog .vmgr-field-error");
+        assert(/Invalid value: invalid snapshot name/.test(await error.innerText()), `the name's error: ${await error.innerText()}`);
+        let group = await page.$eval("#snapshot-name", el => el.closest(".pf-v5-c-form__group").innerText);
+        assert(/invalid snapshot name/.test(group), "the error is under Name");
+        assert(!snapshotExists(path, "before-upgrade"), "no snapshot was taken");
+
+        await fill(page, "#snapshot-name", "before_upgrade");
+        await fill(page, "#snapshot-description", "clean install");
+        await page.click("#snapshot-submit");
+        const row = '#snapshot-list [data-snapshot="before_upgrade"]';
+        await page.waitForSelector(row);
+        assert(!(await page.$("#snapshot-dialog")), "the dialog closed");
+        let text = await page.innerText(row);
+        assert(/clean install/.test(text), `the description is listed: ${text}`);
+        assert(await page.$(`${row} .vmgr-state[data-state="running"]`), "it captured a running server");
+        assert(snapshotExists(path, "before_upgrade"), "vmgrd has it");
+
+        /* The same name again: AlreadyExists under Name. */
+        await page.click("#snapshot-take");
+        await fill(page, "#snapshot-name", "before_upgrade");
+        await page.click("#snapshot-submit");
+        error = await page.waitForSelector("#snapshot-dialog .vmgr-field-error");
+        assert(/Already exists/.test(await error.innerText()), `the name is taken: ${await error.innerText()}`);
+        await fill(page, "#snapshot-name", "after_upgrade");
+        await page.click("#snapshot-submit");
+        const after = '#snapshot-list [data-snapshot="after_upgrade"]';
+        await page.waitForSelector(after);
+        text = await page.innerText(after);
+        assert(/before_upgrade/.test(text), `its parent is before_upgrade: ${text}`);
+
+        /* Off, then back to the running snapshot. */
+        await page.click('#vm-page .vmgr-vm-header button[data-action="Stop"]');
+        await page.waitForSelector('#vm-page .vmgr-vm-header .vmgr-state[data-state="stopped"]');
+        await page.click(`${row} button[data-action="Revert"]`);
+        await page.click('.pf-v5-c-modal-box button:has-text("Revert")');
+        await page.waitForSelector('#vm-page .vmgr-vm-header .vmgr-state[data-state="running"]');
+        assert(/'from-snapshot'/.test(property(path, "org.vmgr.VM", "StateReason")), "reverted: reason from-snapshot");
+        assert(snapshotExists(path, "before_upgrade"), "the snapshot stays");
+
+        /* Deleted: its row goes, its child takes its parent (none). */
+        await page.click(`${row} button[data-action="Delete"]`);
+        await page.click('.pf-v5-c-modal-box button:has-text("Delete")');
+        await page.waitForFunction(r => !document.querySelector(r), row);
+        assert(!snapshotExists(path, "before_upgrade"), "vmgrd deleted it");
+        await page.waitForFunction(r => !/before_upgrade/.test(document.querySelector(r).innerText), after);
+    }],
+
+    ["save-and-restore", async ({ open }) => {
+        const page = await open(URL.admin);
+        const path = vmPath("webmade");
+        await goto(page, `#/vm/${path.split("/").pop()}`);
+        const header = "#vm-page .vmgr-vm-header";
+        await page.waitForSelector(`${header} .vmgr-state[data-state="running"]`);
+        await page.click(`${header} button[data-action="Save"]`);
+        await page.waitForSelector(`${header} .vmgr-state[data-state="suspended"]`);
+        assert(/'saved'/.test(property(path, "org.vmgr.VM", "StateReason")), "vmgrd: saved");
+        const restore = await page.waitForSelector(`${header} button[data-action="Start"]`);
+        assert(await restore.innerText() === "Restore", `Start says Restore: ${await restore.innerText()}`);
+        assert(await page.innerText(`${header} button[data-action="Stop"]`) === "Discard saved state", "Stop discards");
+        assert(!(await page.$(`${header} button[data-action="Save"]`)), "no Save while saved");
+        await restore.click();
+        await page.waitForSelector(`${header} .vmgr-state[data-state="running"]`);
+        assert(/'restored'/.test(property(path, "org.vmgr.VM", "StateReason")), "vmgrd: restored");
     }],
 
     ["host-customers-catalog-audit", async ({ open }) => {

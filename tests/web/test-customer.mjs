@@ -2,9 +2,11 @@
 // through cockpit-ws: only her own servers, in the page and in every
 // answer the page received; starting one shows the change without a
 // reload; no administrator controls, and a call forged from the page is
-// refused by vmgrd; contracting within the quota works, over it is
-// refused with the quota message.
-import { URL, assert, property, run, vmExists, vmPath } from "./browser.mjs";
+// refused by vmgrd; snapshots of her own server within her snapshot
+// quota, over it refused with the quota message; save and restore;
+// contracting within the quota works, over it is refused with the quota
+// message.
+import { URL, assert, gdbus, property, run, snapshotExists, vmExists, vmPath } from "./browser.mjs";
 
 /* What the page must never have seen of bob's VM. */
 function bobTraces() {
@@ -74,6 +76,64 @@ run(import.meta.url, [
         assert(/'running'/.test(property(vmPath("bob-secret"), "org.vmgr.VM", "State")), "bob's VM still runs");
         const host = await forge(page, "/org/vmgr/Manager", "org.vmgr.Manager", "GetHostInfo", "", []);
         assert(/NotAuthorized/.test(host), `GetHostInfo refused: ${host}`);
+    }],
+
+    ["snapshots-of-own-server", async ({ open }) => {
+        gdbus("/org/vmgr/customer/60002", "org.vmgr.Customer.Update", "{'max_snapshots': <uint32 1>}");
+        const page = await open(URL.alice);
+        const path = vmPath("alice-web");
+        await page.evaluate(id => { window.location.hash = `#/vm/${id}` }, path.split("/").pop());
+        await page.waitForSelector("#vm-snapshots #snapshot-none");
+        assert(/0 of 1 snapshots/.test(await page.innerText("#snapshot-quota")), "her snapshot quota");
+
+        await page.click("#snapshot-take");
+        await page.fill("#snapshot-name", "first");
+        await page.fill("#snapshot-description", "mine");
+        await page.click("#snapshot-submit");
+        const row = '#snapshot-list [data-snapshot="first"]';
+        await page.waitForSelector(row);
+        assert(snapshotExists(path, "first"), "vmgrd has it");
+        await page.waitForFunction(() => /1 of 1 snapshots/.test(document.querySelector("#snapshot-quota").innerText));
+
+        /* Over max_snapshots: the quota message, nothing taken. */
+        await page.click("#snapshot-take");
+        await page.fill("#snapshot-name", "second");
+        await page.click("#snapshot-submit");
+        const error = await page.waitForSelector("#snapshot-dialog .vmgr-error");
+        const text = await error.innerText();
+        assert(/Over the quota/.test(text) && /max_snapshots/.test(text), `the quota message: ${text}`);
+        assert(!snapshotExists(path, "second"), "no second snapshot");
+        await page.click('#snapshot-dialog button:has-text("Cancel")');
+
+        const bob = await forge(page, vmPath("bob-secret"), "org.vmgr.VM", "CreateSnapshot", "sa{sv}", ["mine", {}]);
+        assert(/does not exist/.test(bob), `bob's VM does not exist for alice: ${bob}`);
+
+        await page.click(`${row} button[data-action="Delete"]`);
+        await page.click('.pf-v5-c-modal-box button:has-text("Delete")');
+        await page.waitForSelector("#vm-snapshots #snapshot-none");
+        assert(!snapshotExists(path, "first"), "vmgrd deleted it");
+        const seen = page.received.join("\n");
+        for (const trace of bobTraces())
+            assert(!seen.includes(trace), `still nothing of ${trace}`);
+    }],
+
+    ["save-and-restore-own-server", async ({ open }) => {
+        const page = await open(URL.alice);
+        const path = vmPath("alice-web");
+        await page.evaluate(id => { window.location.hash = `#/vm/${id}` }, path.split("/").pop());
+        const header = "#vm-page .vmgr-vm-header";
+        await page.waitForSelector(`${header} .vmgr-state[data-state="running"]`);
+        await page.click(`${header} button[data-action="Save"]`);
+        await page.waitForSelector(`${header} .vmgr-state[data-state="suspended"]`);
+        const restore = await page.waitForSelector(`${header} button[data-action="Start"]`);
+        assert(await restore.innerText() === "Restore", `Start says Restore: ${await restore.innerText()}`);
+        /* The list shows the saved state too. */
+        await page.click("[data-tab=servers]");
+        const row = '#vm-list [data-vm="alice-web"]';
+        await page.waitForSelector(`${row} .vmgr-state[data-state="suspended"]`);
+        await page.click(`${row} button[data-action="Start"]`);
+        await page.waitForSelector(`${row} .vmgr-state[data-state="running"]`);
+        assert(/'restored'/.test(property(path, "org.vmgr.VM", "StateReason")), "vmgrd: restored");
     }],
 
     ["contract-within-quota", async ({ open }) => {

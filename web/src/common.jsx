@@ -7,7 +7,7 @@ import {
     Label, Modal, Progress, ProgressMeasureLocation, ProgressSize, TextInput,
 } from "@patternfly/react-core";
 
-import { describe, errorKind } from "./dbus.js";
+import { MANAGER, MANAGER_PATH, describe, errorKind } from "./dbus.js";
 import { formatBytes, percent } from "./format.js";
 
 export const A = {
@@ -17,6 +17,8 @@ export const A = {
     CONTROL_ANY: "org.vmgr.vm.control-any",
     CONSOLE_OWN: "org.vmgr.vm.console-own",
     CONSOLE_ANY: "org.vmgr.vm.console-any",
+    SNAPSHOT_OWN: "org.vmgr.vm.snapshot-own",
+    SNAPSHOT_ANY: "org.vmgr.vm.snapshot-any",
     CONFIGURE: "org.vmgr.vm.configure",
     CREATE: "org.vmgr.vm.create",
     DELETE: "org.vmgr.vm.delete",
@@ -82,14 +84,30 @@ export function InlineError({ error, onClose }) {
     );
 }
 
+/* A saved VM (Save: state suspended, reason saved) is restored by Start;
+ * Stop throws its saved state away. @label is a string or a function of
+ * the VM; @needs a Manager capability; @admin steps are left out of the
+ * compact rows of the list. */
 const LIFECYCLE = [
-    { verb: "Start", from: ["stopped", "crashed"], variant: "primary" },
+    { verb: "Start", from: ["stopped", "crashed", "suspended"], variant: "primary",
+      label: vm => (saved(vm) ? "Restore" : "Start") },
     { verb: "Resume", from: ["paused"], variant: "primary", admin: true },
     { verb: "Shutdown", label: "Shut down", from: ["running"], variant: "secondary", args: ["u", [0]] },
     { verb: "Restart", from: ["running"], variant: "secondary" },
     { verb: "Suspend", label: "Pause", from: ["running"], variant: "secondary", admin: true },
-    { verb: "Stop", label: "Force off", from: ["running", "paused"], variant: "danger" },
+    { verb: "Save", from: ["running", "paused"], variant: "secondary", admin: true, needs: "save" },
+    { verb: "Stop", from: ["running", "paused", "suspended"], variant: "danger",
+      label: vm => (saved(vm) ? "Discard saved state" : "Force off") },
 ];
+
+function saved(vm) {
+    return vm.State === "suspended" && vm.StateReason === "saved";
+}
+
+function labelOf(step, vm) {
+    const label = typeof step.label === "function" ? step.label(vm) : step.label;
+    return label || step.verb;
+}
 
 /* The lifecycle buttons the caller may use in the VM's state; an error
  * shows below them. */
@@ -109,14 +127,17 @@ export function LifecycleButtons({ vmgr, rights, vm, compact }) {
         }
         setBusy(null);
     };
-    const steps = LIFECYCLE.filter(s => s.from.includes(vm.State) && (!s.admin || !compact));
+    const manager = vmgr.get(MANAGER_PATH, MANAGER);
+    const capabilities = (manager && manager.Capabilities) || [];
+    const steps = LIFECYCLE.filter(s => s.from.includes(vm.State) && (!s.admin || !compact) &&
+                                        (!s.needs || capabilities.includes(s.needs)));
     return (
         <div className="vmgr-lifecycle">
             <Flex spaceItems={{ default: "spaceItemsSm" }}>
                 {steps.map(s => (
                     <Button key={s.verb} size="sm" variant={s.variant} isDisabled={busy !== null}
                             isLoading={busy === s.verb} data-action={s.verb}
-                            onClick={() => run(s)}>{s.label || s.verb}</Button>
+                            onClick={() => run(s)}>{labelOf(s, vm)}</Button>
                 ))}
             </Flex>
             <InlineError error={error} onClose={() => setError(null)} />

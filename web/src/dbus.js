@@ -11,6 +11,7 @@ export const MANAGER = "org.vmgr.Manager";
 export const VM = "org.vmgr.VM";
 export const CUSTOMER = "org.vmgr.Customer";
 export const JOB = "org.vmgr.Job";
+export const SNAPSHOT = "org.vmgr.Snapshot";
 
 const PROPERTIES = "org.freedesktop.DBus.Properties";
 const OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager";

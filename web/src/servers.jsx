@@ -11,7 +11,7 @@ import { A, Field, InlineError, JobProgress, LifecycleButtons, StateLabel, Usage
 import { CUSTOMER, VM, fieldOfError, variants } from "./dbus.js";
 import { parseSize, vmIdOfPath } from "./format.js";
 
-const STATES = ["running", "stopped", "paused", "crashed", "provisioning", "unknown"];
+const STATES = ["running", "stopped", "paused", "suspended", "crashed", "provisioning", "unknown"];
 
 export function ServerList({ vmgr, rights, catalog }) {
     useModel(vmgr);

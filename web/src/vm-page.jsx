@@ -1,5 +1,5 @@
-/* One VM: its state, usage, graphs, the "Hardware" forms, lifecycle,
- * delete and the console. */
+/* One VM: its state, usage, graphs, the "Hardware" forms, snapshots,
+ * lifecycle, delete and the console. */
 import React, { useState } from "react";
 import {
     ActionGroup, Breadcrumb, BreadcrumbItem, Button, Card, CardBody, CardTitle, Checkbox,
@@ -14,6 +14,7 @@ import { Console } from "./console.jsx";
 import { CUSTOMER, MANAGER, MANAGER_PATH, VM, fieldOfError } from "./dbus.js";
 import { formatBytes, formatUptime, parseSize, sizeInput } from "./format.js";
 import { Graphs } from "./graphs.jsx";
+import { Snapshots, maySnapshot } from "./snapshots.jsx";
 
 export function VmPage({ vmgr, rights, id }) {
     useModel(vmgr);
@@ -70,6 +71,7 @@ export function VmPage({ vmgr, rights, id }) {
                 </Card>
             </Gallery>
             {configurable && <Hardware vmgr={vmgr} vm={vm} />}
+            {maySnapshot(vmgr, rights, vm) && <Snapshots vmgr={vmgr} rights={rights} vm={vm} />}
             {consoleAllowed && vm.State === "running" && <Console vm={vm} />}
             {deleting &&
                 <ConfirmDialog title={`Delete ${vm.Name}?`} action="Delete"
