@@ -11,16 +11,6 @@
 static VmgrTestDaemon *daemon_under_test;
 
 static void
-start_and_wait (VmgrDBusVM *vm)
-{
-  g_autoptr(GError) error = NULL;
-
-  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
-}
-
-static void
 test_capability (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
@@ -37,7 +27,7 @@ test_save_and_restore (void)
   g_autoptr(VmgrTestStateRecorder) recorder = vmgr_test_state_recorder_new (vm);
   g_autoptr(GError) error = NULL;
 
-  start_and_wait (vm);
+  vmgr_test_start_and_wait (vm);
   vmgr_dbus_vm_call_save_sync (vm, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (vmgr_test_state_recorder_wait (recorder, "suspended", "saved", WAIT_MS));
@@ -75,7 +65,7 @@ test_stop_discards (void)
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "discarded", NULL);
   g_autoptr(GError) error = NULL;
 
-  start_and_wait (vm);
+  vmgr_test_start_and_wait (vm);
   vmgr_dbus_vm_call_save_sync (vm, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (vmgr_test_wait_state (vm, "suspended", WAIT_MS));
@@ -86,7 +76,7 @@ test_stop_discards (void)
   g_assert_cmpstr (vmgr_dbus_vm_get_state_reason (vm), ==, "saved-state-discarded");
 
   /* Nothing left to restore: the next start boots. */
-  start_and_wait (vm);
+  vmgr_test_start_and_wait (vm);
   g_assert_cmpstr (vmgr_dbus_vm_get_state_reason (vm), !=, "restored");
 }
 
@@ -103,7 +93,7 @@ test_states_that_cannot_save (void)
   g_clear_error (&error);
   g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "stopped");
 
-  start_and_wait (vm);
+  vmgr_test_start_and_wait (vm);
   vmgr_dbus_vm_call_save_sync (vm, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (vmgr_test_wait_state (vm, "suspended", WAIT_MS));
@@ -135,8 +125,8 @@ test_customers_and_vmgrctl (void)
   g_autofree char *err = NULL;
   int status;
 
-  start_and_wait (hers);
-  start_and_wait (his);
+  vmgr_test_start_and_wait (hers);
+  vmgr_test_start_and_wait (his);
 
   status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "save", "alice-saves", NULL);
   g_assert_cmpint (status, ==, 0);

@@ -12,16 +12,6 @@
 
 static VmgrTestDaemon *daemon_under_test;
 
-static void
-start_and_wait (VmgrDBusVM *vm)
-{
-  g_autoptr(GError) error = NULL;
-
-  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
-}
-
 static gboolean
 vm_exists (VmgrTestClient *client, const char *name)
 {
@@ -48,7 +38,7 @@ test_delete_running_refused (void)
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "busy", NULL);
   g_autoptr(GError) error = NULL;
 
-  start_and_wait (vm);
+  vmgr_test_start_and_wait (vm);
   vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidState", "stop it first");
   g_clear_error (&error);
@@ -98,7 +88,7 @@ test_vmgrctl_delete_force (void)
   g_autofree char *err = NULL;
   int status;
 
-  start_and_wait (vm);
+  vmgr_test_start_and_wait (vm);
   status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &out, &err, "delete", "forced", NULL);
   g_assert_cmpint (status, !=, 0);
   g_assert_nonnull (strstr (err, "stop it first"));
@@ -135,7 +125,7 @@ test_pending_memory (void)
   g_assert_cmpuint (g_variant_n_children (pending), ==, 0);
   g_clear_pointer (&pending, g_variant_unref);
 
-  start_and_wait (vm);
+  vmgr_test_start_and_wait (vm);
   vmgr_dbus_vm_call_set_memory_sync (vm, 0, 0, 256 * MiB, NULL, &error);
   g_assert_no_error (error);
   pending = get_pending (client, vm);

@@ -253,3 +253,13 @@ vmgr_test_polkit_pid (GDBusConnection *bus)
   g_variant_get (reply, "(u)", &pid);
   return pid;
 }
+
+void
+vmgr_test_start_and_wait (VmgrDBusVM *vm)
+{
+  g_autoptr(GError) error = NULL;
+
+  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "running", 10000));
+}

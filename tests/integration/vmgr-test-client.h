@@ -38,6 +38,9 @@ char *vmgr_test_create_vm (VmgrTestClient *client, const char *name, const char 
 VmgrDBusVM *vmgr_test_create_and_open (VmgrTestClient *client, const char *name,
                                        GVariant *options);
 
+/* Start that must succeed, then the VM's State running (at most 10 s). */
+void vmgr_test_start_and_wait (VmgrDBusVM *vm);
+
 /* How many VMs ListVMs gives @client. */
 guint vmgr_test_count_vms (VmgrTestClient *client);
 
