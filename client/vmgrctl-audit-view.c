@@ -37,15 +37,12 @@ changes_to_json (GVariant *record)
   JsonArray *array = json_array_new ();
   g_autoptr(GVariant) changes = g_variant_lookup_value (record, "changes",
                                                         G_VARIANT_TYPE ("aa{sv}"));
-  GVariantIter iter;
-  GVariant *change;
 
   if (changes == NULL)
     return array;
-  g_variant_iter_init (&iter, changes);
-  while ((change = g_variant_iter_next_value (&iter)) != NULL)
+  for (gsize i = 0; i < g_variant_n_children (changes); i++)
     {
-      g_autoptr(GVariant) owned = change;
+      g_autoptr(GVariant) change = g_variant_get_child_value (changes, i);
       JsonObject *object = json_object_new ();
 
       vmgrctl_json_set_text (object, "field", lookup_string (change, "field"));
@@ -61,13 +58,10 @@ vmgrctl_audit_to_json (GVariant *records)
 {
   g_autoptr(JsonArray) array = json_array_new ();
   JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-  GVariantIter iter;
-  GVariant *record;
 
-  g_variant_iter_init (&iter, records);
-  while ((record = g_variant_iter_next_value (&iter)) != NULL)
+  for (gsize i = 0; i < g_variant_n_children (records); i++)
     {
-      g_autoptr(GVariant) owned = record;
+      g_autoptr(GVariant) record = g_variant_get_child_value (records, i);
       g_autoptr(JsonObject) object = json_object_new ();
       gint64 time = 0;
       guint32 uid = 0;
@@ -119,15 +113,12 @@ describe_changes (GVariant *record)
   g_autoptr(GVariant) changes = g_variant_lookup_value (record, "changes",
                                                         G_VARIANT_TYPE ("aa{sv}"));
   g_autoptr(GString) text = g_string_new (NULL);
-  GVariantIter iter;
-  GVariant *change;
 
   if (changes == NULL || g_variant_n_children (changes) == 0)
     return g_strdup ("-");
-  g_variant_iter_init (&iter, changes);
-  while ((change = g_variant_iter_next_value (&iter)) != NULL)
+  for (gsize i = 0; i < g_variant_n_children (changes); i++)
     {
-      g_autoptr(GVariant) owned = change;
+      g_autoptr(GVariant) change = g_variant_get_child_value (changes, i);
       const char *field = lookup_string (change, "field");
       g_autofree char *old_value = format_value (field != NULL ? field : "",
                                                  lookup_string (change, "old"));
@@ -159,13 +150,10 @@ vmgrctl_audit_render (GVariant *records)
     "TIME", "UID", "USER", "VERB", "ACTION", "TARGET", "RESULT", "CHANGES", "MESSAGE", NULL
   };
   g_autoptr(VmgrctlTable) table = vmgrctl_table_new (headers, 1 << 1 /* UID */);
-  GVariantIter iter;
-  GVariant *record;
 
-  g_variant_iter_init (&iter, records);
-  while ((record = g_variant_iter_next_value (&iter)) != NULL)
+  for (gsize i = 0; i < g_variant_n_children (records); i++)
     {
-      g_autoptr(GVariant) owned = record;
+      g_autoptr(GVariant) record = g_variant_get_child_value (records, i);
       gint64 time = 0;
       guint32 uid = 0;
       g_autofree char *when = NULL;

@@ -273,6 +273,9 @@ test_tiny_guest_snapshot_and_revert (void)
   vmgr_dbus_snapshot_call_delete_sync (snapshot, NULL, &error);
   g_assert_no_error (error);
   g_assert_false (snapshot_exported (snapshot_path));
+  vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "stopped", 30000));
   vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
   g_assert_no_error (error);
   g_assert_false (g_file_test (guest_dir, G_FILE_TEST_EXISTS));
