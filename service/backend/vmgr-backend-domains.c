@@ -190,10 +190,10 @@ undefine_domain (virDomainPtr domain, GError **error)
 
 /* For a moment after a container starts, libvirt's LXC driver refuses to
  * signal it ("Init process ID is not yet known", OPERATION_INVALID) until
- * its controller has reported the init (seconds when many start at once
- * on a busy host): retry, in this worker thread. */
-#define LXC_INIT_WAIT_US (10 * G_USEC_PER_SEC)
-#define LXC_INIT_RETRY_US (50 * 1000)
+ * its controller has reported the init: retry briefly, in this worker
+ * thread. */
+#define LXC_INIT_WAIT_US (2 * G_USEC_PER_SEC)
+#define LXC_INIT_RETRY_US (20 * 1000)
 
 static gboolean
 signal_container (virDomainPtr domain, GError **error)
