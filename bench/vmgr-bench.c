@@ -10,6 +10,9 @@
  *
  *   tests/harness/testbus.sh -- build/bench/vmgr-bench [-n N] [-u N] [-w N]
  *
+ * With --real-lxc also the rows on real LXC containers (bench-real.c),
+ * under tests/harness/libvirtd.sh inside testbus.sh (bench/run.sh does).
+ *
  * Prints a table and then one JSON line on stdout; progress goes to stderr.
  * Exits 0 when every row was measured (or refused where a refusal is the
  * expected answer), 1 otherwise, 77 (skipped) outside the harness. */
