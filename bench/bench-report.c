@@ -130,9 +130,9 @@ ratio_to (BenchReport *report, const BenchRow *row, const char *other_id, double
 
 /* ---- the table ------------------------------------------------------------- */
 
-#define TABLE_HEAD "%-2s %-48s %-5s %6s %8s %8s %8s %9s\n"
-#define TABLE_ROW  "%-2s %-48s %-5s %6u %8.3f %8.3f %8s %9s\n"
-#define TABLE_VALUE "%-2s %-48s %-5s %6s %8.3f %-8s %8s %9s\n"
+#define TABLE_HEAD "%-2s %-48s %-5s %6s %8s %8s %8s %8s %9s\n"
+#define TABLE_ROW  "%-2s %-48s %-5s %6u %8.3f %8.3f %8.3f %8s %9s\n"
+#define TABLE_VALUE "%-2s %-48s %-5s %6s %8.3f %-8s %8s %8s %9s\n"
 
 static void
 format_ratio (BenchReport *report, const BenchRow *row, const char *other_id,
@@ -163,11 +163,11 @@ print_table_row (BenchReport *report, const BenchRow *row, FILE *out)
   if (row->unit != NULL)
     {
       fprintf (out, TABLE_VALUE, row->item, row->label, row->user, "", row->stats.median_ms,
-               row->unit, bare, libvirt);
+               row->unit, "", bare, libvirt);
       return;
     }
   fprintf (out, TABLE_ROW, row->item, row->label, row->user, row->stats.n,
-           row->stats.median_ms, row->stats.p90_ms, bare, libvirt);
+           row->stats.median_ms, row->stats.p90_ms, row->stats.p99_ms, bare, libvirt);
 }
 
 void
@@ -182,7 +182,7 @@ bench_report_print_table (BenchReport *report, const BenchRunInfo *info, FILE *o
            "named for it. vmgrd's decision cache: default (cache_ttl=%u s) or cache_ttl=0.\n"
            "Figures that are not latencies show their unit in the p90 column.\n\n",
            info->cache_ttl_s);
-  fprintf (out, TABLE_HEAD, "#", "measurement", "user", "n", "median", "p90", "x bare",
+  fprintf (out, TABLE_HEAD, "#", "measurement", "user", "n", "median", "p90", "p99", "x bare",
            "x lv-dbus");
   for (guint i = 0; i < report->rows->len; i++)
     print_table_row (report, g_ptr_array_index (report->rows, i), out);
@@ -253,8 +253,11 @@ append_json_row (GString *json, BenchReport *report, const BenchRow *row)
       append_json_string (json, row->unit);
     }
   else if (row->status == BENCH_ROW_OK)
-    g_string_append_printf (json, ",\"n\":%u,\"median_ms\":%.3f,\"p90_ms\":%.3f,\"min_ms\":%.3f",
+    g_string_append_printf (json,
+                            ",\"n\":%u,\"median_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f"
+                            ",\"min_ms\":%.3f",
                             row->stats.n, row->stats.median_ms, row->stats.p90_ms,
+                            row->stats.p99_ms,
                             row->stats.min_ms);
   append_json_ratio (json, report, row, "x_bare", row->bare_id);
   append_json_ratio (json, report, row, "x_libvirt_dbus", row->libvirt_id);

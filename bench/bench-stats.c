@@ -1,4 +1,4 @@
-/* bench-stats.c: median and p90 of latency samples (see the header). */
+/* bench-stats.c: median, p90 and p99 of latency samples (see the header). */
 #include "bench-stats.h"
 
 static int
@@ -21,7 +21,7 @@ bench_stats_compute (GArray *samples_us, BenchStats *stats)
 {
   const gint64 *s;
   guint n = samples_us != NULL ? samples_us->len : 0;
-  guint p90_rank;
+  guint p90_rank, p99_rank;
 
   *stats = (BenchStats) { 0 };
   if (n == 0)
@@ -30,11 +30,13 @@ bench_stats_compute (GArray *samples_us, BenchStats *stats)
   g_array_sort (samples_us, compare_gint64);
   s = (const gint64 *) samples_us->data;
   p90_rank = (9 * n + 9) / 10; /* ceil (0.9 n) in integers */
+  p99_rank = (99 * n + 99) / 100;
 
   stats->n = n;
   stats->min_ms = us_to_ms (s[0]);
   stats->median_ms = n % 2 == 1 ? us_to_ms (s[n / 2])
                                  : (us_to_ms (s[n / 2 - 1]) + us_to_ms (s[n / 2])) / 2.0;
   stats->p90_ms = us_to_ms (s[p90_rank - 1]);
+  stats->p99_ms = us_to_ms (s[p99_rank - 1]);
   return TRUE;
 }

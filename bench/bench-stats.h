@@ -10,6 +10,7 @@ typedef struct {
   double min_ms;
   double median_ms;  /* mean of the two middle samples when n is even */
   double p90_ms;     /* nearest rank: the ceil(0.9 n)-th smallest sample */
+  double p99_ms;     /* nearest rank: the ceil(0.99 n)-th smallest sample */
 } BenchStats;
 
 /* Computes @stats from @samples_us (gint64 microseconds; sorted in place).

@@ -3,9 +3,14 @@
 # private system bus with the real polkitd (tests/harness/testbus.sh).
 #
 # Usage (as root): bench/run.sh [-n N] [-u N] [-w N] [--no-libvirt-dbus]
+#                  [--vms N,N] [--real-lxc] ... (--help: every option)
 #   -n N   timed calls per row (default 2000)
 #   -u N   timed calls per cache_ttl=0 row (default 300)
 #   -w N   untimed warm-up calls before each row (default 20)
+#   --real-lxc  also the rows on real LXC containers: vmgr-bench then runs
+#          under tests/harness/libvirtd.sh too (a private libvirtd, no
+#          network), and the busybox-lxc template is built into
+#          BUILD/templates when missing
 #
 # Environment: VMGR_BUILD_ROOT (default: build/ beside bench/).
 # stdout: the table, then one JSON line; build output and progress go to
@@ -26,4 +31,12 @@ fi
 ninja -C "$build" bench/vmgr-bench service/vmgrd >&2
 
 export VMGR_SOURCE_ROOT=$src VMGR_BUILD_ROOT=$build
-exec "$src/tests/harness/testbus.sh" -- "$build/bench/vmgr-bench" "$@"
+real=()
+for a in "$@"; do
+  if [[ $a == --real-lxc ]]; then
+    export VMGR_TEMPLATE_DIR=${VMGR_TEMPLATE_DIR:-$build/templates}
+    export VMGR_LIBVIRTD_CACHE_DIR=${VMGR_LIBVIRTD_CACHE_DIR:-$build/libvirt-cache}
+    real=("$src/tests/harness/libvirtd.sh" --no-network --)
+  fi
+done
+exec "$src/tests/harness/testbus.sh" -- "${real[@]}" "$build/bench/vmgr-bench" "$@"

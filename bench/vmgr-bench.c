@@ -10,6 +10,9 @@
  *
  *   tests/harness/testbus.sh -- build/bench/vmgr-bench [-n N] [-u N] [-w N]
  *
+ * With --real-lxc also the rows on real LXC containers (bench-real.c),
+ * under tests/harness/libvirtd.sh inside testbus.sh (bench/run.sh does).
+ *
  * Prints a table and then one JSON line on stdout; progress goes to stderr.
  * Exits 0 when every row was measured (or refused where a refusal is the
  * expected answer), 1 otherwise, 77 (skipped) outside the harness. */
@@ -21,6 +24,7 @@
 #include "bench-client.h"
 #include "bench-floor.h"
 #include "bench-libvirt-dbus.h"
+#include "bench-real.h"
 #include "bench-report.h"
 #include "bench-scale.h"
 #include "vmgr-config.h"
@@ -67,6 +71,10 @@ typedef struct {
   gint running;
   gint sample_window_s;
   char *resources;           /* vmgrd's [resources] for the scale rows */
+  gboolean real_lxc;         /* the rows on real LXC containers */
+  gint loaded_iterations;
+  gint slow_ops;
+  gint event_rounds;
 } BenchOptions;
 
 typedef struct {
@@ -399,6 +407,14 @@ parse_options (int *argc, char ***argv, BenchOptions *options)
     { "resources", 0, 0, G_OPTION_ARG_STRING, &options->resources,
       "vmgrd's [resources] for the scale rows (default: every overcommit 0, no cap)",
       "KEY=V,..." },
+    { "real-lxc", 0, 0, G_OPTION_ARG_NONE, &options->real_lxc,
+      "Also the rows on real LXC containers (under tests/harness/libvirtd.sh)", NULL },
+    { "loaded-iterations", 0, 0, G_OPTION_ARG_INT, &options->loaded_iterations,
+      "Timed rounds while the slow operations are in flight (default 500)", "N" },
+    { "slow-ops", 0, 0, G_OPTION_ARG_INT, &options->slow_ops,
+      "Slow operations in flight, half provisionings, half shutdowns (default 50)", "N" },
+    { "event-rounds", 0, 0, G_OPTION_ARG_INT, &options->event_rounds,
+      "Suspend + resume rounds of the event rows (default 100)", "N" },
     { NULL }
   };
 
@@ -413,7 +429,8 @@ parse_options (int *argc, char ***argv, BenchOptions *options)
     }
   if (*argc != 1 || options->iterations < 1 || options->uncached_iterations < 1 ||
       options->warmup < 1 || options->inventory_iterations < 1 || options->running < 0 ||
-      options->sample_window_s < 1)
+      options->sample_window_s < 1 || options->loaded_iterations < 1 ||
+      options->slow_ops < 2 || options->event_rounds < 1)
     {
       g_printerr ("vmgr-bench: counts must be positive and there are no arguments\n");
       return FALSE;
@@ -515,6 +532,23 @@ measure_scale (Bench *bench, const GArray *sizes, gboolean add_rows_only)
     bench_scale_measure (&scale);
 }
 
+static void
+measure_real (Bench *bench, gboolean add_rows_only)
+{
+  BenchReal real = {
+    bench->bus, bench->self_path, bench->report, (guint) bench->options.iterations,
+    (guint) bench->options.loaded_iterations, (guint) bench->options.warmup,
+    (guint) bench->options.slow_ops, (guint) bench->options.event_rounds,
+  };
+
+  if (!bench->options.real_lxc)
+    return;
+  if (add_rows_only)
+    bench_real_add_rows (&real);
+  else
+    bench_real_measure (&real);
+}
+
 static int
 run_parent (const BenchOptions *options)
 {
@@ -543,10 +577,12 @@ run_parent (const BenchOptions *options)
   bench.report = bench_report_new ();
   bench_add_rows (&bench);
   measure_scale (&bench, sizes, TRUE);
+  measure_real (&bench, TRUE);
 
   measure_vmgr (&bench);
   measure_libvirt_dbus (&bench);
   measure_scale (&bench, sizes, FALSE);
+  measure_real (&bench, FALSE);
 
   info.elapsed_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   bench_report_print_table (bench.report, &info, out);
@@ -560,7 +596,7 @@ run_parent (const BenchOptions *options)
 int
 main (int argc, char **argv)
 {
-  BenchOptions options = { 2000, 300, 20, FALSE, NULL, 20, 1000, 15, NULL };
+  BenchOptions options = { 2000, 300, 20, FALSE, NULL, 20, 1000, 15, NULL, FALSE, 500, 50, 100 };
   int status;
 
   if (argc >= 2 && g_str_equal (argv[1], "--client"))

@@ -188,14 +188,41 @@ undefine_domain (virDomainPtr domain, GError **error)
   return vmgr_backend_libvirt_ok (virDomainUndefine (domain), error);
 }
 
+/* For a moment after a container starts, libvirt's LXC driver refuses to
+ * signal it ("Init process ID is not yet known", OPERATION_INVALID) until
+ * its controller has reported the init: retry briefly, in this worker
+ * thread. */
+#define LXC_INIT_WAIT_US (2 * G_USEC_PER_SEC)
+#define LXC_INIT_RETRY_US (20 * 1000)
+
+static gboolean
+signal_container (virDomainPtr domain, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + LXC_INIT_WAIT_US;
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (virDomainShutdownFlags (domain, VIR_DOMAIN_SHUTDOWN_SIGNAL) == 0)
+        return TRUE;
+      if (vmgr_backend_set_error_from_libvirt (&local_error) != VIR_ERR_OPERATION_INVALID ||
+          virDomainIsActive (domain) != 1 || g_get_monotonic_time () > deadline)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_usleep (LXC_INIT_RETRY_US);
+    }
+}
+
 static gboolean
 shutdown_domain (VmgrBackend *self, virDomainPtr domain, GError **error)
 {
   /* The LXC driver's default shutdown does nothing to an init that
    * ignores it; SIGTERM is what container inits expect. */
   if (g_str_equal (vmgr_backend_get_scheme (self), "lxc"))
-    return vmgr_backend_libvirt_ok (virDomainShutdownFlags (domain, VIR_DOMAIN_SHUTDOWN_SIGNAL),
-                                    error);
+    return signal_container (domain, error);
   return vmgr_backend_libvirt_ok (virDomainShutdown (domain), error);
 }
 

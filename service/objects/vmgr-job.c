@@ -8,7 +8,16 @@ struct _VmgrJob {
   char *path;
   guint32 vm_id;
   GCancellable *cancellable;
+  /* Progress comes from a worker thread, as often as every 16 files
+   * copied: the main loop applies the latest value at most every
+   * PROGRESS_INTERVAL_MS, one update on its way at a time. */
+  GMutex progress_lock;
+  double progress;
+  gboolean progress_queued;
+  gboolean finished;
 };
+
+#define PROGRESS_INTERVAL_MS 100
 
 static void vmgr_job_iface_init (VmgrDBusJobIface *iface);
 
@@ -40,35 +49,43 @@ vmgr_job_get_cancellable (VmgrJob *self)
   return self->cancellable;
 }
 
-typedef struct {
-  VmgrJob *job;
-  double progress;
-} ProgressUpdate;
-
 static gboolean
 apply_progress (gpointer data)
 {
-  ProgressUpdate *update = data;
+  g_autoptr(VmgrJob) self = data;
+  gboolean finished;
+  double progress;
 
-  vmgr_dbus_job_set_progress (VMGR_DBUS_JOB (update->job), update->progress);
-  g_object_unref (update->job);
-  g_free (update);
+  g_mutex_lock (&self->progress_lock);
+  progress = self->progress;
+  finished = self->finished;
+  self->progress_queued = FALSE;
+  g_mutex_unlock (&self->progress_lock);
+  if (!finished)
+    vmgr_dbus_job_set_progress (VMGR_DBUS_JOB (self), progress);
   return G_SOURCE_REMOVE;
 }
 
 void
 vmgr_job_set_progress (VmgrJob *self, double progress)
 {
-  ProgressUpdate *update = g_new0 (ProgressUpdate, 1);
+  gboolean queue;
 
-  update->job = g_object_ref (self);
-  update->progress = CLAMP (progress, 0.0, 1.0);
-  g_main_context_invoke (NULL, apply_progress, update);
+  g_mutex_lock (&self->progress_lock);
+  self->progress = CLAMP (progress, 0.0, 1.0);
+  queue = !self->progress_queued && !self->finished;
+  self->progress_queued = TRUE;
+  g_mutex_unlock (&self->progress_lock);
+  if (queue)
+    g_timeout_add (PROGRESS_INTERVAL_MS, apply_progress, g_object_ref (self));
 }
 
 void
 vmgr_job_complete (VmgrJob *self, const GError *error)
 {
+  g_mutex_lock (&self->progress_lock);
+  self->finished = TRUE;
+  g_mutex_unlock (&self->progress_lock);
   if (error == NULL)
     vmgr_dbus_job_set_progress (VMGR_DBUS_JOB (self), 1.0);
   vmgr_dbus_job_emit_completed (VMGR_DBUS_JOB (self), error == NULL,
@@ -117,6 +134,7 @@ vmgr_job_finalize (GObject *object)
 
   g_free (self->path);
   g_object_unref (self->cancellable);
+  g_mutex_clear (&self->progress_lock);
   G_OBJECT_CLASS (vmgr_job_parent_class)->finalize (object);
 }
 
@@ -133,6 +151,7 @@ static void
 vmgr_job_init (VmgrJob *self)
 {
   self->cancellable = g_cancellable_new ();
+  g_mutex_init (&self->progress_lock);
 }
 
 VmgrJob *

@@ -19,7 +19,8 @@ const char *vmgr_job_get_path (VmgrJob *self);
 guint32 vmgr_job_get_vm_id (VmgrJob *self);
 /* Cancelled by Cancel(). */
 GCancellable *vmgr_job_get_cancellable (VmgrJob *self);
-/* Thread-safe: may be called from the worker doing the job. */
+/* Thread-safe: may be called from the worker doing the job, as often as
+ * it likes: Progress shows the latest value, at most 10 times a second. */
 void vmgr_job_set_progress (VmgrJob *self, double progress);
 /* Emits Completed(success, error), then "finished". */
 void vmgr_job_complete (VmgrJob *self, const GError *error);

@@ -111,6 +111,9 @@ set_state (VmgrVm *self, VmgrVmState state, const char *reason)
   vmgr_dbus_vm_set_state (VMGR_DBUS_VM (self), name);
   vmgr_dbus_vm_set_state_reason (VMGR_DBUS_VM (self), reason);
   vmgr_dbus_vm_emit_state_changed (VMGR_DBUS_VM (self), name, reason);
+  /* PropertiesChanged now, not from the skeleton's next idle: a state
+   * change reaches clients one main-loop turn sooner. */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
 }
 
 gboolean
