@@ -41,19 +41,4 @@ call CreateVM alice-web debian-12 basic "{'owner': <uint32 60002>, 'addresses': 
 call CreateVM bob-secret debian-12 complete "{'owner': <uint32 60003>, 'start': <true>}"
 call CreateVM root-db debian-12 basic "{}"
 
-port=${VMGR_WEB_PORT_BASE:-9190}
-for user in vmgradmin alice bob; do
-  port=$((port + 1))
-  cockpit_start "$user" "$port" "$build_root/web" "$build_root/client" "$work"
-  pids+=("$cockpit_pid")
-  url=http://127.0.0.1:$port/cockpit/@localhost/vmgr/index.html
-  case $user in
-    vmgradmin) export VMGR_WEB_URL_ADMIN=$url ;;
-    alice) export VMGR_WEB_URL_ALICE=$url ;;
-    bob) export VMGR_WEB_URL_BOB=$url ;;
-  esac
-done
-
-export VMGR_WEB_NODE_MODULES=$build_root/web/node_modules
-export VMGR_WEB_LOG_DIR=${VMGR_WEB_LOG_DIR:-$build_root/meson-logs}
-node "$test_file"
+run_page_test

@@ -27,3 +27,25 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+
+# run_page_test: a Cockpit web server (cockpit-ws) per test user
+# (vmgradmin, alice, bob) on the ports after $VMGR_WEB_PORT_BASE (default
+# 9190), their URLs in VMGR_WEB_URL_ADMIN, _ALICE, _BOB, then node runs
+# $test_file. Uses build_root, work and pids of the sourcing script.
+run_page_test() {
+  local port=${VMGR_WEB_PORT_BASE:-9190} user url
+  for user in vmgradmin alice bob; do
+    port=$((port + 1))
+    cockpit_start "$user" "$port" "$build_root/web" "$build_root/client" "$work"
+    pids+=("$cockpit_pid")
+    url=http://127.0.0.1:$port/cockpit/@localhost/vmgr/index.html
+    case $user in
+      vmgradmin) export VMGR_WEB_URL_ADMIN=$url ;;
+      alice) export VMGR_WEB_URL_ALICE=$url ;;
+      bob) export VMGR_WEB_URL_BOB=$url ;;
+    esac
+  done
+  export VMGR_WEB_NODE_MODULES=$build_root/web/node_modules
+  export VMGR_WEB_LOG_DIR=${VMGR_WEB_LOG_DIR:-$build_root/meson-logs}
+  node "$test_file"
+}
