@@ -9,6 +9,7 @@
 
 #include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
+#include "vmgr-file-copy.h"
 
 #define DEFAULT_DISK_SIZE (G_GUINT64_CONSTANT (1) << 30)
 
@@ -124,31 +125,6 @@ vmgr_provision_measure_tree (const char *path, guint *entries, guint64 *bytes)
     }
 }
 
-static gboolean
-copy_contents (const char *from, const char *to, mode_t mode, GError **error)
-{
-  int in = open (from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  int out = in < 0 ? -1 : open (to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
-  char buffer[65536];
-  ssize_t n = 0;
-  int saved = 0;
-
-  while (out >= 0 && (n = read (in, buffer, sizeof buffer)) > 0)
-    if (write (out, buffer, n) != n)
-      {
-        n = -1;
-        break;
-      }
-  saved = errno;
-  if (in >= 0)
-    close (in);
-  if (out >= 0 && (close (out) != 0 || n < 0))
-    return set_errno_error (error, saved, "copy to", to);
-  if (in < 0 || out < 0)
-    return set_errno_error (error, saved, "copy", from);
-  return chmod (to, mode & 07777) == 0 || set_errno_error (error, errno, "chmod", to);
-}
-
 static gboolean copy_tree (Copy *copy, const char *from, const char *to, GError **error);
 
 static gboolean
@@ -171,7 +147,7 @@ copy_entry (Copy *copy, const char *from, const char *to, GError **error)
       return symlink (target, to) == 0 || set_errno_error (error, errno, "link", to);
     }
   if (S_ISREG (st.st_mode))
-    return copy_contents (from, to, st.st_mode, error);
+    return vmgr_file_copy (from, to, st.st_mode, NULL, NULL, copy->cancellable, error);
   return TRUE;   /* device nodes and sockets: the container gets its own */
 }
 
@@ -200,6 +176,17 @@ copy_tree (Copy *copy, const char *from, const char *to, GError **error)
         copy->progress ((double) copy->done / copy->total, copy->progress_data);
     }
   return chmod (to, st.st_mode & 07777) == 0 || set_errno_error (error, errno, "chmod", to);
+}
+
+gboolean
+vmgr_provision_copy_tree (const char *from, const char *to, VmgrProgressFunc progress,
+                          gpointer progress_data, GCancellable *cancellable, GError **error)
+{
+  Copy copy = { 0, 0, progress, progress_data, cancellable };
+  guint64 bytes = 0;
+
+  vmgr_provision_measure_tree (from, &copy.total, &bytes);
+  return copy_tree (&copy, from, to, error);
 }
 
 /* Writes @name in the directory @dir_fd without following any link: the
@@ -429,8 +416,6 @@ provision_files (Provision *provision, GCancellable *cancellable, GError **error
   g_autoptr(VmgrGuestFiles) files = vmgr_provision_files (provision->scheme,
                                                           provision->template_source,
                                                           provision->guest_dir);
-  Copy copy = { 0, 0, provision->progress, provision->progress_data, cancellable };
-  guint64 template_bytes = 0;
 
   if (!make_guest_dir (provision->guest_dir, error))
     return FALSE;
@@ -443,8 +428,9 @@ provision_files (Provision *provision, GCancellable *cancellable, GError **error
                    provision->template_source);
       return FALSE;
     }
-  vmgr_provision_measure_tree (provision->template_source, &copy.total, &template_bytes);
-  return copy_tree (&copy, provision->template_source, files->root, error) &&
+  return vmgr_provision_copy_tree (provision->template_source, files->root,
+                                   provision->progress, provision->progress_data,
+                                   cancellable, error) &&
          vmgr_provision_write_network (files->root, provision->spec, error);
 }
 

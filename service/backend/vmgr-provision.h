@@ -57,6 +57,13 @@ char *vmgr_provision_definition (const char *scheme, const char *template_source
 /* Called from the worker thread with 0.0 .. 1.0. */
 typedef void (*VmgrProgressFunc) (double progress, gpointer user_data);
 
+/* Copies the tree @from to @to (which must not exist): directories, regular
+ * files (sparse, by vmgr_file_copy) and links, not following links; device
+ * nodes and sockets are skipped. Blocking: worker threads only. */
+gboolean vmgr_provision_copy_tree (const char *from, const char *to, VmgrProgressFunc progress,
+                                   gpointer progress_data, GCancellable *cancellable,
+                                   GError **error);
+
 void vmgr_provision_async (const char *scheme, const char *template_source,
                            const char *guest_dir, const VmgrVmSpec *spec,
                            VmgrProgressFunc progress, gpointer progress_data,
