@@ -43,6 +43,8 @@ static const VmgrAuthRule rules[] = {
   { MANAGER, "RemovePlan", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_PLANS_MANAGE },
   { MANAGER, "ListUnmanagedDomains", VMGR_AUTH_READ, NULL, VMGR_ACTION_ADOPT },
   { MANAGER, "AdoptVM", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_ADOPT },
+  /* An administrator's verb: the source is looked up only once allowed. */
+  { MANAGER, "CloneVM", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_CLONE },
 
   { VM, "Start", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
   { VM, "Shutdown", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },

@@ -46,6 +46,37 @@ fail (Creation *creation, const GError *error)
   vmgr_manager_finish (creation->manager, creation->invocation, creation->grant, NULL, error);
 }
 
+char *
+vmgr_manager_admit_new_vm (VmgrManager *self, guint32 caller_uid, VmgrVmSpec *spec,
+                           const VmgrPlan *plan, const VmgrOptions *options, GError **error)
+{
+  const VmgrContext *context = self->context;
+
+  /* Names are unique per owner: another owner's names are none of the
+   * caller's business. */
+  if (vmgr_ledger_name_taken (context->ledger, spec->owner, spec->name))
+    return spec->owner == caller_uid
+             ? g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                            "you already have a VM named '%s'", spec->name), NULL
+             : g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                            "uid %u already has a VM named '%s'", spec->owner, spec->name), NULL;
+  if (options->fields & VMGR_FIELD_ID)
+    {
+      if (vmgr_ledger_id_taken (context->ledger, options->id))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                            "VM id %u is taken", options->id), NULL;
+      if (vmgr_ledger_id_retired (context->ledger, options->id))
+        return vmgr_set_vm_id_retired_error (error, options->id), NULL;
+      spec->id = options->id;
+    }
+  else
+    spec->id = vmgr_ledger_next_vm_id (context->ledger);
+  if (!vmgr_spec_apply (spec, plan, options, error) ||
+      !vmgr_ledger_check (context->ledger, NULL, spec, error))
+    return NULL;
+  return vmgr_context_build_definition (context, spec, error);
+}
+
 /* Everything that depends on the store: template, plan, name, id, owner. */
 static gboolean
 resolve_spec (Creation *creation, GError **error)
@@ -63,31 +94,11 @@ resolve_spec (Creation *creation, GError **error)
     return FALSE;
   spec->owner = (creation->options->fields & VMGR_FIELD_OWNER) ? creation->options->owner
                                                                : creation->grant->caller.uid;
-  /* Names are unique per owner: another owner's names are none of the
-   * caller's business. */
-  if (vmgr_ledger_name_taken (context->ledger, spec->owner, spec->name))
-    return spec->owner == creation->grant->caller.uid
-             ? g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
-                            "you already have a VM named '%s'", spec->name), FALSE
-             : g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
-                            "uid %u already has a VM named '%s'", spec->owner, spec->name), FALSE;
-  if (creation->options->fields & VMGR_FIELD_ID)
-    {
-      if (vmgr_ledger_id_taken (context->ledger, creation->options->id))
-        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
-                            "VM id %u is taken", creation->options->id), FALSE;
-      if (vmgr_ledger_id_retired (context->ledger, creation->options->id))
-        return vmgr_set_vm_id_retired_error (error, creation->options->id), FALSE;
-      spec->id = creation->options->id;
-    }
-  else
-    spec->id = vmgr_ledger_next_vm_id (context->ledger);
   g_free (spec->plan);
   spec->plan = g_strdup (creation->plan_name);
-  if (!vmgr_spec_apply (spec, plan, creation->options, error) ||
-      !vmgr_ledger_check (context->ledger, NULL, spec, error))
-    return FALSE;
-  creation->domain_xml = vmgr_context_build_definition (context, spec, error);
+  creation->domain_xml = vmgr_manager_admit_new_vm (creation->manager,
+                                                    creation->grant->caller.uid, spec, plan,
+                                                    creation->options, error);
   return creation->domain_xml != NULL;
 }
 

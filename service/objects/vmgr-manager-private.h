@@ -7,7 +7,8 @@
  *   vmgr-manager-host.c       GetHostInfo
  *   vmgr-manager-permissions.c GetPermissions
  *   vmgr-manager-audit.c      QueryAudit
- *   vmgr-manager-adopt.c      ListUnmanagedDomains, AdoptVM */
+ *   vmgr-manager-adopt.c      ListUnmanagedDomains, AdoptVM
+ *   vmgr-manager-clone.c      CloneVM */
 #pragma once
 
 #include "vmgr-manager.h"
@@ -58,6 +59,17 @@ gboolean vmgr_manager_handle_get_permissions (VmgrDBusManager *object,
 void vmgr_manager_create_vm (VmgrManager *self, GDBusMethodInvocation *invocation,
                              VmgrGrant *grant, const char *name, const char *template_name,
                              const char *plan, VmgrOptions *options);
+
+/* The checks every new VM passes, CreateVM's and CloneVM's: @spec's name
+ * is free for its owner; it gets @options' id (when given and free) or
+ * the next one; @plan (may be NULL) and @options apply; capacity and the
+ * owner's quota allow it. Returns its domain definition, or NULL. */
+char *vmgr_manager_admit_new_vm (VmgrManager *self, guint32 caller_uid, VmgrVmSpec *spec,
+                                 const VmgrPlan *plan, const VmgrOptions *options,
+                                 GError **error);
+
+gboolean vmgr_manager_handle_clone_vm (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                       const char *source, const char *name, GVariant *options);
 
 /* Returns @error to @invocation (when set) or the value; audits a grant. */
 void vmgr_manager_finish (VmgrManager *self, GDBusMethodInvocation *invocation,

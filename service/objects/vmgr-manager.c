@@ -215,6 +215,7 @@ vmgr_manager_iface_init (VmgrDBusManagerIface *iface)
   iface->handle_get_permissions = vmgr_manager_handle_get_permissions;
   iface->handle_list_unmanaged_domains = vmgr_manager_handle_list_unmanaged_domains;
   iface->handle_adopt_vm = vmgr_manager_handle_adopt_vm;
+  iface->handle_clone_vm = vmgr_manager_handle_clone_vm;
 }
 
 static void
