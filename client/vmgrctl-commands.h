@@ -53,6 +53,9 @@ int vmgrctl_cmd_customer_update (VmgrctlContext *ctx, const VmgrctlCommand *cmd,
 /* suspend, unsuspend, remove: by cmd->name. */
 int vmgrctl_cmd_customer_state (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
+/* vmgrctl-clone-command.c */
+int vmgrctl_cmd_clone (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+
 /* vmgrctl-snapshot-commands.c */
 int vmgrctl_cmd_snapshot_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_snapshot_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);

@@ -38,6 +38,10 @@ static const VmgrctlCommand commands[] = {
   { "delete", "VM [--force]", 1, VMGRCTL_COMMAND_WAITS,
     "Delete a stopped VM (no confirmation; --force stops it first); waits until gone",
     vmgrctl_cmd_delete },
+  { "clone", "SOURCE NAME [--snapshot SNAP]", 2,
+    VMGRCTL_COMMAND_WAITS | VMGRCTL_COMMAND_PROVISIONS,
+    "Clone a stopped VM (or one of its snapshots) into a new VM (--owner, --hostname, "
+    "--address, ...); waits until copied", vmgrctl_cmd_clone },
   { "snapshot create", "VM NAME", 2, 0,
     "Take a snapshot of a VM (--description TEXT); prints its object path",
     vmgrctl_cmd_snapshot_create },

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <sqlite3.h>
 
 #include "vmgr-test-client.h"
@@ -521,6 +522,63 @@ test_cancel (void)
   g_assert_cmpint (g_unlink (data), ==, 0);
 }
 
+/* vmgrctl clone: the new VM as `show --json` prints it; from a snapshot;
+ * a customer refused with exit status 4. */
+static void
+test_vmgrctl (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) source = vmgr_test_create_and_open (client, "ctl-source", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *snapshot = NULL;
+  JsonObject *vm;
+
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ADMIN, &out, &err, "clone",
+                                             "ctl-source", "ctl-copy", "--hostname", "ctl-host",
+                                             "--address", "10.1.0.7/24", "--json", NULL),
+                   ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  vm = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (vm, "name"), ==, "ctl-copy");
+  g_assert_cmpstr (json_object_get_string_member (vm, "hostname"), ==, "ctl-host");
+  g_assert_cmpstr (json_object_get_string_member (vm, "state"), ==, "stopped");
+  g_assert_cmpstr (json_object_get_string_member (vm, "uuid"), !=,
+                   vmgr_dbus_vm_get_uuid (source));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  vmgr_dbus_vm_call_create_snapshot_sync (source, "ctl_snap", g_variant_new ("a{sv}", NULL),
+                                          &snapshot, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &out, &err, "clone",
+                                             "ctl-source", "ctl-snap-copy", "--snapshot",
+                                             "ctl_snap", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "Cloned ctl-source into VM ctl-snap-copy with id "));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &out, &err, "clone",
+                                             "ctl-source", "ctl-copy", NULL), ==, 6);
+  g_assert_nonnull (strstr (err, "ctl-copy"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &out, &err, "clone",
+                                             "ctl-source", "ctl-other", "--snapshot", "nope",
+                                             NULL), ==, 3);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_free (vmgr_test_create_vm (client, "ctl-alices", "debian-12", "basic",
+                               g_variant_new_parsed ("{'owner': <uint32 %u>}",
+                                                     VMGR_TEST_UID_ALICE)));
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "clone",
+                                             "ctl-alices", "hers", NULL), ==, 4);
+  g_assert_nonnull (strstr (err, "not authorized"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -537,6 +595,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/clone/customer/mallory", GUINT_TO_POINTER (VMGR_TEST_UID_MALLORY),
                         test_customer_refused);
   g_test_add_func ("/clone/cancel", test_cancel);
+  g_test_add_func ("/clone/vmgrctl", test_vmgrctl);
 
   return vmgr_test_run_with_daemon ("[resources]\nmemory_overcommit=1000\n", NULL,
                                     &daemon_under_test);
