@@ -1,9 +1,13 @@
-/* Manager.CloneVM on real LXC containers through a private libvirtd (run
- * under tests/harness/testbus.sh -- tests/harness/libvirtd.sh): a file
- * written inside a container is in its clone, both run side by side, each
- * with its own host name; the clone's copy is timed. Checked from inside
- * the guests (their consoles), so that it holds whatever the root's
- * layout (a directory or an image). */
+/* Manager.CloneVM on real guests through a private libvirtd (run under
+ * tests/harness/testbus.sh -- tests/harness/libvirtd.sh). Built twice:
+ * test-real-clone (LXC) and test-real-clone-qemu (CLONE_DRIVER "qemu").
+ * LXC: a file written inside a container is in its clone, both run side by
+ * side, each with its own host name; the clone's copy is timed. QEMU: the
+ * tiny guest's disk, marked, snapshotted and marked again, cloned from the
+ * snapshot: the clone's disk holds the first mark and no snapshot. Checked
+ * from inside the guests (their consoles), so that it holds whatever the
+ * root's layout (a directory or an image). */
+#include <string.h>
 #include <unistd.h>
 
 #include "real-helpers.h"
@@ -11,6 +15,11 @@
 #define MiB (G_GUINT64_CONSTANT (1) << 20)
 #define WAIT_MS 30000
 #define CONSOLE_MS 20000
+#define BOOT_MS 120000
+
+#ifndef CLONE_DRIVER
+#define CLONE_DRIVER "lxc"
+#endif
 
 static VmgrTestDaemon *daemon_under_test;
 
@@ -160,10 +169,116 @@ test_clone_container (void)
   g_assert_cmpstr (vmgr_dbus_vm_get_state (clone), ==, "running");
 }
 
+/* ---- QEMU: from a qcow2 internal snapshot -------------------------------- */
+
+static VmgrDBusVM *
+create_tiny_guest (VmgrTestClient *client, const char *name)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantDict options;
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
+  g_variant_dict_insert (&options, "disk_hard_limit", "t", 512 * MiB);
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, name, "tiny", "",
+                                         g_variant_dict_end (&options), &path, NULL, &error);
+  g_assert_no_error (error);
+  vm = vmgr_test_client_vm (client, path);
+  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, WAIT_MS));
+  return g_steal_pointer (&vm);
+}
+
+/* Starts the tiny guest and waits for its boot; its console. */
+static int
+boot (VmgrDBusVM *vm)
+{
+  int fd;
+
+  start (vm);
+  fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (fd, NULL, "vmgr-guest: booted", BOOT_MS));
+  return fd;
+}
+
+/* Writes @mark at the start of the guest's disk, through to the image. */
+static void
+mark_disk (int fd, const char *mark)
+{
+  g_autofree char *command = g_strdup_printf ("echo %s > /dev/vda; sync; echo marked-$((5*5))\n",
+                                              mark);
+
+  g_assert_true (vmgr_test_console_shows (fd, command, "marked-25", 10000));
+}
+
+static void
+test_clone_snapshot (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *template = vmgr_test_ensure_template ("tiny-qemu", "qemu");
+  g_autoptr(VmgrDBusVM) source = NULL;
+  g_autoptr(VmgrDBusVM) clone = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *snapshot = NULL;
+  g_autofree char *clone_path = NULL;
+  g_autofree char *clone_dir = NULL;
+  g_autofree char *disk = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *listing = NULL;
+  gint64 elapsed_ms;
+  int fd;
+
+  vmgr_real_add_template (client, "tiny", NULL, template);
+  source = create_tiny_guest (client, "tiny-source");
+  fd = boot (source);
+  mark_disk (fd, "disk-mark-first");
+  vmgr_dbus_vm_call_create_snapshot_sync (source, "first", g_variant_new ("a{sv}", NULL),
+                                          &snapshot, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (source, "running", WAIT_MS));
+  mark_disk (fd, "disk-mark-later");
+  close (fd);
+
+  /* A QEMU guest's snapshots are in the disk it writes: not while it runs. */
+  vmgr_dbus_manager_call_clone_vm_sync (client->manager, snapshot, "tiny-copy",
+                                        g_variant_new ("a{sv}", NULL), NULL, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidState", "only while");
+  g_clear_error (&error);
+  stop (source);
+
+  clone_path = clone_timed (client, snapshot, "tiny-copy", &elapsed_ms);
+  g_test_message ("TIMING clone of the tiny QEMU guest from a snapshot: %" G_GINT64_FORMAT
+                  " ms from CloneVM to Completed", elapsed_ms);
+  clone = vmgr_test_client_vm (client, clone_path);
+  g_assert_true (vmgr_test_wait_reason (clone, "cloned", WAIT_MS));
+
+  /* The clone's disk has no snapshot of its own. */
+  clone_dir = vmgr_real_guest_dir (daemon_under_test, clone);
+  disk = g_build_filename (clone_dir, "disk.qcow2", NULL);
+  list = g_strdup_printf ("qemu-img snapshot -l %s", disk);
+  g_assert_true (g_spawn_command_line_sync (list, &listing, NULL, NULL, NULL));
+  g_assert_null (strstr (listing, "first"));
+
+  /* It holds what the source's held at the snapshot; the source keeps
+   * what it wrote later. */
+  fd = boot (clone);
+  g_assert_true (vmgr_test_console_shows (fd, "echo got-$(head -c 15 /dev/vda)-end\n",
+                                          "got-disk-mark-first-end", 10000));
+  close (fd);
+  fd = boot (source);
+  g_assert_true (vmgr_test_console_shows (fd, "echo got-$(head -c 15 /dev/vda)-end\n",
+                                          "got-disk-mark-later-end", 10000));
+  close (fd);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/real-clone/lxc/container", test_clone_container);
-  return vmgr_real_test_run ("lxc", &daemon_under_test);
+  if (g_str_equal (CLONE_DRIVER, "qemu"))
+    g_test_add_func ("/real-clone/qemu/from-snapshot", test_clone_snapshot);
+  else
+    g_test_add_func ("/real-clone/lxc/container", test_clone_container);
+  return vmgr_real_test_run (CLONE_DRIVER, &daemon_under_test);
 }
