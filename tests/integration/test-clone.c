@@ -172,6 +172,49 @@ guest_dir (guint32 id)
                            NULL);
 }
 
+/* The result of the last audit row of CloneVM naming @name, or NULL. */
+static char *
+audited_result (VmgrTestClient *client, const char *name, gboolean *names_source)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = vmgr_test_call (client, "/org/vmgr/Manager", "org.vmgr.Manager",
+                                              "QueryAuditRecords",
+                                              g_variant_new_parsed ("({'verb': <'CloneVM'>},)"),
+                                              &error);
+  g_autoptr(GVariant) entries = NULL;
+  GVariantIter iter;
+  GVariant *entry;
+
+  g_assert_no_error (error);
+  entries = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, entries);
+  /* Newest first. */
+  while ((entry = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) owned = entry;
+      const char *target_name = NULL;
+      const char *result = NULL;
+      g_autoptr(GVariant) changes = NULL;
+
+      if (!g_variant_lookup (entry, "target_name", "&s", &target_name) ||
+          g_strcmp0 (target_name, name) != 0)
+        continue;
+      g_variant_lookup (entry, "result", "&s", &result);
+      changes = g_variant_lookup_value (entry, "changes", G_VARIANT_TYPE ("aa{sv}"));
+      *names_source = FALSE;
+      for (gsize i = 0; changes != NULL && i < g_variant_n_children (changes); i++)
+        {
+          g_autoptr(GVariant) change = g_variant_get_child_value (changes, i);
+          const char *field = NULL;
+
+          if (g_variant_lookup (change, "field", "&s", &field) && g_str_equal (field, "source"))
+            *names_source = TRUE;
+        }
+      return g_strdup (result);
+    }
+  return NULL;
+}
+
 /* ---- Tests --------------------------------------------------------------- */
 
 static void
@@ -245,6 +288,14 @@ test_from_stopped (void)
     g_autofree char *again = stored_domain_xml (vmgr_dbus_vm_get_id (source));
 
     g_assert_cmpstr (again, ==, source_xml);
+  }
+  /* Audited with the new VM's name and its source. */
+  {
+    gboolean names_source = FALSE;
+    g_autofree char *result = audited_result (client, "copy", &names_source);
+
+    g_assert_cmpstr (result, ==, "allowed");
+    g_assert_true (names_source);
   }
   /* Both start. */
   vmgr_test_start_and_wait (clone);
@@ -508,6 +559,12 @@ test_cancel (void)
   g_assert_cmpuint (vmgr_test_count_vms (client), ==, before);
   vmgr_dbus_manager_call_find_vm_sync (client->manager, "light", NULL, NULL, &error);
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.NotFound", "light");
+  {
+    gboolean names_source = FALSE;
+    g_autofree char *result = audited_result (client, "light", &names_source);
+
+    g_assert_cmpstr (result, ==, "failed");
+  }
   /* The copy's directory goes in a worker thread after the job ends. */
   for (guint tries = 0; tries < 100; tries++)
     {
@@ -558,6 +615,7 @@ test_vmgrctl (void)
   g_assert_cmpstr (json_object_get_string_member (vm, "name"), ==, "ctl-copy");
   g_assert_cmpstr (json_object_get_string_member (vm, "hostname"), ==, "ctl-host");
   g_assert_cmpstr (json_object_get_string_member (vm, "state"), ==, "stopped");
+  g_assert_cmpstr (json_object_get_string_member (vm, "state_reason"), ==, "cloned");
   g_assert_cmpstr (json_object_get_string_member (vm, "uuid"), !=,
                    vmgr_dbus_vm_get_uuid (source));
   g_clear_pointer (&out, g_free);
