@@ -187,6 +187,42 @@ list_entries (Clone *clone, gboolean *image_snapshot, GError **error)
   return g_steal_pointer (&entries);
 }
 
+/* The copy is made by vmgrd (root): each entry gets the owner of the one
+ * it copies, and its mode again (chown clears set-id bits). The guest of
+ * neither tree runs, and the copy is vmgrd's own: paths are safe here. */
+static gboolean
+copy_owners (const char *from, const char *to, GError **error)
+{
+  struct stat st;
+
+  /* What copy_tree skips (device nodes, sockets) has no copy. */
+  if (lstat (to, &st) != 0 && errno == ENOENT)
+    return TRUE;
+  if (lstat (from, &st) != 0)
+    return errno_error (error, errno, "read", from);
+  if (lchown (to, st.st_uid, st.st_gid) != 0)
+    return errno_error (error, errno, "give its owner to", to);
+  if (!S_ISLNK (st.st_mode) && chmod (to, st.st_mode & 07777) != 0)
+    return errno_error (error, errno, "set the mode of", to);
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr(GDir) dir = g_dir_open (from, 0, error);
+      const char *name;
+
+      if (dir == NULL)
+        return FALSE;
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child_from = g_build_filename (from, name, NULL);
+          g_autofree char *child_to = g_build_filename (to, name, NULL);
+
+          if (!copy_owners (child_from, child_to, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 copy_entry (Clone *clone, const Entry *entry, GCancellable *cancellable, GError **error)
 {
@@ -246,7 +282,8 @@ clone_files (Clone *clone, GCancellable *cancellable, GError **error)
     {
       const Entry *entry = g_ptr_array_index (entries, i);
 
-      if (!copy_entry (clone, entry, cancellable, error))
+      if (!copy_entry (clone, entry, cancellable, error) ||
+          !copy_owners (entry->from, entry->to, error))
         return FALSE;
       clone->done += entry->bytes;
     }

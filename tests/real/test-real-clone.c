@@ -144,7 +144,9 @@ test_clone_container (void)
   vmgr_real_add_template (client, "busybox", "busybox", template);
   source = create_container (client, "origin");
   start (source);
-  g_assert_true (console_shows (source, "echo written-$((6*7)) > /etc/clone-marker; sync; "
+  g_assert_true (console_shows (source, "echo written-$((6*7)) > /etc/clone-marker && "
+                                        "chown 1234:567 /etc/clone-marker && "
+                                        "chmod 4751 /etc/clone-marker && sync; "
                                         "echo rc-$?-end\n", "rc-0-end"));
   stop (source);
 
@@ -163,6 +165,9 @@ test_clone_container (void)
   start (source);
   start (clone);
   g_assert_true (console_shows (clone, "cat /etc/clone-marker\n", "written-42"));
+  /* With its owner and mode (set-id bits too). */
+  g_assert_true (console_shows (clone, "echo own-$(stat -c %u:%g:%a /etc/clone-marker)-end\n",
+                                "own-1234:567:4751-end"));
   g_assert_true (console_shows (clone, "echo host-$(hostname)-end\n", "host-copy-end"));
   g_assert_true (console_shows (source, "echo host-$(hostname)-end\n", "host-origin-end"));
   g_assert_cmpstr (vmgr_dbus_vm_get_state (source), ==, "running");
