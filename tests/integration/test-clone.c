@@ -421,6 +421,33 @@ test_bad_input (void)
                         "org.vmgr.Error.InvalidArgument", "owner");
 }
 
+/* A domain vmgr adopted is not vmgr's to copy. */
+static void
+test_adopted_refused (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) adopted = vmgr_test_call (client, "/org/vmgr/Manager", "org.vmgr.Manager",
+                                                "AdoptVM",
+                                                g_variant_new_parsed ("('test', 'adopted', "
+                                                                      "@a{sv} {})"),
+                                                &error);
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  const char *path;
+
+  g_assert_no_error (error);
+  g_variant_get (adopted, "(&o)", &path);
+  vm = vmgr_test_client_vm (client, path);
+  if (g_strcmp0 (vmgr_dbus_vm_get_state (vm), "stopped") != 0)
+    {
+      vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (vmgr_test_wait_state (vm, "stopped", WAIT_MS));
+    }
+  assert_clone_refused (client, path, "adopted-copy", NULL, "org.vmgr.Error.NotSupported",
+                        "adopted");
+}
+
 /* bob may have one VM: a clone given to him is over his quota. */
 static void
 test_quota (void)
@@ -660,6 +687,7 @@ main (int argc, char **argv)
   g_test_add_func ("/clone/running-refused", test_running_refused);
   g_test_add_func ("/clone/bad-input", test_bad_input);
   g_test_add_func ("/clone/quota", test_quota);
+  g_test_add_func ("/clone/adopted-refused", test_adopted_refused);
   g_test_add_data_func ("/clone/customer/alice", GUINT_TO_POINTER (VMGR_TEST_UID_ALICE),
                         test_customer_refused);
   g_test_add_data_func ("/clone/customer/mallory", GUINT_TO_POINTER (VMGR_TEST_UID_MALLORY),
