@@ -44,8 +44,10 @@ static guint signals[N_SIGNALS];
  *   No disks to quota and no console.
  * lxc: live memtune, cpu_shares, vcpu_period/vcpu_quota reach the cgroups;
  *   console; memory, CPU and interface stats. No SetVcpusFlags, no
- *   snapshots, no managed save, no GetAllDomainStats (sampled per domain),
- *   no disk quota.
+ *   managed save, no GetAllDomainStats (sampled per domain). A container
+ *   with a root image (vmgr-image.h) has a disk quota (the image's size,
+ *   grown online) and file-level snapshots (vmgr-lxc-snapshots.c); one
+ *   with a root directory (made before images) refuses both.
  * qemu (TCG here): live memory (balloon), soft limit, vcpus, shares,
  *   period/quota, snapshots, managed save, console, all stats, disk quota
  *   (block resize).
@@ -65,7 +67,7 @@ static const char *const test_capabilities[] = {
 static const char *const lxc_capabilities[] = {
   "live-memory", "memory-limit", "memory-soft-limit", "memory-guarantee",
   "cpu-weight", "cpu-limit", "autostart", "console", "stats-cpu",
-  "stats-memory", "stats-network",
+  "stats-memory", "stats-network", "stats-disk", "disk-quota", "snapshots",
   NULL
 };
 

@@ -343,14 +343,14 @@ vmgr_image_grow_live (const char *image, const char *root, guint64 size, GError 
 }
 
 gboolean
-vmgr_image_freeze_live (const char *root, gboolean freeze, GError **error)
+vmgr_image_sync_live (const char *root, GError **error)
 {
   int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int result;
 
   if (fd < 0)
     return set_errno_error (error, errno, "open", root);
-  result = ioctl (fd, freeze ? FIFREEZE : FITHAW, 0);
+  result = syncfs (fd);
   close (fd);
-  return result == 0 || set_errno_error (error, errno, freeze ? "freeze" : "thaw", root);
+  return result == 0 || set_errno_error (error, errno, "sync", root);
 }

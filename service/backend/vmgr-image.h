@@ -52,8 +52,9 @@ gboolean vmgr_image_usage_live (const char *root, guint64 *used, guint64 *size, 
 gboolean vmgr_image_grow_live (const char *image, const char *root, guint64 size,
                                GError **error);
 
-/* Freezes (TRUE) or thaws the filesystem mounted at @root: frozen, its
- * image file holds everything written so far and nothing changes it. */
-gboolean vmgr_image_freeze_live (const char *root, gboolean freeze, GError **error);
+/* Writes out what the filesystem mounted at @root holds in memory: with
+ * the container frozen, its image file then holds a consistent filesystem
+ * (its journal replayed at the next mount). */
+gboolean vmgr_image_sync_live (const char *root, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,185 @@
+/* Root images of LXC guests through libvirt (see vmgr-backend-image.h). */
+#include "vmgr-backend-image.h"
+
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
+#include "vmgr-backend-private.h"
+#include "vmgr-error.h"
+#include "vmgr-image.h"
+#include "vmgr-provision.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlXPathContext, xmlXPathFreeContext)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlXPathObject, xmlXPathFreeObject)
+
+#define ROOT_IMAGE_XPATH \
+  "string(/domain/devices/filesystem[@type='file'][target/@dir='/']/source/@file)"
+
+char *
+vmgr_backend_domain_image (virDomainPtr domain)
+{
+  g_autofree char *xml = virDomainGetXMLDesc (domain, VIR_DOMAIN_XML_INACTIVE);
+  g_autoptr(xmlDoc) doc = NULL;
+  g_autoptr(xmlXPathContext) context = NULL;
+  g_autoptr(xmlXPathObject) result = NULL;
+
+  if (xml == NULL)
+    return NULL;
+  doc = xmlReadMemory (xml, (int) strlen (xml), "domain.xml", NULL,
+                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  context = doc != NULL ? xmlXPathNewContext (doc) : NULL;
+  result = context != NULL ? xmlXPathEvalExpression (BAD_CAST ROOT_IMAGE_XPATH, context) : NULL;
+  if (result == NULL || result->type != XPATH_STRING || result->stringval == NULL ||
+      *result->stringval == '\0' || !g_path_is_absolute ((const char *) result->stringval))
+    return NULL;
+  return g_strdup ((const char *) result->stringval);
+}
+
+/* The first child of @pid (the container's init is the only child of its
+ * libvirt_lxc controller), or 0. */
+static guint
+first_child (guint pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%u/task/%u/children", pid, pid);
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  return (guint) g_ascii_strtoull (text, NULL, 10);
+}
+
+char *
+vmgr_backend_container_root (virDomainPtr domain)
+{
+  int state = VIR_DOMAIN_NOSTATE;
+  int reason;
+  unsigned int controller;
+  guint init;
+  g_autofree char *root = NULL;
+
+  if (virDomainGetState (domain, &state, &reason, 0) < 0 ||
+      (state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED &&
+       state != VIR_DOMAIN_BLOCKED))
+    return NULL;
+  /* An LXC domain's id is its controller's pid. */
+  controller = virDomainGetID (domain);
+  if (controller == (unsigned int) -1 || controller == 0)
+    return NULL;
+  init = first_child (controller);
+  if (init == 0)
+    return NULL;
+  root = g_strdup_printf ("/proc/%u/root", init);
+  return g_file_test (root, G_FILE_TEST_IS_DIR) ? g_steal_pointer (&root) : NULL;
+}
+
+void
+vmgr_backend_image_sample (virDomainPtr domain, VmgrDomainStats *stats)
+{
+  g_autofree char *image = NULL;
+  g_autofree char *root = NULL;
+  guint64 used;
+
+  if (!g_str_equal (virConnectGetType (virDomainGetConnect (domain)), "LXC"))
+    return;
+  image = vmgr_backend_domain_image (domain);
+  root = image != NULL ? vmgr_backend_container_root (domain) : NULL;
+  if (root != NULL && vmgr_image_usage_live (root, &used, NULL, NULL))
+    {
+      stats->has_disk = TRUE;
+      stats->disk_used += used;
+    }
+}
+
+/* ---- Operations on the image ------------------------------------------- */
+
+typedef struct {
+  VmgrVmSpec *spec;
+  VmgrGuestImageOp op;
+  guint64 used;
+  gboolean live;
+} ImageTask;
+
+static void
+image_task_free (ImageTask *data)
+{
+  vmgr_vm_spec_free (data->spec);
+  g_free (data);
+}
+
+static gboolean
+run_op (ImageTask *data, const char *image, const char *root, GError **error)
+{
+  guint64 limit = data->spec->disk_hard_limit;
+
+  switch (data->op)
+    {
+    case VMGR_GUEST_IMAGE_USAGE:
+      return root != NULL ? vmgr_image_usage_live (root, &data->used, NULL, error)
+                          : vmgr_image_usage (image, &data->used, NULL, error);
+    case VMGR_GUEST_IMAGE_RESIZE:
+      if (limit == 0)
+        return TRUE;
+      return root != NULL ? vmgr_image_grow_live (image, root, limit, error)
+                          : vmgr_image_resize (image, limit, error);
+    case VMGR_GUEST_IMAGE_WRITE_NETWORK:
+    default:
+      return root != NULL ? vmgr_provision_write_network_live (root, data->spec, error)
+                          : vmgr_provision_write_network (image, data->spec, error);
+    }
+}
+
+static void
+image_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  ImageTask *data = task_data;
+  g_autoptr(VmgrVirDomain) domain = NULL;
+  g_autofree char *image = NULL;
+  g_autofree char *root = NULL;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (vmgr_backend_task_return_if_cancelled (task))
+    return;
+  domain = vmgr_backend_lookup_domain (source, data->spec->uuid, &error);
+  image = domain != NULL ? vmgr_backend_domain_image (domain) : NULL;
+  if (domain != NULL && image == NULL)
+    g_set_error (&error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                 "VM '%s' has a root directory, not a root image", data->spec->name);
+  ok = image != NULL;
+  if (ok)
+    {
+      root = vmgr_backend_container_root (domain);
+      data->live = root != NULL;
+      ok = run_op (data, image, root, &error);
+    }
+  vmgr_backend_task_return (task, ok, error);
+}
+
+void
+vmgr_backend_guest_image_async (VmgrBackend *self, const VmgrVmSpec *spec, VmgrGuestImageOp op,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  ImageTask *data = g_new0 (ImageTask, 1);
+
+  data->spec = vmgr_vm_spec_copy (spec);
+  data->op = op;
+  g_task_set_source_tag (task, vmgr_backend_guest_image_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) image_task_free);
+  g_task_run_in_thread (task, image_thread);
+}
+
+gboolean
+vmgr_backend_guest_image_finish (VmgrBackend *self, GAsyncResult *result, guint64 *used,
+                                 gboolean *live, GError **error)
+{
+  ImageTask *data = g_task_get_task_data (G_TASK (result));
+
+  if (used != NULL)
+    *used = data->used;
+  if (live != NULL)
+    *live = data->live;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
