@@ -4,7 +4,10 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
+#include <sys/stat.h>
+
 #include "vmgr-backend-private.h"
+#include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 #include "vmgr-image.h"
 #include "vmgr-provision.h"
@@ -91,13 +94,31 @@ vmgr_backend_image_sample (virDomainPtr domain, VmgrDomainStats *stats)
     }
 }
 
+gboolean
+vmgr_backend_image_before_start (virDomainPtr domain, GError **error)
+{
+  g_autofree char *image = vmgr_backend_domain_image (domain);
+  g_autofree char *xml = NULL;
+  g_autoptr(VmgrVmSpec) spec = NULL;
+  struct stat st;
+
+  if (image == NULL || stat (image, &st) != 0)
+    return TRUE;
+  xml = virDomainGetXMLDesc (domain, VIR_DOMAIN_XML_INACTIVE);
+  spec = xml != NULL ? vmgr_domain_xml_parse (xml, NULL) : NULL;
+  if (spec == NULL || spec->disk_hard_limit <= (guint64) st.st_size)
+    return TRUE;
+  g_prefix_error (error, "cannot grow the root image to its disk hard limit: ");
+  return vmgr_image_resize (image, spec->disk_hard_limit, error);
+}
+
 /* ---- Operations on the image ------------------------------------------- */
 
 typedef struct {
   VmgrVmSpec *spec;
   VmgrGuestImageOp op;
   guint64 used;
-  gboolean live;
+  gboolean deferred;
 } ImageTask;
 
 static void
@@ -105,6 +126,27 @@ image_task_free (ImageTask *data)
 {
   vmgr_vm_spec_free (data->spec);
   g_free (data);
+}
+
+/* A running container that cannot grow online (no CAP_SYS_RESOURCE, no
+ * loop device found) gets its size at its next start
+ * (vmgr_backend_image_before_start). */
+static gboolean
+grow_live_or_defer (ImageTask *data, const char *image, const char *root, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (vmgr_image_grow_live (image, root, data->spec->disk_hard_limit, &local))
+    return TRUE;
+  if (g_error_matches (local, VMGR_ERROR, VMGR_ERROR_INVALID_STATE))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_message ("VM %u: its root image grows at its next start (not online: %s)",
+             data->spec->id, local->message);
+  data->deferred = TRUE;
+  return TRUE;
 }
 
 static gboolean
@@ -120,8 +162,9 @@ run_op (ImageTask *data, const char *image, const char *root, GError **error)
     case VMGR_GUEST_IMAGE_RESIZE:
       if (limit == 0)
         return TRUE;
-      return root != NULL ? vmgr_image_grow_live (image, root, limit, error)
-                          : vmgr_image_resize (image, limit, error);
+      if (root == NULL)
+        return vmgr_image_resize (image, limit, error);
+      return grow_live_or_defer (data, image, root, error);
     case VMGR_GUEST_IMAGE_WRITE_NETWORK:
     default:
       return root != NULL ? vmgr_provision_write_network_live (root, data->spec, error)
@@ -150,7 +193,6 @@ image_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   if (ok)
     {
       root = vmgr_backend_container_root (domain);
-      data->live = root != NULL;
       ok = run_op (data, image, root, &error);
     }
   vmgr_backend_task_return (task, ok, error);
@@ -173,13 +215,13 @@ vmgr_backend_guest_image_async (VmgrBackend *self, const VmgrVmSpec *spec, VmgrG
 
 gboolean
 vmgr_backend_guest_image_finish (VmgrBackend *self, GAsyncResult *result, guint64 *used,
-                                 gboolean *live, GError **error)
+                                 gboolean *deferred, GError **error)
 {
   ImageTask *data = g_task_get_task_data (G_TASK (result));
 
   if (used != NULL)
     *used = data->used;
-  if (live != NULL)
-    *live = data->live;
+  if (deferred != NULL)
+    *deferred = data->deferred;
   return g_task_propagate_boolean (G_TASK (result), error);
 }

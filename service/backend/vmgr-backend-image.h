@@ -20,13 +20,14 @@ typedef enum {
 
 /* @op on the root image of the domain @spec->uuid; NOT_SUPPORTED when its
  * root is no image (a directory). RESIZE of a running container only
- * grows (online); shrinking it is INVALID_STATE. */
+ * grows: online where it can, else at its next start (deferred);
+ * shrinking it is INVALID_STATE. */
 void vmgr_backend_guest_image_async (VmgrBackend *self, const VmgrVmSpec *spec,
                                      VmgrGuestImageOp op, GCancellable *cancellable,
                                      GAsyncReadyCallback callback, gpointer user_data);
-/* @used: USAGE's bytes; @live: whether the container was running. */
+/* @used: USAGE's bytes; @deferred: RESIZE waits for the next start. */
 gboolean vmgr_backend_guest_image_finish (VmgrBackend *self, GAsyncResult *result,
-                                          guint64 *used, gboolean *live, GError **error);
+                                          guint64 *used, gboolean *deferred, GError **error);
 
 /* ---- For the backend's own worker threads ---- */
 
@@ -36,6 +37,10 @@ char *vmgr_backend_domain_image (virDomainPtr domain);
 /* "/proc/PID/root" of the running (or paused) container's init, or NULL
  * when it does not run. */
 char *vmgr_backend_container_root (virDomainPtr domain);
+
+/* Before the domain starts: its root image grows to the disk hard limit
+ * of its definition (a growth deferred while it ran). */
+gboolean vmgr_backend_image_before_start (virDomainPtr domain, GError **error);
 
 /* Adds what the running container's root image uses to @stats. */
 void vmgr_backend_image_sample (virDomainPtr domain, VmgrDomainStats *stats);

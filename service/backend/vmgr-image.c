@@ -299,15 +299,39 @@ find_loop_device (const char *image)
   return NULL;
 }
 
+static gboolean
+set_capacity (const char *device, GError **error)
+{
+  int fd = open (device, O_RDONLY | O_CLOEXEC);
+  int result;
+
+  if (fd < 0)
+    return set_errno_error (error, errno, "open", device);
+  result = ioctl (fd, LOOP_SET_CAPACITY, 0);
+  close (fd);
+  return result == 0 || set_errno_error (error, errno, "update the capacity of", device);
+}
+
+static gboolean
+resize_mounted (const char *root, guint64 blocks, GError **error)
+{
+  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int result;
+
+  if (fd < 0)
+    return set_errno_error (error, errno, "open", root);
+  /* What resize2fs does on a mounted ext4 (needs CAP_SYS_RESOURCE). */
+  result = ioctl (fd, EXT4_IOC_RESIZE_FS, &blocks);
+  close (fd);
+  return result == 0 || set_errno_error (error, errno, "grow the mounted filesystem", root);
+}
+
 gboolean
 vmgr_image_grow_live (const char *image, const char *root, guint64 size, GError **error)
 {
   g_autofree char *device = find_loop_device (image);
   struct statvfs st;
   struct stat image_st;
-  guint64 blocks;
-  int fd;
-  int result;
 
   if (device == NULL)
     {
@@ -319,27 +343,21 @@ vmgr_image_grow_live (const char *image, const char *root, guint64 size, GError 
   if ((guint64) image_st.st_size > size)
     {
       g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
-                   "a running container's disk can only grow");
+                   "the disk of a running container can only grow: stop it first");
       return FALSE;
     }
+  if ((guint64) image_st.st_size == size)
+    return TRUE;
   if (statvfs (root, &st) != 0)
     return set_errno_error (error, errno, "measure", root);
   if (!truncate_image (image, size, error))
     return FALSE;
-  fd = open (device, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return set_errno_error (error, errno, "open", device);
-  result = ioctl (fd, LOOP_SET_CAPACITY, 0);
-  close (fd);
-  if (result != 0)
-    return set_errno_error (error, errno, "update the capacity of", device);
-  fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return set_errno_error (error, errno, "open", root);
-  blocks = size / st.f_bsize;
-  result = ioctl (fd, EXT4_IOC_RESIZE_FS, &blocks);
-  close (fd);
-  return result == 0 || set_errno_error (error, errno, "grow the filesystem of", image);
+  if (set_capacity (device, error) && resize_mounted (root, size / st.f_bsize, error))
+    return TRUE;
+  /* The filesystem kept its size: so do the file and the device. */
+  if (truncate ((const char *) image, image_st.st_size) != 0 || !set_capacity (device, NULL))
+    g_warning ("%s could not get its old size back", image);
+  return FALSE;
 }
 
 gboolean

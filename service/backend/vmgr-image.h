@@ -48,7 +48,8 @@ gboolean vmgr_image_usage_live (const char *root, guint64 *used, guint64 *size, 
 
 /* Grows @image, mounted through a loop device at @root (a running
  * container's /proc/PID/root), to @size: the file, the loop device's
- * capacity and the mounted ext4 filesystem (online resize). */
+ * capacity and the mounted ext4 filesystem (online resize, which needs
+ * CAP_SYS_RESOURCE). On failure all three keep their size. */
 gboolean vmgr_image_grow_live (const char *image, const char *root, guint64 size,
                                GError **error);
 

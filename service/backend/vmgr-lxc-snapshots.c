@@ -224,7 +224,8 @@ revert (virDomainPtr domain, const char *image, const char *dir,
     return FALSE;
   if (g_str_equal (snapshot->state, "stopped"))
     return TRUE;
-  if (!vmgr_backend_libvirt_ok (virDomainCreate (domain), error))
+  if (!vmgr_backend_image_before_start (domain, error) ||
+      !vmgr_backend_libvirt_ok (virDomainCreate (domain), error))
     return FALSE;
   return !g_str_equal (snapshot->state, "paused") ||
          vmgr_backend_libvirt_ok (virDomainSuspend (domain), error);

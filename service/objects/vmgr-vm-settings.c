@@ -19,6 +19,7 @@ typedef struct {
   VmgrVmSpec *edited;
   char *domain_xml;
   gboolean started;         /* holds the VM's reconfiguring flag */
+  gboolean disk_deferred;   /* the running container's root image grows at its next start */
   GError *store_error;      /* the store refused what libvirt took */
 } Reconfigure;
 
@@ -186,6 +187,7 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   guint32 old_owner;
   VmgrLiveResources changed;
+  GVariantDict pending;
 
   g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (change->grant);
 
@@ -214,6 +216,12 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
   vmgr_vm_spec_free (self->spec);
   self->spec = g_steal_pointer (&change->edited);
   vmgr_vm_sync_properties (self);
+  if (change->disk_deferred && vmgr_vm_is_up (self->state))
+    {
+      g_variant_dict_init (&pending, vmgr_dbus_vm_get_pending_changes (VMGR_DBUS_VM (self)));
+      g_variant_dict_insert (&pending, "disk_hard_limit", "t", self->spec->disk_hard_limit);
+      vmgr_dbus_vm_set_pending_changes (VMGR_DBUS_VM (self), g_variant_dict_end (&pending));
+    }
   vmgr_vm_emit_changed (self, old_owner);
   if (changed != 0 && vmgr_vm_is_up (self->state))
     {
@@ -257,16 +265,17 @@ on_image_resized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Reconfigure *change = user_data;
   g_autoptr(GError) error = NULL;
-  gboolean live = FALSE;
 
-  if (!vmgr_backend_guest_image_finish (VMGR_BACKEND (source), result, NULL, &live, &error))
+  if (!vmgr_backend_guest_image_finish (VMGR_BACKEND (source), result, NULL,
+                                        &change->disk_deferred, &error))
     {
       g_prefix_error (&error, "cannot resize the root image: ");
       finish_reconfigure (change, error);
       reconfigure_free (change);
       return;
     }
-  g_debug ("VM %u: root image resized%s", change->vm->spec->id, live ? " live" : "");
+  g_debug ("VM %u: root image resized%s", change->vm->spec->id,
+           change->disk_deferred ? " at its next start" : "");
   vmgr_backend_define_async (VMGR_BACKEND (source), change->domain_xml, NULL, on_redefined,
                              change);
 }

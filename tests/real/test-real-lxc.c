@@ -3,8 +3,12 @@
  * a job, limits in the container's cgroup files (at start and live),
  * real usage, the console for its owner only, libvirtd going away and
  * coming back, a daemon restart that re-adopts the running container,
- * graceful shutdown, and deletion that leaves nothing behind. */
+ * graceful shutdown, and deletion that leaves nothing behind. The
+ * container's root is an ext4 image sized by its disk hard limit: full at
+ * the limit, grown live and stopped, snapshotted and reverted. */
+#include <glib-unix.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "real-helpers.h"
@@ -95,6 +99,59 @@ run_sh (const char *command)
   g_assert_cmpint (status, ==, 0);
 }
 
+/* The output of @command (/bin/sh), which must succeed. */
+static char *
+sh_output (const char *command)
+{
+  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  char *out = NULL;
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                               &out, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  return out;
+}
+
+static char *
+root_image (void)
+{
+  return g_build_filename (guest_dir, "root.img", NULL);
+}
+
+/* A file of the stopped container's root image. */
+static char *
+image_file (const char *path)
+{
+  g_autofree char *image = root_image ();
+  g_autofree char *command = g_strdup_printf ("debugfs -R 'cat %s' %s", path, image);
+
+  return sh_output (command);
+}
+
+/* The size of the root image's filesystem (block count × block size). */
+static guint64
+image_fs_size (void)
+{
+  g_autofree char *image = root_image ();
+  g_autofree char *command = g_strdup_printf (
+    "dumpe2fs -h %s | awk -F: '/^Block count/{c=$2} /^Block size/{b=$2} END{print c*b}'",
+    image);
+  g_autofree char *out = sh_output (command);
+
+  return g_ascii_strtoull (out, NULL, 10);
+}
+
+static guint64
+image_file_size (void)
+{
+  g_autofree char *image = root_image ();
+  struct stat st;
+
+  g_assert_cmpint (stat (image, &st), ==, 0);
+  return (guint64) st.st_size;
+}
+
 static void
 test_provision_as_job (void)
 {
@@ -115,6 +172,7 @@ test_provision_as_job (void)
   g_variant_dict_insert (&options, "memory_soft_limit", "t", 64 * MiB);
   g_variant_dict_insert (&options, "cpu_weight", "u", 200);
   g_variant_dict_insert (&options, "cpu_limit", "u", 50);
+  g_variant_dict_insert (&options, "disk_hard_limit", "t", 128 * MiB);
   g_variant_dict_insert (&options, "hostname", "s", "ct1.example.org");
   g_variant_dict_insert_value (&options, "addresses",
                                g_variant_new_strv ((const char * const[]) { "10.77.0.7/24", NULL },
@@ -140,9 +198,12 @@ test_provision_as_job (void)
   g_test_message ("provisioned in %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
   guest_dir = vmgr_real_guest_dir (daemon_under_test, vm);
-  hostname_file = g_build_filename (guest_dir, "rootfs", "etc", "hostname", NULL);
-  g_file_get_contents (hostname_file, &hostname, NULL, &error);
-  g_assert_no_error (error);
+  /* Its root is an image of its disk hard limit, not a directory. */
+  hostname_file = g_build_filename (guest_dir, "rootfs", NULL);
+  g_assert_false (g_file_test (hostname_file, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (image_file_size (), ==, 128 * MiB);
+  g_assert_cmpuint (image_fs_size (), ==, 128 * MiB);
+  hostname = image_file ("/etc/hostname");
   g_assert_cmpstr (g_strstrip (hostname), ==, "ct1.example.org");
 }
 
@@ -160,6 +221,7 @@ test_vmgrctl_container (void)
   g_clear_pointer (&err, g_free);
   status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &show, &err, "show", "ct2", NULL);
   g_assert_cmpint (status, ==, 0);
+  g_test_message ("%s", show);
   g_assert_nonnull (strstr (show, "running"));
   g_clear_pointer (&err, g_free);
   status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &out, &err, "delete", "ct2", "--force",
@@ -421,12 +483,215 @@ test_freezer_and_outside_changes (void)
   g_clear_error (&error);
   g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
 
-  /* Nor snapshots (they would need image-backed roots). */
-  g_assert_false (g_strv_contains (vmgr_dbus_manager_get_capabilities (client->manager),
-                                   "snapshots"));
-  vmgr_dbus_vm_call_create_snapshot_sync (vm, "never", g_variant_new ("a{sv}", NULL), NULL,
+  /* Snapshots and a disk quota: its root is an image. */
+  g_assert_true (g_strv_contains (vmgr_dbus_manager_get_capabilities (client->manager),
+                                  "snapshots"));
+  g_assert_true (g_strv_contains (vmgr_dbus_manager_get_capabilities (client->manager),
+                                  "disk-quota"));
+}
+
+/* Runs @command on the console @fd; TRUE when @marker shows within
+ * @timeout_s (what did show is logged otherwise). */
+static gboolean
+console_run_within (int fd, const char *command, const char *marker, guint timeout_s)
+{
+  g_autoptr(GString) seen = g_string_new ("");
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+  char buffer[512];
+
+  g_assert_cmpint (write (fd, command, strlen (command)), ==, (gssize) strlen (command));
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  while (g_get_monotonic_time () < deadline && strstr (seen->str, marker) == NULL)
+    {
+      ssize_t n = read (fd, buffer, sizeof buffer);
+
+      if (n > 0)
+        g_string_append_len (seen, buffer, n);
+      else
+        g_usleep (20 * 1000);
+    }
+  if (strstr (seen->str, marker) != NULL)
+    return TRUE;
+  if (timeout_s > 2)
+    g_test_message ("console showed: %s", seen->str);
+  return FALSE;
+}
+
+static gboolean
+console_run (int fd, const char *command, const char *marker)
+{
+  return console_run_within (fd, command, marker, 30);
+}
+
+/* The console of the running VM, once its shell answers (what is typed
+ * while the container boots is lost). */
+static int
+open_shell (VmgrDBusVM *vm)
+{
+  int fd = vmgr_real_open_console (vm);
+
+  for (int i = 0; i < 20; i++)
+    if (console_run_within (fd, "echo ready-$((5*5))\n", "ready-25", 1))
+      return fd;
+  g_assert_not_reached ();
+}
+
+static void
+test_disk_full_at_limit (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 used = 0;
+  int fd = open_shell (vm);
+
+  /* The marker is not in the command's echo. */
+  g_assert_true (console_run (fd, "dd if=/dev/zero of=/fill bs=1M 2>&1 | tail -n 3\n",
+                              "No space left on device"));
+  g_assert_true (console_run (fd, "sync; echo filled-$((1+1))\n", "filled-2"));
+  vmgr_dbus_vm_call_get_stats_sync (vm, &stats, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (stats, "disk_used", "t", &used));
+  g_test_message ("disk_used with the disk full: %" G_GUINT64_FORMAT " bytes", used);
+  g_assert_cmpuint (used, >, 100 * MiB);
+  g_assert_cmpuint (used, <=, 128 * MiB);
+  /* Its limit cannot go below what it uses, nor shrink at all. */
+  vmgr_dbus_vm_call_set_disk_sync (vm, 0, 64 * MiB, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", NULL);
+  g_clear_error (&error);
+  g_assert_true (console_run (fd, "rm /fill; sync; echo freed-$((2+1))\n", "freed-3"));
+  close (fd);
+}
+
+static gboolean
+disk_limit_is_256m (gpointer vm)
+{
+  return vmgr_dbus_vm_get_disk_hard_limit (vm) == 256 * MiB;
+}
+
+/* Online where the kernel lets vmgrd (CAP_SYS_RESOURCE), else at the next
+ * start (PendingChanges shows it meanwhile). */
+static void
+test_disk_grows_running (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) pending = NULL;
+  guint64 pending_limit = 0;
+  int fd = open_shell (vm);
+  gint64 started;
+
+  g_assert_true (console_run (fd, "df -k / | awk 'NR==2{print \"size-\" ($2 > 200000 ? "
+                              "\"big\" : \"small\")}'\n", "size-small"));
+  started = g_get_monotonic_time ();
+  vmgr_dbus_vm_call_set_disk_sync (vm, 0, 256 * MiB, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait (disk_limit_is_256m, vm, WAIT_MS));
+  pending = vmgr_dbus_vm_dup_pending_changes (vm);
+  if (g_variant_lookup (pending, "disk_hard_limit", "t", &pending_limit))
+    {
+      g_test_message ("not grown online (no CAP_SYS_RESOURCE?): at the next start");
+      g_assert_cmpuint (pending_limit, ==, 256 * MiB);
+      g_assert_cmpuint (image_file_size (), ==, 128 * MiB);
+      close (fd);
+      vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (vmgr_test_wait_state (vm, "stopped", WAIT_MS));
+      vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+      fd = open_shell (vm);
+    }
+  g_test_message ("grown in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
+  g_assert_cmpuint (image_file_size (), ==, 256 * MiB);
+  /* The container sees the new size. */
+  g_assert_true (console_run (fd, "df -k / | awk 'NR==2{print \"now-\" ($2 > 200000 ? "
+                              "\"big\" : \"small\")}'\n", "now-big"));
+  g_assert_true (console_run (fd, "dd if=/dev/zero of=/fill bs=1M count=150 2>&1 && "
+                              "echo wrote-$((3+4)); rm -f /fill\n", "wrote-7"));
+  close (fd);
+}
+
+static void
+test_snapshot_and_revert (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(VmgrDBusSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *snapshots = g_build_filename (guest_dir, "snapshots", NULL);
+  g_autofree char *copy = g_build_filename (snapshots, "before.img", NULL);
+  int fd = open_shell (vm);
+  gint64 started;
+
+  g_assert_true (console_run (fd, "echo old-content > /root/mark; sync; echo ok-$((4+4))\n",
+                              "ok-8"));
+  started = g_get_monotonic_time ();
+  vmgr_dbus_vm_call_create_snapshot_sync (vm, "before", g_variant_new ("a{sv}", NULL), &path,
                                           NULL, &error);
-  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.NotSupported", "no snapshots");
+  g_assert_no_error (error);
+  g_test_message ("snapshot of the running container in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
+  g_assert_true (g_file_test (copy, G_FILE_TEST_IS_REGULAR));
+  /* Thawed again. */
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
+  snapshot = vmgr_dbus_snapshot_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE,
+                                                "org.vmgr", path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vmgr_dbus_snapshot_get_state (snapshot), ==, "running");
+  g_assert_cmpuint (vmgr_dbus_snapshot_get_size (snapshot), >, 0);
+  g_assert_true (console_run (fd, "echo new-content > /root/mark; cat /root/mark\n",
+                              "new-content\r"));
+  close (fd);
+
+  started = g_get_monotonic_time ();
+  vmgr_dbus_snapshot_call_revert_sync (snapshot, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("revert (stop, copy back, start) in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
+  /* It captured a running container: running again, from the old disk. */
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  fd = open_shell (vm);
+  g_assert_true (console_run (fd, "cat /root/mark\n", "old-content"));
+  close (fd);
+
+  /* Deleted: nothing left of it. */
+  vmgr_dbus_snapshot_call_delete_sync (snapshot, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (snapshots, G_FILE_TEST_EXISTS));
+}
+
+static gboolean
+image_renamed (gpointer data)
+{
+  g_autofree char *hostname = image_file ("/etc/hostname");
+
+  return g_str_equal (g_strstrip (hostname), "renamed.example.org");
+}
+
+static void
+test_disk_grows_stopped (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GError) error = NULL;
+  GVariantDict settings;
+
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "stopped");
+  vmgr_dbus_vm_call_set_disk_sync (vm, 0, 320 * MiB, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image_file_size (), ==, 320 * MiB);
+  g_assert_cmpuint (image_fs_size (), ==, 320 * MiB);
+  /* A new host name reaches the stopped container's image. */
+  g_variant_dict_init (&settings, NULL);
+  g_variant_dict_insert (&settings, "hostname", "s", "renamed.example.org");
+  vmgr_dbus_vm_call_set_network_sync (vm, g_variant_dict_end (&settings), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait (image_renamed, NULL, WAIT_MS));
 }
 
 static void
@@ -572,6 +837,9 @@ main (int argc, char **argv)
                    test_forced_off_after_timeout_and_autostart);
   g_test_add_func ("/real-lxc/limits-reach-cgroup", test_limits_reach_cgroup);
   g_test_add_func ("/real-lxc/usage-is-real", test_usage_is_real);
+  g_test_add_func ("/real-lxc/disk-full-at-limit", test_disk_full_at_limit);
+  g_test_add_func ("/real-lxc/disk-grows-running", test_disk_grows_running);
+  g_test_add_func ("/real-lxc/snapshot-and-revert", test_snapshot_and_revert);
   g_test_add_func ("/real-lxc/freezer-and-outside-changes", test_freezer_and_outside_changes);
   g_test_add_func ("/real-lxc/restart", test_restart);
   g_test_add_func ("/real-lxc/console-alice", test_console_owner_only);
@@ -579,6 +847,7 @@ main (int argc, char **argv)
   g_test_add_func ("/real-lxc/libvirtd-goes-away", test_libvirtd_goes_away);
   g_test_add_func ("/real-lxc/daemon-restart-readopts", test_daemon_restart_readopts);
   g_test_add_func ("/real-lxc/graceful-shutdown", test_graceful_shutdown);
+  g_test_add_func ("/real-lxc/disk-grows-stopped", test_disk_grows_stopped);
   g_test_add_func ("/real-lxc/delete-leaves-nothing", test_delete_leaves_nothing);
 
   if (g_test_subprocess ())
