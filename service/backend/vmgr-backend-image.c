@@ -95,6 +95,17 @@ vmgr_backend_image_sample (virDomainPtr domain, VmgrDomainStats *stats)
 }
 
 gboolean
+vmgr_backend_check_root_reachable (virDomainPtr domain, const char *root, GError **error)
+{
+  if (root != NULL || virDomainIsActive (domain) == 0)
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED,
+               "the container %s runs, but its root filesystem cannot be reached",
+               virDomainGetName (domain));
+  return FALSE;
+}
+
+gboolean
 vmgr_backend_image_before_start (virDomainPtr domain, GError **error)
 {
   g_autofree char *image = vmgr_backend_domain_image (domain);
@@ -102,7 +113,7 @@ vmgr_backend_image_before_start (virDomainPtr domain, GError **error)
   g_autoptr(VmgrVmSpec) spec = NULL;
   struct stat st;
 
-  if (image == NULL || stat (image, &st) != 0)
+  if (image == NULL || stat (image, &st) != 0 || virDomainIsActive (domain) != 0)
     return TRUE;
   xml = virDomainGetXMLDesc (domain, VIR_DOMAIN_XML_INACTIVE);
   spec = xml != NULL ? vmgr_domain_xml_parse (xml, NULL) : NULL;
@@ -193,7 +204,8 @@ image_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   if (ok)
     {
       root = vmgr_backend_container_root (domain);
-      ok = run_op (data, image, root, &error);
+      ok = vmgr_backend_check_root_reachable (domain, root, &error) &&
+           run_op (data, image, root, &error);
     }
   vmgr_backend_task_return (task, ok, error);
 }

@@ -38,6 +38,12 @@ char *vmgr_backend_domain_image (virDomainPtr domain);
  * when it does not run. */
 char *vmgr_backend_container_root (virDomainPtr domain);
 
+/* FALSE with @error when the domain runs but its @root
+ * (vmgr_backend_container_root) was not found: nothing that needs its
+ * filesystem unmounted may then touch its image. */
+gboolean vmgr_backend_check_root_reachable (virDomainPtr domain, const char *root,
+                                            GError **error);
+
 /* Before the domain starts: its root image grows to the disk hard limit
  * of its definition (a growth deferred while it ran). */
 gboolean vmgr_backend_image_before_start (virDomainPtr domain, GError **error);

@@ -172,7 +172,10 @@ create (virDomainPtr domain, const char *image, const char *dir, const char *nam
                         g_strerror (errno)), FALSE;
   snapshot->name = g_strdup (name);
   snapshot->description = g_strdup (description != NULL ? description : "");
-  snapshot->creation_time = g_get_real_time ();
+  /* Whole seconds, as libvirt keeps them for the other drivers. */
+  snapshot->creation_time = g_get_real_time () / G_USEC_PER_SEC * G_USEC_PER_SEC;
+  if (!vmgr_backend_check_root_reachable (domain, root, error))
+    return FALSE;
   snapshot->state = g_strdup (root != NULL ? up_state (domain) : "stopped");
   snapshot->parent = read_current (dir);
   if (root != NULL && g_str_equal (snapshot->state, "running"))

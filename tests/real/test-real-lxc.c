@@ -6,9 +6,8 @@
  * graceful shutdown, and deletion that leaves nothing behind. The
  * container's root is an ext4 image sized by its disk hard limit: full at
  * the limit, grown live and stopped, snapshotted and reverted. */
-#include <glib-unix.h>
 #include <signal.h>
-#include <sys/stat.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 #include "real-helpers.h"
@@ -87,69 +86,45 @@ open_vm (VmgrTestClient *client)
   return vmgr_test_client_vm (client, vm_path);
 }
 
-/* Runs @command with /bin/sh, which must succeed. */
-static void
-run_sh (const char *command)
+/* The output of the /bin/sh command @format, which must succeed. */
+static G_GNUC_PRINTF (1, 2) char *
+sh_output (const char *format, ...)
 {
-  const char *argv[] = { "/bin/sh", "-c", command, NULL };
-  int status = -1;
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
-                               NULL, &status, NULL));
-  g_assert_cmpint (status, ==, 0);
-}
-
-/* The output of @command (/bin/sh), which must succeed. */
-static char *
-sh_output (const char *command)
-{
-  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  va_list args;
+  g_autofree char *command = NULL;
+  const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
   char *out = NULL;
   int status = -1;
 
+  va_start (args, format);
+  command = g_strdup_vprintf (format, args);
+  va_end (args);
+  argv[2] = command;
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
                                &out, NULL, &status, NULL));
   g_assert_cmpint (status, ==, 0);
   return out;
 }
 
-static char *
-root_image (void)
+static void
+run_sh (const char *command)
 {
-  return g_build_filename (guest_dir, "root.img", NULL);
+  g_free (sh_output ("%s", command));
 }
 
 /* A file of the stopped container's root image. */
-static char *
-image_file (const char *path)
-{
-  g_autofree char *image = root_image ();
-  g_autofree char *command = g_strdup_printf ("debugfs -R 'cat %s' %s", path, image);
+#define image_file(path) sh_output ("debugfs -R 'cat %s' %s/root.img", path, guest_dir)
 
-  return sh_output (command);
-}
-
-/* The size of the root image's filesystem (block count × block size). */
+/* The root image's size (file), and that of its filesystem (blocks). */
 static guint64
-image_fs_size (void)
+image_size (gboolean filesystem)
 {
-  g_autofree char *image = root_image ();
-  g_autofree char *command = g_strdup_printf (
-    "dumpe2fs -h %s | awk -F: '/^Block count/{c=$2} /^Block size/{b=$2} END{print c*b}'",
-    image);
-  g_autofree char *out = sh_output (command);
+  g_autofree char *out = filesystem
+    ? sh_output ("dumpe2fs -h %s/root.img | awk -F: '/^Block count/{c=$2} "
+                 "/^Block size/{b=$2} END{print c*b}'", guest_dir)
+    : sh_output ("stat -c %%s %s/root.img", guest_dir);
 
   return g_ascii_strtoull (out, NULL, 10);
-}
-
-static guint64
-image_file_size (void)
-{
-  g_autofree char *image = root_image ();
-  struct stat st;
-
-  g_assert_cmpint (stat (image, &st), ==, 0);
-  return (guint64) st.st_size;
 }
 
 static void
@@ -201,8 +176,8 @@ test_provision_as_job (void)
   /* Its root is an image of its disk hard limit, not a directory. */
   hostname_file = g_build_filename (guest_dir, "rootfs", NULL);
   g_assert_false (g_file_test (hostname_file, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (image_file_size (), ==, 128 * MiB);
-  g_assert_cmpuint (image_fs_size (), ==, 128 * MiB);
+  g_assert_cmpuint (image_size (FALSE), ==, 128 * MiB);
+  g_assert_cmpuint (image_size (TRUE), ==, 128 * MiB);
   hostname = image_file ("/etc/hostname");
   g_assert_cmpstr (g_strstrip (hostname), ==, "ct1.example.org");
 }
@@ -221,7 +196,6 @@ test_vmgrctl_container (void)
   g_clear_pointer (&err, g_free);
   status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &show, &err, "show", "ct2", NULL);
   g_assert_cmpint (status, ==, 0);
-  g_test_message ("%s", show);
   g_assert_nonnull (strstr (show, "running"));
   g_clear_pointer (&err, g_free);
   status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ROOT, &out, &err, "delete", "ct2", "--force",
@@ -490,38 +464,8 @@ test_freezer_and_outside_changes (void)
                                   "disk-quota"));
 }
 
-/* Runs @command on the console @fd; TRUE when @marker shows within
- * @timeout_s (what did show is logged otherwise). */
-static gboolean
-console_run_within (int fd, const char *command, const char *marker, guint timeout_s)
-{
-  g_autoptr(GString) seen = g_string_new ("");
-  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
-  char buffer[512];
-
-  g_assert_cmpint (write (fd, command, strlen (command)), ==, (gssize) strlen (command));
-  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
-  while (g_get_monotonic_time () < deadline && strstr (seen->str, marker) == NULL)
-    {
-      ssize_t n = read (fd, buffer, sizeof buffer);
-
-      if (n > 0)
-        g_string_append_len (seen, buffer, n);
-      else
-        g_usleep (20 * 1000);
-    }
-  if (strstr (seen->str, marker) != NULL)
-    return TRUE;
-  if (timeout_s > 2)
-    g_test_message ("console showed: %s", seen->str);
-  return FALSE;
-}
-
-static gboolean
-console_run (int fd, const char *command, const char *marker)
-{
-  return console_run_within (fd, command, marker, 30);
-}
+/* Runs @command on the console @fd; TRUE when @marker shows. */
+#define console_run(fd, command, marker) vmgr_test_console_shows (fd, command, marker, 30000)
 
 /* The console of the running VM, once its shell answers (what is typed
  * while the container boots is lost). */
@@ -531,7 +475,7 @@ open_shell (VmgrDBusVM *vm)
   int fd = vmgr_real_open_console (vm);
 
   for (int i = 0; i < 20; i++)
-    if (console_run_within (fd, "echo ready-$((5*5))\n", "ready-25", 1))
+    if (vmgr_test_console_shows (fd, "echo ready-$((5*5))\n", "ready-25", 1000))
       return fd;
   g_assert_not_reached ();
 }
@@ -546,7 +490,6 @@ test_disk_full_at_limit (void)
   guint64 used = 0;
   int fd = open_shell (vm);
 
-  /* The marker is not in the command's echo. */
   g_assert_true (console_run (fd, "dd if=/dev/zero of=/fill bs=1M 2>&1 | tail -n 3\n",
                               "No space left on device"));
   g_assert_true (console_run (fd, "sync; echo filled-$((1+1))\n", "filled-2"));
@@ -594,7 +537,7 @@ test_disk_grows_running (void)
     {
       g_test_message ("not grown online (no CAP_SYS_RESOURCE?): at the next start");
       g_assert_cmpuint (pending_limit, ==, 256 * MiB);
-      g_assert_cmpuint (image_file_size (), ==, 128 * MiB);
+      g_assert_cmpuint (image_size (FALSE), ==, 128 * MiB);
       close (fd);
       vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
       g_assert_no_error (error);
@@ -606,8 +549,7 @@ test_disk_grows_running (void)
     }
   g_test_message ("grown in %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
-  g_assert_cmpuint (image_file_size (), ==, 256 * MiB);
-  /* The container sees the new size. */
+  g_assert_cmpuint (image_size (FALSE), ==, 256 * MiB);
   g_assert_true (console_run (fd, "df -k / | awk 'NR==2{print \"now-\" ($2 > 200000 ? "
                               "\"big\" : \"small\")}'\n", "now-big"));
   g_assert_true (console_run (fd, "dd if=/dev/zero of=/fill bs=1M count=150 2>&1 && "
@@ -637,8 +579,7 @@ test_snapshot_and_revert (void)
   g_test_message ("snapshot of the running container in %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
   g_assert_true (g_file_test (copy, G_FILE_TEST_IS_REGULAR));
-  /* Thawed again. */
-  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");   /* thawed */
   snapshot = vmgr_dbus_snapshot_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE,
                                                 "org.vmgr", path, NULL, &error);
   g_assert_no_error (error);
@@ -653,16 +594,14 @@ test_snapshot_and_revert (void)
   g_assert_no_error (error);
   g_test_message ("revert (stop, copy back, start) in %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
-  /* It captured a running container: running again, from the old disk. */
   g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
   fd = open_shell (vm);
   g_assert_true (console_run (fd, "cat /root/mark\n", "old-content"));
   close (fd);
 
-  /* Deleted: nothing left of it. */
   vmgr_dbus_snapshot_call_delete_sync (snapshot, NULL, &error);
   g_assert_no_error (error);
-  g_assert_false (g_file_test (snapshots, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (snapshots, G_FILE_TEST_EXISTS));   /* nothing left */
 }
 
 static gboolean
@@ -684,8 +623,8 @@ test_disk_grows_stopped (void)
   g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "stopped");
   vmgr_dbus_vm_call_set_disk_sync (vm, 0, 320 * MiB, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (image_file_size (), ==, 320 * MiB);
-  g_assert_cmpuint (image_fs_size (), ==, 320 * MiB);
+  g_assert_cmpuint (image_size (FALSE), ==, 320 * MiB);
+  g_assert_cmpuint (image_size (TRUE), ==, 320 * MiB);
   /* A new host name reaches the stopped container's image. */
   g_variant_dict_init (&settings, NULL);
   g_variant_dict_insert (&settings, "hostname", "s", "renamed.example.org");
