@@ -42,23 +42,39 @@ set_errno_error (GError **error, int saved, const char *what, const char *path)
   return FALSE;
 }
 
-/* Runs @argv; its standard output in @out (may be NULL). @ok_status is the
- * highest exit status that means success (e2fsck: 1, "errors corrected"). */
-static gboolean
-run_tool (const char * const *argv, int ok_status, char **out, GCancellable *cancellable,
-          GError **error)
+static char *
+bytes_to_text (GBytes *bytes)
 {
+  gsize size = 0;
+  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
+
+  return g_strndup (data != NULL ? data : "", size);
+}
+
+/* Runs @argv in @cwd (NULL: ours); its standard output in @out (may be
+ * NULL; bytes as they come: the image's own text, like its label, need not
+ * be UTF-8). @ok_status is the highest exit status that means success
+ * (e2fsck: 1, "errors corrected"). */
+static gboolean
+run_tool_in (const char *cwd, const char * const *argv, int ok_status, char **out,
+             GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
-  g_autofree char *stdout_text = NULL;
+  g_autoptr(GBytes) stdout_bytes = NULL;
+  g_autoptr(GBytes) stderr_bytes = NULL;
   g_autofree char *stderr_text = NULL;
   g_autoptr(GError) local = NULL;
 
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                     G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (cwd != NULL)
+    g_subprocess_launcher_set_cwd (launcher, cwd);
+  process = g_subprocess_launcher_spawnv (launcher, argv, error);
   if (process == NULL)
     return FALSE;
-  if (!g_subprocess_communicate_utf8 (process, NULL, cancellable, &stdout_text, &stderr_text,
-                                      &local))
+  if (!g_subprocess_communicate (process, NULL, cancellable, &stdout_bytes, &stderr_bytes,
+                                 &local))
     {
       g_subprocess_force_exit (process);
       g_subprocess_wait (process, NULL, NULL);
@@ -68,13 +84,21 @@ run_tool (const char * const *argv, int ok_status, char **out, GCancellable *can
   if (!g_subprocess_get_if_exited (process) ||
       g_subprocess_get_exit_status (process) > ok_status)
     {
+      stderr_text = g_utf8_make_valid (bytes_to_text (stderr_bytes), -1);
       g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "%s failed: %s", argv[0],
-                   stderr_text != NULL ? g_strstrip (stderr_text) : "");
+                   g_strstrip (stderr_text));
       return FALSE;
     }
   if (out != NULL)
-    *out = g_steal_pointer (&stdout_text);
+    *out = bytes_to_text (stdout_bytes);
   return TRUE;
+}
+
+static gboolean
+run_tool (const char * const *argv, int ok_status, char **out, GCancellable *cancellable,
+          GError **error)
+{
+  return run_tool_in (NULL, argv, ok_status, out, cancellable, error);
 }
 
 gboolean
@@ -115,7 +139,9 @@ debugfs (const char *image, gboolean writable, const char *request, char **out, 
   return run_tool (writable ? writing : argv, 0, out, NULL, error);
 }
 
-/* @dir is a real directory of the image (made when missing). */
+/* @dir is a real directory of the image (made when missing). Only the
+ * first line of debugfs's stat is read: what follows (a link's target)
+ * is the guest's text. */
 static gboolean
 ensure_directory (const char *image, const char *dir, GError **error)
 {
@@ -125,12 +151,16 @@ ensure_directory (const char *image, const char *dir, GError **error)
   for (int attempt = 0; attempt < 2; attempt++)
     {
       g_autofree char *out = NULL;
+      char *end;
 
       if (!debugfs (image, FALSE, stat_request, &out, error))
         return FALSE;
-      if (strstr (out, "Type: directory") != NULL)
+      end = strchr (out, '\n');
+      if (end != NULL)
+        *end = '\0';
+      if (g_str_has_prefix (out, "Inode:") && strstr (out, "Type: directory") != NULL)
         return TRUE;
-      if (strstr (out, "Type:") != NULL)
+      if (g_str_has_prefix (out, "Inode:"))
         break;
       if (attempt == 0 && !debugfs (image, TRUE, mkdir_request, NULL, error))
         return FALSE;
@@ -158,8 +188,10 @@ vmgr_image_write_files (const char *image, const char *dir, const char * const *
   g_autofree char *scratch = NULL;
   g_autoptr(GString) script = g_string_new ("");
   g_autofree char *script_path = NULL;
+  g_autofree char *absolute = g_canonicalize_filename (image, NULL);
   gboolean ok = TRUE;
 
+  image = absolute;
   if (!ensure_directory (image, dir, error))
     return FALSE;
   scratch = g_dir_make_tmp ("vmgr-image-XXXXXX", error);
@@ -176,16 +208,17 @@ vmgr_image_write_files (const char *image, const char *dir, const char * const *
       ok = g_file_set_contents_full (local, contents[i], -1, G_FILE_SET_CONTENTS_NONE, 0644,
                                      error) &&
            (chmod (local, 0644) == 0 || set_errno_error (error, errno, "chmod", local));
-      g_string_append_printf (script, "rm %s\nwrite %s %s\n", names[i], local, names[i]);
+      g_string_append_printf (script, "rm %s\nwrite %s %s\n", names[i], names[i], names[i]);
     }
   script_path = g_build_filename (scratch, "script", NULL);
   if (ok)
     ok = g_file_set_contents (script_path, script->str, -1, error);
   if (ok)
     {
-      const char *argv[] = { "debugfs", "-w", "-f", script_path, image, NULL };
+      const char *argv[] = { "debugfs", "-w", "-f", "script", image, NULL };
 
-      ok = run_tool (argv, 0, NULL, NULL, error);
+      /* In the scratch directory: local names without spaces to quote. */
+      ok = run_tool_in (scratch, argv, 0, NULL, NULL, error);
     }
   g_unlink (script_path);
   remove_scratch (scratch, names);
