@@ -84,7 +84,9 @@ run_tool_in (const char *cwd, const char * const *argv, int ok_status, char **ou
   if (!g_subprocess_get_if_exited (process) ||
       g_subprocess_get_exit_status (process) > ok_status)
     {
-      stderr_text = g_utf8_make_valid (bytes_to_text (stderr_bytes), -1);
+      g_autofree char *raw = bytes_to_text (stderr_bytes);
+
+      stderr_text = g_utf8_make_valid (raw, -1);
       g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "%s failed: %s", argv[0],
                    g_strstrip (stderr_text));
       return FALSE;
