@@ -119,9 +119,12 @@ vmgr_image_create (const char *image, const char *from_dir, guint64 size,
       g_unlink (image);
       return FALSE;
     }
-  /* No reserved blocks: the guest's root may use the whole limit. */
-  const char *argv[] = { "mke2fs", "-q", "-F", "-t", "ext4", "-m", "0", "-E", "nodiscard",
-                         "-d", from_dir, image, NULL };
+  /* No reserved blocks: the guest's root may use the whole limit. The
+   * journal is not zeroed (a new sparse file reads as zeros anyway), so
+   * the image holds only its data: 3 MiB rather than 35 for the busybox
+   * template in 1 GiB, and its copies (snapshots) as little. */
+  const char *argv[] = { "mke2fs", "-q", "-F", "-t", "ext4", "-m", "0", "-E",
+                         "nodiscard,lazy_journal_init=1", "-d", from_dir, image, NULL };
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
       !run_tool (argv, 0, NULL, cancellable, error))

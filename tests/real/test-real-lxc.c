@@ -585,6 +585,7 @@ test_snapshot_and_revert (void)
   g_assert_no_error (error);
   g_assert_cmpstr (vmgr_dbus_snapshot_get_state (snapshot), ==, "running");
   g_assert_cmpuint (vmgr_dbus_snapshot_get_size (snapshot), >, 0);
+  g_test_message ("its file: %" G_GUINT64_FORMAT " bytes", vmgr_dbus_snapshot_get_size (snapshot));
   g_assert_true (console_run (fd, "echo new-content > /root/mark; cat /root/mark\n",
                               "new-content\r"));
   close (fd);
