@@ -55,7 +55,9 @@ static guint signals[N_SIGNALS];
  *   min_guarantee (refused at define), so neither memory-limit nor
  *   memory-guarantee. */
 /* A capability means vmgr's API does it: "snapshots" where libvirt's
- * snapshot API works (VM.CreateSnapshot), and "live-memory" only where a running VM's memory size
+ * snapshot API works or vmgr copies an LXC root image (VM.CreateSnapshot),
+ * "disk-quota" where the disk hard limit is the size of the VM's disk or
+ * root image, and "live-memory" only where a running VM's memory size
  * can change both ways (the test driver and QEMU only shrink it live: a
  * larger size is stored and defined for the next start). */
 static const char *const test_capabilities[] = {
