@@ -244,8 +244,7 @@ run_op (VmgrBackend *self, virDomainPtr domain, VmgrBackendOp op, GError **error
   switch (op)
     {
     case VMGR_BACKEND_OP_START:
-      return vmgr_backend_image_before_start (domain, error) &&
-             vmgr_backend_libvirt_ok (virDomainCreate (domain), error);
+      return vmgr_backend_image_start (domain, error);
     case VMGR_BACKEND_OP_SHUTDOWN:
       return shutdown_domain (self, domain, error);
     case VMGR_BACKEND_OP_DESTROY:

@@ -19,6 +19,58 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlXPathObject, xmlXPathFreeObject)
 #define ROOT_IMAGE_XPATH \
   "string(/domain/devices/filesystem[@type='file'][target/@dir='/']/source/@file)"
 
+/* ---- One operation at a time per image ---------------------------------- */
+
+struct _VmgrImageLock {
+  char *image;
+  GMutex mutex;
+  guint users;
+};
+
+static GMutex locks_mutex;
+static GHashTable *locks;   /* image path → VmgrImageLock */
+
+VmgrImageLock *
+vmgr_backend_image_lock (const char *image)
+{
+  VmgrImageLock *lock;
+
+  g_mutex_lock (&locks_mutex);
+  if (locks == NULL)
+    locks = g_hash_table_new (g_str_hash, g_str_equal);
+  lock = g_hash_table_lookup (locks, image);
+  if (lock == NULL)
+    {
+      lock = g_new0 (VmgrImageLock, 1);
+      lock->image = g_strdup (image);
+      g_mutex_init (&lock->mutex);
+      g_hash_table_insert (locks, lock->image, lock);
+    }
+  lock->users++;
+  g_mutex_unlock (&locks_mutex);
+  g_mutex_lock (&lock->mutex);
+  return lock;
+}
+
+void
+vmgr_backend_image_unlock (VmgrImageLock *lock)
+{
+  g_mutex_unlock (&lock->mutex);
+  g_mutex_lock (&locks_mutex);
+  if (--lock->users == 0)
+    {
+      g_hash_table_remove (locks, lock->image);
+      g_mutex_clear (&lock->mutex);
+      g_free (lock->image);
+      g_free (lock);
+    }
+  if (g_hash_table_size (locks) == 0)
+    g_clear_pointer (&locks, g_hash_table_unref);
+  g_mutex_unlock (&locks_mutex);
+}
+
+/* ---- The domain's image and root ---------------------------------------- */
+
 char *
 vmgr_backend_domain_image (virDomainPtr domain)
 {
@@ -106,21 +158,38 @@ vmgr_backend_check_root_reachable (virDomainPtr domain, const char *root, GError
 }
 
 gboolean
-vmgr_backend_image_before_start (virDomainPtr domain, GError **error)
+vmgr_backend_image_grow_to_limit (virDomainPtr domain, const char *image, GError **error)
 {
-  g_autofree char *image = vmgr_backend_domain_image (domain);
   g_autofree char *xml = NULL;
   g_autoptr(VmgrVmSpec) spec = NULL;
   struct stat st;
 
-  if (image == NULL || stat (image, &st) != 0 || virDomainIsActive (domain) != 0)
+  if (stat (image, &st) != 0 || virDomainIsActive (domain) != 0)
     return TRUE;
   xml = virDomainGetXMLDesc (domain, VIR_DOMAIN_XML_INACTIVE);
   spec = xml != NULL ? vmgr_domain_xml_parse (xml, NULL) : NULL;
   if (spec == NULL || spec->disk_hard_limit <= (guint64) st.st_size)
     return TRUE;
+  if (vmgr_image_resize (image, spec->disk_hard_limit, error))
+    return TRUE;
   g_prefix_error (error, "cannot grow the root image to its disk hard limit: ");
-  return vmgr_image_resize (image, spec->disk_hard_limit, error);
+  return FALSE;
+}
+
+gboolean
+vmgr_backend_image_start (virDomainPtr domain, GError **error)
+{
+  g_autofree char *image = vmgr_backend_domain_image (domain);
+  VmgrImageLock *lock;
+  gboolean ok;
+
+  if (image == NULL)
+    return vmgr_backend_libvirt_ok (virDomainCreate (domain), error);
+  lock = vmgr_backend_image_lock (image);
+  ok = vmgr_backend_image_grow_to_limit (domain, image, error) &&
+       vmgr_backend_libvirt_ok (virDomainCreate (domain), error);
+  vmgr_backend_image_unlock (lock);
+  return ok;
 }
 
 /* ---- Operations on the image ------------------------------------------- */
@@ -141,7 +210,7 @@ image_task_free (ImageTask *data)
 
 /* A running container that cannot grow online (no CAP_SYS_RESOURCE, no
  * loop device found) gets its size at its next start
- * (vmgr_backend_image_before_start). */
+ * (vmgr_backend_image_start). */
 static gboolean
 grow_live_or_defer (ImageTask *data, const char *image, const char *root, GError **error)
 {
@@ -203,9 +272,12 @@ image_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   ok = image != NULL;
   if (ok)
     {
+      VmgrImageLock *lock = vmgr_backend_image_lock (image);
+
       root = vmgr_backend_container_root (domain);
       ok = vmgr_backend_check_root_reachable (domain, root, &error) &&
            run_op (data, image, root, &error);
+      vmgr_backend_image_unlock (lock);
     }
   vmgr_backend_task_return (task, ok, error);
 }

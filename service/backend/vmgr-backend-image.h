@@ -44,9 +44,20 @@ char *vmgr_backend_container_root (virDomainPtr domain);
 gboolean vmgr_backend_check_root_reachable (virDomainPtr domain, const char *root,
                                             GError **error);
 
-/* Before the domain starts: its root image grows to the disk hard limit
- * of its definition (a growth deferred while it ran). */
-gboolean vmgr_backend_image_before_start (virDomainPtr domain, GError **error);
+/* Starts the domain; one with a root image gets the disk hard limit of
+ * its definition first (a growth deferred while it ran), under the
+ * image's lock. */
+gboolean vmgr_backend_image_start (virDomainPtr domain, GError **error);
+
+/* The growth of vmgr_backend_image_start, for a caller holding the lock. */
+gboolean vmgr_backend_image_grow_to_limit (virDomainPtr domain, const char *image,
+                                           GError **error);
+
+/* Held around everything that reads or changes @image, so that no two
+ * such operations (nor a start that mounts it) overlap. */
+typedef struct _VmgrImageLock VmgrImageLock;
+VmgrImageLock *vmgr_backend_image_lock (const char *image);
+void vmgr_backend_image_unlock (VmgrImageLock *lock);
 
 /* Adds what the running container's root image uses to @stats. */
 void vmgr_backend_image_sample (virDomainPtr domain, VmgrDomainStats *stats);

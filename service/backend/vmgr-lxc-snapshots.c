@@ -227,7 +227,7 @@ revert (virDomainPtr domain, const char *image, const char *dir,
     return FALSE;
   if (g_str_equal (snapshot->state, "stopped"))
     return TRUE;
-  if (!vmgr_backend_image_before_start (domain, error) ||
+  if (!vmgr_backend_image_grow_to_limit (domain, image, error) ||
       !vmgr_backend_libvirt_ok (virDomainCreate (domain), error))
     return FALSE;
   return !g_str_equal (snapshot->state, "paused") ||
@@ -285,36 +285,20 @@ remove_empty (const char *dir)
     }
 }
 
-gboolean
-vmgr_lxc_snapshot (virDomainPtr domain, VmgrBackendSnapshotOp op, const char *name,
-                   const char *description, GPtrArray **snapshots, VmgrVmState *state_after,
-                   GCancellable *cancellable, GError **error)
+/* vmgr_lxc_snapshot on @image, whose lock the caller holds. */
+static gboolean
+snapshot_locked (virDomainPtr domain, VmgrBackendSnapshotOp op, const char *image,
+                 const char *name, const char *description, GPtrArray **snapshots,
+                 VmgrVmState *state_after, GCancellable *cancellable, GError **error)
 {
-  g_autofree char *image = vmgr_backend_domain_image (domain);
-  g_autofree char *guest_dir = NULL;
-  g_autofree char *dir = NULL;
-  g_autoptr(GPtrArray) before = NULL;
+  g_autofree char *guest_dir = g_path_get_dirname (image);
+  g_autofree char *dir = g_build_filename (guest_dir, "snapshots", NULL);
+  g_autoptr(GPtrArray) before = list_snapshots (dir);
   VmgrBackendSnapshot *found = NULL;
   gboolean ok = TRUE;
   int state, reason;
   const char *reason_name;
 
-  if (image == NULL)
-    {
-      /* A container with a root directory has nothing to snapshot. */
-      if (op == VMGR_BACKEND_SNAPSHOT_LIST)
-        {
-          *snapshots = g_ptr_array_new_with_free_func (
-            (GDestroyNotify) vmgr_backend_snapshot_free);
-          return TRUE;
-        }
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
-                   "the container has a root directory: snapshots need a root image");
-      return FALSE;
-    }
-  guest_dir = g_path_get_dirname (image);
-  dir = g_build_filename (guest_dir, "snapshots", NULL);
-  before = list_snapshots (dir);
   if (op == VMGR_BACKEND_SNAPSHOT_REVERT || op == VMGR_BACKEND_SNAPSHOT_DELETE)
     {
       found = find (before, name);
@@ -335,5 +319,34 @@ vmgr_lxc_snapshot (virDomainPtr domain, VmgrBackendSnapshotOp op, const char *na
     remove_empty (dir);
   if (ok)
     *snapshots = list_snapshots (dir);
+  return ok;
+}
+
+gboolean
+vmgr_lxc_snapshot (virDomainPtr domain, VmgrBackendSnapshotOp op, const char *name,
+                   const char *description, GPtrArray **snapshots, VmgrVmState *state_after,
+                   GCancellable *cancellable, GError **error)
+{
+  g_autofree char *image = vmgr_backend_domain_image (domain);
+  VmgrImageLock *lock;
+  gboolean ok;
+
+  if (image == NULL)
+    {
+      /* A container with a root directory has nothing to snapshot. */
+      if (op == VMGR_BACKEND_SNAPSHOT_LIST)
+        {
+          *snapshots = g_ptr_array_new_with_free_func (
+            (GDestroyNotify) vmgr_backend_snapshot_free);
+          return TRUE;
+        }
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                   "the container has a root directory: snapshots need a root image");
+      return FALSE;
+    }
+  lock = vmgr_backend_image_lock (image);
+  ok = snapshot_locked (domain, op, image, name, description, snapshots, state_after,
+                        cancellable, error);
+  vmgr_backend_image_unlock (lock);
   return ok;
 }
