@@ -31,6 +31,7 @@ PACKAGES=(
   clang                   # the fuzz build (-Dfuzzing=true)
   libclang-rt-14-dev      # libFuzzer and clang's sanitizer runtimes
   util-linux              # setpriv, unshare, runuser
+  e2fsprogs               # mke2fs -d, debugfs, resize2fs: LXC root images
   busybox-static
   qemu-system-x86
   qemu-utils              # qemu-img: guests' own disks

@@ -3,6 +3,7 @@
 #include "vmgr-backend.h"
 
 #include "vmgr-backend-private.h"
+#include "vmgr-backend-image.h"
 #include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 
@@ -243,7 +244,7 @@ run_op (VmgrBackend *self, virDomainPtr domain, VmgrBackendOp op, GError **error
   switch (op)
     {
     case VMGR_BACKEND_OP_START:
-      return vmgr_backend_libvirt_ok (virDomainCreate (domain), error);
+      return vmgr_backend_image_start (domain, error);
     case VMGR_BACKEND_OP_SHUTDOWN:
       return shutdown_domain (self, domain, error);
     case VMGR_BACKEND_OP_DESTROY:

@@ -1,9 +1,11 @@
 /* Snapshots through libvirt's snapshot API: the test driver keeps them in
  * memory, QEMU inside the guest's qcow2 disk (internal snapshots, with the
- * memory state of a running or paused guest). libvirt keeps their metadata;
+ * memory state of a running or paused guest); LXC containers with a root
+ * image as copies of that image (vmgr-lxc-snapshots.c). libvirt keeps their metadata;
  * vmgr lists it again whenever it needs it. Every call runs in a worker
  * thread. */
 #include "vmgr-backend-private.h"
+#include "vmgr-backend-image.h"
 
 #include <libvirt-gconfig/libvirt-gconfig.h>
 
@@ -192,6 +194,15 @@ snapshot_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
     return;
   domain = vmgr_backend_lookup_domain (self, data->uuid, &error);
   ok = domain != NULL;
+  if (ok && g_str_equal (vmgr_backend_get_scheme (self), "lxc"))
+    {
+      ok = vmgr_lxc_snapshot (domain, data->op, data->name, data->description, &data->snapshots,
+                              &data->state_after, cancellable, &error);
+      if (ok && data->op == VMGR_BACKEND_SNAPSHOT_REVERT)
+        data->reason_after = g_strdup ("from-snapshot");
+      vmgr_backend_task_return (task, ok, error);
+      return;
+    }
   if (ok && data->op == VMGR_BACKEND_SNAPSHOT_CREATE)
     ok = create_snapshot (domain, data, &error);
   else if (ok && data->op != VMGR_BACKEND_SNAPSHOT_LIST)

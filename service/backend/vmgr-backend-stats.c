@@ -13,6 +13,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include "vmgr-backend-image.h"
 #include "vmgr-error.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
@@ -269,6 +270,7 @@ sample_domain (virDomainPtr domain, VmgrDomainStats *stats, GError **error)
   read_device_names (domain, &names);
   read_interface_stats (domain, names.interfaces, stats);
   read_disk_allocation (domain, names.disks, stats);
+  vmgr_backend_image_sample (domain, stats);
   return TRUE;
 }
 

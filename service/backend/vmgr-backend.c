@@ -44,8 +44,10 @@ static guint signals[N_SIGNALS];
  *   No disks to quota and no console.
  * lxc: live memtune, cpu_shares, vcpu_period/vcpu_quota reach the cgroups;
  *   console; memory, CPU and interface stats. No SetVcpusFlags, no
- *   snapshots, no managed save, no GetAllDomainStats (sampled per domain),
- *   no disk quota.
+ *   managed save, no GetAllDomainStats (sampled per domain). A container
+ *   with a root image (vmgr-image.h) has a disk quota (the image's size,
+ *   grown online) and file-level snapshots (vmgr-lxc-snapshots.c); one
+ *   with a root directory (made before images) refuses both.
  * qemu (TCG here): live memory (balloon), soft limit, vcpus, shares,
  *   period/quota, snapshots, managed save, console, all stats, disk quota
  *   (block resize).
@@ -53,7 +55,9 @@ static guint signals[N_SIGNALS];
  *   min_guarantee (refused at define), so neither memory-limit nor
  *   memory-guarantee. */
 /* A capability means vmgr's API does it: "snapshots" where libvirt's
- * snapshot API works (VM.CreateSnapshot), and "live-memory" only where a running VM's memory size
+ * snapshot API works or vmgr copies an LXC root image (VM.CreateSnapshot),
+ * "disk-quota" where the disk hard limit is the size of the VM's disk or
+ * root image, and "live-memory" only where a running VM's memory size
  * can change both ways (the test driver and QEMU only shrink it live: a
  * larger size is stored and defined for the next start). */
 static const char *const test_capabilities[] = {
@@ -65,7 +69,7 @@ static const char *const test_capabilities[] = {
 static const char *const lxc_capabilities[] = {
   "live-memory", "memory-limit", "memory-soft-limit", "memory-guarantee",
   "cpu-weight", "cpu-limit", "autostart", "console", "stats-cpu",
-  "stats-memory", "stats-network",
+  "stats-memory", "stats-network", "stats-disk", "disk-quota", "snapshots",
   NULL
 };
 

@@ -319,12 +319,22 @@ set_os (GVirConfigDomain *domain, Scheme scheme)
   gvir_config_domain_set_os (domain, os);
 }
 
+/* A directory, or with @image a raw filesystem image libvirt mounts
+ * through a loop device. */
 static void
-add_root_filesystem (GVirConfigDomain *domain, const char *source)
+add_root_filesystem (GVirConfigDomain *domain, const char *source, gboolean image)
 {
   g_autoptr(GVirConfigDomainFilesys) fs = gvir_config_domain_filesys_new ();
 
-  gvir_config_domain_filesys_set_type (fs, GVIR_CONFIG_DOMAIN_FILESYS_MOUNT);
+  if (image)
+    {
+      gvir_config_domain_filesys_set_type (fs, GVIR_CONFIG_DOMAIN_FILESYS_FILE);
+      gvir_config_domain_filesys_set_access_type (fs, GVIR_CONFIG_DOMAIN_FILESYS_ACCESS_PASSTHROUGH);
+      gvir_config_domain_filesys_set_driver_type (fs, GVIR_CONFIG_DOMAIN_FILESYS_DRIVER_LOOP);
+      gvir_config_domain_filesys_set_driver_format (fs, GVIR_CONFIG_DOMAIN_DISK_FORMAT_RAW);
+    }
+  else
+    gvir_config_domain_filesys_set_type (fs, GVIR_CONFIG_DOMAIN_FILESYS_MOUNT);
   gvir_config_domain_filesys_set_source (fs, source);
   gvir_config_domain_filesys_set_target (fs, "/");
   gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (fs));
@@ -377,7 +387,7 @@ add_devices (GVirConfigDomain *domain, Scheme scheme, const char *source, GError
       return FALSE;
     }
   if (has_source && scheme == SCHEME_LXC)
-    add_root_filesystem (domain, source);
+    add_root_filesystem (domain, source, FALSE);
   else if (has_source)
     add_disk (domain, source);
   add_console (domain);
@@ -536,7 +546,7 @@ vmgr_domain_xml_build_guest (const VmgrVmSpec *spec, const char *scheme, const c
   domain = gvir_config_domain_new ();
   set_basics (domain, spec, kind);
   if (kind == SCHEME_LXC && *root != '\0')
-    add_root_filesystem (domain, root);
+    add_root_filesystem (domain, root, g_str_has_suffix (root, ".img"));
   if (kind == SCHEME_QEMU && *disk != '\0')
     add_disk (domain, disk);
   if (kind == SCHEME_QEMU && *kernel != '\0')

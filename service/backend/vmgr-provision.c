@@ -10,6 +10,7 @@
 #include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 #include "vmgr-file-copy.h"
+#include "vmgr-image.h"
 
 #define DEFAULT_DISK_SIZE (G_GUINT64_CONSTANT (1) << 30)
 
@@ -48,6 +49,18 @@ is_kernel_template (const char *source)
   return g_file_test (source, G_FILE_TEST_IS_DIR) && g_file_test (kernel, G_FILE_TEST_EXISTS);
 }
 
+/* A VM provisioned before roots were images keeps its directory. */
+static char *
+lxc_root (const char *guest_dir)
+{
+  g_autofree char *directory = g_build_filename (guest_dir, "rootfs", NULL);
+  struct stat st;
+
+  if (lstat (directory, &st) == 0 && S_ISDIR (st.st_mode))
+    return g_steal_pointer (&directory);
+  return g_build_filename (guest_dir, VMGR_IMAGE_NAME, NULL);
+}
+
 VmgrGuestFiles *
 vmgr_provision_files (const char *scheme, const char *template_source, const char *guest_dir)
 {
@@ -55,7 +68,7 @@ vmgr_provision_files (const char *scheme, const char *template_source, const cha
   gboolean needed = vmgr_provision_needed (scheme, template_source);
   gboolean lxc = g_str_equal (scheme, "lxc");
 
-  files->root = needed && lxc ? g_build_filename (guest_dir, "rootfs", NULL) : g_strdup ("");
+  files->root = needed && lxc ? lxc_root (guest_dir) : g_strdup ("");
   files->disk = needed && !lxc ? g_build_filename (guest_dir, "disk.qcow2", NULL) : g_strdup ("");
   if (needed && !lxc && is_kernel_template (template_source))
     {
@@ -210,11 +223,13 @@ write_file_at (int dir_fd, const char *name, const char *contents, GError **erro
   return TRUE;
 }
 
-/* The guest's etc directory, a real directory (not a link) under @root. */
+/* The guest's etc directory, a real directory (not a link) under @root
+ * (itself no link unless @follow_root: a running container's
+ * /proc/PID/root). */
 static int
-open_guest_etc (const char *root, GError **error)
+open_guest_etc (const char *root, gboolean follow_root, GError **error)
 {
-  int root_fd = open (root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int root_fd = open (root, O_PATH | O_DIRECTORY | (follow_root ? 0 : O_NOFOLLOW) | O_CLOEXEC);
   int etc_fd;
 
   if (root_fd < 0)
@@ -232,31 +247,74 @@ open_guest_etc (const char *root, GError **error)
   return etc_fd;
 }
 
-gboolean
-vmgr_provision_write_network (const char *root, const VmgrVmSpec *spec, GError **error)
+#define N_NETWORK_FILES 3
+
+/* The files of vmgr_provision_write_network; resolv.conf only with name
+ * servers. Values were validated (CIDR, IPs, RFC 1123 names): no quoting
+ * issues. */
+static void
+network_files (const VmgrVmSpec *spec, const char *names[N_NETWORK_FILES + 1],
+               char *contents[N_NETWORK_FILES + 1])
 {
   g_autofree char *addresses = g_strjoinv (" ", spec->addresses);
   g_autofree char *nameservers = g_strjoinv (" ", spec->nameservers);
-  g_autofree char *network = g_strdup_printf ("ADDRESS=\"%s\"\nGATEWAY=\"%s\"\nNAMESERVERS=\"%s\"\n",
-                                              addresses, spec->gateway, nameservers);
-  g_autoptr(GString) resolv = g_string_new ("");
-  g_autofree char *hostname = g_strdup_printf ("%s\n", *spec->hostname ? spec->hostname
-                                                                      : spec->name);
+  GString *resolv = g_string_new ("");
+  guint n = 0;
 
   for (guint i = 0; spec->nameservers[i] != NULL; i++)
     g_string_append_printf (resolv, "nameserver %s\n", spec->nameservers[i]);
-  int etc_fd = open_guest_etc (root, error);
-  gboolean done;
+  names[n] = "hostname";
+  contents[n++] = g_strdup_printf ("%s\n", *spec->hostname ? spec->hostname : spec->name);
+  names[n] = "vmgr-network";
+  contents[n++] = g_strdup_printf ("ADDRESS=\"%s\"\nGATEWAY=\"%s\"\nNAMESERVERS=\"%s\"\n",
+                                   addresses, spec->gateway, nameservers);
+  if (spec->nameservers[0] != NULL)
+    {
+      names[n] = "resolv.conf";
+      contents[n++] = g_string_free (resolv, FALSE);
+    }
+  else
+    g_string_free (resolv, TRUE);
+  names[n] = NULL;
+  contents[n] = NULL;
+}
 
+static gboolean
+write_network_in_tree (const char *root, gboolean follow_root, const VmgrVmSpec *spec,
+                       GError **error)
+{
+  const char *names[N_NETWORK_FILES + 1];
+  g_auto(GStrv) contents = g_new0 (char *, N_NETWORK_FILES + 1);
+  int etc_fd;
+  gboolean done = TRUE;
+
+  network_files (spec, names, contents);
+  etc_fd = open_guest_etc (root, follow_root, error);
   if (etc_fd < 0)
     return FALSE;
-  /* Values were validated (CIDR, IPs, RFC 1123 names): no quoting issues. */
-  done = write_file_at (etc_fd, "hostname", hostname, error) &&
-         write_file_at (etc_fd, "vmgr-network", network, error) &&
-         (spec->nameservers[0] == NULL ||
-          write_file_at (etc_fd, "resolv.conf", resolv->str, error));
+  for (guint i = 0; done && names[i] != NULL; i++)
+    done = write_file_at (etc_fd, names[i], contents[i], error);
   close (etc_fd);
   return done;
+}
+
+gboolean
+vmgr_provision_write_network (const char *root, const VmgrVmSpec *spec, GError **error)
+{
+  const char *names[N_NETWORK_FILES + 1];
+  g_auto(GStrv) contents = g_new0 (char *, N_NETWORK_FILES + 1);
+
+  if (!vmgr_image_is_image (root))
+    return write_network_in_tree (root, FALSE, spec, error);
+  network_files (spec, names, contents);
+  return vmgr_image_write_files (root, "etc", names, (const char * const *) contents, error);
+}
+
+gboolean
+vmgr_provision_write_network_live (const char *proc_root, const VmgrVmSpec *spec,
+                                   GError **error)
+{
+  return write_network_in_tree (proc_root, TRUE, spec, error);
 }
 
 static void
@@ -410,6 +468,31 @@ make_guest_dir (const char *guest_dir, GError **error)
   return TRUE;
 }
 
+/* The root image, sized by the hard limit (see vmgr_image_size_for). */
+static gboolean
+provision_image (Provision *provision, const char *image, GCancellable *cancellable,
+                 GError **error)
+{
+  guint entries = 0;
+  guint64 bytes = 0;
+  guint64 size;
+
+  vmgr_provision_measure_tree (provision->template_source, &entries, &bytes);
+  size = vmgr_image_size_for (provision->spec->disk_hard_limit, bytes);
+  if (provision->progress != NULL)
+    provision->progress (0.05, provision->progress_data);
+  if (!vmgr_image_create (image, provision->template_source, size, cancellable, error))
+    {
+      g_prefix_error (error, "cannot make a %" G_GUINT64_FORMAT "-byte root image from "
+                      "the template (%" G_GUINT64_FORMAT " bytes): ", size, bytes);
+      return FALSE;
+    }
+  if (provision->progress != NULL)
+    provision->progress (0.9, provision->progress_data);
+  return !g_cancellable_set_error_if_cancelled (cancellable, error) &&
+         vmgr_provision_write_network (image, provision->spec, error);
+}
+
 static gboolean
 provision_files (Provision *provision, GCancellable *cancellable, GError **error)
 {
@@ -428,10 +511,12 @@ provision_files (Provision *provision, GCancellable *cancellable, GError **error
                    provision->template_source);
       return FALSE;
     }
-  return vmgr_provision_copy_tree (provision->template_source, files->root,
-                                   provision->progress, provision->progress_data,
-                                   cancellable, error) &&
-         vmgr_provision_write_network (files->root, provision->spec, error);
+  if (!vmgr_image_is_image (files->root))
+    return vmgr_provision_copy_tree (provision->template_source, files->root,
+                                     provision->progress, provision->progress_data,
+                                     cancellable, error) &&
+           vmgr_provision_write_network (files->root, provision->spec, error);
+  return provision_image (provision, files->root, cancellable, error);
 }
 
 static void

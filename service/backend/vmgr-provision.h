@@ -1,6 +1,8 @@
 /* A real guest's own files, made from its template before its first start
- * and removed with it: for LXC a copy of the template's root filesystem
- * (with the VM's host name and network settings written into it), for
+ * and removed with it: for LXC an ext4 image of the template's root
+ * filesystem sized by the disk hard limit (vmgr-image.h; VMs made before
+ * that keep their directory copy), with the VM's host name and network
+ * settings written into it, for
  * QEMU a qcow2 disk whose virtual size is the VM's disk hard limit (backed
  * by the template's image, or empty beside a template's kernel and
  * initramfs). Everything runs in worker threads; nothing is left behind
@@ -19,7 +21,8 @@ G_BEGIN_DECLS
 
 /* What the domain definition points at. Empty strings when unused. */
 typedef struct {
-  char *root;     /* lxc: the VM's root filesystem directory */
+  char *root;     /* lxc: the VM's root image (root.img), or the root
+                   * directory (rootfs) of a VM provisioned before images */
   char *disk;     /* qemu: the VM's disk image */
   char *kernel;   /* qemu direct boot: kernel and initramfs of the template */
   char *initrd;
@@ -76,7 +79,14 @@ gboolean vmgr_provision_finish (GAsyncResult *result, GError **error);
  * at its next start. Follows no link the guest may have planted. */
 gboolean vmgr_provision_write_network (const char *root, const VmgrVmSpec *spec, GError **error);
 
-/* The same in a worker thread (after a change to a defined guest). */
+/* The same through a running container's root (/proc/PID/root, trusted
+ * itself; nothing below it is followed). */
+gboolean vmgr_provision_write_network_live (const char *proc_root, const VmgrVmSpec *spec,
+                                            GError **error);
+
+/* vmgr_provision_write_network in a worker thread. Only for a directory
+ * root; an image root goes through the backend (which knows whether the
+ * container runs). */
 void vmgr_provision_write_network_async (const char *root, const VmgrVmSpec *spec,
                                          GAsyncReadyCallback callback, gpointer user_data);
 gboolean vmgr_provision_write_network_finish (GAsyncResult *result, GError **error);

@@ -3,7 +3,9 @@
  * applied to the running guest where the driver can. */
 #include "vmgr-vm-private.h"
 
+#include "vmgr-backend-image.h"
 #include "vmgr-error.h"
+#include "vmgr-image.h"
 #include "vmgr-limits.h"
 #include "vmgr-peers.h"
 #include "vmgr-validate.h"
@@ -17,6 +19,7 @@ typedef struct {
   VmgrVmSpec *edited;
   char *domain_xml;
   gboolean started;         /* holds the VM's reconfiguring flag */
+  gboolean disk_deferred;   /* the running container's root image grows at its next start */
   GError *store_error;      /* the store refused what libvirt took */
 } Reconfigure;
 
@@ -59,11 +62,27 @@ on_guest_network_written (GObject *source, GAsyncResult *result, gpointer user_d
 }
 
 static void
+on_guest_image_network_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_guest_image_finish (VMGR_BACKEND (source), result, NULL, NULL, &error))
+    g_warning ("VM %u: cannot write its network settings: %s", GPOINTER_TO_UINT (user_data),
+               error->message);
+}
+
+/* Into its root image (by debugfs while it is stopped, through its root
+ * while it runs) or its root directory. */
+static void
 write_guest_network (VmgrVm *self, const VmgrVmSpec *spec)
 {
   g_autoptr(VmgrGuestFiles) files = vmgr_context_guest_files (self->context, spec);
 
-  if (*files->root != '\0')
+  if (vmgr_image_is_image (files->root))
+    vmgr_backend_guest_image_async (self->context->backend, spec, VMGR_GUEST_IMAGE_WRITE_NETWORK,
+                                    NULL, on_guest_image_network_written,
+                                    GUINT_TO_POINTER (spec->id));
+  else if (*files->root != '\0')
     vmgr_provision_write_network_async (files->root, spec, on_guest_network_written,
                                         GUINT_TO_POINTER (spec->id));
 }
@@ -168,6 +187,7 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   guint32 old_owner;
   VmgrLiveResources changed;
+  GVariantDict pending;
 
   g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (change->grant);
 
@@ -196,6 +216,12 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
   vmgr_vm_spec_free (self->spec);
   self->spec = g_steal_pointer (&change->edited);
   vmgr_vm_sync_properties (self);
+  if (change->disk_deferred && vmgr_vm_is_up (self->state))
+    {
+      g_variant_dict_init (&pending, vmgr_dbus_vm_get_pending_changes (VMGR_DBUS_VM (self)));
+      g_variant_dict_insert (&pending, "disk_hard_limit", "t", self->spec->disk_hard_limit);
+      vmgr_dbus_vm_set_pending_changes (VMGR_DBUS_VM (self), g_variant_dict_end (&pending));
+    }
   vmgr_vm_emit_changed (self, old_owner);
   if (changed != 0 && vmgr_vm_is_up (self->state))
     {
@@ -234,13 +260,36 @@ pending_edit_free (PendingEdit *pending)
   g_free (pending);
 }
 
+static void
+on_image_resized (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reconfigure *change = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_guest_image_finish (VMGR_BACKEND (source), result, NULL,
+                                        &change->disk_deferred, &error))
+    {
+      g_prefix_error (&error, "cannot resize the root image: ");
+      finish_reconfigure (change, error);
+      reconfigure_free (change);
+      return;
+    }
+  g_debug ("VM %u: root image resized%s", change->vm->spec->id,
+           change->disk_deferred ? " at its next start" : "");
+  vmgr_backend_define_async (VMGR_BACKEND (source), change->domain_xml, NULL, on_redefined,
+                             change);
+}
+
 /* The last checks and the new definition, once what the disks use is
- * known (or known to be unknown). */
+ * known (or known to be unknown). A root image takes its new size first
+ * (grown online while the container runs), so that a refused resize
+ * changes nothing. */
 static void
 reconfigure_with_disk_use (Reconfigure *change, gboolean use_known, guint64 disk_used)
 {
   VmgrVm *self = change->vm;
   g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrGuestFiles) files = NULL;
 
   if (!vmgr_limits_check_disk_use (self->spec, change->edited, use_known, disk_used, &error) ||
       !build_definition (self, change, &error))
@@ -250,8 +299,32 @@ reconfigure_with_disk_use (Reconfigure *change, gboolean use_known, guint64 disk
       return;
     }
   self->reconfiguring = change->started = TRUE;
+  if (change->edited->disk_hard_limit != self->spec->disk_hard_limit &&
+      change->edited->disk_hard_limit != 0)
+    files = vmgr_context_guest_files (self->context, self->spec);
+  if (files != NULL && vmgr_image_is_image (files->root))
+    {
+      vmgr_backend_guest_image_async (self->context->backend, change->edited,
+                                      VMGR_GUEST_IMAGE_RESIZE, NULL, on_image_resized, change);
+      return;
+    }
   vmgr_backend_define_async (self->context->backend, change->domain_xml, NULL, on_redefined,
                              change);
+}
+
+static void
+on_guest_image_measured (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reconfigure *change = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 used = 0;
+  gboolean known = vmgr_backend_guest_image_finish (VMGR_BACKEND (source), result, &used, NULL,
+                                                    &error);
+
+  if (!known)
+    g_debug ("VM %u: what its root image uses is unknown: %s", change->vm->spec->id,
+             error->message);
+  reconfigure_with_disk_use (change, known, used);
 }
 
 static void
@@ -290,6 +363,12 @@ check_disk_use_then_reconfigure (Reconfigure *change)
       return;
     }
   self->reconfiguring = change->started = TRUE;
+  if (vmgr_image_is_image (files->root))
+    {
+      vmgr_backend_guest_image_async (self->context->backend, self->spec, VMGR_GUEST_IMAGE_USAGE,
+                                      NULL, on_guest_image_measured, change);
+      return;
+    }
   vmgr_provision_measure_async (files->root, NULL, on_guest_root_measured, change);
 }
 

@@ -3,7 +3,8 @@
  * a job, limits in the container's cgroup files (at start and live),
  * real usage, the console for its owner only, libvirtd going away and
  * coming back, a daemon restart that re-adopts the running container,
- * graceful shutdown, and deletion that leaves nothing behind. */
+ * graceful shutdown, and deletion that leaves nothing behind; its root
+ * image full at the limit, grown, snapshotted and reverted. */
 #include <signal.h>
 #include <unistd.h>
 
@@ -83,16 +84,36 @@ open_vm (VmgrTestClient *client)
   return vmgr_test_client_vm (client, vm_path);
 }
 
-/* Runs @command with /bin/sh, which must succeed. */
-static void
-run_sh (const char *command)
+/* The output of the /bin/sh command @format, which must succeed. */
+static G_GNUC_PRINTF (1, 2) char *
+sh_output (const char *format, ...)
 {
-  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  va_list args;
+  g_autofree char *command = NULL;
+  char *out = NULL;
   int status = -1;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
-                               NULL, &status, NULL));
+  va_start (args, format);
+  command = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_assert_true (g_spawn_sync (NULL, (char *[]) { "/bin/sh", "-c", command, NULL }, NULL,
+                               G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status, NULL));
   g_assert_cmpint (status, ==, 0);
+  return out;
+}
+
+/* A file of the stopped container's root image. */
+#define image_file(path) sh_output ("debugfs -R 'cat %s' %s/root.img", path, guest_dir)
+
+static guint64
+image_size (gboolean filesystem)
+{
+  g_autofree char *out = filesystem
+    ? sh_output ("dumpe2fs -h %s/root.img | awk -F: '/^Block count/{c=$2} "
+                 "/^Block size/{b=$2} END{print c*b}'", guest_dir)
+    : sh_output ("stat -c %%s %s/root.img", guest_dir);
+
+  return g_ascii_strtoull (out, NULL, 10);
 }
 
 static void
@@ -115,6 +136,7 @@ test_provision_as_job (void)
   g_variant_dict_insert (&options, "memory_soft_limit", "t", 64 * MiB);
   g_variant_dict_insert (&options, "cpu_weight", "u", 200);
   g_variant_dict_insert (&options, "cpu_limit", "u", 50);
+  g_variant_dict_insert (&options, "disk_hard_limit", "t", 128 * MiB);
   g_variant_dict_insert (&options, "hostname", "s", "ct1.example.org");
   g_variant_dict_insert_value (&options, "addresses",
                                g_variant_new_strv ((const char * const[]) { "10.77.0.7/24", NULL },
@@ -140,9 +162,11 @@ test_provision_as_job (void)
   g_test_message ("provisioned in %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
   guest_dir = vmgr_real_guest_dir (daemon_under_test, vm);
-  hostname_file = g_build_filename (guest_dir, "rootfs", "etc", "hostname", NULL);
-  g_file_get_contents (hostname_file, &hostname, NULL, &error);
-  g_assert_no_error (error);
+  hostname_file = g_build_filename (guest_dir, "rootfs", NULL);
+  g_assert_false (g_file_test (hostname_file, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (image_size (FALSE), ==, 128 * MiB);
+  g_assert_cmpuint (image_size (TRUE), ==, 128 * MiB);
+  hostname = image_file ("/etc/hostname");
   g_assert_cmpstr (g_strstrip (hostname), ==, "ct1.example.org");
 }
 
@@ -203,7 +227,7 @@ make_big_template (void)
                                               "/dev/zero > %s/filler/$i; done",
                                               source, big, big, big);
 
-  run_sh (command);
+  g_free (sh_output ("%s", command));
   return big;
 }
 
@@ -255,7 +279,7 @@ make_stubborn_template (void)
     "\"trap '' TERM INT\" 'while :; do sleep 1; done' > %s/sbin/init && chmod 755 %s/sbin/init",
     source, stubborn, stubborn, stubborn, stubborn);
 
-  run_sh (command);
+  g_free (sh_output ("%s", command));
   return stubborn;
 }
 
@@ -421,12 +445,193 @@ test_freezer_and_outside_changes (void)
   g_clear_error (&error);
   g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
 
-  /* Nor snapshots (they would need image-backed roots). */
-  g_assert_false (g_strv_contains (vmgr_dbus_manager_get_capabilities (client->manager),
-                                   "snapshots"));
-  vmgr_dbus_vm_call_create_snapshot_sync (vm, "never", g_variant_new ("a{sv}", NULL), NULL,
+  /* Snapshots and a disk quota: its root is an image. */
+  g_assert_true (g_strv_contains (vmgr_dbus_manager_get_capabilities (client->manager),
+                                  "snapshots"));
+  g_assert_true (g_strv_contains (vmgr_dbus_manager_get_capabilities (client->manager),
+                                  "disk-quota"));
+}
+
+#define console_run(fd, command, marker) vmgr_test_console_shows (fd, command, marker, 30000)
+
+/* Runs @command every second until @marker shows (20 s at most). */
+static gboolean
+console_until (int fd, const char *command, const char *marker)
+{
+  for (int i = 0; i < 20; i++)
+    if (vmgr_test_console_shows (fd, command, marker, 1000))
+      return TRUE;
+  return FALSE;
+}
+
+/* The console of the running VM, once its shell answers (what is typed
+ * while the container boots is lost). */
+static int
+open_shell (VmgrDBusVM *vm)
+{
+  int fd = vmgr_real_open_console (vm);
+
+  g_assert_true (console_until (fd, "echo ready-$((5*5))\n", "ready-25"));
+  return fd;
+}
+
+static void
+test_disk_full_at_limit (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 used = 0;
+  int fd = open_shell (vm);
+
+  g_assert_true (console_run (fd, "dd if=/dev/zero of=/fill bs=1M 2>&1 | tail -n 3\n",
+                              "No space left on device"));
+  vmgr_dbus_vm_call_get_stats_sync (vm, &stats, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (stats, "disk_used", "t", &used));
+  g_test_message ("disk_used with the disk full: %" G_GUINT64_FORMAT " bytes", used);
+  g_assert_cmpuint (used, >, 100 * MiB);
+  g_assert_cmpuint (used, <=, 128 * MiB);
+  vmgr_dbus_vm_call_set_disk_sync (vm, 0, 64 * MiB, NULL, &error);   /* no shrinking */
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidArgument", NULL);
+  g_clear_error (&error);
+  g_assert_true (console_run (fd, "rm /fill; sync; echo freed-$((2+1))\n", "freed-3"));
+  close (fd);
+}
+
+static void
+set_hostname (VmgrDBusVM *vm, const char *hostname)
+{
+  g_autoptr(GError) error = NULL;
+  GVariantDict settings;
+
+  g_variant_dict_init (&settings, NULL);
+  g_variant_dict_insert (&settings, "hostname", "s", hostname);
+  vmgr_dbus_vm_call_set_network_sync (vm, g_variant_dict_end (&settings), NULL, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+disk_limit_is_256m (gpointer vm)
+{
+  return vmgr_dbus_vm_get_disk_hard_limit (vm) == 256 * MiB;
+}
+
+/* Online where the kernel lets vmgrd (CAP_SYS_RESOURCE), else at the next
+ * start (PendingChanges shows it meanwhile). */
+static void
+test_disk_grows_running (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) pending = NULL;
+  guint64 pending_limit = 0;
+  int fd = open_shell (vm);
+  gint64 started;
+
+  g_assert_true (console_run (fd, "df -k / | awk 'NR==2{print \"big-\" ($2>200000)}'\n", "big-0"));
+  started = g_get_monotonic_time ();
+  vmgr_dbus_vm_call_set_disk_sync (vm, 0, 256 * MiB, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait (disk_limit_is_256m, vm, WAIT_MS));
+  pending = vmgr_dbus_vm_dup_pending_changes (vm);
+  if (g_variant_lookup (pending, "disk_hard_limit", "t", &pending_limit))
+    {
+      g_test_message ("not grown online (no CAP_SYS_RESOURCE?): at the next start");
+      g_assert_cmpuint (pending_limit, ==, 256 * MiB);
+      g_assert_cmpuint (image_size (FALSE), ==, 128 * MiB);
+      close (fd);
+      vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (vmgr_test_wait_state (vm, "stopped", WAIT_MS));
+      vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+      fd = open_shell (vm);
+    }
+  g_test_message ("grown in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
+  g_assert_cmpuint (image_size (FALSE), ==, 256 * MiB);
+  g_assert_true (console_run (fd, "df -k / | awk 'NR==2{print \"big-\" ($2>200000)}'\n", "big-1"));
+  g_assert_true (console_run (fd, "dd if=/dev/zero of=/fill bs=1M count=150 2>&1 && "
+                              "echo wrote-$((3+4)); rm -f /fill\n", "wrote-7"));
+  set_hostname (vm, "live.example.org");   /* through its root, seen at once */
+  g_assert_true (console_until (fd, "cat /etc/hostname\n", "live.example.org"));
+  close (fd);
+}
+
+static void
+test_snapshot_and_revert (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(VmgrDBusSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *snapshots = g_build_filename (guest_dir, "snapshots", NULL);
+  g_autofree char *copy = g_build_filename (snapshots, "before.img", NULL);
+  int fd = open_shell (vm);
+  gint64 started;
+
+  g_assert_true (console_run (fd, "echo old-content > /root/mark; sync; echo ok-$((4+4))\n",
+                              "ok-8"));
+  started = g_get_monotonic_time ();
+  vmgr_dbus_vm_call_create_snapshot_sync (vm, "before", g_variant_new ("a{sv}", NULL), &path,
                                           NULL, &error);
-  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.NotSupported", "no snapshots");
+  g_assert_no_error (error);
+  g_test_message ("snapshot of the running container in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
+  g_assert_true (g_file_test (copy, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");   /* thawed */
+  snapshot = vmgr_dbus_snapshot_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE,
+                                                "org.vmgr", path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vmgr_dbus_snapshot_get_state (snapshot), ==, "running");
+  g_assert_cmpuint (vmgr_dbus_snapshot_get_size (snapshot), >, 0);
+  g_test_message ("its file: %" G_GUINT64_FORMAT " bytes", vmgr_dbus_snapshot_get_size (snapshot));
+  g_assert_true (console_run (fd, "echo new-content > /root/mark; cat /root/mark\n",
+                              "new-content\r"));
+  close (fd);
+
+  started = g_get_monotonic_time ();
+  vmgr_dbus_snapshot_call_revert_sync (snapshot, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("revert (stop, copy back, start) in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  fd = open_shell (vm);
+  g_assert_true (console_run (fd, "cat /root/mark\n", "old-content"));
+  close (fd);
+
+  vmgr_dbus_snapshot_call_delete_sync (snapshot, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (snapshots, G_FILE_TEST_EXISTS));   /* nothing left */
+}
+
+static gboolean
+image_renamed (gpointer data)
+{
+  g_autofree char *hostname = image_file ("/etc/hostname");
+
+  return g_str_equal (g_strstrip (hostname), "renamed.example.org");
+}
+
+static void
+test_disk_grows_stopped (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = open_vm (client);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "stopped");
+  vmgr_dbus_vm_call_set_disk_sync (vm, 0, 320 * MiB, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image_size (FALSE), ==, 320 * MiB);
+  g_assert_cmpuint (image_size (TRUE), ==, 320 * MiB);
+  set_hostname (vm, "renamed.example.org");   /* into the stopped container's image */
+  g_assert_true (vmgr_test_wait (image_renamed, NULL, WAIT_MS));
 }
 
 static void
@@ -466,7 +671,7 @@ start_libvirtd (void)
                                               g_getenv ("VMGR_LIBVIRTD_PIDFILE"),
                                               g_getenv ("VMGR_LIBVIRTD_LOG"));
 
-  run_sh (command);
+  g_free (sh_output ("%s", command));
 }
 
 static void
@@ -572,6 +777,9 @@ main (int argc, char **argv)
                    test_forced_off_after_timeout_and_autostart);
   g_test_add_func ("/real-lxc/limits-reach-cgroup", test_limits_reach_cgroup);
   g_test_add_func ("/real-lxc/usage-is-real", test_usage_is_real);
+  g_test_add_func ("/real-lxc/snapshot-and-revert", test_snapshot_and_revert);
+  g_test_add_func ("/real-lxc/disk-full-at-limit", test_disk_full_at_limit);
+  g_test_add_func ("/real-lxc/disk-grows-running", test_disk_grows_running);
   g_test_add_func ("/real-lxc/freezer-and-outside-changes", test_freezer_and_outside_changes);
   g_test_add_func ("/real-lxc/restart", test_restart);
   g_test_add_func ("/real-lxc/console-alice", test_console_owner_only);
@@ -579,6 +787,7 @@ main (int argc, char **argv)
   g_test_add_func ("/real-lxc/libvirtd-goes-away", test_libvirtd_goes_away);
   g_test_add_func ("/real-lxc/daemon-restart-readopts", test_daemon_restart_readopts);
   g_test_add_func ("/real-lxc/graceful-shutdown", test_graceful_shutdown);
+  g_test_add_func ("/real-lxc/disk-grows-stopped", test_disk_grows_stopped);
   g_test_add_func ("/real-lxc/delete-leaves-nothing", test_delete_leaves_nothing);
 
   if (g_test_subprocess ())
