@@ -11,6 +11,7 @@
 #include "vmgr-audit.h"
 #include "vmgr-clone-files.h"
 #include "vmgr-error.h"
+#include "vmgr-image.h"
 #include "vmgr-names.h"
 #include "vmgr-peers.h"
 #include "vmgr-vm-private.h"
@@ -248,9 +249,17 @@ copy_files (Clone *clone)
   g_autofree char *from_dir = vmgr_context_guest_dir (context, clone->source->spec);
   g_autofree char *to_dir = vmgr_context_guest_dir (context, clone->spec);
   g_autoptr(VmgrGuestFiles) files = vmgr_context_guest_files (context, clone->spec);
+  g_autoptr(VmgrGuestFiles) source_files = vmgr_context_guest_files (context,
+                                                                     clone->source->spec);
+  /* The new directory does not exist yet, so its files name an image root;
+   * a container made before root images copies as a directory. */
+  g_autofree char *directory_root = g_build_filename (to_dir, "rootfs", NULL);
+  gboolean source_is_directory = *source_files->root != '\0' &&
+                                 !vmgr_image_is_image (source_files->root);
   VmgrCloneFiles what = {
     .from_dir = from_dir, .to_dir = to_dir, .snapshot = clone->snapshot,
-    .root = files->root, .disk = files->disk, .spec = clone->spec,
+    .root = source_is_directory ? directory_root : files->root,
+    .disk = files->disk, .spec = clone->spec,
   };
 
   vmgr_clone_files_async (&what, report_progress, clone->job,
