@@ -7,7 +7,9 @@
  *   vmgr-manager-host.c       GetHostInfo
  *   vmgr-manager-permissions.c GetPermissions
  *   vmgr-manager-audit.c      QueryAudit
- *   vmgr-manager-adopt.c      ListUnmanagedDomains, AdoptVM */
+ *   vmgr-manager-adopt.c      ListUnmanagedDomains, AdoptVM
+ *   vmgr-manager-backups.c    ListBackups, DeleteBackup
+ *   vmgr-manager-restore.c    RestoreBackup */
 #pragma once
 
 #include "vmgr-manager.h"
@@ -73,5 +75,16 @@ gboolean vmgr_manager_handle_query_audit (VmgrDBusManager *object,
 gboolean vmgr_manager_handle_query_audit_records (VmgrDBusManager *object,
                                                   GDBusMethodInvocation *invocation,
                                                   GVariant *filter);
+
+/* Backups (issue 13): vmgr-manager-backups.c and vmgr-manager-restore.c. */
+gboolean vmgr_manager_handle_list_backups (VmgrDBusManager *object,
+                                           GDBusMethodInvocation *invocation);
+gboolean vmgr_manager_handle_delete_backup (VmgrDBusManager *object,
+                                            GDBusMethodInvocation *invocation,
+                                            const char *archive);
+gboolean vmgr_manager_handle_restore_backup (VmgrDBusManager *object,
+                                             GDBusMethodInvocation *invocation,
+                                             const char *archive, const char *name,
+                                             GVariant *options);
 
 G_END_DECLS

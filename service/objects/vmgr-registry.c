@@ -293,6 +293,7 @@ vmgr_registry_add_vm (VmgrRegistry *self, VmgrVm *vm)
   g_signal_connect (vm, "deleted", G_CALLBACK (on_vm_deleted), self);
   g_signal_connect (vm, "snapshot-added", G_CALLBACK (on_snapshot_added), self);
   g_signal_connect (vm, "snapshot-removed", G_CALLBACK (on_snapshot_removed), self);
+  g_signal_connect_object (vm, "handle-backup", G_CALLBACK (vmgr_vm_handle_backup), self, 0);
   vmgr_dbus_object_skeleton_set_vm (object, VMGR_DBUS_VM (vm));
   export_object (self, G_DBUS_OBJECT_SKELETON (object), spec->owner);
   refresh_allocation (self, spec->owner);

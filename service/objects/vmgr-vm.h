@@ -45,6 +45,11 @@ GVariant *vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats);
  * announces them. */
 void vmgr_vm_load_snapshots (VmgrVm *self);
 
+/* VM.Backup (vmgr-vm-backup.c), connected to "handle-backup" by the
+ * registry, which exports the backup's job (@registry: the VmgrRegistry). */
+gboolean vmgr_vm_handle_backup (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
+                                GVariant *options, gpointer registry);
+
 /* Starts the VM on behalf of the daemon (autostart), without a caller. */
 void vmgr_vm_autostart (VmgrVm *self);
 
