@@ -12,6 +12,7 @@
 #include "vmgr-audit.h"
 #include "vmgr-backup-archive.h"
 #include "vmgr-error.h"
+#include "vmgr-names.h"
 #include "vmgr-peers.h"
 
 typedef struct {
@@ -30,6 +31,7 @@ typedef struct {
   gboolean reserved;
   gboolean defined;
   gboolean files_moved;     /* the guest directory is the restore's own */
+  gboolean reuse_id;        /* the VM takes back the id it had when deleted */
   VmgrVm *vm;
   VmgrJob *job;
 } Restore;
@@ -184,7 +186,11 @@ on_defined (GObject *source, GAsyncResult *result, gpointer user_data)
 
   restore->defined = vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error);
   if (!restore->defined ||
-      !vmgr_store_insert_vm (context->store, restore->spec, restore->domain_xml, NULL, &error))
+      !(restore->reuse_id
+          ? vmgr_store_insert_restored_vm (context->store, restore->spec, restore->domain_xml,
+                                           NULL, &error)
+          : vmgr_store_insert_vm (context->store, restore->spec, restore->domain_xml, NULL,
+                                  &error)))
     {
       restore_failed (g_steal_pointer (&restore), error);
       return;
@@ -273,6 +279,28 @@ start_job (Restore *restore)
 
 /* ---- The new VM's identity ----------------------------------------------- */
 
+/* Whether the retired @id was that of the backed-up VM itself (its UUID),
+ * as the audit log's row of its deletion says. */
+static gboolean
+retired_by_same_vm (Restore *restore, guint32 id)
+{
+  const VmgrContext *context = restore->manager->context;
+  const char *uuid = restore->manifest->spec->uuid;
+  VmgrAuditFilter filter = { .uid = -1, .target = uuid, .verb = "Delete", .limit = 100 };
+  g_autoptr(GPtrArray) rows = vmgr_store_query_audit_filtered (context->store, &filter, NULL);
+  g_autofree char *path = vmgr_vm_path (id);
+
+  for (guint i = 0; rows != NULL && i < rows->len; i++)
+    {
+      const VmgrAuditEntry *row = g_ptr_array_index (rows, i);
+
+      if (g_strcmp0 (row->result, "allowed") == 0 && g_strcmp0 (row->target, path) == 0 &&
+          g_strcmp0 (row->target_uuid, uuid) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static gboolean
 resolve_spec (Restore *restore, GHashTable *domains, GError **error)
 {
@@ -304,8 +332,11 @@ resolve_spec (Restore *restore, GHashTable *domains, GError **error)
       g_free (spec->plan);
       spec->plan = g_strdup ("");
     }
+  if (vmgr_ledger_id_retired (context->ledger, spec->id) &&
+      !vmgr_ledger_id_taken (context->ledger, spec->id))
+    restore->reuse_id = retired_by_same_vm (restore, spec->id);
   if (vmgr_ledger_id_taken (context->ledger, spec->id) ||
-      vmgr_ledger_id_retired (context->ledger, spec->id))
+      (vmgr_ledger_id_retired (context->ledger, spec->id) && !restore->reuse_id))
     spec->id = vmgr_ledger_next_vm_id (context->ledger);
   if (vmgr_registry_find_vm_by_uuid (restore->manager->registry, spec->uuid) != NULL ||
       g_hash_table_contains (domains, spec->uuid))
@@ -340,6 +371,8 @@ on_domains_listed (GObject *source, GAsyncResult *result, gpointer user_data)
   restore->grant->target_name = g_strdup (restore->spec->name);
   g_free (restore->grant->target_uuid);
   restore->grant->target_uuid = g_strdup (restore->spec->uuid);
+  if (restore->reuse_id)
+    vmgr_ledger_unretire_vm_id (context->ledger, restore->spec->id);
   vmgr_ledger_reserve (context->ledger, restore->spec);
   restore->reserved = TRUE;
   start_job (restore);

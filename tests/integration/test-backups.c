@@ -232,7 +232,7 @@ restored_vm (VmgrTestClient *client, JobWatch *watch, const char *job_path)
 
 /* Backup of a stopped VM; the list; restore under another name while the
  * VM exists (new id, new UUID); delete and restore under its own name
- * (same settings and owner; its old UUID). */
+ * (same settings and owner; its old id and UUID). */
 static void
 test_backup_and_restore (void)
 {
@@ -301,8 +301,9 @@ test_backup_and_restore (void)
   job = restore (client, archive, "", NULL, &error);
   g_assert_no_error (error);
   back = restored_vm (client, watch, job);
-  /* The id was retired with the deleted VM: a new one; its UUID is free. */
-  g_assert_cmpuint (vmgr_dbus_vm_get_id (back), !=, id);
+  /* The id was retired by this same VM (its UUID): it gets it back, and
+   * its UUID, free again. */
+  g_assert_cmpuint (vmgr_dbus_vm_get_id (back), ==, id);
   g_assert_cmpstr (vmgr_dbus_vm_get_uuid (back), ==, uuid);
   g_assert_cmpstr (vmgr_dbus_vm_get_name (back), ==, "kept");
   g_assert_cmpuint (vmgr_dbus_vm_get_owner (back), ==, VMGR_TEST_UID_ALICE);
@@ -313,6 +314,63 @@ test_backup_and_restore (void)
   g_assert_cmpstr (vmgr_dbus_vm_get_plan (back), ==, "basic");
   g_assert_true (vmgr_test_wait_reason (back, "restored", WAIT_MS));
   vmgr_test_start_and_wait (back);
+}
+
+/* An id retired by another VM (another UUID) is not given back. */
+static void
+test_id_of_another_vm (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(JobWatch) watch = job_watch_new (client);
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (
+    client, "first", g_variant_new_parsed ("{'id': <uint32 888>}"));
+  g_autofree char *archive = back_up (client, watch, vm, NULL);
+  g_autoptr(VmgrDBusVM) restored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *archive_name = NULL;
+  g_autofree char *dir = backup_dir ();
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  /* The archive says id 888 with another UUID: a copy of it whose
+   * manifest is edited. */
+  path = g_build_filename (dir, archive, NULL);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  {
+    g_autofree char *staging = g_build_filename (vmgr_test_daemon_get_state_dir (daemon_under_test),
+                                                 "edit", NULL);
+    g_autofree char *manifest = g_build_filename (staging, "manifest.json", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *edited = NULL;
+    g_autofree char *uuid_member = NULL;
+    g_auto(GStrv) parts = NULL;
+    const char *unpack[] = { "tar", "--zstd", "-xf", path, "-C", staging, NULL };
+    const char *pack[] = { "sh", "-c", NULL, NULL };
+    g_autofree char *command = NULL;
+
+    g_assert_cmpint (g_mkdir_with_parents (staging, 0700), ==, 0);
+    g_assert_cmpint (vmgr_test_run_as_argv (0, NULL, NULL, unpack), ==, 0);
+    g_assert_true (g_file_get_contents (manifest, &text, NULL, NULL));
+    uuid_member = g_strdup_printf ("\"uuid\" : \"%s\"", vmgr_dbus_vm_get_uuid (vm));
+    parts = g_strsplit (text, uuid_member, 2);
+    g_assert_cmpuint (g_strv_length (parts), ==, 2);
+    edited = g_strjoinv ("\"uuid\" : \"00000000-0000-4000-8000-000000000888\"", parts);
+    g_assert_true (g_file_set_contents (manifest, edited, -1, NULL));
+    archive_name = g_strdup ("edited-888-20260101T000000Z" SUFFIX);
+    command = g_strdup_printf ("tar --zstd -cf '%s/%s' -C '%s' manifest.json domain.xml files "
+                               "&& rm -rf '%s'", dir, archive_name, staging, staging);
+    pack[2] = command;
+    g_assert_cmpint (vmgr_test_run_as_argv (0, NULL, NULL, pack), ==, 0);
+  }
+  job = restore (client, archive_name, "", NULL, &error);
+  g_assert_no_error (error);
+  restored = restored_vm (client, watch, job);
+  g_assert_cmpuint (vmgr_dbus_vm_get_id (restored), !=, 888);
+  g_assert_cmpstr (vmgr_dbus_vm_get_uuid (restored), ==, "00000000-0000-4000-8000-000000000888");
 }
 
 /* Restored into a fresh vmgr (another state directory), the VM gets its
@@ -805,6 +863,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/backups/backup-and-restore", test_backup_and_restore);
+  g_test_add_func ("/backups/id-of-another-vm", test_id_of_another_vm);
   g_test_add_func ("/backups/running-stays-running", test_running_stays_running);
   g_test_add_func ("/backups/bad-input", test_bad_input);
   g_test_add_func ("/backups/customers-refused", test_customers_refused);
