@@ -60,13 +60,12 @@ restore_free (Restore *restore)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Restore, restore_free)
 
-/* Before the job: the caller gets the error. */
+/* Before the job: the caller gets the error; frees @restore. */
 static void
 refuse (Restore *restore, const GError *error)
 {
-  g_autoptr(Restore) owned = restore;
-
   vmgr_manager_finish (restore->manager, restore->invocation, restore->grant, NULL, error);
+  restore_free (restore);
 }
 
 /* ---- The job ------------------------------------------------------------- */

@@ -215,10 +215,10 @@ run_in_thread (Backup *backup, GTaskThreadFunc func, GAsyncReadyCallback callbac
 
 /* ---- The steps, on the main loop ----------------------------------------- */
 
+/* Ends the job and frees @backup. */
 static void
 finish (Backup *backup)
 {
-  g_autoptr(Backup) owned = backup;
   VmgrVm *self = backup->vm;
   g_autofree char *name = g_path_get_basename (backup->archive);
 
@@ -234,6 +234,7 @@ finish (Backup *backup)
   vmgr_grant_audit (self->context->auth, backup->grant, backup->error);
   vmgr_vm_set_job (self, "/");
   vmgr_job_complete (backup->job, backup->error);
+  backup_free (backup);
 }
 
 static void

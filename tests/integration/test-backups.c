@@ -635,6 +635,7 @@ cancel_job (VmgrTestClient *client, const char *path)
                                               &error);
 
   g_assert_no_error (error);
+  g_assert_nonnull (reply);
 }
 
 static void
@@ -766,6 +767,7 @@ test_vmgrctl (void)
   gboolean found = FALSE;
   int status;
 
+  g_assert_cmpstr (vmgr_dbus_vm_get_name (vm), ==, "ctl");
   status = vmgr_test_run_vmgrctl_as (0, &out, &err, "backup", "ctl", "--description", "by ctl",
                                      NULL);
   g_assert_cmpint (status, ==, 0);
