@@ -12,7 +12,6 @@
 #include "vmgr-backup-archive.h"
 #include "vmgr-error.h"
 #include "vmgr-file-copy.h"
-#include "vmgr-registry.h"
 
 #define DESCRIPTION_MAX 1024
 /* The share of the job's progress that copying the files aside takes. */
@@ -341,7 +340,8 @@ on_suspended (GObject *source, GAsyncResult *result, gpointer user_data)
 
 typedef struct {
   VmgrVm *vm;
-  VmgrRegistry *registry;
+  VmgrVmStartJob start_job;
+  gpointer start_job_data;  /* the registry, which outlives the VMs */
   char *description;
 } Request;
 
@@ -349,7 +349,6 @@ static void
 request_free (Request *request)
 {
   g_object_unref (request->vm);
-  g_object_unref (request->registry);
   g_free (request->description);
   g_free (request);
 }
@@ -421,9 +420,9 @@ on_backup_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer
       return;
     }
   backup = backup_new (self, grant, request->description);
-  backup->job = g_object_ref (vmgr_registry_start_job (request->registry, self->spec->id,
-                                                       self->spec->owner, "backup",
-                                                       grant->caller.uid));
+  backup->job = g_object_ref (request->start_job (request->start_job_data, self->spec->id,
+                                                  self->spec->owner, "backup",
+                                                  grant->caller.uid));
   path = vmgr_job_get_path (backup->job);
   vmgr_vm_set_job (self, path);
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
@@ -463,10 +462,9 @@ read_options (GVariant *options, char **description, GError **error)
 }
 
 gboolean
-vmgr_vm_handle_backup (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
-                       GVariant *options, gpointer registry)
+vmgr_vm_handle_backup (VmgrVm *self, GDBusMethodInvocation *invocation, GVariant *options,
+                       VmgrVmStartJob start_job, gpointer start_job_data)
 {
-  VmgrVm *self = VMGR_VM (object);
   g_autofree char *description = NULL;
   GError *error = NULL;
   Request *request;
@@ -476,7 +474,8 @@ vmgr_vm_handle_backup (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
     return vmgr_vm_return_invalid_input (self, invocation, error);
   request = g_new0 (Request, 1);
   request->vm = g_object_ref (self);
-  request->registry = g_object_ref (registry);
+  request->start_job = start_job;
+  request->start_job_data = start_job_data;
   request->description = description != NULL ? g_steal_pointer (&description) : g_strdup ("");
   details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_hash_table_insert (details, (gpointer) "backup.description",

@@ -9,6 +9,7 @@
 
 #include "vmgr-context.h"
 #include "vmgr-generated.h"
+#include "vmgr-job.h"
 #include "vmgr-records.h"
 
 G_BEGIN_DECLS
@@ -45,10 +46,16 @@ GVariant *vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats);
  * announces them. */
 void vmgr_vm_load_snapshots (VmgrVm *self);
 
-/* VM.Backup (vmgr-vm-backup.c), connected to "handle-backup" by the
- * registry, which exports the backup's job (@registry: the VmgrRegistry). */
-gboolean vmgr_vm_handle_backup (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
-                                GVariant *options, gpointer registry);
+/* Exports a new job about VM @vm_id and returns it (borrowed): how the
+ * registry lends its vmgr_registry_start_job to a VM's method. */
+typedef VmgrJob *(*VmgrVmStartJob) (gpointer data, guint32 vm_id, guint32 owner,
+                                    const char *operation, guint32 started_by);
+
+/* VM.Backup (vmgr-vm-backup.c), called by the registry's handler of
+ * "handle-backup" with its job starter. */
+gboolean vmgr_vm_handle_backup (VmgrVm *self, GDBusMethodInvocation *invocation,
+                                GVariant *options, VmgrVmStartJob start_job,
+                                gpointer start_job_data);
 
 /* Starts the VM on behalf of the daemon (autostart), without a caller. */
 void vmgr_vm_autostart (VmgrVm *self);
