@@ -27,7 +27,10 @@ typedef struct {
   char *error;
   /* Completed signals that came before the path was known. */
   GHashTable *early;
-  guint subscriptions[2];
+  /* Each job's Target, from InterfacesAdded (a job may end before it can
+   * be read). */
+  GHashTable *targets;
+  guint subscriptions[3];
 } JobFollow;
 
 static void
@@ -78,6 +81,23 @@ on_properties_changed (GDBusConnection *connection, const char *sender, const ch
     show (vmgrctl_progress_update (&self->progress, self->name, progress));
 }
 
+static void
+on_interfaces_added (GDBusConnection *connection, const char *sender, const char *path,
+                     const char *interface, const char *member, GVariant *parameters,
+                     gpointer data)
+{
+  JobFollow *self = data;
+  const char *object;
+  g_autoptr(GVariant) interfaces = NULL;
+  g_autoptr(GVariant) job = NULL;
+  const char *target;
+
+  g_variant_get (parameters, "(&o@a{sa{sv}})", &object, &interfaces);
+  job = g_variant_lookup_value (interfaces, JOB_INTERFACE, G_VARIANT_TYPE_VARDICT);
+  if (job != NULL && g_variant_lookup (job, "Target", "&o", &target))
+    g_hash_table_insert (self->targets, g_strdup (object), g_strdup (target));
+}
+
 /* Subscribed before the call that starts the job: its end is not missed. */
 static void
 job_follow_init (JobFollow *self, VmgrctlContext *ctx, const char *verb, const char *name)
@@ -85,6 +105,7 @@ job_follow_init (JobFollow *self, VmgrctlContext *ctx, const char *verb, const c
   self->ctx = ctx;
   self->name = name;
   self->early = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   vmgrctl_progress_init (&self->progress, isatty (STDERR_FILENO));
   self->progress.verb = verb;
   self->subscriptions[0] =
@@ -96,6 +117,12 @@ job_follow_init (JobFollow *self, VmgrctlContext *ctx, const char *verb, const c
                                         "org.freedesktop.DBus.Properties", "PropertiesChanged",
                                         NULL, JOB_INTERFACE, G_DBUS_SIGNAL_FLAGS_NONE,
                                         on_properties_changed, self, NULL);
+  self->subscriptions[2] =
+    g_dbus_connection_signal_subscribe (ctx->connection, VMGRCTL_BUS_NAME,
+                                        "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
+                                        VMGRCTL_OBJECT_MANAGER_PATH, NULL,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, on_interfaces_added, self,
+                                        NULL);
 }
 
 static void
@@ -105,6 +132,7 @@ job_follow_clear (JobFollow *self)
     if (self->subscriptions[i] != 0)
       g_dbus_connection_signal_unsubscribe (self->ctx->connection, self->subscriptions[i]);
   g_clear_pointer (&self->early, g_hash_table_unref);
+  g_clear_pointer (&self->targets, g_hash_table_unref);
   g_free (self->path);
   g_free (self->error);
 }
@@ -392,6 +420,7 @@ vmgrctl_cmd_restore (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv
   g_auto(JobFollow) follow = { 0 };
   GVariantDict options;
   const char *name;
+  const char *target;
   int status = vmgrctl_command_parse_and_connect (ctx, cmd, entries, argv, &args, &manager);
 
   if (status != VMGRCTL_EXIT_OK)
@@ -425,9 +454,12 @@ vmgrctl_cmd_restore (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv
       return VMGRCTL_EXIT_OK;
     }
   status = job_follow_run (&follow, job, "restore");
-  if (status == VMGRCTL_EXIT_OK && proxy != NULL && vmgr_dbus_job_get_target (proxy) != NULL)
+  target = g_hash_table_lookup (follow.targets, job);
+  if (target == NULL && proxy != NULL)
+    target = vmgr_dbus_job_get_target (proxy);
+  if (status == VMGRCTL_EXIT_OK && target != NULL)
     {
-      vmgrctl_print (vmgr_dbus_job_get_target (proxy));
+      vmgrctl_print (target);
       vmgrctl_print ("\n");
     }
   return status;

@@ -27,8 +27,29 @@ static VmgrTestDaemon *daemon_under_test;
 typedef struct {
   GDBusConnection *bus;
   guint subscription;
+  guint added_subscription;
   GHashTable *completed;
+  GHashTable *targets;      /* job path -> its Target, from InterfacesAdded */
 } JobWatch;
+
+static void
+on_added (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+          const char *member, GVariant *parameters, gpointer user_data)
+{
+  JobWatch *watch = user_data;
+  const char *object;
+  g_autoptr(GVariant) interfaces = NULL;
+  g_autoptr(GVariant) job = NULL;
+  const char *target;
+  const char *operation;
+
+  g_variant_get (parameters, "(&o@a{sa{sv}})", &object, &interfaces);
+  job = g_variant_lookup_value (interfaces, "org.vmgr.Job", G_VARIANT_TYPE_VARDICT);
+  if (job != NULL && g_variant_lookup (job, "Target", "&o", &target) &&
+      g_variant_lookup (job, "Operation", "&s", &operation))
+    g_hash_table_insert (watch->targets, g_strdup (object),
+                         g_strdup_printf ("%s %s", operation, target));
+}
 
 static void
 on_completed (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
@@ -49,6 +70,11 @@ job_watch_new (VmgrTestClient *client)
 
   watch->bus = g_object_ref (client->bus);
   watch->completed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  watch->targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  watch->added_subscription =
+    g_dbus_connection_signal_subscribe (client->bus, NULL, "org.freedesktop.DBus.ObjectManager",
+                                        "InterfacesAdded", "/org/vmgr", NULL,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, on_added, watch, NULL);
   watch->subscription =
     g_dbus_connection_signal_subscribe (client->bus, NULL, "org.vmgr.Job", "Completed", NULL,
                                         NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_completed, watch,
@@ -60,8 +86,10 @@ static void
 job_watch_free (JobWatch *watch)
 {
   g_dbus_connection_signal_unsubscribe (watch->bus, watch->subscription);
+  g_dbus_connection_signal_unsubscribe (watch->bus, watch->added_subscription);
   g_object_unref (watch->bus);
   g_hash_table_unref (watch->completed);
+  g_hash_table_unref (watch->targets);
   g_free (watch);
 }
 
@@ -211,21 +239,17 @@ restore (VmgrTestClient *client, const char *archive, const char *name, GVariant
   return g_steal_pointer (&job);
 }
 
-/* The VM @job restored (its Target), once done. */
+/* The VM @job restored (its Target, announced with the job), once done. */
 static VmgrDBusVM *
 restored_vm (VmgrTestClient *client, JobWatch *watch, const char *job_path)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(VmgrDBusJob) job =
-    vmgr_dbus_job_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE, "org.vmgr", job_path,
-                                  NULL, &error);
-  g_autofree char *target = NULL;
+  const char *target;
 
-  g_assert_no_error (error);
-  g_assert_cmpstr (vmgr_dbus_job_get_operation (job), ==, "restore");
-  target = g_strdup (vmgr_dbus_job_get_target (job));
   g_assert_cmpstr (wait_job (watch, job_path), ==, "ok");
-  return vmgr_test_client_vm (client, target);
+  target = g_hash_table_lookup (watch->targets, job_path);
+  g_assert_nonnull (target);
+  g_assert_true (g_str_has_prefix (target, "restore /org/vmgr/vm/"));
+  return vmgr_test_client_vm (client, target + strlen ("restore "));
 }
 
 /* ---- Tests --------------------------------------------------------------- */
