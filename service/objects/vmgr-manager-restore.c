@@ -194,7 +194,11 @@ on_defined (GObject *source, GAsyncResult *result, gpointer user_data)
       restore_failed (g_steal_pointer (&restore), error);
       return;
     }
-  vmgr_grant_add_change (restore->grant, "archive", NULL, restore->manifest->spec->name);
+  {
+    g_autofree char *archive = g_path_get_basename (restore->archive);
+
+    vmgr_grant_add_change (restore->grant, "restored_from", NULL, archive);
+  }
   vmgr_grant_audit (context->auth, restore->grant, NULL);
   vmgr_vm_provisioned (restore->vm);
   vmgr_vm_apply_state (restore->vm, VMGR_VM_STATE_STOPPED, "restored");
@@ -313,6 +317,11 @@ resolve_spec (Restore *restore, GHashTable *domains, GError **error)
       g_free (spec->name);
       spec->name = g_strdup (restore->name);
     }
+  /* The manifest is input like any other. */
+  if (!vmgr_validate_name (spec->name, "VM name", error) ||
+      !vmgr_validate_name (spec->template_name, "template name", error) ||
+      !vmgr_spec_check_resources (spec, error))
+    return g_prefix_error (error, "the backup's manifest: "), FALSE;
   if (restore->has_owner)
     spec->owner = restore->owner;
   else if (!vmgr_user_exists (spec->owner))

@@ -3,14 +3,15 @@
  * when free, a new one when not; the old UUID when free), DeleteBackup;
  * bad input changes nothing; customers are refused and learn nothing; a
  * running VM stays running; a cancelled backup or restore leaves nothing.
- * The real container is in tests/real/test-real-backup.c. */
+ * vmgrctl's commands are in test-backups-vmgrctl.c, the real container in
+ * tests/real/test-real-backup.c. */
 #include <string.h>
 
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 
 #include "vmgr-test-client.h"
 #include "vmgr-test-env.h"
+#include "vmgr-test-jobs.h"
 
 #define WAIT_MS 20000
 #define SUFFIX ".vmgr-backup.tar.zst"
@@ -23,99 +24,11 @@ static VmgrTestDaemon *daemon_under_test;
 
 /* ---- Helpers ------------------------------------------------------------- */
 
-/* Completed signals of every job, by path: "ok" or the error message. */
-typedef struct {
-  GDBusConnection *bus;
-  guint subscription;
-  guint added_subscription;
-  GHashTable *completed;
-  GHashTable *targets;      /* job path -> its Target, from InterfacesAdded */
-} JobWatch;
-
-static void
-on_added (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-          const char *member, GVariant *parameters, gpointer user_data)
-{
-  JobWatch *watch = user_data;
-  const char *object;
-  g_autoptr(GVariant) interfaces = NULL;
-  g_autoptr(GVariant) job = NULL;
-  const char *target;
-  const char *operation;
-
-  g_variant_get (parameters, "(&o@a{sa{sv}})", &object, &interfaces);
-  job = g_variant_lookup_value (interfaces, "org.vmgr.Job", G_VARIANT_TYPE_VARDICT);
-  if (job != NULL && g_variant_lookup (job, "Target", "&o", &target) &&
-      g_variant_lookup (job, "Operation", "&s", &operation))
-    g_hash_table_insert (watch->targets, g_strdup (object),
-                         g_strdup_printf ("%s %s", operation, target));
-}
-
-static void
-on_completed (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-              const char *member, GVariant *parameters, gpointer user_data)
-{
-  JobWatch *watch = user_data;
-  gboolean success;
-  const char *message;
-
-  g_variant_get (parameters, "(b&s)", &success, &message);
-  g_hash_table_insert (watch->completed, g_strdup (path), g_strdup (success ? "ok" : message));
-}
-
-static JobWatch *
-job_watch_new (VmgrTestClient *client)
-{
-  JobWatch *watch = g_new0 (JobWatch, 1);
-
-  watch->bus = g_object_ref (client->bus);
-  watch->completed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  watch->targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  watch->added_subscription =
-    g_dbus_connection_signal_subscribe (client->bus, NULL, "org.freedesktop.DBus.ObjectManager",
-                                        "InterfacesAdded", "/org/vmgr", NULL,
-                                        G_DBUS_SIGNAL_FLAGS_NONE, on_added, watch, NULL);
-  watch->subscription =
-    g_dbus_connection_signal_subscribe (client->bus, NULL, "org.vmgr.Job", "Completed", NULL,
-                                        NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_completed, watch,
-                                        NULL);
-  return watch;
-}
-
-static void
-job_watch_free (JobWatch *watch)
-{
-  g_dbus_connection_signal_unsubscribe (watch->bus, watch->subscription);
-  g_dbus_connection_signal_unsubscribe (watch->bus, watch->added_subscription);
-  g_object_unref (watch->bus);
-  g_hash_table_unref (watch->completed);
-  g_hash_table_unref (watch->targets);
-  g_free (watch);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (JobWatch, job_watch_free)
-
-typedef struct {
-  JobWatch *watch;
-  const char *path;
-} Awaited;
-
-static gboolean
-job_done (gpointer data)
-{
-  Awaited *awaited = data;
-
-  return g_hash_table_contains (awaited->watch->completed, awaited->path);
-}
-
 /* Waits for the job's Completed: "ok" or its error message. */
 static const char *
-wait_job (JobWatch *watch, const char *path)
+wait_job (VmgrTestJobWatch *watch, const char *path)
 {
-  Awaited awaited = { watch, path };
-
-  g_assert_true (vmgr_test_wait (job_done, &awaited, 120000));
-  return g_hash_table_lookup (watch->completed, path);
+  return vmgr_test_job_watch_wait (watch, path, 120000);
 }
 
 static char *
@@ -133,7 +46,7 @@ start_backup (VmgrDBusVM *vm, const char *description, GError **error)
 
 /* Backs @vm up and waits for it; returns the archive's name. */
 static char *
-back_up (VmgrTestClient *client, JobWatch *watch, VmgrDBusVM *vm, const char *description)
+back_up (VmgrTestClient *client, VmgrTestJobWatch *watch, VmgrDBusVM *vm, const char *description)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *job = start_backup (vm, description, &error);
@@ -241,12 +154,12 @@ restore (VmgrTestClient *client, const char *archive, const char *name, GVariant
 
 /* The VM @job restored (its Target, announced with the job), once done. */
 static VmgrDBusVM *
-restored_vm (VmgrTestClient *client, JobWatch *watch, const char *job_path)
+restored_vm (VmgrTestClient *client, VmgrTestJobWatch *watch, const char *job_path)
 {
   const char *target;
 
   g_assert_cmpstr (wait_job (watch, job_path), ==, "ok");
-  target = g_hash_table_lookup (watch->targets, job_path);
+  target = vmgr_test_job_watch_announced (watch, job_path);
   g_assert_nonnull (target);
   g_assert_true (g_str_has_prefix (target, "restore /org/vmgr/vm/"));
   return vmgr_test_client_vm (client, target + strlen ("restore "));
@@ -261,7 +174,7 @@ static void
 test_backup_and_restore (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(JobWatch) watch = job_watch_new (client);
+  g_autoptr(VmgrTestJobWatch) watch = vmgr_test_job_watch_new (client);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (
     client, "kept",
     g_variant_new_parsed ("{'owner': <%u>, 'hostname': <'kept-host'>, 'vcpus': <uint32 2>,"
@@ -345,7 +258,7 @@ static void
 test_id_of_another_vm (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(JobWatch) watch = job_watch_new (client);
+  g_autoptr(VmgrTestJobWatch) watch = vmgr_test_job_watch_new (client);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (
     client, "first", g_variant_new_parsed ("{'id': <uint32 888>}"));
   g_autofree char *archive = back_up (client, watch, vm, NULL);
@@ -403,7 +316,7 @@ static void
 test_old_id_when_free (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(JobWatch) watch = job_watch_new (client);
+  g_autoptr(VmgrTestJobWatch) watch = vmgr_test_job_watch_new (client);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (
     client, "moving", g_variant_new_parsed ("{'id': <uint32 777>}"));
   g_autofree char *archive = back_up (client, watch, vm, NULL);
@@ -427,7 +340,7 @@ test_old_id_when_free (void)
   other = vmgr_test_daemon_start (other_state, "[resources]\nmemory_overcommit=1000\n");
   {
     g_autoptr(VmgrTestClient) second = vmgr_test_client_new ();
-    g_autoptr(JobWatch) second_watch = job_watch_new (second);
+    g_autoptr(VmgrTestJobWatch) second_watch = vmgr_test_job_watch_new (second);
 
     job = restore (second, archive, "", g_variant_new_parsed ("{'owner': <%u>}",
                                                               VMGR_TEST_UID_BOB), &error);
@@ -453,7 +366,7 @@ static void
 test_running_stays_running (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(JobWatch) watch = job_watch_new (client);
+  g_autoptr(VmgrTestJobWatch) watch = vmgr_test_job_watch_new (client);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "busy", NULL);
   g_autofree char *archive = NULL;
   g_autoptr(GVariant) entry = NULL;
@@ -472,7 +385,7 @@ static void
 test_bad_input (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(JobWatch) watch = job_watch_new (client);
+  g_autoptr(VmgrTestJobWatch) watch = vmgr_test_job_watch_new (client);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "checked", NULL);
   g_autofree char *archive = back_up (client, watch, vm, NULL);
   g_autofree char *dir = backup_dir ();
@@ -551,7 +464,7 @@ static void
 test_customers_refused (void)
 {
   g_autoptr(VmgrTestClient) root = NULL;
-  g_autoptr(JobWatch) watch = NULL;
+  g_autoptr(VmgrTestJobWatch) watch = NULL;
   g_autoptr(VmgrDBusVM) hers = NULL;
   g_autoptr(VmgrDBusVM) his = NULL;
   g_autofree char *archive = NULL;
@@ -621,7 +534,7 @@ test_customers_refused (void)
     }
   dir = backup_dir ();
   root = vmgr_test_client_new ();
-  watch = job_watch_new (root);
+  watch = vmgr_test_job_watch_new (root);
   hers = vmgr_test_create_and_open (root, "alice-vm",
                                     g_variant_new_parsed ("{'id': <uint32 %u>, 'owner': <%u>}",
                                                           ALICE_VM_ID, VMGR_TEST_UID_ALICE));
@@ -666,7 +579,7 @@ static void
 test_cancel (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(JobWatch) watch = job_watch_new (client);
+  g_autoptr(VmgrTestJobWatch) watch = vmgr_test_job_watch_new (client);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "heavy", NULL);
   g_autofree char *dir = backup_dir ();
   g_autofree char *before = NULL;
@@ -723,7 +636,7 @@ static void
 test_files_come_back (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(JobWatch) watch = job_watch_new (client);
+  g_autoptr(VmgrTestJobWatch) watch = vmgr_test_job_watch_new (client);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "filed", NULL);
   const char *state = vmgr_test_daemon_get_state_dir (daemon_under_test);
   g_autofree char *dir = g_strdup_printf ("%s/guests/%u", state, vmgr_dbus_vm_get_id (vm));
@@ -758,7 +671,7 @@ static void
 test_delete_backup (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(JobWatch) watch = job_watch_new (client);
+  g_autoptr(VmgrTestJobWatch) watch = vmgr_test_job_watch_new (client);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "dropped", NULL);
   g_autofree char *archive = back_up (client, watch, vm, NULL);
   g_autoptr(GVariant) entry = find_backup (client, archive);
@@ -772,102 +685,6 @@ test_delete_backup (void)
   g_assert_null (gone);
   vmgr_dbus_manager_call_delete_backup_sync (client->manager, archive, NULL, &error);
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.NotFound", archive);
-}
-
-/* vmgrctl backup, backups (--json), restore, backup-delete; a customer
- * is refused. */
-static void
-test_vmgrctl (void)
-{
-  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = vmgr_test_create_and_open (client, "ctl", NULL);
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autofree char *archive = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  JsonArray *array;
-  gboolean found = FALSE;
-  int status;
-
-  g_assert_cmpstr (vmgr_dbus_vm_get_name (vm), ==, "ctl");
-  status = vmgr_test_run_vmgrctl_as (0, &out, &err, "backup", "ctl", "--description", "by ctl",
-                                     NULL);
-  g_assert_cmpint (status, ==, 0);
-  g_assert_nonnull (strstr (err, "Backing up ctl"));
-  archive = g_strstrip (g_strdup (out));
-  g_assert_true (g_str_has_prefix (archive, "ctl-"));
-  g_assert_true (g_str_has_suffix (archive, SUFFIX));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-
-  status = vmgr_test_run_vmgrctl_as (0, &out, &err, "backups", "--json", NULL);
-  g_assert_cmpint (status, ==, 0);
-  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
-  g_assert_no_error (error);
-  array = json_node_get_array (json_parser_get_root (parser));
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonObject *object = json_array_get_object_element (array, i);
-
-      if (g_strcmp0 (json_object_get_string_member (object, "archive"), archive) != 0)
-        continue;
-      found = TRUE;
-      g_assert_cmpstr (json_object_get_string_member (object, "vm_name"), ==, "ctl");
-      g_assert_cmpstr (json_object_get_string_member (object, "description"), ==, "by ctl");
-      g_assert_true (json_object_get_boolean_member (object, "valid"));
-      g_assert_cmpint (json_object_get_int_member (object, "created_usec"), >, 0);
-    }
-  g_assert_true (found);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-
-  status = vmgr_test_run_vmgrctl_as (0, &out, &err, "backups", NULL);
-  g_assert_cmpint (status, ==, 0);
-  g_assert_nonnull (strstr (out, "ARCHIVE"));
-  g_assert_nonnull (strstr (out, archive));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-
-  status = vmgr_test_run_vmgrctl_as (0, &out, &err, "restore", archive, "ctl-copy", "--owner",
-                                     "alice", NULL);
-  g_assert_cmpint (status, ==, 0);
-  g_assert_nonnull (strstr (err, "Restoring ctl-copy"));
-  path = g_strstrip (g_strdup (out));
-  g_assert_true (g_str_has_prefix (path, "/org/vmgr/vm/"));
-  {
-    g_autoptr(VmgrDBusVM) copy = vmgr_test_client_vm (client, path);
-
-    g_assert_cmpstr (vmgr_dbus_vm_get_name (copy), ==, "ctl-copy");
-    g_assert_cmpuint (vmgr_dbus_vm_get_owner (copy), ==, VMGR_TEST_UID_ALICE);
-  }
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-
-  /* Name taken: AlreadyExists (6). */
-  status = vmgr_test_run_vmgrctl_as (0, &out, &err, "restore", archive, NULL);
-  g_assert_cmpint (status, ==, 6);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-
-  /* alice: not authorized (4), and the archive stays. */
-  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "backups", NULL);
-  g_assert_cmpint (status, ==, 4);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  status = vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "backup-delete", archive,
-                                     NULL);
-  g_assert_cmpint (status, ==, 4);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-
-  status = vmgr_test_run_vmgrctl_as (0, &out, &err, "backup-delete", archive, NULL);
-  g_assert_cmpint (status, ==, 0);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  status = vmgr_test_run_vmgrctl_as (0, &out, &err, "backup-delete", archive, NULL);
-  g_assert_cmpint (status, ==, 3);
 }
 
 static void
@@ -897,7 +714,6 @@ main (int argc, char **argv)
   g_test_add_func ("/backups/cancel", test_cancel);
   g_test_add_func ("/backups/delete-backup", test_delete_backup);
   g_test_add_func ("/backups/permissions", test_permissions);
-  g_test_add_func ("/backups/vmgrctl", test_vmgrctl);
   g_test_add_func ("/backups/old-id-when-free", test_old_id_when_free);
 
   return vmgr_test_run_with_daemon ("[resources]\nmemory_overcommit=1000\n", NULL,

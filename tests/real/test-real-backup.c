@@ -6,9 +6,11 @@
  * of the backup and the restore of the shipped busybox template are
  * printed. The cases build on each other: run the whole program. */
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "real-helpers.h"
+#include "vmgr-test-jobs.h"
 
 #define MiB (G_GUINT64_CONSTANT (1) << 20)
 #define WAIT_MS 60000
@@ -23,44 +25,20 @@ static char *vm_path;
 static char *archive;
 static char *uuid;
 
-typedef struct {
-  GHashTable *completed;   /* job path -> "ok" or the error */
-} Jobs;
-
-static Jobs jobs;
-
-static void
-on_completed (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-              const char *member, GVariant *parameters, gpointer user_data)
-{
-  gboolean success;
-  const char *message;
-
-  g_variant_get (parameters, "(b&s)", &success, &message);
-  g_hash_table_insert (jobs.completed, g_strdup (path), g_strdup (success ? "ok" : message));
-}
-
-static guint
-watch_jobs (VmgrTestClient *client)
-{
-  if (jobs.completed == NULL)
-    jobs.completed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  return g_dbus_connection_signal_subscribe (client->bus, NULL, "org.vmgr.Job", "Completed",
-                                             NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_completed,
-                                             NULL, NULL);
-}
-
-static gboolean
-job_done (gpointer path)
-{
-  return g_hash_table_contains (jobs.completed, path);
-}
-
 static const char *
-wait_job (const char *path)
+wait_job (VmgrTestJobWatch *watch, const char *path)
 {
-  g_assert_true (vmgr_test_wait (job_done, (gpointer) path, 300000));
-  return g_hash_table_lookup (jobs.completed, path);
+  return vmgr_test_job_watch_wait (watch, path, 300000);
+}
+
+/* The guest's shell answers (it may not, the moment the container runs). */
+static gboolean
+console_ready (int fd)
+{
+  for (guint i = 0; i < 12; i++)
+    if (vmgr_test_console_shows (fd, "echo ready-$((6*7))\n", "ready-42", 5000))
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -86,7 +64,7 @@ test_create_and_write (void)
   uuid = g_strdup (vmgr_dbus_vm_get_uuid (vm));
   vmgr_test_start_and_wait (vm);
   fd = vmgr_real_open_console (vm);
-  g_assert_true (vmgr_test_console_shows (fd, "echo ready-$((6*7))\n", "ready-42", 30000));
+  g_assert_true (console_ready (fd));
   g_assert_true (vmgr_test_console_shows (fd, WRITE_MARKER, "", 0));
   g_assert_true (vmgr_test_console_shows (fd, "cat /root/marker\n", MARKER, 15000));
   /* Written through to the root's file system before the copy. */
@@ -99,7 +77,7 @@ static void
 test_backup_running (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  guint subscription = watch_jobs (client);
+  g_autoptr(VmgrTestJobWatch) watch = vmgr_test_job_watch_new (client);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
   g_autoptr(GVariant) list = NULL;
   g_autoptr(GError) error = NULL;
@@ -112,7 +90,7 @@ test_backup_running (void)
   vmgr_dbus_vm_call_backup_sync (vm, g_variant_new_parsed ("{'description': <'real'>}"), &job,
                                  NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (wait_job (job), ==, "ok");
+  g_assert_cmpstr (wait_job (watch, job), ==, "ok");
   g_test_message ("TIMING backup of the running busybox container: %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
   g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
@@ -137,17 +115,16 @@ test_backup_running (void)
     }
   g_assert_nonnull (archive);
   g_test_message ("TIMING archive %s: %" G_GUINT64_FORMAT " bytes", archive, size);
-  g_dbus_connection_signal_unsubscribe (client->bus, subscription);
 }
 
 static void
 test_delete_restore_start (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  guint subscription = watch_jobs (client);
+  g_autoptr(VmgrTestJobWatch) watch = vmgr_test_job_watch_new (client);
   g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
   g_autoptr(VmgrDBusVM) back = NULL;
-  g_autoptr(VmgrDBusJob) proxy = NULL;
+  const char *announced;
   g_autoptr(GError) error = NULL;
   g_autofree char *old_dir = vmgr_real_guest_dir (daemon_under_test, vm);
   g_autofree char *job = NULL;
@@ -166,11 +143,10 @@ test_delete_restore_start (void)
   vmgr_dbus_manager_call_restore_backup_sync (client->manager, archive, "",
                                               g_variant_new ("a{sv}", NULL), &job, NULL, &error);
   g_assert_no_error (error);
-  proxy = vmgr_dbus_job_proxy_new_sync (client->bus, G_DBUS_PROXY_FLAGS_NONE, "org.vmgr", job,
-                                        NULL, &error);
-  g_assert_no_error (error);
-  target = g_strdup (vmgr_dbus_job_get_target (proxy));
-  g_assert_cmpstr (wait_job (job), ==, "ok");
+  g_assert_cmpstr (wait_job (watch, job), ==, "ok");
+  announced = vmgr_test_job_watch_announced (watch, job);
+  g_assert_true (g_str_has_prefix (announced, "restore /org/vmgr/vm/"));
+  target = g_strdup (announced + strlen ("restore "));
   g_test_message ("TIMING restore of the busybox container: %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
   back = vmgr_test_client_vm (client, target);
@@ -182,7 +158,7 @@ test_delete_restore_start (void)
 
   vmgr_test_start_and_wait (back);
   fd = vmgr_real_open_console (back);
-  g_assert_true (vmgr_test_console_shows (fd, "echo ready-$((6*7))\n", "ready-42", 30000));
+  g_assert_true (console_ready (fd));
   g_assert_true (vmgr_test_console_shows (fd, "cat /root/marker\n", MARKER, 15000));
   close (fd);
 
@@ -193,7 +169,6 @@ test_delete_restore_start (void)
   g_assert_no_error (error);
   vmgr_dbus_manager_call_delete_backup_sync (client->manager, archive, NULL, &error);
   g_assert_no_error (error);
-  g_dbus_connection_signal_unsubscribe (client->bus, subscription);
 }
 
 int
@@ -210,6 +185,5 @@ main (int argc, char **argv)
   g_free (vm_path);
   g_free (archive);
   g_free (uuid);
-  g_clear_pointer (&jobs.completed, g_hash_table_unref);
   return status;
 }
