@@ -125,8 +125,8 @@ on_listed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) value = g_task_propagate_pointer (G_TASK (result), &error);
 
-  vmgr_manager_finish (call->manager, call->invocation, NULL,
-                       value != NULL ? g_variant_ref (value) : NULL, error);
+  /* A value that is not floating is not consumed: ours is freed here. */
+  vmgr_manager_finish (call->manager, call->invocation, NULL, value, error);
 }
 
 static void
