@@ -177,8 +177,9 @@ job_follow_run (JobFollow *self, const char *path, const char *what)
       self->success = early_error == NULL;
       self->error = g_strdup (early_error);
     }
-  show (vmgrctl_progress_update (&self->progress, self->name, 0.0));
+  /* Drawn once Ctrl-C is caught: from here on it cancels the job. */
   interrupt_source = g_unix_signal_add (SIGINT, on_interrupt, self);
+  show (vmgrctl_progress_update (&self->progress, self->name, 0.0));
   while (!self->done && !self->interrupted)
     g_main_context_iteration (NULL, TRUE);
   g_source_remove (interrupt_source);
@@ -436,7 +437,7 @@ vmgrctl_cmd_restore (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv
       if (!vmgrctl_context_resolve_user (ctx, owner, &uid, &error))
         {
           g_variant_dict_clear (&options);
-          return vmgrctl_command_fail (cmd, g_steal_pointer (&error));
+          return vmgrctl_command_fail (cmd, error);
         }
       g_variant_dict_insert (&options, "owner", "u", uid);
     }
