@@ -62,6 +62,12 @@ int vmgrctl_cmd_snapshot_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, c
 /* revert, delete: by cmd->name. */
 int vmgrctl_cmd_snapshot_change (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
+/* vmgrctl-backup-commands.c (issue 13) */
+int vmgrctl_cmd_backup (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_backups (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_restore (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_backup_delete (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+
 /* vmgrctl-console-command.c */
 int vmgrctl_cmd_console (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 

@@ -18,12 +18,18 @@ vmgrctl_progress_percent (double fraction)
 }
 
 char *
-vmgrctl_format_progress (const char *name, double fraction)
+vmgrctl_format_progress_as (const char *verb, const char *name, double fraction)
 {
   guint percent = vmgrctl_progress_percent (fraction);
   g_autofree char *bar = vmgrctl_format_bar_with (percent / 100.0, VMGRCTL_PROGRESS_WIDTH, '-');
 
-  return g_strdup_printf ("Provisioning %s %s %u%%", name, bar, percent);
+  return g_strdup_printf ("%s %s %s %u%%", verb, name, bar, percent);
+}
+
+char *
+vmgrctl_format_progress (const char *name, double fraction)
+{
+  return vmgrctl_format_progress_as ("Provisioning", name, fraction);
 }
 
 void
@@ -32,12 +38,15 @@ vmgrctl_progress_init (VmgrctlProgress *self, gboolean tty)
   self->tty = tty;
   self->shown = -1;
   self->open = FALSE;
+  self->verb = NULL;
 }
 
 static char *
 draw (VmgrctlProgress *self, const char *name, guint percent)
 {
-  g_autofree char *text = vmgrctl_format_progress (name, percent / 100.0);
+  g_autofree char *text = vmgrctl_format_progress_as (self->verb != NULL ? self->verb
+                                                                        : "Provisioning",
+                                                      name, percent / 100.0);
 
   self->shown = (int) percent;
   if (!self->tty)

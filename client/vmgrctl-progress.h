@@ -16,11 +16,14 @@ guint vmgrctl_progress_percent (double fraction);
 
 /* "Provisioning NAME [#########-----------] 45%" (no newline). */
 char *vmgrctl_format_progress (const char *name, double fraction);
+/* The same with another verb: "Backing up NAME [...] 45%". */
+char *vmgrctl_format_progress_as (const char *verb, const char *name, double fraction);
 
 typedef struct {
   gboolean tty;  /* redraw one line in place, else print lines */
   int shown;     /* the percent last drawn, -1: nothing yet */
   gboolean open; /* a tty line is drawn and not ended */
+  const char *verb; /* NULL: "Provisioning"; set after vmgrctl_progress_init */
 } VmgrctlProgress;
 
 void vmgrctl_progress_init (VmgrctlProgress *self, gboolean tty);

@@ -35,6 +35,7 @@ PACKAGES=(
   busybox-static
   qemu-system-x86
   qemu-utils              # qemu-img: guests' own disks
+  zstd                    # backups: tar --zstd (GNU tar itself is essential)
   libvirt-daemon-driver-lxc   # only a Recommends of libvirt-daemon
   libvirt-daemon-driver-qemu
   dnsmasq-base            # the libvirt default network's DHCP

@@ -45,6 +45,10 @@ static const VmgrAuthRule rules[] = {
   { MANAGER, "AdoptVM", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_ADOPT },
   /* An administrator's verb: the source is looked up only once allowed. */
   { MANAGER, "CloneVM", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_CLONE },
+  /* Backups (issue 13): administrators only. */
+  { MANAGER, "ListBackups", VMGR_AUTH_READ, NULL, VMGR_ACTION_BACKUP },
+  { MANAGER, "DeleteBackup", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_BACKUP },
+  { MANAGER, "RestoreBackup", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_RESTORE },
 
   { VM, "Start", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
   { VM, "Shutdown", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
@@ -55,6 +59,7 @@ static const VmgrAuthRule rules[] = {
   { VM, "Resume", VMGR_AUTH_MUTATION, CONTROL_OWN, CONTROL_ANY },
   { VM, "Delete", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_DELETE },
   { VM, "CreateSnapshot", VMGR_AUTH_MUTATION, SNAPSHOT_OWN, SNAPSHOT_ANY },
+  { VM, "Backup", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_BACKUP },
   { VM, "SetMemory", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
   { VM, "SetCpu", VMGR_AUTH_MUTATION, NULL, CONFIGURE },
   { VM, "SetDisk", VMGR_AUTH_MUTATION, NULL, CONFIGURE },

@@ -24,6 +24,10 @@
  *   [monitoring]
  *   interval=5                seconds between usage samples, 1..3600
  *
+ *   [backup]
+ *   directory=/srv/backups    absolute path of VM backup archives
+ *                             (default STATE_DIR/backups)
+ *
  * Bad values are G_KEY_FILE_ERROR_INVALID_VALUE errors whose message names
  * the file, group, key and the accepted values; a file that does not parse
  * gives the GKeyFile error. Loading is all or nothing: @config is changed
@@ -38,6 +42,7 @@
 #define AUTH_GROUP "auth"
 #define RESOURCES_GROUP "resources"
 #define MONITORING_GROUP "monitoring"
+#define BACKUP_GROUP "backup"
 
 VmgrConfig *
 vmgr_config_new_default (void)
@@ -56,6 +61,7 @@ vmgr_config_new_default (void)
   config->cpu_overcommit_pct = 400;
   config->disk_overcommit_pct = 100;
   config->sample_interval_s = 5;
+  config->backup_dir = g_strdup ("");
   return config;
 }
 
@@ -67,6 +73,7 @@ vmgr_config_free (VmgrConfig *config)
   g_free (config->uri);
   g_free (config->state_dir);
   g_free (config->network);
+  g_free (config->backup_dir);
   g_free (config);
 }
 
@@ -79,6 +86,7 @@ config_copy (const VmgrConfig *config)
   copy->uri = g_strdup (config->uri);
   copy->state_dir = g_strdup (config->state_dir);
   copy->network = g_strdup (config->network);
+  copy->backup_dir = g_strdup (config->backup_dir);
   return copy;
 }
 
@@ -258,6 +266,26 @@ read_state_dir (GKeyFile *file, char **out, GError **error)
   return TRUE;
 }
 
+static gboolean
+read_backup_dir (GKeyFile *file, char **out, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!get_string (file, BACKUP_GROUP, "directory", &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  if (!g_path_is_absolute (text))
+    {
+      set_value_error (error, BACKUP_GROUP, "directory",
+                       "'%s' is not valid: expected an absolute directory path", text);
+      return FALSE;
+    }
+  g_free (*out);
+  *out = g_canonicalize_filename (text, NULL);
+  return TRUE;
+}
+
 static void
 warn_unknown_keys (GKeyFile *file, const char *path)
 {
@@ -271,6 +299,7 @@ warn_unknown_keys (GKeyFile *file, const char *path)
     "memory_overcommit", "cpu_overcommit", "disk_overcommit", NULL
   };
   static const char * const monitoring_keys[] = { "interval", NULL };
+  static const char * const backup_keys[] = { "directory", NULL };
   g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
 
   for (guint i = 0; groups[i] != NULL; i++)
@@ -286,11 +315,13 @@ warn_unknown_keys (GKeyFile *file, const char *path)
         known = resources_keys;
       else if (strcmp (groups[i], MONITORING_GROUP) == 0)
         known = monitoring_keys;
+      else if (strcmp (groups[i], BACKUP_GROUP) == 0)
+        known = backup_keys;
       else
         {
-          g_warning ("%s: unknown group [%s] ignored (known: [%s], [%s], [%s], [%s])",
+          g_warning ("%s: unknown group [%s] ignored (known: [%s], [%s], [%s], [%s], [%s])",
                      path, groups[i], DAEMON_GROUP, AUTH_GROUP, RESOURCES_GROUP,
-                     MONITORING_GROUP);
+                     MONITORING_GROUP, BACKUP_GROUP);
           continue;
         }
 
@@ -309,6 +340,7 @@ read_keys (GKeyFile *file, VmgrConfig *config, GError **error)
   return read_uri (file, &config->uri, error) &&
          read_network (file, &config->network, error) &&
          read_state_dir (file, &config->state_dir, error) &&
+         read_backup_dir (file, &config->backup_dir, error) &&
          read_verbosity (file, &config->verbosity, error) &&
          read_uint (file, DAEMON_GROUP, "shutdown_timeout", 1, 3600, "seconds",
                     &config->shutdown_timeout_s, error) &&
@@ -392,4 +424,13 @@ vmgr_config_get_db_path (const VmgrConfig *config)
 {
   g_return_val_if_fail (config != NULL, NULL);
   return g_build_filename (config->state_dir, "vmgr.db", NULL);
+}
+
+char *
+vmgr_config_get_backup_dir (const VmgrConfig *config)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+  if (config->backup_dir != NULL && config->backup_dir[0] != '\0')
+    return g_strdup (config->backup_dir);
+  return g_build_filename (config->state_dir, "backups", NULL);
 }

@@ -19,6 +19,7 @@ typedef struct {
   guint cpu_overcommit_pct;    /* ... of host CPUs as vcpus */
   guint disk_overcommit_pct;   /* ... of the state filesystem as disk limits */
   guint sample_interval_s;     /* usage sampling of running VMs */
+  char *backup_dir;            /* [backup] directory; "" = STATE_DIR/backups */
 } VmgrConfig;
 
 VmgrConfig *vmgr_config_new_default (void);
@@ -33,6 +34,9 @@ gboolean vmgr_config_load_file (VmgrConfig *config, const char *path,
 
 /* Applies $STATE_DIRECTORY when set (systemd's StateDirectory=). */
 void vmgr_config_apply_environment (VmgrConfig *config);
+
+/* Where backups are written: [backup] directory, or STATE_DIR/backups. */
+char *vmgr_config_get_backup_dir (const VmgrConfig *config);
 
 /* The path of the sqlite file inside the state directory. */
 char *vmgr_config_get_db_path (const VmgrConfig *config);

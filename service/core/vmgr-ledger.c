@@ -192,6 +192,12 @@ vmgr_ledger_retire_vm_id (VmgrLedger *self, guint32 id)
   g_hash_table_add (self->retired_ids, GUINT_TO_POINTER (id));
 }
 
+void
+vmgr_ledger_unretire_vm_id (VmgrLedger *self, guint32 id)
+{
+  g_hash_table_remove (self->retired_ids, GUINT_TO_POINTER (id));
+}
+
 gboolean
 vmgr_ledger_id_retired (VmgrLedger *self, guint32 id)
 {

@@ -32,6 +32,8 @@ void vmgr_ledger_remove_vm (VmgrLedger *self, guint32 id);
 /* Retires @id (the ids of VMs deleted before vmgrd started). */
 void vmgr_ledger_retire_vm_id (VmgrLedger *self, guint32 id);
 gboolean vmgr_ledger_id_retired (VmgrLedger *self, guint32 id);
+/* A VM restored from a backup takes its own retired id back (issue 13). */
+void vmgr_ledger_unretire_vm_id (VmgrLedger *self, guint32 id);
 /* The spec of an existing VM, or NULL. Valid until the VM changes. */
 const VmgrVmSpec *vmgr_ledger_get_vm (VmgrLedger *self, guint32 id);
 

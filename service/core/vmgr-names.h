@@ -41,6 +41,9 @@ G_BEGIN_DECLS
 #define VMGR_ACTION_AUDIT_READ "org.vmgr.audit.read"
 #define VMGR_ACTION_ADOPT "org.vmgr.vm.adopt"
 #define VMGR_ACTION_CLONE "org.vmgr.vm.clone"
+/* Backups and restore (issue 13). */
+#define VMGR_ACTION_BACKUP "org.vmgr.vm.backup"
+#define VMGR_ACTION_RESTORE "org.vmgr.vm.restore"
 
 /* /org/vmgr/vm/ID, /org/vmgr/customer/UID, /org/vmgr/job/N */
 char *vmgr_vm_path (guint32 id);

@@ -186,6 +186,7 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
   self->config.uri = g_strdup (config->uri);
   self->config.state_dir = g_strdup (config->state_dir);
   self->config.network = g_strdup (config->network);
+  self->config.backup_dir = g_strdup (config->backup_dir);
   self->connection = g_object_ref (connection);
   self->context.config = &self->config;
   self->context.store = open_store (&self->config, error);
@@ -239,6 +240,7 @@ vmgr_daemon_finalize (GObject *object)
   g_free (self->config.uri);
   g_free (self->config.state_dir);
   g_free (self->config.network);
+  g_free (self->config.backup_dir);
   G_OBJECT_CLASS (vmgr_daemon_parent_class)->finalize (object);
 }
 

@@ -8,7 +8,9 @@
  *   vmgr-manager-permissions.c GetPermissions
  *   vmgr-manager-audit.c      QueryAudit
  *   vmgr-manager-adopt.c      ListUnmanagedDomains, AdoptVM
- *   vmgr-manager-clone.c      CloneVM */
+ *   vmgr-manager-clone.c      CloneVM
+ *   vmgr-manager-backups.c    ListBackups, DeleteBackup
+ *   vmgr-manager-restore.c    RestoreBackup */
 #pragma once
 
 #include "vmgr-manager.h"
@@ -85,5 +87,16 @@ gboolean vmgr_manager_handle_query_audit (VmgrDBusManager *object,
 gboolean vmgr_manager_handle_query_audit_records (VmgrDBusManager *object,
                                                   GDBusMethodInvocation *invocation,
                                                   GVariant *filter);
+
+/* Backups (issue 13): vmgr-manager-backups.c and vmgr-manager-restore.c. */
+gboolean vmgr_manager_handle_list_backups (VmgrDBusManager *object,
+                                           GDBusMethodInvocation *invocation);
+gboolean vmgr_manager_handle_delete_backup (VmgrDBusManager *object,
+                                            GDBusMethodInvocation *invocation,
+                                            const char *archive);
+gboolean vmgr_manager_handle_restore_backup (VmgrDBusManager *object,
+                                             GDBusMethodInvocation *invocation,
+                                             const char *archive, const char *name,
+                                             GVariant *options);
 
 G_END_DECLS

@@ -216,6 +216,10 @@ vmgr_manager_iface_init (VmgrDBusManagerIface *iface)
   iface->handle_list_unmanaged_domains = vmgr_manager_handle_list_unmanaged_domains;
   iface->handle_adopt_vm = vmgr_manager_handle_adopt_vm;
   iface->handle_clone_vm = vmgr_manager_handle_clone_vm;
+  /* Backups (issue 13). */
+  iface->handle_list_backups = vmgr_manager_handle_list_backups;
+  iface->handle_delete_backup = vmgr_manager_handle_delete_backup;
+  iface->handle_restore_backup = vmgr_manager_handle_restore_backup;
 }
 
 static void

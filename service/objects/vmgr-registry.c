@@ -278,6 +278,21 @@ on_vm_deleted (VmgrVm *vm, gpointer user_data)
   vmgr_registry_remove_vm (VMGR_REGISTRY (user_data), vmgr_vm_get_spec (vm)->id);
 }
 
+static VmgrJob *
+start_job_for_vm (gpointer registry, guint32 vm_id, guint32 owner, const char *operation,
+                  guint32 started_by)
+{
+  return vmgr_registry_start_job (registry, vm_id, owner, operation, started_by);
+}
+
+/* VM.Backup runs as a job, which the registry exports. */
+static gboolean
+on_handle_backup (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, GVariant *options,
+                  gpointer self)
+{
+  return vmgr_vm_handle_backup (VMGR_VM (vm), invocation, options, start_job_for_vm, self);
+}
+
 void
 vmgr_registry_add_vm (VmgrRegistry *self, VmgrVm *vm)
 {
@@ -293,6 +308,7 @@ vmgr_registry_add_vm (VmgrRegistry *self, VmgrVm *vm)
   g_signal_connect (vm, "deleted", G_CALLBACK (on_vm_deleted), self);
   g_signal_connect (vm, "snapshot-added", G_CALLBACK (on_snapshot_added), self);
   g_signal_connect (vm, "snapshot-removed", G_CALLBACK (on_snapshot_removed), self);
+  g_signal_connect_object (vm, "handle-backup", G_CALLBACK (on_handle_backup), self, 0);
   vmgr_dbus_object_skeleton_set_vm (object, VMGR_DBUS_VM (vm));
   export_object (self, G_DBUS_OBJECT_SKELETON (object), spec->owner);
   refresh_allocation (self, spec->owner);

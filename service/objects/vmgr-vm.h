@@ -9,6 +9,7 @@
 
 #include "vmgr-context.h"
 #include "vmgr-generated.h"
+#include "vmgr-job.h"
 #include "vmgr-records.h"
 
 G_BEGIN_DECLS
@@ -44,6 +45,17 @@ GVariant *vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats);
 /* Lists the snapshots libvirt keeps of the VM (at daemon start) and
  * announces them. */
 void vmgr_vm_load_snapshots (VmgrVm *self);
+
+/* Exports a new job about VM @vm_id and returns it (borrowed): how the
+ * registry lends its vmgr_registry_start_job to a VM's method. */
+typedef VmgrJob *(*VmgrVmStartJob) (gpointer data, guint32 vm_id, guint32 owner,
+                                    const char *operation, guint32 started_by);
+
+/* VM.Backup (vmgr-vm-backup.c), called by the registry's handler of
+ * "handle-backup" with its job starter. */
+gboolean vmgr_vm_handle_backup (VmgrVm *self, GDBusMethodInvocation *invocation,
+                                GVariant *options, VmgrVmStartJob start_job,
+                                gpointer start_job_data);
 
 /* Starts the VM on behalf of the daemon (autostart), without a caller. */
 void vmgr_vm_autostart (VmgrVm *self);

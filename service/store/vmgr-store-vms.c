@@ -147,7 +147,21 @@ typedef struct
 {
   const VmgrVmSpec *spec;
   const char *domain_xml;
+  gboolean reuse_retired_id;   /* a restored VM takes its own id back */
 } VmWrite;
+
+static gboolean
+unretire_vm_id (VmgrStore *self, guint32 id, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt =
+    vmgr_store_prepare (self, "DELETE FROM retired_vm_ids WHERE id = :id", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!vmgr_store_bind_int (stmt, ":id", id))
+    return vmgr_store_fail (self, error);
+  return vmgr_store_step_done (self, stmt, error);
+}
 
 static gboolean
 insert_vm_txn (VmgrStore *self, gconstpointer data, GError **error)
@@ -165,6 +179,8 @@ insert_vm_txn (VmgrStore *self, gconstpointer data, GError **error)
                    "VM id %u is taken", w->spec->id);
       return FALSE;
     }
+  if (w->reuse_retired_id && !unretire_vm_id (self, w->spec->id, error))
+    return FALSE;
   if (!vm_id_retired (self, w->spec->id, &taken, error))
     return FALSE;
   if (taken)
@@ -183,7 +199,18 @@ gboolean
 vmgr_store_insert_vm (VmgrStore *self, const VmgrVmSpec *spec,
                       const char *domain_xml, const VmgrAuditEntry *audit, GError **error)
 {
-  VmWrite w = { spec, domain_xml };
+  VmWrite w = { spec, domain_xml, FALSE };
+
+  g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
+  g_return_val_if_fail (spec != NULL, FALSE);
+  return vmgr_store_transaction (self, insert_vm_txn, &w, audit, error);
+}
+
+gboolean
+vmgr_store_insert_restored_vm (VmgrStore *self, const VmgrVmSpec *spec, const char *domain_xml,
+                               const VmgrAuditEntry *audit, GError **error)
+{
+  VmWrite w = { spec, domain_xml, TRUE };
 
   g_return_val_if_fail (VMGR_IS_STORE (self), FALSE);
   g_return_val_if_fail (spec != NULL, FALSE);

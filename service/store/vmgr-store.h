@@ -33,6 +33,11 @@ gboolean vmgr_store_is_empty (VmgrStore *self);
 /* VMs. @domain_xml is the libvirt definition vmgr last defined. */
 gboolean vmgr_store_insert_vm (VmgrStore *self, const VmgrVmSpec *spec,
                                const char *domain_xml, const VmgrAuditEntry *audit, GError **error);
+/* The same for a VM restored from a backup (issue 13), which may take back
+ * its own retired id: the id is no longer retired once the VM is in. */
+gboolean vmgr_store_insert_restored_vm (VmgrStore *self, const VmgrVmSpec *spec,
+                                        const char *domain_xml, const VmgrAuditEntry *audit,
+                                        GError **error);
 gboolean vmgr_store_update_vm (VmgrStore *self, const VmgrVmSpec *spec,
                                const char *domain_xml, const VmgrAuditEntry *audit, GError **error);
 gboolean vmgr_store_delete_vm (VmgrStore *self, guint32 id,

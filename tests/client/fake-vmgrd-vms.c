@@ -210,6 +210,7 @@ connect_vm_handlers (FakeVmgrd *self, VmgrDBusVM *vm)
   fake_vmgrd_stats_connect_vm (self, vm);
   fake_vmgrd_console_connect_vm (self, vm);
   fake_vmgrd_snapshots_connect_vm (self, vm);
+  fake_vmgrd_backups_connect_vm (self, vm);
 }
 
 static VmgrDBusVM *

@@ -52,6 +52,7 @@ export_manager (FakeVmgrd *self)
   fake_vmgrd_admin_connect_manager (self, manager);
   fake_vmgrd_host_connect_manager (self, manager);
   fake_vmgrd_customers_connect_manager (self, manager);
+  fake_vmgrd_backups_connect_manager (self, manager);
   self->manager_object = vmgr_dbus_object_skeleton_new ("/org/vmgr/Manager");
   vmgr_dbus_object_skeleton_set_manager (self->manager_object, manager);
   g_dbus_object_manager_server_export (self->objects,
@@ -99,6 +100,7 @@ fake_vmgrd_free (FakeVmgrd *self)
   fake_vmgrd_console_clear (self);
   fake_vmgrd_customers_clear (self);
   fake_vmgrd_jobs_clear (self);
+  fake_vmgrd_backups_clear (self);
   g_dbus_object_manager_server_set_connection (self->objects, NULL);
   g_clear_object (&self->manager_object);
   fake_vmgrd_vms_clear (self);

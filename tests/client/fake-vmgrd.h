@@ -15,6 +15,7 @@
  *   fake-vmgrd-stats-host.c GetStats, GetHostInfo
  *   fake-vmgrd-console.c    OpenConsole
  *   fake-vmgrd-snapshots.c  CreateSnapshot, the snapshots' Revert, Delete
+ *   fake-vmgrd-backups.c    Backup, ListBackups, RestoreBackup, DeleteBackup
  *   fake-vmgrd-customers.c  Customer objects, AddCustomer, ListCustomers,
  *                           Contract
  *   fake-vmgrd-admin.c      templates, plans, the audit log */
@@ -127,6 +128,13 @@ void fake_vmgrd_host_connect_manager (FakeVmgrd *self, VmgrDBusManager *manager)
 
 /* fake-vmgrd-snapshots.c */
 void fake_vmgrd_snapshots_connect_vm (FakeVmgrd *self, VmgrDBusVM *vm);
+
+/* fake-vmgrd-backups.c: backup and restore jobs wait for
+ * fake_vmgrd_run_backup_jobs() (see the file's header). */
+void fake_vmgrd_backups_connect_vm (FakeVmgrd *self, VmgrDBusVM *vm);
+void fake_vmgrd_backups_connect_manager (FakeVmgrd *self, VmgrDBusManager *manager);
+void fake_vmgrd_run_backup_jobs (FakeVmgrd *self);
+void fake_vmgrd_backups_clear (FakeVmgrd *self);
 
 /* fake-vmgrd-console.c: "db" has a console (it greets with "login: " and
  * echoes); the other VMs answer NotSupported. */

@@ -53,7 +53,9 @@ test_permissions (void)
     "org.vmgr.vm.configure", "org.vmgr.vm.create", "org.vmgr.vm.delete", "org.vmgr.contract",
     "org.vmgr.templates.manage", "org.vmgr.plans.manage", "org.vmgr.customers.manage",
     "org.vmgr.audit.read", "org.vmgr.vm.adopt", "org.vmgr.vm.snapshot-own",
-    "org.vmgr.vm.snapshot-any", "org.vmgr.vm.clone", NULL,
+    "org.vmgr.vm.snapshot-any", "org.vmgr.vm.clone",
+    "org.vmgr.vm.backup", "org.vmgr.vm.restore",
+    NULL,
   };
   static const char * const customer[] = {
     "org.vmgr.vm.view-own", "org.vmgr.vm.control-own", "org.vmgr.vm.console-own",

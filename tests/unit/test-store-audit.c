@@ -157,6 +157,34 @@ test_deleted_ids_retired (void)
   g_assert_no_error (error);
 }
 
+/* A VM restored from a backup takes its own retired id back: stored, the
+ * id is no longer retired (issue 13). */
+static void
+test_restored_vm_takes_its_id_back (void)
+{
+  g_autoptr(TmpDir) t = tmp_dir_new ();
+  g_autoptr(VmgrStore) store = open_store (t->path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) retired = NULL;
+  g_autoptr(VmgrVmSpec) spec = NULL;
+
+  insert_vm (store, 101, "web1", WEB1_UUID, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_store_delete_vm (store, 101, NULL, &error));
+  spec = vmgr_store_get_vm (store, 101, NULL);
+  g_assert_null (spec);
+  spec = vmgr_vm_spec_new ();
+  spec->id = 101;
+  set_str (&spec->name, "web1");
+  set_str (&spec->uuid, WEB1_UUID);
+  spec->owner = 60002;
+  g_assert_true (vmgr_store_insert_restored_vm (store, spec, "<domain/>", NULL, &error));
+  g_assert_no_error (error);
+  retired = vmgr_store_list_retired_vm_ids (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (retired->len, ==, 0);
+}
+
 static void
 test_ledger_skips_retired (void)
 {
@@ -223,6 +251,8 @@ main (int argc, char **argv)
   g_test_add_func ("/store/audit/rows-keep-what-changed", test_rows_keep_what_changed);
   g_test_add_func ("/store/audit/deleted-ids-retired", test_deleted_ids_retired);
   g_test_add_func ("/store/audit/ledger-skips-retired", test_ledger_skips_retired);
+  g_test_add_func ("/store/audit/restored-vm-takes-its-id-back",
+                   test_restored_vm_takes_its_id_back);
   g_test_add_func ("/store/audit/migrate-retires-audited-ids", test_migrate_retires_audited_ids);
   return g_test_run ();
 }
