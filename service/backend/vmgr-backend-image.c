@@ -245,6 +245,8 @@ run_op (ImageTask *data, const char *image, const char *root, GError **error)
       if (root == NULL)
         return vmgr_image_resize (image, limit, error);
       return grow_live_or_defer (data, image, root, error);
+    case VMGR_GUEST_IMAGE_SYNC:
+      return root == NULL || vmgr_image_sync_live (root, error);
     case VMGR_GUEST_IMAGE_WRITE_NETWORK:
     default:
       return root != NULL ? vmgr_provision_write_network_live (root, data->spec, error)

@@ -16,6 +16,7 @@ typedef enum {
   VMGR_GUEST_IMAGE_USAGE,          /* what its filesystem uses */
   VMGR_GUEST_IMAGE_RESIZE,         /* to the spec's disk_hard_limit (0: unchanged) */
   VMGR_GUEST_IMAGE_WRITE_NETWORK,  /* the spec's host name and network files */
+  VMGR_GUEST_IMAGE_SYNC,           /* a running container's writes flushed to its image */
 } VmgrGuestImageOp;
 
 /* @op on the root image of the domain @spec->uuid; NOT_SUPPORTED when its

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "vmgr-backup-archive.h"
+#include "vmgr-backend-image.h"
 #include "vmgr-error.h"
 #include "vmgr-file-copy.h"
 
@@ -303,6 +304,13 @@ on_resumed (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+resume (Backup *backup)
+{
+  vmgr_backend_op_async (backup->vm->context->backend, backup->vm->spec->uuid,
+                         VMGR_BACKEND_OP_RESUME, NULL, on_resumed, backup);
+}
+
+static void
 on_staged (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Backup *backup = user_data;
@@ -315,8 +323,25 @@ on_staged (GObject *source, GAsyncResult *result, gpointer user_data)
       archive (backup);
       return;
     }
-  vmgr_backend_op_async (backup->vm->context->backend, backup->vm->spec->uuid,
-                         VMGR_BACKEND_OP_RESUME, NULL, on_resumed, backup);
+  resume (backup);
+}
+
+static void
+on_synced (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Backup *backup = user_data;
+  GError *error = NULL;
+
+  if (vmgr_backend_guest_image_finish (VMGR_BACKEND (source), result, NULL, NULL, &error) ||
+      g_error_matches (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED))
+    {
+      g_clear_error (&error);
+      run_in_thread (backup, stage_thread, on_staged);
+      return;
+    }
+  g_prefix_error (&error, "cannot flush the container's root image for a consistent copy: ");
+  fail (backup, error);
+  resume (backup);
 }
 
 static void
@@ -333,7 +358,10 @@ on_suspended (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   backup->suspended = TRUE;
-  run_in_thread (backup, stage_thread, on_staged);
+  /* Freezing stops the container's processes, not its page cache: what they
+   * wrote must reach a root image before the image is copied. */
+  vmgr_backend_guest_image_async (backup->vm->context->backend, backup->vm->spec,
+                                  VMGR_GUEST_IMAGE_SYNC, NULL, on_synced, backup);
 }
 
 /* ---- The call ------------------------------------------------------------ */
