@@ -3,7 +3,6 @@
 #include "vmgr-backend.h"
 
 #include "vmgr-backend-private.h"
-#include "vmgr-backend-image.h"
 #include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 

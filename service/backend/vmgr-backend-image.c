@@ -1,12 +1,12 @@
-/* Root images of LXC guests through libvirt (see vmgr-backend-image.h). */
-#include "vmgr-backend-image.h"
+/* Root images of LXC guests through libvirt (declared in vmgr-backend.h and
+ * vmgr-backend-private.h). */
+#include "vmgr-backend-private.h"
 
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
 #include <sys/stat.h>
 
-#include "vmgr-backend-private.h"
 #include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 #include "vmgr-image.h"

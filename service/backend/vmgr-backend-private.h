@@ -110,4 +110,44 @@ GHashTable *vmgr_backend_get_consoles (VmgrBackend *self);
 /* Ends every console session (the connection they ran on is gone). */
 void vmgr_backend_close_consoles (VmgrBackend *self);
 
+/* ---- Root images of containers (vmgr-backend-image.c) ---- */
+
+/* The domain's root image, or NULL when its root is none. */
+char *vmgr_backend_domain_image (virDomainPtr domain);
+
+/* "/proc/PID/root" of the running (or paused) container's init, or NULL
+ * when it does not run. */
+char *vmgr_backend_container_root (virDomainPtr domain);
+
+/* FALSE with @error when the domain runs but its @root
+ * (vmgr_backend_container_root) was not found: nothing that needs its
+ * filesystem unmounted may then touch its image. */
+gboolean vmgr_backend_check_root_reachable (virDomainPtr domain, const char *root,
+                                            GError **error);
+
+/* Starts the domain; one with a root image gets the disk hard limit of
+ * its definition first (a growth deferred while it ran), under the
+ * image's lock. */
+gboolean vmgr_backend_image_start (virDomainPtr domain, GError **error);
+
+/* The growth of vmgr_backend_image_start, for a caller holding the lock. */
+gboolean vmgr_backend_image_grow_to_limit (virDomainPtr domain, const char *image,
+                                           GError **error);
+
+/* Held around everything that reads or changes @image, so that no two
+ * such operations (nor a start that mounts it) overlap. */
+typedef struct _VmgrImageLock VmgrImageLock;
+VmgrImageLock *vmgr_backend_image_lock (const char *image);
+void vmgr_backend_image_unlock (VmgrImageLock *lock);
+
+/* Adds what the running container's root image uses to @stats. */
+void vmgr_backend_image_sample (virDomainPtr domain, VmgrDomainStats *stats);
+
+/* LXC snapshots (vmgr-lxc-snapshots.c): @op as vmgr_backend_snapshot_async
+ * on the container's root image; the list after it in @snapshots. */
+gboolean vmgr_lxc_snapshot (virDomainPtr domain, VmgrBackendSnapshotOp op, const char *name,
+                            const char *description, GPtrArray **snapshots,
+                            VmgrVmState *state_after, GCancellable *cancellable,
+                            GError **error);
+
 G_END_DECLS

@@ -5,7 +5,6 @@
  * vmgr lists it again whenever it needs it. Every call runs in a worker
  * thread. */
 #include "vmgr-backend-private.h"
-#include "vmgr-backend-image.h"
 
 #include <libvirt-gconfig/libvirt-gconfig.h>
 

@@ -13,7 +13,6 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
-#include "vmgr-backend-image.h"
 #include "vmgr-error.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)

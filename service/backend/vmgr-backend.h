@@ -218,4 +218,30 @@ void vmgr_backend_reserve_vm_address (VmgrBackend *self, const char *network,
  *   "domain-undefined" (const char *uuid) when a domain was undefined.
  *   "connection-lost" () and "connection-restored" () (see above). */
 
+/* ---- Root images of containers (vmgr-backend-image.c) ----
+   LXC guests whose root is an image (vmgr-image.h), seen through libvirt:
+   the image named by the domain's <filesystem type='file'> at '/', and,
+   while the container runs, its root as /proc/PID/root of its init. What
+   needs the filesystem unmounted (debugfs, resize2fs, dumpe2fs) runs only
+   while the container is down; while it runs, the mounted filesystem is
+   used (statvfs, online resize, freeze). */
+
+typedef enum {
+  VMGR_GUEST_IMAGE_USAGE,          /* what its filesystem uses */
+  VMGR_GUEST_IMAGE_RESIZE,         /* to the spec's disk_hard_limit (0: unchanged) */
+  VMGR_GUEST_IMAGE_WRITE_NETWORK,  /* the spec's host name and network files */
+  VMGR_GUEST_IMAGE_SYNC,           /* a running container's writes flushed to its image */
+} VmgrGuestImageOp;
+
+/* @op on the root image of the domain @spec->uuid; NOT_SUPPORTED when its
+ * root is no image (a directory). RESIZE of a running container only
+ * grows: online where it can, else at its next start (deferred);
+ * shrinking it is INVALID_STATE. */
+void vmgr_backend_guest_image_async (VmgrBackend *self, const VmgrVmSpec *spec,
+                                     VmgrGuestImageOp op, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+/* @used: USAGE's bytes; @deferred: RESIZE waits for the next start. */
+gboolean vmgr_backend_guest_image_finish (VmgrBackend *self, GAsyncResult *result,
+                                          guint64 *used, gboolean *deferred, GError **error);
+
 G_END_DECLS

@@ -14,7 +14,7 @@
  * snapshot back and brings it to the state the snapshot captured, as
  * libvirt's revert does for QEMU (the memory is not kept: "running" means
  * started afresh from the snapshot's disk). Worker threads only. */
-#include "vmgr-backend-image.h"
+#include "vmgr-backend-private.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -10,7 +10,6 @@
 #include <glib/gstdio.h>
 
 #include "vmgr-backup-archive.h"
-#include "vmgr-backend-image.h"
 #include "vmgr-error.h"
 #include "vmgr-file-copy.h"
 

@@ -3,7 +3,6 @@
  * applied to the running guest where the driver can. */
 #include "vmgr-vm-private.h"
 
-#include "vmgr-backend-image.h"
 #include "vmgr-error.h"
 #include "vmgr-image.h"
 #include "vmgr-limits.h"

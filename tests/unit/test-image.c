@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmgr-backend-image.h"
+#include "vmgr-backend-private.h"
 #include "vmgr-domain-xml.h"
 #include "vmgr-error.h"
 #include "vmgr-image.h"
