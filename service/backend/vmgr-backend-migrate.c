@@ -144,6 +144,9 @@ migrate_task_new (VmgrBackend *source, VmgrBackend *target, gpointer tag,
   MigrateData *data = g_new0 (MigrateData, 1);
 
   g_task_set_source_tag (task, tag);
+  /* a cancel that comes too late for libvirt must not hide that the
+   * domain moved: the worker decides what cancelling did */
+  g_task_set_check_cancellable (task, FALSE);
   data->target = g_object_ref (target);
   if (progress != NULL)
     data->progress = progress_new (progress, progress_data, progress_destroy);

@@ -31,6 +31,7 @@ shift
 [[ ${1:-} == -- ]] && shift
 [[ $# -gt 0 ]] || bail "no command"
 trap hosts_cleanup EXIT
+ensure_templates >&2
 hosts_start "$n" >&2 || bail "the hosts did not start"
 qemu_uris= lxc_uris=
 for ((i = 1; i <= n; i++)); do

@@ -1,0 +1,346 @@
+/* vmgr-backend-migrate.c on two real hosts: two VmgrBackend objects on
+ * the hosts of tests/real/with-hosts.sh (qemu+tcp://10.77.0.1/system and
+ * .2), no vmgrd. The tiny QEMU guest boots on host 1; a migration is
+ * cancelled once its progress shows (the guest stays whole, running, on
+ * host 1); a live migration with progress then moves it to host 2; a
+ * volume streamed from host 1's pool to host 2's arrives byte for byte.
+ *
+ *   tests/harness/libvirtd.sh --no-network -- tests/real/with-hosts.sh 2 -- \
+ *     build/tests/real/test-real-migrate --tap */
+#include <glib/gstdio.h>
+#include <libvirt/libvirt.h>
+
+#include "vmgr-backend-migrate.h"
+#include "vmgr-backend-private.h"   /* vmgr_backend_ref_connection () */
+#include "vmgr-error.h"
+
+#define BOOT_TIMEOUT_S 120
+#define MIGRATE_TIMEOUT_S 300
+
+static struct {
+  VmgrBackend *host[2];
+  char *uuid;
+  char *work;
+  char *serial_log;
+  char *hosts_dir;
+} s;
+
+static gboolean
+on_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_done (GObject *object, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot, guint seconds)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add_seconds (seconds, on_timeout, &timed_out);
+
+  while (*slot == NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("timed out after %u s", seconds);
+  g_source_remove (timeout);
+  return *slot;
+}
+
+static void
+sleep_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* The domain's state on host @i, or -1 when that host does not have it. */
+static int
+state_on (guint i, int *reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrVirConnect) conn = vmgr_backend_ref_connection (s.host[i], &error);
+  g_autoptr(VmgrVirDomain) domain = NULL;
+  int state = -1;
+
+  g_assert_no_error (error);
+  domain = virDomainLookupByUUIDString (conn, s.uuid);
+  if (domain == NULL)
+    {
+      virResetLastError ();
+      return -1;
+    }
+  g_assert_cmpint (virDomainGetState (domain, &state, reason, 0), ==, 0);
+  return state;
+}
+
+/* How much CPU time the domain used on host @i during @ms. */
+static guint64
+cpu_time_on (guint i, guint ms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrVirConnect) conn = vmgr_backend_ref_connection (s.host[i], &error);
+  g_autoptr(VmgrVirDomain) domain = virDomainLookupByUUIDString (conn, s.uuid);
+  virDomainInfo a, b;
+
+  g_assert_nonnull (domain);
+  g_assert_cmpint (virDomainGetInfo (domain, &a), ==, 0);
+  sleep_ms (ms);
+  g_assert_cmpint (virDomainGetInfo (domain, &b), ==, 0);
+  return b.cpuTime - a.cpuTime;
+}
+
+static void
+run_virsh_free (char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_strfreev (argv);
+}
+
+/* A dir pool "images" at /var/lib/libvirt/images (per host) on both. */
+static void
+define_pools (void)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *uri = vmgr_backend_get_uri (s.host[i]);
+
+      run_virsh_free (g_strsplit_set (g_strdup_printf (
+        "virsh -q -c %s pool-define-as images dir --target /var/lib/libvirt/images", uri),
+        " ", -1));
+      run_virsh_free (g_strsplit_set (g_strdup_printf ("virsh -q -c %s pool-start images", uri),
+                                      " ", -1));
+    }
+}
+
+static void
+test_boot (void)
+{
+  const char *templates = g_getenv ("VMGR_TEMPLATE_DIR");
+  g_autofree char *kernel = NULL, *initrd = NULL, *xml = NULL, *contents = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  g_assert_nonnull (templates);
+  for (const char *const *f = (const char *const[]) { "vmlinuz", "initramfs.cpio.gz", NULL };
+       *f != NULL; f++)
+    {
+      g_autofree char *from = g_build_filename (templates, "tiny-qemu", *f, NULL);
+      g_autofree char *to = g_build_filename (s.work, *f, NULL);
+      gsize len;
+
+      g_file_get_contents (from, &contents, &len, &error);
+      g_assert_no_error (error);
+      g_file_set_contents (to, contents, (gssize) len, &error);
+      g_assert_no_error (error);
+      g_clear_pointer (&contents, g_free);
+    }
+  kernel = g_build_filename (s.work, "vmlinuz", NULL);
+  initrd = g_build_filename (s.work, "initramfs.cpio.gz", NULL);
+  s.serial_log = g_build_filename (s.work, "serial.log", NULL);
+  s.uuid = g_uuid_string_random ();
+  name = g_strdup_printf ("vmgr-real-migrate-%.8s", s.uuid);
+  xml = g_strdup_printf (
+    "<domain type='qemu'><name>%s</name><uuid>%s</uuid>"
+    "<memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+    "<os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s</kernel><initrd>%s</initrd>"
+    "<cmdline>console=ttyS0 panic=-1 vmgr.hostname=migc</cmdline></os>"
+    "<on_poweroff>destroy</on_poweroff><devices>"
+    "<serial type='pty'><log file='%s' append='on'/><target port='0'/></serial>"
+    "<console type='pty'><target type='serial' port='0'/></console>"
+    "</devices></domain>", name, s.uuid, kernel, initrd, s.serial_log);
+
+  vmgr_backend_define_async (s.host[0], xml, NULL, on_done, &result);
+  g_assert_true (vmgr_backend_define_finish (s.host[0], wait_result (&result, 60), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  vmgr_backend_op_async (s.host[0], s.uuid, VMGR_BACKEND_OP_START, NULL, on_done, &result);
+  g_assert_true (vmgr_backend_op_finish (s.host[0], wait_result (&result, 60), &error));
+  g_assert_no_error (error);
+
+  for (;;)
+    {
+      if (g_file_get_contents (s.serial_log, &contents, NULL, NULL) &&
+          strstr (contents, "vmgr-guest: booted") != NULL)
+        break;
+      g_clear_pointer (&contents, g_free);
+      if (g_get_monotonic_time () - t0 > BOOT_TIMEOUT_S * G_TIME_SPAN_SECOND)
+        g_error ("the guest did not boot within %d s", BOOT_TIMEOUT_S);
+      sleep_ms (200);
+    }
+  g_test_message ("guest booted on host 1 in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - t0) / 1000);
+}
+
+typedef struct {
+  guint reports;
+  guint64 max_processed;
+  GCancellable *cancel_at_first;
+} Seen;
+
+static void
+on_progress (const VmgrMigrationStats *stats, gpointer data)
+{
+  Seen *seen = data;
+
+  seen->reports++;
+  seen->max_processed = MAX (seen->max_processed, stats->data_processed);
+  if (seen->reports == 1)
+    g_test_message ("first progress: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                    " bytes, %" G_GUINT64_FORMAT " ms", stats->data_processed,
+                    stats->data_total, stats->elapsed_ms);
+  if (seen->cancel_at_first != NULL)
+    g_cancellable_cancel (seen->cancel_at_first);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  Seen seen = { .cancel_at_first = cancellable };
+  gint64 t0 = g_get_monotonic_time ();
+  int reason = 0;
+
+  vmgr_backend_migrate_async (s.host[0], s.host[1], s.uuid, VMGR_MIGRATE_LIVE, on_progress,
+                              &seen, NULL, cancellable, on_done, &result);
+  g_assert_false (vmgr_backend_migrate_finish (s.host[0], wait_result (&result, MIGRATE_TIMEOUT_S),
+                                               NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_test_message ("cancelled after %u progress reports, %" G_GINT64_FORMAT " ms: %s",
+                  seen.reports, (g_get_monotonic_time () - t0) / 1000, error->message);
+  g_assert_cmpuint (seen.reports, >=, 1);
+  g_assert_cmpint (state_on (0, &reason), ==, VIR_DOMAIN_RUNNING);
+  g_assert_cmpint (state_on (1, &reason), ==, -1);
+}
+
+static void
+test_live (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrMigrationStats stats = { 0 };
+  Seen seen = { 0 };
+  gint64 t0 = g_get_monotonic_time ();
+  int reason = 0;
+
+  vmgr_backend_migrate_async (s.host[0], s.host[1], s.uuid, VMGR_MIGRATE_LIVE, on_progress,
+                              &seen, NULL, NULL, on_done, &result);
+  g_assert_true (vmgr_backend_migrate_finish (s.host[0], wait_result (&result, MIGRATE_TIMEOUT_S),
+                                              &stats, &error));
+  g_assert_no_error (error);
+  g_test_message ("live migration: %" G_GINT64_FORMAT " ms here, libvirt: %" G_GUINT64_FORMAT
+                  " ms elapsed, downtime %s%" G_GUINT64_FORMAT " ms, %" G_GUINT64_FORMAT
+                  " bytes of memory; %u progress reports",
+                  (g_get_monotonic_time () - t0) / 1000, stats.elapsed_ms,
+                  stats.has_downtime ? "" : "(not reported) ", stats.downtime_ms,
+                  stats.memory_processed, seen.reports);
+  g_assert_cmpuint (seen.reports, >=, 1);
+  g_assert_cmpint (state_on (1, &reason), ==, VIR_DOMAIN_RUNNING);
+  g_assert_cmpint (reason, ==, VIR_DOMAIN_RUNNING_MIGRATED);
+  g_assert_cmpint (state_on (0, &reason), ==, -1);   /* undefined on the source */
+
+  /* the guest goes on: its CPU time grows on host 2 */
+  g_assert_cmpuint (cpu_time_on (1, 1000), >, 0);
+}
+
+static void
+on_copy_progress (guint64 copied, guint64 total, gpointer data)
+{
+  guint64 *last = data;
+
+  g_assert_cmpuint (copied, >=, *last);
+  g_assert_cmpuint (copied, <=, total);
+  *last = copied;
+}
+
+static void
+test_volume_copy (void)
+{
+  g_autofree char *src = g_build_filename (s.hosts_dir, "h1", "lib", "images", "vol.img", NULL);
+  g_autofree char *dst = g_build_filename (s.hosts_dir, "h2", "lib", "images", "copy.img", NULL);
+  g_autofree char *data = g_malloc (4 << 20), *copied = NULL, *path = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  guint64 last = 0;
+  gint64 t0;
+
+  for (gsize i = 0; i < (4 << 20); i++)
+    data[i] = (char) (i * 7 + i / 4096);
+  g_file_set_contents (src, data, 4 << 20, &error);
+  g_assert_no_error (error);
+  run_virsh_free (g_strsplit_set (g_strdup_printf ("virsh -q -c %s pool-refresh images",
+                                                   vmgr_backend_get_uri (s.host[0])), " ", -1));
+  t0 = g_get_monotonic_time ();
+  vmgr_backend_volume_copy_async (s.host[0], "/var/lib/libvirt/images/vol.img", s.host[1],
+                                  "images", "copy.img", on_copy_progress, &last, NULL,
+                                  NULL, on_done, &result);
+  path = vmgr_backend_volume_copy_finish (s.host[0], wait_result (&result, 120), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, "/var/lib/libvirt/images/copy.img");
+  g_test_message ("4 MiB volume streamed host 1 -> host 2 in %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - t0) / 1000);
+  g_file_get_contents (dst, &copied, &len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (len, ==, 4 << 20);
+  g_assert_true (memcmp (copied, data, len) == 0);
+  g_assert_cmpuint (last, ==, 4 << 20);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *uris = g_getenv ("VMGR_HOST_QEMU_URIS");
+  g_auto(GStrv) list = NULL;
+  g_autoptr(GError) error = NULL;
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  if (uris == NULL || g_getenv ("VMGR_HOSTS_DIR") == NULL)
+    {
+      g_test_skip ("run me under tests/real/with-hosts.sh 2");
+      return g_test_run ();
+    }
+  list = g_strsplit (uris, " ", -1);
+  g_assert_cmpuint (g_strv_length (list), >=, 2);
+  s.hosts_dir = g_strdup (g_getenv ("VMGR_HOSTS_DIR"));
+  for (guint i = 0; i < 2; i++)
+    {
+      s.host[i] = vmgr_backend_new (list[i], &error);
+      g_assert_no_error (error);
+    }
+  s.work = g_build_filename (s.hosts_dir, "migrate-work", NULL);
+  g_mkdir_with_parents (s.work, 0755);
+  define_pools ();
+
+  g_test_add_func ("/real-migrate/boot", test_boot);
+  g_test_add_func ("/real-migrate/cancel-stays-on-source", test_cancel);
+  g_test_add_func ("/real-migrate/live", test_live);
+  g_test_add_func ("/real-migrate/volume-copy", test_volume_copy);
+  rc = g_test_run ();
+
+  g_clear_object (&s.host[0]);
+  g_clear_object (&s.host[1]);
+  g_free (s.uuid);
+  g_free (s.work);
+  g_free (s.serial_log);
+  g_free (s.hosts_dir);
+  return rc;
+}
