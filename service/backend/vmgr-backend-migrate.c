@@ -293,6 +293,57 @@ check_migration (VmgrBackend *source, VmgrBackend *target, virDomainPtr domain,
   return TRUE;
 }
 
+/* The file paths of @domain's disks that @tconn has no volume at: what
+ * libvirt will create on the target for a storage copy, and not remove if
+ * the migration fails. */
+static GPtrArray *
+disks_missing_on_target (virDomainPtr domain, virConnectPtr tconn)
+{
+  g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GRegex) disk_re = g_regex_new ("<disk\\b.*?</disk>", G_REGEX_DOTALL, 0, NULL);
+  g_autoptr(GRegex) file_re = g_regex_new ("<source\\s+file=['\"]([^'\"]+)['\"]", 0, 0, NULL);
+  g_autoptr(GMatchInfo) disks = NULL;
+  g_autofree char *xml = virDomainGetXMLDesc (domain, 0);
+
+  if (xml == NULL)
+    {
+      virResetLastError ();
+      return g_steal_pointer (&missing);
+    }
+  for (g_regex_match (disk_re, xml, 0, &disks); g_match_info_matches (disks);
+       g_match_info_next (disks, NULL))
+    {
+      g_autofree char *disk = g_match_info_fetch (disks, 0);
+      g_autofree char *path = NULL;
+      g_autoptr(GMatchInfo) file = NULL;
+      g_autoptr(VmgrVirVolume) vol = NULL;
+
+      if (!g_regex_match (file_re, disk, 0, &file))
+        continue;
+      path = g_match_info_fetch (file, 1);
+      vol = virStorageVolLookupByPath (tconn, path);
+      if (vol == NULL)
+        g_ptr_array_add (missing, g_steal_pointer (&path));
+      virResetLastError ();
+    }
+  return g_steal_pointer (&missing);
+}
+
+/* After a failed storage copy: deletes the target volumes at @paths. */
+static void
+delete_target_volumes (virConnectPtr tconn, GPtrArray *paths)
+{
+  for (guint i = 0; paths != NULL && i < paths->len; i++)
+    {
+      g_autoptr(VmgrVirVolume) vol = virStorageVolLookupByPath (tconn, paths->pdata[i]);
+
+      if (vol != NULL && virStorageVolDelete (vol, 0) < 0)
+        g_warning ("Could not delete %s on the target after a failed migration",
+                   (const char *) paths->pdata[i]);
+      virResetLastError ();
+    }
+}
+
 static void
 migrate_thread (GTask *task, gpointer source_object, gpointer task_data,
                 GCancellable *cancellable)
@@ -306,6 +357,7 @@ migrate_thread (GTask *task, gpointer source_object, gpointer task_data,
   unsigned int vflags = VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_ABORT_ON_ERROR;
   Watch watch = { 0 };
   GThread *watcher;
+  g_autoptr(GPtrArray) created = NULL;
 
   if (vmgr_backend_task_return_if_cancelled (task))
     return;
@@ -324,7 +376,10 @@ migrate_thread (GTask *task, gpointer source_object, gpointer task_data,
   if ((data->flags & VMGR_MIGRATE_LIVE) != 0)
     vflags |= VIR_MIGRATE_LIVE;
   if ((data->flags & VMGR_MIGRATE_COPY_STORAGE) != 0)
-    vflags |= VIR_MIGRATE_NON_SHARED_DISK;
+    {
+      vflags |= VIR_MIGRATE_NON_SHARED_DISK;
+      created = disks_missing_on_target (domain, tconn);
+    }
   if (virDomainIsPersistent (domain) == 1)
     vflags |= VIR_MIGRATE_UNDEFINE_SOURCE;
 
@@ -349,6 +404,11 @@ migrate_thread (GTask *task, gpointer source_object, gpointer task_data,
 
   if (moved == NULL)
     {
+      g_autoptr(VmgrVirDomain) on_target = virDomainLookupByUUIDString (tconn, data->uuid);
+
+      virResetLastError ();
+      if (on_target == NULL)   /* (never a disk a domain there may use) */
+        delete_target_volumes (tconn, created);
       if (watch.aborted)
         {
           g_clear_error (&error);

@@ -6,7 +6,8 @@
  * no credentials for another; the memory (and the disks, with
  * VMGR_MIGRATE_COPY_STORAGE) goes straight from QEMU to QEMU. On any
  * failure or cancel libvirt leaves the domain running, whole, on the
- * source. Containers move offline: stopped, their root volume streamed
+ * source; the disk volumes libvirt created on the target for a storage
+ * copy (it does not remove them) are deleted. Containers move offline: stopped, their root volume streamed
  * with vmgr_backend_volume_copy_async, defined and started on the target
  * (the caller's sequence). */
 #pragma once

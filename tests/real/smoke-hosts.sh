@@ -146,7 +146,7 @@ check "the data disk moved with it (marker-42 read on host 2)" grep -q marker-42
 lname=$(unique_name vmgr-mig-lxc)
 token=$(unique_name file)
 check "root image made (ext4 from the busybox-lxc template)" \
-  mkfs.ext4 -q -F -d "$lxc_t" -L root "$work/root.img" 64M
+  quiet mkfs.ext4 -q -F -d "$lxc_t" -L root "$work/root.img" 64M
 quiet vsh "$q1" vol-create-as images "$lname.img" 64M --format raw
 check "image uploaded to host 1 (vol-upload)" quiet vsh "$q1" vol-upload --pool images "$lname.img" "$work/root.img"
 cat >"$work/l.xml" <<XML

@@ -4,6 +4,8 @@
  * cancelled once its progress shows (the guest stays whole, running, on
  * host 1); a live migration with progress then moves it to host 2; a
  * volume streamed from host 1's pool to host 2's arrives byte for byte.
+ * The guest has a data disk in a pool of each host's own (storage not
+ * shared): the migrations copy it (VMGR_MIGRATE_COPY_STORAGE).
  *
  *   tests/harness/libvirtd.sh --no-network -- tests/real/with-hosts.sh 2 -- \
  *     build/tests/real/test-real-migrate --tap */
@@ -23,6 +25,7 @@ static struct {
   char *work;
   char *serial_log;
   char *hosts_dir;
+  char *disk;               /* the data volume's name (pool "images") */
 } s;
 
 static gboolean
@@ -161,9 +164,15 @@ test_boot (void)
     "<os><type arch='x86_64' machine='pc'>hvm</type><kernel>%s</kernel><initrd>%s</initrd>"
     "<cmdline>console=ttyS0 panic=-1 vmgr.hostname=migc</cmdline></os>"
     "<on_poweroff>destroy</on_poweroff><devices>"
+    "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+    "<source file='/var/lib/libvirt/images/%s.raw'/><target dev='vda' bus='virtio'/></disk>"
     "<serial type='pty'><log file='%s' append='on'/><target port='0'/></serial>"
     "<console type='pty'><target type='serial' port='0'/></console>"
-    "</devices></domain>", name, s.uuid, kernel, initrd, s.serial_log);
+    "</devices></domain>", name, s.uuid, kernel, initrd, name, s.serial_log);
+  s.disk = g_strdup_printf ("%s.raw", name);
+  run_virsh_free (g_strsplit_set (g_strdup_printf (
+    "virsh -q -c %s vol-create-as images %s 32M --format raw",
+    vmgr_backend_get_uri (s.host[0]), s.disk), " ", -1));
 
   vmgr_backend_define_async (s.host[0], xml, NULL, on_done, &result);
   g_assert_true (vmgr_backend_define_finish (s.host[0], wait_result (&result, 60), &error));
@@ -208,6 +217,14 @@ on_progress (const VmgrMigrationStats *stats, gpointer data)
     g_cancellable_cancel (seen->cancel_at_first);
 }
 
+static gboolean
+target_has_disk (void)
+{
+  g_autofree char *path = g_build_filename (s.hosts_dir, "h2", "lib", "images", s.disk, NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
 static void
 test_cancel (void)
 {
@@ -218,7 +235,8 @@ test_cancel (void)
   gint64 t0 = g_get_monotonic_time ();
   int reason = 0;
 
-  vmgr_backend_migrate_async (s.host[0], s.host[1], s.uuid, VMGR_MIGRATE_LIVE, on_progress,
+  vmgr_backend_migrate_async (s.host[0], s.host[1], s.uuid,
+                              VMGR_MIGRATE_LIVE | VMGR_MIGRATE_COPY_STORAGE, on_progress,
                               &seen, NULL, cancellable, on_done, &result);
   g_assert_false (vmgr_backend_migrate_finish (s.host[0], wait_result (&result, MIGRATE_TIMEOUT_S),
                                                NULL, &error));
@@ -228,6 +246,9 @@ test_cancel (void)
   g_assert_cmpuint (seen.reports, >=, 1);
   g_assert_cmpint (state_on (0, &reason), ==, VIR_DOMAIN_RUNNING);
   g_assert_cmpint (state_on (1, &reason), ==, -1);
+  g_test_message ("after the cancel, host 2 %s the volume libvirt made for the disk copy",
+                  target_has_disk () ? "still has" : "no longer has");
+  g_assert_false (target_has_disk ());
 }
 
 static void
@@ -240,17 +261,19 @@ test_live (void)
   gint64 t0 = g_get_monotonic_time ();
   int reason = 0;
 
-  vmgr_backend_migrate_async (s.host[0], s.host[1], s.uuid, VMGR_MIGRATE_LIVE, on_progress,
+  vmgr_backend_migrate_async (s.host[0], s.host[1], s.uuid,
+                              VMGR_MIGRATE_LIVE | VMGR_MIGRATE_COPY_STORAGE, on_progress,
                               &seen, NULL, NULL, on_done, &result);
   g_assert_true (vmgr_backend_migrate_finish (s.host[0], wait_result (&result, MIGRATE_TIMEOUT_S),
                                               &stats, &error));
   g_assert_no_error (error);
   g_test_message ("live migration: %" G_GINT64_FORMAT " ms here, libvirt: %" G_GUINT64_FORMAT
                   " ms elapsed, downtime %s%" G_GUINT64_FORMAT " ms, %" G_GUINT64_FORMAT
-                  " bytes of memory; %u progress reports",
+                  " bytes of memory, %" G_GUINT64_FORMAT " of disk; %u progress reports",
                   (g_get_monotonic_time () - t0) / 1000, stats.elapsed_ms,
                   stats.has_downtime ? "" : "(not reported) ", stats.downtime_ms,
-                  stats.memory_processed, seen.reports);
+                  stats.memory_processed, stats.disk_processed, seen.reports);
+  g_assert_true (target_has_disk ());
   g_assert_cmpuint (seen.reports, >=, 1);
   g_assert_cmpint (state_on (1, &reason), ==, VIR_DOMAIN_RUNNING);
   g_assert_cmpint (reason, ==, VIR_DOMAIN_RUNNING_MIGRATED);
@@ -342,5 +365,6 @@ main (int argc, char **argv)
   g_free (s.work);
   g_free (s.serial_log);
   g_free (s.hosts_dir);
+  g_free (s.disk);
   return rc;
 }
