@@ -363,6 +363,7 @@ host_kill() {
   local pid
   pid=$(host_libvirtd_pid "$1") || return 0
   kill "-${2:-KILL}" "$pid"
+  # shellcheck disable=SC2317 # called by wait_until
   gone() { ! kill -0 "$pid" 2>/dev/null; }
   wait_until 30 gone
 }

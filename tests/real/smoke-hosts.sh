@@ -68,8 +68,10 @@ trap cleanup EXIT
 if hosts_start 2; then ok "two hosts answer on qemu+tcp:// and lxc+tcp://"; else bail "the hosts did not start"; fi
 q1=$(host_uri qemu 1) q2=$(host_uri qemu 2) l1=$(host_uri lxc 1) l2=$(host_uri lxc 2)
 for u in "$q1" "$q2"; do
-  vsh "$u" pool-define-as images dir --target /var/lib/libvirt/images >/dev/null &&
-    vsh "$u" pool-start images >/dev/null || bail "pool 'images' on $u"
+  if ! vsh "$u" pool-define-as images dir --target /var/lib/libvirt/images >/dev/null ||
+    ! vsh "$u" pool-start images >/dev/null; then
+    bail "pool 'images' on $u"
+  fi
 done
 ok "dir pool 'images' on both hosts"
 

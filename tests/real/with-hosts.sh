@@ -33,7 +33,7 @@ shift
 trap hosts_cleanup EXIT
 ensure_templates >&2
 hosts_start "$n" >&2 || bail "the hosts did not start"
-qemu_uris= lxc_uris=
+qemu_uris="" lxc_uris=""
 for ((i = 1; i <= n; i++)); do
   qemu_uris+="$(host_uri qemu "$i") " lxc_uris+="$(host_uri lxc "$i") "
 done
