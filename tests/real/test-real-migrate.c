@@ -3,7 +3,8 @@
  * .2), no vmgrd. The tiny QEMU guest boots on host 1; a migration is
  * cancelled once its progress shows (the guest stays whole, running, on
  * host 1); a live migration with progress then moves it to host 2; a
- * volume streamed from host 1's pool to host 2's arrives byte for byte.
+ * volume streamed from host 1's pool to host 2's arrives byte for byte;
+ * host 1's libvirtd killed and started again, only its backend notices.
  * The guest has a data disk in a pool of each host's own (storage not
  * shared): the migrations copy it (VMGR_MIGRATE_COPY_STORAGE).
  *
@@ -327,6 +328,89 @@ test_volume_copy (void)
   g_assert_cmpuint (last, ==, 4 << 20);
 }
 
+static void
+on_signal (VmgrBackend *backend, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+hosts_ctl (const char *what)
+{
+  g_autofree char *cmd = g_strdup_printf ("%s %s", g_getenv ("VMGR_HOSTS_CTL"), what);
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_spawn_command_line_sync (cmd, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+}
+
+static void
+wait_count (guint *count, guint seconds)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add_seconds (seconds, on_timeout, &timed_out);
+
+  while (*count == 0 && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("no signal within %u s", seconds);
+  g_source_remove (timeout);
+}
+
+static GHashTable *
+list_states (guint i, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  vmgr_backend_list_states_async (s.host[i], NULL, on_done, &result);
+  return vmgr_backend_list_states_finish (s.host[i], wait_result (&result, 60), error);
+}
+
+/* Host 1's libvirtd killed: its backend loses the connection alone, host
+ * 2's goes on (the migrated guest runs there); started again, host 1's
+ * backend reconnects by itself. */
+static void
+test_host_fails_alone (void)
+{
+  guint lost = 0, restored = 0;
+  gulong lost_id = g_signal_connect (s.host[0], "connection-lost", G_CALLBACK (on_signal), &lost);
+  gulong restored_id = g_signal_connect (s.host[0], "connection-restored",
+                                         G_CALLBACK (on_signal), &restored);
+  g_autoptr(GHashTable) states = NULL;
+  g_autoptr(GError) error = NULL;
+  VmgrBackendDomainState *guest;
+  gint64 t0 = g_get_monotonic_time ();
+
+  hosts_ctl ("kill 1");
+  wait_count (&lost, 30);
+  g_test_message ("host 1's backend saw its connection lost after %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - t0) / 1000);
+  states = list_states (0, &error);
+  g_assert_null (states);
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_HYPERVISOR);
+  g_clear_error (&error);
+
+  states = list_states (1, &error);
+  g_assert_no_error (error);
+  guest = g_hash_table_lookup (states, s.uuid);
+  g_assert_nonnull (guest);
+  g_assert_cmpint (guest->state, ==, VMGR_VM_STATE_RUNNING);
+  g_clear_pointer (&states, g_hash_table_unref);
+
+  t0 = g_get_monotonic_time ();
+  hosts_ctl ("start 1");
+  wait_count (&restored, 60);
+  g_test_message ("host 1's backend reconnected %" G_GINT64_FORMAT " ms after its libvirtd "
+                  "was started again", (g_get_monotonic_time () - t0) / 1000);
+  states = list_states (0, &error);
+  g_assert_no_error (error);
+  g_assert_null (g_hash_table_lookup (states, s.uuid));
+  g_signal_handler_disconnect (s.host[0], lost_id);
+  g_signal_handler_disconnect (s.host[0], restored_id);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -357,6 +441,7 @@ main (int argc, char **argv)
   g_test_add_func ("/real-migrate/cancel-stays-on-source", test_cancel);
   g_test_add_func ("/real-migrate/live", test_live);
   g_test_add_func ("/real-migrate/volume-copy", test_volume_copy);
+  g_test_add_func ("/real-migrate/host-fails-alone", test_host_fails_alone);
   rc = g_test_run ();
 
   g_clear_object (&s.host[0]);
