@@ -41,6 +41,19 @@
 #   - --p2p: the source libvirtd opens the target URI itself, so the
 #     target's address must be reachable from the source's namespace (it is,
 #     through the bridge).
+#   - the hosts share one cgroup tree, and a migrated QEMU domain is
+#     machine/qemu-1-NAME on both (IDs count from 1 per libvirtd): one
+#     cgroup for two QEMUs, and the source's cleanup failed with EBUSY.
+#     libvirt puts "machine" below its own cgroup (v1), so each host's
+#     libvirtd runs in a cgroup of its own (lib.sh). Binding a per-host
+#     directory over "machine" instead failed (libvirt then wrote to
+#     machine/machine/..., and a new cpuset cgroup needs cpus and mems).
+#   - after a failed or cancelled --copy-storage-all migration libvirt
+#     leaves the volume it created for the disk on the target
+#     (vmgr_backend_migrate_async deletes it).
+#   - a live migration does not need --p2p: the backend uses managed
+#     migration (vmgrd holds both connections); --p2p here shows that the
+#     hosts reach each other as well.
 #   - an LXC domain without <interface> shares its host's network
 #     namespace: the busybox init ran udhcpc on the host's link and took it
 #     down on shutdown (host 1 then unreachable). <privnet/> in <features>.

@@ -4,6 +4,7 @@
  * cancelled once its progress shows (the guest stays whole, running, on
  * host 1); a live migration with progress then moves it to host 2; a
  * volume streamed from host 1's pool to host 2's arrives byte for byte;
+ * a container on an image root moves offline with the backend's calls;
  * host 1's libvirtd killed and started again, only its backend notices.
  * The guest has a data disk in a pool of each host's own (storage not
  * shared): the migrations copy it (VMGR_MIGRATE_COPY_STORAGE).
@@ -18,6 +19,10 @@
 #include "vmgr-error.h"
 
 #define BOOT_TIMEOUT_S 120
+
+typedef virStorageVol VmgrVirVolume;
+static inline void vmgr_vir_volume_release (VmgrVirVolume *v) { virStorageVolFree (v); }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVirVolume, vmgr_vir_volume_release)
 #define MIGRATE_TIMEOUT_S 300
 
 static struct {
@@ -411,6 +416,135 @@ test_host_fails_alone (void)
   g_signal_handler_disconnect (s.host[0], restored_id);
 }
 
+static char *
+run_out (const char *cmd)
+{
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status = -1;
+
+  g_spawn_command_line_sync (cmd, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  return out;
+}
+
+static void
+backend_op (VmgrBackend *backend, const char *uuid, VmgrBackendOp op)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  vmgr_backend_op_async (backend, uuid, op, NULL, on_done, &result);
+  g_assert_true (vmgr_backend_op_finish (backend, wait_result (&result, 60), &error));
+  g_assert_no_error (error);
+}
+
+static void
+backend_define (VmgrBackend *backend, const char *xml)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  vmgr_backend_define_async (backend, xml, NULL, on_done, &result);
+  g_assert_true (vmgr_backend_define_finish (backend, wait_result (&result, 60), &error));
+  g_assert_no_error (error);
+}
+
+/* The offline move of a container as the objects layer will make it, with
+ * the backend's calls only: stopped on host 1, its root image streamed to
+ * host 2's pool, its definition moved, started there; the marker file in
+ * its root is read back from the copy (debugfs). */
+static void
+test_container_offline (void)
+{
+  const char *templates = g_getenv ("VMGR_TEMPLATE_DIR");
+  g_auto(GStrv) uris = g_strsplit (g_getenv ("VMGR_HOST_LXC_URIS"), " ", -1);
+  g_autoptr(VmgrBackend) lxc1 = NULL, lxc2 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *token = g_uuid_string_random ();
+  g_autofree char *root = g_build_filename (s.work, "ct-root", NULL);
+  g_autofree char *marker = g_build_filename (root, "root", "marker", NULL);
+  g_autofree char *image = g_build_filename (s.hosts_dir, "h1", "lib", "images", "ct.img", NULL);
+  g_autofree char *copy = g_build_filename (s.hosts_dir, "h2", "lib", "images", "ct.img", NULL);
+  g_autofree char *xml = NULL, *moved_xml = NULL, *path = NULL, *out = NULL, *cmd = NULL;
+  g_autoptr(VmgrVirConnect) conn1 = NULL;
+  g_autoptr(VmgrVirDomain) domain = NULL;
+  int reason = 0;
+  gint64 t0;
+
+  lxc1 = vmgr_backend_new (uris[0], &error);
+  g_assert_no_error (error);
+  lxc2 = vmgr_backend_new (uris[1], &error);
+  g_assert_no_error (error);
+
+  cmd = g_strdup_printf ("cp -a %s/busybox-lxc %s", templates, root);
+  g_free (run_out (cmd));
+  g_file_set_contents (marker, token, -1, &error);
+  g_assert_no_error (error);
+  g_free (cmd);
+  cmd = g_strdup_printf ("mkfs.ext4 -q -F -d %s -L root %s 64M", root, image);
+  g_free (run_out (cmd));
+  g_free (cmd);
+  cmd = g_strdup_printf ("virsh -q -c %s pool-refresh images", uris[0]);
+  g_free (run_out (cmd));
+
+  xml = g_strdup_printf (
+    "<domain type='lxc'><name>vmgr-real-ct-%.8s</name><uuid>%s</uuid>"
+    "<memory unit='MiB'>64</memory><os><type>exe</type><init>/sbin/init</init></os>"
+    "<features><privnet/></features><devices>"
+    "<filesystem type='file' accessmode='passthrough'><driver type='loop' format='raw'/>"
+    "<source file='/var/lib/libvirt/images/ct.img'/><target dir='/'/></filesystem>"
+    "<console type='pty'/></devices></domain>", uuid, uuid);
+  backend_define (lxc1, xml);
+  backend_op (lxc1, uuid, VMGR_BACKEND_OP_START);
+  sleep_ms (1000);
+
+  t0 = g_get_monotonic_time ();
+  backend_op (lxc1, uuid, VMGR_BACKEND_OP_DESTROY);
+  conn1 = vmgr_backend_ref_connection (lxc1, &error);
+  g_assert_no_error (error);
+  domain = virDomainLookupByUUIDString (conn1, uuid);
+  g_assert_nonnull (domain);
+  moved_xml = virDomainGetXMLDesc (domain, VIR_DOMAIN_XML_INACTIVE);
+  g_assert_nonnull (moved_xml);
+
+  vmgr_backend_volume_copy_async (lxc1, "/var/lib/libvirt/images/ct.img", lxc2, "images",
+                                  "ct.img", NULL, NULL, NULL, NULL, on_done, &result);
+  path = vmgr_backend_volume_copy_finish (lxc1, wait_result (&result, 120), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, "/var/lib/libvirt/images/ct.img");
+  g_free (cmd);
+  cmd = g_strdup_printf ("debugfs -R 'cat /root/marker' %s", copy);
+  out = run_out (cmd);
+  g_assert_nonnull (strstr (out, token));
+
+  backend_define (lxc2, moved_xml);
+  backend_op (lxc1, uuid, VMGR_BACKEND_OP_UNDEFINE);
+  {
+    g_autoptr(VmgrVirVolume) vol = virStorageVolLookupByPath (conn1, "/var/lib/libvirt/images/ct.img");
+
+    g_assert_nonnull (vol);
+    g_assert_cmpint (virStorageVolDelete (vol, 0), ==, 0);
+    g_assert_false (g_file_test (image, G_FILE_TEST_EXISTS));
+  }
+  backend_op (lxc2, uuid, VMGR_BACKEND_OP_START);
+  g_test_message ("container moved offline (stop, 64 MiB image streamed, define, start): %"
+                  G_GINT64_FORMAT " ms", (g_get_monotonic_time () - t0) / 1000);
+  {
+    g_autoptr(VmgrVirConnect) conn2 = vmgr_backend_ref_connection (lxc2, &error);
+    g_autoptr(VmgrVirDomain) there = virDomainLookupByUUIDString (conn2, uuid);
+    int state = -1;
+
+    g_assert_nonnull (there);
+    g_assert_cmpint (virDomainGetState (there, &state, &reason, 0), ==, 0);
+    g_assert_cmpint (state, ==, VIR_DOMAIN_RUNNING);
+  }
+  backend_op (lxc2, uuid, VMGR_BACKEND_OP_UNDEFINE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -441,6 +575,7 @@ main (int argc, char **argv)
   g_test_add_func ("/real-migrate/cancel-stays-on-source", test_cancel);
   g_test_add_func ("/real-migrate/live", test_live);
   g_test_add_func ("/real-migrate/volume-copy", test_volume_copy);
+  g_test_add_func ("/real-migrate/container-offline", test_container_offline);
   g_test_add_func ("/real-migrate/host-fails-alone", test_host_fails_alone);
   rc = g_test_run ();
 
