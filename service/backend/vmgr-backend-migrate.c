@@ -507,17 +507,32 @@ pump (virStreamPtr from, virStreamPtr to, guint64 total, Progress *progress,
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      n = virStreamRecv (from, buf, COPY_CHUNK);
-      if (n < 0)
+      n = virStreamRecvFlags (from, buf, COPY_CHUNK, VIR_STREAM_RECV_STOP_AT_HOLE);
+      if (n == -3)
+        {
+          long long hole = 0;
+
+          /* a hole in the source stays a hole on the target */
+          if (virStreamRecvHole (from, &hole, 0) < 0 || virStreamSendHole (to, hole, 0) < 0)
+            {
+              vmgr_backend_set_error_from_libvirt (error);
+              return FALSE;
+            }
+          copied += (guint64) hole;
+        }
+      else if (n < 0)
         {
           vmgr_backend_set_error_from_libvirt (error);
           return FALSE;
         }
-      if (n == 0)
+      else if (n == 0)
         break;
-      if (!send_all (to, buf, (size_t) n, error))
-        return FALSE;
-      copied += (guint64) n;
+      else
+        {
+          if (!send_all (to, buf, (size_t) n, error))
+            return FALSE;
+          copied += (guint64) n;
+        }
       if (progress != NULL && g_get_monotonic_time () - last_report >= PROGRESS_INTERVAL_US)
         {
           Report *report = g_new0 (Report, 1);
@@ -587,6 +602,7 @@ create_target_volume (virConnectPtr tconn, virStorageVolPtr svol, const char *po
   escaped = g_markup_escape_text (name, -1);
   xml = g_strdup_printf ("<volume><name>%s</name>"
                          "<capacity unit='bytes'>%" G_GUINT64_FORMAT "</capacity>"
+                         "<allocation>0</allocation>"   /* sparse: holes stay holes */
                          "<target><format type='%s'/></target></volume>",
                          escaped, (guint64) info.capacity, format);
   tvol = virStorageVolCreateXML (pool, xml, 0);
@@ -636,8 +652,8 @@ copy_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellab
   from = virStreamNew (sconn, 0);
   to = virStreamNew (tconn, 0);
   if (from == NULL || to == NULL ||
-      virStorageVolDownload (svol, from, 0, 0, 0) < 0 ||
-      virStorageVolUpload (tvol, to, 0, 0, 0) < 0)
+      virStorageVolDownload (svol, from, 0, 0, VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM) < 0 ||
+      virStorageVolUpload (tvol, to, 0, 0, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM) < 0)
     vmgr_backend_set_error_from_libvirt (&error);
   else
     pump (from, to, capacity, data->progress, cancellable, &error);

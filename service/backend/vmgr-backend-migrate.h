@@ -64,8 +64,9 @@ typedef void (*VmgrVolumeCopyProgress) (guint64 copied, guint64 total, gpointer 
 
 /* Streams the volume at @source_path on @source into a new volume
  * @target_name (same capacity and format) of pool @target_pool on @target,
- * through libvirt's storage streams (virStorageVolDownload, Upload): no
- * file is touched behind libvirt's back. The target volume must not exist;
+ * through libvirt's storage streams (virStorageVolDownload, Upload;
+ * sparse: holes are sent as holes and stay unallocated): no file is
+ * touched behind libvirt's back. The target volume must not exist;
  * on failure or cancel it is deleted again. Errors: NOT_FOUND (no such
  * volume or pool), INVALID_ARGUMENT (the target volume exists), HYPERVISOR,
  * NOT_SUPPORTED, G_IO_ERROR_CANCELLED. */

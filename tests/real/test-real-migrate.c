@@ -11,8 +11,10 @@
  *
  *   tests/harness/libvirtd.sh --no-network -- tests/real/with-hosts.sh 2 -- \
  *     build/tests/real/test-real-migrate --tap */
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <libvirt/libvirt.h>
+#include <unistd.h>
 
 #include "vmgr-backend-migrate.h"
 #include "vmgr-backend-private.h"   /* vmgr_backend_ref_connection () */
@@ -299,22 +301,33 @@ on_copy_progress (guint64 copied, guint64 total, gpointer data)
   *last = copied;
 }
 
+/* A sparse 64 MiB volume (4 MiB of data at its start, 1 MiB in the
+ * middle) streamed to host 2: the same bytes, and the holes stay holes. */
+#define VOL_SIZE (64 << 20)
 static void
 test_volume_copy (void)
 {
   g_autofree char *src = g_build_filename (s.hosts_dir, "h1", "lib", "images", "vol.img", NULL);
   g_autofree char *dst = g_build_filename (s.hosts_dir, "h2", "lib", "images", "copy.img", NULL);
-  g_autofree char *data = g_malloc (4 << 20), *copied = NULL, *path = NULL;
+  g_autofree char *data = g_malloc0 (VOL_SIZE), *copied = NULL, *path = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   gsize len = 0;
   guint64 last = 0;
+  GStatBuf st;
   gint64 t0;
+  int fd;
 
   for (gsize i = 0; i < (4 << 20); i++)
     data[i] = (char) (i * 7 + i / 4096);
-  g_file_set_contents (src, data, 4 << 20, &error);
-  g_assert_no_error (error);
+  for (gsize i = 32 << 20; i < (33 << 20); i++)
+    data[i] = (char) (i * 3 + 1);
+  fd = g_open (src, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, data, 4 << 20, 0), ==, 4 << 20);
+  g_assert_cmpint (pwrite (fd, data + (32 << 20), 1 << 20, 32 << 20), ==, 1 << 20);
+  g_assert_cmpint (ftruncate (fd, VOL_SIZE), ==, 0);
+  close (fd);
   run_virsh_free (g_strsplit_set (g_strdup_printf ("virsh -q -c %s pool-refresh images",
                                                    vmgr_backend_get_uri (s.host[0])), " ", -1));
   t0 = g_get_monotonic_time ();
@@ -324,13 +337,16 @@ test_volume_copy (void)
   path = vmgr_backend_volume_copy_finish (s.host[0], wait_result (&result, 120), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (path, ==, "/var/lib/libvirt/images/copy.img");
-  g_test_message ("4 MiB volume streamed host 1 -> host 2 in %" G_GINT64_FORMAT " ms",
-                  (g_get_monotonic_time () - t0) / 1000);
   g_file_get_contents (dst, &copied, &len, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (len, ==, 4 << 20);
+  g_assert_cmpint (g_stat (dst, &st), ==, 0);
+  g_test_message ("64 MiB sparse volume (5 MiB of data) streamed host 1 -> host 2 in %"
+                  G_GINT64_FORMAT " ms; %" G_GINT64_FORMAT " KiB allocated on host 2",
+                  (g_get_monotonic_time () - t0) / 1000, (gint64) st.st_blocks / 2);
+  g_assert_cmpuint (len, ==, VOL_SIZE);
   g_assert_true (memcmp (copied, data, len) == 0);
-  g_assert_cmpuint (last, ==, 4 << 20);
+  g_assert_cmpuint (last, ==, VOL_SIZE);
+  g_assert_cmpint ((gint64) st.st_blocks * 512, <, 16 << 20);
 }
 
 static void
