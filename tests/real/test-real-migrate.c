@@ -518,6 +518,20 @@ test_container_offline (void)
   backend_op (lxc1, uuid, VMGR_BACKEND_OP_START);
   sleep_ms (1000);
 
+  /* containers do not migrate live, and not to another driver */
+  vmgr_backend_migrate_async (lxc1, lxc2, uuid, VMGR_MIGRATE_LIVE, NULL, NULL, NULL, NULL,
+                              on_done, &result);
+  g_assert_false (vmgr_backend_migrate_finish (lxc1, wait_result (&result, 60), NULL, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  vmgr_backend_migrate_async (lxc1, s.host[1], uuid, VMGR_MIGRATE_LIVE, NULL, NULL, NULL, NULL,
+                              on_done, &result);
+  g_assert_false (vmgr_backend_migrate_finish (lxc1, wait_result (&result, 60), NULL, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
   t0 = g_get_monotonic_time ();
   backend_op (lxc1, uuid, VMGR_BACKEND_OP_DESTROY);
   conn1 = vmgr_backend_ref_connection (lxc1, &error);
