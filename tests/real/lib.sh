@@ -43,6 +43,8 @@ tap_done() {
 now_ms() { date +%s%3N; }
 
 # wait_until SECONDS CMD...: poll CMD every 0.1 s; status of the last try
+# (for quick CMDs: SECONDS counts tries, not the time CMD takes; see
+# wait_secs)
 wait_until() {
   local secs=$1 i
   shift
@@ -216,4 +218,196 @@ check_dhcp_lease() {
     not_ok "DHCP lease on the default network"
     return 1
   fi
+}
+
+# ---- several hosts (issue 14) ----------------------------------------------
+# Inside the harness (tests/harness/libvirtd.sh, whose own libvirtd is left
+# alone), hosts_start N starts N more libvirtd instances, "hosts", each
+# with its own network and mount namespace: its own /run/libvirt (tmpfs),
+# /var/lib/libvirt, /var/log/libvirt, /var/cache/libvirt and /etc/libvirt
+# (a copy with a test-only TCP listener: listen_tcp=1, auth_tcp="none",
+# listen_addr=its address; libvirtd --listen; qemu.conf migration_host=its
+# address). Host I has the address 10.77.0.I on a veth pair whose other end
+# is on the bridge vmgrhbr0 (10.77.0.254) in the test's own namespace,
+# where it answers as qemu+tcp://10.77.0.I/system and lxc+tcp://.../system.
+# An LXC domain without an <interface> shares its host's network namespace:
+# give it <features><privnet/></features>, or its init may configure (and
+# on shutdown take down) the host's link.
+# A namespace is held by a "sleep" process, so that libvirtd can be killed
+# and started again (host_kill, host_start) in the same namespace.
+# hosts_cleanup (call it from the EXIT trap) destroys their domains and
+# tears everything down. State per host in $hosts_dir/hI.
+
+# wait_secs SECONDS CMD...: poll CMD every 0.2 s until it succeeds or
+# SECONDS of wall time have passed (for slow CMDs such as virsh calls)
+wait_secs() {
+  local end=$(( $(now_ms) + $1 * 1000 ))
+  shift
+  until "$@"; do
+    (( $(now_ms) < end )) || return 1
+    sleep 0.2
+  done
+}
+
+hosts_bridge=vmgrhbr0
+hosts_net=10.77.0
+hosts_n=0
+hosts_dir=
+declare -a host_holder=() host_cgroups=()
+
+host_addr() { printf '%s.%s\n' "$hosts_net" "$1"; } # I
+host_uri() { printf '%s+tcp://%s/system\n' "$1" "$(host_addr "$2")"; } # qemu|lxc I
+host_in() { # I CMD...: CMD in host I's network and mount namespaces
+  local i=$1
+  shift
+  nsenter --target "${host_holder[i]}" --net --mount -- "$@"
+}
+host_pid() { # PIDFILE: the pid in it, when that process runs
+  local pid
+  [[ -s $1 ]] || return 1
+  read -r pid <"$1" || [[ -n $pid ]] || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && printf '%s\n' "$pid"
+}
+host_libvirtd_pid() { host_pid "$hosts_dir/h$1/libvirtd.pid"; } # I
+host_answers() { # I
+  timeout 10 virsh -q -c "$(host_uri qemu "$1")" version >/dev/null 2>&1
+}
+
+# host_create I: the namespaces, the address and the private directories
+host_create() {
+  local i=$1 d holder f
+  d=$hosts_dir/h$i
+  mkdir -p "$d/run" "$d/log/qemu" "$d/log/lxc" "$d/lib" "$d/cache"
+  cp -a /var/lib/libvirt/. "$d/lib/" 2>/dev/null
+  mkdir -p "$d/lib/images" "$d/lib/lxc"
+  cp -a /var/cache/libvirt/. "$d/cache/" 2>/dev/null
+  cp -a /etc/libvirt "$d/etc"
+  # later settings win over the commented defaults of Debian's files
+  cat >>"$d/etc/libvirtd.conf" <<CONF
+listen_tls = 0
+listen_tcp = 1
+auth_tcp = "none"
+listen_addr = "$(host_addr "$i")"
+CONF
+  cat >>"$d/etc/qemu.conf" <<CONF
+migration_host = "$(host_addr "$i")"
+migration_address = "$(host_addr "$i")"
+CONF
+  unshare --net --mount --propagation private -- sleep infinity &
+  holder=$!
+  host_holder[i]=$holder
+  # wait for unshare to have exec'd sleep in the new namespaces
+  for ((f = 0; f < 50; f++)); do
+    [[ $(readlink "/proc/$holder/ns/net") != "$(readlink /proc/self/ns/net)" ]] && break
+    sleep 0.05
+  done
+  ip link add "vmgrh$i" type veth peer name hostnet0 netns "/proc/$holder/ns/net" || return 1
+  ip link set "vmgrh$i" master "$hosts_bridge" up || return 1
+  host_in "$i" ip link set lo up
+  host_in "$i" ip addr add "$(host_addr "$i")/24" dev hostnet0
+  host_in "$i" ip link set hostnet0 up
+  host_in "$i" mount -t tmpfs -o mode=755 tmpfs /run/libvirt || return 1
+  host_in "$i" mount --bind "$d/lib" /var/lib/libvirt || return 1
+  host_in "$i" mount --bind "$d/log" /var/log/libvirt || return 1
+  host_in "$i" mount --bind "$d/cache" /var/cache/libvirt || return 1
+  host_in "$i" mount --bind "$d/etc" /etc/libvirt || return 1
+  # QEMU's cgroup is machine/qemu-ID-NAME: during a migration both hosts
+  # have NAME, and their first domain has ID 1 on both, so they would share
+  # one cgroup (the source's cleanup then fails with EBUSY). libvirt puts
+  # its "machine" partition below its own cgroup (v1): each host's libvirtd
+  # runs in a cgroup of its own, vmgr-host-PID-I (cpuset: cpus and mems
+  # copied from the root, or nothing can join it). Pure cgroup v2 is left
+  # alone (its no-internal-processes rule would need more).
+  local m
+  while read -r m; do
+    [[ -n $m ]] || continue
+    mkdir -p "$m/vmgr-host-$$-$i" || return 1
+    host_cgroups+=("$m/vmgr-host-$$-$i")
+    for f in cpuset.cpus cpuset.mems; do
+      [[ -f $m/$f ]] && cat "$m/$f" >"$m/vmgr-host-$$-$i/$f"
+    done
+  done < <(findmnt -rn -t cgroup -o TARGET | sort -u)
+  return 0
+}
+
+# host_start I: virtlogd (if not running) and libvirtd --listen; waits
+# until qemu+tcp://ADDR/system answers (VMGR_HOSTS_TIMEOUT, 60 s).
+host_start() {
+  local i=$1 d pid
+  d=$hosts_dir/h$i
+  if ! host_pid "$d/virtlogd.pid" >/dev/null; then
+    LIBVIRT_LOG_OUTPUTS="3:file:$d/virtlogd.log" \
+      host_in "$i" virtlogd -d -p "$d/virtlogd.pid" </dev/null >>"$d/virtlogd.log" 2>&1 ||
+      { diag "host $i: virtlogd failed"; diag_file "$d/virtlogd.log" 5; return 1; }
+  fi
+  rm -f "$d/libvirtd.pid"
+  local cg=() m
+  for m in "${host_cgroups[@]}"; do [[ $m == */vmgr-host-$$-$i ]] && cg+=("$m"); done
+  # (the inner bash joins the cgroups, then becomes libvirtd)
+  # shellcheck disable=SC2016
+  LIBVIRT_LOG_OUTPUTS="3:file:$d/libvirtd.log" \
+    host_in "$i" bash -c 'pidfile=$1; shift; for c; do echo $$ >"$c/cgroup.procs"; done
+      exec libvirtd -d --listen -p "$pidfile"' _ "$d/libvirtd.pid" "${cg[@]}" \
+    </dev/null >>"$d/libvirtd.log" 2>&1 ||
+    { diag "host $i: libvirtd failed"; diag_file "$d/libvirtd.log" 10; return 1; }
+  if ! wait_until "${VMGR_HOSTS_TIMEOUT:-60}" host_answers "$i"; then
+    diag "host $i: libvirtd does not answer on $(host_uri qemu "$i")"
+    diag_file "$d/libvirtd.log" 20
+    return 1
+  fi
+}
+
+# host_kill I [SIGNAL]: libvirtd only (its domains keep running, as when
+# the daemon of a real host dies); waits until it is gone.
+host_kill() {
+  local pid
+  pid=$(host_libvirtd_pid "$1") || return 0
+  kill "-${2:-KILL}" "$pid"
+  # shellcheck disable=SC2317 # called by wait_until
+  gone() { ! kill -0 "$pid" 2>/dev/null; }
+  wait_until 30 gone
+}
+
+hosts_start() { # N
+  local i t0
+  t0=$(now_ms)
+  hosts_dir=$(mktemp -d "${VMGR_LIBVIRTD_DIR:-/tmp}/hosts.XXXXXX")
+  chmod 755 "$hosts_dir"
+  ip link add "$hosts_bridge" type bridge || return 1
+  ip addr add "$hosts_net.254/24" dev "$hosts_bridge"
+  ip link set "$hosts_bridge" up
+  for ((i = 1; i <= $1; i++)); do
+    hosts_n=$i
+    host_create "$i" || { diag "host $i: namespaces failed"; return 1; }
+    host_start "$i" || return 1
+  done
+  diag "$1 hosts ready in $(( $(now_ms) - t0 )) ms: $(for ((i = 1; i <= $1; i++)); do printf '%s ' "$(host_uri qemu "$i")"; done)"
+}
+
+hosts_cleanup() {
+  local i uri name pid
+  for ((i = 1; i <= hosts_n; i++)); do
+    if host_libvirtd_pid "$i" >/dev/null; then
+      for uri in "$(host_uri qemu "$i")" "$(host_uri lxc "$i")"; do
+        for name in $(timeout 20 virsh -q -c "$uri" list --name 2>/dev/null); do
+          timeout 20 virsh -q -c "$uri" destroy "$name" >/dev/null 2>&1
+        done
+      done
+      host_kill "$i" TERM
+    fi
+    pid=$(host_pid "$hosts_dir/h$i/virtlogd.pid") && kill "$pid"
+    [[ -n ${host_holder[i]:-} ]] && kill "${host_holder[i]}" 2>/dev/null
+    ip link del "vmgrh$i" 2>/dev/null
+  done
+  ip link del "$hosts_bridge" 2>/dev/null
+  # (the bind mounts went with the namespaces; libvirt removed its domains'
+  # cgroups below them)
+  for f in "${host_cgroups[@]}"; do
+    [[ -d $f/machine ]] && rmdir -- "$f/machine"
+    wait_until 5 rmdir -- "$f" 2>/dev/null || diag "could not remove the cgroup $f"
+  done
+  host_cgroups=()
+  [[ -n $hosts_dir ]] && rm -rf -- "$hosts_dir"
+  hosts_n=0
+  return 0
 }
