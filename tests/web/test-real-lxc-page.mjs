@@ -150,8 +150,11 @@ run(import.meta.url, [
             await page.waitForSelector("#vm-page .vmgr-job-cancel");
             await gate.opened;
             await page.click("#vm-page .vmgr-job-cancel");
-            /* vmgrd accepted the Cancel; the copy then stops at its next step. */
-            await page.waitForSelector('#vm-page .vmgr-job-cancel:has-text("Cancelling")');
+            /* vmgrd accepted the Cancel: the page says so until the job ends,
+             * which is at once when the root image's mke2fs (blocked on the
+             * gated file) is killed. */
+            await page.waitForSelector('#vm-page .vmgr-job-cancel:has-text("Cancelling"), ' +
+                                       `h2:has-text("Server ${id} does not exist")`);
             await gate.release();
             await page.waitForSelector(`h2:has-text("Server ${id} does not exist")`, { timeout: 60000 });
             assert(!vmExists("doomed"), "FindVM knows no doomed");
