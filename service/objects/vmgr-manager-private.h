@@ -5,6 +5,7 @@
  *   vmgr-manager-catalog.c    templates and plans
  *   vmgr-manager-customers.c  AddCustomer, ListCustomers, Contract
  *   vmgr-manager-host.c       GetHostInfo
+ *   vmgr-manager-hosts.c      AddHost, RemoveHost
  *   vmgr-manager-permissions.c GetPermissions
  *   vmgr-manager-audit.c      QueryAudit
  *   vmgr-manager-adopt.c      ListUnmanagedDomains, AdoptVM
@@ -52,6 +53,10 @@ gboolean vmgr_manager_handle_contract (VmgrDBusManager *object, GDBusMethodInvoc
                                        const char *name);
 gboolean vmgr_manager_handle_get_host_info (VmgrDBusManager *object,
                                             GDBusMethodInvocation *invocation);
+gboolean vmgr_manager_handle_add_host (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                       const char *name, const char *uri, GVariant *options);
+gboolean vmgr_manager_handle_remove_host (VmgrDBusManager *object,
+                                          GDBusMethodInvocation *invocation, const char *name);
 gboolean vmgr_manager_handle_get_permissions (VmgrDBusManager *object,
                                               GDBusMethodInvocation *invocation);
 

@@ -1,5 +1,7 @@
 #include "vmgr-registry.h"
 
+#include <string.h>
+
 #include "vmgr-names.h"
 #include "vmgr-registry-index.h"
 
@@ -11,6 +13,7 @@ struct _VmgrRegistry {
   GHashTable *vms_by_uuid;    /* uuid -> VmgrVm (not owned) */
   VmgrRegistryIndex *index;   /* by name and owner */
   GHashTable *customers;      /* uid -> VmgrCustomer (owned) */
+  GHashTable *hosts;          /* name -> VmgrHost (owned) */
   GHashTable *jobs;           /* path -> VmgrJob (owned) */
   GHashTable *snapshots;      /* path -> VmgrSnapshot (owned), visible like their VM */
   guint next_job;
@@ -53,6 +56,66 @@ unexport (VmgrRegistry *self, const char *path)
   vmgr_auth_forget_path (self->context->auth, path);
 }
 
+/* ---- Hosts ------------------------------------------------------------- */
+
+/* The owner of hosts: nobody, so only callers who may see any VM see them. */
+#define HOST_OWNER G_MAXUINT32
+
+void
+vmgr_registry_add_host (VmgrRegistry *self, VmgrHost *host)
+{
+  g_autofree char *path = vmgr_host_path (vmgr_host_get_name (host));
+
+  g_hash_table_insert (self->hosts, g_strdup (vmgr_host_get_name (host)), g_object_ref (host));
+  export_interface (self, path, host, HOST_OWNER);
+}
+
+void
+vmgr_registry_remove_host (VmgrRegistry *self, const char *name)
+{
+  g_autofree char *path = vmgr_host_path (name);
+
+  if (!g_hash_table_contains (self->hosts, name))
+    return;
+  unexport (self, path);
+  g_hash_table_remove (self->hosts, name);
+}
+
+VmgrHost *
+vmgr_registry_find_host (VmgrRegistry *self, const char *name)
+{
+  return g_hash_table_lookup (self->hosts, name);
+}
+
+static int
+compare_host_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (vmgr_host_get_name (*(VmgrHost **) a), vmgr_host_get_name (*(VmgrHost **) b));
+}
+
+GPtrArray *
+vmgr_registry_list_hosts (VmgrRegistry *self)
+{
+  g_autoptr(GList) values = g_hash_table_get_values (self->hosts);
+  GPtrArray *hosts = g_ptr_array_new ();
+
+  for (GList *l = values; l != NULL; l = l->next)
+    g_ptr_array_add (hosts, l->data);
+  g_ptr_array_sort (hosts, compare_host_names);
+  return hosts;
+}
+
+static void
+refresh_hosts (VmgrRegistry *self)
+{
+  GHashTableIter iter;
+  gpointer host;
+
+  g_hash_table_iter_init (&iter, self->hosts);
+  while (g_hash_table_iter_next (&iter, NULL, &host))
+    vmgr_host_refresh (host);
+}
+
 /* ---- Customers --------------------------------------------------------- */
 
 VmgrCustomer *
@@ -89,6 +152,7 @@ refresh_allocation (VmgrRegistry *self, guint32 uid)
   VmgrCustomer *customer = vmgr_registry_find_customer (self, uid);
   VmgrAllocation allocation;
 
+  refresh_hosts (self);
   if (customer == NULL)
     return;
   allocation = vmgr_ledger_allocation (self->context->ledger, uid);
@@ -364,6 +428,8 @@ vmgr_registry_find_target (const char *path, const VmgrVmSpec **vm,
       *vm = vmgr_vm_get_spec (found_vm);
       return TRUE;
     }
+  if (g_str_has_prefix (path, VMGR_HOST_PATH_PREFIX))
+    return g_hash_table_contains (self->hosts, path + strlen (VMGR_HOST_PATH_PREFIX));
   if (vmgr_customer_uid_from_path (path, &uid))
     found_customer = vmgr_registry_find_customer (self, uid);
   if (found_customer != NULL)
@@ -397,6 +463,7 @@ vmgr_registry_dispose (GObject *object)
   g_hash_table_remove_all (self->vms_by_uuid);
   g_hash_table_remove_all (self->vms);
   g_hash_table_remove_all (self->customers);
+  g_hash_table_remove_all (self->hosts);
   g_hash_table_remove_all (self->jobs);
   g_clear_object (&self->objects);
   G_OBJECT_CLASS (vmgr_registry_parent_class)->dispose (object);
@@ -411,6 +478,7 @@ vmgr_registry_finalize (GObject *object)
   vmgr_registry_index_free (self->index);
   g_hash_table_unref (self->vms);
   g_hash_table_unref (self->customers);
+  g_hash_table_unref (self->hosts);
   g_hash_table_unref (self->jobs);
   g_hash_table_unref (self->snapshots);
   G_OBJECT_CLASS (vmgr_registry_parent_class)->finalize (object);
@@ -441,6 +509,7 @@ vmgr_registry_init (VmgrRegistry *self)
   self->vms_by_uuid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->index = vmgr_registry_index_new ();
   self->customers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->snapshots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }

@@ -83,6 +83,8 @@ vmgr_vm_sync_properties (VmgrVm *self)
   vmgr_dbus_vm_set_owner_name (vm, owner_name);
   vmgr_dbus_vm_set_template (vm, spec->template_name);
   vmgr_dbus_vm_set_plan (vm, spec->plan);
+  vmgr_dbus_vm_set_host (vm, spec->host != NULL && *spec->host != '\0'
+                               ? spec->host : self->context->config->host_name);
   vmgr_dbus_vm_set_autostart (vm, spec->autostart);
   vmgr_dbus_vm_set_vcpus (vm, spec->vcpus);
   vmgr_dbus_vm_set_cpu_weight (vm, spec->cpu_weight);
