@@ -56,6 +56,7 @@ typedef enum {
   VMGR_FIELD_START             = 1 << 15,
   VMGR_FIELD_MAX_VMS           = 1 << 16,
   VMGR_FIELD_MAX_SNAPSHOTS     = 1 << 17,
+  VMGR_FIELD_HOST              = 1 << 18,
 } VmgrFields;
 
 #define VMGR_FIELDS_RESOURCES                                                   \
@@ -67,7 +68,7 @@ typedef enum {
    VMGR_FIELD_NAMESERVERS)
 #define VMGR_FIELDS_CREATE                                                      \
   (VMGR_FIELD_ID | VMGR_FIELD_OWNER | VMGR_FIELDS_RESOURCES |                   \
-   VMGR_FIELDS_NETWORK | VMGR_FIELD_AUTOSTART | VMGR_FIELD_START)
+   VMGR_FIELDS_NETWORK | VMGR_FIELD_AUTOSTART | VMGR_FIELD_START | VMGR_FIELD_HOST)
 #define VMGR_FIELDS_PLAN (VMGR_FIELDS_RESOURCES | VMGR_FIELD_MAX_VMS | VMGR_FIELD_MAX_SNAPSHOTS)
 
 /* The parsed form of an a{sv} dictionary: each value is meaningful only
@@ -85,6 +86,7 @@ typedef struct {
   gboolean start;
   guint32 max_vms;
   guint32 max_snapshots;
+  char *host;
 } VmgrOptions;
 
 VmgrOptions *vmgr_options_new (void);

@@ -70,7 +70,7 @@ on_reconciled (GObject *source, GAsyncResult *result, gpointer user_data)
   /* The capacity is known once reconciled. */
   vmgr_host_refresh (vmgr_registry_find_host (self->registry, self->config.host_name));
   g_dbus_object_manager_server_set_connection (self->objects, self->connection);
-  self->sampler = vmgr_sampler_new (self->registry, self->context.backend,
+  self->sampler = vmgr_sampler_new (self->registry, &self->context,
                                     self->config.sample_interval_s);
   self->systemd = vmgr_systemd_new (self->systemd_connection != NULL ? self->systemd_connection
                                                                      : self->connection);
@@ -229,6 +229,8 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
   self->context.backend = backend = vmgr_backend_new (config->uri, error);
   if (backend == NULL)
     return NULL;
+  self->context.host_backends = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                      g_object_unref);
   self->context.ledger = vmgr_ledger_new (vmgr_backend_get_capabilities (backend),
                                           vmgr_backend_get_scheme (backend));
   if (!retire_deleted_vm_ids (&self->context, error))
@@ -262,6 +264,7 @@ vmgr_daemon_dispose (GObject *object)
   g_clear_object (&self->context.auth);
   g_clear_object (&self->peers);
   g_clear_object (&self->context.backend);
+  g_clear_pointer (&self->context.host_backends, g_hash_table_unref);
   g_clear_object (&self->context.store);
   g_clear_pointer (&self->context.ledger, vmgr_ledger_free);
   g_clear_object (&self->connection);

@@ -99,20 +99,17 @@ void
 vmgr_host_refresh (VmgrHost *self)
 {
   VmgrDBusHost *host = VMGR_DBUS_HOST (self);
-  VmgrAllocation allocation = { 0 };
 
-  if (!self->configured)
-    {
-      vmgr_dbus_host_set_capacity (host, capacity_variant (&self->capacity));
-      vmgr_dbus_host_set_allocation (host, vmgr_allocation_to_variant (&allocation));
-      vmgr_dbus_host_set_vmcount (host, 0);
-      return;
-    }
-  allocation = vmgr_ledger_allocation (self->context->ledger, G_MAXUINT32);
-  vmgr_dbus_host_set_capacity (host,
-                               capacity_variant (vmgr_ledger_get_capacity (self->context->ledger)));
-  vmgr_dbus_host_set_allocation (host, vmgr_allocation_to_variant (&allocation));
-  vmgr_dbus_host_set_vmcount (host, allocation.vms);
+  vmgr_dbus_host_set_capacity (host, capacity_variant (
+                                 self->configured ? vmgr_ledger_get_capacity (self->context->ledger)
+                                                  : &self->capacity));
+}
+
+void
+vmgr_host_set_allocation (VmgrHost *self, const VmgrAllocation *allocation)
+{
+  vmgr_dbus_host_set_allocation (VMGR_DBUS_HOST (self), vmgr_allocation_to_variant (allocation));
+  vmgr_dbus_host_set_vmcount (VMGR_DBUS_HOST (self), allocation->vms);
 }
 
 VmgrHost *
@@ -134,6 +131,7 @@ vmgr_host_new (const VmgrContext *context, const char *name, VmgrBackend *backen
                            self, 0);
   sync_state (self);
   vmgr_host_refresh (self);
+  vmgr_host_set_allocation (self, &(VmgrAllocation) { 0 });
   ask_capacity (self);
   return self;
 }

@@ -7,6 +7,7 @@
 
 #include "vmgr-context.h"
 #include "vmgr-generated.h"
+#include "vmgr-limits.h"
 
 G_BEGIN_DECLS
 
@@ -22,7 +23,9 @@ VmgrHost *vmgr_host_new (const VmgrContext *context, const char *name, VmgrBacke
 gboolean vmgr_host_is_configured (VmgrHost *self);
 const char *vmgr_host_get_name (VmgrHost *self);
 VmgrBackend *vmgr_host_get_backend (VmgrHost *self);
-/* Shows the ledger's capacity and allocation now. */
+/* Shows its capacity now (the configured host's is the ledger's). */
 void vmgr_host_refresh (VmgrHost *self);
+/* Shows what the VMs on it are given (the registry counts them). */
+void vmgr_host_set_allocation (VmgrHost *self, const VmgrAllocation *allocation);
 
 G_END_DECLS

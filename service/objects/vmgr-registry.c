@@ -14,6 +14,7 @@ struct _VmgrRegistry {
   VmgrRegistryIndex *index;   /* by name and owner */
   GHashTable *customers;      /* uid -> VmgrCustomer (owned) */
   GHashTable *hosts;          /* name -> VmgrHost (owned) */
+  guint hosts_refresh;        /* idle source counting what each host's VMs take */
   GHashTable *jobs;           /* path -> VmgrJob (owned) */
   GHashTable *snapshots;      /* path -> VmgrSnapshot (owned), visible like their VM */
   guint next_job;
@@ -25,6 +26,8 @@ enum {
   SIGNAL_OBJECT_ADDED,
   SIGNAL_OBJECT_REMOVING,
   SIGNAL_OWNER_CHANGED,
+  SIGNAL_HOST_ADDED,
+  SIGNAL_HOST_REMOVED,
   N_SIGNALS
 };
 
@@ -67,7 +70,11 @@ vmgr_registry_add_host (VmgrRegistry *self, VmgrHost *host)
   g_autofree char *path = vmgr_host_path (vmgr_host_get_name (host));
 
   g_hash_table_insert (self->hosts, g_strdup (vmgr_host_get_name (host)), g_object_ref (host));
+  if (!vmgr_host_is_configured (host))
+    g_hash_table_insert (self->context->host_backends, g_strdup (vmgr_host_get_name (host)),
+                         g_object_ref (vmgr_host_get_backend (host)));
   export_interface (self, path, host, HOST_OWNER);
+  g_signal_emit (self, signals[SIGNAL_HOST_ADDED], 0, host);
 }
 
 void
@@ -75,10 +82,15 @@ vmgr_registry_remove_host (VmgrRegistry *self, const char *name)
 {
   g_autofree char *path = vmgr_host_path (name);
 
-  if (!g_hash_table_contains (self->hosts, name))
+  g_autoptr(VmgrHost) host = g_hash_table_lookup (self->hosts, name);
+
+  if (host == NULL)
     return;
+  g_object_ref (host);
   unexport (self, path);
   g_hash_table_remove (self->hosts, name);
+  g_hash_table_remove (self->context->host_backends, name);
+  g_signal_emit (self, signals[SIGNAL_HOST_REMOVED], 0, host);
 }
 
 VmgrHost *
@@ -106,14 +118,55 @@ vmgr_registry_list_hosts (VmgrRegistry *self)
 }
 
 static void
+add_to_allocation (VmgrAllocation *allocation, const VmgrVmSpec *spec)
+{
+  allocation->vms++;
+  allocation->vcpus += spec->vcpus;
+  allocation->memory += spec->memory_limit;
+  allocation->disk += spec->disk_hard_limit;
+}
+
+/* What each host's VMs take: counted once per main loop iteration in which
+ * VMs changed, so that loading many VMs costs one pass. */
+static gboolean
+count_host_allocations (gpointer data)
+{
+  VmgrRegistry *self = data;
+  g_autoptr(GHashTable) by_host = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  GHashTableIter iter;
+  gpointer value;
+
+  self->hosts_refresh = 0;
+  g_hash_table_iter_init (&iter, self->vms);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const VmgrVmSpec *spec = vmgr_vm_get_spec (value);
+      const char *host = vmgr_context_host_name (self->context, spec);
+      VmgrAllocation *allocation = g_hash_table_lookup (by_host, host);
+
+      if (allocation == NULL)
+        {
+          allocation = g_new0 (VmgrAllocation, 1);
+          g_hash_table_insert (by_host, (gpointer) host, allocation);
+        }
+      add_to_allocation (allocation, spec);
+    }
+  g_hash_table_iter_init (&iter, self->hosts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      VmgrAllocation *allocation = g_hash_table_lookup (by_host, vmgr_host_get_name (value));
+
+      vmgr_host_set_allocation (value, allocation != NULL ? allocation : &(VmgrAllocation) { 0 });
+      vmgr_host_refresh (value);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
 refresh_hosts (VmgrRegistry *self)
 {
-  GHashTableIter iter;
-  gpointer host;
-
-  g_hash_table_iter_init (&iter, self->hosts);
-  while (g_hash_table_iter_next (&iter, NULL, &host))
-    vmgr_host_refresh (host);
+  if (self->hosts_refresh == 0)
+    self->hosts_refresh = g_idle_add (count_host_allocations, self);
 }
 
 /* ---- Customers --------------------------------------------------------- */
@@ -456,6 +509,7 @@ vmgr_registry_dispose (GObject *object)
 {
   VmgrRegistry *self = VMGR_REGISTRY (object);
 
+  g_clear_handle_id (&self->hosts_refresh, g_source_remove);
   disconnect_all (self, self->vms);
   disconnect_all (self, self->customers);
   disconnect_all (self, self->jobs);
@@ -497,6 +551,12 @@ vmgr_registry_class_init (VmgrRegistryClass *klass)
   signals[SIGNAL_OBJECT_REMOVING] =
     g_signal_new ("object-removing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_HOST_ADDED] =
+    g_signal_new ("host-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, VMGR_TYPE_HOST);
+  signals[SIGNAL_HOST_REMOVED] =
+    g_signal_new ("host-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, VMGR_TYPE_HOST);
   signals[SIGNAL_OWNER_CHANGED] =
     g_signal_new ("owner-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT);

@@ -6,7 +6,8 @@
  * Signals (for the dispatcher, wired by the daemon):
  *   "object-added" (const char *path, guint owner): before it is exported
  *   "object-removing" (const char *path): before it is unexported
- *   "owner-changed" (const char *path, guint old_owner, guint new_owner) */
+ *   "owner-changed" (const char *path, guint old_owner, guint new_owner)
+ *   "host-added" (VmgrHost *host), "host-removed" (VmgrHost *host): after */
 #pragma once
 
 #include "vmgr-context.h"

@@ -330,7 +330,7 @@ test_options_all_keys (void)
     " 'addresses': <['192.0.2.10/24', '2001:db8::10/64']>,"
     " 'gateway': <'192.0.2.1'>,"
     " 'nameservers': <['192.0.2.53', '2001:db8::53']>,"
-    " 'autostart': <true>, 'start': <true>, 'max_vms': <uint32 7>}",
+    " 'autostart': <true>, 'start': <true>, 'max_vms': <uint32 7>, 'host': <'rack2'>}",
     VMGR_FIELDS_ALL);
   const char * const addresses[] = { "192.0.2.10/24", "2001:db8::10/64", NULL };
   const char * const nameservers[] = { "192.0.2.53", "2001:db8::53", NULL };
@@ -338,6 +338,7 @@ test_options_all_keys (void)
   g_assert_cmphex (options->fields, ==, VMGR_FIELDS_ALL);
   g_assert_cmpuint (options->id, ==, 101);
   g_assert_cmpuint (options->owner, ==, 1000);
+  g_assert_cmpstr (options->host, ==, "rack2");
   g_assert_cmpuint (options->memory_guarantee, ==, 1 * GIB);
   g_assert_cmpuint (options->memory_soft_limit, ==, 2 * GIB);
   g_assert_cmpuint (options->memory_limit, ==, 4 * GIB);
