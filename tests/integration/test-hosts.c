@@ -502,6 +502,64 @@ test_customer_refused (void)
   }
 }
 
+/* vmgrctl hosts, host-add, host-remove and create --host; a customer's
+ * hosts list is empty. */
+static void
+test_vmgrctl (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ADMIN, &out, &err, "hosts", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "local"));
+  g_assert_nonnull (strstr (out, "connected"));
+  g_assert_nonnull (strstr (out, "test:///default"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ADMIN, &out, &err, "host-add", "far",
+                                             UNREACHABLE_URI, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ADMIN, &out, &err, "hosts", "--json",
+                                             NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "\"far\""));
+  g_assert_nonnull (strstr (out, "\"disconnected\""));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ADMIN, &out, &err, "host-add", "far",
+                                             UNREACHABLE_URI, NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "already exists"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  /* On a disconnected host, creation fails. */
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ADMIN, &out, &err, "create", "cli-far",
+                                             "--template", "debian-12", "--plan", "basic",
+                                             "--host", "far", NULL), !=, 0);
+  g_test_message ("create --host far: %s", err);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ADMIN, &out, &err, "create", "cli-local",
+                                             "--template", "debian-12", "--plan", "basic",
+                                             "--host", "local", NULL), ==, 0);
+  vmgr_dbus_manager_call_find_vm_sync (client->manager, "cli-local", &path, NULL, &error);
+  g_assert_no_error (error);
+  vm = vmgr_test_client_vm (client, path);
+  g_assert_cmpstr (vmgr_dbus_vm_get_host (vm), ==, "local");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ADMIN, &out, &err, "host-remove", "far",
+                                             NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (vmgr_test_run_vmgrctl_as (VMGR_TEST_UID_ALICE, &out, &err, "hosts", NULL), ==, 0);
+  g_assert_null (strstr (out, "local"));
+  g_assert_cmpuint (visible_hosts (client), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -516,6 +574,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hosts/add-unreachable", test_add_unreachable_host);
   g_test_add_func ("/hosts/second-host", test_second_host);
   g_test_add_func ("/hosts/customer-refused", test_customer_refused);
+  g_test_add_func ("/hosts/vmgrctl", test_vmgrctl);
 
   return vmgr_test_run_with_daemon (NULL, NULL, &daemon_under_test);
 }
