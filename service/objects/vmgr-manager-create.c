@@ -112,6 +112,11 @@ resolve_spec (Creation *creation, GError **error)
                                                                : creation->grant->caller.uid;
   g_free (spec->plan);
   spec->plan = g_strdup (creation->plan_name);
+  if (!(creation->options->fields & VMGR_FIELD_HOST))
+    {
+      g_free (spec->host);
+      spec->host = g_strdup (vmgr_manager_pick_host (creation->manager, spec));
+    }
   creation->domain_xml = vmgr_manager_admit_new_vm (creation->manager,
                                                     creation->grant->caller.uid, spec, plan,
                                                     creation->options, error);

@@ -174,3 +174,57 @@ vmgr_manager_handle_remove_host (VmgrDBusManager *object, GDBusMethodInvocation 
                        g_strdup (name), g_free);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
+
+/* ---- Placement --------------------------------------------------------- */
+
+/* Memory VMs may still be given on @host (capacity 0 = no cap). */
+static guint64
+free_memory (VmgrHost *host)
+{
+  GVariant *capacity = vmgr_dbus_host_get_capacity (VMGR_DBUS_HOST (host));
+  GVariant *allocation = vmgr_dbus_host_get_allocation (VMGR_DBUS_HOST (host));
+  guint64 total = 0, used = 0;
+
+  if (capacity != NULL)
+    g_variant_lookup (capacity, "memory", "t", &total);
+  if (allocation != NULL)
+    g_variant_lookup (allocation, "memory", "t", &used);
+  if (total == 0)
+    return G_MAXUINT64;
+  return total > used ? total - used : 0;
+}
+
+const char *
+vmgr_manager_pick_host (VmgrManager *self, const VmgrVmSpec *spec)
+{
+  g_autoptr(GPtrArray) hosts = vmgr_registry_list_hosts (self->registry);
+  g_autofree char *source = NULL;
+  const char *best = "";
+  guint64 best_free = 0;
+
+  if (hosts->len < 2)
+    return "";
+  source = vmgr_context_template_source (self->context, spec);
+  for (guint i = 0; i < hosts->len; i++)
+    if (vmgr_host_is_configured (g_ptr_array_index (hosts, i)))
+      best_free = free_memory (g_ptr_array_index (hosts, i));
+  for (guint i = 0; i < hosts->len; i++)
+    {
+      VmgrHost *host = g_ptr_array_index (hosts, i);
+      VmgrBackend *backend = vmgr_host_get_backend (host);
+      guint64 free;
+
+      /* Files are provisioned on this machine only: such templates stay
+       * on the configured host. */
+      if (vmgr_host_is_configured (host) || !vmgr_backend_is_connected (backend) ||
+          vmgr_provision_needed (vmgr_backend_get_scheme (backend), source))
+        continue;
+      free = free_memory (host);
+      if (free > best_free)
+        {
+          best = vmgr_host_get_name (host);
+          best_free = free;
+        }
+    }
+  return best;
+}

@@ -57,6 +57,11 @@ gboolean vmgr_manager_handle_add_host (VmgrDBusManager *object, GDBusMethodInvoc
                                        const char *name, const char *uri, GVariant *options);
 gboolean vmgr_manager_handle_remove_host (VmgrDBusManager *object,
                                           GDBusMethodInvocation *invocation, const char *name);
+/* Where a new VM goes without the option host: of the configured host and
+ * the connected hosts that can hold its template without files provisioned
+ * here, the one with the most memory free (the configured one on a tie);
+ * "" for the configured host. */
+const char *vmgr_manager_pick_host (VmgrManager *self, const VmgrVmSpec *spec);
 gboolean vmgr_manager_handle_get_permissions (VmgrDBusManager *object,
                                               GDBusMethodInvocation *invocation);
 

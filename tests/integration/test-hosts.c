@@ -237,11 +237,12 @@ test_administrator_sees (void)
 
 /* ---- AddHost, RemoveHost ---------------------------------------------- */
 
-/* A libvirt test-driver node of its own: 4 CPUs, 4 GiB. */
+/* A libvirt test-driver node of its own: 4 CPUs, 64 GiB (more than the
+ * default test node's, so that it has the most memory free). */
 static const char node_xml[] =
   "<node><cpu><mhz>2000</mhz><model>i686</model><active>4</active><nodes>1</nodes>"
   "<sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>"
-  "<memory>4194304</memory></node>\n";
+  "<memory>67108864</memory></node>\n";
 #define UNREACHABLE_URI "qemu+tcp://127.0.0.1:1/system"
 
 static char *
@@ -406,10 +407,10 @@ test_second_host (void)
   g_assert_true (vmgr_test_wait (capacity_known, &wait, WAIT_MS));
   capacity = host_property (client, path, "Capacity", &error);
   g_assert_no_error (error);
-  /* 4 CPUs at the default 400 % cpu overcommit; 4 GiB at 100 % (in
+  /* 4 CPUs at the default 400 % cpu overcommit; 64 GiB at 100 % (in
    * whole hundredths). */
   g_assert_cmpuint (lookup_st (capacity, "vcpus"), ==, 16);
-  g_assert_cmpuint (lookup_st (capacity, "memory"), ==, (G_GUINT64_CONSTANT (4) << 30) / 100 * 100);
+  g_assert_cmpuint (lookup_st (capacity, "memory"), ==, (G_GUINT64_CONSTANT (64) << 30) / 100 * 100);
   count = host_property (client, path, "VMCount", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_variant_get_uint32 (count), ==, 0);
@@ -429,6 +430,14 @@ test_second_host (void)
 
     g_assert_cmpstr (vmgr_dbus_vm_get_host (there), ==, "second");
     g_assert_cmpstr (vmgr_dbus_vm_get_host (here), ==, "local");
+    /* Without the option: the host with the most memory free. */
+    {
+      g_autoptr(VmgrDBusVM) placed = vmgr_test_create_and_open (client, "placed", NULL);
+
+      g_assert_cmpstr (vmgr_dbus_vm_get_host (placed), ==, "second");
+      vmgr_dbus_vm_call_delete_sync (placed, NULL, &error);
+      g_assert_no_error (error);
+    }
     vmgr_test_start_and_wait (there);
     g_assert_true (vmgr_test_wait (count_reached, &local_wait, WAIT_MS));
     g_clear_pointer (&count, g_variant_unref);
