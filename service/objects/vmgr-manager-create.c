@@ -88,7 +88,8 @@ vmgr_manager_admit_new_vm (VmgrManager *self, guint32 caller_uid, VmgrVmSpec *sp
   if ((options->fields & VMGR_FIELD_HOST) && !place_on_host (self, spec, options->host, error))
     return NULL;
   if (!vmgr_spec_apply (spec, plan, options, error) ||
-      !vmgr_ledger_check (context->ledger, NULL, spec, error))
+      !vmgr_ledger_check (context->ledger, NULL, spec, error) ||
+      !vmgr_manager_check_host_capacity (self, spec, error))
     return NULL;
   return vmgr_context_build_definition (context, spec, error);
 }

@@ -228,3 +228,37 @@ vmgr_manager_pick_host (VmgrManager *self, const VmgrVmSpec *spec)
     }
   return best;
 }
+
+static guint64
+dict_value (GVariant *dict, const char *key)
+{
+  guint64 value = 0;
+
+  if (dict != NULL)
+    g_variant_lookup (dict, key, "t", &value);
+  return value;
+}
+
+gboolean
+vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *spec, GError **error)
+{
+  VmgrHost *host;
+  GVariant *capacity_dict;
+  GVariant *allocation_dict;
+  VmgrCapacity capacity = { 0 };
+  VmgrAllocation others = { 0 };
+
+  if (spec->host == NULL || *spec->host == '\0' ||
+      (host = vmgr_registry_find_host (self->registry, spec->host)) == NULL)
+    return TRUE;
+  capacity_dict = vmgr_dbus_host_get_capacity (VMGR_DBUS_HOST (host));
+  allocation_dict = vmgr_dbus_host_get_allocation (VMGR_DBUS_HOST (host));
+  capacity.vcpus = dict_value (capacity_dict, "vcpus");
+  capacity.memory = dict_value (capacity_dict, "memory");
+  capacity.disk = dict_value (capacity_dict, "disk");
+  others.vms = (guint32) MIN (dict_value (allocation_dict, "vms"), G_MAXUINT32);
+  others.vcpus = (guint32) MIN (dict_value (allocation_dict, "vcpus"), G_MAXUINT32);
+  others.memory = dict_value (allocation_dict, "memory");
+  others.disk = dict_value (allocation_dict, "disk");
+  return vmgr_limits_check_host (&capacity, &others, NULL, spec, error);
+}

@@ -438,6 +438,19 @@ test_second_host (void)
       vmgr_dbus_vm_call_delete_sync (placed, NULL, &error);
       g_assert_no_error (error);
     }
+    /* The second host's capacity (16 vcpus) is checked for its VMs, not
+     * the configured host's. */
+    {
+      g_autofree char *too_big = NULL;
+      g_autoptr(GVariant) big = g_variant_ref_sink (
+        g_variant_new_parsed ("{'host': <'second'>, 'vcpus': <uint32 17>}"));
+
+      vmgr_dbus_manager_call_create_vm_sync (client->manager, "too-big", "debian-12", "basic",
+                                             big, &too_big, NULL, &error);
+      g_assert_null (too_big);
+      vmgr_test_assert_dbus_error (error, "org.vmgr.Error.QuotaExceeded", "vcpus");
+      g_clear_error (&error);
+    }
     vmgr_test_start_and_wait (there);
     g_assert_true (vmgr_test_wait (count_reached, &local_wait, WAIT_MS));
     g_clear_pointer (&count, g_variant_unref);
