@@ -45,6 +45,11 @@ int vmgrctl_cmd_stats (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **ar
 /* vmgrctl-host-command.c */
 int vmgrctl_cmd_host (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
+/* vmgrctl-hosts-commands.c (issue 14) */
+int vmgrctl_cmd_hosts (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_host_add (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+int vmgrctl_cmd_host_remove (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+
 /* vmgrctl-customer-commands.c */
 int vmgrctl_cmd_customers (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_customer_add (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);

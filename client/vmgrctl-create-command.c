@@ -12,6 +12,7 @@ typedef struct {
   char *plan;
   char *id;
   char *owner;
+  char *host;
   char *hostname;
   char *gateway;
   GStrv addresses;
@@ -28,6 +29,7 @@ create_options_clear (CreateOptions *self)
   g_free (self->plan);
   g_free (self->id);
   g_free (self->owner);
+  g_free (self->host);
   g_free (self->hostname);
   g_free (self->gateway);
   g_strfreev (self->addresses);
@@ -46,6 +48,7 @@ parse_create (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv,
     { "plan", 0, 0, G_OPTION_ARG_STRING, &opts->plan, "Plan giving the resources", "PLAN" },
     { "id", 0, 0, G_OPTION_ARG_STRING, &opts->id, "Numeric id (default: the next free one)", "N" },
     { "owner", 0, 0, G_OPTION_ARG_STRING, &opts->owner, "Owner", "UID|USER" },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &opts->host, "The host to create it on", "HOST" },
     { "hostname", 0, 0, G_OPTION_ARG_STRING, &opts->hostname, "Host name", "NAME" },
     { "address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->addresses,
       "Address, repeatable", "CIDR" },
@@ -81,6 +84,8 @@ add_ids (VmgrctlContext *ctx, const CreateOptions *opts, GVariantDict *dict, GEr
         return FALSE;
       g_variant_dict_insert (dict, "owner", "u", value);
     }
+  if (opts->host != NULL)
+    g_variant_dict_insert (dict, "host", "s", opts->host);
   return TRUE;
 }
 

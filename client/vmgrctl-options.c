@@ -32,7 +32,7 @@ static const VmgrctlResourceOption resources[VMGRCTL_N_RESOURCES] = {
 static const VmgrctlKeyOption other_vm_options[] = {
   { "hostname", "hostname" }, { "addresses", "address" }, { "gateway", "gateway" },
   { "nameservers", "nameserver" }, { "id", "id" }, { "owner", "owner" },
-  { "autostart", "autostart" }, { "start", "start" },
+  { "autostart", "autostart" }, { "start", "start" }, { "host", "host" },
 };
 
 const VmgrctlResourceOption *

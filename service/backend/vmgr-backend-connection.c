@@ -438,6 +438,27 @@ vmgr_backend_link_open (VmgrBackend *backend, GError **error)
   return link;
 }
 
+VmgrBackendLink *
+vmgr_backend_link_new_unconnected (VmgrBackend *backend)
+{
+  VmgrBackendLink *link = g_new0 (VmgrBackendLink, 1);
+
+  g_mutex_init (&link->lock);
+  link->current = (Connection) CONNECTION_INIT;
+  link->context = g_main_context_ref_thread_default ();
+  link->generation = 1;
+  link->retry_delay_s = RETRY_FIRST_S;
+  link->lost = g_strdup_printf ("%s is not connected yet", vmgr_backend_get_uri (backend));
+  link->unavailable = g_strdup (link->lost);
+  return link;
+}
+
+void
+vmgr_backend_link_start (VmgrBackend *backend)
+{
+  start_attempt (backend, vmgr_backend_get_link (backend));
+}
+
 void
 vmgr_backend_link_free (VmgrBackendLink *link)
 {

@@ -88,6 +88,10 @@ typedef struct _VmgrBackendLink VmgrBackendLink;
 /* Opens @self's URI at once (startup: may block briefly) and subscribes
  * to its events; reconnects by itself from then on. */
 VmgrBackendLink *vmgr_backend_link_open (VmgrBackend *self, GError **error);
+/* A link not connected yet, whose first attempt starts now (in a worker
+ * thread) and goes on with backoff as after a loss. */
+VmgrBackendLink *vmgr_backend_link_new_unconnected (VmgrBackend *self);
+void vmgr_backend_link_start (VmgrBackend *self);
 /* Drops the connection (if any) and stops reconnecting. Any thread (the
  * backend's dispose may run in a worker). */
 void vmgr_backend_link_free (VmgrBackendLink *link);

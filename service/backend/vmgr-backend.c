@@ -459,15 +459,23 @@ vmgr_backend_get_consoles (VmgrBackend *self)
   return self->consoles;
 }
 
+/* libvirt-glib's event loop, registered once per process. */
+static void
+ensure_libvirt (void)
+{
+  static GOnce libvirt_once = G_ONCE_INIT;
+
+  g_once (&libvirt_once, init_libvirt_once, NULL);
+}
+
 VmgrBackend *
 vmgr_backend_new (const char *uri, GError **error)
 {
-  static GOnce libvirt_once = G_ONCE_INIT;
   g_autoptr(VmgrBackend) self = NULL;
 
   g_return_val_if_fail (uri != NULL, NULL);
 
-  g_once (&libvirt_once, init_libvirt_once, NULL);
+  ensure_libvirt ();
   self = g_object_new (VMGR_TYPE_BACKEND, NULL);
   self->uri = g_strdup (uri);
   self->scheme = scheme_from_uri (uri);
@@ -475,6 +483,22 @@ vmgr_backend_new (const char *uri, GError **error)
   if (self->link == NULL)
     return NULL;
   return g_steal_pointer (&self);
+}
+
+VmgrBackend *
+vmgr_backend_new_unconnected (const char *uri)
+{
+  VmgrBackend *self;
+
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  ensure_libvirt ();
+  self = g_object_new (VMGR_TYPE_BACKEND, NULL);
+  self->uri = g_strdup (uri);
+  self->scheme = scheme_from_uri (uri);
+  self->link = vmgr_backend_link_new_unconnected (self);
+  vmgr_backend_link_start (self);
+  return self;
 }
 
 const char *

@@ -33,6 +33,11 @@ G_DECLARE_FINAL_TYPE (VmgrBackend, vmgr_backend, VMGR, BACKEND, GObject)
 /* Registers libvirt-glib's event loop (once per process) and opens @uri.
  * Called once at startup; may block briefly. */
 VmgrBackend *vmgr_backend_new (const char *uri, GError **error);
+/* A backend for @uri that connects in a worker thread, never blocking the
+ * caller: disconnected until then, and reconnecting with backoff (as
+ * after a loss) while @uri cannot be reached; "connection-restored" is
+ * emitted once it is connected. */
+VmgrBackend *vmgr_backend_new_unconnected (const char *uri);
 const char *vmgr_backend_get_uri (VmgrBackend *self);
 /* The URI scheme: "test", "lxc", "qemu", ... */
 const char *vmgr_backend_get_scheme (VmgrBackend *self);

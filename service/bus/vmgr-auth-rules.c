@@ -17,6 +17,7 @@
 #define CUSTOMER VMGR_CUSTOMER_INTERFACE
 #define JOB VMGR_JOB_INTERFACE
 #define SNAPSHOT VMGR_SNAPSHOT_INTERFACE
+#define HOST VMGR_HOST_INTERFACE
 #define INTROSPECTABLE "org.freedesktop.DBus.Introspectable"
 #define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
 #define PEER "org.freedesktop.DBus.Peer"
@@ -94,6 +95,11 @@ static const VmgrAuthRule rules[] = {
   { SNAPSHOT, "GetAll", VMGR_AUTH_READ, VIEW_OWN, VIEW_ANY },
   { SNAPSHOT, "Revert", VMGR_AUTH_MUTATION, SNAPSHOT_OWN, SNAPSHOT_ANY },
   { SNAPSHOT, "Delete", VMGR_AUTH_MUTATION, SNAPSHOT_OWN, SNAPSHOT_ANY },
+  /* Hosts (issue 14): administrators only; customers do not see them. */
+  { MANAGER, "AddHost", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_HOSTS_MANAGE },
+  { MANAGER, "RemoveHost", VMGR_AUTH_MUTATION, NULL, VMGR_ACTION_HOSTS_MANAGE },
+  { HOST, "Get", VMGR_AUTH_READ, NULL, VMGR_ACTION_HOSTS_MANAGE },
+  { HOST, "GetAll", VMGR_AUTH_READ, NULL, VMGR_ACTION_HOSTS_MANAGE },
   { INTROSPECTABLE, "Introspect", VMGR_AUTH_PUBLIC, NULL, NULL },
   { OBJECT_MANAGER, "GetManagedObjects", VMGR_AUTH_PUBLIC, NULL, NULL },
   { PEER, "Ping", VMGR_AUTH_PUBLIC, NULL, NULL },

@@ -61,6 +61,16 @@ target_for_customer (const VmgrCustomerInfo *customer)
   return target;
 }
 
+/* A host is nobody's: only who may see any VM sees it. */
+static Target *
+target_for_host (const char *name)
+{
+  Target *target = target_new (G_MAXUINT32, vmgr_host_path (name), VMGR_ACTION_VIEW_ANY);
+
+  g_hash_table_insert (target->details, (gpointer) "host.name", g_strdup (name));
+  return target;
+}
+
 /* One polkit question. */
 typedef struct {
   VmgrAuth *auth;
@@ -406,6 +416,8 @@ audit_denial (const Request *request, const char *action, const char *message)
   const char *name = details == NULL ? NULL
                      : g_hash_table_contains (details, "vm.name")
                        ? g_hash_table_lookup (details, "vm.name")
+                     : g_hash_table_contains (details, "host.name")
+                       ? g_hash_table_lookup (details, "host.name")
                        : g_hash_table_lookup (details, "customer.name");
   VmgrAuditTarget target = {
     .path = request->target,
@@ -593,7 +605,8 @@ vmgr_auth_check (VmgrAuth *self, const VmgrAuthRequest *req,
   request->interface = g_strdup (req->interface);
   request->member = g_strdup (req->member);
   request->about = req->vm != NULL ? target_for_vm (req->vm)
-                   : req->customer != NULL ? target_for_customer (req->customer) : NULL;
+                   : req->customer != NULL ? target_for_customer (req->customer)
+                   : req->host != NULL ? target_for_host (req->host) : NULL;
   request->target = g_strdup (request->about != NULL ? request->about->path
                               : req->target != NULL ? req->target : "");
   request->called_path = g_strdup (req->called_path != NULL ? req->called_path : req->target);

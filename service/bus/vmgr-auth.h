@@ -50,6 +50,7 @@ typedef struct {
   const char *member;
   const VmgrVmSpec *vm;           /* the target VM, or NULL */
   const VmgrCustomerInfo *customer; /* or the target customer, or NULL */
+  const char *host;               /* or the name of the target host, or NULL */
   const char *target;             /* what the audit log names when no VM */
   const char *called_path;        /* the object path called; NULL: @target, or the target's */
   GHashTable *details;            /* extra polkit details (requested values), or NULL */

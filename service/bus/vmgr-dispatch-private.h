@@ -58,6 +58,8 @@ void vmgr_dispatch_send_no_such_object (VmgrDispatch *self, GDBusMessage *call);
  * objects only callers who may see any VM see, OWNER_PUBLIC for objects
  * that are not a tenant's. */
 guint32 vmgr_dispatch_owner_of_path (VmgrDispatch *self, const char *path);
+/* The host name in @path when it is a host's path (found or not), or NULL. */
+const char *vmgr_dispatch_host_of_path (const char *path);
 /* The paths whose owner is @owner (a set), or NULL for none. */
 GHashTable *vmgr_dispatch_paths_owned_by (VmgrDispatch *self, guint32 owner);
 

@@ -169,6 +169,7 @@ vmgr_dispatch_handle_properties (Handoff *handoff)
                      ? "Get" : g_dbus_message_get_member (call);
   request.vm = vm;
   request.customer = customer;
+  request.host = vmgr_dispatch_host_of_path (path);
   request.target = path;
   vmgr_auth_check (self->auth, &request, on_property_read_decided, read);
 }

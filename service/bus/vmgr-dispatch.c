@@ -57,6 +57,13 @@ vmgr_dispatch_owner_of_path (VmgrDispatch *self, const char *path)
   return OWNER_NOBODY;
 }
 
+const char *
+vmgr_dispatch_host_of_path (const char *path)
+{
+  return g_str_has_prefix (path, VMGR_HOST_PATH_PREFIX) ? path + strlen (VMGR_HOST_PATH_PREFIX)
+                                                         : NULL;
+}
+
 GHashTable *
 vmgr_dispatch_paths_owned_by (VmgrDispatch *self, guint32 owner)
 {
@@ -239,6 +246,8 @@ tenant_interface_info (const char *interface)
     return vmgr_dbus_job_interface_info ();
   if (g_strcmp0 (interface, VMGR_SNAPSHOT_INTERFACE) == 0)
     return vmgr_dbus_snapshot_interface_info ();
+  if (g_strcmp0 (interface, VMGR_HOST_INTERFACE) == 0)
+    return vmgr_dbus_host_interface_info ();
   return NULL;
 }
 
@@ -395,7 +404,7 @@ answer_if_visible (Handoff *handoff, GError *answer)
   VisibleAnswer *visible;
 
   if (!self->find_target (path, &vm, &customer, self->find_data) ||
-      (vm == NULL && customer == NULL))
+      (vm == NULL && customer == NULL && vmgr_dispatch_host_of_path (path) == NULL))
     {
       vmgr_dispatch_send_no_such_object (self, call);
       vmgr_dispatch_handoff_free (handoff);
@@ -410,6 +419,7 @@ answer_if_visible (Handoff *handoff, GError *answer)
   request.member = "Get";
   request.vm = vm;
   request.customer = customer;
+  request.host = vmgr_dispatch_host_of_path (path);
   request.called_path = path;
   vmgr_auth_check (self->auth, &request, on_answer_view, visible);
 }

@@ -4,6 +4,7 @@
  *   uri=qemu:///system        libvirt URI
  *   state_dir=/var/lib/vmgr   absolute path; holds vmgr.db
  *   network=default           libvirt network of LXC/QEMU guests ("" = none)
+ *   host_name=local           the name of the host at uri (org.vmgr.Host)
  *   verbosity=info            message|info|debug or 0..2
  *   shutdown_timeout=60       seconds, 1..3600
  *
@@ -37,6 +38,7 @@
 #include <string.h>
 
 #include "vmgr-build-config.h"
+#include "vmgr-validate.h"
 
 #define DAEMON_GROUP "daemon"
 #define AUTH_GROUP "auth"
@@ -52,6 +54,7 @@ vmgr_config_new_default (void)
   config->uri = g_strdup (VMGR_DEFAULT_URI);
   config->state_dir = g_strdup (VMGR_DEFAULT_STATE_DIR);
   config->network = g_strdup ("default");
+  config->host_name = g_strdup ("local");
   config->verbosity = 0;
   config->shutdown_timeout_s = 60;
   config->auth_cache_ttl_s = 5;
@@ -73,6 +76,7 @@ vmgr_config_free (VmgrConfig *config)
   g_free (config->uri);
   g_free (config->state_dir);
   g_free (config->network);
+  g_free (config->host_name);
   g_free (config->backup_dir);
   g_free (config);
 }
@@ -86,6 +90,7 @@ config_copy (const VmgrConfig *config)
   copy->uri = g_strdup (config->uri);
   copy->state_dir = g_strdup (config->state_dir);
   copy->network = g_strdup (config->network);
+  copy->host_name = g_strdup (config->host_name);
   copy->backup_dir = g_strdup (config->backup_dir);
   return copy;
 }
@@ -246,6 +251,26 @@ read_network (GKeyFile *file, char **out, GError **error)
 }
 
 static gboolean
+read_host_name (GKeyFile *file, char **out, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) invalid = NULL;
+
+  if (!get_string (file, DAEMON_GROUP, "host_name", &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  if (!vmgr_validate_host_name (text, &invalid))
+    {
+      set_value_error (error, DAEMON_GROUP, "host_name", "%s", invalid->message);
+      return FALSE;
+    }
+  g_free (*out);
+  *out = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
 read_state_dir (GKeyFile *file, char **out, GError **error)
 {
   g_autofree char *text = NULL;
@@ -290,7 +315,7 @@ static void
 warn_unknown_keys (GKeyFile *file, const char *path)
 {
   static const char * const daemon_keys[] = {
-    "uri", "state_dir", "network", "verbosity", "shutdown_timeout", NULL
+    "uri", "state_dir", "network", "host_name", "verbosity", "shutdown_timeout", NULL
   };
   static const char * const auth_keys[] = {
     "cache_ttl", "timeout_ms", "max_in_flight", NULL
@@ -339,6 +364,7 @@ read_keys (GKeyFile *file, VmgrConfig *config, GError **error)
 {
   return read_uri (file, &config->uri, error) &&
          read_network (file, &config->network, error) &&
+         read_host_name (file, &config->host_name, error) &&
          read_state_dir (file, &config->state_dir, error) &&
          read_backup_dir (file, &config->backup_dir, error) &&
          read_verbosity (file, &config->verbosity, error) &&

@@ -10,6 +10,7 @@ typedef struct {
   char *uri;                 /* libvirt URI */
   char *state_dir;           /* holds vmgr.db */
   char *network;             /* libvirt network real guests join; "" = none */
+  char *host_name;           /* the name of the host at uri (default "local") */
   int verbosity;             /* 0 = warnings/messages, 1 = info, 2 = debug */
   guint shutdown_timeout_s;  /* default graceful shutdown timeout */
   guint auth_cache_ttl_s;    /* lifetime of cached read-only decisions */

@@ -31,6 +31,7 @@ struct _VmgrLedger {
   GHashTable *names;        /* "OWNER/NAME" -> how many specs have it */
   GHashTable *owners;       /* owner uid -> Totals* */
   Totals everyone;
+  Totals configured_host;   /* of the VMs on the configured host (spec->host "") */
   guint32 lowest_free_id;   /* every id from VMGR_VM_ID_FIRST below it is taken or retired */
   GHashTable *snapshots;    /* id -> number of snapshots of that existing VM */
 };
@@ -67,6 +68,12 @@ totals_add (Totals *totals, const VmgrVmSpec *spec, gint sign)
   wide_add (&totals->disk, spec->disk_hard_limit, sign);
 }
 
+static gboolean
+on_configured_host (const VmgrVmSpec *spec)
+{
+  return spec->host == NULL || *spec->host == '\0';
+}
+
 static char *
 name_key (guint32 owner, const char *name)
 {
@@ -97,6 +104,8 @@ account (VmgrLedger *self, const VmgrVmSpec *spec, gint sign)
   if (owned->vms == 0)
     g_hash_table_remove (self->owners, GUINT_TO_POINTER (spec->owner));
   totals_add (&self->everyone, spec, sign);
+  if (on_configured_host (spec))
+    totals_add (&self->configured_host, spec, sign);
 }
 
 /* Puts a copy of @spec into @table (vms or reserved) in place of its id's. */
@@ -311,12 +320,9 @@ vmgr_ledger_get_customer (VmgrLedger *self, guint32 uid)
   return g_hash_table_lookup (self->customers, GUINT_TO_POINTER (uid));
 }
 
-VmgrAllocation
-vmgr_ledger_allocation (VmgrLedger *self, guint32 owner)
+static VmgrAllocation
+totals_allocation (const Totals *totals)
 {
-  const Totals *totals = owner == G_MAXUINT32
-                           ? &self->everyone
-                           : g_hash_table_lookup (self->owners, GUINT_TO_POINTER (owner));
   VmgrAllocation allocation = { 0 };
 
   if (totals == NULL)
@@ -328,6 +334,29 @@ vmgr_ledger_allocation (VmgrLedger *self, guint32 owner)
   return allocation;
 }
 
+VmgrAllocation
+vmgr_ledger_allocation (VmgrLedger *self, guint32 owner)
+{
+  return totals_allocation (owner == G_MAXUINT32
+                              ? &self->everyone
+                              : g_hash_table_lookup (self->owners, GUINT_TO_POINTER (owner)));
+}
+
+VmgrAllocation
+vmgr_ledger_configured_host_allocation (VmgrLedger *self)
+{
+  return totals_allocation (&self->configured_host);
+}
+
+static void
+allocation_remove (VmgrAllocation *allocation, const VmgrVmSpec *old)
+{
+  allocation->vms--;
+  allocation->vcpus -= old->vcpus;
+  allocation->memory -= old->memory_limit;
+  allocation->disk -= old->disk_hard_limit;
+}
+
 /* What everybody but @old's VM takes, among the VMs of @owner. */
 static VmgrAllocation
 allocation_of_others (VmgrLedger *self, guint32 owner, const VmgrVmSpec *old)
@@ -335,12 +364,7 @@ allocation_of_others (VmgrLedger *self, guint32 owner, const VmgrVmSpec *old)
   VmgrAllocation allocation = vmgr_ledger_allocation (self, owner);
 
   if (old != NULL && (owner == G_MAXUINT32 || old->owner == owner))
-    {
-      allocation.vms--;
-      allocation.vcpus -= old->vcpus;
-      allocation.memory -= old->memory_limit;
-      allocation.disk -= old->disk_hard_limit;
-    }
+    allocation_remove (&allocation, old);
   return allocation;
 }
 
@@ -348,17 +372,24 @@ gboolean
 vmgr_ledger_check (VmgrLedger *self, const VmgrVmSpec *old, const VmgrVmSpec *spec,
                    GError **error)
 {
-  VmgrAllocation everyone = allocation_of_others (self, G_MAXUINT32, old);
+  VmgrAllocation here = totals_allocation (&self->configured_host);
   VmgrAllocation owners = allocation_of_others (self, spec->owner, old);
   const VmgrCustomerInfo *customer = vmgr_ledger_get_customer (self, spec->owner);
   /* A VM moving to another owner is new to that owner's quota. */
   const VmgrVmSpec *owner_old = old != NULL && old->owner == spec->owner ? old : NULL;
+  const VmgrVmSpec *here_old = old != NULL && on_configured_host (old) ? old : NULL;
+
+  if (here_old != NULL)
+    allocation_remove (&here, here_old);
 
   return vmgr_limits_check_capabilities ((const char * const *) self->capabilities,
                                          self->backend_name, old, spec, error) &&
          vmgr_limits_check_minimums ((const char * const *) self->capabilities,
                                      self->backend_name, old, spec, error) &&
-         vmgr_limits_check_host (&self->capacity, &everyone, old, spec, error) &&
+         /* The capacity is the configured host's; another host's is
+          * checked where its VMs are placed. */
+         (!on_configured_host (spec) ||
+          vmgr_limits_check_host (&self->capacity, &here, here_old, spec, error)) &&
          (customer == NULL ||
           vmgr_limits_check_quota (customer, &owners, owner_old, spec, error));
 }

@@ -57,6 +57,9 @@ const VmgrCustomerInfo *vmgr_ledger_get_customer (VmgrLedger *self, guint32 uid)
 /* What the VMs of @owner take, creations under way included (every VM
  * when @owner is G_MAXUINT32). */
 VmgrAllocation vmgr_ledger_allocation (VmgrLedger *self, guint32 owner);
+/* What the VMs on the configured host (spec->host "") take: what its
+ * capacity (vmgr_ledger_set_capacity) is checked against. */
+VmgrAllocation vmgr_ledger_configured_host_allocation (VmgrLedger *self);
 
 /* How many snapshots VM @vm_id has (forgotten with the VM). */
 void vmgr_ledger_set_snapshot_count (VmgrLedger *self, guint32 vm_id, guint count);

@@ -15,6 +15,12 @@ vmgr_customer_path (guint32 uid)
 }
 
 char *
+vmgr_host_path (const char *name)
+{
+  return g_strconcat (VMGR_HOST_PATH_PREFIX, name, NULL);
+}
+
+char *
 vmgr_job_path (guint32 number)
 {
   return g_strdup_printf (VMGR_JOB_PATH_PREFIX "%u", number);
@@ -76,7 +82,8 @@ vmgr_is_tenant_path (const char *path)
 {
   return g_str_has_prefix (path, VMGR_VM_PATH_PREFIX) ||
          g_str_has_prefix (path, VMGR_CUSTOMER_PATH_PREFIX) ||
-         g_str_has_prefix (path, VMGR_JOB_PATH_PREFIX);
+         g_str_has_prefix (path, VMGR_JOB_PATH_PREFIX) ||
+         g_str_has_prefix (path, VMGR_HOST_PATH_PREFIX);
 }
 
 const char *
@@ -90,5 +97,7 @@ vmgr_tenant_interface (const char *path)
     return VMGR_CUSTOMER_INTERFACE;
   if (g_str_has_prefix (path, VMGR_JOB_PATH_PREFIX))
     return VMGR_JOB_INTERFACE;
+  if (g_str_has_prefix (path, VMGR_HOST_PATH_PREFIX))
+    return VMGR_HOST_INTERFACE;
   return NULL;
 }

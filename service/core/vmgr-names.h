@@ -14,12 +14,14 @@ G_BEGIN_DECLS
 #define VMGR_CUSTOMER_INTERFACE "org.vmgr.Customer"
 #define VMGR_JOB_INTERFACE "org.vmgr.Job"
 #define VMGR_SNAPSHOT_INTERFACE "org.vmgr.Snapshot"
+#define VMGR_HOST_INTERFACE "org.vmgr.Host"
 
 #define VMGR_ROOT_PATH "/org/vmgr"            /* the ObjectManager */
 #define VMGR_MANAGER_PATH "/org/vmgr/Manager"
 #define VMGR_VM_PATH_PREFIX "/org/vmgr/vm/"
 #define VMGR_CUSTOMER_PATH_PREFIX "/org/vmgr/customer/"
 #define VMGR_JOB_PATH_PREFIX "/org/vmgr/job/"
+#define VMGR_HOST_PATH_PREFIX "/org/vmgr/host/"
 #define VMGR_SNAPSHOT_PATH_ELEMENT "/snapshot/"  /* /org/vmgr/vm/ID/snapshot/NAME */
 
 /* polkit actions (polkit/org.vmgr.policy defines exactly these). */
@@ -44,11 +46,14 @@ G_BEGIN_DECLS
 /* Backups and restore (issue 13). */
 #define VMGR_ACTION_BACKUP "org.vmgr.vm.backup"
 #define VMGR_ACTION_RESTORE "org.vmgr.vm.restore"
+#define VMGR_ACTION_HOSTS_MANAGE "org.vmgr.hosts.manage"
 
 /* /org/vmgr/vm/ID, /org/vmgr/customer/UID, /org/vmgr/job/N */
 char *vmgr_vm_path (guint32 id);
 char *vmgr_customer_path (guint32 uid);
 char *vmgr_job_path (guint32 number);
+/* /org/vmgr/host/NAME (a host name is its path element as it is). */
+char *vmgr_host_path (const char *name);
 /* /org/vmgr/vm/ID/snapshot/NAME (@name already valid as a path element) */
 char *vmgr_snapshot_path (guint32 vm_id, const char *name);
 /* Whether @path has the shape of a snapshot's path (below a VM's). */

@@ -15,6 +15,7 @@ vmgr_vm_spec_new (void)
   spec->addresses = g_new0 (char *, 1);
   spec->gateway = g_strdup ("");
   spec->nameservers = g_new0 (char *, 1);
+  spec->host = g_strdup ("");
   return spec;
 }
 
@@ -38,6 +39,7 @@ vmgr_vm_spec_copy (const VmgrVmSpec *spec)
   copy->addresses = g_strdupv (spec->addresses);
   copy->gateway = g_strdup (spec->gateway);
   copy->nameservers = g_strdupv (spec->nameservers);
+  copy->host = g_strdup (spec->host);
   return copy;
 }
 
@@ -54,6 +56,7 @@ vmgr_vm_spec_free (VmgrVmSpec *spec)
   g_strfreev (spec->addresses);
   g_free (spec->gateway);
   g_strfreev (spec->nameservers);
+  g_free (spec->host);
   g_free (spec);
 }
 
@@ -84,7 +87,8 @@ vmgr_vm_spec_equal (const VmgrVmSpec *a, const VmgrVmSpec *b)
          strv_equal0 (a->addresses, b->addresses) &&
          g_strcmp0 (a->gateway, b->gateway) == 0 &&
          strv_equal0 (a->nameservers, b->nameservers) &&
-         a->autostart == b->autostart;
+         a->autostart == b->autostart &&
+         g_strcmp0 (a->host != NULL ? a->host : "", b->host != NULL ? b->host : "") == 0;
 }
 
 VmgrPlan *

@@ -49,6 +49,7 @@ typedef struct {
   char *gateway;            /* "" when unset */
   char **nameservers;       /* never NULL */
   gboolean autostart;
+  char *host;               /* the host it is on; "" (or NULL) = the configured one */
 } VmgrVmSpec;
 
 VmgrVmSpec *vmgr_vm_spec_new (void);

@@ -77,6 +77,7 @@ vmgr_options_free (VmgrOptions *options)
   g_strfreev (options->addresses);
   g_free (options->gateway);
   g_strfreev (options->nameservers);
+  g_free (options->host);
   g_free (options);
 }
 
@@ -117,6 +118,12 @@ check_nameserver (const char *value, GError **error)
   return vmgr_validate_ip (value, "nameserver address", error);
 }
 
+static gboolean
+check_host (const char *value, GError **error)
+{
+  return vmgr_validate_host_name (value, error);
+}
+
 #define OPT_OFFSET(member) G_STRUCT_OFFSET (VmgrOptions, member)
 
 /* Every key of the contract's resource dictionaries, in VmgrFields order. */
@@ -149,9 +156,10 @@ static const OptionDesc option_table[] = {
   { "max_vms", "u", VMGR_FIELD_MAX_VMS, OPT_OFFSET (max_vms), 0, G_MAXUINT32, NULL },
   { "max_snapshots", "u", VMGR_FIELD_MAX_SNAPSHOTS, OPT_OFFSET (max_snapshots),
     0, G_MAXUINT32, NULL },
+  { "host", "s", VMGR_FIELD_HOST, OPT_OFFSET (host), 0, 0, check_host },
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (option_table) == 18);
+G_STATIC_ASSERT (G_N_ELEMENTS (option_table) == 19);
 
 static const OptionDesc *
 find_option (const char *key)

@@ -25,6 +25,9 @@ gboolean vmgr_validate_name (const char *name, const char *what, GError **error)
 /* Snapshot names: 1..63 of [A-Za-z0-9_], starting with a letter or digit,
  * so that a name is its object path element as it is. */
 gboolean vmgr_validate_snapshot_name (const char *name, GError **error);
+/* Host names: 1..63 of [A-Za-z0-9_], starting with a letter, so that a
+ * name is its object path element as it is. */
+gboolean vmgr_validate_host_name (const char *name, GError **error);
 /* RFC 1123 host name, at most 253 characters; "" allowed (unset). */
 gboolean vmgr_validate_hostname (const char *hostname, GError **error);
 /* An IPv4 or IPv6 address; "" is refused. */
@@ -53,6 +56,7 @@ typedef enum {
   VMGR_FIELD_START             = 1 << 15,
   VMGR_FIELD_MAX_VMS           = 1 << 16,
   VMGR_FIELD_MAX_SNAPSHOTS     = 1 << 17,
+  VMGR_FIELD_HOST              = 1 << 18,
 } VmgrFields;
 
 #define VMGR_FIELDS_RESOURCES                                                   \
@@ -64,7 +68,7 @@ typedef enum {
    VMGR_FIELD_NAMESERVERS)
 #define VMGR_FIELDS_CREATE                                                      \
   (VMGR_FIELD_ID | VMGR_FIELD_OWNER | VMGR_FIELDS_RESOURCES |                   \
-   VMGR_FIELDS_NETWORK | VMGR_FIELD_AUTOSTART | VMGR_FIELD_START)
+   VMGR_FIELDS_NETWORK | VMGR_FIELD_AUTOSTART | VMGR_FIELD_START | VMGR_FIELD_HOST)
 #define VMGR_FIELDS_PLAN (VMGR_FIELDS_RESOURCES | VMGR_FIELD_MAX_VMS | VMGR_FIELD_MAX_SNAPSHOTS)
 
 /* The parsed form of an a{sv} dictionary: each value is meaningful only
@@ -82,6 +86,7 @@ typedef struct {
   gboolean start;
   guint32 max_vms;
   guint32 max_snapshots;
+  char *host;
 } VmgrOptions;
 
 VmgrOptions *vmgr_options_new (void);

@@ -67,8 +67,10 @@ on_reconciled (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
+  /* The capacity is known once reconciled. */
+  vmgr_host_refresh (vmgr_registry_find_host (self->registry, self->config.host_name));
   g_dbus_object_manager_server_set_connection (self->objects, self->connection);
-  self->sampler = vmgr_sampler_new (self->registry, self->context.backend,
+  self->sampler = vmgr_sampler_new (self->registry, &self->context,
                                     self->config.sample_interval_s);
   self->systemd = vmgr_systemd_new (self->systemd_connection != NULL ? self->systemd_connection
                                                                      : self->connection);
@@ -163,6 +165,37 @@ wire_bus (VmgrDaemon *self)
                            self->dispatch, 0);
 }
 
+/* The connection of the configuration file is the first host; those
+ * added with AddHost connect in the background. */
+static gboolean
+export_hosts (VmgrDaemon *self, GError **error)
+{
+  g_autoptr(VmgrHost) local = vmgr_host_new (&self->context, self->config.host_name,
+                                             self->context.backend, TRUE);
+  g_autoptr(GPtrArray) added = vmgr_store_list_hosts (self->context.store, error);
+
+  if (added == NULL)
+    return FALSE;
+  vmgr_registry_add_host (self->registry, local);
+  for (guint i = 0; i < added->len; i++)
+    {
+      const VmgrHostEntry *entry = g_ptr_array_index (added, i);
+      g_autoptr(VmgrBackend) backend = NULL;
+      g_autoptr(VmgrHost) host = NULL;
+
+      if (g_str_equal (entry->name, self->config.host_name))
+        {
+          g_warning ("host %s (%s) is ignored: the configured host has its name now",
+                     entry->name, entry->uri);
+          continue;
+        }
+      backend = vmgr_backend_new_unconnected (entry->uri);
+      host = vmgr_host_new (&self->context, entry->name, backend, FALSE);
+      vmgr_registry_add_host (self->registry, host);
+    }
+  return TRUE;
+}
+
 /* A deleted VM's id is never given again, across restarts too. */
 static gboolean
 retire_deleted_vm_ids (VmgrContext *context, GError **error)
@@ -186,6 +219,7 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
   self->config.uri = g_strdup (config->uri);
   self->config.state_dir = g_strdup (config->state_dir);
   self->config.network = g_strdup (config->network);
+  self->config.host_name = g_strdup (config->host_name);
   self->config.backup_dir = g_strdup (config->backup_dir);
   self->connection = g_object_ref (connection);
   self->context.config = &self->config;
@@ -195,12 +229,16 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
   self->context.backend = backend = vmgr_backend_new (config->uri, error);
   if (backend == NULL)
     return NULL;
+  self->context.host_backends = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                      g_object_unref);
   self->context.ledger = vmgr_ledger_new (vmgr_backend_get_capabilities (backend),
                                           vmgr_backend_get_scheme (backend));
   if (!retire_deleted_vm_ids (&self->context, error))
     return NULL;
   wire_bus (self);
   export_manager (self);
+  if (!export_hosts (self, error))
+    return NULL;
   self->reconciler = vmgr_reconciler_new (&self->context, self->registry);
   return g_steal_pointer (&self);
 }
@@ -226,6 +264,7 @@ vmgr_daemon_dispose (GObject *object)
   g_clear_object (&self->context.auth);
   g_clear_object (&self->peers);
   g_clear_object (&self->context.backend);
+  g_clear_pointer (&self->context.host_backends, g_hash_table_unref);
   g_clear_object (&self->context.store);
   g_clear_pointer (&self->context.ledger, vmgr_ledger_free);
   g_clear_object (&self->connection);
@@ -240,6 +279,7 @@ vmgr_daemon_finalize (GObject *object)
   g_free (self->config.uri);
   g_free (self->config.state_dir);
   g_free (self->config.network);
+  g_free (self->config.host_name);
   g_free (self->config.backup_dir);
   G_OBJECT_CLASS (vmgr_daemon_parent_class)->finalize (object);
 }

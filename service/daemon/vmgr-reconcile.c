@@ -57,11 +57,18 @@ define_again (VmgrReconciler *self, const VmgrVmSpec *spec, GTask *task)
       redefinition->task = g_object_ref (task);
       ++*(guint *) g_task_get_task_data (task);
     }
-  vmgr_backend_define_async (self->context->backend, xml, NULL, on_redefined, redefinition);
+  vmgr_backend_define_async (vmgr_context_backend_for (self->context, spec), xml, NULL, on_redefined, redefinition);
   return TRUE;
 }
 
 /* ---- While running: events, connection lost and restored -------------- */
+
+/* Whether @spec's VM is on the host @backend connects to. */
+static gboolean
+is_on (VmgrReconciler *self, const VmgrVmSpec *spec, VmgrBackend *backend)
+{
+  return vmgr_context_backend_for (self->context, spec) == backend;
+}
 
 static void
 on_domain_state_changed (VmgrBackend *backend, const char *uuid, guint state,
@@ -70,25 +77,27 @@ on_domain_state_changed (VmgrBackend *backend, const char *uuid, guint state,
   VmgrReconciler *self = user_data;
   VmgrVm *vm = vmgr_registry_find_vm_by_uuid (self->registry, uuid);
 
-  if (vm != NULL)
+  if (vm != NULL && is_on (self, vmgr_vm_get_spec (vm), backend))
     vmgr_vm_apply_state (vm, state, reason);
 }
 
+/* Only the VMs of the host lost become unknown. */
 static void
 on_connection_lost (VmgrBackend *backend, gpointer user_data)
 {
   VmgrReconciler *self = user_data;
   g_autoptr(GPtrArray) vms = vmgr_registry_list_vms (self->registry);
 
-  g_warning ("lost the connection to libvirt (%s): VM states are unknown until it is back",
+  g_warning ("lost the connection to libvirt (%s): its VM states are unknown until it is back",
              vmgr_backend_get_uri (backend));
   for (guint i = 0; i < vms->len; i++)
-    vmgr_vm_apply_state (g_ptr_array_index (vms, i), VMGR_VM_STATE_UNKNOWN,
-                         "hypervisor-unavailable");
+    if (is_on (self, vmgr_vm_get_spec (g_ptr_array_index (vms, i)), backend))
+      vmgr_vm_apply_state (g_ptr_array_index (vms, i), VMGR_VM_STATE_UNKNOWN,
+                           "hypervisor-unavailable");
 }
 
 static void
-apply_listed_states (VmgrReconciler *self, GHashTable *states)
+apply_listed_states (VmgrReconciler *self, VmgrBackend *backend, GHashTable *states)
 {
   g_autoptr(GPtrArray) vms = vmgr_registry_list_vms (self->registry);
 
@@ -98,6 +107,8 @@ apply_listed_states (VmgrReconciler *self, GHashTable *states)
       const VmgrVmSpec *spec = vmgr_vm_get_spec (vm);
       VmgrBackendDomainState *known = g_hash_table_lookup (states, spec->uuid);
 
+      if (!is_on (self, spec, backend))
+        continue;
       if (known != NULL)
         {
           vmgr_vm_apply_state (vm, known->state, known->reason);
@@ -121,8 +132,9 @@ on_states_after_restore (GObject *source, GAsyncResult *result, gpointer user_da
       g_warning ("libvirt is back but cannot list domains: %s", error->message);
       return;
     }
-  g_message ("libvirt is back: VM states brought up to date");
-  apply_listed_states (self, states);
+  g_message ("libvirt (%s) is back: its VM states brought up to date",
+             vmgr_backend_get_uri (VMGR_BACKEND (source)));
+  apply_listed_states (self, VMGR_BACKEND (source), states);
 }
 
 static void
@@ -130,6 +142,43 @@ on_connection_restored (VmgrBackend *backend, gpointer user_data)
 {
   vmgr_backend_list_states_async (backend, NULL, on_states_after_restore,
                                   g_object_ref (user_data));
+}
+
+static void
+watch_host (VmgrRegistry *registry, VmgrHost *host, gpointer user_data)
+{
+  VmgrBackend *backend = vmgr_host_get_backend (host);
+
+  if (vmgr_host_is_configured (host))
+    return;
+  g_signal_connect (backend, "domain-state-changed", G_CALLBACK (on_domain_state_changed),
+                    user_data);
+  g_signal_connect (backend, "connection-lost", G_CALLBACK (on_connection_lost), user_data);
+  g_signal_connect (backend, "connection-restored", G_CALLBACK (on_connection_restored),
+                    user_data);
+}
+
+static void
+unwatch_host (VmgrRegistry *registry, VmgrHost *host, gpointer user_data)
+{
+  if (!vmgr_host_is_configured (host))
+    g_signal_handlers_disconnect_by_data (vmgr_host_get_backend (host), user_data);
+}
+
+/* The hosts added besides the configured one that connected before their
+ * VMs were loaded: their states now (the others' come when they connect). */
+static void
+reconcile_added_hosts (VmgrReconciler *self)
+{
+  g_autoptr(GPtrArray) hosts = vmgr_registry_list_hosts (self->registry);
+
+  for (guint i = 0; i < hosts->len; i++)
+    {
+      VmgrHost *host = g_ptr_array_index (hosts, i);
+
+      if (!vmgr_host_is_configured (host) && vmgr_backend_is_connected (vmgr_host_get_backend (host)))
+        on_connection_restored (vmgr_host_get_backend (host), self);
+    }
 }
 
 /* ---- Start ------------------------------------------------------------- */
@@ -153,10 +202,14 @@ export_vms (VmgrReconciler *self, Start *start)
   for (guint i = 0; i < start->specs->len; i++)
     {
       const VmgrVmSpec *spec = g_ptr_array_index (start->specs, i);
-      VmgrBackendDomainState *known = g_hash_table_lookup (start->states, spec->uuid);
+      gboolean here = is_on (self, spec, self->context->backend);
+      VmgrBackendDomainState *known = here ? g_hash_table_lookup (start->states, spec->uuid)
+                                           : NULL;
       g_autoptr(VmgrVm) vm = vmgr_vm_new (self->context, spec,
-                                          known != NULL ? known->state : VMGR_VM_STATE_STOPPED,
-                                          known != NULL ? known->reason : "defined");
+                                          !here ? VMGR_VM_STATE_UNKNOWN
+                                          : known != NULL ? known->state : VMGR_VM_STATE_STOPPED,
+                                          !here ? "hypervisor-unavailable"
+                                          : known != NULL ? known->reason : "defined");
 
       vmgr_registry_add_vm (self->registry, vm);
     }
@@ -220,6 +273,7 @@ on_missing_defined (GObject *source, GAsyncResult *result, gpointer user_data)
     g_warning ("cannot load the customers: %s", error->message);
   report_unknown_domains (self, start->states);
   autostart_all (self);
+  reconcile_added_hosts (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -235,7 +289,8 @@ define_missing (VmgrReconciler *self, Start *start, GTask *done)
     {
       const VmgrVmSpec *spec = g_ptr_array_index (start->specs, i);
 
-      if (!g_hash_table_contains (start->states, spec->uuid))
+      if (is_on (self, spec, self->context->backend) &&
+          !g_hash_table_contains (start->states, spec->uuid))
         define_again (self, spec, done);
     }
   if (--*pending == 0)
@@ -341,7 +396,14 @@ vmgr_reconciler_dispose (GObject *object)
   VmgrReconciler *self = VMGR_RECONCILER (object);
 
   if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context->backend, self);
+    {
+      g_autoptr(GPtrArray) hosts = vmgr_registry_list_hosts (self->registry);
+
+      g_signal_handlers_disconnect_by_data (self->context->backend, self);
+      for (guint i = 0; i < hosts->len; i++)
+        unwatch_host (self->registry, g_ptr_array_index (hosts, i), self);
+      g_signal_handlers_disconnect_by_data (self->registry, self);
+    }
   self->context = NULL;
   g_clear_object (&self->registry);
   G_OBJECT_CLASS (vmgr_reconciler_parent_class)->dispose (object);
@@ -370,5 +432,13 @@ vmgr_reconciler_new (const VmgrContext *context, VmgrRegistry *registry)
   g_signal_connect (context->backend, "connection-lost", G_CALLBACK (on_connection_lost), self);
   g_signal_connect (context->backend, "connection-restored",
                     G_CALLBACK (on_connection_restored), self);
+  {
+    g_autoptr(GPtrArray) hosts = vmgr_registry_list_hosts (registry);
+
+    for (guint i = 0; i < hosts->len; i++)
+      watch_host (registry, g_ptr_array_index (hosts, i), self);
+  }
+  g_signal_connect (registry, "host-added", G_CALLBACK (watch_host), self);
+  g_signal_connect (registry, "host-removed", G_CALLBACK (unwatch_host), self);
   return self;
 }

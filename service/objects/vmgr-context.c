@@ -2,6 +2,29 @@
 
 #include "vmgr-domain-xml.h"
 
+VmgrBackend *
+vmgr_context_backend_for (const VmgrContext *context, const VmgrVmSpec *spec)
+{
+  VmgrBackend *backend;
+
+  if (spec->host == NULL || *spec->host == '\0' || context->host_backends == NULL)
+    return context->backend;
+  backend = g_hash_table_lookup (context->host_backends, spec->host);
+  if (backend == NULL)
+    {
+      g_warning ("VM %u is on host '%s', which is not there: using the configured host",
+                 spec->id, spec->host);
+      return context->backend;
+    }
+  return backend;
+}
+
+const char *
+vmgr_context_host_name (const VmgrContext *context, const VmgrVmSpec *spec)
+{
+  return spec->host != NULL && *spec->host != '\0' ? spec->host : context->config->host_name;
+}
+
 char *
 vmgr_context_template_source (const VmgrContext *context, const VmgrVmSpec *spec)
 {
@@ -23,7 +46,7 @@ vmgr_context_guest_files (const VmgrContext *context, const VmgrVmSpec *spec)
   g_autofree char *source = vmgr_context_template_source (context, spec);
   g_autofree char *dir = vmgr_context_guest_dir (context, spec);
 
-  return vmgr_provision_files (vmgr_backend_get_scheme (context->backend), source, dir);
+  return vmgr_provision_files (vmgr_backend_get_scheme (vmgr_context_backend_for (context, spec)), source, dir);
 }
 
 char *
@@ -37,12 +60,12 @@ vmgr_context_build_definition (const VmgrContext *context, const VmgrVmSpec *spe
       g_autofree char *own = vmgr_store_get_vm_domain_xml (context->store, spec->id, error);
 
       return own != NULL ? vmgr_domain_xml_update_adopted (
-                             own, spec, vmgr_backend_get_scheme (context->backend), error)
+                             own, spec, vmgr_backend_get_scheme (vmgr_context_backend_for (context, spec)), error)
                          : NULL;
     }
   source = vmgr_context_template_source (context, spec);
 
-  return vmgr_provision_definition (vmgr_backend_get_scheme (context->backend), source,
+  return vmgr_provision_definition (vmgr_backend_get_scheme (vmgr_context_backend_for (context, spec)), source,
                                     context->config->state_dir, context->config->network, spec,
                                     error);
 }
@@ -50,5 +73,5 @@ vmgr_context_build_definition (const VmgrContext *context, const VmgrVmSpec *spe
 void
 vmgr_context_reserve_address (const VmgrContext *context, const VmgrVmSpec *spec, gboolean keep)
 {
-  vmgr_backend_reserve_vm_address (context->backend, context->config->network, spec, keep);
+  vmgr_backend_reserve_vm_address (vmgr_context_backend_for (context, spec), context->config->network, spec, keep);
 }

@@ -19,7 +19,18 @@ typedef struct {
   VmgrBackend *backend;
   VmgrAuth *auth;
   VmgrLedger *ledger;
+  /* name -> VmgrBackend: the hosts added besides the configured one
+   * (@backend); kept in step by the registry. */
+  GHashTable *host_backends;
 } VmgrContext;
+
+/* The backend of the host @spec is on: @backend for the configured host
+ * (spec->host ""), else that host's. Never NULL: a VM on a host that is
+ * not there (RemoveHost refuses while VMs are on it; a stored host whose
+ * name the configuration took) falls back to @backend, with a warning. */
+VmgrBackend *vmgr_context_backend_for (const VmgrContext *context, const VmgrVmSpec *spec);
+/* The name of the host @spec is on. */
+const char *vmgr_context_host_name (const VmgrContext *context, const VmgrVmSpec *spec);
 
 /* The source of @spec's template ("" when it has none or is gone). */
 char *vmgr_context_template_source (const VmgrContext *context, const VmgrVmSpec *spec);

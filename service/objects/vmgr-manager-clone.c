@@ -85,6 +85,10 @@ check_source (Clone *clone, GError **error)
   VmgrVm *source = clone->source;
   const char *scheme = vmgr_backend_get_scheme (clone->manager->context->backend);
 
+  if (source->spec->host != NULL && *source->spec->host != '\0')
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "VM '%s' is on host '%s': only VMs on the configured host can be "
+                        "cloned", source->spec->name, source->spec->host), FALSE;
   if (vmgr_vm_spec_is_adopted (source->spec))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
                         "VM '%s' was adopted: its definition and files are not vmgr's, so "

@@ -46,6 +46,20 @@ fail (Creation *creation, const GError *error)
   vmgr_manager_finish (creation->manager, creation->invocation, creation->grant, NULL, error);
 }
 
+/* Option host: the VM goes on that host ("" in the spec for the
+ * configured one, as for every VM of before). */
+static gboolean
+place_on_host (VmgrManager *self, VmgrVmSpec *spec, const char *name, GError **error)
+{
+  VmgrHost *host = vmgr_registry_find_host (self->registry, name);
+
+  if (host == NULL)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND, "no host '%s'", name), FALSE;
+  g_free (spec->host);
+  spec->host = g_strdup (vmgr_host_is_configured (host) ? "" : name);
+  return TRUE;
+}
+
 char *
 vmgr_manager_admit_new_vm (VmgrManager *self, guint32 caller_uid, VmgrVmSpec *spec,
                            const VmgrPlan *plan, const VmgrOptions *options, GError **error)
@@ -71,8 +85,11 @@ vmgr_manager_admit_new_vm (VmgrManager *self, guint32 caller_uid, VmgrVmSpec *sp
     }
   else
     spec->id = vmgr_ledger_next_vm_id (context->ledger);
+  if ((options->fields & VMGR_FIELD_HOST) && !place_on_host (self, spec, options->host, error))
+    return NULL;
   if (!vmgr_spec_apply (spec, plan, options, error) ||
-      !vmgr_ledger_check (context->ledger, NULL, spec, error))
+      !vmgr_ledger_check (context->ledger, NULL, spec, error) ||
+      !vmgr_manager_check_host_capacity (self, spec, error))
     return NULL;
   return vmgr_context_build_definition (context, spec, error);
 }
@@ -96,6 +113,11 @@ resolve_spec (Creation *creation, GError **error)
                                                                : creation->grant->caller.uid;
   g_free (spec->plan);
   spec->plan = g_strdup (creation->plan_name);
+  if (!(creation->options->fields & VMGR_FIELD_HOST))
+    {
+      g_free (spec->host);
+      spec->host = g_strdup (vmgr_manager_pick_host (creation->manager, spec));
+    }
   creation->domain_xml = vmgr_manager_admit_new_vm (creation->manager,
                                                     creation->grant->caller.uid, spec, plan,
                                                     creation->options, error);
@@ -126,7 +148,7 @@ static void
 apply_start_options (Creation *creation)
 {
   const VmgrContext *context = creation->manager->context;
-  VmgrBackend *backend = context->backend;
+  VmgrBackend *backend = vmgr_context_backend_for (context, creation->spec);
 
   vmgr_context_reserve_address (context, creation->spec, TRUE);
   if (creation->spec->autostart)
@@ -148,7 +170,7 @@ store_defined (Creation *creation, GError **error)
   if (vmgr_store_insert_vm (context->store, creation->spec, creation->domain_xml, audit,
                             error))
     return TRUE;
-  vmgr_backend_op_async (context->backend, creation->spec->uuid,
+  vmgr_backend_op_async (vmgr_context_backend_for (context, creation->spec), creation->spec->uuid,
                          VMGR_BACKEND_OP_UNDEFINE, NULL, on_undefined_after_failure, NULL);
   return FALSE;
 }
@@ -230,7 +252,7 @@ on_provisioned (GObject *source, GAsyncResult *result, gpointer user_data)
       creation_free (creation);
       return;
     }
-  vmgr_backend_define_async (creation->manager->context->backend, creation->domain_xml, NULL, on_provisioned_defined, creation);
+  vmgr_backend_define_async (vmgr_context_backend_for (creation->manager->context, creation->spec), creation->domain_xml, NULL, on_provisioned_defined, creation);
 }
 
 static void
@@ -259,7 +281,7 @@ start_provisioning (Creation *creation)
   path = vmgr_vm_dup_path (creation->vm);
   vmgr_manager_finish (creation->manager, creation->invocation, creation->grant,
                        g_variant_new ("(o)", path), NULL);
-  vmgr_provision_async (vmgr_backend_get_scheme (context->backend), source, dir,
+  vmgr_provision_async (vmgr_backend_get_scheme (vmgr_context_backend_for (context, creation->spec)), source, dir,
                         creation->spec, report_progress, creation->job,
                         vmgr_job_get_cancellable (creation->job), on_provisioned, creation);
 }
@@ -292,13 +314,13 @@ proceed (Creation *creation)
   source = vmgr_context_template_source (context, creation->spec);
   vmgr_ledger_reserve (context->ledger, creation->spec);
   creation->reserved = TRUE;
-  if (vmgr_provision_needed (vmgr_backend_get_scheme (context->backend),
+  if (vmgr_provision_needed (vmgr_backend_get_scheme (vmgr_context_backend_for (context, creation->spec)),
                              source))
     {
       start_provisioning (creation);
       return;
     }
-  vmgr_backend_define_async (context->backend, creation->domain_xml, NULL,
+  vmgr_backend_define_async (vmgr_context_backend_for (context, creation->spec), creation->domain_xml, NULL,
                              on_defined, creation);
 }
 

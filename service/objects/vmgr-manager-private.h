@@ -5,6 +5,7 @@
  *   vmgr-manager-catalog.c    templates and plans
  *   vmgr-manager-customers.c  AddCustomer, ListCustomers, Contract
  *   vmgr-manager-host.c       GetHostInfo
+ *   vmgr-manager-hosts.c      AddHost, RemoveHost
  *   vmgr-manager-permissions.c GetPermissions
  *   vmgr-manager-audit.c      QueryAudit
  *   vmgr-manager-adopt.c      ListUnmanagedDomains, AdoptVM
@@ -52,6 +53,19 @@ gboolean vmgr_manager_handle_contract (VmgrDBusManager *object, GDBusMethodInvoc
                                        const char *name);
 gboolean vmgr_manager_handle_get_host_info (VmgrDBusManager *object,
                                             GDBusMethodInvocation *invocation);
+gboolean vmgr_manager_handle_add_host (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                       const char *name, const char *uri, GVariant *options);
+gboolean vmgr_manager_handle_remove_host (VmgrDBusManager *object,
+                                          GDBusMethodInvocation *invocation, const char *name);
+/* Where a new VM goes without the option host: of the configured host and
+ * the connected hosts that can hold its template without files provisioned
+ * here, the one with the most memory free (the configured one on a tie);
+ * "" for the configured host. */
+const char *vmgr_manager_pick_host (VmgrManager *self, const VmgrVmSpec *spec);
+/* A new VM on a host other than the configured one against that host's
+ * Capacity and Allocation (the ledger checks the configured host's). */
+gboolean vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *spec,
+                                           GError **error);
 gboolean vmgr_manager_handle_get_permissions (VmgrDBusManager *object,
                                               GDBusMethodInvocation *invocation);
 

@@ -209,6 +209,8 @@ vmgr_manager_iface_init (VmgrDBusManagerIface *iface)
   iface->handle_set_plan = vmgr_manager_handle_set_plan;
   iface->handle_remove_plan = vmgr_manager_handle_remove_plan;
   iface->handle_add_customer = vmgr_manager_handle_add_customer;
+  iface->handle_add_host = vmgr_manager_handle_add_host;
+  iface->handle_remove_host = vmgr_manager_handle_remove_host;
   iface->handle_list_customers = vmgr_manager_handle_list_customers;
   iface->handle_contract = vmgr_manager_handle_contract;
   iface->handle_get_host_info = vmgr_manager_handle_get_host_info;

@@ -1,5 +1,7 @@
 #include "vmgr-registry.h"
 
+#include <string.h>
+
 #include "vmgr-names.h"
 #include "vmgr-registry-index.h"
 
@@ -11,6 +13,8 @@ struct _VmgrRegistry {
   GHashTable *vms_by_uuid;    /* uuid -> VmgrVm (not owned) */
   VmgrRegistryIndex *index;   /* by name and owner */
   GHashTable *customers;      /* uid -> VmgrCustomer (owned) */
+  GHashTable *hosts;          /* name -> VmgrHost (owned) */
+  guint hosts_refresh;        /* idle source counting what each host's VMs take */
   GHashTable *jobs;           /* path -> VmgrJob (owned) */
   GHashTable *snapshots;      /* path -> VmgrSnapshot (owned), visible like their VM */
   guint next_job;
@@ -22,6 +26,8 @@ enum {
   SIGNAL_OBJECT_ADDED,
   SIGNAL_OBJECT_REMOVING,
   SIGNAL_OWNER_CHANGED,
+  SIGNAL_HOST_ADDED,
+  SIGNAL_HOST_REMOVED,
   N_SIGNALS
 };
 
@@ -51,6 +57,116 @@ unexport (VmgrRegistry *self, const char *path)
   g_signal_emit (self, signals[SIGNAL_OBJECT_REMOVING], 0, path);
   g_dbus_object_manager_server_unexport (self->objects, path);
   vmgr_auth_forget_path (self->context->auth, path);
+}
+
+/* ---- Hosts ------------------------------------------------------------- */
+
+/* The owner of hosts: nobody, so only callers who may see any VM see them. */
+#define HOST_OWNER G_MAXUINT32
+
+void
+vmgr_registry_add_host (VmgrRegistry *self, VmgrHost *host)
+{
+  g_autofree char *path = vmgr_host_path (vmgr_host_get_name (host));
+
+  g_hash_table_insert (self->hosts, g_strdup (vmgr_host_get_name (host)), g_object_ref (host));
+  if (!vmgr_host_is_configured (host))
+    g_hash_table_insert (self->context->host_backends, g_strdup (vmgr_host_get_name (host)),
+                         g_object_ref (vmgr_host_get_backend (host)));
+  export_interface (self, path, host, HOST_OWNER);
+  g_signal_emit (self, signals[SIGNAL_HOST_ADDED], 0, host);
+}
+
+void
+vmgr_registry_remove_host (VmgrRegistry *self, const char *name)
+{
+  g_autofree char *path = vmgr_host_path (name);
+
+  g_autoptr(VmgrHost) host = g_hash_table_lookup (self->hosts, name);
+
+  if (host == NULL)
+    return;
+  g_object_ref (host);
+  unexport (self, path);
+  g_hash_table_remove (self->hosts, name);
+  g_hash_table_remove (self->context->host_backends, name);
+  g_signal_emit (self, signals[SIGNAL_HOST_REMOVED], 0, host);
+}
+
+VmgrHost *
+vmgr_registry_find_host (VmgrRegistry *self, const char *name)
+{
+  return g_hash_table_lookup (self->hosts, name);
+}
+
+static int
+compare_host_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (vmgr_host_get_name (*(VmgrHost **) a), vmgr_host_get_name (*(VmgrHost **) b));
+}
+
+GPtrArray *
+vmgr_registry_list_hosts (VmgrRegistry *self)
+{
+  g_autoptr(GList) values = g_hash_table_get_values (self->hosts);
+  GPtrArray *hosts = g_ptr_array_new ();
+
+  for (GList *l = values; l != NULL; l = l->next)
+    g_ptr_array_add (hosts, l->data);
+  g_ptr_array_sort (hosts, compare_host_names);
+  return hosts;
+}
+
+static void
+add_to_allocation (VmgrAllocation *allocation, const VmgrVmSpec *spec)
+{
+  allocation->vms++;
+  allocation->vcpus += spec->vcpus;
+  allocation->memory += spec->memory_limit;
+  allocation->disk += spec->disk_hard_limit;
+}
+
+/* What each host's VMs take: counted once per main loop iteration in which
+ * VMs changed, so that loading many VMs costs one pass. */
+static gboolean
+count_host_allocations (gpointer data)
+{
+  VmgrRegistry *self = data;
+  g_autoptr(GHashTable) by_host = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  GHashTableIter iter;
+  gpointer value;
+
+  self->hosts_refresh = 0;
+  g_hash_table_iter_init (&iter, self->vms);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const VmgrVmSpec *spec = vmgr_vm_get_spec (value);
+      const char *host = vmgr_context_host_name (self->context, spec);
+      VmgrAllocation *allocation = g_hash_table_lookup (by_host, host);
+
+      if (allocation == NULL)
+        {
+          allocation = g_new0 (VmgrAllocation, 1);
+          g_hash_table_insert (by_host, (gpointer) host, allocation);
+        }
+      add_to_allocation (allocation, spec);
+    }
+  g_hash_table_iter_init (&iter, self->hosts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      VmgrAllocation *allocation = g_hash_table_lookup (by_host, vmgr_host_get_name (value));
+
+      vmgr_host_set_allocation (value, allocation != NULL ? allocation : &(VmgrAllocation) { 0 });
+      vmgr_host_refresh (value);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+refresh_hosts (VmgrRegistry *self)
+{
+  if (self->hosts_refresh == 0)
+    self->hosts_refresh = g_idle_add (count_host_allocations, self);
 }
 
 /* ---- Customers --------------------------------------------------------- */
@@ -89,6 +205,7 @@ refresh_allocation (VmgrRegistry *self, guint32 uid)
   VmgrCustomer *customer = vmgr_registry_find_customer (self, uid);
   VmgrAllocation allocation;
 
+  refresh_hosts (self);
   if (customer == NULL)
     return;
   allocation = vmgr_ledger_allocation (self->context->ledger, uid);
@@ -364,6 +481,8 @@ vmgr_registry_find_target (const char *path, const VmgrVmSpec **vm,
       *vm = vmgr_vm_get_spec (found_vm);
       return TRUE;
     }
+  if (g_str_has_prefix (path, VMGR_HOST_PATH_PREFIX))
+    return g_hash_table_contains (self->hosts, path + strlen (VMGR_HOST_PATH_PREFIX));
   if (vmgr_customer_uid_from_path (path, &uid))
     found_customer = vmgr_registry_find_customer (self, uid);
   if (found_customer != NULL)
@@ -390,6 +509,7 @@ vmgr_registry_dispose (GObject *object)
 {
   VmgrRegistry *self = VMGR_REGISTRY (object);
 
+  g_clear_handle_id (&self->hosts_refresh, g_source_remove);
   disconnect_all (self, self->vms);
   disconnect_all (self, self->customers);
   disconnect_all (self, self->jobs);
@@ -397,6 +517,7 @@ vmgr_registry_dispose (GObject *object)
   g_hash_table_remove_all (self->vms_by_uuid);
   g_hash_table_remove_all (self->vms);
   g_hash_table_remove_all (self->customers);
+  g_hash_table_remove_all (self->hosts);
   g_hash_table_remove_all (self->jobs);
   g_clear_object (&self->objects);
   G_OBJECT_CLASS (vmgr_registry_parent_class)->dispose (object);
@@ -411,6 +532,7 @@ vmgr_registry_finalize (GObject *object)
   vmgr_registry_index_free (self->index);
   g_hash_table_unref (self->vms);
   g_hash_table_unref (self->customers);
+  g_hash_table_unref (self->hosts);
   g_hash_table_unref (self->jobs);
   g_hash_table_unref (self->snapshots);
   G_OBJECT_CLASS (vmgr_registry_parent_class)->finalize (object);
@@ -429,6 +551,12 @@ vmgr_registry_class_init (VmgrRegistryClass *klass)
   signals[SIGNAL_OBJECT_REMOVING] =
     g_signal_new ("object-removing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_HOST_ADDED] =
+    g_signal_new ("host-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, VMGR_TYPE_HOST);
+  signals[SIGNAL_HOST_REMOVED] =
+    g_signal_new ("host-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, VMGR_TYPE_HOST);
   signals[SIGNAL_OWNER_CHANGED] =
     g_signal_new ("owner-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT);
@@ -441,6 +569,7 @@ vmgr_registry_init (VmgrRegistry *self)
   self->vms_by_uuid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->index = vmgr_registry_index_new ();
   self->customers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->snapshots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }

@@ -1,16 +1,18 @@
 /* The registry of exported objects: every VM, snapshot, customer and job
- * object by its key, exported on the ObjectManager at /org/vmgr. It keeps the ledger
+ * and host object by its key, exported on the ObjectManager at /org/vmgr. It keeps the ledger
  * in step with the objects (they announce their changes and their end with
  * signals; the registry listens) and tells who owns each path.
  *
  * Signals (for the dispatcher, wired by the daemon):
  *   "object-added" (const char *path, guint owner): before it is exported
  *   "object-removing" (const char *path): before it is unexported
- *   "owner-changed" (const char *path, guint old_owner, guint new_owner) */
+ *   "owner-changed" (const char *path, guint old_owner, guint new_owner)
+ *   "host-added" (VmgrHost *host), "host-removed" (VmgrHost *host): after */
 #pragma once
 
 #include "vmgr-context.h"
 #include "vmgr-customer.h"
+#include "vmgr-host.h"
 #include "vmgr-job.h"
 #include "vmgr-snapshot.h"
 #include "vmgr-vm.h"
@@ -40,6 +42,15 @@ VmgrCustomer *vmgr_registry_find_customer (VmgrRegistry *self, guint32 uid);
 /* Ordered by uid (element type VmgrCustomer*, not owned). */
 GPtrArray *vmgr_registry_list_customers (VmgrRegistry *self);
 void vmgr_registry_add_customer (VmgrRegistry *self, VmgrCustomer *customer);
+
+/* Exports @host (the registry takes a reference); seen only by callers
+ * who may see every VM. */
+void vmgr_registry_add_host (VmgrRegistry *self, VmgrHost *host);
+VmgrHost *vmgr_registry_find_host (VmgrRegistry *self, const char *name);
+/* Unexports and forgets the host @name. */
+void vmgr_registry_remove_host (VmgrRegistry *self, const char *name);
+/* Ordered by name (element type VmgrHost*, not owned). */
+GPtrArray *vmgr_registry_list_hosts (VmgrRegistry *self);
 
 /* A new exported job about VM @vm_id, visible like that VM; it goes away
  * by itself when it finishes. Returns a borrowed reference. */

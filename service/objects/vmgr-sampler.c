@@ -3,29 +3,42 @@
 struct _VmgrSampler {
   GObject parent_instance;
   VmgrRegistry *registry;   /* not owned: both belong to the daemon */
-  VmgrBackend *backend;
+  const VmgrContext *context;
   guint timer_id;
   GCancellable *cancellable;
-  gboolean busy;            /* a sample is under way: skip a tick */
+  guint busy;               /* samples under way (one per host): skip a tick */
 };
 
 G_DEFINE_FINAL_TYPE (VmgrSampler, vmgr_sampler, G_TYPE_OBJECT)
 
-static GStrv
-running_uuids (VmgrRegistry *registry)
+/* The running VMs' UUIDs by the backend of their host (VmgrBackend* ->
+ * GStrvBuilder*). */
+static GHashTable *
+running_uuids (VmgrSampler *self)
 {
-  g_autoptr(GPtrArray) vms = vmgr_registry_list_vms (registry);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GPtrArray) vms = vmgr_registry_list_vms (self->registry);
+  GHashTable *by_backend = g_hash_table_new_full (NULL, NULL, NULL,
+                                                  (GDestroyNotify) g_strv_builder_unref);
 
   for (guint i = 0; i < vms->len; i++)
     {
       VmgrVm *vm = g_ptr_array_index (vms, i);
       VmgrVmState state = vmgr_vm_get_state (vm);
+      VmgrBackend *backend;
+      GStrvBuilder *builder;
 
-      if (state == VMGR_VM_STATE_RUNNING || state == VMGR_VM_STATE_PAUSED)
-        g_strv_builder_add (builder, vmgr_vm_get_spec (vm)->uuid);
+      if (state != VMGR_VM_STATE_RUNNING && state != VMGR_VM_STATE_PAUSED)
+        continue;
+      backend = vmgr_context_backend_for (self->context, vmgr_vm_get_spec (vm));
+      builder = g_hash_table_lookup (by_backend, backend);
+      if (builder == NULL)
+        {
+          builder = g_strv_builder_new ();
+          g_hash_table_insert (by_backend, backend, builder);
+        }
+      g_strv_builder_add (builder, vmgr_vm_get_spec (vm)->uuid);
     }
-  return g_strv_builder_end (builder);
+  return by_backend;
 }
 
 static void
@@ -39,7 +52,7 @@ on_sampled (GObject *source, GAsyncResult *result, gpointer user_data)
   const char *uuid;
   const VmgrDomainStats *stats;
 
-  self->busy = FALSE;
+  self->busy--;
   if (samples == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -60,17 +73,22 @@ static gboolean
 on_tick (gpointer user_data)
 {
   VmgrSampler *self = user_data;
-  g_auto(GStrv) uuids = NULL;
+  g_autoptr(GHashTable) by_backend = NULL;
+  GHashTableIter iter;
+  gpointer backend, builder;
 
-  if (self->busy)
+  if (self->busy > 0)
     return G_SOURCE_CONTINUE;
-  uuids = running_uuids (self->registry);
-  if (uuids[0] == NULL)
-    return G_SOURCE_CONTINUE;
-  self->busy = TRUE;
-  vmgr_backend_sample_async (self->backend,
-                             (const char * const *) uuids, self->cancellable, on_sampled,
-                             g_object_ref (self));
+  by_backend = running_uuids (self);
+  g_hash_table_iter_init (&iter, by_backend);
+  while (g_hash_table_iter_next (&iter, &backend, &builder))
+    {
+      g_auto(GStrv) uuids = g_strv_builder_end (builder);
+
+      self->busy++;
+      vmgr_backend_sample_async (backend, (const char * const *) uuids, self->cancellable,
+                                 on_sampled, g_object_ref (self));
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -98,12 +116,12 @@ vmgr_sampler_init (VmgrSampler *self)
 }
 
 VmgrSampler *
-vmgr_sampler_new (VmgrRegistry *registry, VmgrBackend *backend, guint interval_s)
+vmgr_sampler_new (VmgrRegistry *registry, const VmgrContext *context, guint interval_s)
 {
   VmgrSampler *self = g_object_new (VMGR_TYPE_SAMPLER, NULL);
 
   self->registry = registry;
-  self->backend = backend;
+  self->context = context;
   self->timer_id = g_timeout_add_seconds (interval_s, on_tick, self);
   return self;
 }

@@ -1,5 +1,5 @@
 /* Samples the usage of running VMs on an interval, in one backend call
- * (bulk where the driver allows), and hands each sample to its VM. Nothing
+ * per host (bulk where the driver allows), and hands each sample to its VM. Nothing
  * is sampled while no VM runs. */
 #pragma once
 
@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 #define VMGR_TYPE_SAMPLER (vmgr_sampler_get_type ())
 G_DECLARE_FINAL_TYPE (VmgrSampler, vmgr_sampler, VMGR, SAMPLER, GObject)
 
-VmgrSampler *vmgr_sampler_new (VmgrRegistry *registry, VmgrBackend *backend, guint interval_s);
+VmgrSampler *vmgr_sampler_new (VmgrRegistry *registry, const VmgrContext *context,
+                               guint interval_s);
 
 G_END_DECLS

@@ -305,7 +305,7 @@ on_resumed (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 resume (Backup *backup)
 {
-  vmgr_backend_op_async (backup->vm->context->backend, backup->vm->spec->uuid,
+  vmgr_backend_op_async (vmgr_context_backend_for (backup->vm->context, backup->vm->spec), backup->vm->spec->uuid,
                          VMGR_BACKEND_OP_RESUME, NULL, on_resumed, backup);
 }
 
@@ -359,7 +359,7 @@ on_suspended (GObject *source, GAsyncResult *result, gpointer user_data)
   backup->suspended = TRUE;
   /* Freezing stops the container's processes, not its page cache: what they
    * wrote must reach a root image before the image is copied. */
-  vmgr_backend_guest_image_async (backup->vm->context->backend, backup->vm->spec,
+  vmgr_backend_guest_image_async (vmgr_context_backend_for (backup->vm->context, backup->vm->spec), backup->vm->spec,
                                   VMGR_GUEST_IMAGE_SYNC, NULL, on_synced, backup);
 }
 
@@ -410,7 +410,7 @@ backup_new (VmgrVm *self, VmgrGrant *grant, const char *description)
   backup->grant = grant;
   backup->manifest = vmgr_backup_manifest_new (self->spec);
   g_free (backup->manifest->backend);
-  backup->manifest->backend = g_strdup (vmgr_backend_get_scheme (context->backend));
+  backup->manifest->backend = g_strdup (vmgr_backend_get_scheme (vmgr_context_backend_for (context, self->spec)));
   g_free (backup->manifest->state);
   backup->manifest->state = g_strdup (vmgr_vm_state_to_string (self->state));
   g_free (backup->manifest->description);
@@ -454,7 +454,7 @@ on_backup_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer
   vmgr_vm_set_job (self, path);
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
   if (self->state == VMGR_VM_STATE_RUNNING)
-    vmgr_backend_op_async (self->context->backend, self->spec->uuid, VMGR_BACKEND_OP_SUSPEND,
+    vmgr_backend_op_async (vmgr_context_backend_for (self->context, self->spec), self->spec->uuid, VMGR_BACKEND_OP_SUSPEND,
                            NULL, on_suspended, backup);
   else
     run_in_thread (backup, stage_thread, on_staged);

@@ -67,7 +67,7 @@ vmgr_vm_restore_definition_async (VmgrVm *self, GAsyncReadyCallback callback, gp
                error->message);
       domain_xml = vmgr_context_build_definition (self->context, self->spec, NULL);
     }
-  vmgr_backend_define_async (self->context->backend, domain_xml != NULL ? domain_xml : "", NULL,
+  vmgr_backend_define_async (vmgr_context_backend_for (self->context, self->spec), domain_xml != NULL ? domain_xml : "", NULL,
                              callback, user_data);
 }
 
@@ -148,7 +148,7 @@ on_delete_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer
       return;
     }
   self->deleting = TRUE;
-  vmgr_backend_op_async (self->context->backend, self->spec->uuid,
+  vmgr_backend_op_async (vmgr_context_backend_for (self->context, self->spec), self->spec->uuid,
                          VMGR_BACKEND_OP_UNDEFINE, NULL, on_undefined, deletion);
 }
 

@@ -78,7 +78,7 @@ write_guest_network (VmgrVm *self, const VmgrVmSpec *spec)
   g_autoptr(VmgrGuestFiles) files = vmgr_context_guest_files (self->context, spec);
 
   if (vmgr_image_is_image (files->root))
-    vmgr_backend_guest_image_async (self->context->backend, spec, VMGR_GUEST_IMAGE_WRITE_NETWORK,
+    vmgr_backend_guest_image_async (vmgr_context_backend_for (self->context, self->spec), spec, VMGR_GUEST_IMAGE_WRITE_NETWORK,
                                     NULL, on_guest_image_network_written,
                                     GUINT_TO_POINTER (spec->id));
   else if (*files->root != '\0')
@@ -303,11 +303,11 @@ reconfigure_with_disk_use (Reconfigure *change, gboolean use_known, guint64 disk
     files = vmgr_context_guest_files (self->context, self->spec);
   if (files != NULL && vmgr_image_is_image (files->root))
     {
-      vmgr_backend_guest_image_async (self->context->backend, change->edited,
+      vmgr_backend_guest_image_async (vmgr_context_backend_for (self->context, self->spec), change->edited,
                                       VMGR_GUEST_IMAGE_RESIZE, NULL, on_image_resized, change);
       return;
     }
-  vmgr_backend_define_async (self->context->backend, change->domain_xml, NULL, on_redefined,
+  vmgr_backend_define_async (vmgr_context_backend_for (self->context, self->spec), change->domain_xml, NULL, on_redefined,
                              change);
 }
 
@@ -364,7 +364,7 @@ check_disk_use_then_reconfigure (Reconfigure *change)
   self->reconfiguring = change->started = TRUE;
   if (vmgr_image_is_image (files->root))
     {
-      vmgr_backend_guest_image_async (self->context->backend, self->spec, VMGR_GUEST_IMAGE_USAGE,
+      vmgr_backend_guest_image_async (vmgr_context_backend_for (self->context, self->spec), self->spec, VMGR_GUEST_IMAGE_USAGE,
                                       NULL, on_guest_image_measured, change);
       return;
     }

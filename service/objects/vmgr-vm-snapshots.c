@@ -98,7 +98,7 @@ vmgr_vm_load_snapshots (VmgrVm *self)
 
   loading->vm = g_object_ref (self);
   loading->changes = self->snapshot_changes;
-  vmgr_backend_snapshot_async (self->context->backend, self->spec->uuid,
+  vmgr_backend_snapshot_async (vmgr_context_backend_for (self->context, self->spec), self->spec->uuid,
                                VMGR_BACKEND_SNAPSHOT_LIST, NULL, NULL, NULL,
                                on_snapshots_loaded, loading);
 }
@@ -200,7 +200,7 @@ on_snapshot_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static gboolean
 check_may_change_snapshots (VmgrVm *self, GError **error)
 {
-  VmgrBackend *backend = self->context->backend;
+  VmgrBackend *backend = vmgr_context_backend_for (self->context, self->spec);
 
   if (!vmgr_vm_check_not_deleted (self, error) || !vmgr_vm_check_not_provisioning (self, error) ||
       !vmgr_vm_check_not_busy (self, error))
@@ -255,7 +255,7 @@ on_snapshot_call_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, g
     }
   self->snapshot_busy = TRUE;
   running = g_steal_pointer (&call);
-  vmgr_backend_snapshot_async (self->context->backend, self->spec->uuid, running->op,
+  vmgr_backend_snapshot_async (vmgr_context_backend_for (self->context, self->spec), self->spec->uuid, running->op,
                                running->name, running->description, NULL, on_snapshot_done,
                                running);
 }

@@ -83,6 +83,8 @@ vmgr_vm_sync_properties (VmgrVm *self)
   vmgr_dbus_vm_set_owner_name (vm, owner_name);
   vmgr_dbus_vm_set_template (vm, spec->template_name);
   vmgr_dbus_vm_set_plan (vm, spec->plan);
+  vmgr_dbus_vm_set_host (vm, spec->host != NULL && *spec->host != '\0'
+                               ? spec->host : self->context->config->host_name);
   vmgr_dbus_vm_set_autostart (vm, spec->autostart);
   vmgr_dbus_vm_set_vcpus (vm, spec->vcpus);
   vmgr_dbus_vm_set_cpu_weight (vm, spec->cpu_weight);
@@ -371,7 +373,7 @@ on_shutdown_timeout (gpointer user_data)
     return G_SOURCE_REMOVE;
   g_message ("VM %u (%s) did not shut down in time: forcing it off", self->spec->id,
              self->spec->name);
-  vmgr_backend_op_async (self->context->backend, self->spec->uuid,
+  vmgr_backend_op_async (vmgr_context_backend_for (self->context, self->spec), self->spec->uuid,
                          VMGR_BACKEND_OP_DESTROY, NULL, on_forced_off, g_object_ref (self));
   return G_SOURCE_REMOVE;
 }
@@ -450,7 +452,7 @@ check_owner_not_suspended (Lifecycle *call, GError **error)
 static gboolean
 check_backend_saves (Lifecycle *call, GError **error)
 {
-  VmgrBackend *backend = call->vm->context->backend;
+  VmgrBackend *backend = vmgr_context_backend_for (call->vm->context, call->vm->spec);
 
   if (call->transition->op != VMGR_BACKEND_OP_SAVE || vmgr_backend_has_capability (backend, "save"))
     return TRUE;
@@ -483,7 +485,7 @@ run_transition (Lifecycle *call)
     call->vm->stop_requested = TRUE;
   if (call->transition->op == VMGR_BACKEND_OP_START)
     call->vm->restoring = is_saved (call->vm);
-  vmgr_backend_op_async (call->vm->context->backend, call->vm->spec->uuid,
+  vmgr_backend_op_async (vmgr_context_backend_for (call->vm->context, call->vm->spec), call->vm->spec->uuid,
                          call->transition->op, NULL, on_op_done, call);
 }
 
@@ -620,7 +622,7 @@ on_stats_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer 
   g_autoptr(VmgrVm) self = user_data;
   const char *uuids[] = { self->spec->uuid, NULL };
 
-  vmgr_backend_sample_async (self->context->backend, uuids, NULL,
+  vmgr_backend_sample_async (vmgr_context_backend_for (self->context, self->spec), uuids, NULL,
                              on_fresh_sample, hold_vm (invocation, self));
 }
 
@@ -671,7 +673,7 @@ on_console_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointe
   g_autoptr(VmgrGrant) owned_grant = grant;
   g_autoptr(VmgrVm) self = user_data;
 
-  VmgrBackend *backend = self->context->backend;
+  VmgrBackend *backend = vmgr_context_backend_for (self->context, self->spec);
 
   if (!vmgr_backend_has_capability (backend, "console"))
     {
@@ -685,7 +687,7 @@ on_console_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointe
     }
   /* Opening a console is audited as allowed; its outcome is the reply. */
   vmgr_grant_audit (self->context->auth, grant, NULL);
-  vmgr_backend_open_console_async (self->context->backend, self->spec->uuid,
+  vmgr_backend_open_console_async (vmgr_context_backend_for (self->context, self->spec), self->spec->uuid,
                                    NULL, on_console_opened, hold_vm (invocation, self));
 }
 

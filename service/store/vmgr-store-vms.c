@@ -10,13 +10,13 @@
   "id, name, uuid, owner, template, plan, memory_guarantee,"               \
   " memory_soft_limit, memory_limit, vcpus, cpu_weight, cpu_limit,"        \
   " disk_soft_limit, disk_hard_limit, hostname, addresses, gateway,"       \
-  " nameservers, autostart"
+  " nameservers, autostart, host"
 
 #define VM_PARAMS                                                          \
   ":id, :name, :uuid, :owner, :template, :plan, :memory_guarantee,"        \
   " :memory_soft_limit, :memory_limit, :vcpus, :cpu_weight, :cpu_limit,"   \
   " :disk_soft_limit, :disk_hard_limit, :hostname, :addresses, :gateway,"  \
-  " :nameservers, :autostart"
+  " :nameservers, :autostart, :host"
 
 /* ---- VMs ------------------------------------------------------------- */
 
@@ -45,6 +45,7 @@ row_to_vm (sqlite3_stmt *stmt)
   spec->gateway = vmgr_store_column_dup (stmt, c++);
   spec->nameservers = vmgr_store_column_lines (stmt, c++);
   spec->autostart = sqlite3_column_int64 (stmt, c++) != 0;
+  spec->host = vmgr_store_column_dup (stmt, c++);
   return spec;
 }
 
@@ -70,7 +71,8 @@ bind_vm (sqlite3_stmt *stmt, const VmgrVmSpec *spec)
          vmgr_store_bind_lines (stmt, ":addresses", spec->addresses) &&
          vmgr_store_bind_text0 (stmt, ":gateway", spec->gateway) &&
          vmgr_store_bind_lines (stmt, ":nameservers", spec->nameservers) &&
-         vmgr_store_bind_int (stmt, ":autostart", spec->autostart ? 1 : 0);
+         vmgr_store_bind_int (stmt, ":autostart", spec->autostart ? 1 : 0) &&
+         vmgr_store_bind_text0 (stmt, ":host", spec->host);
 }
 
 /* Counts VMs other than @exclude_id (-1: none) matching @sql on :value. */

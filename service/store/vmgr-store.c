@@ -147,6 +147,16 @@ static const char *const migrations[] = {
   /* 4 -> 5: the snapshot quota, of plans (the default) and customers. */
   "ALTER TABLE plans ADD COLUMN max_snapshots INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE customers ADD COLUMN max_snapshots INTEGER NOT NULL DEFAULT 0;",
+
+  /* 5 -> 6: several hosts (issue 14): the hosts added besides the
+   * configured one, and the host of each VM ('' = the configured one, so
+   * every VM of before stays where it was). */
+  "CREATE TABLE hosts ("
+  "  name TEXT PRIMARY KEY,"
+  "  uri TEXT NOT NULL,"
+  "  added_at INTEGER NOT NULL);"
+  "ALTER TABLE vms ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+  "CREATE INDEX vms_host ON vms (host);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == VMGR_STORE_SCHEMA_VERSION);

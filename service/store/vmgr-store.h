@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VmgrStore, vmgr_store, VMGR, STORE, GObject)
 
 /* The schema version this build writes; older files are migrated on open. */
-#define VMGR_STORE_SCHEMA_VERSION 5
+#define VMGR_STORE_SCHEMA_VERSION 6
 
 /* Opens (creating if needed) the sqlite file at @path and migrates it. */
 VmgrStore *vmgr_store_open (const char *path, GError **error);
@@ -113,5 +113,24 @@ GPtrArray *vmgr_store_query_audit_filtered (VmgrStore *self, const VmgrAuditFilt
  * is retired (vmgr_store_delete_vm) and vmgr_store_insert_vm refuses it.
  * The retired ids, ascending. */
 GArray *vmgr_store_list_retired_vm_ids (VmgrStore *self, GError **error);
+
+/* Hosts added besides the configured one (vmgr-store-hosts.c). */
+typedef struct {
+  char *name;
+  char *uri;
+  gint64 added_at;          /* microseconds since the epoch; 0 = now when added */
+} VmgrHostEntry;
+
+void vmgr_host_entry_free (VmgrHostEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrHostEntry, vmgr_host_entry_free)
+
+/* ALREADY_EXISTS when a host has @entry's name or URI. */
+gboolean vmgr_store_add_host (VmgrStore *self, const VmgrHostEntry *entry,
+                              const VmgrAuditEntry *audit, GError **error);
+/* NOT_FOUND when there is no such host; INVALID_STATE while VMs are on it. */
+gboolean vmgr_store_remove_host (VmgrStore *self, const char *name, const VmgrAuditEntry *audit,
+                                 GError **error);
+/* Ordered by name (element type VmgrHostEntry*). */
+GPtrArray *vmgr_store_list_hosts (VmgrStore *self, GError **error);
 
 G_END_DECLS

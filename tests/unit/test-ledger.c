@@ -135,11 +135,47 @@ test_next_id (void)
   }
 }
 
+/* The capacity is the configured host's: VMs on other hosts do not
+ * count against it, and a VM for another host is not checked against it. */
+static void
+test_configured_host_capacity (void)
+{
+  g_autoptr(VmgrLedger) ledger = NULL;
+  VmgrCapacity capacity = { .host_cpus = 4, .vcpus = 4, .memory = G_GUINT64_CONSTANT (4) << 30 };
+  g_autoptr(VmgrVmSpec) here = make_spec (101, 1000, "here", 2, G_GUINT64_CONSTANT (3) << 30);
+  g_autoptr(VmgrVmSpec) there = make_spec (102, 1000, "there", 4, G_GUINT64_CONSTANT (8) << 30);
+  g_autoptr(VmgrVmSpec) more_here = make_spec (103, 1000, "more", 1, G_GUINT64_CONSTANT (2) << 30);
+  g_autoptr(VmgrVmSpec) more_there = make_spec (104, 1000, "more-there", 4, G_GUINT64_CONSTANT (8) << 30);
+  g_autoptr(GError) error = NULL;
+  VmgrAllocation configured;
+
+  ledger = new_ledger ();
+  vmgr_ledger_set_capacity (ledger, &capacity);
+  g_free (there->host);
+  there->host = g_strdup ("rack2");
+  g_free (more_there->host);
+  more_there->host = g_strdup ("rack2");
+  vmgr_ledger_put_vm (ledger, here);
+  vmgr_ledger_check (ledger, NULL, there, &error);
+  g_assert_no_error (error);
+  vmgr_ledger_put_vm (ledger, there);
+  configured = vmgr_ledger_configured_host_allocation (ledger);
+  g_assert_cmpuint (configured.vms, ==, 1);
+  g_assert_cmpuint (configured.memory, ==, G_GUINT64_CONSTANT (3) << 30);
+  assert_allocation (ledger, G_MAXUINT32, 2, 6, G_GUINT64_CONSTANT (11) << 30);
+  g_assert_true (vmgr_ledger_check (ledger, NULL, more_there, &error));
+  g_assert_no_error (error);
+  /* 3 GiB + 2 GiB on the configured host is over its 4 GiB. */
+  g_assert_false (vmgr_ledger_check (ledger, NULL, more_here, &error));
+  g_assert_nonnull (error);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ledger/names", test_names);
+  g_test_add_func ("/ledger/configured-host-capacity", test_configured_host_capacity);
   g_test_add_func ("/ledger/totals", test_totals);
   g_test_add_func ("/ledger/totals/saturate", test_totals_saturate);
   g_test_add_func ("/ledger/next-id", test_next_id);

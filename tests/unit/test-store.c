@@ -51,6 +51,7 @@ make_full_vm (guint32 id, const char *name, const char *uuid)
   g_strfreev (spec->nameservers);
   spec->nameservers = g_strdupv ((char **) nameservers);
   spec->autostart = TRUE;
+  set_str (&spec->host, "rack2");
   return spec;
 }
 
@@ -136,7 +137,7 @@ assert_indexes (const char *path)
                              " sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
                              " ORDER BY name)");
   g_assert_cmpstr (indexes, ==, "audit_target_name,audit_time,audit_uid,customers_national_id,"
-                                "vms_owner,vms_plan,vms_template");
+                                "vms_host,vms_owner,vms_plan,vms_template");
 }
 
 /* ---- Opening --------------------------------------------------------- */
@@ -161,7 +162,7 @@ test_open_creates (void)
   tables = raw_query (t->path, "SELECT group_concat (name, ',') FROM (SELECT name FROM"
                                " sqlite_master WHERE type = 'table' AND name NOT LIKE"
                                " 'sqlite_%' ORDER BY name)");
-  g_assert_cmpstr (tables, ==, "audit,customers,plans,retired_vm_ids,templates,vms");
+  g_assert_cmpstr (tables, ==, "audit,customers,hosts,plans,retired_vm_ids,templates,vms");
   assert_indexes (t->path);
 }
 
@@ -1062,6 +1063,53 @@ test_reopen (void)
   g_assert_cmpuint (vmgr_store_count_vms_owned_by (store, 1101), ==, 1);
 }
 
+/* The hosts table: names and URIs unique; a host with a VM stays. */
+static void
+test_hosts (void)
+{
+  g_autoptr(TmpDir) t = tmp_dir_new ();
+  g_autoptr(VmgrStore) store = open_store (t->path);
+  g_autoptr(VmgrVmSpec) web1 = make_full_vm (101, "web1", "11111111-1111-4111-8111-111111111111");
+  VmgrHostEntry rack2 = { .name = "rack2", .uri = "qemu+ssh://rack2/system", .added_at = 42 };
+  VmgrHostEntry same_name = { .name = "rack2", .uri = "qemu+ssh://other/system" };
+  VmgrHostEntry same_uri = { .name = "rack3", .uri = "qemu+ssh://rack2/system" };
+  VmgrHostEntry rack4 = { .name = "rack4", .uri = "qemu+ssh://rack4/system" };
+  g_autoptr(GPtrArray) hosts = NULL;
+  g_autoptr(GError) error = NULL;
+  const VmgrHostEntry *first;
+
+  g_assert_true (vmgr_store_add_host (store, &rack2, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (vmgr_store_add_host (store, &same_name, NULL, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (vmgr_store_add_host (store, &same_uri, NULL, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (vmgr_store_add_host (store, &rack4, NULL, &error));
+  insert_vm (store, web1);    /* on rack2 */
+
+  hosts = vmgr_store_list_hosts (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hosts->len, ==, 2);
+  first = g_ptr_array_index (hosts, 0);
+  g_assert_cmpstr (first->name, ==, "rack2");
+  g_assert_cmpstr (first->uri, ==, "qemu+ssh://rack2/system");
+  g_assert_cmpint (first->added_at, ==, 42);
+
+  g_assert_false (vmgr_store_remove_host (store, "rack2", NULL, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
+  g_clear_error (&error);
+  g_assert_false (vmgr_store_remove_host (store, "rack9", NULL, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (vmgr_store_remove_host (store, "rack4", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&hosts, g_ptr_array_unref);
+  hosts = vmgr_store_list_hosts (store, &error);
+  g_assert_cmpuint (hosts->len, ==, 1);
+}
+
 static void
 test_migrate_from_zero (void)
 {
@@ -1109,10 +1157,10 @@ test_migrate_from_v1 (void)
 
   store = open_store (t->path);
   g_assert_cmpint (vmgr_store_get_schema_version (store), ==, VMGR_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 5);
+  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 6);
   g_clear_pointer (&version, g_free);
   version = raw_query (t->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "5");
+  g_assert_cmpstr (version, ==, "6");
   assert_indexes (t->path);
 
   /* What was there before is still there. */
@@ -1272,6 +1320,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/customers/duplicates", test_customer_duplicates);
   g_test_add_func ("/store/customers/remove-owned", test_customer_remove_owned);
   g_test_add_func ("/store/reopen", test_reopen);
+  g_test_add_func ("/store/hosts", test_hosts);
   g_test_add_func ("/store/migrate/from-zero", test_migrate_from_zero);
   g_test_add_func ("/store/migrate/from-v1", test_migrate_from_v1);
   g_test_add_func ("/store/migrate/newer-refused", test_migrate_newer_refused);

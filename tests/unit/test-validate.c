@@ -330,7 +330,7 @@ test_options_all_keys (void)
     " 'addresses': <['192.0.2.10/24', '2001:db8::10/64']>,"
     " 'gateway': <'192.0.2.1'>,"
     " 'nameservers': <['192.0.2.53', '2001:db8::53']>,"
-    " 'autostart': <true>, 'start': <true>, 'max_vms': <uint32 7>}",
+    " 'autostart': <true>, 'start': <true>, 'max_vms': <uint32 7>, 'host': <'rack2'>}",
     VMGR_FIELDS_ALL);
   const char * const addresses[] = { "192.0.2.10/24", "2001:db8::10/64", NULL };
   const char * const nameservers[] = { "192.0.2.53", "2001:db8::53", NULL };
@@ -338,6 +338,7 @@ test_options_all_keys (void)
   g_assert_cmphex (options->fields, ==, VMGR_FIELDS_ALL);
   g_assert_cmpuint (options->id, ==, 101);
   g_assert_cmpuint (options->owner, ==, 1000);
+  g_assert_cmpstr (options->host, ==, "rack2");
   g_assert_cmpuint (options->memory_guarantee, ==, 1 * GIB);
   g_assert_cmpuint (options->memory_soft_limit, ==, 2 * GIB);
   g_assert_cmpuint (options->memory_limit, ==, 4 * GIB);
@@ -1080,10 +1081,33 @@ write_config (ConfigFixture *fixture, const char *contents)
 }
 
 static void
+test_host_name (void)
+{
+  static const char * const good[] = { "local", "a", "Rack_1", "h0", NULL };
+  static const char * const bad[] = { "", "1a", "_a", "a-b", "a.b", "a b", "a/b", "ä", NULL };
+  g_autofree char *longest = g_strnfill (VMGR_NAME_MAX, 'h');
+  g_autofree char *too_long = g_strnfill (VMGR_NAME_MAX + 1, 'h');
+
+  for (guint i = 0; good[i] != NULL; i++)
+    g_assert_true (vmgr_validate_host_name (good[i], NULL));
+  g_assert_true (vmgr_validate_host_name (longest, NULL));
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (vmgr_validate_host_name (bad[i], &error));
+      g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
+    }
+  g_assert_false (vmgr_validate_host_name (too_long, NULL));
+  g_assert_false (vmgr_validate_host_name (NULL, NULL));
+}
+
+static void
 assert_config_defaults (const VmgrConfig *config)
 {
   g_assert_cmpstr (config->uri, ==, VMGR_DEFAULT_URI);
   g_assert_cmpstr (config->state_dir, ==, VMGR_DEFAULT_STATE_DIR);
+  g_assert_cmpstr (config->host_name, ==, "local");
   g_assert_cmpint (config->verbosity, ==, 0);
   g_assert_cmpuint (config->shutdown_timeout_s, ==, 60);
   g_assert_cmpuint (config->auth_cache_ttl_s, ==, 5);
@@ -1116,6 +1140,7 @@ test_config_load (ConfigFixture *fixture, gconstpointer data)
                 "[daemon]\n"
                 "uri = qemu:///system\n"
                 "state_dir = /srv/vmgr/\n"
+                "host_name = rack1_a\n"
                 "verbosity = debug\n"
                 "shutdown_timeout = 120\n"
                 "\n"
@@ -1127,6 +1152,7 @@ test_config_load (ConfigFixture *fixture, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (config->uri, ==, "qemu:///system");
   g_assert_cmpstr (config->state_dir, ==, "/srv/vmgr");
+  g_assert_cmpstr (config->host_name, ==, "rack1_a");
   g_assert_cmpint (config->verbosity, ==, 2);
   g_assert_cmpuint (config->shutdown_timeout_s, ==, 120);
   g_assert_cmpuint (config->auth_cache_ttl_s, ==, 0);
@@ -1226,6 +1252,9 @@ test_config_malformed (ConfigFixture *fixture, gconstpointer data)
     { "[daemon]\nstate_dir=relative/dir\n",
       "[daemon] state_dir: 'relative/dir' is not valid: expected an absolute" },
     { "[daemon]\nstate_dir=\n", "[daemon] state_dir: '' is not valid" },
+    { "[daemon]\nhost_name=\n", "[daemon] host_name: invalid host name ''" },
+    { "[daemon]\nhost_name=rack-1\n", "[daemon] host_name: invalid host name 'rack-1'" },
+    { "[daemon]\nhost_name=1rack\n", "[daemon] host_name: invalid host name '1rack'" },
     { "[auth]\nmax_in_flight=0\n",
       "[auth] max_in_flight: '0' is not valid: expected a whole number of "
       "checks from 1 to 120" },
@@ -1394,6 +1423,7 @@ main (int argc, char **argv)
   g_test_add_func ("/validate/plan/round-trip", test_plan_round_trip);
   g_test_add_func ("/validate/plan/dict-round-trip", test_plan_dict_round_trip);
 
+  g_test_add_func ("/validate/host-name", test_host_name);
   g_test_add_func ("/config/defaults", test_config_defaults);
   ADD_CONFIG_TEST ("/config/load", test_config_load);
   ADD_CONFIG_TEST ("/config/partial", test_config_partial);

@@ -1,0 +1,264 @@
+/* Manager handlers for hosts (issue 14): AddHost, RemoveHost. The
+ * configured host (the configuration file's URI) is always there and
+ * cannot be removed; the others are kept in the store. */
+#include "vmgr-manager-private.h"
+
+#include <string.h>
+
+#include "vmgr-error.h"
+#include "vmgr-names.h"
+
+typedef struct {
+  char *name;
+  char *uri;
+} HostRequest;
+
+static void
+host_request_free (HostRequest *request)
+{
+  g_free (request->name);
+  g_free (request->uri);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HostRequest, host_request_free)
+
+static gboolean
+validate_uri (const char *uri, GError **error)
+{
+  gboolean ok = uri != NULL && *uri != '\0' && strlen (uri) <= 1024 && g_str_is_ascii (uri) &&
+                strstr (uri, ":") != NULL;
+
+  for (const char *p = uri; ok && *p != '\0'; p++)
+    ok = !g_ascii_iscntrl (*p) && *p != ' ';
+  if (!ok)
+    g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                 "invalid host URI: expected a libvirt URI such as "
+                 "qemu+ssh://root@host.example.com/system");
+  return ok;
+}
+
+/* AddHost takes no option yet: any is refused rather than ignored. */
+static gboolean
+validate_options (GVariant *options, GError **error)
+{
+  GVariantIter iter;
+  const char *key;
+
+  g_variant_iter_init (&iter, options);
+  if (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
+    {
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT, "unknown option '%s'", key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_host_free (VmgrManager *self, const HostRequest *request, GError **error)
+{
+  const VmgrConfig *config = self->context->config;
+
+  if (g_str_equal (request->name, config->host_name) ||
+      vmgr_registry_find_host (self->registry, request->name) != NULL)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                        "host '%s' already exists", request->name), FALSE;
+  if (g_str_equal (request->uri, config->uri))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                        "a host with URI '%s' already exists", request->uri), FALSE;
+  return TRUE;
+}
+
+static void
+on_add_host_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
+{
+  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(HostRequest) request = data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrBackend) backend = NULL;
+  g_autoptr(VmgrHost) host = NULL;
+  g_autofree char *path = NULL;
+  VmgrHostEntry entry = { .name = request->name, .uri = request->uri };
+
+  if (!check_host_free (self, request, &error) ||
+      !vmgr_store_add_host (self->context->store, &entry, audit, &error))
+    {
+      vmgr_manager_finish (self, invocation, grant, NULL, error);
+      return;
+    }
+  /* Connects in a worker thread; until then (or while it cannot be
+   * reached) the host is there, disconnected. */
+  backend = vmgr_backend_new_unconnected (request->uri);
+  host = vmgr_host_new (self->context, request->name, backend, FALSE);
+  vmgr_registry_add_host (self->registry, host);
+  path = vmgr_host_path (request->name);
+  g_message ("host %s added (%s)", request->name, request->uri);
+  vmgr_manager_finish (self, invocation, grant, g_variant_new ("(o)", path), NULL);
+}
+
+gboolean
+vmgr_manager_handle_add_host (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                              const char *name, const char *uri, GVariant *options)
+{
+  VmgrManager *self = VMGR_MANAGER (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) details = g_hash_table_new (g_str_hash, g_str_equal);
+  HostRequest *request;
+
+  if (!vmgr_validate_host_name (name, &error) || !validate_uri (uri, &error) ||
+      !validate_options (options, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  request = g_new0 (HostRequest, 1);
+  request->name = g_strdup (name);
+  request->uri = g_strdup (uri);
+  g_hash_table_insert (details, "host.name", request->name);
+  g_hash_table_insert (details, "host.uri", request->uri);
+  vmgr_auth_authorize (self->context->auth, invocation, NULL, details, on_add_host_allowed,
+                       request, (GDestroyNotify) host_request_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+check_host_removable (VmgrManager *self, const char *name, GError **error)
+{
+  VmgrHost *host = vmgr_registry_find_host (self->registry, name);
+
+  if (host == NULL)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND, "no host '%s'", name), FALSE;
+  if (vmgr_host_is_configured (host))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
+                        "host '%s' is the configured one ([daemon] uri): it cannot be removed",
+                        name), FALSE;
+  return TRUE;
+}
+
+static void
+on_remove_host_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
+{
+  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autofree char *name = data;
+  VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
+  g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
+  g_autoptr(GError) error = NULL;
+
+  /* The store refuses while a VM is on the host. */
+  if (check_host_removable (self, name, &error) &&
+      vmgr_store_remove_host (self->context->store, name, audit, &error))
+    {
+      vmgr_registry_remove_host (self->registry, name);
+      g_message ("host %s removed", name);
+    }
+  vmgr_manager_finish (self, invocation, grant, NULL, error);
+}
+
+gboolean
+vmgr_manager_handle_remove_host (VmgrDBusManager *object, GDBusMethodInvocation *invocation,
+                                 const char *name)
+{
+  VmgrManager *self = VMGR_MANAGER (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) details = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (!vmgr_validate_host_name (name, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_hash_table_insert (details, "host.name", (gpointer) name);
+  vmgr_auth_authorize (self->context->auth, invocation, NULL, details, on_remove_host_allowed,
+                       g_strdup (name), g_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- Placement --------------------------------------------------------- */
+
+/* Memory VMs may still be given on @host (capacity 0 = no cap). */
+static guint64
+free_memory (VmgrHost *host)
+{
+  GVariant *capacity = vmgr_dbus_host_get_capacity (VMGR_DBUS_HOST (host));
+  GVariant *allocation = vmgr_dbus_host_get_allocation (VMGR_DBUS_HOST (host));
+  guint64 total = 0, used = 0;
+
+  if (capacity != NULL)
+    g_variant_lookup (capacity, "memory", "t", &total);
+  if (allocation != NULL)
+    g_variant_lookup (allocation, "memory", "t", &used);
+  if (total == 0)
+    return G_MAXUINT64;
+  return total > used ? total - used : 0;
+}
+
+const char *
+vmgr_manager_pick_host (VmgrManager *self, const VmgrVmSpec *spec)
+{
+  g_autoptr(GPtrArray) hosts = vmgr_registry_list_hosts (self->registry);
+  g_autofree char *source = NULL;
+  const char *best = "";
+  guint64 best_free = 0;
+
+  if (hosts->len < 2)
+    return "";
+  source = vmgr_context_template_source (self->context, spec);
+  for (guint i = 0; i < hosts->len; i++)
+    if (vmgr_host_is_configured (g_ptr_array_index (hosts, i)))
+      best_free = free_memory (g_ptr_array_index (hosts, i));
+  for (guint i = 0; i < hosts->len; i++)
+    {
+      VmgrHost *host = g_ptr_array_index (hosts, i);
+      VmgrBackend *backend = vmgr_host_get_backend (host);
+      guint64 free;
+
+      /* Files are provisioned on this machine only: such templates stay
+       * on the configured host. */
+      if (vmgr_host_is_configured (host) || !vmgr_backend_is_connected (backend) ||
+          vmgr_provision_needed (vmgr_backend_get_scheme (backend), source))
+        continue;
+      free = free_memory (host);
+      if (free > best_free)
+        {
+          best = vmgr_host_get_name (host);
+          best_free = free;
+        }
+    }
+  return best;
+}
+
+static guint64
+dict_value (GVariant *dict, const char *key)
+{
+  guint64 value = 0;
+
+  if (dict != NULL)
+    g_variant_lookup (dict, key, "t", &value);
+  return value;
+}
+
+gboolean
+vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *spec, GError **error)
+{
+  VmgrHost *host;
+  GVariant *capacity_dict;
+  GVariant *allocation_dict;
+  VmgrCapacity capacity = { 0 };
+  VmgrAllocation others = { 0 };
+
+  if (spec->host == NULL || *spec->host == '\0' ||
+      (host = vmgr_registry_find_host (self->registry, spec->host)) == NULL)
+    return TRUE;
+  capacity_dict = vmgr_dbus_host_get_capacity (VMGR_DBUS_HOST (host));
+  allocation_dict = vmgr_dbus_host_get_allocation (VMGR_DBUS_HOST (host));
+  capacity.vcpus = dict_value (capacity_dict, "vcpus");
+  capacity.memory = dict_value (capacity_dict, "memory");
+  capacity.disk = dict_value (capacity_dict, "disk");
+  others.vms = (guint32) MIN (dict_value (allocation_dict, "vms"), G_MAXUINT32);
+  others.vcpus = (guint32) MIN (dict_value (allocation_dict, "vcpus"), G_MAXUINT32);
+  others.memory = dict_value (allocation_dict, "memory");
+  others.disk = dict_value (allocation_dict, "disk");
+  return vmgr_limits_check_host (&capacity, &others, NULL, spec, error);
+}
