@@ -37,7 +37,10 @@ static void
 clone_free (Clone *clone)
 {
   if (clone->source != NULL && clone->job != NULL)
-    clone->source->snapshot_busy = FALSE;
+    {
+      clone->source->snapshot_busy = FALSE;
+      clone->source->files_held--;
+    }
   g_object_unref (clone->manager);
   g_clear_object (&clone->invocation);
   vmgr_grant_free (clone->grant);
@@ -286,6 +289,7 @@ start_job (Clone *clone)
                                                       clone->grant->caller.uid));
   vmgr_vm_set_job (clone->vm, vmgr_job_get_path (clone->job));
   clone->source->snapshot_busy = TRUE;
+  clone->source->files_held++;
   vmgr_manager_finish (clone->manager, clone->invocation, clone->grant,
                        g_variant_new ("(o)", vmgr_job_get_path (clone->job)), NULL);
   copy_files (clone);

@@ -30,6 +30,7 @@ typedef struct {
   char *staging;            /* set once made */
   char *archive;
   gboolean suspended;       /* the backup suspended the VM: it resumes it */
+  gboolean holding_files;   /* the VM's files_held counts this backup */
   GError *error;            /* the first failure */
 } Backup;
 
@@ -214,11 +215,22 @@ run_in_thread (Backup *backup, GTaskThreadFunc func, GAsyncReadyCallback callbac
 
 /* ---- The steps, on the main loop ----------------------------------------- */
 
+static void
+release_files (Backup *backup)
+{
+  if (!backup->holding_files)
+    return;
+  backup->holding_files = FALSE;
+  backup->vm->files_held--;
+}
+
 /* Ends the job and frees @backup. */
 static void
 finish (Backup *backup)
 {
   VmgrVm *self = backup->vm;
+
+  release_files (backup);
   g_autofree char *name = g_path_get_basename (backup->archive);
 
   if (backup->error == NULL)
@@ -317,6 +329,7 @@ on_staged (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     fail (backup, error);
+  release_files (backup);
   if (!backup->suspended)
     {
       archive (backup);
@@ -453,6 +466,8 @@ on_backup_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer
   path = vmgr_job_get_path (backup->job);
   vmgr_vm_set_job (self, path);
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+  backup->holding_files = TRUE;
+  self->files_held++;
   if (self->state == VMGR_VM_STATE_RUNNING)
     vmgr_backend_op_async (vmgr_context_backend_for (self->context, self->spec), self->spec->uuid, VMGR_BACKEND_OP_SUSPEND,
                            NULL, on_suspended, backup);

@@ -27,6 +27,7 @@ struct _VmgrVm {
   GHashTable *snapshots;    /* name -> VmgrSnapshot (owned) */
   gboolean snapshot_busy;   /* a snapshot is being taken, reverted to or deleted */
   guint snapshot_changes;   /* snapshot operations finished so far */
+  guint files_held;         /* clones and backups copying its files: no Start or Resume */
 };
 
 /* Refusals shared by the methods: a VM being deleted (NOT_FOUND), being

@@ -461,6 +461,23 @@ check_backend_saves (Lifecycle *call, GError **error)
   return FALSE;
 }
 
+/* A guest brought up while a clone or a backup copies its files would
+ * change them under the copy. */
+static gboolean
+check_files_not_held (Lifecycle *call, GError **error)
+{
+  VmgrBackendOp op = call->transition->op;
+
+  if (call->vm->files_held == 0 ||
+      (op != VMGR_BACKEND_OP_START && op != VMGR_BACKEND_OP_RESUME &&
+       op != VMGR_BACKEND_OP_REBOOT))
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
+               "VM '%s' is being copied by a clone or a backup: try again when that is done",
+               call->vm->spec->name);
+  return FALSE;
+}
+
 static gboolean
 is_saved (VmgrVm *self)
 {
@@ -475,7 +492,8 @@ run_transition (Lifecycle *call)
 
   if (!check_transition (call->vm, call->transition, &error) ||
       !check_owner_not_suspended (call, &error) ||
-      !check_backend_saves (call, &error))
+      !check_backend_saves (call, &error) ||
+      !check_files_not_held (call, &error))
     {
       finish_call (call, error);
       lifecycle_free (call);

@@ -580,6 +580,10 @@ test_cancel (void)
   job = call_clone (client, g_dbus_proxy_get_object_path (G_DBUS_PROXY (source)), "light",
                     NULL, &error);
   g_assert_no_error (error);
+  /* Its files are being copied: the source does not start meanwhile. */
+  vmgr_dbus_vm_call_start_sync (source, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.Busy", "being copied");
+  g_clear_error (&error);
   cancelled = vmgr_test_call (client, job, "org.vmgr.Job", "Cancel", NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (wait_job (watcher, job), "failed: "));
