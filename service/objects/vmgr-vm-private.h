@@ -30,11 +30,14 @@ struct _VmgrVm {
   guint files_held;         /* clones and backups copying its files: no Start or Resume */
 };
 
-/* Refusals shared by the methods: a VM being deleted (NOT_FOUND), being
+/* Refusals shared by the methods (vmgr-vm-checks.c): a VM being deleted (NOT_FOUND), being
  * reconfigured (BUSY) or provisioned (INVALID_STATE). */
 gboolean vmgr_vm_check_not_deleted (VmgrVm *self, GError **error);
 gboolean vmgr_vm_check_not_busy (VmgrVm *self, GError **error);
 gboolean vmgr_vm_check_not_provisioning (VmgrVm *self, GError **error);
+/* A clone or a backup copying its files: BUSY for what would bring the
+ * guest up. */
+gboolean vmgr_vm_check_files_not_held (VmgrVm *self, GError **error);
 /* Bad input: the error to callers who may see the VM, "no such object"
  * to others. Returns G_DBUS_METHOD_INVOCATION_HANDLED. */
 gboolean vmgr_vm_return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invocation,

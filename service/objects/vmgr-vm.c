@@ -285,39 +285,6 @@ lifecycle_new (VmgrVm *self, const char *verb, guint timeout_s)
   return call;
 }
 
-gboolean
-vmgr_vm_check_not_deleted (VmgrVm *self, GError **error)
-{
-  if (!self->deleting)
-    return TRUE;
-  g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND, "VM %u (%s) is being deleted",
-               self->spec->id, self->spec->name);
-  return FALSE;
-}
-
-/* One definition change at a time: two would each start from the same
- * spec and the second to finish would undo the first. */
-gboolean
-vmgr_vm_check_not_busy (VmgrVm *self, GError **error)
-{
-  if (!self->reconfiguring)
-    return TRUE;
-  g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
-               "VM '%s' is being reconfigured: try again when that is done", self->spec->name);
-  return FALSE;
-}
-
-gboolean
-vmgr_vm_check_not_provisioning (VmgrVm *self, GError **error)
-{
-  if (self->state != VMGR_VM_STATE_PROVISIONING)
-    return TRUE;
-  g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
-               "VM '%s' is being provisioned: cancel its job %s first", self->spec->name,
-               vmgr_dbus_vm_get_job (VMGR_DBUS_VM (self)));
-  return FALSE;
-}
-
 static gboolean
 check_transition (VmgrVm *self, const Transition *transition, GError **error)
 {
@@ -461,21 +428,13 @@ check_backend_saves (Lifecycle *call, GError **error)
   return FALSE;
 }
 
-/* A guest brought up while a clone or a backup copies its files would
- * change them under the copy. */
 static gboolean
 check_files_not_held (Lifecycle *call, GError **error)
 {
   VmgrBackendOp op = call->transition->op;
 
-  if (call->vm->files_held == 0 ||
-      (op != VMGR_BACKEND_OP_START && op != VMGR_BACKEND_OP_RESUME &&
-       op != VMGR_BACKEND_OP_REBOOT))
-    return TRUE;
-  g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
-               "VM '%s' is being copied by a clone or a backup: try again when that is done",
-               call->vm->spec->name);
-  return FALSE;
+  return (op != VMGR_BACKEND_OP_START && op != VMGR_BACKEND_OP_RESUME &&
+          op != VMGR_BACKEND_OP_REBOOT) || vmgr_vm_check_files_not_held (call->vm, error);
 }
 
 static gboolean
