@@ -13,7 +13,6 @@
 #include "vmgr-error.h"
 #include "vmgr-file-copy.h"
 
-#define DESCRIPTION_MAX 1024
 /* The share of the job's progress that copying the files aside takes. */
 #define STAGING_SHARE 0.4
 
@@ -475,34 +474,6 @@ on_backup_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer
     run_in_thread (backup, stage_thread, on_staged);
 }
 
-static gboolean
-read_options (GVariant *options, char **description, GError **error)
-{
-  GVariantIter iter;
-  const char *key;
-  g_autoptr(GVariant) value = NULL;
-
-  g_variant_iter_init (&iter, options);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
-    {
-      if (!g_str_equal (key, "description"))
-        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                            "unknown backup option '%s' (known: description)", key), FALSE;
-      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                            "the backup option description is a string (s), not %s",
-                            g_variant_get_type_string (value)), FALSE;
-      if (g_utf8_strlen (g_variant_get_string (value, NULL), -1) > DESCRIPTION_MAX)
-        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                            "a backup description has at most %d characters",
-                            DESCRIPTION_MAX), FALSE;
-      g_free (*description);
-      *description = g_variant_dup_string (value, NULL);
-      g_clear_pointer (&value, g_variant_unref);
-    }
-  return TRUE;
-}
-
 gboolean
 vmgr_vm_handle_backup (VmgrVm *self, GDBusMethodInvocation *invocation, GVariant *options,
                        VmgrVmStartJob start_job, gpointer start_job_data)
@@ -512,7 +483,7 @@ vmgr_vm_handle_backup (VmgrVm *self, GDBusMethodInvocation *invocation, GVariant
   Request *request;
   g_autoptr(GHashTable) details = NULL;
 
-  if (!read_options (options, &description, &error))
+  if (!vmgr_vm_read_description_option (options, "backup", &description, &error))
     return vmgr_vm_return_invalid_input (self, invocation, error);
   request = g_new0 (Request, 1);
   request->vm = g_object_ref (self);

@@ -1,4 +1,5 @@
-/* The refusals VM methods share (declared in vmgr-vm-private.h). */
+/* What VM methods share (declared in vmgr-vm-private.h): their refusals
+ * and the reader of a lone description option. */
 #include "vmgr-vm-private.h"
 
 #include "vmgr-error.h"
@@ -47,4 +48,33 @@ vmgr_vm_check_files_not_held (VmgrVm *self, GError **error)
                "VM '%s' is being copied by a clone or a backup: try again when that is done",
                self->spec->name);
   return FALSE;
+}
+
+gboolean
+vmgr_vm_read_description_option (GVariant *options, const char *what, char **description,
+                                 GError **error)
+{
+  GVariantIter iter;
+  const char *key;
+  g_autoptr(GVariant) value = NULL;
+
+  g_variant_iter_init (&iter, options);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      if (!g_str_equal (key, "description"))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                            "unknown %s option '%s' (known: description)", what, key), FALSE;
+      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                            "the %s option description is a string (s), not %s", what,
+                            g_variant_get_type_string (value)), FALSE;
+      if (g_utf8_strlen (g_variant_get_string (value, NULL), -1) > VMGR_VM_DESCRIPTION_MAX)
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                            "a %s description has at most %d characters", what,
+                            VMGR_VM_DESCRIPTION_MAX), FALSE;
+      g_free (*description);
+      *description = g_variant_dup_string (value, NULL);
+      g_clear_pointer (&value, g_variant_unref);
+    }
+  return TRUE;
 }

@@ -38,6 +38,12 @@ gboolean vmgr_vm_check_not_provisioning (VmgrVm *self, GError **error);
 /* A clone or a backup copying its files: BUSY for what would bring the
  * guest up. */
 gboolean vmgr_vm_check_files_not_held (VmgrVm *self, GError **error);
+/* Reads @options of a method whose one option is "description" (a
+ * string of at most VMGR_VM_DESCRIPTION_MAX characters); @what names the
+ * method's subject in the errors ("backup", "snapshot"). */
+#define VMGR_VM_DESCRIPTION_MAX 1024
+gboolean vmgr_vm_read_description_option (GVariant *options, const char *what,
+                                          char **description, GError **error);
 /* Bad input: the error to callers who may see the VM, "no such object"
  * to others. Returns G_DBUS_METHOD_INVOCATION_HANDLED. */
 gboolean vmgr_vm_return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invocation,

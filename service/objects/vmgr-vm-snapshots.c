@@ -11,7 +11,6 @@
 #include "vmgr-snapshot.h"
 #include "vmgr-validate.h"
 
-#define DESCRIPTION_MAX 1024
 
 /* ---- The objects follow libvirt's list ---------------------------------- */
 
@@ -271,34 +270,6 @@ authorize_call (SnapshotCall *call)
                        on_snapshot_call_allowed, call, (GDestroyNotify) snapshot_call_free);
 }
 
-static gboolean
-read_options (GVariant *options, char **description, GError **error)
-{
-  GVariantIter iter;
-  const char *key;
-  g_autoptr(GVariant) value = NULL;
-
-  g_variant_iter_init (&iter, options);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
-    {
-      if (!g_str_equal (key, "description"))
-        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                            "unknown snapshot option '%s' (known: description)", key), FALSE;
-      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                            "the snapshot option description is a string (s), not %s",
-                            g_variant_get_type_string (value)), FALSE;
-      if (g_utf8_strlen (g_variant_get_string (value, NULL), -1) > DESCRIPTION_MAX)
-        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                            "a snapshot description has at most %d characters",
-                            DESCRIPTION_MAX), FALSE;
-      g_free (*description);
-      *description = g_variant_dup_string (value, NULL);
-      g_clear_pointer (&value, g_variant_unref);
-    }
-  return TRUE;
-}
-
 gboolean
 vmgr_vm_handle_create_snapshot (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
                                 const char *name, GVariant *options)
@@ -307,7 +278,7 @@ vmgr_vm_handle_create_snapshot (VmgrDBusVM *object, GDBusMethodInvocation *invoc
   g_autofree char *description = NULL;
   GError *error = NULL;
 
-  if (!vmgr_validate_snapshot_name (name, &error) || !read_options (options, &description, &error))
+  if (!vmgr_validate_snapshot_name (name, &error) || !vmgr_vm_read_description_option (options, "snapshot", &description, &error))
     return vmgr_vm_return_invalid_input (self, invocation, error);
   authorize_call (snapshot_call_new (self, invocation, VMGR_BACKEND_SNAPSHOT_CREATE, name,
                                      description != NULL ? description : ""));
