@@ -165,8 +165,20 @@ wire_bus (VmgrDaemon *self)
                            self->dispatch, 0);
 }
 
-/* The connection of the configuration file is the first host; those
- * added with AddHost connect in the background. */
+static void
+add_host (VmgrDaemon *self, const char *name, const char *uri)
+{
+  g_autoptr(VmgrBackend) backend = vmgr_backend_new_unconnected (uri);
+  g_autoptr(VmgrHost) host = NULL;
+
+  vmgr_backend_set_host_name (backend, name);
+  host = vmgr_host_new (&self->context, name, backend, FALSE);
+  vmgr_registry_add_host (self->registry, host);
+}
+
+/* The connection of the configuration file is the first host, then the
+ * configuration file's [host NAME] groups, then those added with AddHost;
+ * all but the first connect in the background. */
 static gboolean
 export_hosts (VmgrDaemon *self, GError **error)
 {
@@ -176,12 +188,17 @@ export_hosts (VmgrDaemon *self, GError **error)
 
   if (added == NULL)
     return FALSE;
+  vmgr_backend_set_host_name (self->context.backend, self->config.host_name);
   vmgr_registry_add_host (self->registry, local);
+  for (guint i = 0; i < self->config.hosts->len; i++)
+    {
+      const VmgrConfigHost *configured = g_ptr_array_index (self->config.hosts, i);
+
+      add_host (self, configured->name, configured->uri);
+    }
   for (guint i = 0; i < added->len; i++)
     {
       const VmgrHostEntry *entry = g_ptr_array_index (added, i);
-      g_autoptr(VmgrBackend) backend = NULL;
-      g_autoptr(VmgrHost) host = NULL;
 
       if (g_str_equal (entry->name, self->config.host_name))
         {
@@ -189,9 +206,14 @@ export_hosts (VmgrDaemon *self, GError **error)
                      entry->name, entry->uri);
           continue;
         }
-      backend = vmgr_backend_new_unconnected (entry->uri);
-      host = vmgr_host_new (&self->context, entry->name, backend, FALSE);
-      vmgr_registry_add_host (self->registry, host);
+      if (vmgr_config_find_host (&self->config, entry->name) != NULL)
+        {
+          g_warning ("host %s (%s) added with AddHost is ignored: the configuration file "
+                     "names a host %s ([host %s])", entry->name, entry->uri, entry->name,
+                     entry->name);
+          continue;
+        }
+      add_host (self, entry->name, entry->uri);
     }
   return TRUE;
 }
@@ -221,6 +243,7 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
   self->config.network = g_strdup (config->network);
   self->config.host_name = g_strdup (config->host_name);
   self->config.backup_dir = g_strdup (config->backup_dir);
+  self->config.hosts = g_ptr_array_ref (config->hosts);
   self->connection = g_object_ref (connection);
   self->context.config = &self->config;
   self->context.store = open_store (&self->config, error);
@@ -281,6 +304,7 @@ vmgr_daemon_finalize (GObject *object)
   g_free (self->config.network);
   g_free (self->config.host_name);
   g_free (self->config.backup_dir);
+  g_clear_pointer (&self->config.hosts, g_ptr_array_unref);
   G_OBJECT_CLASS (vmgr_daemon_parent_class)->finalize (object);
 }
 

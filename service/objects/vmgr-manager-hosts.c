@@ -91,6 +91,7 @@ on_add_host_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoint
   /* Connects in a worker thread; until then (or while it cannot be
    * reached) the host is there, disconnected. */
   backend = vmgr_backend_new_unconnected (request->uri);
+  vmgr_backend_set_host_name (backend, request->name);
   host = vmgr_host_new (self->context, request->name, backend, FALSE);
   vmgr_registry_add_host (self->registry, host);
   path = vmgr_host_path (request->name);
@@ -134,6 +135,9 @@ check_host_removable (VmgrManager *self, const char *name, GError **error)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
                         "host '%s' is the configured one ([daemon] uri): it cannot be removed",
                         name), FALSE;
+  if (vmgr_config_find_host (self->context->config, name) != NULL)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
+                        "host %s comes from the configuration file", name), FALSE;
   return TRUE;
 }
 

@@ -1,0 +1,190 @@
+/* Hosts from the configuration file (issue 14): a [host NAME] group is
+ * published like a host of AddHost (a test-driver connection of its own
+ * node file here), takes VMs, cannot be removed (InvalidState) nor added
+ * again (AlreadyExists), and wins over a host of the store with its name;
+ * a bad group stops vmgrd at start with status 1 and a clear message. */
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "vmgr-test-client.h"
+#include "vmgr-test-env.h"
+
+#define WAIT_MS 10000
+
+/* 4 CPUs, 64 GiB: more memory free than the default test node. */
+static const char node_xml[] =
+  "<node><cpu><mhz>2000</mhz><model>i686</model><active>4</active><nodes>1</nodes>"
+  "<sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>"
+  "<memory>67108864</memory></node>\n";
+
+static char *
+host_string (VmgrTestClient *client, const char *path, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = vmgr_test_call (client, path, "org.freedesktop.DBus.Properties",
+                                              "Get", g_variant_new ("(ss)", "org.vmgr.Host", name),
+                                              &error);
+  g_autoptr(GVariant) value = NULL;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_dup_string (value, NULL);
+}
+
+typedef struct {
+  VmgrTestClient *client;
+  const char *path;
+} HostWait;
+
+static gboolean
+host_connected (gpointer data)
+{
+  HostWait *wait = data;
+  g_autofree char *state = host_string (wait->client, wait->path, "State");
+
+  return g_str_equal (state, "connected");
+}
+
+static char *
+write_node (const char *dir, const char *name)
+{
+  g_autofree char *node = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (node, node_xml, -1, NULL));
+  return g_strconcat ("test://", node, NULL);
+}
+
+static void
+test_published (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = g_dir_make_tmp ("vmgr-test-hosts-config-XXXXXX", &error);
+  g_autofree char *uri = write_node (state_dir, "cfg-node.xml");
+  g_autofree char *other_uri = write_node (state_dir, "other-node.xml");
+  g_autofree char *config = g_strdup_printf ("[host cfg]\nuri=%s\npool=vmfiles\n", uri);
+  g_autoptr(VmgrTestDaemon) daemon = vmgr_test_daemon_start (state_dir, config);
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *host_uri = host_string (client, "/org/vmgr/host/cfg", "URI");
+  g_autofree char *added = NULL;
+  HostWait wait = { client, "/org/vmgr/host/cfg" };
+
+  g_assert_cmpstr (host_uri, ==, uri);
+  g_assert_true (vmgr_test_wait (host_connected, &wait, WAIT_MS));
+
+  /* Not removable, not added again. */
+  vmgr_dbus_manager_call_remove_host_sync (client->manager, "cfg", NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidState",
+                               "host cfg comes from the configuration file");
+  g_clear_error (&error);
+  vmgr_dbus_manager_call_add_host_sync (client->manager, "cfg", other_uri,
+                                        g_variant_new ("a{sv}", NULL), &added, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.AlreadyExists", "cfg");
+  g_clear_error (&error);
+  g_assert_null (added);
+
+  /* A VM on it by the option, another placed there by its free memory. */
+  {
+    g_autoptr(VmgrDBusVM) there =
+      vmgr_test_create_and_open (client, "on-cfg", g_variant_new_parsed ("{'host': <'cfg'>}"));
+    g_autoptr(VmgrDBusVM) placed = vmgr_test_create_and_open (client, "placed", NULL);
+
+    g_assert_cmpstr (vmgr_dbus_vm_get_host (there), ==, "cfg");
+    g_assert_cmpstr (vmgr_dbus_vm_get_host (placed), ==, "cfg");
+    vmgr_test_start_and_wait (there);
+    vmgr_dbus_vm_call_delete_sync (placed, NULL, &error);
+    g_assert_no_error (error);
+  }
+
+  /* A host of the store ("dup", added by AddHost) whose name the
+   * configuration file then takes: the file wins, with a warning. */
+  g_free (added);
+  vmgr_dbus_manager_call_add_host_sync (client->manager, "dup", other_uri,
+                                        g_variant_new ("a{sv}", NULL), &added, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&client, vmgr_test_client_free);
+  vmgr_test_daemon_stop (daemon);
+  {
+    g_autofree char *path = g_build_filename (state_dir, "vmgrd.conf", NULL);
+    g_autofree char *both = g_strdup_printf ("%s[host dup]\nuri=%s-2\n", config, uri);
+    g_autofree char *log = NULL;
+    g_autofree char *dup_uri = NULL;
+    g_autofree char *vm_path = NULL;
+    g_autoptr(VmgrDBusVM) there = NULL;
+
+    g_assert_true (g_file_set_contents (path, both, -1, NULL));
+    vmgr_test_daemon_restart (daemon);
+    client = vmgr_test_client_new ();
+    dup_uri = host_string (client, "/org/vmgr/host/dup", "URI");
+    g_assert_true (g_str_has_suffix (dup_uri, "-2"));
+    g_assert_true (g_file_get_contents (vmgr_test_daemon_get_log_path (daemon), &log, NULL,
+                                        NULL));
+    g_assert_nonnull (strstr (log, "host dup (test://"));
+    g_assert_nonnull (strstr (log, "added with AddHost is ignored: the configuration file"));
+    vmgr_dbus_manager_call_remove_host_sync (client->manager, "dup", NULL, &error);
+    vmgr_test_assert_dbus_error (error, "org.vmgr.Error.InvalidState",
+                                 "host dup comes from the configuration file");
+    g_clear_error (&error);
+
+    /* The VM is back on its host, as the file still names it. */
+    wait.client = client;
+    g_assert_true (vmgr_test_wait (host_connected, &wait, WAIT_MS));
+    vmgr_dbus_manager_call_find_vm_sync (client->manager, "on-cfg", &vm_path, NULL, &error);
+    g_assert_no_error (error);
+    there = vmgr_test_client_vm (client, vm_path);
+    g_assert_cmpstr (vmgr_dbus_vm_get_host (there), ==, "cfg");
+    g_assert_true (vmgr_test_wait_state (there, "stopped", WAIT_MS));
+    vmgr_dbus_vm_call_delete_sync (there, NULL, &error);
+    g_assert_no_error (error);
+  }
+  vmgr_test_daemon_stop (daemon);
+  vmgr_test_remove_dir (state_dir);
+}
+
+/* vmgrd refuses to start on a bad [host NAME] group: status 1, the
+ * message on stderr. */
+static void
+assert_start_refused (const char *dir, const char *contents, const char *message)
+{
+  g_autofree char *path = g_build_filename (dir, "bad.conf", NULL);
+  g_autofree char *vmgrd = g_build_filename (g_getenv ("VMGR_BUILD_ROOT"), "service", "vmgrd",
+                                             NULL);
+  const char *argv[] = { vmgrd, "--system", "--config", path, "--state-dir", dir, NULL };
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  if (strstr (err, message) == NULL)
+    g_error ("vmgrd said '%s', not '%s'", err, message);
+  g_unlink (path);
+}
+
+static void
+test_bad_config (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vmgr-test-hosts-config-XXXXXX", &error);
+
+  assert_start_refused (dir, "[daemon]\nhost_name=main\n[host main]\nuri=qemu:///system\n",
+                        "[host main]: host 'main' is the configured host");
+  assert_start_refused (dir, "[host h1]\nuri=qemu:///system\n[host h1]\nuri=lxc:///system\n",
+                        "host 'h1' is configured twice");
+  assert_start_refused (dir, "[host 9]\nuri=qemu:///system\n", "invalid host name '9'");
+  assert_start_refused (dir, "[host h1]\npool=default\n", "[host h1] uri: '' is not valid");
+  vmgr_test_remove_dir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/hosts-config/published", test_published);
+  g_test_add_func ("/hosts-config/bad-config", test_bad_config);
+  return g_test_run ();
+}
