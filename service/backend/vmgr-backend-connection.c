@@ -502,6 +502,21 @@ vmgr_backend_ref_connection (VmgrBackend *self, GError **error)
   return link->current.conn;
 }
 
+gboolean
+vmgr_backend_check_connected (VmgrBackend *self, GError **error)
+{
+  virConnectPtr conn;
+
+  g_return_val_if_fail (VMGR_IS_BACKEND (self), FALSE);
+
+  conn = vmgr_backend_ref_connection (self, error);
+  if (conn == NULL)
+    return FALSE;
+  /* Not the last reference (the link holds one): nothing is closed. */
+  virConnectClose (conn);
+  return TRUE;
+}
+
 void
 vmgr_backend_set_host_name (VmgrBackend *self, const char *name)
 {

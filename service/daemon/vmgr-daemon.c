@@ -141,6 +141,8 @@ export_manager (VmgrDaemon *self)
   g_autoptr(GDBusObjectSkeleton) object = g_dbus_object_skeleton_new (VMGR_MANAGER_PATH);
 
   self->manager = vmgr_manager_new (&self->context, self->registry);
+  self->context.check_host_capacity = vmgr_manager_check_vm_capacity;
+  self->context.check_host_capacity_data = self->manager;
   g_dbus_object_skeleton_add_interface (object, G_DBUS_INTERFACE_SKELETON (self->manager));
   g_dbus_object_manager_server_export (self->objects, object);
 }

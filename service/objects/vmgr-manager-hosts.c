@@ -125,6 +125,22 @@ vmgr_manager_handle_add_host (VmgrDBusManager *object, GDBusMethodInvocation *in
 }
 
 static gboolean
+provisioning_on (VmgrManager *self, const char *name)
+{
+  g_autoptr(GPtrArray) vms = vmgr_registry_list_vms (self->registry);
+
+  for (guint i = 0; i < vms->len; i++)
+    {
+      VmgrVm *vm = g_ptr_array_index (vms, i);
+
+      if (vmgr_vm_get_state (vm) == VMGR_VM_STATE_PROVISIONING &&
+          g_str_equal (vmgr_context_host_name (self->context, vmgr_vm_get_spec (vm)), name))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
 check_host_removable (VmgrManager *self, const char *name, GError **error)
 {
   VmgrHost *host = vmgr_registry_find_host (self->registry, name);
@@ -138,6 +154,10 @@ check_host_removable (VmgrManager *self, const char *name, GError **error)
   if (vmgr_config_find_host (self->context->config, name) != NULL)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
                         "host %s comes from the configuration file", name), FALSE;
+  /* Not yet in the store: the store alone would let the host go. */
+  if (vmgr_ledger_host_reserved (self->context->ledger, name) || provisioning_on (self, name))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
+                        "host %s: a VM is being created on it", name), FALSE;
   return TRUE;
 }
 
@@ -243,8 +263,15 @@ dict_value (GVariant *dict, const char *key)
   return value;
 }
 
+static guint64
+minus (guint64 a, guint64 b)
+{
+  return a > b ? a - b : 0;
+}
+
 gboolean
-vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *spec, GError **error)
+vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *old,
+                                  const VmgrVmSpec *spec, GError **error)
 {
   VmgrHost *host;
   GVariant *capacity_dict;
@@ -264,5 +291,23 @@ vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *spec, GEr
   others.vcpus = (guint32) MIN (dict_value (allocation_dict, "vcpus"), G_MAXUINT32);
   others.memory = dict_value (allocation_dict, "memory");
   others.disk = dict_value (allocation_dict, "disk");
-  return vmgr_limits_check_host (&capacity, &others, NULL, spec, error);
+  /* The allocation counts the VM as it is: what the others take is the
+   * rest. */
+  if (old != NULL && g_strcmp0 (old->host, spec->host) == 0)
+    {
+      others.vms = others.vms > 0 ? others.vms - 1 : 0;
+      others.vcpus = (guint32) minus (others.vcpus, old->vcpus);
+      others.memory = minus (others.memory, old->memory_limit);
+      others.disk = minus (others.disk, old->disk_hard_limit);
+    }
+  else
+    old = NULL;
+  return vmgr_limits_check_host (&capacity, &others, old, spec, error);
+}
+
+gboolean
+vmgr_manager_check_vm_capacity (gpointer manager, const VmgrVmSpec *old, const VmgrVmSpec *spec,
+                                GError **error)
+{
+  return vmgr_manager_check_host_capacity (VMGR_MANAGER (manager), old, spec, error);
 }

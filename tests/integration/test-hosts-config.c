@@ -46,6 +46,24 @@ host_connected (gpointer data)
   return g_str_equal (state, "connected");
 }
 
+/* vmgr_test_wait () looks again on each event: a property read by a call
+ * is no event, so a ticker makes one every 100 ms. */
+static gboolean
+tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+wait_polling (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms)
+{
+  guint ticker = g_timeout_add (100, tick, NULL);
+  gboolean reached = vmgr_test_wait (done, data, timeout_ms);
+
+  g_source_remove (ticker);
+  return reached;
+}
+
 static char *
 write_node (const char *dir, const char *name)
 {
@@ -70,7 +88,7 @@ test_published (void)
   HostWait wait = { client, "/org/vmgr/host/cfg" };
 
   g_assert_cmpstr (host_uri, ==, uri);
-  g_assert_true (vmgr_test_wait (host_connected, &wait, WAIT_MS));
+  g_assert_true (wait_polling (host_connected, &wait, WAIT_MS));
 
   /* Not removable, not added again. */
   vmgr_dbus_manager_call_remove_host_sync (client->manager, "cfg", NULL, &error);
@@ -128,7 +146,7 @@ test_published (void)
 
     /* The VM is back on its host, as the file still names it. */
     wait.client = client;
-    g_assert_true (vmgr_test_wait (host_connected, &wait, WAIT_MS));
+    g_assert_true (wait_polling (host_connected, &wait, WAIT_MS));
     vmgr_dbus_manager_call_find_vm_sync (client->manager, "on-cfg", &vm_path, NULL, &error);
     g_assert_no_error (error);
     there = vmgr_test_client_vm (client, vm_path);
@@ -137,6 +155,121 @@ test_published (void)
     vmgr_dbus_vm_call_delete_sync (there, NULL, &error);
     g_assert_no_error (error);
   }
+  vmgr_test_daemon_stop (daemon);
+  vmgr_test_remove_dir (state_dir);
+}
+
+/* ---- capacity of a VM's own host; RemoveHost vs CreateVM; vmgrctl list ---- */
+
+static void
+on_call_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static gboolean
+both_done (gpointer data)
+{
+  GAsyncResult **results = data;
+
+  return results[0] != NULL && results[1] != NULL;
+}
+
+static void
+test_capacity_and_removal (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = g_dir_make_tmp ("vmgr-test-hosts-config-XXXXXX", &error);
+  g_autofree char *uri = write_node (state_dir, "cfg-node.xml");
+  g_autofree char *extra_uri = write_node (state_dir, "extra-node.xml");
+  g_autofree char *config = g_strdup_printf ("[host cfg]\nuri=%s\n", uri);
+  g_autoptr(VmgrTestDaemon) daemon = vmgr_test_daemon_start (state_dir, config);
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autofree char *extra = NULL;
+  HostWait wait = { client, "/org/vmgr/host/cfg" };
+  guint busy = 0;
+
+  g_assert_true (wait_polling (host_connected, &wait, WAIT_MS));
+  vm = vmgr_test_create_and_open (client, "sized", g_variant_new_parsed ("{'host': <'cfg'>}"));
+
+  /* Its host has 64 GiB: more is refused, what fits there is taken. */
+  vmgr_dbus_vm_call_set_memory_sync (vm, 0, 0, G_GUINT64_CONSTANT (65) << 30, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.QuotaExceeded", "memory");
+  g_clear_error (&error);
+  g_assert_cmpuint (vmgr_dbus_vm_get_memory_limit (vm), <, G_GUINT64_CONSTANT (1) << 30);
+  vmgr_dbus_vm_call_set_cpu_sync (vm, 17, vmgr_dbus_vm_get_cpu_weight (vm),
+                                  vmgr_dbus_vm_get_cpu_limit (vm), NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.QuotaExceeded", "vcpus");
+  g_clear_error (&error);
+  vmgr_dbus_vm_call_set_memory_sync (vm, 0, 0, G_GUINT64_CONSTANT (32) << 30, NULL, &error);
+  g_assert_no_error (error);
+
+  /* vmgrctl list shows where each VM is once there are several hosts. */
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *json = NULL;
+
+    g_assert_cmpint (vmgr_test_run_vmgrctl_as (0, &out, NULL, "list", NULL), ==, 0);
+    g_test_message ("vmgrctl list:\n%s", out);
+    g_assert_true (g_str_has_prefix (g_strchug (out), "ID"));
+    g_assert_nonnull (strstr (out, " HOST "));
+    g_assert_nonnull (strstr (out, " cfg "));
+    g_assert_cmpint (vmgr_test_run_vmgrctl_as (0, &json, NULL, "--json", "list", NULL), ==, 0);
+    g_assert_nonnull (strstr (json, "\"host\" : \"cfg\""));
+  }
+
+  /* A host removed while a VM is being created on it: refused, every time
+   * (Busy while the creation is under way, InvalidState once it is
+   * stored), and the VM is there, on it. */
+  vmgr_dbus_manager_call_add_host_sync (client->manager, "extra", extra_uri,
+                                        g_variant_new ("a{sv}", NULL), &extra, NULL, &error);
+  g_assert_no_error (error);
+  wait.path = extra;
+  g_assert_true (wait_polling (host_connected, &wait, WAIT_MS));
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("race%u", i);
+      GAsyncResult *results[2] = { NULL, NULL };
+      g_autofree char *path = NULL;
+      g_autoptr(VmgrDBusVM) created = NULL;
+
+      vmgr_dbus_manager_call_create_vm (client->manager, name, "debian-12", "basic",
+                                        g_variant_new_parsed ("{'host': <'extra'>}"), NULL,
+                                        on_call_done, &results[0]);
+      vmgr_dbus_manager_call_remove_host (client->manager, "extra", NULL, on_call_done,
+                                          &results[1]);
+      g_assert_true (vmgr_test_wait (both_done, results, WAIT_MS));
+      g_assert_true (vmgr_dbus_manager_call_create_vm_finish (client->manager, &path, results[0],
+                                                              &error));
+      g_assert_no_error (error);
+      g_assert_false (vmgr_dbus_manager_call_remove_host_finish (client->manager, results[1],
+                                                                 &error));
+      if (g_dbus_error_is_remote_error (error))
+        {
+          g_autofree char *remote = g_dbus_error_get_remote_error (error);
+
+          g_test_message ("RemoveHost during CreateVM: %s", remote);
+          g_assert_true (g_str_equal (remote, "org.vmgr.Error.Busy") ||
+                         g_str_equal (remote, "org.vmgr.Error.InvalidState"));
+          busy += g_str_equal (remote, "org.vmgr.Error.Busy");
+        }
+      else
+        g_error ("RemoveHost: %s", error->message);
+      g_clear_error (&error);
+      g_object_unref (results[0]);
+      g_object_unref (results[1]);
+      created = vmgr_test_client_vm (client, path);
+      g_assert_cmpstr (vmgr_dbus_vm_get_host (created), ==, "extra");
+      vmgr_dbus_vm_call_delete_sync (created, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_test_message ("%u of 5 refused as Busy", busy);
+  vmgr_dbus_manager_call_remove_host_sync (client->manager, "extra", NULL, &error);
+  g_assert_no_error (error);
+  vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&client, vmgr_test_client_free);
   vmgr_test_daemon_stop (daemon);
   vmgr_test_remove_dir (state_dir);
 }
@@ -186,5 +319,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hosts-config/published", test_published);
   g_test_add_func ("/hosts-config/bad-config", test_bad_config);
+  g_test_add_func ("/hosts-config/capacity-and-removal", test_capacity_and_removal);
   return g_test_run ();
 }
