@@ -5,8 +5,9 @@
  * files (a domain without disks: SeaBIOS finds nothing to boot and the
  * guest stays running) on each host by the option host, and one placed by
  * free memory; h1's libvirtd killed: h1 disconnected, its VM unknown, its
- * calls refused with Hypervisor naming h1, h2's VM stopped and started
- * meanwhile; its guest killed while h1 is away; h1's libvirtd back: h1
+ * calls (Start, Stop, GetStats) refused with Hypervisor naming h1, h2's VM
+ * read, stopped and started meanwhile; its guest killed while h1 is away
+ * (a change vmgrd cannot see); h1's libvirtd back: h1
  * connected, its VM stopped (reconciled) and started again; vmgrd
  * restarted: hosts, VMs, their hosts and states back. Prints the times
  * (TAP comments): loss noticed, reconnected, restart to the name owned.
@@ -278,6 +279,15 @@ test_host_lost (void)
   assert_names_h1 (error);
   g_clear_error (&error);
   g_assert_cmpstr (vmgr_dbus_vm_get_state (s.vm1), ==, "unknown");
+  {
+    g_autoptr(GVariant) stats = NULL;
+
+    g_assert_false (vmgr_dbus_vm_call_get_stats_sync (s.vm1, &stats, NULL, &error));
+    assert_names_h1 (error);
+    g_clear_error (&error);
+    g_assert_true (vmgr_dbus_vm_call_get_stats_sync (s.vm2, &stats, NULL, &error));
+    g_assert_no_error (error);
+  }
 
   /* The other host's VM answers and changes state meanwhile. */
   vmgr_dbus_vm_call_stop_sync (s.vm2, NULL, &error);
@@ -292,7 +302,6 @@ test_host_lost (void)
 static void
 test_host_back (void)
 {
-  g_autoptr(GError) error = NULL;
   gint64 t0 = now_ms ();
 
   hosts_ctl ("start", 1);
@@ -306,7 +315,6 @@ test_host_back (void)
                   vmgr_dbus_vm_get_state_reason (s.vm1), now_ms () - t0);
   vmgr_test_start_and_wait (s.vm1);
   g_assert_cmpstr (vmgr_dbus_vm_get_state (s.vm2), ==, "running");
-  (void) error;
 }
 
 static void
