@@ -178,6 +178,38 @@ add_host (VmgrDaemon *self, const char *name, const char *uri)
   vmgr_registry_add_host (self->registry, host);
 }
 
+/* Two connections to one libvirt would each think they own its domains.
+ * The [daemon] uri may come from the command line: checked here, not
+ * when the file is read. */
+static gboolean
+check_uri_once (VmgrDaemon *self, const VmgrConfigHost *host, guint index, GError **error)
+{
+  if (g_str_equal (host->uri, self->config.uri))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "[host %s] uri: '%s' is the configured host's URI", host->name,
+                        host->uri), FALSE;
+  for (guint i = 0; i < index; i++)
+    {
+      const VmgrConfigHost *other = g_ptr_array_index (self->config.hosts, i);
+
+      if (g_str_equal (host->uri, other->uri))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                            "[host %s] uri: '%s' is the URI of [host %s]", host->name,
+                            host->uri, other->name), FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+config_uri_taken (VmgrDaemon *self, const char *uri)
+{
+  for (guint i = 0; i < self->config.hosts->len; i++)
+    if (g_str_equal (((const VmgrConfigHost *) g_ptr_array_index (self->config.hosts, i))->uri,
+                     uri))
+      return TRUE;
+  return FALSE;
+}
+
 /* The connection of the configuration file is the first host, then the
  * configuration file's [host NAME] groups, then those added with AddHost;
  * all but the first connect in the background. */
@@ -196,6 +228,8 @@ export_hosts (VmgrDaemon *self, GError **error)
     {
       const VmgrConfigHost *configured = g_ptr_array_index (self->config.hosts, i);
 
+      if (!check_uri_once (self, configured, i, error))
+        return FALSE;
       add_host (self, configured->name, configured->uri);
     }
   for (guint i = 0; i < added->len; i++)
@@ -213,6 +247,12 @@ export_hosts (VmgrDaemon *self, GError **error)
           g_warning ("host %s (%s) added with AddHost is ignored: the configuration file "
                      "names a host %s ([host %s])", entry->name, entry->uri, entry->name,
                      entry->name);
+          continue;
+        }
+      if (config_uri_taken (self, entry->uri))
+        {
+          g_warning ("host %s (%s) added with AddHost is ignored: a host of the configuration "
+                     "file has its URI", entry->name, entry->uri);
           continue;
         }
       add_host (self, entry->name, entry->uri);

@@ -58,6 +58,7 @@ static gboolean
 check_host_free (VmgrManager *self, const HostRequest *request, GError **error)
 {
   const VmgrConfig *config = self->context->config;
+  g_autoptr(GPtrArray) hosts = NULL;
 
   if (g_str_equal (request->name, config->host_name) ||
       vmgr_registry_find_host (self->registry, request->name) != NULL)
@@ -66,6 +67,14 @@ check_host_free (VmgrManager *self, const HostRequest *request, GError **error)
   if (g_str_equal (request->uri, config->uri))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
                         "a host with URI '%s' already exists", request->uri), FALSE;
+  /* Those of the configuration file are not in the store, which refuses
+   * the others' URIs too. */
+  hosts = vmgr_registry_list_hosts (self->registry);
+  for (guint i = 0; i < hosts->len; i++)
+    if (g_str_equal (vmgr_backend_get_uri (vmgr_host_get_backend (g_ptr_array_index (hosts, i))),
+                     request->uri))
+      return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                          "a host with URI '%s' already exists", request->uri), FALSE;
   return TRUE;
 }
 

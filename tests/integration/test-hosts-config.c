@@ -1,8 +1,12 @@
 /* Hosts from the configuration file (issue 14): a [host NAME] group is
  * published like a host of AddHost (a test-driver connection of its own
  * node file here), takes VMs, cannot be removed (InvalidState) nor added
- * again (AlreadyExists), and wins over a host of the store with its name;
- * a bad group stops vmgrd at start with status 1 and a clear message. */
+ * again (AlreadyExists, its name or its URI), and wins over a host of the
+ * store with its name; a bad group stops vmgrd at start with status 1 and
+ * a clear message. Settings of a VM on such a host are checked against
+ * that host's capacity; RemoveHost while a VM is being created on the host
+ * is refused (Busy, or InvalidState once it is stored); vmgrctl list shows
+ * a HOST column. */
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -98,6 +102,11 @@ test_published (void)
   vmgr_dbus_manager_call_add_host_sync (client->manager, "cfg", other_uri,
                                         g_variant_new ("a{sv}", NULL), &added, NULL, &error);
   vmgr_test_assert_dbus_error (error, "org.vmgr.Error.AlreadyExists", "cfg");
+  g_clear_error (&error);
+  g_assert_null (added);
+  vmgr_dbus_manager_call_add_host_sync (client->manager, "again", uri,
+                                        g_variant_new ("a{sv}", NULL), &added, NULL, &error);
+  vmgr_test_assert_dbus_error (error, "org.vmgr.Error.AlreadyExists", "a host with URI");
   g_clear_error (&error);
   g_assert_null (added);
 
@@ -309,6 +318,10 @@ test_bad_config (void)
   assert_start_refused (dir, "[host h1]\nuri=qemu:///system\n[host h1]\nuri=lxc:///system\n",
                         "host 'h1' is configured twice");
   assert_start_refused (dir, "[host 9]\nuri=qemu:///system\n", "invalid host name '9'");
+  assert_start_refused (dir, "[host h1]\nuri=lxc:///system\n[host h2]\nuri=lxc:///system\n",
+                        "[host h2] uri: 'lxc:///system' is the URI of [host h1]");
+  assert_start_refused (dir, "[daemon]\nuri=test:///default\n[host h1]\nuri=test:///default\n",
+                        "[host h1] uri: 'test:///default' is the configured host's URI");
   assert_start_refused (dir, "[host h1]\npool=default\n", "[host h1] uri: '' is not valid");
   vmgr_test_remove_dir (dir);
 }
