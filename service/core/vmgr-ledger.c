@@ -285,10 +285,12 @@ vmgr_ledger_host_reserved (VmgrLedger *self, const char *host)
 
   g_hash_table_iter_init (&iter, self->reserved);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (g_strcmp0 (((const VmgrVmSpec *) value)->host != NULL ? ((const VmgrVmSpec *) value)->host
-                                                               : "",
-                   host) == 0)
-      return TRUE;
+    {
+      const VmgrVmSpec *spec = value;
+
+      if (g_str_equal (spec->host != NULL ? spec->host : "", host))
+        return TRUE;
+    }
   return FALSE;
 }
 
