@@ -27,6 +27,30 @@ static const VmgrctlListing vm_listing = {
   (VmgrctlListingTableAdd) vmgrctl_vm_table_add,
 };
 
+static const VmgrctlListing vm_listing_with_host = {
+  "VMs", open_vm, (VmgrctlToJson) vmgrctl_vm_to_json, vmgrctl_vm_table_new_with_host,
+  (VmgrctlListingTableAdd) vmgrctl_vm_table_add_with_host,
+};
+
+/* The hosts the caller sees (none for a customer). */
+static guint
+count_hosts (GDBusObjectManager *objects)
+{
+  GList *list = objects != NULL ? g_dbus_object_manager_get_objects (objects) : NULL;
+  guint count = 0;
+
+  for (GList *l = list; l != NULL; l = l->next)
+    {
+      GDBusInterface *iface = g_dbus_object_get_interface (l->data, "org.vmgr.Host");
+
+      if (iface != NULL)
+        count++;
+      g_clear_object (&iface);
+    }
+  g_list_free_full (list, g_object_unref);
+  return count;
+}
+
 static const char * const vm_states[] = {
   "provisioning", "stopped", "starting", "running", "paused", "stopping", "crashed",
   "suspended", "unknown", NULL
@@ -131,7 +155,8 @@ vmgrctl_cmd_list (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
   for (guint i = vms->len; i > 0; i--)
     if (!list_filter_keeps (&filter, g_ptr_array_index (vms, i - 1)))
       g_ptr_array_remove_index (vms, i - 1);
-  vmgrctl_listing_print (ctx, &vm_listing, vms);
+  vmgrctl_listing_print (ctx, count_hosts (objects) > 1 ? &vm_listing_with_host : &vm_listing,
+                         vms);
   return VMGRCTL_EXIT_OK;
 }
 

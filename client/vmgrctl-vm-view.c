@@ -1,6 +1,8 @@
 /* A VM as a table row, as "key: value" lines and as JSON. */
 #include "vmgrctl-vm-view.h"
 
+#include <string.h>
+
 #include "vmgrctl-stats-view.h"
 #include "vmgrctl-pending.h"
 #include "vmgrctl-units.h"
@@ -16,6 +18,17 @@ vmgrctl_vm_table_new (void)
 
   return vmgrctl_table_new (headers, 1 << ID_COLUMN | 1 << VCPUS_COLUMN | 1 << MEMORY_COLUMN
                                      | 1 << DISK_COLUMN);
+}
+
+VmgrctlTable *
+vmgrctl_vm_table_new_with_host (void)
+{
+  static const char *const headers[] = {
+    "ID", "NAME", "STATE", "HOST", "OWNER", "PLAN", "TEMPLATE", "VCPUS", "MEMORY", "DISK", NULL
+  };
+
+  return vmgrctl_table_new (headers, 1 << ID_COLUMN | 1 << (VCPUS_COLUMN + 1)
+                                     | 1 << (MEMORY_COLUMN + 1) | 1 << (DISK_COLUMN + 1));
 }
 
 /* NULL (shown as "-") for 0, which means "no limit". */
@@ -35,8 +48,8 @@ owner_text (VmgrDBusVM *vm)
   return g_strdup_printf ("%u", vmgr_dbus_vm_get_owner (vm));
 }
 
-void
-vmgrctl_vm_table_add (VmgrctlTable *table, VmgrDBusVM *vm)
+static void
+table_add (VmgrctlTable *table, VmgrDBusVM *vm, gboolean with_host)
 {
   g_autofree char *id = g_strdup_printf ("%u", vmgr_dbus_vm_get_id (vm));
   g_autofree char *owner = owner_text (vm);
@@ -44,11 +57,25 @@ vmgrctl_vm_table_add (VmgrctlTable *table, VmgrDBusVM *vm)
   g_autofree char *memory = limit_text (vmgr_dbus_vm_get_memory_limit (vm));
   g_autofree char *disk = limit_text (vmgr_dbus_vm_get_disk_hard_limit (vm));
   const char *cells[] = {
-    id, vmgr_dbus_vm_get_name (vm), vmgr_dbus_vm_get_state (vm), owner,
-    vmgr_dbus_vm_get_plan (vm), vmgr_dbus_vm_get_template (vm), vcpus, memory, disk,
+    id, vmgr_dbus_vm_get_name (vm), vmgr_dbus_vm_get_state (vm), vmgr_dbus_vm_get_host (vm),
+    owner, vmgr_dbus_vm_get_plan (vm), vmgr_dbus_vm_get_template (vm), vcpus, memory, disk,
   };
 
+  if (!with_host)
+    memmove (&cells[3], &cells[4], sizeof cells - 4 * sizeof cells[0]);
   vmgrctl_table_add_row (table, cells);
+}
+
+void
+vmgrctl_vm_table_add (VmgrctlTable *table, VmgrDBusVM *vm)
+{
+  table_add (table, vm, FALSE);
+}
+
+void
+vmgrctl_vm_table_add_with_host (VmgrctlTable *table, VmgrDBusVM *vm)
+{
+  table_add (table, vm, TRUE);
 }
 
 static void
@@ -214,6 +241,7 @@ static const VmgrctlJsonMember json_members[] = {
   { "Id", "id" }, { "Name", "name" }, { "UUID", "uuid" }, { "State", "state" },
   { "StateReason", "state_reason" }, { "Job", "job" }, { "Owner", "owner" },
   { "OwnerName", "owner_name" }, { "Template", "template" }, { "Plan", "plan" },
+  { "Host", "host" },
   { "Autostart", "autostart" }, { "Vcpus", "vcpus" }, { "CpuWeight", "cpu_weight" },
   { "CpuLimit", "cpu_limit" }, { "MemoryGuarantee", "memory_guarantee" },
   { "MemorySoftLimit", "memory_soft_limit" }, { "MemoryLimit", "memory_limit" },

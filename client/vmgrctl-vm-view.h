@@ -11,6 +11,9 @@ G_BEGIN_DECLS
 /* ID NAME STATE OWNER PLAN TEMPLATE VCPUS MEMORY DISK */
 VmgrctlTable *vmgrctl_vm_table_new (void);
 void vmgrctl_vm_table_add (VmgrctlTable *table, VmgrDBusVM *vm);
+/* The same with HOST after STATE (vmgrd with several hosts). */
+VmgrctlTable *vmgrctl_vm_table_new_with_host (void);
+void vmgrctl_vm_table_add_with_host (VmgrctlTable *table, VmgrDBusVM *vm);
 
 /* "Key: value" lines with every property and the usage sample. */
 char *vmgrctl_vm_describe (VmgrDBusVM *vm);

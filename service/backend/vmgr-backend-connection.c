@@ -86,6 +86,7 @@ struct _VmgrBackendLink {
   GMutex lock;              /* guards current and unavailable (worker threads read them) */
   Connection current;       /* current.conn is NULL while disconnected */
   char *unavailable;        /* why, while disconnected */
+  char *host_name;          /* names the host in errors; NULL: "libvirt" */
 
   /* Main context only (and vmgr_backend_link_free, once nothing else can
    * reach the backend). */
@@ -471,6 +472,7 @@ vmgr_backend_link_free (VmgrBackendLink *link)
   g_main_context_unref (link->context);
   g_free (link->lost);
   g_free (link->unavailable);
+  g_free (link->host_name);
   g_mutex_clear (&link->lock);
   g_free (link);
 }
@@ -488,12 +490,45 @@ vmgr_backend_ref_connection (VmgrBackend *self, GError **error)
   locker = g_mutex_locker_new (&link->lock);
   if (link->current.conn == NULL)
     {
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_HYPERVISOR, "libvirt is unavailable: %s",
-                   link->unavailable);
+      if (link->host_name != NULL)
+        g_set_error (error, VMGR_ERROR, VMGR_ERROR_HYPERVISOR, "host %s is not connected (%s): %s",
+                     link->host_name, vmgr_backend_get_uri (self), link->unavailable);
+      else
+        g_set_error (error, VMGR_ERROR, VMGR_ERROR_HYPERVISOR, "libvirt is unavailable: %s",
+                     link->unavailable);
       return NULL;
     }
   virConnectRef (link->current.conn);
   return link->current.conn;
+}
+
+gboolean
+vmgr_backend_check_connected (VmgrBackend *self, GError **error)
+{
+  virConnectPtr conn;
+
+  g_return_val_if_fail (VMGR_IS_BACKEND (self), FALSE);
+
+  conn = vmgr_backend_ref_connection (self, error);
+  if (conn == NULL)
+    return FALSE;
+  /* Not the last reference (the link holds one): nothing is closed. */
+  virConnectClose (conn);
+  return TRUE;
+}
+
+void
+vmgr_backend_set_host_name (VmgrBackend *self, const char *name)
+{
+  VmgrBackendLink *link;
+
+  g_return_if_fail (VMGR_IS_BACKEND (self));
+
+  link = vmgr_backend_get_link (self);
+  g_mutex_lock (&link->lock);
+  g_free (link->host_name);
+  link->host_name = g_strdup (name);
+  g_mutex_unlock (&link->lock);
 }
 
 gboolean

@@ -39,6 +39,11 @@ VmgrBackend *vmgr_backend_new (const char *uri, GError **error);
  * emitted once it is connected. */
 VmgrBackend *vmgr_backend_new_unconnected (const char *uri);
 const char *vmgr_backend_get_uri (VmgrBackend *self);
+/* The name of the host @self connects to, for errors while it is not
+ * connected ("host NAME is not connected (URI): why"). */
+void vmgr_backend_set_host_name (VmgrBackend *self, const char *name);
+/* FALSE with the error every call gets while not connected (Hypervisor). */
+gboolean vmgr_backend_check_connected (VmgrBackend *self, GError **error);
 /* The URI scheme: "test", "lxc", "qemu", ... */
 const char *vmgr_backend_get_scheme (VmgrBackend *self);
 /* NULL-terminated; what this driver can do (see the contract). */

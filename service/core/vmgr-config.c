@@ -29,6 +29,13 @@
  *   directory=/srv/backups    absolute path of VM backup archives
  *                             (default STATE_DIR/backups)
  *
+ *   [host h1]                 a host besides the configured one (issue 14),
+ *   uri=qemu+tcp://h1/system  published like those of Manager.AddHost but
+ *   pool=default              not removable; NAME as AddHost's names, not
+ *                             host_name and not twice; uri required; pool
+ *                             the libvirt storage pool of its VMs' files
+ *                             (default "default")
+ *
  * Bad values are G_KEY_FILE_ERROR_INVALID_VALUE errors whose message names
  * the file, group, key and the accepted values; a file that does not parse
  * gives the GKeyFile error. Loading is all or nothing: @config is changed
@@ -45,6 +52,19 @@
 #define RESOURCES_GROUP "resources"
 #define MONITORING_GROUP "monitoring"
 #define BACKUP_GROUP "backup"
+#define HOST_GROUP_PREFIX "host "
+#define POOL_NAME_MAX 64
+
+static void
+config_host_free (gpointer data)
+{
+  VmgrConfigHost *host = data;
+
+  g_free (host->name);
+  g_free (host->uri);
+  g_free (host->pool);
+  g_free (host);
+}
 
 VmgrConfig *
 vmgr_config_new_default (void)
@@ -65,6 +85,7 @@ vmgr_config_new_default (void)
   config->disk_overcommit_pct = 100;
   config->sample_interval_s = 5;
   config->backup_dir = g_strdup ("");
+  config->hosts = g_ptr_array_new_with_free_func (config_host_free);
   return config;
 }
 
@@ -78,6 +99,7 @@ vmgr_config_free (VmgrConfig *config)
   g_free (config->network);
   g_free (config->host_name);
   g_free (config->backup_dir);
+  g_clear_pointer (&config->hosts, g_ptr_array_unref);
   g_free (config);
 }
 
@@ -92,6 +114,8 @@ config_copy (const VmgrConfig *config)
   copy->network = g_strdup (config->network);
   copy->host_name = g_strdup (config->host_name);
   copy->backup_dir = g_strdup (config->backup_dir);
+  /* Never changed once loaded: shared. */
+  copy->hosts = g_ptr_array_ref (config->hosts);
   return copy;
 }
 
@@ -311,6 +335,162 @@ read_backup_dir (GKeyFile *file, char **out, GError **error)
   return TRUE;
 }
 
+/* ---- [host NAME] ---- */
+
+static gboolean
+is_host_group (const char *group)
+{
+  return g_str_has_prefix (group, HOST_GROUP_PREFIX);
+}
+
+/* What AddHost accepts too; the rest is for libvirt to judge. */
+static gboolean
+host_uri_ok (const char *uri)
+{
+  gboolean ok = *uri != '\0' && strlen (uri) <= 1024 && g_str_is_ascii (uri) &&
+                strchr (uri, ':') != NULL;
+
+  for (const char *p = uri; ok && *p != '\0'; p++)
+    ok = !g_ascii_iscntrl (*p) && *p != ' ';
+  return ok;
+}
+
+/* A name libvirt takes for a storage pool (it refuses '/'); kept to a
+ * conservative set so it is also safe in messages and paths. */
+static gboolean
+pool_name_ok (const char *name)
+{
+  gsize len = strlen (name);
+  gboolean ok = len >= 1 && len <= POOL_NAME_MAX && g_ascii_isalnum (name[0]);
+
+  for (gsize i = 0; ok && i < len; i++)
+    ok = g_ascii_isalnum (name[i]) || strchr ("_-.+", name[i]) != NULL;
+  return ok;
+}
+
+static gboolean
+read_host (GKeyFile *file, const char *group, const VmgrConfig *config, VmgrConfigHost *host,
+           GError **error)
+{
+  g_autoptr(GError) invalid = NULL;
+  g_autofree char *name = g_strstrip (g_strdup (group + strlen (HOST_GROUP_PREFIX)));
+
+  if (!vmgr_validate_host_name (name, &invalid))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "[%s]: %s", group,
+                   invalid->message);
+      return FALSE;
+    }
+  if (g_str_equal (name, config->host_name))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s]: host '%s' is the configured host ([%s] host_name)", group, name,
+                   DAEMON_GROUP);
+      return FALSE;
+    }
+  if (vmgr_config_find_host (config, name) != NULL)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s]: host '%s' is configured twice", group, name);
+      return FALSE;
+    }
+  host->name = g_steal_pointer (&name);
+  if (!get_string (file, group, "uri", &host->uri, error) ||
+      !get_string (file, group, "pool", &host->pool, error))
+    return FALSE;
+  if (host->uri == NULL || !host_uri_ok (host->uri))
+    {
+      set_value_error (error, group, "uri",
+                       "'%s' is not valid: expected a libvirt URI such as "
+                       "qemu+ssh://root@host.example.com/system",
+                       host->uri != NULL ? host->uri : "");
+      return FALSE;
+    }
+  if (host->pool == NULL)
+    host->pool = g_strdup ("default");
+  else if (!pool_name_ok (host->pool))
+    {
+      set_value_error (error, group, "pool",
+                       "'%s' is not valid: expected a libvirt storage pool name (1 to %d "
+                       "letters, digits, '_', '-', '.' or '+', starting with a letter or digit)",
+                       host->pool, POOL_NAME_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* GKeyFile merges groups of the same name: a host twice is found in the
+ * text. */
+static gboolean
+check_host_groups_once (const char *contents, GError **error)
+{
+  g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+      gsize len = strlen (line);
+      g_autofree char *group = NULL;
+      g_autofree char *name = NULL;
+
+      if (len < 2 || line[0] != '[' || line[len - 1] != ']')
+        continue;
+      group = g_strndup (line + 1, len - 2);
+      if (!is_host_group (group))
+        continue;
+      name = g_strstrip (g_strdup (group + strlen (HOST_GROUP_PREFIX)));
+      if (g_hash_table_contains (seen, name))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[%s]: host '%s' is configured twice", group, name);
+          return FALSE;
+        }
+      g_hash_table_add (seen, g_steal_pointer (&name));
+    }
+  return TRUE;
+}
+
+static gboolean
+read_hosts (GKeyFile *file, VmgrConfig *config, GError **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
+  g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func (config_host_free);
+
+  g_ptr_array_unref (config->hosts);
+  config->hosts = g_ptr_array_ref (hosts);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      VmgrConfigHost *host;
+
+      if (!is_host_group (groups[i]))
+        continue;
+      host = g_new0 (VmgrConfigHost, 1);
+      g_ptr_array_add (hosts, host);
+      if (!read_host (file, groups[i], config, host, error))
+        {
+          g_ptr_array_remove (hosts, host);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+const VmgrConfigHost *
+vmgr_config_find_host (const VmgrConfig *config, const char *name)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+
+  for (guint i = 0; config->hosts != NULL && i < config->hosts->len; i++)
+    {
+      const VmgrConfigHost *host = g_ptr_array_index (config->hosts, i);
+
+      if (host->name != NULL && g_str_equal (host->name, name))
+        return host;
+    }
+  return NULL;
+}
+
 static void
 warn_unknown_keys (GKeyFile *file, const char *path)
 {
@@ -325,6 +505,7 @@ warn_unknown_keys (GKeyFile *file, const char *path)
   };
   static const char * const monitoring_keys[] = { "interval", NULL };
   static const char * const backup_keys[] = { "directory", NULL };
+  static const char * const host_keys[] = { "uri", "pool", NULL };
   g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
 
   for (guint i = 0; groups[i] != NULL; i++)
@@ -342,9 +523,12 @@ warn_unknown_keys (GKeyFile *file, const char *path)
         known = monitoring_keys;
       else if (strcmp (groups[i], BACKUP_GROUP) == 0)
         known = backup_keys;
+      else if (is_host_group (groups[i]))
+        known = host_keys;
       else
         {
-          g_warning ("%s: unknown group [%s] ignored (known: [%s], [%s], [%s], [%s], [%s])",
+          g_warning ("%s: unknown group [%s] ignored (known: [%s], [%s], [%s], [%s], [%s], "
+                     "[host NAME])",
                      path, groups[i], DAEMON_GROUP, AUTH_GROUP, RESOURCES_GROUP,
                      MONITORING_GROUP, BACKUP_GROUP);
           continue;
@@ -380,7 +564,8 @@ read_keys (GKeyFile *file, VmgrConfig *config, GError **error)
          read_overcommit (file, "cpu_overcommit", 10000, &config->cpu_overcommit_pct, error) &&
          read_overcommit (file, "disk_overcommit", 1000, &config->disk_overcommit_pct, error) &&
          read_uint (file, MONITORING_GROUP, "interval", 1, 3600, "seconds",
-                    &config->sample_interval_s, error);
+                    &config->sample_interval_s, error) &&
+         read_hosts (file, config, error);
 }
 
 gboolean
@@ -390,12 +575,16 @@ vmgr_config_load_file (VmgrConfig *config, const char *path,
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autoptr(VmgrConfig) work = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
   VmgrConfig old;
 
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+  if (!g_file_get_contents (path, &contents, &length, &local_error) ||
+      !g_key_file_load_from_data (file, contents, length, G_KEY_FILE_NONE, &local_error) ||
+      !check_host_groups_once (contents, &local_error))
     {
       if (!must_exist &&
           g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))

@@ -6,6 +6,13 @@
 
 G_BEGIN_DECLS
 
+/* A [host NAME] group: a host besides the configured one (issue 14). */
+typedef struct {
+  char *name;                /* as AddHost's names */
+  char *uri;                 /* libvirt URI */
+  char *pool;                /* libvirt storage pool of its VMs' files */
+} VmgrConfigHost;
+
 typedef struct {
   char *uri;                 /* libvirt URI */
   char *state_dir;           /* holds vmgr.db */
@@ -21,6 +28,7 @@ typedef struct {
   guint disk_overcommit_pct;   /* ... of the state filesystem as disk limits */
   guint sample_interval_s;     /* usage sampling of running VMs */
   char *backup_dir;            /* [backup] directory; "" = STATE_DIR/backups */
+  GPtrArray *hosts;            /* VmgrConfigHost of the [host NAME] groups, in file order */
 } VmgrConfig;
 
 VmgrConfig *vmgr_config_new_default (void);
@@ -32,6 +40,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrConfig, vmgr_config_free)
  * about; malformed values are errors (G_KEY_FILE_ERROR / VMGR_ERROR). */
 gboolean vmgr_config_load_file (VmgrConfig *config, const char *path,
                                 gboolean must_exist, GError **error);
+
+/* The [host NAME] group named @name, or NULL. */
+const VmgrConfigHost *vmgr_config_find_host (const VmgrConfig *config, const char *name);
 
 /* Applies $STATE_DIRECTORY when set (systemd's StateDirectory=). */
 void vmgr_config_apply_environment (VmgrConfig *config);

@@ -278,6 +278,23 @@ vmgr_ledger_release (VmgrLedger *self, guint32 id)
 }
 
 gboolean
+vmgr_ledger_host_reserved (VmgrLedger *self, const char *host)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->reserved);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const VmgrVmSpec *spec = value;
+
+      if (g_str_equal (spec->host != NULL ? spec->host : "", host))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
 vmgr_ledger_name_taken (VmgrLedger *self, guint32 owner, const char *name)
 {
   g_autofree char *key = name_key (owner, name);

@@ -41,6 +41,9 @@ const VmgrVmSpec *vmgr_ledger_get_vm (VmgrLedger *self, guint32 id);
  * released (when the VM exists, or the creation failed). */
 void vmgr_ledger_reserve (VmgrLedger *self, const VmgrVmSpec *spec);
 void vmgr_ledger_release (VmgrLedger *self, guint32 id);
+/* Whether a creation under way targets the host @host ("" the configured
+ * one). */
+gboolean vmgr_ledger_host_reserved (VmgrLedger *self, const char *host);
 
 /* Whether an existing VM or a creation under way has the id, or the name
  * among the VMs of @owner (names are unique per owner). */

@@ -141,6 +141,8 @@ export_manager (VmgrDaemon *self)
   g_autoptr(GDBusObjectSkeleton) object = g_dbus_object_skeleton_new (VMGR_MANAGER_PATH);
 
   self->manager = vmgr_manager_new (&self->context, self->registry);
+  self->context.check_host_capacity = vmgr_manager_check_vm_capacity;
+  self->context.check_host_capacity_data = self->manager;
   g_dbus_object_skeleton_add_interface (object, G_DBUS_INTERFACE_SKELETON (self->manager));
   g_dbus_object_manager_server_export (self->objects, object);
 }
@@ -165,8 +167,52 @@ wire_bus (VmgrDaemon *self)
                            self->dispatch, 0);
 }
 
-/* The connection of the configuration file is the first host; those
- * added with AddHost connect in the background. */
+static void
+add_host (VmgrDaemon *self, const char *name, const char *uri)
+{
+  g_autoptr(VmgrBackend) backend = vmgr_backend_new_unconnected (uri);
+  g_autoptr(VmgrHost) host = NULL;
+
+  vmgr_backend_set_host_name (backend, name);
+  host = vmgr_host_new (&self->context, name, backend, FALSE);
+  vmgr_registry_add_host (self->registry, host);
+}
+
+/* Two connections to one libvirt would each think they own its domains.
+ * The [daemon] uri may come from the command line: checked here, not
+ * when the file is read. */
+static gboolean
+check_uri_once (VmgrDaemon *self, const VmgrConfigHost *host, guint index, GError **error)
+{
+  if (g_str_equal (host->uri, self->config.uri))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "[host %s] uri: '%s' is the configured host's URI", host->name,
+                        host->uri), FALSE;
+  for (guint i = 0; i < index; i++)
+    {
+      const VmgrConfigHost *other = g_ptr_array_index (self->config.hosts, i);
+
+      if (g_str_equal (host->uri, other->uri))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                            "[host %s] uri: '%s' is the URI of [host %s]", host->name,
+                            host->uri, other->name), FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+config_uri_taken (VmgrDaemon *self, const char *uri)
+{
+  for (guint i = 0; i < self->config.hosts->len; i++)
+    if (g_str_equal (((const VmgrConfigHost *) g_ptr_array_index (self->config.hosts, i))->uri,
+                     uri))
+      return TRUE;
+  return FALSE;
+}
+
+/* The connection of the configuration file is the first host, then the
+ * configuration file's [host NAME] groups, then those added with AddHost;
+ * all but the first connect in the background. */
 static gboolean
 export_hosts (VmgrDaemon *self, GError **error)
 {
@@ -176,12 +222,19 @@ export_hosts (VmgrDaemon *self, GError **error)
 
   if (added == NULL)
     return FALSE;
+  vmgr_backend_set_host_name (self->context.backend, self->config.host_name);
   vmgr_registry_add_host (self->registry, local);
+  for (guint i = 0; i < self->config.hosts->len; i++)
+    {
+      const VmgrConfigHost *configured = g_ptr_array_index (self->config.hosts, i);
+
+      if (!check_uri_once (self, configured, i, error))
+        return FALSE;
+      add_host (self, configured->name, configured->uri);
+    }
   for (guint i = 0; i < added->len; i++)
     {
       const VmgrHostEntry *entry = g_ptr_array_index (added, i);
-      g_autoptr(VmgrBackend) backend = NULL;
-      g_autoptr(VmgrHost) host = NULL;
 
       if (g_str_equal (entry->name, self->config.host_name))
         {
@@ -189,9 +242,20 @@ export_hosts (VmgrDaemon *self, GError **error)
                      entry->name, entry->uri);
           continue;
         }
-      backend = vmgr_backend_new_unconnected (entry->uri);
-      host = vmgr_host_new (&self->context, entry->name, backend, FALSE);
-      vmgr_registry_add_host (self->registry, host);
+      if (vmgr_config_find_host (&self->config, entry->name) != NULL)
+        {
+          g_warning ("host %s (%s) added with AddHost is ignored: the configuration file "
+                     "names a host %s ([host %s])", entry->name, entry->uri, entry->name,
+                     entry->name);
+          continue;
+        }
+      if (config_uri_taken (self, entry->uri))
+        {
+          g_warning ("host %s (%s) added with AddHost is ignored: a host of the configuration "
+                     "file has its URI", entry->name, entry->uri);
+          continue;
+        }
+      add_host (self, entry->name, entry->uri);
     }
   return TRUE;
 }
@@ -221,6 +285,7 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
   self->config.network = g_strdup (config->network);
   self->config.host_name = g_strdup (config->host_name);
   self->config.backup_dir = g_strdup (config->backup_dir);
+  self->config.hosts = g_ptr_array_ref (config->hosts);
   self->connection = g_object_ref (connection);
   self->context.config = &self->config;
   self->context.store = open_store (&self->config, error);
@@ -281,6 +346,7 @@ vmgr_daemon_finalize (GObject *object)
   g_free (self->config.network);
   g_free (self->config.host_name);
   g_free (self->config.backup_dir);
+  g_clear_pointer (&self->config.hosts, g_ptr_array_unref);
   G_OBJECT_CLASS (vmgr_daemon_parent_class)->finalize (object);
 }
 

@@ -22,6 +22,12 @@ typedef struct {
   /* name -> VmgrBackend: the hosts added besides the configured one
    * (@backend); kept in step by the registry. */
   GHashTable *host_backends;
+  /* Checks @spec, changed from @old (NULL: a new VM), against the capacity
+   * of the host it is on when that is not the configured one (the ledger
+   * checks that one). Set by the daemon: the Manager knows the hosts. */
+  gboolean (*check_host_capacity) (gpointer data, const VmgrVmSpec *old, const VmgrVmSpec *spec,
+                                   GError **error);
+  gpointer check_host_capacity_data;
 } VmgrContext;
 
 /* The backend of the host @spec is on: @backend for the configured host

@@ -89,7 +89,7 @@ vmgr_manager_admit_new_vm (VmgrManager *self, guint32 caller_uid, VmgrVmSpec *sp
     return NULL;
   if (!vmgr_spec_apply (spec, plan, options, error) ||
       !vmgr_ledger_check (context->ledger, NULL, spec, error) ||
-      !vmgr_manager_check_host_capacity (self, spec, error))
+      !vmgr_manager_check_host_capacity (self, NULL, spec, error))
     return NULL;
   return vmgr_context_build_definition (context, spec, error);
 }

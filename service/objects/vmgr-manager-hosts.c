@@ -58,6 +58,7 @@ static gboolean
 check_host_free (VmgrManager *self, const HostRequest *request, GError **error)
 {
   const VmgrConfig *config = self->context->config;
+  g_autoptr(GPtrArray) hosts = NULL;
 
   if (g_str_equal (request->name, config->host_name) ||
       vmgr_registry_find_host (self->registry, request->name) != NULL)
@@ -66,6 +67,14 @@ check_host_free (VmgrManager *self, const HostRequest *request, GError **error)
   if (g_str_equal (request->uri, config->uri))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
                         "a host with URI '%s' already exists", request->uri), FALSE;
+  /* Those of the configuration file are not in the store, which refuses
+   * the others' URIs too. */
+  hosts = vmgr_registry_list_hosts (self->registry);
+  for (guint i = 0; i < hosts->len; i++)
+    if (g_str_equal (vmgr_backend_get_uri (vmgr_host_get_backend (g_ptr_array_index (hosts, i))),
+                     request->uri))
+      return g_set_error (error, VMGR_ERROR, VMGR_ERROR_ALREADY_EXISTS,
+                          "a host with URI '%s' already exists", request->uri), FALSE;
   return TRUE;
 }
 
@@ -91,6 +100,7 @@ on_add_host_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoint
   /* Connects in a worker thread; until then (or while it cannot be
    * reached) the host is there, disconnected. */
   backend = vmgr_backend_new_unconnected (request->uri);
+  vmgr_backend_set_host_name (backend, request->name);
   host = vmgr_host_new (self->context, request->name, backend, FALSE);
   vmgr_registry_add_host (self->registry, host);
   path = vmgr_host_path (request->name);
@@ -124,6 +134,22 @@ vmgr_manager_handle_add_host (VmgrDBusManager *object, GDBusMethodInvocation *in
 }
 
 static gboolean
+provisioning_on (VmgrManager *self, const char *name)
+{
+  g_autoptr(GPtrArray) vms = vmgr_registry_list_vms (self->registry);
+
+  for (guint i = 0; i < vms->len; i++)
+    {
+      VmgrVm *vm = g_ptr_array_index (vms, i);
+
+      if (vmgr_vm_get_state (vm) == VMGR_VM_STATE_PROVISIONING &&
+          g_str_equal (vmgr_context_host_name (self->context, vmgr_vm_get_spec (vm)), name))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
 check_host_removable (VmgrManager *self, const char *name, GError **error)
 {
   VmgrHost *host = vmgr_registry_find_host (self->registry, name);
@@ -134,6 +160,13 @@ check_host_removable (VmgrManager *self, const char *name, GError **error)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
                         "host '%s' is the configured one ([daemon] uri): it cannot be removed",
                         name), FALSE;
+  if (vmgr_config_find_host (self->context->config, name) != NULL)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
+                        "host %s comes from the configuration file", name), FALSE;
+  /* Not yet in the store: the store alone would let the host go. */
+  if (vmgr_ledger_host_reserved (self->context->ledger, name) || provisioning_on (self, name))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
+                        "host %s: a VM is being created on it", name), FALSE;
   return TRUE;
 }
 
@@ -239,8 +272,15 @@ dict_value (GVariant *dict, const char *key)
   return value;
 }
 
+static guint64
+minus (guint64 a, guint64 b)
+{
+  return a > b ? a - b : 0;
+}
+
 gboolean
-vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *spec, GError **error)
+vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *old,
+                                  const VmgrVmSpec *spec, GError **error)
 {
   VmgrHost *host;
   GVariant *capacity_dict;
@@ -260,5 +300,23 @@ vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *spec, GEr
   others.vcpus = (guint32) MIN (dict_value (allocation_dict, "vcpus"), G_MAXUINT32);
   others.memory = dict_value (allocation_dict, "memory");
   others.disk = dict_value (allocation_dict, "disk");
-  return vmgr_limits_check_host (&capacity, &others, NULL, spec, error);
+  /* The allocation counts the VM as it is: what the others take is the
+   * rest. */
+  if (old != NULL && g_strcmp0 (old->host, spec->host) == 0)
+    {
+      others.vms = others.vms > 0 ? others.vms - 1 : 0;
+      others.vcpus = (guint32) minus (others.vcpus, old->vcpus);
+      others.memory = minus (others.memory, old->memory_limit);
+      others.disk = minus (others.disk, old->disk_hard_limit);
+    }
+  else
+    old = NULL;
+  return vmgr_limits_check_host (&capacity, &others, old, spec, error);
+}
+
+gboolean
+vmgr_manager_check_vm_capacity (gpointer manager, const VmgrVmSpec *old, const VmgrVmSpec *spec,
+                                GError **error)
+{
+  return vmgr_manager_check_host_capacity (VMGR_MANAGER (manager), old, spec, error);
 }

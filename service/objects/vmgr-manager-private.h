@@ -62,10 +62,11 @@ gboolean vmgr_manager_handle_remove_host (VmgrDBusManager *object,
  * here, the one with the most memory free (the configured one on a tie);
  * "" for the configured host. */
 const char *vmgr_manager_pick_host (VmgrManager *self, const VmgrVmSpec *spec);
-/* A new VM on a host other than the configured one against that host's
- * Capacity and Allocation (the ledger checks the configured host's). */
-gboolean vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *spec,
-                                           GError **error);
+/* A VM on a host other than the configured one, new (@old NULL) or
+ * changed from @old, against that host's Capacity and Allocation (the
+ * ledger checks the configured host's). */
+gboolean vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *old,
+                                           const VmgrVmSpec *spec, GError **error);
 gboolean vmgr_manager_handle_get_permissions (VmgrDBusManager *object,
                                               GDBusMethodInvocation *invocation);
 

@@ -11,5 +11,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VmgrManager, vmgr_manager, VMGR, MANAGER, VmgrDBusManagerSkeleton)
 
 VmgrManager *vmgr_manager_new (const VmgrContext *context, VmgrRegistry *registry);
+/* VmgrContext.check_host_capacity, with the Manager as its data. */
+gboolean vmgr_manager_check_vm_capacity (gpointer manager, const VmgrVmSpec *old,
+                                         const VmgrVmSpec *spec, GError **error);
 
 G_END_DECLS

@@ -388,7 +388,10 @@ on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoin
     vmgr_vm_note_spec_changes (grant, self->spec, change->edited);
   if (error != NULL ||
       !vmgr_spec_check_resources (change->edited, &error) ||
-      !vmgr_ledger_check (self->context->ledger, self->spec, change->edited, &error))
+      !vmgr_ledger_check (self->context->ledger, self->spec, change->edited, &error) ||
+      (self->context->check_host_capacity != NULL &&
+       !self->context->check_host_capacity (self->context->check_host_capacity_data, self->spec,
+                                            change->edited, &error)))
     {
       finish_reconfigure (change, error);
       reconfigure_free (change);

@@ -292,6 +292,10 @@ check_transition (VmgrVm *self, const Transition *transition, GError **error)
     return FALSE;
   if ((transition->from & STATE_BIT (self->state)) != 0)
     return TRUE;
+  /* Unknown because its host is away: that is the reason to give. */
+  if (self->state == VMGR_VM_STATE_UNKNOWN &&
+      !vmgr_backend_check_connected (vmgr_context_backend_for (self->context, self->spec), error))
+    return FALSE;
   /* The caller knows what it asked for: the message says why not, once. */
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
                "VM '%s' is %s, and only a %s VM can be %s", self->spec->name,

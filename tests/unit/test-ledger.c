@@ -92,6 +92,32 @@ test_totals (void)
   assert_allocation (ledger, G_MAXUINT32, 1, 4, 300);
 }
 
+/* RemoveHost asks whether a creation under way targets the host. */
+static void
+test_host_reserved (void)
+{
+  g_autoptr(VmgrLedger) ledger = new_ledger ();
+  g_autoptr(VmgrVmSpec) here = make_spec (101, 1000, "here", 1, 100);
+  g_autoptr(VmgrVmSpec) there = make_spec (102, 1000, "there", 1, 100);
+  g_autoptr(VmgrVmSpec) existing = make_spec (103, 1000, "existing", 1, 100);
+
+  g_free (there->host);
+  there->host = g_strdup ("h1");
+  g_free (existing->host);
+  existing->host = g_strdup ("h2");
+  vmgr_ledger_put_vm (ledger, existing);
+  g_assert_false (vmgr_ledger_host_reserved (ledger, "h2"));
+  vmgr_ledger_reserve (ledger, here);
+  g_assert_true (vmgr_ledger_host_reserved (ledger, ""));
+  g_assert_false (vmgr_ledger_host_reserved (ledger, "h1"));
+  vmgr_ledger_reserve (ledger, there);
+  g_assert_true (vmgr_ledger_host_reserved (ledger, "h1"));
+  vmgr_ledger_release (ledger, 102);
+  g_assert_false (vmgr_ledger_host_reserved (ledger, "h1"));
+  vmgr_ledger_release (ledger, 101);
+  g_assert_false (vmgr_ledger_host_reserved (ledger, ""));
+}
+
 /* Sums saturate as VmgrAllocation does, and come back exactly. */
 static void
 test_totals_saturate (void)
@@ -179,5 +205,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ledger/totals", test_totals);
   g_test_add_func ("/ledger/totals/saturate", test_totals_saturate);
   g_test_add_func ("/ledger/next-id", test_next_id);
+  g_test_add_func ("/ledger/host-reserved", test_host_reserved);
   return g_test_run ();
 }
