@@ -5,12 +5,14 @@
 
 #include <string.h>
 
+#include "vmgr-backend-volumes.h"
 #include "vmgr-error.h"
 #include "vmgr-names.h"
 
 typedef struct {
   char *name;
   char *uri;
+  char *pool;
 } HostRequest;
 
 static void
@@ -18,6 +20,7 @@ host_request_free (HostRequest *request)
 {
   g_free (request->name);
   g_free (request->uri);
+  g_free (request->pool);
   g_free (request);
 }
 
@@ -38,19 +41,33 @@ validate_uri (const char *uri, GError **error)
   return ok;
 }
 
-/* AddHost takes no option yet: any is refused rather than ignored. */
+/* AddHost's one option, "pool" (s): the storage pool of the host's VM
+ * files (vmgr-backend-volumes.h); any other is refused, not ignored. */
 static gboolean
-validate_options (GVariant *options, GError **error)
+validate_options (GVariant *options, char **pool, GError **error)
 {
   GVariantIter iter;
   const char *key;
+  GVariant *value;
 
   g_variant_iter_init (&iter, options);
-  if (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
     {
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT, "unknown option '%s'", key);
-      return FALSE;
+      g_autoptr(GVariant) owned = value;
+
+      if (!g_str_equal (key, "pool"))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                            "unknown option '%s'", key), FALSE;
+      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                            "option 'pool' must be a string (s)"), FALSE;
+      if (!vmgr_validate_pool_name (g_variant_get_string (value, NULL), error))
+        return FALSE;
+      g_free (*pool);
+      *pool = g_variant_dup_string (value, NULL);
     }
+  if (*pool == NULL)
+    *pool = g_strdup (VMGR_DEFAULT_HOST_POOL);
   return TRUE;
 }
 
@@ -80,7 +97,7 @@ on_add_host_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoint
   g_autoptr(VmgrBackend) backend = NULL;
   g_autoptr(VmgrHost) host = NULL;
   g_autofree char *path = NULL;
-  VmgrHostEntry entry = { .name = request->name, .uri = request->uri };
+  VmgrHostEntry entry = { .name = request->name, .uri = request->uri, .pool = request->pool };
 
   if (!check_host_free (self, request, &error) ||
       !vmgr_store_add_host (self->context->store, &entry, audit, &error))
@@ -90,11 +107,11 @@ on_add_host_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoint
     }
   /* Connects in a worker thread; until then (or while it cannot be
    * reached) the host is there, disconnected. */
-  backend = vmgr_backend_new_unconnected (request->uri);
+  backend = vmgr_backend_new_with_pool (request->uri, request->pool);
   host = vmgr_host_new (self->context, request->name, backend, FALSE);
   vmgr_registry_add_host (self->registry, host);
   path = vmgr_host_path (request->name);
-  g_message ("host %s added (%s)", request->name, request->uri);
+  g_message ("host %s added (%s, pool %s)", request->name, request->uri, request->pool);
   vmgr_manager_finish (self, invocation, grant, g_variant_new ("(o)", path), NULL);
 }
 
@@ -105,19 +122,22 @@ vmgr_manager_handle_add_host (VmgrDBusManager *object, GDBusMethodInvocation *in
   VmgrManager *self = VMGR_MANAGER (object);
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) details = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *pool = NULL;
   HostRequest *request;
 
   if (!vmgr_validate_host_name (name, &error) || !validate_uri (uri, &error) ||
-      !validate_options (options, &error))
+      !validate_options (options, &pool, &error))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   request = g_new0 (HostRequest, 1);
+  request->pool = g_steal_pointer (&pool);
   request->name = g_strdup (name);
   request->uri = g_strdup (uri);
   g_hash_table_insert (details, "host.name", request->name);
   g_hash_table_insert (details, "host.uri", request->uri);
+  g_hash_table_insert (details, "host.pool", request->pool);
   vmgr_auth_authorize (self->context->auth, invocation, NULL, details, on_add_host_allowed,
                        request, (GDestroyNotify) host_request_free);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
