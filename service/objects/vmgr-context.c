@@ -125,3 +125,56 @@ vmgr_context_reserve_address (const VmgrContext *context, const VmgrVmSpec *spec
 {
   vmgr_backend_reserve_vm_address (vmgr_context_backend_for (context, spec), context->config->network, spec, keep);
 }
+
+static void
+on_files_removed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gboolean ok = VMGR_IS_BACKEND (source)
+                  ? vmgr_backend_volume_delete_finish (VMGR_BACKEND (source), result, &error)
+                  : vmgr_provision_remove_finish (result, &error);
+
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+vmgr_context_remove_files_async (const VmgrContext *context, const VmgrVmSpec *spec,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  VmgrBackend *backend = vmgr_context_backend_for (context, spec);
+  g_autoptr(VmgrGuestFiles) files = NULL;
+  g_autofree char *dir = NULL;
+
+  g_task_set_source_tag (task, vmgr_context_remove_files_async);
+  if (backend == context->backend)
+    {
+      dir = vmgr_context_guest_dir (context, spec);
+      vmgr_provision_remove_async (dir, NULL, on_files_removed, task);
+      return;
+    }
+  files = vmgr_context_guest_files (context, spec);
+  if (vmgr_backend_get_pool_dir (backend) == NULL && (*files->disk != '\0' || *files->root != '\0'))
+    {
+      g_task_return_new_error (task, VMGR_ERROR, VMGR_ERROR_NOT_FOUND,
+                               "host '%s' has no known storage pool '%s': its volumes stay",
+                               spec->host, vmgr_backend_get_pool (backend));
+      g_object_unref (task);
+      return;
+    }
+  {
+    const char *paths[] = { files->disk, files->root, NULL };
+
+    vmgr_backend_volume_delete_async (backend, paths, NULL, on_files_removed, task);
+  }
+}
+
+gboolean
+vmgr_context_remove_files_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -47,6 +47,11 @@ char *vmgr_context_guest_dir (const VmgrContext *context, const VmgrVmSpec *spec
 /* Where @spec's own files are (see vmgr-provision.h): for a VM on an
  * added host, its volumes in that host's pool directory. */
 VmgrGuestFiles *vmgr_context_guest_files (const VmgrContext *context, const VmgrVmSpec *spec);
+/* Removes @spec's own files: its guest directory here, or on an added
+ * host its volumes (not its template's). */
+void vmgr_context_remove_files_async (const VmgrContext *context, const VmgrVmSpec *spec,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_context_remove_files_finish (GAsyncResult *result, GError **error);
 /* The libvirt definition of @spec on this backend; of an adopted VM, its
  * own stored definition with @spec's resources. */
 char *vmgr_context_build_definition (const VmgrContext *context, const VmgrVmSpec *spec,

@@ -8,6 +8,7 @@
 #include "vmgr-backend-volumes.h"
 #include "vmgr-error.h"
 #include "vmgr-names.h"
+#include "vmgr-template-check.h"
 
 typedef struct {
   char *name;
@@ -214,39 +215,65 @@ free_memory (VmgrHost *host)
   return total > used ? total - used : 0;
 }
 
+/* Whether VMs of the template at @source can be made on @host now: its
+ * driver fits the template's files, and an added host has the pool they
+ * go to (and is connected). Why not in @error. */
+gboolean
+vmgr_manager_host_fits (VmgrHost *host, const char *source, GError **error)
+{
+  VmgrBackend *backend = vmgr_host_get_backend (host);
+  const char *scheme = vmgr_backend_get_scheme (backend);
+  g_autofree char *problem = NULL;
+
+  if (!vmgr_template_fits (scheme, source, &problem))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "the template does not fit host '%s' (%s): %s",
+                        vmgr_host_get_name (host), scheme, problem), FALSE;
+  if (vmgr_host_is_configured (host) || !vmgr_provision_needed (scheme, source))
+    return TRUE;
+  if (!vmgr_backend_is_connected (backend))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
+                        "host '%s' is not connected: the template's files cannot go there now",
+                        vmgr_host_get_name (host)), FALSE;
+  if (vmgr_backend_get_pool_dir (backend) == NULL)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "host '%s' has no active storage pool '%s' for the VM's files",
+                        vmgr_host_get_name (host), vmgr_backend_get_pool (backend)), FALSE;
+  return TRUE;
+}
+
+/* The host with the most free memory among those the template fits; the
+ * configured host when it fits and no other has more. */
 const char *
 vmgr_manager_pick_host (VmgrManager *self, const VmgrVmSpec *spec)
 {
   g_autoptr(GPtrArray) hosts = vmgr_registry_list_hosts (self->registry);
   g_autofree char *source = NULL;
-  const char *best = "";
+  const char *best = NULL;
   guint64 best_free = 0;
 
   if (hosts->len < 2)
     return "";
   source = vmgr_context_template_source (self->context, spec);
-  for (guint i = 0; i < hosts->len; i++)
-    if (vmgr_host_is_configured (g_ptr_array_index (hosts, i)))
-      best_free = free_memory (g_ptr_array_index (hosts, i));
-  for (guint i = 0; i < hosts->len; i++)
-    {
-      VmgrHost *host = g_ptr_array_index (hosts, i);
-      VmgrBackend *backend = vmgr_host_get_backend (host);
-      guint64 free;
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < hosts->len; i++)
+      {
+        VmgrHost *host = g_ptr_array_index (hosts, i);
+        gboolean configured = vmgr_host_is_configured (host);
+        guint64 free;
 
-      /* Files are provisioned on this machine only: such templates stay
-       * on the configured host. */
-      if (vmgr_host_is_configured (host) || !vmgr_backend_is_connected (backend) ||
-          vmgr_provision_needed (vmgr_backend_get_scheme (backend), source))
-        continue;
-      free = free_memory (host);
-      if (free > best_free)
-        {
-          best = vmgr_host_get_name (host);
-          best_free = free;
-        }
-    }
-  return best;
+        if (configured != (pass == 0) ||
+            (!configured && !vmgr_backend_is_connected (vmgr_host_get_backend (host))) ||
+            !vmgr_manager_host_fits (host, source, NULL))
+          continue;
+        free = free_memory (host);
+        if (best == NULL || free > best_free)
+          {
+            best = configured ? "" : vmgr_host_get_name (host);
+            best_free = free;
+          }
+      }
+  return best != NULL ? best : "";
 }
 
 static guint64
