@@ -104,6 +104,21 @@ first_child (guint pid)
   return (guint) g_ascii_strtoull (text, NULL, 10);
 }
 
+/* Whether @domain's libvirt runs on this machine (its URI names no host):
+ * only then are its root image and /proc/PID/root vmgrd's to read; an
+ * added host's are volumes there (vmgr-backend-volumes.h). */
+static gboolean
+domain_is_local (virDomainPtr domain)
+{
+  char *uri = virConnectGetURI (virDomainGetConnect (domain));
+  g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NONE, NULL) : NULL;
+  const char *host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
+
+  free (uri);
+  virResetLastError ();
+  return parsed != NULL && (host == NULL || *host == '\0');
+}
+
 char *
 vmgr_backend_container_root (virDomainPtr domain)
 {
@@ -135,7 +150,8 @@ vmgr_backend_image_sample (virDomainPtr domain, VmgrDomainStats *stats)
   g_autofree char *root = NULL;
   guint64 used;
 
-  if (!g_str_equal (virConnectGetType (virDomainGetConnect (domain)), "LXC"))
+  if (!g_str_equal (virConnectGetType (virDomainGetConnect (domain)), "LXC") ||
+      !domain_is_local (domain))
     return;
   image = vmgr_backend_domain_image (domain);
   root = image != NULL ? vmgr_backend_container_root (domain) : NULL;
@@ -179,7 +195,7 @@ vmgr_backend_image_grow_to_limit (virDomainPtr domain, const char *image, GError
 gboolean
 vmgr_backend_image_start (virDomainPtr domain, GError **error)
 {
-  g_autofree char *image = vmgr_backend_domain_image (domain);
+  g_autofree char *image = domain_is_local (domain) ? vmgr_backend_domain_image (domain) : NULL;
   VmgrImageLock *lock;
   gboolean ok;
 

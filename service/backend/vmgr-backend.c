@@ -17,6 +17,7 @@ struct _VmgrBackend {
   char *scheme;
   VmgrBackendLink *link;    /* the connection (vmgr-backend-connection.c) */
   GHashTable *consoles;     /* see vmgr_backend_get_consoles () */
+  VmgrBackendPool pool;     /* vmgr-backend-volumes.c */
 };
 
 G_DEFINE_FINAL_TYPE (VmgrBackend, vmgr_backend, G_TYPE_OBJECT)
@@ -390,6 +391,10 @@ vmgr_backend_finalize (GObject *object)
   VmgrBackend *self = VMGR_BACKEND (object);
 
   g_free (self->uri);
+  g_free (self->pool.name);
+  g_free (self->pool.dir);
+  g_ptr_array_unref (self->pool.old_dirs);
+  g_mutex_clear (&self->pool.lock);
   g_free (self->scheme);
   g_hash_table_unref (self->consoles);
 
@@ -423,6 +428,8 @@ static void
 vmgr_backend_init (VmgrBackend *self)
 {
   self->consoles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->pool.lock);
+  self->pool.old_dirs = g_ptr_array_new_with_free_func (g_free);
 }
 
 /* For vmgr-backend-connection.c, on every connection it opens (see
@@ -434,6 +441,7 @@ vmgr_backend_prepare_connection (VmgrBackend *self, virConnectPtr conn, GError *
   int callback_id;
 
   virConnSetErrorFunc (conn, NULL, libvirt_error_to_debug);
+  vmgr_backend_read_pool_dir (self, conn);
   g_weak_ref_init (&sink->backend, self);
   callback_id = virConnectDomainEventRegisterAny (conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                   VIR_DOMAIN_EVENT_CALLBACK (on_lifecycle_event),
@@ -451,6 +459,12 @@ VmgrBackendLink *
 vmgr_backend_get_link (VmgrBackend *self)
 {
   return self->link;
+}
+
+VmgrBackendPool *
+vmgr_backend_get_pool_state (VmgrBackend *self)
+{
+  return &self->pool;
 }
 
 GHashTable *
@@ -488,6 +502,12 @@ vmgr_backend_new (const char *uri, GError **error)
 VmgrBackend *
 vmgr_backend_new_unconnected (const char *uri)
 {
+  return vmgr_backend_new_unconnected_with_pool (uri, NULL);
+}
+
+VmgrBackend *
+vmgr_backend_new_unconnected_with_pool (const char *uri, const char *pool)
+{
   VmgrBackend *self;
 
   g_return_val_if_fail (uri != NULL, NULL);
@@ -496,6 +516,7 @@ vmgr_backend_new_unconnected (const char *uri)
   self = g_object_new (VMGR_TYPE_BACKEND, NULL);
   self->uri = g_strdup (uri);
   self->scheme = scheme_from_uri (uri);
+  self->pool.name = pool != NULL && *pool != '\0' ? g_strdup (pool) : NULL;
   self->link = vmgr_backend_link_new_unconnected (self);
   vmgr_backend_link_start (self);
   return self;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "vmgr-backend-volumes.h"
 #include "vmgr-dispatch.h"
 #include "vmgr-error.h"
 #include "vmgr-manager.h"
@@ -168,9 +169,9 @@ wire_bus (VmgrDaemon *self)
 }
 
 static void
-add_host (VmgrDaemon *self, const char *name, const char *uri)
+add_host (VmgrDaemon *self, const char *name, const char *uri, const char *pool)
 {
-  g_autoptr(VmgrBackend) backend = vmgr_backend_new_unconnected (uri);
+  g_autoptr(VmgrBackend) backend = vmgr_backend_new_with_pool (uri, pool);
   g_autoptr(VmgrHost) host = NULL;
 
   vmgr_backend_set_host_name (backend, name);
@@ -230,7 +231,7 @@ export_hosts (VmgrDaemon *self, GError **error)
 
       if (!check_uri_once (self, configured, i, error))
         return FALSE;
-      add_host (self, configured->name, configured->uri);
+      add_host (self, configured->name, configured->uri, configured->pool);
     }
   for (guint i = 0; i < added->len; i++)
     {
@@ -255,7 +256,7 @@ export_hosts (VmgrDaemon *self, GError **error)
                      "file has its URI", entry->name, entry->uri);
           continue;
         }
-      add_host (self, entry->name, entry->uri);
+      add_host (self, entry->name, entry->uri, entry->pool);
     }
   return TRUE;
 }
