@@ -1,0 +1,458 @@
+/* VM.Migrate (issue 14): moves a VM to another host as a job. What moves
+ * now is a VM without files of its own on the vmgrd machine or another
+ * host, which is every VM of libvirt's test driver: it is defined on the
+ * target from its spec, stopped on the source when it ran, started on the
+ * target, recorded there in the store, and undefined on the source. Any
+ * failure or a Cancel before the store has the new host undoes what was
+ * done on the target and brings the VM back up on its source. Moving
+ * guest files (QEMU disks, container root images) between hosts is
+ * refused with NotSupported until the storage volume functions
+ * (vmgr-backend-volumes.h) are there. */
+#include "vmgr-vm-private.h"
+
+#include "vmgr-error.h"
+
+typedef struct {
+  VmgrVm *vm;
+  VmgrGrant *grant;
+  VmgrJob *job;
+  VmgrBackend *source;
+  VmgrBackend *target;
+  VmgrVmSpec *moved;        /* the VM's spec on the target */
+  char *domain_xml;         /* its definition there */
+  VmgrVmState state_before;
+  char *reason_before;
+  gboolean was_up;          /* it ran: it is started again on the target */
+  gboolean defined;         /* the target has its definition */
+  gboolean source_stopped;  /* the migration stopped it on the source */
+  gboolean started;         /* it runs on the target */
+  GError *error;            /* the first failure */
+} Migration;
+
+static void
+migration_free (Migration *migration)
+{
+  g_object_unref (migration->vm);
+  vmgr_grant_free (migration->grant);
+  g_clear_object (&migration->job);
+  g_clear_object (&migration->source);
+  g_clear_object (&migration->target);
+  vmgr_vm_spec_free (migration->moved);
+  g_free (migration->domain_xml);
+  g_free (migration->reason_before);
+  g_clear_error (&migration->error);
+  g_free (migration);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Migration, migration_free)
+
+static void
+fail (Migration *migration, GError *error)
+{
+  if (migration->error == NULL)
+    migration->error = error;
+  else
+    g_error_free (error);
+}
+
+static gboolean
+cancelled (Migration *migration)
+{
+  GError *error = NULL;
+
+  if (!g_cancellable_set_error_if_cancelled (vmgr_job_get_cancellable (migration->job), &error))
+    return FALSE;
+  fail (migration, error);
+  return TRUE;
+}
+
+/* ---- The end ------------------------------------------------------------ */
+
+static void
+finish (Migration *migration)
+{
+  VmgrVm *self = migration->vm;
+  const char *target = vmgr_context_host_name (self->context, migration->moved);
+
+  self->migrating = FALSE;
+  if (migration->error == NULL)
+    {
+      g_message ("VM %u (%s) migrated to host %s", self->spec->id, self->spec->name, target);
+      vmgr_vm_apply_state (self, migration->was_up ? VMGR_VM_STATE_RUNNING
+                                                   : migration->state_before, "migrated");
+    }
+  else
+    {
+      g_message ("migration of VM %u (%s) to host %s failed: %s", self->spec->id,
+                 self->spec->name, target, migration->error->message);
+      if (migration->source_stopped)
+        vmgr_vm_apply_state (self, VMGR_VM_STATE_STOPPED, "destroyed");
+      else
+        vmgr_vm_apply_state (self, migration->state_before, migration->reason_before);
+    }
+  vmgr_grant_audit (self->context->auth, migration->grant, migration->error);
+  vmgr_vm_set_job (self, "/");
+  vmgr_job_complete (migration->job, migration->error);
+  migration_free (migration);
+}
+
+static void roll_back (Migration *migration);
+
+static void
+on_rolled_back (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("VM %u (%s): undoing its migration: %s", migration->vm->spec->id,
+               migration->vm->spec->name, error->message);
+  roll_back (migration);
+}
+
+/* Undoes one step at a time, the last first, then ends the job. */
+static void
+roll_back (Migration *migration)
+{
+  const char *uuid = migration->vm->spec->uuid;
+
+  if (migration->started)
+    {
+      migration->started = FALSE;
+      vmgr_backend_op_async (migration->target, uuid, VMGR_BACKEND_OP_DESTROY, NULL,
+                             on_rolled_back, migration);
+    }
+  else if (migration->defined)
+    {
+      migration->defined = FALSE;
+      vmgr_backend_op_async (migration->target, uuid, VMGR_BACKEND_OP_UNDEFINE, NULL,
+                             on_rolled_back, migration);
+    }
+  else if (migration->source_stopped)
+    {
+      migration->source_stopped = FALSE;
+      vmgr_backend_op_async (migration->source, uuid, VMGR_BACKEND_OP_START, NULL,
+                             on_rolled_back, migration);
+    }
+  else
+    finish (migration);
+}
+
+/* ---- The steps ---------------------------------------------------------- */
+
+static void
+on_source_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  VmgrVm *self = migration->vm;
+  g_autoptr(GError) error = NULL;
+  guint32 owner = self->spec->owner;
+
+  /* The VM is on the target now, whatever the source says. */
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("VM %u (%s) migrated, but its definition stays on the source: %s",
+               self->spec->id, self->spec->name, error->message);
+  vmgr_vm_spec_free (self->spec);
+  self->spec = vmgr_vm_spec_copy (migration->moved);
+  vmgr_vm_sync_properties (self);
+  vmgr_vm_emit_changed (self, owner);
+  if (self->spec->autostart)
+    vmgr_backend_set_autostart_async (migration->target, self->spec->uuid, TRUE, NULL, NULL,
+                                      NULL);
+  finish (migration);
+}
+
+/* The store says where the VM is: from here on the migration is done. */
+static void
+commit (Migration *migration)
+{
+  VmgrVm *self = migration->vm;
+  g_autoptr(VmgrAuditEntry) audit = NULL;
+  GError *error = NULL;
+
+  if (cancelled (migration))
+    {
+      roll_back (migration);
+      return;
+    }
+  vmgr_job_set_progress (migration->job, 0.9);
+  vmgr_grant_add_change (migration->grant, "host",
+                         vmgr_context_host_name (self->context, self->spec),
+                         vmgr_context_host_name (self->context, migration->moved));
+  audit = vmgr_grant_audit_entry (migration->grant);
+  if (!vmgr_store_update_vm (self->context->store, migration->moved, migration->domain_xml,
+                             audit, &error))
+    {
+      fail (migration, error);
+      roll_back (migration);
+      return;
+    }
+  migration->defined = migration->started = migration->source_stopped = FALSE;
+  vmgr_backend_op_async (migration->source, self->spec->uuid, VMGR_BACKEND_OP_UNDEFINE, NULL,
+                         on_source_undefined, migration);
+}
+
+static void
+on_target_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  GError *error = NULL;
+
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
+    {
+      g_prefix_error (&error, "cannot start the VM on host %s: ",
+                      vmgr_context_host_name (migration->vm->context, migration->moved));
+      fail (migration, error);
+      roll_back (migration);
+      return;
+    }
+  migration->started = TRUE;
+  commit (migration);
+}
+
+static void
+on_source_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  GError *error = NULL;
+
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
+    {
+      g_prefix_error (&error, "cannot stop the VM on its source: ");
+      fail (migration, error);
+      roll_back (migration);
+      return;
+    }
+  migration->source_stopped = TRUE;
+  vmgr_job_set_progress (migration->job, 0.5);
+  if (cancelled (migration))
+    {
+      roll_back (migration);
+      return;
+    }
+  vmgr_backend_op_async (migration->target, migration->vm->spec->uuid, VMGR_BACKEND_OP_START,
+                         NULL, on_target_started, migration);
+}
+
+static void
+on_target_defined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  GError *error = NULL;
+
+  if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error))
+    {
+      g_prefix_error (&error, "cannot define the VM on host %s: ",
+                      vmgr_context_host_name (migration->vm->context, migration->moved));
+      fail (migration, error);
+      finish (migration);
+      return;
+    }
+  migration->defined = TRUE;
+  vmgr_job_set_progress (migration->job, 0.3);
+  if (cancelled (migration))
+    roll_back (migration);
+  else if (migration->was_up)
+    vmgr_backend_op_async (migration->source, migration->vm->spec->uuid,
+                           VMGR_BACKEND_OP_DESTROY, NULL, on_source_stopped, migration);
+  else
+    commit (migration);
+}
+
+static void
+start (Migration *migration)
+{
+  GError *error = NULL;
+
+  migration->domain_xml = vmgr_context_build_definition (migration->vm->context,
+                                                         migration->moved, &error);
+  if (migration->domain_xml == NULL)
+    {
+      fail (migration, error);
+      finish (migration);
+      return;
+    }
+  vmgr_backend_define_async (migration->target, migration->domain_xml, NULL, on_target_defined,
+                             migration);
+}
+
+/* ---- The call ------------------------------------------------------------ */
+
+typedef struct {
+  VmgrVm *vm;
+  char *host;
+  int live;                 /* -1: not given */
+  VmgrVmStartJob start_job;
+  gpointer start_job_data;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  g_object_unref (request->vm);
+  g_free (request->host);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+/* The backend of host @name, NULL when there is no such host. */
+static VmgrBackend *
+host_backend (const VmgrContext *context, const char *name)
+{
+  if (g_strcmp0 (name, context->config->host_name) == 0)
+    return context->backend;
+  return context->host_backends != NULL ? g_hash_table_lookup (context->host_backends, name)
+                                        : NULL;
+}
+
+static gboolean
+check_host (VmgrVm *self, const char *name, GError **error)
+{
+  VmgrBackend *target = host_backend (self->context, name);
+  VmgrBackend *source = vmgr_context_backend_for (self->context, self->spec);
+
+  if (target == NULL)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND, "there is no host '%s'", name),
+           FALSE;
+  if (g_str_equal (name, vmgr_context_host_name (self->context, self->spec)))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "VM '%s' is on host %s already", self->spec->name, name), FALSE;
+  if (!vmgr_backend_is_connected (target))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_HYPERVISOR,
+                        "host %s is disconnected: libvirt at %s does not answer", name,
+                        vmgr_backend_get_uri (target)), FALSE;
+  if (!g_str_equal (vmgr_backend_get_scheme (source), vmgr_backend_get_scheme (target)))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "host %s runs %s guests and VM '%s' is a %s guest", name,
+                        vmgr_backend_get_scheme (target), self->spec->name,
+                        vmgr_backend_get_scheme (source)), FALSE;
+  if (!g_str_equal (vmgr_backend_get_scheme (source), "test"))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "moving the files of %s guests between hosts is not built yet",
+                        vmgr_backend_get_scheme (source)), FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_state (VmgrVm *self, int live, GError **error)
+{
+  if (!vmgr_vm_check_not_deleted (self, error) ||
+      !vmgr_vm_check_not_provisioning (self, error) ||
+      !vmgr_vm_check_not_busy (self, error) ||
+      !vmgr_vm_check_files_not_held (self, error))
+    return FALSE;
+  if (self->migrating || self->snapshot_busy ||
+      !g_str_equal (vmgr_dbus_vm_get_job (VMGR_DBUS_VM (self)), "/"))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
+                        "VM '%s' has a job running (%s): try again when it is done",
+                        self->spec->name, vmgr_dbus_vm_get_job (VMGR_DBUS_VM (self))), FALSE;
+  if (self->state != VMGR_VM_STATE_RUNNING && self->state != VMGR_VM_STATE_STOPPED &&
+      self->state != VMGR_VM_STATE_CRASHED)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
+                        "VM '%s' is %s, and only a running or stopped VM can be migrated",
+                        self->spec->name, vmgr_vm_state_to_string (self->state)), FALSE;
+  if (g_hash_table_size (self->snapshots) > 0)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "VM '%s' has snapshots, which do not move between hosts: delete "
+                        "them first", self->spec->name), FALSE;
+  if (live == TRUE)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "the %s backend cannot migrate a VM live: use live false",
+                        vmgr_backend_get_scheme (vmgr_context_backend_for (self->context,
+                                                                           self->spec))), FALSE;
+  return TRUE;
+}
+
+static Migration *
+migration_new (VmgrVm *self, VmgrGrant *grant, const char *host)
+{
+  Migration *migration = g_new0 (Migration, 1);
+
+  migration->vm = g_object_ref (self);
+  migration->grant = grant;
+  migration->source = g_object_ref (vmgr_context_backend_for (self->context, self->spec));
+  migration->target = g_object_ref (host_backend (self->context, host));
+  migration->moved = vmgr_vm_spec_copy (self->spec);
+  g_free (migration->moved->host);
+  /* The configured host is "" in the store, whatever its name. */
+  migration->moved->host = g_strdup (migration->target == self->context->backend ? "" : host);
+  migration->state_before = self->state;
+  migration->reason_before = g_strdup (vmgr_dbus_vm_get_state_reason (VMGR_DBUS_VM (self)));
+  migration->was_up = vmgr_vm_is_up (self->state);
+  return migration;
+}
+
+static void
+on_migrate_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
+{
+  g_autoptr(Request) request = user_data;
+  VmgrVm *self = request->vm;
+  g_autoptr(GError) error = NULL;
+  Migration *migration;
+  const char *path;
+
+  if (!check_host (self, request->host, &error) || !check_state (self, request->live, &error))
+    {
+      vmgr_grant_audit (self->context->auth, grant, error);
+      vmgr_grant_free (grant);
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  migration = migration_new (self, grant, request->host);
+  migration->job = g_object_ref (request->start_job (request->start_job_data, self->spec->id,
+                                                     self->spec->owner, "migrate",
+                                                     grant->caller.uid));
+  path = vmgr_job_get_path (migration->job);
+  vmgr_vm_set_job (self, path);
+  self->migrating = TRUE;
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+  start (migration);
+}
+
+static gboolean
+read_options (GVariant *options, int *live, GError **error)
+{
+  GVariantIter iter;
+  const char *key;
+  g_autoptr(GVariant) value = NULL;
+
+  g_variant_iter_init (&iter, options);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      if (!g_str_equal (key, "live"))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                            "unknown migrate option '%s' (known: live)", key), FALSE;
+      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                            "the migrate option live is a boolean (b), not %s",
+                            g_variant_get_type_string (value)), FALSE;
+      *live = g_variant_get_boolean (value);
+      g_clear_pointer (&value, g_variant_unref);
+    }
+  return TRUE;
+}
+
+gboolean
+vmgr_vm_handle_migrate (VmgrVm *self, GDBusMethodInvocation *invocation, const char *host,
+                        GVariant *options, VmgrVmStartJob start_job, gpointer start_job_data)
+{
+  GError *error = NULL;
+  int live = -1;
+  Request *request;
+  g_autoptr(GHashTable) details = NULL;
+
+  if (!read_options (options, &live, &error))
+    return vmgr_vm_return_invalid_input (self, invocation, error);
+  request = g_new0 (Request, 1);
+  request->vm = g_object_ref (self);
+  request->host = g_strdup (host);
+  request->live = live;
+  request->start_job = start_job;
+  request->start_job_data = start_job_data;
+  details = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_hash_table_insert (details, (gpointer) "migrate.host", g_strdup (host));
+  vmgr_auth_authorize (self->context->auth, invocation, self->spec, details, on_migrate_allowed,
+                       request, (GDestroyNotify) request_free);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
