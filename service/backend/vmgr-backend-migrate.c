@@ -3,107 +3,10 @@
 #include "vmgr-backend-migrate.h"
 
 #include "vmgr-backend-private.h"
+#include "vmgr-backend-stream.h"
 #include "vmgr-error.h"
 
-#define PROGRESS_INTERVAL_US (250 * G_TIME_SPAN_MILLISECOND)
 #define COPY_CHUNK (256 * 1024)
-
-typedef virStorageVol VmgrVirVolume;
-static inline void vmgr_vir_volume_release (VmgrVirVolume *v) { virStorageVolFree (v); }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVirVolume, vmgr_vir_volume_release)
-
-typedef virStoragePool VmgrVirPool;
-static inline void vmgr_vir_pool_release (VmgrVirPool *p) { virStoragePoolFree (p); }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVirPool, vmgr_vir_pool_release)
-
-typedef virStream VmgrVirStream;
-static inline void vmgr_vir_stream_release (VmgrVirStream *s) { virStreamFree (s); }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVirStream, vmgr_vir_stream_release)
-
-/* ---- progress, delivered on the caller's context ---- */
-
-/* The caller's progress callback; shared (atomic reference count) by the
- * task and the reports in flight, so that its destroy notify runs once,
- * after the last report. */
-typedef struct {
-  GCallback callback;
-  gpointer data;
-  GDestroyNotify destroy;
-  GMainContext *context;
-} Progress;
-
-static void
-progress_clear (gpointer p)
-{
-  Progress *progress = p;
-
-  if (progress->destroy != NULL)
-    progress->destroy (progress->data);
-  g_main_context_unref (progress->context);
-}
-
-static Progress *
-progress_new (GCallback callback, gpointer data, GDestroyNotify destroy)
-{
-  Progress *progress = g_atomic_rc_box_new0 (Progress);
-
-  progress->callback = callback;
-  progress->data = data;
-  progress->destroy = destroy;
-  progress->context = g_main_context_ref_thread_default ();
-  return progress;
-}
-
-static void
-progress_unref (Progress *progress)
-{
-  if (progress != NULL)
-    g_atomic_rc_box_release_full (progress, progress_clear);
-}
-
-typedef struct {
-  Progress *progress;
-  VmgrMigrationStats stats;
-  guint64 copied, total;
-  gboolean is_copy;
-} Report;
-
-static void
-report_free (gpointer p)
-{
-  Report *report = p;
-
-  progress_unref (report->progress);
-  g_free (report);
-}
-
-static gboolean
-report_deliver (gpointer p)
-{
-  Report *report = p;
-  GCallback cb = report->progress->callback;
-
-  if (report->is_copy)
-    ((VmgrVolumeCopyProgress) cb) (report->copied, report->total, report->progress->data);
-  else
-    ((VmgrMigrateProgress) cb) (&report->stats, report->progress->data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-report_post (Progress *progress, Report *report)
-{
-  report->progress = g_atomic_rc_box_acquire (progress);
-  g_main_context_invoke_full (progress->context, G_PRIORITY_DEFAULT, report_deliver,
-                              report, report_free);
-}
-
-static gboolean
-progress_release (gpointer p)
-{
-  progress_unref (p);
-  return G_SOURCE_REMOVE;
-}
 
 /* ---- task data ---- */
 
@@ -114,7 +17,7 @@ typedef struct {
   char *source_path;
   char *target_pool;
   char *target_name;
-  Progress *progress;       /* NULL without a callback */
+  VmgrBackendProgress *progress; /* NULL without a callback */
   VmgrMigrationStats stats; /* the final statistics */
 } MigrateData;
 
@@ -131,7 +34,7 @@ migrate_data_free (gpointer p)
   /* the task's last reference may go in its worker thread: the destroy
    * notify runs on the caller's context all the same */
   if (data->progress != NULL)
-    g_main_context_invoke (data->progress->context, progress_release, data->progress);
+    vmgr_backend_progress_release_later (data->progress);
   g_free (data);
 }
 
@@ -149,7 +52,7 @@ migrate_task_new (VmgrBackend *source, VmgrBackend *target, gpointer tag,
   g_task_set_check_cancellable (task, FALSE);
   data->target = g_object_ref (target);
   if (progress != NULL)
-    data->progress = progress_new (progress, progress_data, progress_destroy);
+    data->progress = vmgr_backend_progress_new (progress, progress_data, progress_destroy);
   else if (progress_destroy != NULL)
     progress_destroy (progress_data);
   g_task_set_task_data (task, data, migrate_data_free);
@@ -205,7 +108,7 @@ get_job_stats (virDomainPtr domain, unsigned int flags, VmgrMigrationStats *stat
 typedef struct {
   virDomainPtr domain;
   GCancellable *cancellable;
-  Progress *progress;
+  VmgrBackendProgress *progress;
   GMutex mutex;
   GCond cond;
   gboolean done;
@@ -220,7 +123,7 @@ watch_thread (gpointer p)
   g_mutex_lock (&watch->mutex);
   while (!watch->done)
     {
-      gint64 until = g_get_monotonic_time () + PROGRESS_INTERVAL_US;
+      gint64 until = g_get_monotonic_time () + VMGR_BACKEND_PROGRESS_INTERVAL_US;
       VmgrMigrationStats stats;
 
       while (!watch->done && g_cond_wait_until (&watch->cond, &watch->mutex, until))
@@ -238,10 +141,7 @@ watch_thread (gpointer p)
         }
       else if (watch->progress != NULL && get_job_stats (watch->domain, 0, &stats))
         {
-          Report *report = g_new0 (Report, 1);
-
-          report->stats = stats;
-          report_post (watch->progress, report);
+          vmgr_backend_progress_post_stats (watch->progress, &stats);
         }
       g_mutex_lock (&watch->mutex);
     }
@@ -462,18 +362,6 @@ vmgr_backend_migrate_finish (VmgrBackend *source, GAsyncResult *result,
 
 /* ---- volume streams ---- */
 
-/* The <format type='...'/> of a volume's XML ("raw" when it has none). */
-static char *
-volume_format (const char *xml)
-{
-  g_autoptr(GRegex) re = g_regex_new ("<format\\s+type=['\"]([a-z0-9]+)['\"]", 0, 0, NULL);
-  g_autoptr(GMatchInfo) match = NULL;
-
-  if (xml != NULL && g_regex_match (re, xml, 0, &match))
-    return g_match_info_fetch (match, 1);
-  return g_strdup ("raw");
-}
-
 static gboolean
 send_all (virStreamPtr stream, const char *buf, size_t len, GError **error)
 {
@@ -494,7 +382,7 @@ send_all (virStreamPtr stream, const char *buf, size_t len, GError **error)
 
 /* Streams @from into @to; TRUE once both streams finished. */
 static gboolean
-pump (virStreamPtr from, virStreamPtr to, guint64 total, Progress *progress,
+pump (virStreamPtr from, virStreamPtr to, guint64 total, VmgrBackendProgress *progress,
       GCancellable *cancellable, GError **error)
 {
   g_autofree char *buf = g_malloc (COPY_CHUNK);
@@ -533,14 +421,9 @@ pump (virStreamPtr from, virStreamPtr to, guint64 total, Progress *progress,
             return FALSE;
           copied += (guint64) n;
         }
-      if (progress != NULL && g_get_monotonic_time () - last_report >= PROGRESS_INTERVAL_US)
+      if (progress != NULL && g_get_monotonic_time () - last_report >= VMGR_BACKEND_PROGRESS_INTERVAL_US)
         {
-          Report *report = g_new0 (Report, 1);
-
-          report->is_copy = TRUE;
-          report->copied = copied;
-          report->total = total;
-          report_post (progress, report);
+          vmgr_backend_progress_post_copy (progress, copied, total);
           last_report = g_get_monotonic_time ();
         }
     }
@@ -550,14 +433,7 @@ pump (virStreamPtr from, virStreamPtr to, guint64 total, Progress *progress,
       return FALSE;
     }
   if (progress != NULL)
-    {
-      Report *report = g_new0 (Report, 1);
-
-      report->is_copy = TRUE;
-      report->copied = copied;
-      report->total = total;
-      report_post (progress, report);
-    }
+    vmgr_backend_progress_post_copy (progress, copied, total);
   return TRUE;
 }
 
@@ -598,7 +474,7 @@ create_target_volume (virConnectPtr tconn, virStorageVolPtr svol, const char *po
       return NULL;
     }
   virResetLastError ();
-  format = volume_format (sxml);
+  format = vmgr_backend_volume_format (sxml);
   escaped = g_markup_escape_text (name, -1);
   xml = g_strdup_printf ("<volume><name>%s</name>"
                          "<capacity unit='bytes'>%" G_GUINT64_FORMAT "</capacity>"

@@ -102,6 +102,12 @@ VmgrBackendLink *vmgr_backend_get_link (VmgrBackend *self);
  * Returns the event callback id, or -1 with @error. */
 int vmgr_backend_prepare_connection (VmgrBackend *self, virConnectPtr conn, GError **error);
 
+/* Looks up @self's pool on the connection just opened and keeps its
+ * target directory (vmgr_backend_get_pool_dir; NULL when the host has no
+ * such active pool). In the opening thread (vmgr-backend-volumes.c). */
+void vmgr_backend_read_pool_dir (VmgrBackend *self, virConnectPtr conn);
+void vmgr_backend_set_pool_dir (VmgrBackend *self, const char *dir);
+
 /* Test only: acts as if libvirt had reported the connection closed
  * (VIR_CONNECT_CLOSE_REASON_EOF), through the same path as a real close.
  * The test driver never closes by itself. */

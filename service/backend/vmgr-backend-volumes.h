@@ -13,11 +13,21 @@
  *                                     template's image volume when it has one)
  *   vmgr-ID-root.img                  lxc: the VM's root image
  *   vmgr-template-NAME-STAMP[-FILE]   a template's file (NAME: the base
- *                                     name of the template's source; STAMP:
- *                                     the local file's size and mtime, so a
+ *                                     name of the template's source, its
+ *                                     extension moved to the end for an
+ *                                     image file: "debian.qcow2" gives
+ *                                     vmgr-template-debian-STAMP.qcow2;
+ *                                     FILE: vmlinuz or initramfs.cpio.gz of
+ *                                     a kernel template; STAMP: the local
+ *                                     file's size and mtime in hex, so a
  *                                     changed template is uploaded anew
  *                                     while the disks backed by the old one
- *                                     keep it)
+ *                                     keep it). Characters other than
+ *                                     [A-Za-z0-9._+-] in NAME become '_'.
+ *
+ * Uploaded volumes are made "raw" (their bytes are the local file's);
+ * a disk's backing format is told by the backing volume's name (".qcow2"
+ * or raw).
  *
  * Every call that talks to libvirt runs in a worker thread and completes
  * on the caller's main context; errors as in vmgr-backend.h (a host
@@ -36,8 +46,16 @@ G_BEGIN_DECLS
 void vmgr_backend_set_pool (VmgrBackend *self, const char *pool);
 const char *vmgr_backend_get_pool (VmgrBackend *self);
 /* The pool's target directory on the host, read each time the backend
- * connects; NULL while not connected or when the host has no such pool. */
+ * connects (the last one read stays while it is disconnected); NULL
+ * before the first connection or when the host has no such active pool. */
 const char *vmgr_backend_get_pool_dir (VmgrBackend *self);
+
+/* The volume names above (nothing touched but a stat of the template's
+ * file, for its STAMP). @file: NULL for a template that is one image file,
+ * else the name of the file in the template's directory. */
+char *vmgr_volume_template_name (const char *template_source, const char *file);
+char *vmgr_volume_disk_name (guint32 id);
+char *vmgr_volume_root_name (guint32 id);
 
 /* Where the files of the VM @id made from @template_source ("" none) are
  * on a host whose pool directory is @pool_dir: computed from the names
@@ -62,7 +80,8 @@ gboolean vmgr_backend_provision_volumes_finish (VmgrBackend *self, GAsyncResult 
                                                 GError **error);
 
 /* Uploads what the template @template_source of @scheme needs on @self
- * (nothing for a template without files); idempotent. */
+ * (nothing for a template without files, nor for lxc, whose root images
+ * are built per VM); idempotent (uploads to one backend are serialized). */
 void vmgr_backend_template_volumes_async (VmgrBackend *self, const char *scheme,
                                           const char *template_source,
                                           GCancellable *cancellable,

@@ -8,6 +8,7 @@
 
 #include <libvirt-glib/libvirt-glib.h>
 
+#include "vmgr-backend-volumes.h"
 #include "vmgr-error.h"
 
 struct _VmgrBackend {
@@ -17,6 +18,10 @@ struct _VmgrBackend {
   char *scheme;
   VmgrBackendLink *link;    /* the connection (vmgr-backend-connection.c) */
   GHashTable *consoles;     /* see vmgr_backend_get_consoles () */
+  char *pool;               /* vmgr-backend-volumes.h; NULL: files are local */
+  GMutex pool_lock;         /* the pool's directory is read in worker threads */
+  char *pool_dir;
+  GPtrArray *old_pool_dirs; /* kept: callers hold them as const */
 };
 
 G_DEFINE_FINAL_TYPE (VmgrBackend, vmgr_backend, G_TYPE_OBJECT)
@@ -390,6 +395,10 @@ vmgr_backend_finalize (GObject *object)
   VmgrBackend *self = VMGR_BACKEND (object);
 
   g_free (self->uri);
+  g_free (self->pool);
+  g_free (self->pool_dir);
+  g_ptr_array_unref (self->old_pool_dirs);
+  g_mutex_clear (&self->pool_lock);
   g_free (self->scheme);
   g_hash_table_unref (self->consoles);
 
@@ -423,6 +432,8 @@ static void
 vmgr_backend_init (VmgrBackend *self)
 {
   self->consoles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->pool_lock);
+  self->old_pool_dirs = g_ptr_array_new_with_free_func (g_free);
 }
 
 /* For vmgr-backend-connection.c, on every connection it opens (see
@@ -434,6 +445,7 @@ vmgr_backend_prepare_connection (VmgrBackend *self, virConnectPtr conn, GError *
   int callback_id;
 
   virConnSetErrorFunc (conn, NULL, libvirt_error_to_debug);
+  vmgr_backend_read_pool_dir (self, conn);
   g_weak_ref_init (&sink->backend, self);
   callback_id = virConnectDomainEventRegisterAny (conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                   VIR_DOMAIN_EVENT_CALLBACK (on_lifecycle_event),
@@ -451,6 +463,48 @@ VmgrBackendLink *
 vmgr_backend_get_link (VmgrBackend *self)
 {
   return self->link;
+}
+
+void
+vmgr_backend_set_pool (VmgrBackend *self, const char *pool)
+{
+  g_return_if_fail (VMGR_IS_BACKEND (self));
+  g_mutex_lock (&self->pool_lock);
+  g_free (self->pool);
+  self->pool = pool != NULL && *pool != '\0' ? g_strdup (pool) : NULL;
+  g_mutex_unlock (&self->pool_lock);
+}
+
+const char *
+vmgr_backend_get_pool (VmgrBackend *self)
+{
+  g_return_val_if_fail (VMGR_IS_BACKEND (self), NULL);
+  return self->pool;
+}
+
+const char *
+vmgr_backend_get_pool_dir (VmgrBackend *self)
+{
+  const char *dir;
+
+  g_return_val_if_fail (VMGR_IS_BACKEND (self), NULL);
+  g_mutex_lock (&self->pool_lock);
+  dir = self->pool_dir;
+  g_mutex_unlock (&self->pool_lock);
+  return dir;
+}
+
+void
+vmgr_backend_set_pool_dir (VmgrBackend *self, const char *dir)
+{
+  g_mutex_lock (&self->pool_lock);
+  if (g_strcmp0 (dir, self->pool_dir) != 0)
+    {
+      if (self->pool_dir != NULL)
+        g_ptr_array_add (self->old_pool_dirs, self->pool_dir);
+      self->pool_dir = g_strdup (dir);
+    }
+  g_mutex_unlock (&self->pool_lock);
 }
 
 GHashTable *

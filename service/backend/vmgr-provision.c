@@ -41,8 +41,8 @@ vmgr_provision_needed (const char *scheme, const char *template_source)
          (g_str_equal (scheme, "lxc") || g_str_equal (scheme, "qemu"));
 }
 
-static gboolean
-is_kernel_template (const char *source)
+gboolean
+vmgr_provision_is_kernel_template (const char *source)
 {
   g_autofree char *kernel = g_build_filename (source, VMGR_TEMPLATE_KERNEL_NAME, NULL);
 
@@ -70,7 +70,7 @@ vmgr_provision_files (const char *scheme, const char *template_source, const cha
 
   files->root = needed && lxc ? lxc_root (guest_dir) : g_strdup ("");
   files->disk = needed && !lxc ? g_build_filename (guest_dir, "disk.qcow2", NULL) : g_strdup ("");
-  if (needed && !lxc && is_kernel_template (template_source))
+  if (needed && !lxc && vmgr_provision_is_kernel_template (template_source))
     {
       files->kernel = g_build_filename (template_source, VMGR_TEMPLATE_KERNEL_NAME, NULL);
       files->initrd = g_build_filename (template_source, VMGR_TEMPLATE_INITRD_NAME, NULL);
@@ -519,20 +519,39 @@ provision_files (Provision *provision, GCancellable *cancellable, GError **error
   return provision_image (provision, files->root, cancellable, error);
 }
 
+gboolean
+vmgr_provision_sync (const char *scheme, const char *template_source, const char *guest_dir,
+                     const VmgrVmSpec *spec, VmgrProgressFunc progress, gpointer progress_data,
+                     GCancellable *cancellable, GError **error)
+{
+  Provision provision = { (char *) scheme, (char *) template_source, (char *) guest_dir,
+                          (VmgrVmSpec *) spec, progress, progress_data };
+
+  if (provision_files (&provision, cancellable, error))
+    return TRUE;
+  /* Nothing is left behind. */
+  remove_tree (guest_dir, NULL);
+  return FALSE;
+}
+
+gboolean
+vmgr_provision_remove_tree (const char *path, GError **error)
+{
+  return remove_tree (path, error);
+}
+
 static void
 provision_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   Provision *provision = data;
   GError *error = NULL;
 
-  if (provision_files (provision, cancellable, &error))
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  /* Nothing is left behind. */
-  remove_tree (provision->guest_dir, NULL);
-  g_task_return_error (task, error);
+  if (vmgr_provision_sync (provision->scheme, provision->template_source,
+                           provision->guest_dir, provision->spec, provision->progress,
+                           provision->progress_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 void

@@ -46,6 +46,9 @@ gboolean vmgr_provision_measure_finish (GAsyncResult *result, guint64 *bytes, GE
 /* Whether VMs of @scheme from @template_source need files of their own. */
 gboolean vmgr_provision_needed (const char *scheme, const char *template_source);
 
+/* Whether @source is a directory holding a kernel and an initramfs. */
+gboolean vmgr_provision_is_kernel_template (const char *source);
+
 /* Where the files of @spec are (or will be): computed, nothing touched. */
 VmgrGuestFiles *vmgr_provision_files (const char *scheme, const char *template_source,
                                       const char *guest_dir);
@@ -73,6 +76,16 @@ void vmgr_provision_async (const char *scheme, const char *template_source,
                            GCancellable *cancellable, GAsyncReadyCallback callback,
                            gpointer user_data);
 gboolean vmgr_provision_finish (GAsyncResult *result, GError **error);
+
+/* vmgr_provision_async's work in the calling (worker) thread; @guest_dir
+ * is removed again on failure. */
+gboolean vmgr_provision_sync (const char *scheme, const char *template_source,
+                              const char *guest_dir, const VmgrVmSpec *spec,
+                              VmgrProgressFunc progress, gpointer progress_data,
+                              GCancellable *cancellable, GError **error);
+
+/* Removes @path and everything below it (not following links); blocking. */
+gboolean vmgr_provision_remove_tree (const char *path, GError **error);
 
 /* Writes the host name and network settings into an LXC root filesystem
  * (etc/hostname, etc/vmgr-network, etc/resolv.conf): what the guest gets
