@@ -32,7 +32,10 @@ host_state (VmgrTestClient *client, const char *name)
   g_autoptr(GVariant) value = NULL;
 
   if (reply == NULL)
-    return NULL;
+    {
+      g_test_message ("host %s: %s", name, error->message);
+      return NULL;
+    }
   g_variant_get (reply, "(v)", &value);
   return g_variant_dup_string (value, NULL);
 }
@@ -71,7 +74,14 @@ ensure_host (VmgrTestClient *client, const char *name, const char *domains)
                                             g_variant_new ("a{sv}", NULL), &path, NULL, &error);
       g_assert_no_error (error);
     }
-  g_assert_true (vmgr_test_wait (host_connected, &wait, WAIT_MS));
+  if (!vmgr_test_wait (host_connected, &wait, WAIT_MS))
+    {
+      g_autofree char *state = host_state (client, name);
+
+      g_test_message ("host %s is %s", name, state != NULL ? state : "(unreadable)");
+      vmgr_test_daemon_dump_log (daemon_under_test);
+      g_assert_not_reached ();
+    }
 }
 
 static char *
