@@ -83,6 +83,8 @@ hosts_to_json (GPtrArray *hosts)
       json_builder_add_string_value (builder, host_string (props, "Name"));
       json_builder_set_member_name (builder, "uri");
       json_builder_add_string_value (builder, host_string (props, "URI"));
+      json_builder_set_member_name (builder, "pool");
+      json_builder_add_string_value (builder, host_string (props, "Pool"));
       json_builder_set_member_name (builder, "state");
       json_builder_add_string_value (builder, host_string (props, "State"));
       json_builder_set_member_name (builder, "vms");
@@ -102,7 +104,7 @@ hosts_to_json (GPtrArray *hosts)
 }
 
 static const char *const host_headers[] = {
-  "NAME", "STATE", "VMS", "VCPUS", "MEMORY", "URI", NULL
+  "NAME", "STATE", "VMS", "VCPUS", "MEMORY", "POOL", "URI", NULL
 };
 
 int
@@ -149,6 +151,7 @@ vmgrctl_cmd_hosts (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
       memory = g_strdup_printf ("%s/%s", memory_used, memory_total);
       vmgrctl_table_add_row (table, (const char *const[]) {
         host_string (props, "Name"), host_string (props, "State"), count, vcpus, memory,
+        *host_string (props, "Pool") != '\0' ? host_string (props, "Pool") : "-",
         host_string (props, "URI") });
     }
   text = vmgrctl_table_render (table);
@@ -159,16 +162,25 @@ vmgrctl_cmd_hosts (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 int
 vmgrctl_cmd_host_add (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
 {
+  g_autofree char *pool = NULL;
+  const GOptionEntry entries[] = {
+    { "pool", 0, 0, G_OPTION_ARG_STRING, &pool,
+      "The host's libvirt storage pool for its VMs' files (default: default)", "POOL" },
+    { NULL }
+  };
+  g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
   g_auto(GStrv) args = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   VmgrDBusManager *manager;
-  int status = vmgrctl_command_parse_and_connect (ctx, cmd, NULL, argv, &args, &manager);
+  int status = vmgrctl_command_parse_and_connect (ctx, cmd, entries, argv, &args, &manager);
 
   if (status != VMGRCTL_EXIT_OK)
     return status;
+  if (pool != NULL)
+    g_variant_dict_insert (&options, "pool", "s", pool);
   if (!vmgr_dbus_manager_call_add_host_sync (manager, args[0], args[1],
-                                             g_variant_new ("a{sv}", NULL), &path, NULL, &error))
+                                             g_variant_dict_end (&options), &path, NULL, &error))
     return vmgrctl_fail (error, "cannot add host '%s'", args[0]);
   return VMGRCTL_EXIT_OK;
 }

@@ -107,6 +107,8 @@ int vmgr_backend_prepare_connection (VmgrBackend *self, virConnectPtr conn, GErr
  * such active pool). In the opening thread (vmgr-backend-volumes.c). */
 void vmgr_backend_read_pool_dir (VmgrBackend *self, virConnectPtr conn);
 void vmgr_backend_set_pool_dir (VmgrBackend *self, const char *dir);
+/* vmgr_backend_get_pool, for worker threads. */
+char *vmgr_backend_dup_pool (VmgrBackend *self);
 
 /* Test only: acts as if libvirt had reported the connection closed
  * (VIR_CONNECT_CLOSE_REASON_EOF), through the same path as a real close.

@@ -109,7 +109,7 @@ vmgr_volume_guest_files (const char *scheme, const char *template_source,
 void
 vmgr_backend_read_pool_dir (VmgrBackend *self, virConnectPtr conn)
 {
-  const char *name = vmgr_backend_get_pool (self);
+  g_autofree char *name = vmgr_backend_dup_pool (self);
   g_autoptr(VmgrVirPool) pool = NULL;
   g_autofree char *xml = NULL;
   g_autoptr(GRegex) re = NULL;
@@ -133,7 +133,7 @@ vmgr_backend_read_pool_dir (VmgrBackend *self, virConnectPtr conn)
 virStoragePoolPtr
 vmgr_volumes_lookup_pool (VmgrBackend *self, virConnectPtr conn, GError **error)
 {
-  const char *name = vmgr_backend_get_pool (self);
+  g_autofree char *name = vmgr_backend_dup_pool (self);
   virStoragePoolPtr pool = NULL;
 
   if (name != NULL)

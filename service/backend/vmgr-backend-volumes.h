@@ -44,6 +44,9 @@ G_BEGIN_DECLS
 /* The pool @self keeps VM files in (set before it connects; NULL for the
  * configured host, whose files are local). */
 void vmgr_backend_set_pool (VmgrBackend *self, const char *pool);
+/* vmgr_backend_new_unconnected with its pool set before the first
+ * connection attempt. */
+VmgrBackend *vmgr_backend_new_with_pool (const char *uri, const char *pool);
 const char *vmgr_backend_get_pool (VmgrBackend *self);
 /* The pool's target directory on the host, read each time the backend
  * connects (the last one read stays while it is disconnected); NULL

@@ -482,6 +482,17 @@ vmgr_backend_get_pool (VmgrBackend *self)
   return self->pool;
 }
 
+char *
+vmgr_backend_dup_pool (VmgrBackend *self)
+{
+  char *pool;
+
+  g_mutex_lock (&self->pool_lock);
+  pool = g_strdup (self->pool);
+  g_mutex_unlock (&self->pool_lock);
+  return pool;
+}
+
 const char *
 vmgr_backend_get_pool_dir (VmgrBackend *self)
 {
@@ -542,6 +553,12 @@ vmgr_backend_new (const char *uri, GError **error)
 VmgrBackend *
 vmgr_backend_new_unconnected (const char *uri)
 {
+  return vmgr_backend_new_with_pool (uri, NULL);
+}
+
+VmgrBackend *
+vmgr_backend_new_with_pool (const char *uri, const char *pool)
+{
   VmgrBackend *self;
 
   g_return_val_if_fail (uri != NULL, NULL);
@@ -550,6 +567,7 @@ vmgr_backend_new_unconnected (const char *uri)
   self = g_object_new (VMGR_TYPE_BACKEND, NULL);
   self->uri = g_strdup (uri);
   self->scheme = scheme_from_uri (uri);
+  vmgr_backend_set_pool (self, pool);
   self->link = vmgr_backend_link_new_unconnected (self);
   vmgr_backend_link_start (self);
   return self;

@@ -98,6 +98,24 @@ find_problem (const char *scheme, const char *source)
   return NULL;
 }
 
+gboolean
+vmgr_template_fits (const char *scheme, const char *source, char **problem)
+{
+  char *why = NULL;
+
+  if (source == NULL || *source == '\0')
+    return TRUE;
+  if (g_str_equal (scheme, "lxc"))
+    why = check_lxc_root (source);
+  else if (g_str_equal (scheme, "qemu"))
+    why = check_qemu_image (source);
+  if (problem != NULL)
+    *problem = why;
+  else
+    g_free (why);
+  return why == NULL;
+}
+
 VmgrTemplateCheck *
 vmgr_template_check (const char *scheme, const VmgrTemplate *tmpl)
 {

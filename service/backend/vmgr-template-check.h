@@ -28,6 +28,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrTemplateCheck, vmgr_template_check_free)
  * provision from. */
 VmgrTemplateCheck *vmgr_template_check (const char *scheme, const VmgrTemplate *tmpl);
 
+/* Whether a host of @scheme can run VMs of the template at @source (""
+ * none: any can): its files are a root filesystem for lxc, an image or a
+ * kernel directory for qemu; other drivers take any. The cheap part of
+ * vmgr_template_check (a few stats, no walk of the tree), for placement;
+ * why not in @problem (may be NULL). */
+gboolean vmgr_template_fits (const char *scheme, const char *source, char **problem);
+
 /* Checks each VmgrTemplate of @templates in a worker thread; the finish
  * function gives a GPtrArray of VmgrTemplateCheck in the same order. */
 void vmgr_template_check_async (const char *scheme, GPtrArray *templates,

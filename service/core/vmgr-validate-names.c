@@ -90,6 +90,25 @@ vmgr_validate_host_name (const char *name, GError **error)
   return ok;
 }
 
+gboolean
+vmgr_validate_pool_name (const char *name, GError **error)
+{
+  gsize len = name != NULL ? strlen (name) : 0;
+  gboolean ok = len >= 1 && len <= VMGR_NAME_MAX && g_ascii_isalnum (name[0]);
+
+  for (gsize i = 0; ok && i < len; i++)
+    ok = g_ascii_isalnum (name[i]) || name[i] == '_' || name[i] == '-' || name[i] == '.';
+  if (!ok)
+    {
+      g_autofree char *shown = vmgr_validate_display (name);
+
+      vmgr_validate_set_invalid (error,
+                   "invalid storage pool name '%s': use 1 to %d letters, digits, '.', '_' "
+                   "or '-', starting with a letter or digit", shown, VMGR_NAME_MAX);
+    }
+  return ok;
+}
+
 /* NULL when @label (of @len bytes) is a valid RFC 1123 label, else why not. */
 static char *
 hostname_label_problem (const char *label, gsize len)

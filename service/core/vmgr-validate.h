@@ -28,6 +28,9 @@ gboolean vmgr_validate_snapshot_name (const char *name, GError **error);
 /* Host names: 1..63 of [A-Za-z0-9_], starting with a letter, so that a
  * name is its object path element as it is. */
 gboolean vmgr_validate_host_name (const char *name, GError **error);
+/* libvirt storage pool names (a host's "pool"): 1..63 of [A-Za-z0-9._-],
+ * starting with a letter or digit. */
+gboolean vmgr_validate_pool_name (const char *name, GError **error);
 /* RFC 1123 host name, at most 253 characters; "" allowed (unset). */
 gboolean vmgr_validate_hostname (const char *hostname, GError **error);
 /* An IPv4 or IPv6 address; "" is refused. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "vmgr-backend-volumes.h"
 #include "vmgr-dispatch.h"
 #include "vmgr-error.h"
 #include "vmgr-manager.h"
@@ -189,7 +190,7 @@ export_hosts (VmgrDaemon *self, GError **error)
                      entry->name, entry->uri);
           continue;
         }
-      backend = vmgr_backend_new_unconnected (entry->uri);
+      backend = vmgr_backend_new_with_pool (entry->uri, entry->pool);
       host = vmgr_host_new (&self->context, entry->name, backend, FALSE);
       vmgr_registry_add_host (self->registry, host);
     }

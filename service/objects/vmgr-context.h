@@ -32,12 +32,26 @@ VmgrBackend *vmgr_context_backend_for (const VmgrContext *context, const VmgrVmS
 /* The name of the host @spec is on. */
 const char *vmgr_context_host_name (const VmgrContext *context, const VmgrVmSpec *spec);
 
+/* Whether @spec is on a host added besides the configured one, whose
+ * files are storage volumes there (vmgr-backend-volumes.h). */
+gboolean vmgr_context_on_added_host (const VmgrContext *context, const VmgrVmSpec *spec);
+/* TRUE for a VM whose files are local; for one on an added host
+ * NOT_SUPPORTED: "@what is not supported for a VM on the added host ...". */
+gboolean vmgr_context_check_local_files (const VmgrContext *context, const VmgrVmSpec *spec,
+                                         const char *what, GError **error);
+
 /* The source of @spec's template ("" when it has none or is gone). */
 char *vmgr_context_template_source (const VmgrContext *context, const VmgrVmSpec *spec);
 /* STATE_DIR/guests/ID of @spec. */
 char *vmgr_context_guest_dir (const VmgrContext *context, const VmgrVmSpec *spec);
-/* Where @spec's own files are (see vmgr-provision.h). */
+/* Where @spec's own files are (see vmgr-provision.h): for a VM on an
+ * added host, its volumes in that host's pool directory. */
 VmgrGuestFiles *vmgr_context_guest_files (const VmgrContext *context, const VmgrVmSpec *spec);
+/* Removes @spec's own files: its guest directory here, or on an added
+ * host its volumes (not its template's). */
+void vmgr_context_remove_files_async (const VmgrContext *context, const VmgrVmSpec *spec,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+gboolean vmgr_context_remove_files_finish (GAsyncResult *result, GError **error);
 /* The libvirt definition of @spec on this backend; of an adopted VM, its
  * own stored definition with @spec's resources. */
 char *vmgr_context_build_definition (const VmgrContext *context, const VmgrVmSpec *spec,

@@ -1,5 +1,6 @@
 #include "vmgr-host.h"
 
+#include "vmgr-backend-volumes.h"
 #include "vmgr-limits.h"
 
 struct _VmgrHost {
@@ -125,6 +126,8 @@ vmgr_host_new (const VmgrContext *context, const char *name, VmgrBackend *backen
   self->configured = configured;
   vmgr_dbus_host_set_name (host, name);
   vmgr_dbus_host_set_uri (host, vmgr_backend_get_uri (backend));
+  vmgr_dbus_host_set_pool (host, configured || vmgr_backend_get_pool (backend) == NULL
+                                   ? "" : vmgr_backend_get_pool (backend));
   vmgr_dbus_host_set_capabilities (host, vmgr_backend_get_capabilities (backend));
   g_signal_connect_object (backend, "connection-lost", G_CALLBACK (on_connection_changed), self, 0);
   g_signal_connect_object (backend, "connection-restored", G_CALLBACK (on_connection_changed),

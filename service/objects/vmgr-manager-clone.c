@@ -149,6 +149,16 @@ take_identity (Clone *clone, const char *name)
 static gboolean
 resolve_clone (Clone *clone, const char *name, GError **error)
 {
+  VmgrHost *host = (clone->options->fields & VMGR_FIELD_HOST)
+                     ? vmgr_registry_find_host (clone->manager->registry, clone->options->host)
+                     : NULL;
+
+  /* the copy is made of files in this machine's state directory */
+  if (host != NULL && !vmgr_host_is_configured (host))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "a clone cannot be made on the added host '%s': its files would be "
+                        "storage volumes there, and clones copy local files",
+                        clone->options->host), FALSE;
   clone->spec = vmgr_vm_spec_copy (clone->source->spec);
   take_identity (clone, name);
   clone->domain_xml = vmgr_manager_admit_new_vm (clone->manager, clone->grant->caller.uid,

@@ -3,6 +3,7 @@
 #include "vmgr-manager-private.h"
 
 #include "vmgr-audit.h"
+#include "vmgr-backend-volumes.h"
 #include "vmgr-error.h"
 #include "vmgr-peers.h"
 
@@ -17,6 +18,7 @@ typedef struct {
   gboolean reserved;
   VmgrVm *vm;               /* provisioning: exported before its files exist */
   VmgrJob *job;
+  gint64 provision_start;
 } Creation;
 
 static void
@@ -47,14 +49,18 @@ fail (Creation *creation, const GError *error)
 }
 
 /* Option host: the VM goes on that host ("" in the spec for the
- * configured one, as for every VM of before). */
+ * configured one, as for every VM of before), if its template fits. */
 static gboolean
 place_on_host (VmgrManager *self, VmgrVmSpec *spec, const char *name, GError **error)
 {
   VmgrHost *host = vmgr_registry_find_host (self->registry, name);
+  g_autofree char *source = NULL;
 
   if (host == NULL)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND, "no host '%s'", name), FALSE;
+  source = vmgr_context_template_source (self->context, spec);
+  if (!vmgr_manager_host_fits (host, source, error))
+    return FALSE;
   g_free (spec->host);
   spec->host = g_strdup (vmgr_host_is_configured (host) ? "" : name);
   return TRUE;
@@ -207,7 +213,6 @@ static void
 provisioning_failed (Creation *creation, const GError *error)
 {
   const VmgrContext *context = creation->manager->context;
-  g_autofree char *dir = vmgr_context_guest_dir (context, creation->spec);
   VmgrAuditTarget target = {
     .path = creation->grant->target, .name = creation->spec->name, .uuid = creation->spec->uuid,
   };
@@ -218,7 +223,7 @@ provisioning_failed (Creation *creation, const GError *error)
   g_message ("provisioning VM %u (%s) failed: %s", creation->spec->id, creation->spec->name,
              error->message);
   vmgr_auth_audit_entry (context->auth, entry);
-  vmgr_provision_remove_async (dir, NULL, NULL, NULL);
+  vmgr_context_remove_files_async (context, creation->spec, NULL, NULL);
   vmgr_registry_remove_vm (creation->manager->registry, creation->spec->id);
   vmgr_job_complete (creation->job, error);
 }
@@ -245,8 +250,16 @@ on_provisioned (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Creation *creation = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean ok = VMGR_IS_BACKEND (source)
+                  ? vmgr_backend_provision_volumes_finish (VMGR_BACKEND (source), result, &error)
+                  : vmgr_provision_finish (result, &error);
 
-  if (!vmgr_provision_finish (result, &error))
+  if (ok)
+    g_message ("VM %u (%s) provisioned on host %s in %.1f s", creation->spec->id,
+               creation->spec->name,
+               vmgr_context_host_name (creation->manager->context, creation->spec),
+               (g_get_monotonic_time () - creation->provision_start) / 1e6);
+  if (!ok)
     {
       provisioning_failed (creation, error);
       creation_free (creation);
@@ -259,6 +272,21 @@ static void
 report_progress (double progress, gpointer data)
 {
   vmgr_job_set_progress (VMGR_JOB (data), progress);
+}
+
+/* On an added host through libvirt's storage API (vmgr-backend-volumes.h),
+ * the staging directory of LXC root images under the state directory. */
+static void
+provision_volumes (Creation *creation, const char *source)
+{
+  const VmgrContext *context = creation->manager->context;
+  g_autofree char *staging = g_build_filename (context->config->state_dir, "staging", NULL);
+
+  vmgr_backend_provision_volumes_async (vmgr_context_backend_for (context, creation->spec),
+                                        source, staging, creation->spec, report_progress,
+                                        g_object_ref (creation->job), g_object_unref,
+                                        vmgr_job_get_cancellable (creation->job),
+                                        on_provisioned, creation);
 }
 
 static void
@@ -281,6 +309,12 @@ start_provisioning (Creation *creation)
   path = vmgr_vm_dup_path (creation->vm);
   vmgr_manager_finish (creation->manager, creation->invocation, creation->grant,
                        g_variant_new ("(o)", path), NULL);
+  creation->provision_start = g_get_monotonic_time ();
+  if (vmgr_context_on_added_host (context, creation->spec))
+    {
+      provision_volumes (creation, source);
+      return;
+    }
   vmgr_provision_async (vmgr_backend_get_scheme (vmgr_context_backend_for (context, creation->spec)), source, dir,
                         creation->spec, report_progress, creation->job,
                         vmgr_job_get_cancellable (creation->job), on_provisioned, creation);

@@ -58,10 +58,15 @@ gboolean vmgr_manager_handle_add_host (VmgrDBusManager *object, GDBusMethodInvoc
 gboolean vmgr_manager_handle_remove_host (VmgrDBusManager *object,
                                           GDBusMethodInvocation *invocation, const char *name);
 /* Where a new VM goes without the option host: of the configured host and
- * the connected hosts that can hold its template without files provisioned
- * here, the one with the most memory free (the configured one on a tie);
- * "" for the configured host. */
+ * the connected hosts its template fits (vmgr_manager_host_fits), the one
+ * with the most memory free (the configured one on a tie); "" for the
+ * configured host (also when none fits). */
 const char *vmgr_manager_pick_host (VmgrManager *self, const VmgrVmSpec *spec);
+/* Whether VMs of the template at @source can go on @host: its driver
+ * fits the template's files (else INVALID_ARGUMENT), and an added host
+ * that gets files is connected (INVALID_STATE) with its pool
+ * (NOT_SUPPORTED). */
+gboolean vmgr_manager_host_fits (VmgrHost *host, const char *source, GError **error);
 /* A new VM on a host other than the configured one against that host's
  * Capacity and Allocation (the ledger checks the configured host's). */
 gboolean vmgr_manager_check_host_capacity (VmgrManager *self, const VmgrVmSpec *spec,

@@ -405,6 +405,8 @@ check_may_back_up (VmgrVm *self, GError **error)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
                         "VM '%s' was adopted: its disks are not vmgr's to back up",
                         self->spec->name), FALSE;
+  if (!vmgr_context_check_local_files (self->context, self->spec, "a backup", error))
+    return FALSE;
   if (backing_up != NULL && g_hash_table_contains (backing_up, GUINT_TO_POINTER (self->spec->id)))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
                         "VM '%s' is being backed up: try again when that is done",

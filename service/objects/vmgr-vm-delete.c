@@ -49,7 +49,7 @@ on_files_removed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   /* The VM is gone from libvirt and the store: leftovers are only logged. */
-  if (!vmgr_provision_remove_finish (result, &error))
+  if (!vmgr_context_remove_files_finish (result, &error))
     g_warning ("VM %u: cannot remove its files: %s", deletion->vm->spec->id, error->message);
   finish_deletion (deletion, NULL);
 }
@@ -90,7 +90,6 @@ on_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
   VmgrVm *self = deletion->vm;
   g_autoptr(GError) error = NULL;
   g_autoptr(VmgrAuditEntry) audit = NULL;
-  g_autofree char *dir = NULL;
 
   /* A domain libvirt already lost is gone as far as vmgr is concerned. */
   if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error) &&
@@ -111,9 +110,9 @@ on_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
       vmgr_vm_restore_definition_async (self, on_defined_again, g_steal_pointer (&deletion));
       return;
     }
-  /* The VM's own files go with it; the reply waits for that. */
-  dir = vmgr_context_guest_dir (self->context, self->spec);
-  vmgr_provision_remove_async (dir, NULL, on_files_removed, g_steal_pointer (&deletion));
+  /* The VM's own files (or volumes) go with it; the reply waits for that. */
+  vmgr_context_remove_files_async (self->context, self->spec, on_files_removed,
+                                   g_steal_pointer (&deletion));
 }
 
 /* Like incus, a guest that is up is not deleted under its users: it is

@@ -371,6 +371,28 @@ check_disk_use_then_reconfigure (Reconfigure *change)
   vmgr_provision_measure_async (files->root, NULL, on_guest_root_measured, change);
 }
 
+/* A container on an added host has its root image there, as a storage
+ * volume: vmgrd cannot write into it nor resize it. */
+static gboolean
+check_image_reachable (VmgrVm *self, const VmgrVmSpec *edited, GError **error)
+{
+  g_autoptr(VmgrGuestFiles) files = NULL;
+
+  if (!vmgr_context_on_added_host (self->context, self->spec))
+    return TRUE;
+  files = vmgr_context_guest_files (self->context, self->spec);
+  if (*files->root == '\0')
+    return TRUE;
+  if (network_changed (self->spec, edited))
+    return vmgr_context_check_local_files (self->context, self->spec,
+                                           "writing the host name and network settings into "
+                                           "a container's root image", error);
+  if (edited->disk_hard_limit != self->spec->disk_hard_limit)
+    return vmgr_context_check_local_files (self->context, self->spec,
+                                           "resizing a container's root image", error);
+  return TRUE;
+}
+
 static void
 on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
@@ -387,6 +409,7 @@ on_configure_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpoin
       vmgr_vm_check_not_busy (self, &error) && pending->edit (change->edited, pending->args, &error))
     vmgr_vm_note_spec_changes (grant, self->spec, change->edited);
   if (error != NULL ||
+      !check_image_reachable (self, change->edited, &error) ||
       !vmgr_spec_check_resources (change->edited, &error) ||
       !vmgr_ledger_check (self->context->ledger, self->spec, change->edited, &error))
     {

@@ -209,6 +209,12 @@ check_may_change_snapshots (VmgrVm *self, GError **error)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
                         "the %s backend has no snapshots", vmgr_backend_get_scheme (backend)),
            FALSE;
+  /* QEMU's are libvirt's own (internal snapshots); LXC's are copies of
+   * the root image file, which vmgrd reaches only on the configured host */
+  if (g_str_equal (vmgr_backend_get_scheme (backend), "lxc") &&
+      !vmgr_context_check_local_files (self->context, self->spec,
+                                       "an LXC snapshot (a copy of the root image file)", error))
+    return FALSE;
   if (self->snapshot_busy)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
                         "a snapshot of VM '%s' is being changed: try again when that is done",

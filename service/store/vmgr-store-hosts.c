@@ -11,6 +11,7 @@ vmgr_host_entry_free (VmgrHostEntry *entry)
     return;
   g_free (entry->name);
   g_free (entry->uri);
+  g_free (entry->pool);
   g_free (entry);
 }
 
@@ -46,12 +47,13 @@ add_host_txn (VmgrStore *self, gconstpointer data, GError **error)
                  "a host with URI '%s' already exists", entry->uri);
   if (n != 0)
     return FALSE;
-  stmt = vmgr_store_prepare (self, "INSERT INTO hosts (name, uri, added_at)"
-                                   " VALUES (:name, :uri, :added_at)", error);
+  stmt = vmgr_store_prepare (self, "INSERT INTO hosts (name, uri, added_at, pool)"
+                                   " VALUES (:name, :uri, :added_at, :pool)", error);
   if (stmt == NULL)
     return FALSE;
   if (!vmgr_store_bind_text (stmt, ":name", entry->name) ||
       !vmgr_store_bind_text (stmt, ":uri", entry->uri) ||
+      !vmgr_store_bind_text (stmt, ":pool", entry->pool != NULL ? entry->pool : "default") ||
       !vmgr_store_bind_int (stmt, ":added_at",
                             entry->added_at != 0 ? entry->added_at : g_get_real_time ()))
     return vmgr_store_fail (self, error);
@@ -109,6 +111,7 @@ row_to_host (sqlite3_stmt *stmt)
   entry->name = vmgr_store_column_dup (stmt, 0);
   entry->uri = vmgr_store_column_dup (stmt, 1);
   entry->added_at = sqlite3_column_int64 (stmt, 2);
+  entry->pool = vmgr_store_column_dup (stmt, 3);
   return entry;
 }
 
@@ -116,6 +119,6 @@ GPtrArray *
 vmgr_store_list_hosts (VmgrStore *self, GError **error)
 {
   g_return_val_if_fail (VMGR_IS_STORE (self), NULL);
-  return vmgr_store_list_all (self, "SELECT name, uri, added_at FROM hosts ORDER BY name",
+  return vmgr_store_list_all (self, "SELECT name, uri, added_at, pool FROM hosts ORDER BY name",
                               row_to_host, (GDestroyNotify) vmgr_host_entry_free, error);
 }

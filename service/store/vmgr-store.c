@@ -157,6 +157,10 @@ static const char *const migrations[] = {
   "  added_at INTEGER NOT NULL);"
   "ALTER TABLE vms ADD COLUMN host TEXT NOT NULL DEFAULT '';"
   "CREATE INDEX vms_host ON vms (host);",
+
+  /* 6 -> 7: the storage pool of an added host that holds its VMs' files
+   * (vmgr-backend-volumes.h); hosts of before get libvirt's "default". */
+  "ALTER TABLE hosts ADD COLUMN pool TEXT NOT NULL DEFAULT 'default';",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == VMGR_STORE_SCHEMA_VERSION);

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (VmgrStore, vmgr_store, VMGR, STORE, GObject)
 
 /* The schema version this build writes; older files are migrated on open. */
-#define VMGR_STORE_SCHEMA_VERSION 6
+#define VMGR_STORE_SCHEMA_VERSION 7
 
 /* Opens (creating if needed) the sqlite file at @path and migrates it. */
 VmgrStore *vmgr_store_open (const char *path, GError **error);
@@ -119,6 +119,7 @@ typedef struct {
   char *name;
   char *uri;
   gint64 added_at;          /* microseconds since the epoch; 0 = now when added */
+  char *pool;               /* the storage pool of its VMs' files (NULL: "default") */
 } VmgrHostEntry;
 
 void vmgr_host_entry_free (VmgrHostEntry *entry);

@@ -1070,7 +1070,8 @@ test_hosts (void)
   g_autoptr(TmpDir) t = tmp_dir_new ();
   g_autoptr(VmgrStore) store = open_store (t->path);
   g_autoptr(VmgrVmSpec) web1 = make_full_vm (101, "web1", "11111111-1111-4111-8111-111111111111");
-  VmgrHostEntry rack2 = { .name = "rack2", .uri = "qemu+ssh://rack2/system", .added_at = 42 };
+  VmgrHostEntry rack2 = { .name = "rack2", .uri = "qemu+ssh://rack2/system", .added_at = 42,
+                          .pool = "images" };
   VmgrHostEntry same_name = { .name = "rack2", .uri = "qemu+ssh://other/system" };
   VmgrHostEntry same_uri = { .name = "rack3", .uri = "qemu+ssh://rack2/system" };
   VmgrHostEntry rack4 = { .name = "rack4", .uri = "qemu+ssh://rack4/system" };
@@ -1096,6 +1097,8 @@ test_hosts (void)
   g_assert_cmpstr (first->name, ==, "rack2");
   g_assert_cmpstr (first->uri, ==, "qemu+ssh://rack2/system");
   g_assert_cmpint (first->added_at, ==, 42);
+  g_assert_cmpstr (first->pool, ==, "images");
+  g_assert_cmpstr (((VmgrHostEntry *) g_ptr_array_index (hosts, 1))->pool, ==, "default");
 
   g_assert_false (vmgr_store_remove_host (store, "rack2", NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE);
@@ -1108,6 +1111,31 @@ test_hosts (void)
   g_clear_pointer (&hosts, g_ptr_array_unref);
   hosts = vmgr_store_list_hosts (store, &error);
   g_assert_cmpuint (hosts->len, ==, 1);
+}
+
+/* 6 -> 7: the hosts of before keep their VMs' files in the pool "default". */
+static void
+test_migrate_from_v6 (void)
+{
+  g_autoptr(TmpDir) t = tmp_dir_new ();
+  g_autoptr(VmgrStore) store = open_store (t->path);
+  VmgrHostEntry rack2 = { .name = "rack2", .uri = "qemu+ssh://rack2/system", .pool = "x" };
+  g_autoptr(GPtrArray) hosts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *version = NULL;
+
+  g_assert_true (vmgr_store_add_host (store, &rack2, NULL, &error));
+  g_clear_object (&store);
+  raw_exec (t->path, "ALTER TABLE hosts DROP COLUMN pool; PRAGMA user_version = 6");
+  store = open_store (t->path);
+  version = raw_query (t->path, "PRAGMA user_version");
+  g_assert_cmpstr (version, ==, "7");
+  hosts = vmgr_store_list_hosts (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hosts->len, ==, 1);
+  g_assert_cmpstr (((VmgrHostEntry *) g_ptr_array_index (hosts, 0))->uri, ==,
+                   "qemu+ssh://rack2/system");
+  g_assert_cmpstr (((VmgrHostEntry *) g_ptr_array_index (hosts, 0))->pool, ==, "default");
 }
 
 static void
@@ -1157,10 +1185,10 @@ test_migrate_from_v1 (void)
 
   store = open_store (t->path);
   g_assert_cmpint (vmgr_store_get_schema_version (store), ==, VMGR_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 6);
+  g_assert_cmpint (VMGR_STORE_SCHEMA_VERSION, ==, 7);
   g_clear_pointer (&version, g_free);
   version = raw_query (t->path, "PRAGMA user_version");
-  g_assert_cmpstr (version, ==, "6");
+  g_assert_cmpstr (version, ==, "7");
   assert_indexes (t->path);
 
   /* What was there before is still there. */
@@ -1323,6 +1351,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/hosts", test_hosts);
   g_test_add_func ("/store/migrate/from-zero", test_migrate_from_zero);
   g_test_add_func ("/store/migrate/from-v1", test_migrate_from_v1);
+  g_test_add_func ("/store/migrate/from-v6", test_migrate_from_v6);
   g_test_add_func ("/store/migrate/newer-refused", test_migrate_newer_refused);
 
   return g_test_run ();

@@ -1103,6 +1103,29 @@ test_host_name (void)
 }
 
 static void
+test_pool_name (void)
+{
+  static const char * const good[] = { "default", "images", "0pool", "a.b-c_d", NULL };
+  static const char * const bad[] = { "", ".a", "-a", "_a", "a b", "a/b", "a'b", "a<b", "ä",
+                                      NULL };
+  g_autofree char *longest = g_strnfill (VMGR_NAME_MAX, 'p');
+  g_autofree char *too_long = g_strnfill (VMGR_NAME_MAX + 1, 'p');
+
+  for (guint i = 0; good[i] != NULL; i++)
+    g_assert_true (vmgr_validate_pool_name (good[i], NULL));
+  g_assert_true (vmgr_validate_pool_name (longest, NULL));
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (vmgr_validate_pool_name (bad[i], &error));
+      g_assert_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT);
+    }
+  g_assert_false (vmgr_validate_pool_name (too_long, NULL));
+  g_assert_false (vmgr_validate_pool_name (NULL, NULL));
+}
+
+static void
 assert_config_defaults (const VmgrConfig *config)
 {
   g_assert_cmpstr (config->uri, ==, VMGR_DEFAULT_URI);
@@ -1424,6 +1447,7 @@ main (int argc, char **argv)
   g_test_add_func ("/validate/plan/dict-round-trip", test_plan_dict_round_trip);
 
   g_test_add_func ("/validate/host-name", test_host_name);
+  g_test_add_func ("/validate/pool-name", test_pool_name);
   g_test_add_func ("/config/defaults", test_config_defaults);
   ADD_CONFIG_TEST ("/config/load", test_config_load);
   ADD_CONFIG_TEST ("/config/partial", test_config_partial);
