@@ -1,15 +1,20 @@
-/* VM.Migrate (issue 14): moves a VM to another host as a job. What moves
- * now is a VM without files of its own on the vmgrd machine or another
- * host, which is every VM of libvirt's test driver: it is defined on the
- * target from its spec, stopped on the source when it ran, started on the
- * target, recorded there in the store, and undefined on the source. Any
- * failure or a Cancel before the store has the new host undoes what was
- * done on the target and brings the VM back up on its source. Moving
- * guest files (QEMU disks, container root images) between hosts is
- * refused with NotSupported until the storage volume functions
- * (vmgr-backend-volumes.h) are there. */
+/* VM.Migrate (issue 14): moves a VM to another host as a job, offline:
+ * stopped on the source when it runs (a container gracefully, forced off
+ * after the shutdown timeout), its root image copied to the target
+ * (containers: uploaded to an added host's pool, streamed from pool to
+ * pool, or downloaded into the guest directory here, all through
+ * libvirt's storage volumes), defined on the target from its spec (with
+ * the target's paths), started there if it ran, recorded in the store,
+ * then undefined on the source and its files there removed. Any failure
+ * or a Cancel before the store has the new host undoes what was done on
+ * the target and brings the VM back up on its source. VMs of the test
+ * driver have no files: the same without the copy. QEMU guests (live
+ * migration, disks with backing images) are refused with NotSupported. */
 #include "vmgr-vm-private.h"
 
+#include <errno.h>
+
+#include "vmgr-backend-volumes.h"
 #include "vmgr-error.h"
 
 typedef struct {
@@ -23,9 +28,14 @@ typedef struct {
   VmgrVmState state_before;
   char *reason_before;
   gboolean was_up;          /* it ran: it is started again on the target */
+  char *source_root;        /* a container's root image on the source, or NULL */
+  char *target_root;        /* its copy on the target, once made */
+  guint stop_poll;          /* waiting for a graceful shutdown */
+  gint64 stop_deadline;     /* monotonic: forced off after it */
   gboolean defined;         /* the target has its definition */
   gboolean source_stopped;  /* the migration stopped it on the source */
   gboolean started;         /* it runs on the target */
+  gboolean copied;          /* the target has the copy of its files */
   GError *error;            /* the first failure */
 } Migration;
 
@@ -40,6 +50,9 @@ migration_free (Migration *migration)
   vmgr_vm_spec_free (migration->moved);
   g_free (migration->domain_xml);
   g_free (migration->reason_before);
+  g_free (migration->source_root);
+  g_free (migration->target_root);
+  g_clear_handle_id (&migration->stop_poll, g_source_remove);
   g_clear_error (&migration->error);
   g_free (migration);
 }
@@ -110,6 +123,38 @@ on_rolled_back (GObject *source, GAsyncResult *result, gpointer user_data)
   roll_back (migration);
 }
 
+static void
+on_copy_removed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean removed = VMGR_IS_BACKEND (source)
+                       ? vmgr_backend_volume_delete_finish (VMGR_BACKEND (source), result, &error)
+                       : vmgr_provision_remove_finish (result, &error);
+
+  if (!removed)
+    g_warning ("VM %u (%s): cannot remove its copy %s on the target: %s",
+               migration->vm->spec->id, migration->vm->spec->name, migration->target_root,
+               error->message);
+  roll_back (migration);
+}
+
+static void
+remove_copy (Migration *migration)
+{
+  const char *paths[] = { migration->target_root, NULL };
+  g_autofree char *guest_dir = NULL;
+
+  if (migration->target != migration->vm->context->backend)
+    {
+      vmgr_backend_volume_delete_async (migration->target, paths, NULL, on_copy_removed,
+                                        migration);
+      return;
+    }
+  guest_dir = vmgr_context_guest_dir (migration->vm->context, migration->moved);
+  vmgr_provision_remove_async (guest_dir, NULL, on_copy_removed, migration);
+}
+
 /* Undoes one step at a time, the last first, then ends the job. */
 static void
 roll_back (Migration *migration)
@@ -128,6 +173,11 @@ roll_back (Migration *migration)
       vmgr_backend_op_async (migration->target, uuid, VMGR_BACKEND_OP_UNDEFINE, NULL,
                              on_rolled_back, migration);
     }
+  else if (migration->copied)
+    {
+      migration->copied = FALSE;
+      remove_copy (migration);
+    }
   else if (migration->source_stopped)
     {
       migration->source_stopped = FALSE;
@@ -138,7 +188,30 @@ roll_back (Migration *migration)
     finish (migration);
 }
 
-/* ---- The steps ---------------------------------------------------------- */
+static gboolean
+failed (Migration *migration, GError *error)
+{
+  if (error != NULL)
+    fail (migration, error);
+  else if (!cancelled (migration))
+    return FALSE;
+  roll_back (migration);
+  return TRUE;
+}
+
+/* ---- After the store has it: the source's part goes ------------------------ */
+
+static void
+on_source_files_removed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_context_remove_files_finish (result, &error))
+    g_warning ("VM %u (%s) migrated, but its files on the source stay: %s",
+               migration->vm->spec->id, migration->vm->spec->name, error->message);
+  finish (migration);
+}
 
 static void
 on_source_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -146,20 +219,27 @@ on_source_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
   Migration *migration = user_data;
   VmgrVm *self = migration->vm;
   g_autoptr(GError) error = NULL;
-  guint32 owner = self->spec->owner;
+  g_autoptr(VmgrVmSpec) old = self->spec;
+  guint32 owner = old->owner;
 
   /* The VM is on the target now, whatever the source says. */
   if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
     g_warning ("VM %u (%s) migrated, but its definition stays on the source: %s",
-               self->spec->id, self->spec->name, error->message);
-  vmgr_vm_spec_free (self->spec);
+               old->id, old->name, error->message);
   self->spec = vmgr_vm_spec_copy (migration->moved);
   vmgr_vm_sync_properties (self);
   vmgr_vm_emit_changed (self, owner);
+  vmgr_context_reserve_address (self->context, old, FALSE);
+  vmgr_context_reserve_address (self->context, self->spec, TRUE);
   if (self->spec->autostart)
     vmgr_backend_set_autostart_async (migration->target, self->spec->uuid, TRUE, NULL, NULL,
                                       NULL);
-  finish (migration);
+  if (migration->source_root == NULL)
+    {
+      finish (migration);
+      return;
+    }
+  vmgr_context_remove_files_async (self->context, old, on_source_files_removed, migration);
 }
 
 /* The store says where the VM is: from here on the migration is done. */
@@ -170,12 +250,9 @@ commit (Migration *migration)
   g_autoptr(VmgrAuditEntry) audit = NULL;
   GError *error = NULL;
 
-  if (cancelled (migration))
-    {
-      roll_back (migration);
-      return;
-    }
-  vmgr_job_set_progress (migration->job, 0.9);
+  if (failed (migration, NULL))
+    return;
+  vmgr_job_set_progress (migration->job, 0.95);
   vmgr_grant_add_change (migration->grant, "host",
                          vmgr_context_host_name (self->context, self->spec),
                          vmgr_context_host_name (self->context, migration->moved));
@@ -183,14 +260,16 @@ commit (Migration *migration)
   if (!vmgr_store_update_vm (self->context->store, migration->moved, migration->domain_xml,
                              audit, &error))
     {
-      fail (migration, error);
-      roll_back (migration);
+      failed (migration, error);
       return;
     }
   migration->defined = migration->started = migration->source_stopped = FALSE;
+  migration->copied = FALSE;
   vmgr_backend_op_async (migration->source, self->spec->uuid, VMGR_BACKEND_OP_UNDEFINE, NULL,
                          on_source_undefined, migration);
 }
+
+/* ---- The steps ---------------------------------------------------------- */
 
 static void
 on_target_started (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -202,36 +281,11 @@ on_target_started (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_prefix_error (&error, "cannot start the VM on host %s: ",
                       vmgr_context_host_name (migration->vm->context, migration->moved));
-      fail (migration, error);
-      roll_back (migration);
+      failed (migration, error);
       return;
     }
   migration->started = TRUE;
   commit (migration);
-}
-
-static void
-on_source_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Migration *migration = user_data;
-  GError *error = NULL;
-
-  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
-    {
-      g_prefix_error (&error, "cannot stop the VM on its source: ");
-      fail (migration, error);
-      roll_back (migration);
-      return;
-    }
-  migration->source_stopped = TRUE;
-  vmgr_job_set_progress (migration->job, 0.5);
-  if (cancelled (migration))
-    {
-      roll_back (migration);
-      return;
-    }
-  vmgr_backend_op_async (migration->target, migration->vm->spec->uuid, VMGR_BACKEND_OP_START,
-                         NULL, on_target_started, migration);
 }
 
 static void
@@ -244,36 +298,230 @@ on_target_defined (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_prefix_error (&error, "cannot define the VM on host %s: ",
                       vmgr_context_host_name (migration->vm->context, migration->moved));
-      fail (migration, error);
-      finish (migration);
+      failed (migration, error);
       return;
     }
   migration->defined = TRUE;
-  vmgr_job_set_progress (migration->job, 0.3);
-  if (cancelled (migration))
-    roll_back (migration);
-  else if (migration->was_up)
-    vmgr_backend_op_async (migration->source, migration->vm->spec->uuid,
-                           VMGR_BACKEND_OP_DESTROY, NULL, on_source_stopped, migration);
+  vmgr_job_set_progress (migration->job, 0.85);
+  if (failed (migration, NULL))
+    return;
+  if (migration->was_up)
+    vmgr_backend_op_async (migration->target, migration->vm->spec->uuid, VMGR_BACKEND_OP_START,
+                           NULL, on_target_started, migration);
   else
     commit (migration);
 }
 
 static void
-start (Migration *migration)
+define_on_target (Migration *migration)
 {
   GError *error = NULL;
 
+  if (failed (migration, NULL))
+    return;
   migration->domain_xml = vmgr_context_build_definition (migration->vm->context,
                                                          migration->moved, &error);
   if (migration->domain_xml == NULL)
     {
-      fail (migration, error);
-      finish (migration);
+      failed (migration, error);
       return;
     }
   vmgr_backend_define_async (migration->target, migration->domain_xml, NULL, on_target_defined,
                              migration);
+}
+
+static void
+on_copy_progress (guint64 copied, guint64 total, gpointer data)
+{
+  Migration *migration = data;
+
+  if (total > 0)
+    vmgr_job_set_progress (migration->job, 0.1 + 0.7 * (double) copied / (double) total);
+}
+
+static void
+on_copied (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  GError *error = NULL;
+  g_autofree char *path = NULL;
+  gboolean ok;
+
+  if (migration->target == migration->vm->context->backend)
+    ok = vmgr_backend_volume_download_finish (migration->source, result, &error);
+  else if (migration->source == migration->vm->context->backend)
+    ok = (path = vmgr_backend_volume_upload_finish (migration->target, result, &error)) != NULL;
+  else
+    ok = (path = vmgr_backend_volume_copy_finish (migration->source, result, &error)) != NULL;
+  if (!ok)
+    {
+      g_prefix_error (&error, "cannot copy the root image to host %s: ",
+                      vmgr_context_host_name (migration->vm->context, migration->moved));
+      failed (migration, error);
+      return;
+    }
+  if (path != NULL)
+    {
+      g_free (migration->target_root);
+      migration->target_root = g_steal_pointer (&path);
+    }
+  migration->copied = TRUE;
+  define_on_target (migration);
+}
+
+static void
+mkdir_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  if (g_mkdir_with_parents (data, 0711) == 0)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_new_error (task, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot make %s: %s",
+                             (const char *) data, g_strerror (errno));
+}
+
+static void
+on_guest_dir_made (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      failed (migration, error);
+      return;
+    }
+  /* The directory is the copy's from here: a failure removes it. */
+  migration->copied = TRUE;
+  vmgr_backend_volume_download_async (migration->source, migration->source_root,
+                                      migration->target_root, on_copy_progress, migration, NULL,
+                                      vmgr_job_get_cancellable (migration->job), on_copied,
+                                      migration);
+}
+
+/* The container's root image, to where the target's definition expects it. */
+static void
+copy_files (Migration *migration)
+{
+  const VmgrContext *context = migration->vm->context;
+  GCancellable *cancellable = vmgr_job_get_cancellable (migration->job);
+  g_autofree char *name = vmgr_volume_root_name (migration->moved->id);
+
+  if (failed (migration, NULL))
+    return;
+  if (migration->source_root == NULL)
+    {
+      define_on_target (migration);
+      return;
+    }
+  vmgr_job_set_progress (migration->job, 0.1);
+  if (migration->target == context->backend)
+    {
+      g_autoptr(VmgrGuestFiles) files = vmgr_context_guest_files (context, migration->moved);
+      g_autoptr(GTask) task = g_task_new (NULL, NULL, on_guest_dir_made, migration);
+
+      migration->target_root = g_strdup (files->root);
+      g_task_set_task_data (task, vmgr_context_guest_dir (context, migration->moved), g_free);
+      g_task_run_in_thread (task, mkdir_thread);
+    }
+  else if (migration->source == context->backend)
+    vmgr_backend_volume_upload_async (migration->target, migration->source_root, name,
+                                      on_copy_progress, migration, NULL, cancellable, on_copied,
+                                      migration);
+  else
+    vmgr_backend_volume_copy_async (migration->source, migration->source_root,
+                                    migration->target, vmgr_backend_get_pool (migration->target),
+                                    name, on_copy_progress, migration, NULL, cancellable,
+                                    on_copied, migration);
+}
+
+static void
+on_source_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  GError *error = NULL;
+
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error) &&
+      !g_error_matches (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE))
+    {
+      g_prefix_error (&error, "cannot stop the VM on its source: ");
+      failed (migration, error);
+      return;
+    }
+  g_clear_error (&error);
+  migration->source_stopped = TRUE;
+  copy_files (migration);
+}
+
+static void
+force_off (Migration *migration)
+{
+  vmgr_backend_op_async (migration->source, migration->vm->spec->uuid, VMGR_BACKEND_OP_DESTROY,
+                         NULL, on_source_stopped, migration);
+}
+
+static gboolean poll_stopped (gpointer data);
+
+static void
+on_states (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  g_autoptr(GHashTable) states = vmgr_backend_list_states_finish (VMGR_BACKEND (source), result,
+                                                                  NULL);
+  VmgrBackendDomainState *state = states != NULL
+                                    ? g_hash_table_lookup (states, migration->vm->spec->uuid)
+                                    : NULL;
+
+  if (state != NULL && (state->state == VMGR_VM_STATE_STOPPED ||
+                        state->state == VMGR_VM_STATE_CRASHED))
+    {
+      migration->source_stopped = TRUE;
+      copy_files (migration);
+    }
+  else if (g_get_monotonic_time () >= migration->stop_deadline ||
+           g_cancellable_is_cancelled (vmgr_job_get_cancellable (migration->job)))
+    force_off (migration);
+  else
+    migration->stop_poll = g_timeout_add (500, poll_stopped, migration);
+}
+
+static gboolean
+poll_stopped (gpointer data)
+{
+  Migration *migration = data;
+
+  migration->stop_poll = 0;
+  vmgr_backend_list_states_async (migration->source, NULL, on_states, migration);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_shutdown_asked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
+    {
+      g_message ("VM %u (%s): no graceful shutdown for its migration (%s): forcing it off",
+                 migration->vm->spec->id, migration->vm->spec->name, error->message);
+      force_off (migration);
+      return;
+    }
+  migration->stop_deadline = g_get_monotonic_time () +
+                             migration->vm->context->config->shutdown_timeout_s * G_USEC_PER_SEC;
+  migration->stop_poll = g_timeout_add (500, poll_stopped, migration);
+}
+
+static void
+start (Migration *migration)
+{
+  if (!migration->was_up)
+    copy_files (migration);
+  else if (migration->source_root != NULL)
+    vmgr_backend_op_async (migration->source, migration->vm->spec->uuid,
+                           VMGR_BACKEND_OP_SHUTDOWN, NULL, on_shutdown_asked, migration);
+  else
+    force_off (migration);
 }
 
 /* ---- The call ------------------------------------------------------------ */
@@ -306,6 +554,37 @@ host_backend (const VmgrContext *context, const char *name)
                                         : NULL;
 }
 
+/* What of the VM's files can move: none (test driver), a container's root
+ * image. */
+static gboolean
+check_files (VmgrVm *self, VmgrBackend *target, const char *name, GError **error)
+{
+  const char *scheme = vmgr_backend_get_scheme (target);
+  g_autoptr(VmgrGuestFiles) files = NULL;
+
+  if (g_str_equal (scheme, "test"))
+    return TRUE;
+  if (!g_str_equal (scheme, "lxc"))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "migrating %s guests is not built yet (only containers move)", scheme),
+           FALSE;
+  if (vmgr_vm_spec_is_adopted (self->spec))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "VM '%s' was adopted: its files are not vmgr's to move",
+                        self->spec->name), FALSE;
+  files = vmgr_context_guest_files (self->context, self->spec);
+  if (*files->root != '\0' && !g_str_has_suffix (files->root, ".img"))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "VM '%s' has a root directory, not a root image: it cannot move",
+                        self->spec->name), FALSE;
+  if (target != self->context->backend && vmgr_backend_get_pool_dir (target) == NULL)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND,
+                        "host %s has no active storage pool '%s' for the VM's files", name,
+                        vmgr_backend_get_pool (target) != NULL ? vmgr_backend_get_pool (target)
+                                                               : ""), FALSE;
+  return TRUE;
+}
+
 static gboolean
 check_host (VmgrVm *self, const char *name, GError **error)
 {
@@ -327,11 +606,7 @@ check_host (VmgrVm *self, const char *name, GError **error)
                         "host %s runs %s guests and VM '%s' is a %s guest", name,
                         vmgr_backend_get_scheme (target), self->spec->name,
                         vmgr_backend_get_scheme (source)), FALSE;
-  if (!g_str_equal (vmgr_backend_get_scheme (source), "test"))
-    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
-                        "moving the files of %s guests between hosts is not built yet",
-                        vmgr_backend_get_scheme (source)), FALSE;
-  return TRUE;
+  return check_files (self, target, name, error);
 }
 
 static gboolean
@@ -380,6 +655,13 @@ migration_new (VmgrVm *self, VmgrGrant *grant, const char *host)
   migration->state_before = self->state;
   migration->reason_before = g_strdup (vmgr_dbus_vm_get_state_reason (VMGR_DBUS_VM (self)));
   migration->was_up = vmgr_vm_is_up (self->state);
+  if (g_str_equal (vmgr_backend_get_scheme (migration->source), "lxc"))
+    {
+      g_autoptr(VmgrGuestFiles) files = vmgr_context_guest_files (self->context, self->spec);
+
+      if (*files->root != '\0')
+        migration->source_root = g_strdup (files->root);
+    }
   return migration;
 }
 
