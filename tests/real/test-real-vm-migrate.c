@@ -6,7 +6,7 @@
  * to pool): running there with the marker, nothing left on host 1; a
  * migration cancelled during the copy leaves it running on its source;
  * one to the configured host (the image downloaded into its guest
- * directory). The cases build on each other: run the whole program. */
+ * directory) and back to an added host (uploaded). The cases build on each other: run the whole program. */
 #include <string.h>
 #include <unistd.h>
 
@@ -284,6 +284,30 @@ test_to_configured (void)
   g_assert_true (console_shows (vm, "cat /etc/migrate-marker\n", "moved-42"));
 }
 
+/* Back to an added host: the image uploaded, the guest directory here gone. */
+static void
+test_from_configured (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *root = g_strdup_printf ("vmgr-%u-root.img", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *dir = vmgr_real_guest_dir (daemon_under_test, vm);
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  gint64 ms = 0;
+
+  outcome = migrate (client, vm, "h1", FALSE, &ms);
+  g_assert_cmpstr (outcome, ==, "ok");
+  g_test_message ("TIMING offline migration the configured host -> h1: %" G_GINT64_FORMAT " ms",
+                  ms);
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "h1");
+  g_assert_true (pool_has (1, root));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  g_assert_true (console_shows (vm, "cat /etc/migrate-marker\n", "moved-42"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -292,5 +316,6 @@ main (int argc, char **argv)
   g_test_add_func ("/real-vm-migrate/offline", test_offline);
   g_test_add_func ("/real-vm-migrate/cancel", test_cancel);
   g_test_add_func ("/real-vm-migrate/to-configured", test_to_configured);
+  g_test_add_func ("/real-vm-migrate/from-configured", test_from_configured);
   return vmgr_real_test_run ("lxc", &daemon_under_test);
 }
