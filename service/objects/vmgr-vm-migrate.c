@@ -10,34 +10,13 @@
  * the target and brings the VM back up on its source. VMs of the test
  * driver have no files: the same without the copy. QEMU guests (live
  * migration, disks with backing images) are refused with NotSupported. */
-#include "vmgr-vm-private.h"
+#include "vmgr-vm-migrate-private.h"
 
 #include <errno.h>
 
 #include "vmgr-backend-volumes.h"
 #include "vmgr-error.h"
 
-typedef struct {
-  VmgrVm *vm;
-  VmgrGrant *grant;
-  VmgrJob *job;
-  VmgrBackend *source;
-  VmgrBackend *target;
-  VmgrVmSpec *moved;        /* the VM's spec on the target */
-  char *domain_xml;         /* its definition there */
-  VmgrVmState state_before;
-  char *reason_before;
-  gboolean was_up;          /* it ran: it is started again on the target */
-  char *source_root;        /* a container's root image on the source, or NULL */
-  char *target_root;        /* its copy on the target, once made */
-  guint stop_poll;          /* waiting for a graceful shutdown */
-  gint64 stop_deadline;     /* monotonic: forced off after it */
-  gboolean defined;         /* the target has its definition */
-  gboolean source_stopped;  /* the migration stopped it on the source */
-  gboolean started;         /* it runs on the target */
-  gboolean copied;          /* the target has the copy of its files */
-  GError *error;            /* the first failure */
-} Migration;
 
 static void
 migration_free (Migration *migration)
@@ -59,8 +38,8 @@ migration_free (Migration *migration)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Migration, migration_free)
 
-static void
-fail (Migration *migration, GError *error)
+void
+vmgr_vm_migration_fail (Migration *migration, GError *error)
 {
   if (migration->error == NULL)
     migration->error = error;
@@ -75,7 +54,7 @@ cancelled (Migration *migration)
 
   if (!g_cancellable_set_error_if_cancelled (vmgr_job_get_cancellable (migration->job), &error))
     return FALSE;
-  fail (migration, error);
+  vmgr_vm_migration_fail (migration, error);
   return TRUE;
 }
 
@@ -188,11 +167,11 @@ roll_back (Migration *migration)
     finish (migration);
 }
 
-static gboolean
-failed (Migration *migration, GError *error)
+gboolean
+vmgr_vm_migration_failed (Migration *migration, GError *error)
 {
   if (error != NULL)
-    fail (migration, error);
+    vmgr_vm_migration_fail (migration, error);
   else if (!cancelled (migration))
     return FALSE;
   roll_back (migration);
@@ -213,19 +192,14 @@ on_source_files_removed (GObject *source, GAsyncResult *result, gpointer user_da
   finish (migration);
 }
 
+/* The VM is on the target: the object follows it there. */
 static void
-on_source_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
+moved_over (Migration *migration)
 {
-  Migration *migration = user_data;
   VmgrVm *self = migration->vm;
-  g_autoptr(GError) error = NULL;
   g_autoptr(VmgrVmSpec) old = self->spec;
   guint32 owner = old->owner;
 
-  /* The VM is on the target now, whatever the source says. */
-  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
-    g_warning ("VM %u (%s) migrated, but its definition stays on the source: %s",
-               old->id, old->name, error->message);
   self->spec = vmgr_vm_spec_copy (migration->moved);
   vmgr_vm_sync_properties (self);
   vmgr_vm_emit_changed (self, owner);
@@ -234,7 +208,7 @@ on_source_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
   if (self->spec->autostart)
     vmgr_backend_set_autostart_async (migration->target, self->spec->uuid, TRUE, NULL, NULL,
                                       NULL);
-  if (migration->source_root == NULL)
+  if (migration->source_root == NULL && !migration->live)
     {
       finish (migration);
       return;
@@ -242,15 +216,29 @@ on_source_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
   vmgr_context_remove_files_async (self->context, old, on_source_files_removed, migration);
 }
 
-/* The store says where the VM is: from here on the migration is done. */
 static void
-commit (Migration *migration)
+on_source_undefined (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The VM is on the target now, whatever the source says. */
+  if (!vmgr_backend_op_finish (VMGR_BACKEND (source), result, &error))
+    g_warning ("VM %u (%s) migrated, but its definition stays on the source: %s",
+               migration->vm->spec->id, migration->vm->spec->name, error->message);
+  moved_over (migration);
+}
+
+/* The store says where the VM is: from here on the migration is done. */
+void
+vmgr_vm_migration_commit (Migration *migration)
 {
   VmgrVm *self = migration->vm;
   g_autoptr(VmgrAuditEntry) audit = NULL;
   GError *error = NULL;
 
-  if (failed (migration, NULL))
+  /* Once libvirt moved it, a Cancel comes too late. */
+  if (!migration->source_gone && vmgr_vm_migration_failed (migration, NULL))
     return;
   vmgr_job_set_progress (migration->job, 0.95);
   vmgr_grant_add_change (migration->grant, "host",
@@ -260,11 +248,20 @@ commit (Migration *migration)
   if (!vmgr_store_update_vm (self->context->store, migration->moved, migration->domain_xml,
                              audit, &error))
     {
-      failed (migration, error);
+      if (migration->source_gone)
+        g_critical ("VM %u (%s) runs on host %s, but the store cannot say so: %s",
+                    self->spec->id, self->spec->name,
+                    vmgr_context_host_name (self->context, migration->moved), error->message);
+      vmgr_vm_migration_failed (migration, error);
       return;
     }
   migration->defined = migration->started = migration->source_stopped = FALSE;
   migration->copied = FALSE;
+  if (migration->source_gone)
+    {
+      moved_over (migration);
+      return;
+    }
   vmgr_backend_op_async (migration->source, self->spec->uuid, VMGR_BACKEND_OP_UNDEFINE, NULL,
                          on_source_undefined, migration);
 }
@@ -281,11 +278,11 @@ on_target_started (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_prefix_error (&error, "cannot start the VM on host %s: ",
                       vmgr_context_host_name (migration->vm->context, migration->moved));
-      failed (migration, error);
+      vmgr_vm_migration_failed (migration, error);
       return;
     }
   migration->started = TRUE;
-  commit (migration);
+  vmgr_vm_migration_commit (migration);
 }
 
 static void
@@ -298,18 +295,18 @@ on_target_defined (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_prefix_error (&error, "cannot define the VM on host %s: ",
                       vmgr_context_host_name (migration->vm->context, migration->moved));
-      failed (migration, error);
+      vmgr_vm_migration_failed (migration, error);
       return;
     }
   migration->defined = TRUE;
   vmgr_job_set_progress (migration->job, 0.85);
-  if (failed (migration, NULL))
+  if (vmgr_vm_migration_failed (migration, NULL))
     return;
   if (migration->was_up)
     vmgr_backend_op_async (migration->target, migration->vm->spec->uuid, VMGR_BACKEND_OP_START,
                            NULL, on_target_started, migration);
   else
-    commit (migration);
+    vmgr_vm_migration_commit (migration);
 }
 
 static void
@@ -317,13 +314,13 @@ define_on_target (Migration *migration)
 {
   GError *error = NULL;
 
-  if (failed (migration, NULL))
+  if (vmgr_vm_migration_failed (migration, NULL))
     return;
   migration->domain_xml = vmgr_context_build_definition (migration->vm->context,
                                                          migration->moved, &error);
   if (migration->domain_xml == NULL)
     {
-      failed (migration, error);
+      vmgr_vm_migration_failed (migration, error);
       return;
     }
   vmgr_backend_define_async (migration->target, migration->domain_xml, NULL, on_target_defined,
@@ -357,7 +354,7 @@ on_copied (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_prefix_error (&error, "cannot copy the root image to host %s: ",
                       vmgr_context_host_name (migration->vm->context, migration->moved));
-      failed (migration, error);
+      vmgr_vm_migration_failed (migration, error);
       return;
     }
   if (path != NULL)
@@ -387,7 +384,7 @@ on_guest_dir_made (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      failed (migration, error);
+      vmgr_vm_migration_failed (migration, error);
       return;
     }
   /* The directory is the copy's from here: a failure removes it. */
@@ -406,7 +403,7 @@ copy_files (Migration *migration)
   GCancellable *cancellable = vmgr_job_get_cancellable (migration->job);
   g_autofree char *name = vmgr_volume_root_name (migration->moved->id);
 
-  if (failed (migration, NULL))
+  if (vmgr_vm_migration_failed (migration, NULL))
     return;
   if (migration->source_root == NULL)
     {
@@ -444,7 +441,7 @@ on_source_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
       !g_error_matches (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE))
     {
       g_prefix_error (&error, "cannot stop the VM on its source: ");
-      failed (migration, error);
+      vmgr_vm_migration_failed (migration, error);
       return;
     }
   g_clear_error (&error);
@@ -515,7 +512,9 @@ on_shutdown_asked (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 start (Migration *migration)
 {
-  if (!migration->was_up)
+  if (migration->live)
+    vmgr_vm_migration_start_live (migration);
+  else if (!migration->was_up)
     copy_files (migration);
   else if (migration->source_root != NULL)
     vmgr_backend_op_async (migration->source, migration->vm->spec->uuid,
@@ -557,17 +556,25 @@ host_backend (const VmgrContext *context, const char *name)
 /* What of the VM's files can move: none (test driver), a container's root
  * image. */
 static gboolean
-check_files (VmgrVm *self, VmgrBackend *target, const char *name, GError **error)
+check_files (VmgrVm *self, VmgrBackend *target, const char *name, gboolean live,
+             GError **error)
 {
   const char *scheme = vmgr_backend_get_scheme (target);
   g_autoptr(VmgrGuestFiles) files = NULL;
 
+  if (live && !g_str_equal (scheme, "qemu"))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "the %s backend cannot migrate a VM live: use live false", scheme),
+           FALSE;
   if (g_str_equal (scheme, "test"))
     return TRUE;
-  if (!g_str_equal (scheme, "lxc"))
+  if (g_str_equal (scheme, "qemu") && !live)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
-                        "migrating %s guests is not built yet (only containers move)", scheme),
-           FALSE;
+                        "moving a QEMU guest offline is not built yet: only a running one "
+                        "migrates, live"), FALSE;
+  if (live && target == self->context->backend)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                        "live migration onto the configured host is not built yet"), FALSE;
   if (vmgr_vm_spec_is_adopted (self->spec))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
                         "VM '%s' was adopted: its files are not vmgr's to move",
@@ -586,7 +593,7 @@ check_files (VmgrVm *self, VmgrBackend *target, const char *name, GError **error
 }
 
 static gboolean
-check_host (VmgrVm *self, const char *name, GError **error)
+check_host (VmgrVm *self, const char *name, gboolean live, GError **error)
 {
   VmgrBackend *target = host_backend (self->context, name);
   VmgrBackend *source = vmgr_context_backend_for (self->context, self->spec);
@@ -606,11 +613,11 @@ check_host (VmgrVm *self, const char *name, GError **error)
                         "host %s runs %s guests and VM '%s' is a %s guest", name,
                         vmgr_backend_get_scheme (target), self->spec->name,
                         vmgr_backend_get_scheme (source)), FALSE;
-  return check_files (self, target, name, error);
+  return check_files (self, target, name, live, error);
 }
 
 static gboolean
-check_state (VmgrVm *self, int live, GError **error)
+check_state (VmgrVm *self, gboolean live, GError **error)
 {
   if (!vmgr_vm_check_not_deleted (self, error) ||
       !vmgr_vm_check_not_provisioning (self, error) ||
@@ -631,16 +638,15 @@ check_state (VmgrVm *self, int live, GError **error)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
                         "VM '%s' has snapshots, which do not move between hosts: delete "
                         "them first", self->spec->name), FALSE;
-  if (live == TRUE)
-    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
-                        "the %s backend cannot migrate a VM live: use live false",
-                        vmgr_backend_get_scheme (vmgr_context_backend_for (self->context,
-                                                                           self->spec))), FALSE;
+  if (live && self->state != VMGR_VM_STATE_RUNNING)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_STATE,
+                        "VM '%s' is %s, and only a running VM migrates live",
+                        self->spec->name, vmgr_vm_state_to_string (self->state)), FALSE;
   return TRUE;
 }
 
 static Migration *
-migration_new (VmgrVm *self, VmgrGrant *grant, const char *host)
+migration_new (VmgrVm *self, VmgrGrant *grant, const char *host, gboolean live)
 {
   Migration *migration = g_new0 (Migration, 1);
 
@@ -655,6 +661,7 @@ migration_new (VmgrVm *self, VmgrGrant *grant, const char *host)
   migration->state_before = self->state;
   migration->reason_before = g_strdup (vmgr_dbus_vm_get_state_reason (VMGR_DBUS_VM (self)));
   migration->was_up = vmgr_vm_is_up (self->state);
+  migration->live = live;
   if (g_str_equal (vmgr_backend_get_scheme (migration->source), "lxc"))
     {
       g_autoptr(VmgrGuestFiles) files = vmgr_context_guest_files (self->context, self->spec);
@@ -673,15 +680,21 @@ on_migrate_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointe
   g_autoptr(GError) error = NULL;
   Migration *migration;
   const char *path;
+  gboolean live;
 
-  if (!check_host (self, request->host, &error) || !check_state (self, request->live, &error))
+  /* Live by default for a running QEMU guest only. */
+  live = request->live != -1 ? request->live
+         : self->state == VMGR_VM_STATE_RUNNING &&
+           g_str_equal (vmgr_backend_get_scheme (vmgr_context_backend_for (self->context,
+                                                                           self->spec)), "qemu");
+  if (!check_host (self, request->host, live, &error) || !check_state (self, live, &error))
     {
       vmgr_grant_audit (self->context->auth, grant, error);
       vmgr_grant_free (grant);
       g_dbus_method_invocation_return_gerror (invocation, error);
       return;
     }
-  migration = migration_new (self, grant, request->host);
+  migration = migration_new (self, grant, request->host, live);
   migration->job = g_object_ref (request->start_job (request->start_job_data, self->spec->id,
                                                      self->spec->owner, "migrate",
                                                      grant->caller.uid));

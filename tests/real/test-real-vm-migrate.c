@@ -6,7 +6,13 @@
  * to pool): running there with the marker, nothing left on host 1; a
  * migration cancelled during the copy leaves it running on its source;
  * one to the configured host (the image downloaded into its guest
- * directory) and back to an added host (uploaded). The cases build on each other: run the whole program. */
+ * directory) and back to an added host (uploaded). Built once more as
+ * test-real-vm-migrate-qemu (MIGRATE_DRIVER "qemu"): the tiny QEMU guest
+ * made by vmgrd on qemu+tcp host 1, its disk marked, migrated live to host
+ * 2 while a client reads its properties in a loop: the reads keep
+ * answering, the guest's uptime goes on, its console answers there with
+ * the mark; a live migration cancelled while copying leaves it on host 2.
+ * The cases build on each other: run the whole program. */
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +22,11 @@
 #define WAIT_MS 30000
 #define CONSOLE_MS 20000
 #define POOL "vmgrmig"
+#define BOOT_MS 120000
+
+#ifndef MIGRATE_DRIVER
+#define MIGRATE_DRIVER "lxc"
+#endif
 
 static VmgrTestDaemon *daemon_under_test;
 static char *vm_path;
@@ -23,7 +34,9 @@ static char *vm_path;
 static char *
 host_uri (guint i)
 {
-  g_auto(GStrv) uris = g_strsplit (g_getenv ("VMGR_HOST_LXC_URIS"), " ", -1);
+  g_auto(GStrv) uris = g_strsplit (g_getenv (g_str_equal (MIGRATE_DRIVER, "qemu")
+                                             ? "VMGR_HOST_QEMU_URIS" : "VMGR_HOST_LXC_URIS"),
+                                   " ", -1);
 
   g_assert_cmpuint (g_strv_length (uris), >=, i);
   return g_strdup (uris[i - 1]);
@@ -308,10 +321,166 @@ test_from_configured (void)
   g_assert_true (console_shows (vm, "cat /etc/migrate-marker\n", "moved-42"));
 }
 
+/* ---- QEMU, live ----------------------------------------------------------- */
+
+typedef struct {
+  VmgrTestClient *client;
+  guint reads;
+  gint64 slowest_us;
+  gboolean failed;
+} Reader;
+
+/* One property read, as a client polling the VM does. */
+static gboolean
+read_once (gpointer data)
+{
+  Reader *reader = data;
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+    vmgr_test_call (reader->client, vm_path, "org.freedesktop.DBus.Properties", "GetAll",
+                    g_variant_new ("(s)", "org.vmgr.VM"), &error);
+
+  if (reply == NULL)
+    reader->failed = TRUE;
+  reader->reads++;
+  reader->slowest_us = MAX (reader->slowest_us, g_get_monotonic_time () - t0);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+boot (VmgrDBusVM *vm)
+{
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (fd, NULL, "vmgr-guest: booted", BOOT_MS));
+  return fd;
+}
+
+static void
+test_qemu_setup (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *template = vmgr_test_ensure_template ("tiny-qemu", "qemu");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  GVariantDict options;
+  int fd;
+
+  make_pool (1);
+  make_pool (2);
+  add_host (client, "h1", 1);
+  add_host (client, "h2", 2);
+  vmgr_real_add_template (client, "tiny", NULL, template);
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
+  g_variant_dict_insert (&options, "disk_hard_limit", "t", 256 * MiB);
+  g_variant_dict_insert (&options, "host", "s", "h1");
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, "flyer", "tiny", "",
+                                         g_variant_dict_end (&options), &vm_path, NULL, &error);
+  g_assert_no_error (error);
+  vm = vmgr_test_client_vm (client, vm_path);
+  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, WAIT_MS));
+  fd = boot (vm);
+  g_assert_true (vmgr_test_console_shows (fd, "echo flying-mark > /dev/vda; sync; "
+                                              "echo marked-$((5*5))\n", "marked-25", 10000));
+  /* The guest's own clock: its uptime goes on across the migration. */
+  g_assert_true (vmgr_test_console_shows (fd, "touch /tmp/before-migration; "
+                                              "echo stamped-$((4*4))\n", "stamped-16", 10000));
+  close (fd);
+}
+
+static void
+test_live (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrTestClient) other = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *disk = g_strdup_printf ("vmgr-%u.qcow2", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *log = NULL;
+  const char *line;
+  Reader reader = { other, 0, 0, FALSE };
+  guint poll;
+  gint64 ms = 0;
+  int fd;
+
+  poll = g_timeout_add (50, read_once, &reader);
+  outcome = migrate (client, vm, "h2", FALSE, &ms);
+  g_source_remove (poll);
+  g_assert_cmpstr (outcome, ==, "ok");
+  g_assert_false (reader.failed);
+  g_test_message ("TIMING live migration of the tiny QEMU guest h1 -> h2: %" G_GINT64_FORMAT
+                  " ms from Migrate to Completed; %u property reads meanwhile, the slowest "
+                  "%" G_GINT64_FORMAT " ms", ms, reader.reads, reader.slowest_us / 1000);
+  g_assert_cmpuint (reader.reads, >, 0);
+  g_assert_true (g_file_get_contents (vmgr_test_daemon_get_log_path (daemon_under_test), &log,
+                                      NULL, NULL));
+  line = strstr (log, "moved live:");
+  g_assert_nonnull (line);
+  {
+    g_autofree char *text = g_strndup (line, strcspn (line, "\n"));
+
+    g_test_message ("TIMING vmgrd: %s", text);
+  }
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "h2");
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
+  g_assert_true (vmgr_test_wait_reason (vm, "migrated", WAIT_MS));
+  g_assert_true (pool_has (2, disk));
+  g_assert_false (pool_has (1, disk));
+  /* The same guest: not booted again (the file it made in its tmpfs is
+   * there), its disk with the mark. */
+  fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (fd, "ls /tmp/before-migration && echo still-$((3*3))\n",
+                                          "still-9", 10000));
+  g_assert_true (vmgr_test_console_shows (fd, "echo got-$(head -c 11 /dev/vda)-end\n",
+                                          "got-flying-mark-end", 10000));
+  close (fd);
+}
+
+static void
+test_live_cancel (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *disk = g_strdup_printf ("vmgr-%u.qcow2", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  gint64 ms = 0;
+  int fd;
+
+  outcome = migrate (client, vm, "h1", TRUE, &ms);
+  g_test_message ("cancelled live migration after %" G_GINT64_FORMAT " ms: %s", ms, outcome);
+  g_assert_cmpstr (outcome, !=, "ok");
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "h2");
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
+  g_assert_false (pool_has (1, disk));
+  g_assert_true (pool_has (2, disk));
+  fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (fd, "ls /tmp/before-migration && echo still-$((3*3))\n",
+                                          "still-9", 10000));
+  close (fd);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  if (g_str_equal (MIGRATE_DRIVER, "qemu"))
+    {
+      g_test_add_func ("/real-vm-migrate-qemu/setup", test_qemu_setup);
+      g_test_add_func ("/real-vm-migrate-qemu/live", test_live);
+      g_test_add_func ("/real-vm-migrate-qemu/live-cancel", test_live_cancel);
+      return vmgr_real_test_run ("qemu", &daemon_under_test);
+    }
   g_test_add_func ("/real-vm-migrate/setup", test_setup);
   g_test_add_func ("/real-vm-migrate/offline", test_offline);
   g_test_add_func ("/real-vm-migrate/cancel", test_cancel);
