@@ -8,8 +8,9 @@
  * then undefined on the source and its files there removed. Any failure
  * or a Cancel before the store has the new host undoes what was done on
  * the target and brings the VM back up on its source. VMs of the test
- * driver have no files: the same without the copy. QEMU guests (live
- * migration, disks with backing images) are refused with NotSupported. */
+ * driver have no files: the same without the copy. A running QEMU guest
+ * moves live instead (vmgr-vm-migrate-live.c); one that does not run is
+ * refused with NotSupported. */
 #include "vmgr-vm-migrate-private.h"
 
 #include <errno.h>
