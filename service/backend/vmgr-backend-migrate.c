@@ -143,7 +143,7 @@ watch_thread (gpointer p)
         }
       else if (watch->progress != NULL && get_job_stats (watch->domain, 0, &stats))
         {
-          vmgr_backend_progress_post_stats (watch->progress, &stats);
+          vmgr_backend_progress_post_struct (watch->progress, &stats, sizeof stats);
         }
       g_mutex_lock (&watch->mutex);
     }

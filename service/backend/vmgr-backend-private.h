@@ -102,13 +102,22 @@ VmgrBackendLink *vmgr_backend_get_link (VmgrBackend *self);
  * Returns the event callback id, or -1 with @error. */
 int vmgr_backend_prepare_connection (VmgrBackend *self, virConnectPtr conn, GError **error);
 
+/* The storage pool of a host's VM files (vmgr-backend-volumes.h), kept
+ * in the backend, used by vmgr-backend-volumes.c. */
+typedef struct {
+  GMutex lock;              /* the directory is read in worker threads */
+  char *name;               /* NULL: the files are local */
+  char *dir;
+  GPtrArray *old_dirs;      /* kept: callers hold them as const */
+} VmgrBackendPool;
+
+VmgrBackendPool *vmgr_backend_get_pool_state (VmgrBackend *self);
+/* vmgr_backend_new_unconnected with its pool set before it connects. */
+VmgrBackend *vmgr_backend_new_unconnected_with_pool (const char *uri, const char *pool);
 /* Looks up @self's pool on the connection just opened and keeps its
  * target directory (vmgr_backend_get_pool_dir; NULL when the host has no
  * such active pool). In the opening thread (vmgr-backend-volumes.c). */
 void vmgr_backend_read_pool_dir (VmgrBackend *self, virConnectPtr conn);
-void vmgr_backend_set_pool_dir (VmgrBackend *self, const char *dir);
-/* vmgr_backend_get_pool, for worker threads. */
-char *vmgr_backend_dup_pool (VmgrBackend *self);
 
 /* Test only: acts as if libvirt had reported the connection closed
  * (VIR_CONNECT_CLOSE_REASON_EOF), through the same path as a real close.

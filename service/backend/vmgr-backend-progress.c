@@ -2,7 +2,11 @@
  * caller's main context (see vmgr-backend-stream.h). */
 #include "vmgr-backend-stream.h"
 
-typedef enum { REPORT_STATS, REPORT_COPY, REPORT_FRACTION } ReportKind;
+typedef enum { REPORT_STRUCT, REPORT_COPY, REPORT_FRACTION } ReportKind;
+
+typedef void (*StructFunc) (gconstpointer report, gpointer data);
+typedef void (*CopyFunc) (guint64 copied, guint64 total, gpointer data);
+typedef void (*FractionFunc) (double fraction, gpointer data);
 
 struct _VmgrBackendProgress {
   GCallback callback;
@@ -57,7 +61,7 @@ vmgr_backend_progress_release_later (VmgrBackendProgress *progress)
 typedef struct {
   VmgrBackendProgress *progress;
   ReportKind kind;
-  VmgrMigrationStats stats;
+  gpointer blob;
   guint64 copied, total;
   double fraction;
 } Report;
@@ -68,6 +72,7 @@ report_free (gpointer p)
   Report *report = p;
 
   progress_unref (report->progress);
+  g_free (report->blob);
   g_free (report);
 }
 
@@ -78,11 +83,11 @@ report_deliver (gpointer p)
   GCallback cb = report->progress->callback;
 
   if (report->kind == REPORT_COPY)
-    ((VmgrVolumeCopyProgress) cb) (report->copied, report->total, report->progress->data);
+    ((CopyFunc) cb) (report->copied, report->total, report->progress->data);
   else if (report->kind == REPORT_FRACTION)
-    ((VmgrProgressFunc) cb) (report->fraction, report->progress->data);
+    ((FractionFunc) cb) (report->fraction, report->progress->data);
   else
-    ((VmgrMigrateProgress) cb) (&report->stats, report->progress->data);
+    ((StructFunc) cb) (report->blob, report->progress->data);
   return G_SOURCE_REMOVE;
 }
 
@@ -95,12 +100,12 @@ report_post (VmgrBackendProgress *progress, Report *report)
 }
 
 void
-vmgr_backend_progress_post_stats (VmgrBackendProgress *progress, const VmgrMigrationStats *stats)
+vmgr_backend_progress_post_struct (VmgrBackendProgress *progress, gconstpointer blob, gsize size)
 {
   Report *report = g_new0 (Report, 1);
 
-  report->kind = REPORT_STATS;
-  report->stats = *stats;
+  report->kind = REPORT_STRUCT;
+  report->blob = g_memdup2 (blob, size);
   report_post (progress, report);
 }
 

@@ -5,8 +5,6 @@
 #pragma once
 
 #include "vmgr-backend-private.h"
-#include "vmgr-backend-migrate.h"
-#include "vmgr-provision.h"
 
 G_BEGIN_DECLS
 
@@ -25,7 +23,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrVirStream, vmgr_vir_stream_release)
 #define VMGR_BACKEND_PROGRESS_INTERVAL_US (250 * G_TIME_SPAN_MILLISECOND)
 
 /* The caller's progress callback (a VmgrMigrateProgress,
- * VmgrVolumeCopyProgress or VmgrProgressFunc, as posted), with the main
+ * VmgrVolumeCopyProgress or VmgrProgressFunc, as posted; this header
+ * names none of them, so that the files declaring them may include it),
+ * with the main
  * context of the thread that made it; atomically reference-counted by the
  * task and the reports in flight, so that its destroy notify runs once,
  * on that context, after the last report. */
@@ -36,10 +36,14 @@ VmgrBackendProgress *vmgr_backend_progress_new (GCallback callback, gpointer dat
 /* Drops the task's reference from any thread (the last one is dropped on
  * the caller's context). */
 void vmgr_backend_progress_release_later (VmgrBackendProgress *progress);
-void vmgr_backend_progress_post_stats (VmgrBackendProgress *progress,
-                                       const VmgrMigrationStats *stats);
+/* Calls back (const T *report, data) with a copy of the @size bytes at
+ * @report: VmgrMigrateProgress with a VmgrMigrationStats. */
+void vmgr_backend_progress_post_struct (VmgrBackendProgress *progress, gconstpointer report,
+                                        gsize size);
+/* (copied, total, data): VmgrVolumeCopyProgress. */
 void vmgr_backend_progress_post_copy (VmgrBackendProgress *progress, guint64 copied,
                                       guint64 total);
+/* (fraction, data): VmgrProgressFunc. */
 void vmgr_backend_progress_post_fraction (VmgrBackendProgress *progress, double fraction);
 
 /* The <format type='...'/> of a volume's XML ("raw" when it has none). */

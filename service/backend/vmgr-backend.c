@@ -8,7 +8,6 @@
 
 #include <libvirt-glib/libvirt-glib.h>
 
-#include "vmgr-backend-volumes.h"
 #include "vmgr-error.h"
 
 struct _VmgrBackend {
@@ -18,10 +17,7 @@ struct _VmgrBackend {
   char *scheme;
   VmgrBackendLink *link;    /* the connection (vmgr-backend-connection.c) */
   GHashTable *consoles;     /* see vmgr_backend_get_consoles () */
-  char *pool;               /* vmgr-backend-volumes.h; NULL: files are local */
-  GMutex pool_lock;         /* the pool's directory is read in worker threads */
-  char *pool_dir;
-  GPtrArray *old_pool_dirs; /* kept: callers hold them as const */
+  VmgrBackendPool pool;     /* vmgr-backend-volumes.c */
 };
 
 G_DEFINE_FINAL_TYPE (VmgrBackend, vmgr_backend, G_TYPE_OBJECT)
@@ -395,10 +391,10 @@ vmgr_backend_finalize (GObject *object)
   VmgrBackend *self = VMGR_BACKEND (object);
 
   g_free (self->uri);
-  g_free (self->pool);
-  g_free (self->pool_dir);
-  g_ptr_array_unref (self->old_pool_dirs);
-  g_mutex_clear (&self->pool_lock);
+  g_free (self->pool.name);
+  g_free (self->pool.dir);
+  g_ptr_array_unref (self->pool.old_dirs);
+  g_mutex_clear (&self->pool.lock);
   g_free (self->scheme);
   g_hash_table_unref (self->consoles);
 
@@ -432,8 +428,8 @@ static void
 vmgr_backend_init (VmgrBackend *self)
 {
   self->consoles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_mutex_init (&self->pool_lock);
-  self->old_pool_dirs = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_init (&self->pool.lock);
+  self->pool.old_dirs = g_ptr_array_new_with_free_func (g_free);
 }
 
 /* For vmgr-backend-connection.c, on every connection it opens (see
@@ -465,57 +461,10 @@ vmgr_backend_get_link (VmgrBackend *self)
   return self->link;
 }
 
-void
-vmgr_backend_set_pool (VmgrBackend *self, const char *pool)
+VmgrBackendPool *
+vmgr_backend_get_pool_state (VmgrBackend *self)
 {
-  g_return_if_fail (VMGR_IS_BACKEND (self));
-  g_mutex_lock (&self->pool_lock);
-  g_free (self->pool);
-  self->pool = pool != NULL && *pool != '\0' ? g_strdup (pool) : NULL;
-  g_mutex_unlock (&self->pool_lock);
-}
-
-const char *
-vmgr_backend_get_pool (VmgrBackend *self)
-{
-  g_return_val_if_fail (VMGR_IS_BACKEND (self), NULL);
-  return self->pool;
-}
-
-char *
-vmgr_backend_dup_pool (VmgrBackend *self)
-{
-  char *pool;
-
-  g_mutex_lock (&self->pool_lock);
-  pool = g_strdup (self->pool);
-  g_mutex_unlock (&self->pool_lock);
-  return pool;
-}
-
-const char *
-vmgr_backend_get_pool_dir (VmgrBackend *self)
-{
-  const char *dir;
-
-  g_return_val_if_fail (VMGR_IS_BACKEND (self), NULL);
-  g_mutex_lock (&self->pool_lock);
-  dir = self->pool_dir;
-  g_mutex_unlock (&self->pool_lock);
-  return dir;
-}
-
-void
-vmgr_backend_set_pool_dir (VmgrBackend *self, const char *dir)
-{
-  g_mutex_lock (&self->pool_lock);
-  if (g_strcmp0 (dir, self->pool_dir) != 0)
-    {
-      if (self->pool_dir != NULL)
-        g_ptr_array_add (self->old_pool_dirs, self->pool_dir);
-      self->pool_dir = g_strdup (dir);
-    }
-  g_mutex_unlock (&self->pool_lock);
+  return &self->pool;
 }
 
 GHashTable *
@@ -553,11 +502,11 @@ vmgr_backend_new (const char *uri, GError **error)
 VmgrBackend *
 vmgr_backend_new_unconnected (const char *uri)
 {
-  return vmgr_backend_new_with_pool (uri, NULL);
+  return vmgr_backend_new_unconnected_with_pool (uri, NULL);
 }
 
 VmgrBackend *
-vmgr_backend_new_with_pool (const char *uri, const char *pool)
+vmgr_backend_new_unconnected_with_pool (const char *uri, const char *pool)
 {
   VmgrBackend *self;
 
@@ -567,7 +516,7 @@ vmgr_backend_new_with_pool (const char *uri, const char *pool)
   self = g_object_new (VMGR_TYPE_BACKEND, NULL);
   self->uri = g_strdup (uri);
   self->scheme = scheme_from_uri (uri);
-  vmgr_backend_set_pool (self, pool);
+  self->pool.name = pool != NULL && *pool != '\0' ? g_strdup (pool) : NULL;
   self->link = vmgr_backend_link_new_unconnected (self);
   vmgr_backend_link_start (self);
   return self;

@@ -147,6 +147,7 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   VmgrGrant *grant;
   GPtrArray *templates;     /* the one to add */
+  char *scheme;             /* the driver it is checked for */
 } TemplateAddition;
 
 static void
@@ -155,6 +156,7 @@ template_addition_free (TemplateAddition *addition)
   g_object_unref (addition->invocation);
   vmgr_grant_free (addition->grant);
   g_ptr_array_unref (addition->templates);
+  g_free (addition->scheme);
   g_free (addition);
 }
 
@@ -178,7 +180,7 @@ on_added_template_checked (GObject *source, GAsyncResult *result, gpointer user_
   if (*tmpl->source != '\0' && (check == NULL || !check->usable))
     g_set_error (&error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
                  "template source '%s' is not usable on the %s backend: %s", tmpl->source,
-                 vmgr_backend_get_scheme (self->context->backend),
+                 addition->scheme,
                  check != NULL ? check->problem : "cannot check it");
   else
     {
@@ -186,6 +188,25 @@ on_added_template_checked (GObject *source, GAsyncResult *result, gpointer user_
       vmgr_store_add_template (self->context->store, tmpl, audit, &error);
     }
   vmgr_manager_finish (self, addition->invocation, addition->grant, NULL, error);
+}
+
+/* The driver a new template is checked for: the configured host's, or
+ * that of an added host whose driver its files fit (an LXC template on a
+ * QEMU-configured vmgrd with an LXC host). */
+static const char *
+template_scheme (const VmgrContext *context, const VmgrTemplate *tmpl)
+{
+  const char *scheme = vmgr_backend_get_scheme (context->backend);
+  GHashTableIter iter;
+  gpointer backend;
+
+  if (vmgr_template_fits (scheme, tmpl->source, NULL) || context->host_backends == NULL)
+    return scheme;
+  g_hash_table_iter_init (&iter, context->host_backends);
+  while (g_hash_table_iter_next (&iter, NULL, &backend))
+    if (vmgr_template_fits (vmgr_backend_get_scheme (backend), tmpl->source, NULL))
+      return vmgr_backend_get_scheme (backend);
+  return scheme;
 }
 
 static void
@@ -198,8 +219,9 @@ on_add_template_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gp
   addition->grant = grant;
   addition->templates = g_ptr_array_new_with_free_func ((GDestroyNotify) vmgr_template_free);
   g_ptr_array_add (addition->templates, data);
-  vmgr_template_check_async (vmgr_backend_get_scheme (self->context->backend),
-                             addition->templates, NULL, on_added_template_checked, addition);
+  addition->scheme = g_strdup (template_scheme (self->context, data));
+  vmgr_template_check_async (addition->scheme, addition->templates, NULL,
+                             on_added_template_checked, addition);
 }
 
 gboolean

@@ -45,6 +45,22 @@ validate_uri (const char *uri, GError **error)
 /* AddHost's one option, "pool" (s): the storage pool of the host's VM
  * files (vmgr-backend-volumes.h); any other is refused, not ignored. */
 static gboolean
+take_option (const char *key, GVariant *value, char **pool, GError **error)
+{
+  if (!g_str_equal (key, "pool"))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "unknown option '%s'", key), FALSE;
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "option 'pool' must be a string (s)"), FALSE;
+  if (!vmgr_validate_pool_name (g_variant_get_string (value, NULL), error))
+    return FALSE;
+  g_free (*pool);
+  *pool = g_variant_dup_string (value, NULL);
+  return TRUE;
+}
+
+static gboolean
 validate_options (GVariant *options, char **pool, GError **error)
 {
   GVariantIter iter;
@@ -54,18 +70,11 @@ validate_options (GVariant *options, char **pool, GError **error)
   g_variant_iter_init (&iter, options);
   while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
     {
-      g_autoptr(GVariant) owned = value;
+      gboolean ok = take_option (key, value, pool, error);
 
-      if (!g_str_equal (key, "pool"))
-        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                            "unknown option '%s'", key), FALSE;
-      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                            "option 'pool' must be a string (s)"), FALSE;
-      if (!vmgr_validate_pool_name (g_variant_get_string (value, NULL), error))
+      g_variant_unref (value);
+      if (!ok)
         return FALSE;
-      g_free (*pool);
-      *pool = g_variant_dup_string (value, NULL);
     }
   if (*pool == NULL)
     *pool = g_strdup (VMGR_DEFAULT_HOST_POOL);
