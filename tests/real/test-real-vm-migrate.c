@@ -165,7 +165,8 @@ migrate (VmgrTestClient *client, VmgrDBusVM *vm, const char *host, gboolean canc
     {
       g_autoptr(GVariant) reply = NULL;
 
-      /* Once the container is down and its copy under way. */
+      /* Once the copy starts (the container is down, or QEMU's memory and
+       * disk about to go): 0.1 is where both paths set it then. */
       for (guint i = 0; i < 200 && completion.outcome == NULL; i++)
         {
           g_autoptr(GVariant) progress =
@@ -176,10 +177,10 @@ migrate (VmgrTestClient *client, VmgrDBusVM *vm, const char *host, gboolean canc
           if (progress != NULL)
             {
               g_variant_get (progress, "(v)", &value);
-              if (g_variant_get_double (value) > 0.1)
+              if (g_variant_get_double (value) >= 0.1)
                 break;
             }
-          g_usleep (20000);
+          g_usleep (5000);
           g_main_context_iteration (NULL, FALSE);
         }
       reply = vmgr_test_call (client, completion.path, "org.vmgr.Job", "Cancel", NULL, NULL);
