@@ -1,7 +1,8 @@
 /* backup, backups, restore, backup-delete (issue 13): VM.Backup and
  * Manager.RestoreBackup as jobs followed with the progress bar create
  * shows (Ctrl-C cancels), Manager.ListBackups as a table or JSON,
- * Manager.DeleteBackup. */
+ * Manager.DeleteBackup; and migrate (issue 14), VM.Migrate, a job followed
+ * the same way. */
 #include "vmgrctl-commands.h"
 
 #include <glib-unix.h>
@@ -479,4 +480,42 @@ vmgrctl_cmd_backup_delete (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char 
   if (!vmgr_dbus_manager_call_delete_backup_sync (manager, args[0], NULL, &error))
     return vmgrctl_fail (error, "cannot delete backup '%s'", args[0]);
   return VMGRCTL_EXIT_OK;
+}
+
+/* ---- migrate ----------------------------------------------------------------- */
+
+int
+vmgrctl_cmd_migrate (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv)
+{
+  gboolean offline = FALSE;
+  const GOptionEntry entries[] = {
+    { "offline", 0, 0, G_OPTION_ARG_NONE, &offline,
+      "Stop the VM, move it and start it again (no live migration)", NULL },
+    { NULL }
+  };
+  g_auto(GStrv) args = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *job = NULL;
+  g_auto(JobFollow) follow = { 0 };
+  GVariantDict options;
+  int status = vmgrctl_command_parse (ctx, cmd, entries, NULL, argv, &args);
+
+  if (status != VMGRCTL_EXIT_OK ||
+      (status = vmgrctl_context_lookup_vm (ctx, args[0], &vm)) != VMGRCTL_EXIT_OK)
+    return status;
+  g_variant_dict_init (&options, NULL);
+  if (offline)
+    g_variant_dict_insert (&options, "live", "b", FALSE);
+  job_follow_init (&follow, ctx, "Migrating", vmgr_dbus_vm_get_name (vm));
+  if (!vmgr_dbus_vm_call_migrate_sync (vm, args[1], g_variant_dict_end (&options), &job, NULL,
+                                       &error))
+    return vmgrctl_fail (error, "cannot migrate VM '%s' to host %s", args[0], args[1]);
+  if (ctx->no_wait)
+    {
+      vmgrctl_print (job);
+      vmgrctl_print ("\n");
+      return VMGRCTL_EXIT_OK;
+    }
+  return job_follow_run (&follow, job, "migration");
 }

@@ -72,6 +72,8 @@ int vmgrctl_cmd_backup (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **a
 int vmgrctl_cmd_backups (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_restore (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 int vmgrctl_cmd_backup_delete (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
+/* VM.Migrate (issue 14), a job followed like a backup's (vmgrctl-backup-commands.c) */
+int vmgrctl_cmd_migrate (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);
 
 /* vmgrctl-console-command.c */
 int vmgrctl_cmd_console (VmgrctlContext *ctx, const VmgrctlCommand *cmd, char **argv);

@@ -59,6 +59,10 @@ static const VmgrctlCommand commands[] = {
     "Create a VM from a backup (--owner USER); shows progress, prints the VM's path",
     vmgrctl_cmd_restore },
   { "backup-delete", "ARCHIVE", 1, 0, "Delete a backup archive", vmgrctl_cmd_backup_delete },
+  /* Several hosts (issue 14). */
+  { "migrate", "VM HOST", 2, VMGRCTL_COMMAND_WAITS,
+    "Move a VM to another host (live for a running QEMU guest; --offline); shows progress",
+    vmgrctl_cmd_migrate },
   { "wait", "VM --state STATE", 1, 0,
     "Wait until a VM is in STATE (--timeout SECONDS gives up)", vmgrctl_cmd_wait },
   { "monitor", "[VM...]", 0, VMGRCTL_COMMAND_READ | VMGRCTL_COMMAND_MORE_ARGS,

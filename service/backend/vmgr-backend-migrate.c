@@ -14,6 +14,7 @@ typedef struct {
   VmgrBackend *target;
   char *uuid;
   VmgrMigrateFlags flags;
+  char *dest_xml;           /* the target's definition, NULL: the source's */
   char *source_path;
   char *target_pool;
   char *target_name;
@@ -28,6 +29,7 @@ migrate_data_free (gpointer p)
 
   g_clear_object (&data->target);
   g_free (data->uuid);
+  g_free (data->dest_xml);
   g_free (data->source_path);
   g_free (data->target_pool);
   g_free (data->target_name);
@@ -258,6 +260,9 @@ migrate_thread (GTask *task, gpointer source_object, gpointer task_data,
   Watch watch = { 0 };
   GThread *watcher;
   g_autoptr(GPtrArray) created = NULL;
+  virTypedParameterPtr params = NULL;
+  int n_params = 0;
+  int max_params = 0;
 
   if (vmgr_backend_task_return_if_cancelled (task))
     return;
@@ -275,10 +280,21 @@ migrate_thread (GTask *task, gpointer source_object, gpointer task_data,
     }
   if ((data->flags & VMGR_MIGRATE_LIVE) != 0)
     vflags |= VIR_MIGRATE_LIVE;
+  /* With a definition of its own the target's disks are elsewhere than
+   * the source's, and the caller made them. */
   if ((data->flags & VMGR_MIGRATE_COPY_STORAGE) != 0)
     {
       vflags |= VIR_MIGRATE_NON_SHARED_DISK;
-      created = disks_missing_on_target (domain, tconn);
+      if (data->dest_xml == NULL)
+        created = disks_missing_on_target (domain, tconn);
+    }
+  if (data->dest_xml != NULL &&
+      virTypedParamsAddString (&params, &n_params, &max_params, VIR_MIGRATE_PARAM_DEST_XML,
+                               data->dest_xml) < 0)
+    {
+      vmgr_backend_set_error_from_libvirt (&error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
   if (virDomainIsPersistent (domain) == 1)
     vflags |= VIR_MIGRATE_UNDEFINE_SOURCE;
@@ -290,7 +306,8 @@ migrate_thread (GTask *task, gpointer source_object, gpointer task_data,
   g_cond_init (&watch.cond);
   watcher = g_thread_new ("vmgr-migrate-watch", watch_thread, &watch);
 
-  moved = virDomainMigrate3 (domain, tconn, NULL, 0, vflags);
+  moved = virDomainMigrate3 (domain, tconn, params, n_params, vflags);
+  virTypedParamsFree (params, n_params);
   if (moved == NULL)
     vmgr_backend_set_error_from_libvirt (&error);
 
@@ -324,7 +341,7 @@ migrate_thread (GTask *task, gpointer source_object, gpointer task_data,
 
 void
 vmgr_backend_migrate_async (VmgrBackend *source, VmgrBackend *target, const char *uuid,
-                            VmgrMigrateFlags flags,
+                            VmgrMigrateFlags flags, const char *dest_xml,
                             VmgrMigrateProgress progress, gpointer progress_data,
                             GDestroyNotify progress_destroy,
                             GCancellable *cancellable,
@@ -342,6 +359,7 @@ vmgr_backend_migrate_async (VmgrBackend *source, VmgrBackend *target, const char
   data = g_task_get_task_data (task);
   data->uuid = g_strdup (uuid);
   data->flags = flags;
+  data->dest_xml = dest_xml != NULL && *dest_xml != '\0' ? g_strdup (dest_xml) : NULL;
   g_task_run_in_thread (task, migrate_thread);
 }
 

@@ -47,9 +47,13 @@ typedef void (*VmgrMigrateProgress) (const VmgrMigrationStats *stats, gpointer u
  * (virDomainAbortJob). Errors: INVALID_ARGUMENT (bad UUID, the same host
  * twice), NOT_FOUND, NOT_SUPPORTED (different drivers, containers, a driver
  * without migration), INVALID_STATE (not running), HYPERVISOR,
- * G_IO_ERROR_CANCELLED. */
+ * G_IO_ERROR_CANCELLED. @dest_xml (NULL or "": the source's definition)
+ * is the domain's definition on the target (VIR_MIGRATE_PARAM_DEST_XML),
+ * for disks at other paths there; with it and COPY_STORAGE the caller
+ * makes the target's disk volumes first (same virtual sizes), else the
+ * missing ones are created at the source's paths. */
 void vmgr_backend_migrate_async (VmgrBackend *source, VmgrBackend *target, const char *uuid,
-                                 VmgrMigrateFlags flags,
+                                 VmgrMigrateFlags flags, const char *dest_xml,
                                  VmgrMigrateProgress progress, gpointer progress_data,
                                  GDestroyNotify progress_destroy,
                                  GCancellable *cancellable,

@@ -73,6 +73,29 @@ peer_free (Peer *peer)
 }
 
 static void
+caller_copy_free (gpointer data)
+{
+  VmgrCaller *caller = data;
+
+  g_free (caller->bus_name);
+  g_free (caller->user_name);
+  g_free (caller);
+}
+
+/* The task's own copy: the peer may leave the bus (and its entry go)
+ * before the task's callback runs from an idle. */
+static void
+return_caller (GTask *task, const VmgrCaller *caller)
+{
+  VmgrCaller *copy = g_memdup2 (caller, sizeof *caller);
+
+  copy->bus_name = g_strdup (caller->bus_name);
+  copy->user_name = g_strdup (caller->user_name);
+  g_task_set_task_data (task, copy, caller_copy_free);
+  g_task_return_pointer (task, copy, NULL);
+}
+
+static void
 fail_waiters (Peer *peer, const GError *error)
 {
   g_autoptr(GPtrArray) waiters = g_steal_pointer (&peer->waiters);
@@ -140,7 +163,7 @@ resolve_peer (Peer *peer)
   peer->resolved = TRUE;
   peer->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < waiters->len; i++)
-    g_task_return_pointer (g_ptr_array_index (waiters, i), &peer->caller, NULL);
+    return_caller (g_ptr_array_index (waiters, i), &peer->caller);
 }
 
 static void
@@ -207,7 +230,7 @@ vmgr_peers_lookup_async (VmgrPeers *self, const char *bus_name,
   if (peer == NULL)
     peer = add_peer (self, bus_name);
   if (peer->resolved)
-    g_task_return_pointer (task, &peer->caller, NULL);
+    return_caller (task, &peer->caller);
   else
     g_ptr_array_add (peer->waiters, g_steal_pointer (&task));
 }

@@ -21,8 +21,8 @@ G_DECLARE_FINAL_TYPE (VmgrPeers, vmgr_peers, VMGR, PEERS, GObject)
 VmgrPeers *vmgr_peers_new (GDBusConnection *connection);
 
 /* The caller behind @bus_name, fetched on first use. Completes on the main
- * context; the VmgrCaller stays valid while the peer is connected (ref the
- * VmgrPeers and copy what you keep). */
+ * context; the VmgrCaller finish gives is valid until the callback returns
+ * (copy what you keep), even if the peer left meanwhile. */
 void vmgr_peers_lookup_async (VmgrPeers *self, const char *bus_name,
                               GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);

@@ -47,6 +47,8 @@ G_BEGIN_DECLS
 #define VMGR_ACTION_BACKUP "org.vmgr.vm.backup"
 #define VMGR_ACTION_RESTORE "org.vmgr.vm.restore"
 #define VMGR_ACTION_HOSTS_MANAGE "org.vmgr.hosts.manage"
+/* Moving a VM to another host (issue 14). */
+#define VMGR_ACTION_MIGRATE "org.vmgr.vm.migrate"
 
 /* /org/vmgr/vm/ID, /org/vmgr/customer/UID, /org/vmgr/job/N */
 char *vmgr_vm_path (guint32 id);

@@ -410,6 +410,15 @@ on_handle_backup (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, GVariant *o
   return vmgr_vm_handle_backup (VMGR_VM (vm), invocation, options, start_job_for_vm, self);
 }
 
+/* So does VM.Migrate. */
+static gboolean
+on_handle_migrate (VmgrDBusVM *vm, GDBusMethodInvocation *invocation, const char *host,
+                   GVariant *options, gpointer self)
+{
+  return vmgr_vm_handle_migrate (VMGR_VM (vm), invocation, host, options, start_job_for_vm,
+                                 self);
+}
+
 void
 vmgr_registry_add_vm (VmgrRegistry *self, VmgrVm *vm)
 {
@@ -426,6 +435,7 @@ vmgr_registry_add_vm (VmgrRegistry *self, VmgrVm *vm)
   g_signal_connect (vm, "snapshot-added", G_CALLBACK (on_snapshot_added), self);
   g_signal_connect (vm, "snapshot-removed", G_CALLBACK (on_snapshot_removed), self);
   g_signal_connect_object (vm, "handle-backup", G_CALLBACK (on_handle_backup), self, 0);
+  g_signal_connect_object (vm, "handle-migrate", G_CALLBACK (on_handle_migrate), self, 0);
   vmgr_dbus_object_skeleton_set_vm (object, VMGR_DBUS_VM (vm));
   export_object (self, G_DBUS_OBJECT_SKELETON (object), spec->owner);
   refresh_allocation (self, spec->owner);

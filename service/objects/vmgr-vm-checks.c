@@ -19,6 +19,8 @@ vmgr_vm_check_not_deleted (VmgrVm *self, GError **error)
 gboolean
 vmgr_vm_check_not_busy (VmgrVm *self, GError **error)
 {
+  if (!vmgr_vm_check_not_migrating (self, error))
+    return FALSE;
   if (!self->reconfiguring)
     return TRUE;
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
@@ -47,6 +49,17 @@ vmgr_vm_check_files_not_held (VmgrVm *self, GError **error)
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
                "VM '%s' is being copied by a clone or a backup: try again when that is done",
                self->spec->name);
+  return FALSE;
+}
+
+/* While it moves, the VM is on two hosts at once: nothing else touches it. */
+gboolean
+vmgr_vm_check_not_migrating (VmgrVm *self, GError **error)
+{
+  if (!self->migrating)
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
+               "VM '%s' is being migrated: try again when that is done", self->spec->name);
   return FALSE;
 }
 

@@ -2,7 +2,8 @@
  * its state, lifecycle, statistics and console; vmgr-vm-delete.c Delete;
  * vmgr-vm-settings.c the changes to its definition (SetMemory, SetCpu,
  * SetDisk, SetNetwork, SetAutostart, SetOwner); vmgr-vm-history.c
- * GetUsageHistory; vmgr-vm-snapshots.c CreateSnapshot and its snapshots. */
+ * GetUsageHistory; vmgr-vm-snapshots.c CreateSnapshot and its snapshots;
+ * vmgr-vm-backup.c Backup; vmgr-vm-migrate.c Migrate. */
 #pragma once
 
 #include "vmgr-usage-history.h"
@@ -28,6 +29,7 @@ struct _VmgrVm {
   gboolean snapshot_busy;   /* a snapshot is being taken, reverted to or deleted */
   guint snapshot_changes;   /* snapshot operations finished so far */
   guint files_held;         /* clones and backups copying its files: no Start or Resume */
+  gboolean migrating;       /* a Migrate is under way: it sets the state when done */
 };
 
 /* Refusals shared by the methods (vmgr-vm-checks.c): a VM being deleted (NOT_FOUND), being
@@ -44,6 +46,9 @@ gboolean vmgr_vm_check_files_not_held (VmgrVm *self, GError **error);
 #define VMGR_VM_DESCRIPTION_MAX 1024
 gboolean vmgr_vm_read_description_option (GVariant *options, const char *what,
                                           char **description, GError **error);
+/* A migration under way: BUSY for everything else (vmgr_vm_check_not_busy
+ * includes it). */
+gboolean vmgr_vm_check_not_migrating (VmgrVm *self, GError **error);
 /* Bad input: the error to callers who may see the VM, "no such object"
  * to others. Returns G_DBUS_METHOD_INVOCATION_HANDLED. */
 gboolean vmgr_vm_return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invocation,

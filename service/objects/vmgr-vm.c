@@ -138,6 +138,10 @@ vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
    * it (vmgr_vm_provisioned ends this). */
   if (self->state == VMGR_VM_STATE_PROVISIONING)
     return;
+  /* A migration stops and starts the guest on two hosts: what it ends in
+   * is said once, "migrated" (or as it was, when it failed). */
+  if (self->migrating)
+    return;
   if (state == VMGR_VM_STATE_STOPPED || state == VMGR_VM_STATE_CRASHED)
     g_clear_handle_id (&self->force_off_id, g_source_remove);
   /* Drivers differ in what they call a start from a saved state (the test
@@ -288,7 +292,7 @@ lifecycle_new (VmgrVm *self, const char *verb, guint timeout_s)
 static gboolean
 check_transition (VmgrVm *self, const Transition *transition, GError **error)
 {
-  if (!vmgr_vm_check_not_deleted (self, error))
+  if (!vmgr_vm_check_not_deleted (self, error) || !vmgr_vm_check_not_migrating (self, error))
     return FALSE;
   if ((transition->from & STATE_BIT (self->state)) != 0)
     return TRUE;

@@ -57,6 +57,12 @@ gboolean vmgr_vm_handle_backup (VmgrVm *self, GDBusMethodInvocation *invocation,
                                 GVariant *options, VmgrVmStartJob start_job,
                                 gpointer start_job_data);
 
+/* VM.Migrate (vmgr-vm-migrate.c), called by the registry's handler of
+ * "handle-migrate" with its job starter. */
+gboolean vmgr_vm_handle_migrate (VmgrVm *self, GDBusMethodInvocation *invocation,
+                                 const char *host, GVariant *options,
+                                 VmgrVmStartJob start_job, gpointer start_job_data);
+
 /* Starts the VM on behalf of the daemon (autostart), without a caller. */
 void vmgr_vm_autostart (VmgrVm *self);
 

@@ -55,7 +55,7 @@ test_permissions (void)
     "org.vmgr.audit.read", "org.vmgr.vm.adopt", "org.vmgr.vm.snapshot-own",
     "org.vmgr.vm.snapshot-any", "org.vmgr.vm.clone",
     "org.vmgr.vm.backup", "org.vmgr.vm.restore",
-    "org.vmgr.hosts.manage",
+    "org.vmgr.hosts.manage", "org.vmgr.vm.migrate",
     NULL,
   };
   static const char * const customer[] = {

@@ -244,7 +244,7 @@ test_cancel (void)
   int reason = 0;
 
   vmgr_backend_migrate_async (s.host[0], s.host[1], s.uuid,
-                              VMGR_MIGRATE_LIVE | VMGR_MIGRATE_COPY_STORAGE, on_progress,
+                              VMGR_MIGRATE_LIVE | VMGR_MIGRATE_COPY_STORAGE, NULL, on_progress,
                               &seen, NULL, cancellable, on_done, &result);
   g_assert_false (vmgr_backend_migrate_finish (s.host[0], wait_result (&result, MIGRATE_TIMEOUT_S),
                                                NULL, &error));
@@ -270,7 +270,7 @@ test_live (void)
   int reason = 0;
 
   vmgr_backend_migrate_async (s.host[0], s.host[1], s.uuid,
-                              VMGR_MIGRATE_LIVE | VMGR_MIGRATE_COPY_STORAGE, on_progress,
+                              VMGR_MIGRATE_LIVE | VMGR_MIGRATE_COPY_STORAGE, NULL, on_progress,
                               &seen, NULL, NULL, on_done, &result);
   g_assert_true (vmgr_backend_migrate_finish (s.host[0], wait_result (&result, MIGRATE_TIMEOUT_S),
                                               &stats, &error));
@@ -519,14 +519,14 @@ test_container_offline (void)
   sleep_ms (1000);
 
   /* containers do not migrate live, and not to another driver */
-  vmgr_backend_migrate_async (lxc1, lxc2, uuid, VMGR_MIGRATE_LIVE, NULL, NULL, NULL, NULL,
+  vmgr_backend_migrate_async (lxc1, lxc2, uuid, VMGR_MIGRATE_LIVE, NULL, NULL, NULL, NULL, NULL,
                               on_done, &result);
   g_assert_false (vmgr_backend_migrate_finish (lxc1, wait_result (&result, 60), NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED);
   g_clear_error (&error);
   g_clear_object (&result);
   vmgr_backend_migrate_async (lxc1, s.host[1], uuid, VMGR_MIGRATE_LIVE, NULL, NULL, NULL, NULL,
-                              on_done, &result);
+                              NULL, on_done, &result);
   g_assert_false (vmgr_backend_migrate_finish (lxc1, wait_result (&result, 60), NULL, &error));
   g_assert_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED);
   g_clear_error (&error);

@@ -105,7 +105,7 @@ migrate_error (Fixture *fx, VmgrBackend *target, const char *uuid, VmgrMigrateFl
   guint destroyed = 0;
   VmgrMigrationStats stats = { .elapsed_ms = 7 };
 
-  vmgr_backend_migrate_async (fx->source, target, uuid, flags, no_progress, &destroyed,
+  vmgr_backend_migrate_async (fx->source, target, uuid, flags, NULL, no_progress, &destroyed,
                               count_destroy, cancellable, on_done, &result);
   g_assert_false (vmgr_backend_migrate_finish (fx->source, wait_result (&result), &stats,
                                                &error));

@@ -1,0 +1,491 @@
+/* VM.Migrate of vmgrd on real containers between two libvirtd hosts (run
+ * under tests/harness/testbus.sh -- tests/harness/libvirtd.sh --no-network
+ * -- tests/real/with-hosts.sh 2): a busybox container created by vmgrd on
+ * added host 1 (lxc+tcp, its files in a storage pool there), a marker file
+ * written inside, migrated offline to host 2 (its root image streamed pool
+ * to pool): running there with the marker, nothing left on host 1; a
+ * migration cancelled during the copy leaves it running on its source;
+ * one to the configured host (the image downloaded into its guest
+ * directory) and back to an added host (uploaded). Built once more as
+ * test-real-vm-migrate-qemu (MIGRATE_DRIVER "qemu"): the tiny QEMU guest
+ * made by vmgrd on qemu+tcp host 1, its disk marked, migrated live to host
+ * 2 while a client reads its properties in a loop: the reads keep
+ * answering, the guest's uptime goes on, its console answers there with
+ * the mark; a live migration cancelled while copying leaves it on host 2.
+ * The cases build on each other: run the whole program. */
+#include <string.h>
+#include <unistd.h>
+
+#include "real-helpers.h"
+
+#define MiB (G_GUINT64_CONSTANT (1) << 20)
+#define WAIT_MS 30000
+#define CONSOLE_MS 20000
+#define POOL "vmgrmig"
+#define BOOT_MS 120000
+
+#ifndef MIGRATE_DRIVER
+#define MIGRATE_DRIVER "lxc"
+#endif
+
+static VmgrTestDaemon *daemon_under_test;
+static char *vm_path;
+
+static char *
+host_uri (guint i)
+{
+  g_auto(GStrv) uris = g_strsplit (g_getenv (g_str_equal (MIGRATE_DRIVER, "qemu")
+                                             ? "VMGR_HOST_QEMU_URIS" : "VMGR_HOST_LXC_URIS"),
+                                   " ", -1);
+
+  g_assert_cmpuint (g_strv_length (uris), >=, i);
+  return g_strdup (uris[i - 1]);
+}
+
+static char *
+virsh (guint host, const char *a, const char *b, const char *c, const char *d, const char *e)
+{
+  g_autofree char *uri = host_uri (host);
+  const char *argv[] = { "virsh", "-q", "-c", uri, a, b, c, d, e, NULL };
+  char *out = NULL;
+
+  g_assert_cmpint (vmgr_test_run_as_argv (0, &out, NULL, argv), ==, 0);
+  return out;
+}
+
+/* A directory pool on host @i, as an administrator makes one. */
+static void
+make_pool (guint i)
+{
+  g_free (virsh (i, "pool-define-as", POOL, "dir", "--target", "/var/lib/libvirt/vmgrmig"));
+  g_free (virsh (i, "pool-build", POOL, NULL, NULL, NULL));
+  g_free (virsh (i, "pool-start", POOL, NULL, NULL, NULL));
+}
+
+static gboolean
+pool_has (guint i, const char *name)
+{
+  g_autofree char *list = virsh (i, "vol-list", POOL, NULL, NULL, NULL);
+
+  return strstr (list, name) != NULL;
+}
+
+typedef struct {
+  VmgrTestClient *client;
+  const char *path;
+} HostWait;
+
+static gboolean
+host_connected (gpointer data)
+{
+  HostWait *wait = data;
+  g_autoptr(GVariant) reply = vmgr_test_call (wait->client, wait->path,
+                                              "org.freedesktop.DBus.Properties", "Get",
+                                              g_variant_new ("(ss)", "org.vmgr.Host", "State"),
+                                              NULL);
+  g_autoptr(GVariant) value = NULL;
+
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(v)", &value);
+  return g_str_equal (g_variant_get_string (value, NULL), "connected");
+}
+
+static void
+add_host (VmgrTestClient *client, const char *name, guint i)
+{
+  g_autofree char *uri = host_uri (i);
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  HostWait wait = { client, NULL };
+
+  vmgr_dbus_manager_call_add_host_sync (client->manager, name, uri,
+                                        g_variant_new_parsed ("{'pool': <%s>}", POOL), &path,
+                                        NULL, &error);
+  g_assert_no_error (error);
+  wait.path = path;
+  g_assert_true (vmgr_test_wait (host_connected, &wait, WAIT_MS));
+}
+
+static gboolean
+console_shows (VmgrDBusVM *vm, const char *command, const char *marker)
+{
+  int fd = vmgr_real_open_console (vm);
+  gboolean ready = FALSE;
+  gboolean shown;
+
+  for (guint tries = 0; tries < CONSOLE_MS / 1000 && !ready; tries++)
+    ready = vmgr_test_console_shows (fd, "echo ready-$((2*3))\n", "ready-6", 1000);
+  shown = ready && vmgr_test_console_shows (fd, command, marker, CONSOLE_MS);
+  close (fd);
+  return shown;
+}
+
+typedef struct {
+  char *path;
+  char *outcome;
+} Completion;
+
+static void
+on_completed (GDBusConnection *bus, const char *sender, const char *path,
+              const char *interface, const char *member, GVariant *parameters, gpointer data)
+{
+  Completion *completion = data;
+  gboolean success;
+  const char *error;
+
+  if (completion->path == NULL || !g_str_equal (path, completion->path))
+    return;
+  g_variant_get (parameters, "(b&s)", &success, &error);
+  completion->outcome = g_strdup (success ? "ok" : error);
+}
+
+static gboolean
+completed (gpointer data)
+{
+  return ((Completion *) data)->outcome != NULL;
+}
+
+/* Migrate to @host; with @cancel, Cancel once the job has made progress.
+ * The job's outcome ("ok" or its error) and its time in @ms. */
+static char *
+migrate (VmgrTestClient *client, VmgrDBusVM *vm, const char *host, gboolean cancel, gint64 *ms)
+{
+  Completion completion = { 0 };
+  guint id = g_dbus_connection_signal_subscribe (client->bus, NULL, "org.vmgr.Job", "Completed",
+                                                 NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                 on_completed, &completion, NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  vmgr_dbus_vm_call_migrate_sync (vm, host, g_variant_new ("a{sv}", NULL), &completion.path,
+                                  NULL, &error);
+  g_assert_no_error (error);
+  if (cancel)
+    {
+      g_autoptr(GVariant) reply = NULL;
+
+      /* Once the copy starts (the container is down, or QEMU's memory and
+       * disk about to go): 0.1 is where both paths set it then. */
+      for (guint i = 0; i < 200 && completion.outcome == NULL; i++)
+        {
+          g_autoptr(GVariant) progress =
+            vmgr_test_call (client, completion.path, "org.freedesktop.DBus.Properties", "Get",
+                            g_variant_new ("(ss)", "org.vmgr.Job", "Progress"), NULL);
+          g_autoptr(GVariant) value = NULL;
+
+          if (progress != NULL)
+            {
+              g_variant_get (progress, "(v)", &value);
+              if (g_variant_get_double (value) >= 0.1)
+                break;
+            }
+          g_usleep (5000);
+          g_main_context_iteration (NULL, FALSE);
+        }
+      reply = vmgr_test_call (client, completion.path, "org.vmgr.Job", "Cancel", NULL, NULL);
+    }
+  g_assert_true (vmgr_test_wait (completed, &completion, 300000));
+  *ms = (g_get_monotonic_time () - t0) / 1000;
+  g_dbus_connection_signal_unsubscribe (client->bus, id);
+  g_free (completion.path);
+  return completion.outcome;
+}
+
+static char *
+host_of (VmgrTestClient *client)
+{
+  g_autoptr(GVariant) value = vmgr_test_read_vm_property (client, vm_path, "Host");
+
+  return g_variant_dup_string (value, NULL);
+}
+
+static void
+test_setup (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *template = vmgr_test_ensure_template ("busybox-lxc", "lxc");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  GVariantDict options;
+
+  make_pool (1);
+  make_pool (2);
+  add_host (client, "h1", 1);
+  add_host (client, "h2", 2);
+  vmgr_real_add_template (client, "busybox", "busybox", template);
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "memory_limit", "t", 64 * MiB);
+  g_variant_dict_insert (&options, "host", "s", "h1");
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, "mover", "busybox", "",
+                                         g_variant_dict_end (&options), &vm_path, NULL, &error);
+  g_assert_no_error (error);
+  vm = vmgr_test_client_vm (client, vm_path);
+  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, WAIT_MS));
+  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  g_assert_true (console_shows (vm, "echo moved-$((6*7)) > /etc/migrate-marker && sync; "
+                                    "cat /etc/migrate-marker\n", "moved-42"));
+}
+
+static void
+test_offline (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *root = g_strdup_printf ("vmgr-%u-root.img", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  gint64 ms = 0;
+
+  g_assert_true (pool_has (1, root));
+  outcome = migrate (client, vm, "h2", FALSE, &ms);
+  g_assert_cmpstr (outcome, ==, "ok");
+  g_test_message ("TIMING offline migration of a running busybox container h1 -> h2: "
+                  "%" G_GINT64_FORMAT " ms", ms);
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "h2");
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  g_assert_cmpstr (vmgr_dbus_vm_get_state_reason (vm), ==, "migrated");
+  g_assert_true (console_shows (vm, "cat /etc/migrate-marker\n", "moved-42"));
+  g_assert_true (pool_has (2, root));
+  g_assert_false (pool_has (1, root));
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *root = g_strdup_printf ("vmgr-%u-root.img", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  gint64 ms = 0;
+
+  outcome = migrate (client, vm, "h1", TRUE, &ms);
+  g_test_message ("cancelled migration after %" G_GINT64_FORMAT " ms: %s", ms, outcome);
+  g_assert_cmpstr (outcome, !=, "ok");
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "h2");
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  g_assert_false (pool_has (1, root));
+  g_assert_true (pool_has (2, root));
+  g_assert_true (console_shows (vm, "cat /etc/migrate-marker\n", "moved-42"));
+}
+
+static void
+test_to_configured (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *root = g_strdup_printf ("vmgr-%u-root.img", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *dir = vmgr_real_guest_dir (daemon_under_test, vm);
+  g_autofree char *image = g_build_filename (dir, "root.img", NULL);
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  gint64 ms = 0;
+
+  outcome = migrate (client, vm, "local", FALSE, &ms);
+  g_assert_cmpstr (outcome, ==, "ok");
+  g_test_message ("TIMING offline migration h2 -> the configured host: %" G_GINT64_FORMAT " ms",
+                  ms);
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "local");
+  g_assert_true (g_file_test (image, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (pool_has (2, root));
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  g_assert_true (console_shows (vm, "cat /etc/migrate-marker\n", "moved-42"));
+}
+
+/* Back to an added host: the image uploaded, the guest directory here gone. */
+static void
+test_from_configured (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *root = g_strdup_printf ("vmgr-%u-root.img", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *dir = vmgr_real_guest_dir (daemon_under_test, vm);
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  gint64 ms = 0;
+
+  outcome = migrate (client, vm, "h1", FALSE, &ms);
+  g_assert_cmpstr (outcome, ==, "ok");
+  g_test_message ("TIMING offline migration the configured host -> h1: %" G_GINT64_FORMAT " ms",
+                  ms);
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "h1");
+  g_assert_true (pool_has (1, root));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  g_assert_true (console_shows (vm, "cat /etc/migrate-marker\n", "moved-42"));
+}
+
+/* ---- QEMU, live ----------------------------------------------------------- */
+
+typedef struct {
+  VmgrTestClient *client;
+  guint reads;
+  gint64 slowest_us;
+  gboolean failed;
+} Reader;
+
+/* One property read, as a client polling the VM does. */
+static gboolean
+read_once (gpointer data)
+{
+  Reader *reader = data;
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+    vmgr_test_call (reader->client, vm_path, "org.freedesktop.DBus.Properties", "GetAll",
+                    g_variant_new ("(s)", "org.vmgr.VM"), &error);
+
+  if (reply == NULL)
+    reader->failed = TRUE;
+  reader->reads++;
+  reader->slowest_us = MAX (reader->slowest_us, g_get_monotonic_time () - t0);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+boot (VmgrDBusVM *vm)
+{
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  vmgr_dbus_vm_call_start_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (fd, NULL, "vmgr-guest: booted", BOOT_MS));
+  return fd;
+}
+
+static void
+test_qemu_setup (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *template = vmgr_test_ensure_template ("tiny-qemu", "qemu");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  GVariantDict options;
+  int fd;
+
+  make_pool (1);
+  make_pool (2);
+  add_host (client, "h1", 1);
+  add_host (client, "h2", 2);
+  vmgr_real_add_template (client, "tiny", NULL, template);
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "memory_limit", "t", 256 * MiB);
+  g_variant_dict_insert (&options, "disk_hard_limit", "t", 256 * MiB);
+  g_variant_dict_insert (&options, "host", "s", "h1");
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, "flyer", "tiny", "",
+                                         g_variant_dict_end (&options), &vm_path, NULL, &error);
+  g_assert_no_error (error);
+  vm = vmgr_test_client_vm (client, vm_path);
+  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, WAIT_MS));
+  fd = boot (vm);
+  g_assert_true (vmgr_test_console_shows (fd, "echo flying-mark > /dev/vda; sync; "
+                                              "echo marked-$((5*5))\n", "marked-25", 10000));
+  /* The guest's own clock: its uptime goes on across the migration. */
+  g_assert_true (vmgr_test_console_shows (fd, "touch /tmp/before-migration; "
+                                              "echo stamped-$((4*4))\n", "stamped-16", 10000));
+  close (fd);
+}
+
+static void
+test_live (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrTestClient) other = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *disk = g_strdup_printf ("vmgr-%u.qcow2", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *log = NULL;
+  const char *line;
+  Reader reader = { other, 0, 0, FALSE };
+  guint poll;
+  gint64 ms = 0;
+  int fd;
+
+  poll = g_timeout_add (50, read_once, &reader);
+  outcome = migrate (client, vm, "h2", FALSE, &ms);
+  g_source_remove (poll);
+  g_assert_cmpstr (outcome, ==, "ok");
+  g_assert_false (reader.failed);
+  g_test_message ("TIMING live migration of the tiny QEMU guest h1 -> h2: %" G_GINT64_FORMAT
+                  " ms from Migrate to Completed; %u property reads meanwhile, the slowest "
+                  "%" G_GINT64_FORMAT " ms", ms, reader.reads, reader.slowest_us / 1000);
+  g_assert_cmpuint (reader.reads, >, 0);
+  g_assert_true (g_file_get_contents (vmgr_test_daemon_get_log_path (daemon_under_test), &log,
+                                      NULL, NULL));
+  line = strstr (log, "moved live:");
+  g_assert_nonnull (line);
+  {
+    g_autofree char *text = g_strndup (line, strcspn (line, "\n"));
+
+    g_test_message ("TIMING vmgrd: %s", text);
+  }
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "h2");
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
+  g_assert_true (vmgr_test_wait_reason (vm, "migrated", WAIT_MS));
+  g_assert_true (pool_has (2, disk));
+  g_assert_false (pool_has (1, disk));
+  /* The same guest: not booted again (the file it made in its tmpfs is
+   * there), its disk with the mark. */
+  fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (fd, "ls /tmp/before-migration && echo still-$((3*3))\n",
+                                          "still-9", 10000));
+  g_assert_true (vmgr_test_console_shows (fd, "echo got-$(head -c 11 /dev/vda)-end\n",
+                                          "got-flying-mark-end", 10000));
+  close (fd);
+}
+
+static void
+test_live_cancel (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *disk = g_strdup_printf ("vmgr-%u.qcow2", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  gint64 ms = 0;
+  int fd;
+
+  outcome = migrate (client, vm, "h1", TRUE, &ms);
+  g_test_message ("cancelled live migration after %" G_GINT64_FORMAT " ms: %s", ms, outcome);
+  g_assert_cmpstr (outcome, !=, "ok");
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "h2");
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
+  g_assert_false (pool_has (1, disk));
+  g_assert_true (pool_has (2, disk));
+  fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (fd, "ls /tmp/before-migration && echo still-$((3*3))\n",
+                                          "still-9", 10000));
+  close (fd);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (g_str_equal (MIGRATE_DRIVER, "qemu"))
+    {
+      g_test_add_func ("/real-vm-migrate-qemu/setup", test_qemu_setup);
+      g_test_add_func ("/real-vm-migrate-qemu/live", test_live);
+      g_test_add_func ("/real-vm-migrate-qemu/live-cancel", test_live_cancel);
+      return vmgr_real_test_run ("qemu", &daemon_under_test);
+    }
+  g_test_add_func ("/real-vm-migrate/setup", test_setup);
+  g_test_add_func ("/real-vm-migrate/offline", test_offline);
+  g_test_add_func ("/real-vm-migrate/cancel", test_cancel);
+  g_test_add_func ("/real-vm-migrate/to-configured", test_to_configured);
+  g_test_add_func ("/real-vm-migrate/from-configured", test_from_configured);
+  return vmgr_real_test_run ("lxc", &daemon_under_test);
+}
