@@ -122,11 +122,12 @@ on_copied (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 mkdir_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
-  if (g_mkdir_with_parents (data, 0711) == 0)
+  GError *error = NULL;
+
+  if (vmgr_provision_make_guest_dir (data, &error))
     g_task_return_boolean (task, TRUE);
   else
-    g_task_return_new_error (task, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot make %s: %s",
-                             (const char *) data, g_strerror (errno));
+    g_task_return_error (task, error);
 }
 
 static void on_disk_downloaded (GObject *source, GAsyncResult *result, gpointer user_data);

@@ -9,7 +9,6 @@
  * volume (or guest directory) made on the target then goes again. */
 #include "vmgr-vm-migrate-private.h"
 
-#include <errno.h>
 #include <glib/gstdio.h>
 
 #include "vmgr-backend-migrate.h"
@@ -141,10 +140,9 @@ local_disk_thread (GTask *task, gpointer source, gpointer data, GCancellable *ca
   const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", local->disk, size, NULL };
   GError *error = NULL;
 
-  if (g_mkdir_with_parents (local->dir, 0711) != 0)
+  if (!vmgr_provision_make_guest_dir (local->dir, &error))
     {
-      g_task_return_new_error (task, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot make %s: %s",
-                               local->dir, g_strerror (errno));
+      g_task_return_error (task, error);
       return;
     }
   if (!vmgr_vm_migration_qemu_img (argv, NULL, cancellable, &error))
