@@ -14,7 +14,10 @@
  * configured host while a client reads its properties in a loop (the
  * reads keep answering, the guest's uptime goes on, its console answers
  * with the mark); moved offline (live false) to host 1, where it boots
- * again with the mark and nothing stays here; live to host 2 again.
+ * again with the mark and nothing stays here; live to host 2 again. A
+ * stopped VM whose disk is backed by a template image moves offline h1 ->
+ * h2 -> configured -> h1, its backing file the template's image at each
+ * stop; once the template changed, its move fails and leaves it whole.
  * The cases build on each other: run the whole program. */
 #include <string.h>
 #include <unistd.h>
@@ -198,11 +201,17 @@ migrate (VmgrTestClient *client, VmgrDBusVM *vm, const char *host, GVariant *opt
 }
 
 static char *
-host_of (VmgrTestClient *client)
+host_of_vm (VmgrTestClient *client, const char *path)
 {
-  g_autoptr(GVariant) value = vmgr_test_read_vm_property (client, vm_path, "Host");
+  g_autoptr(GVariant) value = vmgr_test_read_vm_property (client, path, "Host");
 
   return g_variant_dup_string (value, NULL);
+}
+
+static char *
+host_of (VmgrTestClient *client)
+{
+  return host_of_vm (client, vm_path);
 }
 
 static void
@@ -623,12 +632,15 @@ test_image_template (void)
     {
       g_autofree char *outcome = NULL;
       g_autofree char *backing = NULL;
+      g_autofree char *host = NULL;
       gint64 ms = 0;
 
       outcome = migrate (client, vm, hops[i], NULL, FALSE, &ms);
       g_assert_cmpstr (outcome, ==, "ok");
       g_test_message ("TIMING offline migration of a stopped QEMU VM with a template image "
                       "-> %s: %" G_GINT64_FORMAT " ms", hops[i], ms);
+      host = host_of_vm (client, path);
+      g_assert_cmpstr (host, ==, hops[i]);
       g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "stopped");
       g_assert_true (pool_has (1, disk) == g_str_equal (hops[i], "h1"));
       g_assert_true (pool_has (2, disk) == g_str_equal (hops[i], "h2"));
@@ -645,6 +657,31 @@ test_image_template (void)
           g_assert_true (g_str_has_suffix (backing, ".qcow2"));
         }
     }
+  /* The template changed (its STAMP does) while its disks keep the old
+   * image: the move fails, and the VM stays whole on h1, nothing of it on
+   * h2, no staging file left. */
+  {
+    const char *touch_argv[] = { "touch", "-d", "2001-02-03", base, NULL };
+    g_autofree char *outcome = NULL;
+    g_autofree char *host = NULL;
+    g_autofree char *staging = g_strdup_printf ("%s/staging/migrate-%u.qcow2",
+                                                vmgr_test_daemon_get_state_dir (daemon_under_test),
+                                                vmgr_dbus_vm_get_id (vm));
+    gint64 ms = 0;
+
+    g_assert_cmpint (vmgr_test_run_as_argv (0, NULL, NULL, touch_argv), ==, 0);
+    outcome = migrate (client, vm, "h2", NULL, FALSE, &ms);
+    g_test_message ("failed migration after %" G_GINT64_FORMAT " ms: %s", ms, outcome);
+    g_assert_nonnull (strstr (outcome, "template changed"));
+    host = host_of_vm (client, path);
+    g_assert_cmpstr (host, ==, "h1");
+    g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "stopped");
+    g_assert_true (pool_has (1, disk));
+    g_assert_false (pool_has (2, disk));
+    for (guint i = 0; i < 100 && g_file_test (staging, G_FILE_TEST_EXISTS); i++)
+      g_usleep (50000);
+    g_assert_false (g_file_test (staging, G_FILE_TEST_EXISTS));
+  }
   vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
   g_assert_no_error (error);
 }
