@@ -455,8 +455,8 @@ static gboolean remove_tree (const char *path, GError **error);
 
 /* QEMU runs as its own user: it must get through the state directory to
  * the guest's disk (which libvirt hands to it), without listing anything. */
-static gboolean
-make_guest_dir (const char *guest_dir, GError **error)
+gboolean
+vmgr_provision_make_guest_dir (const char *guest_dir, GError **error)
 {
   g_autofree char *guests = g_path_get_dirname (guest_dir);
   g_autofree char *state = g_path_get_dirname (guests);
@@ -500,7 +500,7 @@ provision_files (Provision *provision, GCancellable *cancellable, GError **error
                                                           provision->template_source,
                                                           provision->guest_dir);
 
-  if (!make_guest_dir (provision->guest_dir, error))
+  if (!vmgr_provision_make_guest_dir (provision->guest_dir, error))
     return FALSE;
   if (*files->disk != '\0')
     return create_disk (provision->template_source, files, provision->spec, error);

@@ -33,6 +33,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmgrGuestFiles, vmgr_guest_files_free)
 
 /* STATE_DIR/guests/ID */
 char *vmgr_provision_guest_dir (const char *state_dir, guint32 id);
+/* Makes the guest directory @guest_dir (STATE_DIR/guests/ID), it and its
+ * parents opened (0711) for QEMU's own user to reach a disk in it
+ * (blocking: worker threads only). */
+gboolean vmgr_provision_make_guest_dir (const char *guest_dir, GError **error);
 
 /* Adds the entries under @path to @entries and the bytes of its regular
  * files to @bytes, links not followed (blocking: worker threads only). */

@@ -1,11 +1,15 @@
-/* The live path of VM.Migrate (QEMU onto an added host): the template's
- * volumes on the target (a kernel and initramfs, idempotent), the VM's
- * disk volume made there empty (qcow2 of the same virtual size), then
+/* The live path of VM.Migrate (QEMU): onto an added host the template's
+ * volumes on the target (a kernel and initramfs, idempotent) and the VM's
+ * disk volume made there empty (qcow2 of the same virtual size); onto the
+ * configured host that disk a local file in the guest directory (the
+ * template's files are here already); then
  * libvirt's managed migration with the disk copied (NBD) and the target's
  * own definition (its paths), the guest running on meanwhile. libvirt
  * leaves a failed or cancelled migration running on its source; the disk
- * volume made on the target then goes again. */
+ * volume (or guest directory) made on the target then goes again. */
 #include "vmgr-vm-migrate-private.h"
+
+#include <glib/gstdio.h>
 
 #include "vmgr-backend-migrate.h"
 #include "vmgr-backend-volumes.h"
@@ -114,12 +118,92 @@ on_template_volumes (GObject *source, GAsyncResult *result, gpointer user_data)
                                     on_disk_made, migration);
 }
 
+typedef struct {
+  char *dir;
+  char *disk;
+  guint64 size;
+} LocalDisk;
+
+static void
+local_disk_free (LocalDisk *local)
+{
+  g_free (local->dir);
+  g_free (local->disk);
+  g_free (local);
+}
+
+static void
+local_disk_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  LocalDisk *local = data;
+  g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, local->size);
+  const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", local->disk, size, NULL };
+  GError *error = NULL;
+
+  if (!vmgr_provision_make_guest_dir (local->dir, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!vmgr_vm_migration_qemu_img (argv, NULL, cancellable, &error))
+    {
+      g_unlink (local->disk);
+      g_rmdir (local->dir);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_local_disk_made (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Migration *migration = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_prefix_error (&error, "cannot make the disk on host %s: ",
+                      vmgr_context_host_name (migration->vm->context, migration->moved));
+      vmgr_vm_migration_failed (migration, error);
+      return;
+    }
+  /* The guest directory is the copy's: a failure removes it. */
+  migration->copied = TRUE;
+  migrate (migration);
+}
+
+static void
+make_local_disk (Migration *migration)
+{
+  const VmgrContext *context = migration->vm->context;
+  const VmgrVmSpec *spec = migration->vm->spec;
+  g_autoptr(VmgrGuestFiles) files = vmgr_context_guest_files (context, migration->moved);
+  g_autoptr(GTask) task = g_task_new (NULL, vmgr_job_get_cancellable (migration->job),
+                                      on_local_disk_made, migration);
+  LocalDisk *local = g_new0 (LocalDisk, 1);
+
+  local->dir = vmgr_context_guest_dir (context, migration->moved);
+  local->disk = g_strdup (files->disk);
+  local->size = spec->disk_hard_limit != 0 ? spec->disk_hard_limit : DEFAULT_DISK_SIZE;
+  g_free (migration->target_root);
+  migration->target_root = g_strdup (files->disk);
+  vmgr_job_set_progress (migration->job, 0.05);
+  g_task_set_task_data (task, local, (GDestroyNotify) local_disk_free);
+  g_task_run_in_thread (task, local_disk_thread);
+}
+
 void
 vmgr_vm_migration_start_live (Migration *migration)
 {
   g_autofree char *source = vmgr_context_template_source (migration->vm->context,
                                                           migration->vm->spec);
 
+  if (migration->target == migration->vm->context->backend)
+    {
+      make_local_disk (migration);
+      return;
+    }
   vmgr_backend_template_volumes_async (migration->target, "qemu", source,
                                        vmgr_job_get_cancellable (migration->job),
                                        on_template_volumes, migration);

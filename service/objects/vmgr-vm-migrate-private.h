@@ -1,6 +1,8 @@
 /* What the files of VM.Migrate share: vmgr-vm-migrate.c has the call,
- * the offline path and the end of every migration, vmgr-vm-migrate-live.c
- * the live path of QEMU guests. */
+ * the offline path and the end of every migration,
+ * vmgr-vm-migrate-files.c the offline copy of a VM's files (a container's
+ * root image, a QEMU disk), vmgr-vm-migrate-live.c the live path of QEMU
+ * guests. */
 #pragma once
 
 #include "vmgr-vm-private.h"
@@ -18,8 +20,14 @@ typedef struct {
   VmgrVmState state_before;
   char *reason_before;
   gboolean was_up;          /* it ran: it is started again on the target */
-  char *source_root;        /* a container's root image on the source, or NULL */
+  char *source_root;        /* the VM's own file on the source (a container's root
+                             * image, a QEMU disk), or NULL */
   char *target_root;        /* its copy on the target, once made */
+  char *staging;            /* a QEMU disk's local copy on its way to an added host */
+  char *old_backing;        /* a QEMU disk's backing file on the source, NULL none */
+  char *new_backing;        /* where the template image is on the target */
+  double copy_base;         /* the part of the job's progress the current copy has */
+  double copy_span;
   guint stop_poll;          /* waiting for a graceful shutdown */
   gint64 stop_deadline;     /* monotonic: forced off after it */
   gboolean defined;         /* the target has its definition */
@@ -38,6 +46,17 @@ void vmgr_vm_migration_fail (Migration *migration, GError *error);
 gboolean vmgr_vm_migration_failed (Migration *migration, GError *error);
 /* Records the target in the store, then the source's part goes. */
 void vmgr_vm_migration_commit (Migration *migration);
+/* The offline copy of the VM's files to the target, then
+ * vmgr_vm_migration_define. */
+void vmgr_vm_migration_copy_files (Migration *migration);
+/* Removes the local file @path (taken) in a worker thread. */
+void vmgr_vm_migration_remove_staging (char *path);
+/* Runs qemu-img with @argv (blocking: worker threads only); its output in
+ * @out (optional). */
+gboolean vmgr_vm_migration_qemu_img (const char *const *argv, char **out,
+                                     GCancellable *cancellable, GError **error);
+/* Defines the VM on the target, starts it there if it ran, commits. */
+void vmgr_vm_migration_define (Migration *migration);
 /* The live path: the target's disk made, libvirt's migration, commit. */
 void vmgr_vm_migration_start_live (Migration *migration);
 

@@ -1,16 +1,16 @@
 /* VM.Migrate (issue 14): moves a VM to another host as a job, offline:
- * stopped on the source when it runs (a container gracefully, forced off
- * after the shutdown timeout), its root image copied to the target
- * (containers: uploaded to an added host's pool, streamed from pool to
+ * stopped on the source when it runs (gracefully, forced off after the
+ * shutdown timeout), its files copied to the target (a container's root
+ * image: uploaded to an added host's pool, streamed from pool to
  * pool, or downloaded into the guest directory here, all through
  * libvirt's storage volumes), defined on the target from its spec (with
  * the target's paths), started there if it ran, recorded in the store,
  * then undefined on the source and its files there removed. Any failure
  * or a Cancel before the store has the new host undoes what was done on
  * the target and brings the VM back up on its source. VMs of the test
- * driver have no files: the same without the copy. A running QEMU guest
- * moves live instead (vmgr-vm-migrate-live.c); one that does not run is
- * refused with NotSupported. */
+ * driver have no files: the same without the copy. A QEMU guest moves
+ * offline the same way, its disk copied (vmgr-vm-migrate-files.c); a
+ * running one moves live by default (vmgr-vm-migrate-live.c). */
 #include "vmgr-vm-migrate-private.h"
 
 #include <errno.h>
@@ -32,6 +32,10 @@ migration_free (Migration *migration)
   g_free (migration->reason_before);
   g_free (migration->source_root);
   g_free (migration->target_root);
+  if (migration->staging != NULL)
+    vmgr_vm_migration_remove_staging (g_steal_pointer (&migration->staging));
+  g_free (migration->old_backing);
+  g_free (migration->new_backing);
   g_clear_handle_id (&migration->stop_poll, g_source_remove);
   g_clear_error (&migration->error);
   g_free (migration);
@@ -310,8 +314,8 @@ on_target_defined (GObject *source, GAsyncResult *result, gpointer user_data)
     vmgr_vm_migration_commit (migration);
 }
 
-static void
-define_on_target (Migration *migration)
+void
+vmgr_vm_migration_define (Migration *migration)
 {
   GError *error = NULL;
 
@@ -329,110 +333,6 @@ define_on_target (Migration *migration)
 }
 
 static void
-on_copy_progress (guint64 copied, guint64 total, gpointer data)
-{
-  Migration *migration = data;
-
-  if (total > 0)
-    vmgr_job_set_progress (migration->job, 0.1 + 0.7 * (double) copied / (double) total);
-}
-
-static void
-on_copied (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Migration *migration = user_data;
-  GError *error = NULL;
-  g_autofree char *path = NULL;
-  gboolean ok;
-
-  if (migration->target == migration->vm->context->backend)
-    ok = vmgr_backend_volume_download_finish (migration->source, result, &error);
-  else if (migration->source == migration->vm->context->backend)
-    ok = (path = vmgr_backend_volume_upload_finish (migration->target, result, &error)) != NULL;
-  else
-    ok = (path = vmgr_backend_volume_copy_finish (migration->source, result, &error)) != NULL;
-  if (!ok)
-    {
-      g_prefix_error (&error, "cannot copy the root image to host %s: ",
-                      vmgr_context_host_name (migration->vm->context, migration->moved));
-      vmgr_vm_migration_failed (migration, error);
-      return;
-    }
-  if (path != NULL)
-    {
-      g_free (migration->target_root);
-      migration->target_root = g_steal_pointer (&path);
-    }
-  migration->copied = TRUE;
-  define_on_target (migration);
-}
-
-static void
-mkdir_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  if (g_mkdir_with_parents (data, 0711) == 0)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_new_error (task, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot make %s: %s",
-                             (const char *) data, g_strerror (errno));
-}
-
-static void
-on_guest_dir_made (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Migration *migration = user_data;
-  GError *error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      vmgr_vm_migration_failed (migration, error);
-      return;
-    }
-  /* The directory is the copy's from here: a failure removes it. */
-  migration->copied = TRUE;
-  vmgr_backend_volume_download_async (migration->source, migration->source_root,
-                                      migration->target_root, on_copy_progress, migration, NULL,
-                                      vmgr_job_get_cancellable (migration->job), on_copied,
-                                      migration);
-}
-
-/* The container's root image, to where the target's definition expects it. */
-static void
-copy_files (Migration *migration)
-{
-  const VmgrContext *context = migration->vm->context;
-  GCancellable *cancellable = vmgr_job_get_cancellable (migration->job);
-  g_autofree char *name = vmgr_volume_root_name (migration->moved->id);
-
-  if (vmgr_vm_migration_failed (migration, NULL))
-    return;
-  if (migration->source_root == NULL)
-    {
-      define_on_target (migration);
-      return;
-    }
-  vmgr_job_set_progress (migration->job, 0.1);
-  if (migration->target == context->backend)
-    {
-      g_autoptr(VmgrGuestFiles) files = vmgr_context_guest_files (context, migration->moved);
-      g_autoptr(GTask) task = g_task_new (NULL, NULL, on_guest_dir_made, migration);
-
-      migration->target_root = g_strdup (files->root);
-      g_task_set_task_data (task, vmgr_context_guest_dir (context, migration->moved), g_free);
-      g_task_run_in_thread (task, mkdir_thread);
-    }
-  else if (migration->source == context->backend)
-    vmgr_backend_volume_upload_async (migration->target, migration->source_root, name,
-                                      on_copy_progress, migration, NULL, cancellable, on_copied,
-                                      migration);
-  else
-    vmgr_backend_volume_copy_async (migration->source, migration->source_root,
-                                    migration->target, vmgr_backend_get_pool (migration->target),
-                                    name, on_copy_progress, migration, NULL, cancellable,
-                                    on_copied, migration);
-}
-
-static void
 on_source_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Migration *migration = user_data;
@@ -447,7 +347,7 @@ on_source_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_clear_error (&error);
   migration->source_stopped = TRUE;
-  copy_files (migration);
+  vmgr_vm_migration_copy_files (migration);
 }
 
 static void
@@ -473,7 +373,7 @@ on_states (GObject *source, GAsyncResult *result, gpointer user_data)
                         state->state == VMGR_VM_STATE_CRASHED))
     {
       migration->source_stopped = TRUE;
-      copy_files (migration);
+      vmgr_vm_migration_copy_files (migration);
     }
   else if (g_get_monotonic_time () >= migration->stop_deadline ||
            g_cancellable_is_cancelled (vmgr_job_get_cancellable (migration->job)))
@@ -516,7 +416,7 @@ start (Migration *migration)
   if (migration->live)
     vmgr_vm_migration_start_live (migration);
   else if (!migration->was_up)
-    copy_files (migration);
+    vmgr_vm_migration_copy_files (migration);
   else if (migration->source_root != NULL)
     vmgr_backend_op_async (migration->source, migration->vm->spec->uuid,
                            VMGR_BACKEND_OP_SHUTDOWN, NULL, on_shutdown_asked, migration);
@@ -557,8 +457,8 @@ host_backend (const VmgrContext *context, const char *name)
 /* What of the VM's files can move: none (test driver), a container's root
  * image. */
 static gboolean
-check_files (VmgrVm *self, VmgrBackend *target, const char *name, gboolean live,
-             GError **error)
+check_files (VmgrVm *self, VmgrBackend *source, VmgrBackend *target, const char *name,
+             gboolean live, GError **error)
 {
   const char *scheme = vmgr_backend_get_scheme (target);
   g_autoptr(VmgrGuestFiles) files = NULL;
@@ -569,17 +469,27 @@ check_files (VmgrVm *self, VmgrBackend *target, const char *name, gboolean live,
            FALSE;
   if (g_str_equal (scheme, "test"))
     return TRUE;
-  if (g_str_equal (scheme, "qemu") && !live)
-    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
-                        "moving a QEMU guest offline is not built yet: only a running one "
-                        "migrates, live"), FALSE;
-  if (live && target == self->context->backend)
-    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
-                        "live migration onto the configured host is not built yet"), FALSE;
   if (vmgr_vm_spec_is_adopted (self->spec))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
                         "VM '%s' was adopted: its files are not vmgr's to move",
                         self->spec->name), FALSE;
+  if (g_str_equal (scheme, "qemu"))
+    {
+      g_autofree char *template_source = vmgr_context_template_source (self->context,
+                                                                       self->spec);
+
+      /* Its disk needs the template's files on the target. */
+      if (*template_source == '\0')
+        return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
+                            "the template '%s' of VM '%s' is gone: its files cannot move",
+                            self->spec->template_name, self->spec->name), FALSE;
+    }
+  if (source != self->context->backend && vmgr_backend_get_pool_dir (source) == NULL)
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_HYPERVISOR,
+                        "the storage pool '%s' of host %s, where VM '%s' has its files, is not "
+                        "known yet", vmgr_backend_get_pool (source),
+                        vmgr_context_host_name (self->context, self->spec), self->spec->name),
+           FALSE;
   files = vmgr_context_guest_files (self->context, self->spec);
   if (*files->root != '\0' && !g_str_has_suffix (files->root, ".img"))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,
@@ -614,7 +524,7 @@ check_host (VmgrVm *self, const char *name, gboolean live, GError **error)
                         "host %s runs %s guests and VM '%s' is a %s guest", name,
                         vmgr_backend_get_scheme (target), self->spec->name,
                         vmgr_backend_get_scheme (source)), FALSE;
-  return check_files (self, target, name, live, error);
+  return check_files (self, source, target, name, live, error);
 }
 
 static gboolean
@@ -669,6 +579,13 @@ migration_new (VmgrVm *self, VmgrGrant *grant, const char *host, gboolean live)
 
       if (*files->root != '\0')
         migration->source_root = g_strdup (files->root);
+    }
+  else if (g_str_equal (vmgr_backend_get_scheme (migration->source), "qemu"))
+    {
+      g_autoptr(VmgrGuestFiles) files = vmgr_context_guest_files (self->context, self->spec);
+
+      if (*files->disk != '\0')
+        migration->source_root = g_strdup (files->disk);
     }
   return migration;
 }

@@ -311,6 +311,10 @@ CONF
   host_in "$i" mount --bind "$d/log" /var/log/libvirt || return 1
   host_in "$i" mount --bind "$d/cache" /var/cache/libvirt || return 1
   host_in "$i" mount --bind "$d/etc" /etc/libvirt || return 1
+  # The configured host (the test's own libvirtd) is a migration target
+  # too: its name, which it gives its peers to reach it, is on the bridge.
+  { printf '%s %s\n' "$hosts_net.254" "$(hostname)"; cat /etc/hosts; } >"$d/hosts"
+  host_in "$i" mount --bind "$d/hosts" /etc/hosts || return 1
   # QEMU's cgroup is machine/qemu-ID-NAME: during a migration both hosts
   # have NAME, and their first domain has ID 1 on both, so they would share
   # one cgroup (the source's cleanup then fails with EBUSY). libvirt puts

@@ -8,10 +8,16 @@
  * one to the configured host (the image downloaded into its guest
  * directory) and back to an added host (uploaded). Built once more as
  * test-real-vm-migrate-qemu (MIGRATE_DRIVER "qemu"): the tiny QEMU guest
- * made by vmgrd on qemu+tcp host 1, its disk marked, migrated live to host
- * 2 while a client reads its properties in a loop: the reads keep
- * answering, the guest's uptime goes on, its console answers there with
- * the mark; a live migration cancelled while copying leaves it on host 2.
+ * made by vmgrd on qemu+tcp host 1, its disk marked, stopped and moved
+ * offline to host 2 (boots there with the mark); a live migration back
+ * cancelled while copying leaves it on host 2; migrated live to the
+ * configured host while a client reads its properties in a loop (the
+ * reads keep answering, the guest's uptime goes on, its console answers
+ * with the mark); moved offline (live false) to host 1, where it boots
+ * again with the mark and nothing stays here; live to host 2 again. A
+ * stopped VM whose disk is backed by a template image moves offline h1 ->
+ * h2 -> configured -> h1, its backing file the template's image at each
+ * stop; once the template changed, its move fails and leaves it whole.
  * The cases build on each other: run the whole program. */
 #include <string.h>
 #include <unistd.h>
@@ -149,7 +155,8 @@ completed (gpointer data)
 /* Migrate to @host; with @cancel, Cancel once the job has made progress.
  * The job's outcome ("ok" or its error) and its time in @ms. */
 static char *
-migrate (VmgrTestClient *client, VmgrDBusVM *vm, const char *host, gboolean cancel, gint64 *ms)
+migrate (VmgrTestClient *client, VmgrDBusVM *vm, const char *host, GVariant *options,
+         gboolean cancel, gint64 *ms)
 {
   Completion completion = { 0 };
   guint id = g_dbus_connection_signal_subscribe (client->bus, NULL, "org.vmgr.Job", "Completed",
@@ -158,8 +165,9 @@ migrate (VmgrTestClient *client, VmgrDBusVM *vm, const char *host, gboolean canc
   g_autoptr(GError) error = NULL;
   gint64 t0 = g_get_monotonic_time ();
 
-  vmgr_dbus_vm_call_migrate_sync (vm, host, g_variant_new ("a{sv}", NULL), &completion.path,
-                                  NULL, &error);
+  vmgr_dbus_vm_call_migrate_sync (vm, host,
+                                  options != NULL ? options : g_variant_new ("a{sv}", NULL),
+                                  &completion.path, NULL, &error);
   g_assert_no_error (error);
   if (cancel)
     {
@@ -193,11 +201,17 @@ migrate (VmgrTestClient *client, VmgrDBusVM *vm, const char *host, gboolean canc
 }
 
 static char *
-host_of (VmgrTestClient *client)
+host_of_vm (VmgrTestClient *client, const char *path)
 {
-  g_autoptr(GVariant) value = vmgr_test_read_vm_property (client, vm_path, "Host");
+  g_autoptr(GVariant) value = vmgr_test_read_vm_property (client, path, "Host");
 
   return g_variant_dup_string (value, NULL);
+}
+
+static char *
+host_of (VmgrTestClient *client)
+{
+  return host_of_vm (client, vm_path);
 }
 
 static void
@@ -240,7 +254,7 @@ test_offline (void)
   gint64 ms = 0;
 
   g_assert_true (pool_has (1, root));
-  outcome = migrate (client, vm, "h2", FALSE, &ms);
+  outcome = migrate (client, vm, "h2", NULL, FALSE, &ms);
   g_assert_cmpstr (outcome, ==, "ok");
   g_test_message ("TIMING offline migration of a running busybox container h1 -> h2: "
                   "%" G_GINT64_FORMAT " ms", ms);
@@ -263,7 +277,7 @@ test_cancel (void)
   g_autofree char *host = NULL;
   gint64 ms = 0;
 
-  outcome = migrate (client, vm, "h1", TRUE, &ms);
+  outcome = migrate (client, vm, "h1", NULL, TRUE, &ms);
   g_test_message ("cancelled migration after %" G_GINT64_FORMAT " ms: %s", ms, outcome);
   g_assert_cmpstr (outcome, !=, "ok");
   host = host_of (client);
@@ -286,7 +300,7 @@ test_to_configured (void)
   g_autofree char *host = NULL;
   gint64 ms = 0;
 
-  outcome = migrate (client, vm, "local", FALSE, &ms);
+  outcome = migrate (client, vm, "local", NULL, FALSE, &ms);
   g_assert_cmpstr (outcome, ==, "ok");
   g_test_message ("TIMING offline migration h2 -> the configured host: %" G_GINT64_FORMAT " ms",
                   ms);
@@ -310,7 +324,7 @@ test_from_configured (void)
   g_autofree char *host = NULL;
   gint64 ms = 0;
 
-  outcome = migrate (client, vm, "h1", FALSE, &ms);
+  outcome = migrate (client, vm, "h1", NULL, FALSE, &ms);
   g_assert_cmpstr (outcome, ==, "ok");
   g_test_message ("TIMING offline migration the configured host -> h1: %" G_GINT64_FORMAT " ms",
                   ms);
@@ -396,15 +410,21 @@ test_qemu_setup (void)
   close (fd);
 }
 
+/* Live to @data (a host name); from an added host onto the configured
+ * one, the disk ends in the guest directory here. */
 static void
-test_live (void)
+test_live (gconstpointer data)
 {
+  const char *target = data;
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autoptr(VmgrTestClient) other = vmgr_test_client_new ();
   g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
   g_autofree char *disk = g_strdup_printf ("vmgr-%u.qcow2", vmgr_dbus_vm_get_id (vm));
   g_autofree char *outcome = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *from = host_of (client);
+  g_autofree char *dir = vmgr_real_guest_dir (daemon_under_test, vm);
+  g_autofree char *local_disk = g_build_filename (dir, "disk.qcow2", NULL);
   g_autofree char *log = NULL;
   const char *line;
   Reader reader = { other, 0, 0, FALSE };
@@ -413,17 +433,18 @@ test_live (void)
   int fd;
 
   poll = g_timeout_add (50, read_once, &reader);
-  outcome = migrate (client, vm, "h2", FALSE, &ms);
+  outcome = migrate (client, vm, target, NULL, FALSE, &ms);
   g_source_remove (poll);
   g_assert_cmpstr (outcome, ==, "ok");
   g_assert_false (reader.failed);
-  g_test_message ("TIMING live migration of the tiny QEMU guest h1 -> h2: %" G_GINT64_FORMAT
+  g_test_message ("TIMING live migration of the tiny QEMU guest %s -> %s: %" G_GINT64_FORMAT
                   " ms from Migrate to Completed; %u property reads meanwhile, the slowest "
-                  "%" G_GINT64_FORMAT " ms", ms, reader.reads, reader.slowest_us / 1000);
+                  "%" G_GINT64_FORMAT " ms", from, target, ms, reader.reads,
+                  reader.slowest_us / 1000);
   g_assert_cmpuint (reader.reads, >, 0);
   g_assert_true (g_file_get_contents (vmgr_test_daemon_get_log_path (daemon_under_test), &log,
                                       NULL, NULL));
-  line = strstr (log, "moved live:");
+  line = g_strrstr (log, "moved live:");
   g_assert_nonnull (line);
   {
     g_autofree char *text = g_strndup (line, strcspn (line, "\n"));
@@ -431,11 +452,13 @@ test_live (void)
     g_test_message ("TIMING vmgrd: %s", text);
   }
   host = host_of (client);
-  g_assert_cmpstr (host, ==, "h2");
+  g_assert_cmpstr (host, ==, target);
   g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "running");
   g_assert_true (vmgr_test_wait_reason (vm, "migrated", WAIT_MS));
-  g_assert_true (pool_has (2, disk));
-  g_assert_false (pool_has (1, disk));
+  g_assert_true (pool_has (1, disk) == g_str_equal (target, "h1"));
+  g_assert_true (pool_has (2, disk) == g_str_equal (target, "h2"));
+  g_assert_true (g_file_test (local_disk, G_FILE_TEST_IS_REGULAR) ==
+                 g_str_equal (target, "local"));
   /* The same guest: not booted again (the file it made in its tmpfs is
    * there), its disk with the mark. */
   fd = vmgr_real_open_console (vm);
@@ -457,7 +480,7 @@ test_live_cancel (void)
   gint64 ms = 0;
   int fd;
 
-  outcome = migrate (client, vm, "h1", TRUE, &ms);
+  outcome = migrate (client, vm, "h1", NULL, TRUE, &ms);
   g_test_message ("cancelled live migration after %" G_GINT64_FORMAT " ms: %s", ms, outcome);
   g_assert_cmpstr (outcome, !=, "ok");
   host = host_of (client);
@@ -471,6 +494,198 @@ test_live_cancel (void)
   close (fd);
 }
 
+/* Stopped on h1, moved offline to h2: its disk there with the mark, it
+ * boots there, nothing of it left on h1. */
+static void
+test_offline_stopped (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *disk = g_strdup_printf ("vmgr-%u.qcow2", vmgr_dbus_vm_get_id (vm));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  gint64 ms = 0;
+  int fd;
+
+  vmgr_dbus_vm_call_stop_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmgr_test_wait_state (vm, "stopped", WAIT_MS));
+  outcome = migrate (client, vm, "h2", NULL, FALSE, &ms);
+  g_assert_cmpstr (outcome, ==, "ok");
+  g_test_message ("TIMING offline migration of the stopped tiny QEMU guest h1 -> h2: "
+                  "%" G_GINT64_FORMAT " ms", ms);
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "h2");
+  g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "stopped");
+  g_assert_true (pool_has (2, disk));
+  g_assert_false (pool_has (1, disk));
+  fd = boot (vm);
+  g_assert_true (vmgr_test_console_shows (fd, "echo got-$(head -c 11 /dev/vda)-end\n",
+                                          "got-flying-mark-end", 10000));
+  g_assert_true (vmgr_test_console_shows (fd, "touch /tmp/before-migration; "
+                                              "echo stamped-$((4*4))\n", "stamped-16", 10000));
+  close (fd);
+}
+
+/* Running on the configured host, moved offline (live false) to h1:
+ * stopped, its disk uploaded, started there (booted again, with the
+ * mark); the guest directory here gone. */
+static void
+test_offline_running (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path);
+  g_autofree char *disk = g_strdup_printf ("vmgr-%u.qcow2", vmgr_dbus_vm_get_id (vm));
+  g_autofree char *dir = vmgr_real_guest_dir (daemon_under_test, vm);
+  g_autofree char *outcome = NULL;
+  g_autofree char *host = NULL;
+  gint64 ms = 0;
+  int fd;
+
+  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
+  outcome = migrate (client, vm, "h1", g_variant_new_parsed ("{'live': <false>}"), FALSE, &ms);
+  g_assert_cmpstr (outcome, ==, "ok");
+  g_test_message ("TIMING offline migration (live false) of the running tiny QEMU guest the "
+                  "configured host -> h1: %" G_GINT64_FORMAT " ms", ms);
+  host = host_of (client);
+  g_assert_cmpstr (host, ==, "h1");
+  g_assert_true (vmgr_test_wait_state (vm, "running", WAIT_MS));
+  g_assert_cmpstr (vmgr_dbus_vm_get_state_reason (vm), ==, "migrated");
+  g_assert_true (pool_has (1, disk));
+  g_assert_false (pool_has (2, disk));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  fd = vmgr_real_open_console (vm);
+  g_assert_true (vmgr_test_console_shows (fd, NULL, "vmgr-guest: booted", BOOT_MS));
+  g_assert_true (vmgr_test_console_shows (fd, "echo got-$(head -c 11 /dev/vda)-end\n",
+                                          "got-flying-mark-end", 10000));
+  g_assert_true (vmgr_test_console_shows (fd, "ls /tmp/before-migration || echo fresh-$((2*4))\n",
+                                          "fresh-8", 10000));
+  g_assert_true (vmgr_test_console_shows (fd, "touch /tmp/before-migration; "
+                                              "echo stamped-$((4*4))\n", "stamped-16", 10000));
+  close (fd);
+}
+
+/* A disk backed by a template image (not booted: only its files move):
+ * stopped on h1, moved offline to h2, to the configured host and back to
+ * h1; at each stop its backing file is the template's image there. */
+static char *
+backing_on_host (guint i, const char *disk)
+{
+  g_autofree char *refreshed = virsh (i, "pool-refresh", POOL, NULL, NULL, NULL);
+  g_autofree char *xml = virsh (i, "vol-dumpxml", "--pool", POOL, disk, NULL);
+  const char *store = strstr (xml, "<backingStore>");
+  const char *path = store != NULL ? strstr (store, "<path>") : NULL;
+
+  g_assert_nonnull (path);
+  path += strlen ("<path>");
+  return g_strndup (path, strcspn (path, "<"));
+}
+
+static char *
+backing_of_file (const char *file)
+{
+  const char *argv[] = { "qemu-img", "info", "-U", file, NULL };
+  g_autofree char *out = NULL;
+  const char *line;
+
+  g_assert_cmpint (vmgr_test_run_as_argv (0, &out, NULL, argv), ==, 0);
+  line = strstr (out, "\nbacking file: ");
+  g_assert_nonnull (line);
+  line += strlen ("\nbacking file: ");
+  return g_strndup (line, strcspn (line, " \n"));
+}
+
+static void
+test_image_template (void)
+{
+  g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
+  g_autofree char *state_parent = g_path_get_dirname (vmgr_test_daemon_get_state_dir (daemon_under_test));
+  g_autofree char *base_dir = g_build_filename (state_parent, "image-template", NULL);
+  g_autofree char *base = g_build_filename (base_dir, "plain.qcow2", NULL);
+  const char *make_argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", base, "64M", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmgrDBusVM) vm = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *disk = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *local_disk = NULL;
+  GVariantDict options;
+  const char *hops[] = { "h2", "local", "h1" };
+
+  g_assert_cmpint (g_mkdir_with_parents (base_dir, 0755), ==, 0);
+  g_assert_cmpint (vmgr_test_run_as_argv (0, NULL, NULL, make_argv), ==, 0);
+  vmgr_real_add_template (client, "plain", NULL, base);
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "memory_limit", "t", 128 * MiB);
+  g_variant_dict_insert (&options, "disk_hard_limit", "t", 64 * MiB);
+  g_variant_dict_insert (&options, "host", "s", "h1");
+  vmgr_dbus_manager_call_create_vm_sync (client->manager, "imaged", "plain", "",
+                                         g_variant_dict_end (&options), &path, NULL, &error);
+  g_assert_no_error (error);
+  vm = vmgr_test_client_vm (client, path);
+  g_assert_true (vmgr_test_wait (vmgr_real_provisioned, vm, WAIT_MS));
+  disk = g_strdup_printf ("vmgr-%u.qcow2", vmgr_dbus_vm_get_id (vm));
+  dir = vmgr_real_guest_dir (daemon_under_test, vm);
+  local_disk = g_build_filename (dir, "disk.qcow2", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (hops); i++)
+    {
+      g_autofree char *outcome = NULL;
+      g_autofree char *backing = NULL;
+      g_autofree char *host = NULL;
+      gint64 ms = 0;
+
+      outcome = migrate (client, vm, hops[i], NULL, FALSE, &ms);
+      g_assert_cmpstr (outcome, ==, "ok");
+      g_test_message ("TIMING offline migration of a stopped QEMU VM with a template image "
+                      "-> %s: %" G_GINT64_FORMAT " ms", hops[i], ms);
+      host = host_of_vm (client, path);
+      g_assert_cmpstr (host, ==, hops[i]);
+      g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "stopped");
+      g_assert_true (pool_has (1, disk) == g_str_equal (hops[i], "h1"));
+      g_assert_true (pool_has (2, disk) == g_str_equal (hops[i], "h2"));
+      g_assert_true (g_file_test (dir, G_FILE_TEST_EXISTS) == g_str_equal (hops[i], "local"));
+      if (g_str_equal (hops[i], "local"))
+        {
+          backing = backing_of_file (local_disk);
+          g_assert_cmpstr (backing, ==, base);
+        }
+      else
+        {
+          backing = backing_on_host (hops[i][1] - '0', disk);
+          g_assert_true (g_str_has_prefix (backing, "/var/lib/libvirt/vmgrmig/vmgr-template-plain-"));
+          g_assert_true (g_str_has_suffix (backing, ".qcow2"));
+        }
+    }
+  /* The template changed (its STAMP does) while its disks keep the old
+   * image: the move fails, and the VM stays whole on h1, nothing of it on
+   * h2, no staging file left. */
+  {
+    const char *touch_argv[] = { "touch", "-d", "2001-02-03", base, NULL };
+    g_autofree char *outcome = NULL;
+    g_autofree char *host = NULL;
+    g_autofree char *staging = g_strdup_printf ("%s/staging/migrate-%u.qcow2",
+                                                vmgr_test_daemon_get_state_dir (daemon_under_test),
+                                                vmgr_dbus_vm_get_id (vm));
+    gint64 ms = 0;
+
+    g_assert_cmpint (vmgr_test_run_as_argv (0, NULL, NULL, touch_argv), ==, 0);
+    outcome = migrate (client, vm, "h2", NULL, FALSE, &ms);
+    g_test_message ("failed migration after %" G_GINT64_FORMAT " ms: %s", ms, outcome);
+    g_assert_nonnull (strstr (outcome, "template changed"));
+    host = host_of_vm (client, path);
+    g_assert_cmpstr (host, ==, "h1");
+    g_assert_cmpstr (vmgr_dbus_vm_get_state (vm), ==, "stopped");
+    g_assert_true (pool_has (1, disk));
+    g_assert_false (pool_has (2, disk));
+    for (guint i = 0; i < 100 && g_file_test (staging, G_FILE_TEST_EXISTS); i++)
+      g_usleep (50000);
+    g_assert_false (g_file_test (staging, G_FILE_TEST_EXISTS));
+  }
+  vmgr_dbus_vm_call_delete_sync (vm, NULL, &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -478,8 +693,12 @@ main (int argc, char **argv)
   if (g_str_equal (MIGRATE_DRIVER, "qemu"))
     {
       g_test_add_func ("/real-vm-migrate-qemu/setup", test_qemu_setup);
-      g_test_add_func ("/real-vm-migrate-qemu/live", test_live);
+      g_test_add_func ("/real-vm-migrate-qemu/offline-stopped", test_offline_stopped);
       g_test_add_func ("/real-vm-migrate-qemu/live-cancel", test_live_cancel);
+      g_test_add_data_func ("/real-vm-migrate-qemu/live-to-configured", "local", test_live);
+      g_test_add_func ("/real-vm-migrate-qemu/offline-from-configured", test_offline_running);
+      g_test_add_data_func ("/real-vm-migrate-qemu/live", "h2", test_live);
+      g_test_add_func ("/real-vm-migrate-qemu/image-template", test_image_template);
       return vmgr_real_test_run ("qemu", &daemon_under_test);
     }
   g_test_add_func ("/real-vm-migrate/setup", test_setup);
