@@ -6,6 +6,7 @@
 #include "vmgr-backend-volumes.h"
 #include "vmgr-dispatch.h"
 #include "vmgr-error.h"
+#include "vmgr-leftovers.h"
 #include "vmgr-manager.h"
 #include "vmgr-names.h"
 #include "vmgr-reconcile.h"
@@ -292,6 +293,7 @@ vmgr_daemon_new (const VmgrConfig *config, GDBusConnection *connection, GError *
   self->context.store = open_store (&self->config, error);
   if (self->context.store == NULL)
     return NULL;
+  vmgr_leftovers_sweep (&self->config);
   self->context.backend = backend = vmgr_backend_new (config->uri, error);
   if (backend == NULL)
     return NULL;
