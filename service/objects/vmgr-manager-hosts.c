@@ -257,20 +257,14 @@ free_memory (VmgrHost *host)
   return total > used ? total - used : 0;
 }
 
-/* Whether VMs of the template at @source can be made on @host now: its
- * driver fits the template's files, and an added host has the pool they
- * go to (and is connected). Why not in @error. */
-gboolean
-vmgr_manager_host_fits (VmgrHost *host, const char *source, GError **error)
+/* The part of vmgr_manager_host_fits that looks at the host only: an
+ * added host that gets files is connected and has its pool. */
+static gboolean
+host_ready (VmgrHost *host, const char *source, GError **error)
 {
   VmgrBackend *backend = vmgr_host_get_backend (host);
   const char *scheme = vmgr_backend_get_scheme (backend);
-  g_autofree char *problem = NULL;
 
-  if (!vmgr_template_fits (scheme, source, &problem))
-    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
-                        "the template does not fit host '%s' (%s): %s",
-                        vmgr_host_get_name (host), scheme, problem), FALSE;
   if (vmgr_host_is_configured (host) || !vmgr_provision_needed (scheme, source))
     return TRUE;
   if (!vmgr_backend_is_connected (backend))
@@ -284,29 +278,62 @@ vmgr_manager_host_fits (VmgrHost *host, const char *source, GError **error)
   return TRUE;
 }
 
-/* The host with the most free memory among those the template fits; the
- * configured host when it fits and no other has more. */
+/* Whether VMs of the template at @source can be made on @host now: its
+ * driver fits the template's files, and an added host has the pool they
+ * go to (and is connected). Why not in @error. */
+gboolean
+vmgr_manager_host_fits (VmgrHost *host, const char *source, GError **error)
+{
+  const char *scheme = vmgr_backend_get_scheme (vmgr_host_get_backend (host));
+  g_autofree char *problem = NULL;
+
+  if (!vmgr_template_fits (scheme, source, &problem))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_INVALID_ARGUMENT,
+                        "the template does not fit host '%s' (%s): %s",
+                        vmgr_host_get_name (host), scheme, problem), FALSE;
+  return host_ready (host, source, error);
+}
+
+/* vmgr_template_fits reads the template's files: once per driver (@fits:
+ * scheme -> fits), not once per host. */
+static gboolean
+template_fits_driver (GHashTable *fits, const char *scheme, const char *source)
+{
+  gpointer known;
+
+  if (!g_hash_table_lookup_extended (fits, scheme, NULL, &known))
+    {
+      known = GINT_TO_POINTER (vmgr_template_fits (scheme, source, NULL));
+      g_hash_table_insert (fits, (gpointer) scheme, known);
+    }
+  return GPOINTER_TO_INT (known);
+}
+
 const char *
 vmgr_manager_pick_host (VmgrManager *self, const VmgrVmSpec *spec)
 {
   g_autoptr(GPtrArray) hosts = vmgr_registry_list_hosts (self->registry);
   g_autofree char *source = NULL;
+  g_autoptr(GHashTable) fits = NULL;
   const char *best = NULL;
   guint64 best_free = 0;
 
   if (hosts->len < 2)
     return "";
   source = vmgr_context_template_source (self->context, spec);
+  fits = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint pass = 0; pass < 2; pass++)
     for (guint i = 0; i < hosts->len; i++)
       {
         VmgrHost *host = g_ptr_array_index (hosts, i);
+        VmgrBackend *backend = vmgr_host_get_backend (host);
         gboolean configured = vmgr_host_is_configured (host);
         guint64 free;
 
         if (configured != (pass == 0) ||
-            (!configured && !vmgr_backend_is_connected (vmgr_host_get_backend (host))) ||
-            !vmgr_manager_host_fits (host, source, NULL))
+            (!configured && !vmgr_backend_is_connected (backend)) ||
+            !template_fits_driver (fits, vmgr_backend_get_scheme (backend), source) ||
+            !host_ready (host, source, NULL))
           continue;
         free = free_memory (host);
         if (best == NULL || free > best_free)
