@@ -30,6 +30,14 @@ check_range (const char *key, guint value, guint min, guint max)
     g_error ("%s %u accepted (%u..%u)", key, value, min, max);
 }
 
+/* Overcommit percentages: 0 is "no cap", otherwise 10..@max. */
+static void
+check_overcommit (const char *key, guint value, guint max)
+{
+  if (value != 0)
+    check_range (key, value, 10, max);
+}
+
 static gboolean
 same_config (const VmgrConfig *a, const VmgrConfig *b)
 {
@@ -65,9 +73,9 @@ check_config (const VmgrConfig *c)
   check_range ("cache_ttl", c->auth_cache_ttl_s, 0, 3600);
   check_range ("timeout_ms", c->auth_timeout_ms, 1, 600000);
   check_range ("max_in_flight", c->auth_max_in_flight, 1, 120);
-  check_range ("memory_overcommit", c->memory_overcommit_pct, 10, 1000);
-  check_range ("cpu_overcommit", c->cpu_overcommit_pct, 10, 10000);
-  check_range ("disk_overcommit", c->disk_overcommit_pct, 10, 1000);
+  check_overcommit ("memory_overcommit", c->memory_overcommit_pct, 1000);
+  check_overcommit ("cpu_overcommit", c->cpu_overcommit_pct, 10000);
+  check_overcommit ("disk_overcommit", c->disk_overcommit_pct, 1000);
   check_range ("interval", c->sample_interval_s, 1, 3600);
 }
 
