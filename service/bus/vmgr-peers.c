@@ -22,15 +22,59 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (VmgrPeers, vmgr_peers, G_TYPE_OBJECT)
 
+/* A name looked up less than a second ago is reused: publishing 10,000
+ * VMs of a few owners at start would read the user database 10,000 times.
+ * A renamed user shows within a second. */
+#define USER_NAME_REUSE_US G_USEC_PER_SEC
+
+typedef struct {
+  char *name;
+  gint64 looked_up;
+} UserName;
+
+static GMutex user_names_lock;
+static GHashTable *user_names;    /* uid -> UserName* */
+
+static void
+user_name_free (gpointer data)
+{
+  UserName *entry = data;
+
+  g_free (entry->name);
+  g_free (entry);
+}
+
 char *
 vmgr_user_name_for_uid (guint32 uid)
 {
   struct passwd pwd, *found = NULL;
   char buffer[4096];
+  gint64 now = g_get_monotonic_time ();
+  UserName *entry;
 
+  g_mutex_lock (&user_names_lock);
+  if (user_names == NULL)
+    user_names = g_hash_table_new_full (NULL, NULL, NULL, user_name_free);
+  entry = g_hash_table_lookup (user_names, GUINT_TO_POINTER (uid));
+  if (entry != NULL && now - entry->looked_up < USER_NAME_REUSE_US)
+    {
+      char *name = g_strdup (entry->name);
+
+      g_mutex_unlock (&user_names_lock);
+      return name;
+    }
+  g_mutex_unlock (&user_names_lock);
+
+  entry = g_new0 (UserName, 1);
+  entry->looked_up = now;
   if (getpwuid_r (uid, &pwd, buffer, sizeof buffer, &found) == 0 && found != NULL)
-    return g_strdup (found->pw_name);
-  return g_strdup_printf ("%u", uid);
+    entry->name = g_strdup (found->pw_name);
+  else
+    entry->name = g_strdup_printf ("%u", uid);
+  g_mutex_lock (&user_names_lock);
+  g_hash_table_replace (user_names, GUINT_TO_POINTER (uid), entry);
+  g_mutex_unlock (&user_names_lock);
+  return g_strdup (entry->name);
 }
 
 gboolean

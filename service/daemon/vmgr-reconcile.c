@@ -1,9 +1,26 @@
 #include "vmgr-reconcile.h"
 
+/* At start vmgrd defines again, in libvirt, the stored VMs it lacks, and
+ * waits for them before it publishes its VMs and takes its name, unless
+ * there are more than START_DEFINE_WAIT_ALL: the test driver, whose
+ * domains live in vmgrd's process, lacks all of them at every start, and
+ * 10,000 definitions take seconds of CPU. Then the VMs are published first,
+ * those missing as unknown ("defining"), and defined after, a batch of
+ * DEFINE_BATCH per main-loop iteration (each reads the stored definition),
+ * each settling as its definition comes back. A real libvirtd keeps its
+ * domains. */
+#define START_DEFINE_WAIT_ALL 256
+#define DEFINE_BATCH 64
+
 struct _VmgrReconciler {
   GObject parent_instance;
   const VmgrContext *context;
   VmgrRegistry *registry;
+  GHashTable *defining;     /* ids of VMs defined again since start, not yet back */
+  GTask *start;             /* the start, until its VMs are published */
+  GArray *to_define;        /* ids (guint32) of VMs published before defined again */
+  guint next_to_define;
+  guint define_batch_id;
 };
 
 G_DEFINE_FINAL_TYPE (VmgrReconciler, vmgr_reconciler, G_TYPE_OBJECT)
@@ -11,10 +28,37 @@ G_DEFINE_FINAL_TYPE (VmgrReconciler, vmgr_reconciler, G_TYPE_OBJECT)
 /* ---- Defining again what libvirt lacks --------------------------------- */
 
 typedef struct {
-  GTask *task;              /* NULL: nobody waits */
+  VmgrReconciler *reconciler;
   guint32 id;
   char *name;
+  gboolean at_start;        /* counted in the reconciler's defining */
 } Redefinition;
+
+static void publish_vms (VmgrReconciler *self);
+
+/* A VM defined again since start is back in libvirt: before the VMs are
+ * published, the start may go on once none is left; after, the VM
+ * settles (and starts, with autostart). */
+static void
+redefined_at_start (VmgrReconciler *self, guint32 id)
+{
+  VmgrVm *vm;
+
+  if (!g_hash_table_remove (self->defining, GUINT_TO_POINTER (id)))
+    return;
+  if (self->start != NULL)
+    {
+      if (g_hash_table_size (self->defining) == 0)
+        publish_vms (self);
+      return;
+    }
+  vm = self->registry != NULL ? vmgr_registry_find_vm (self->registry, id) : NULL;
+  if (vm == NULL)
+    return;
+  vmgr_vm_set_defining (vm, FALSE);
+  if (vmgr_vm_get_spec (vm)->autostart)
+    vmgr_vm_autostart (vm);
+}
 
 static void
 on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -25,38 +69,35 @@ on_redefined (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!vmgr_backend_define_finish (VMGR_BACKEND (source), result, &error))
     g_warning ("VM %u (%s) could not be defined again in libvirt: %s", redefinition->id,
                redefinition->name, error->message);
-  if (redefinition->task != NULL)
-    {
-      guint *pending = g_task_get_task_data (redefinition->task);
-
-      if (--*pending == 0)
-        g_task_return_boolean (redefinition->task, TRUE);
-      g_object_unref (redefinition->task);
-    }
+  if (redefinition->at_start)
+    redefined_at_start (redefinition->reconciler, redefinition->id);
+  g_object_unref (redefinition->reconciler);
   g_free (redefinition->name);
   g_free (redefinition);
 }
 
-/* Defines @spec again from the definition vmgr stored for it. With @task,
- * counts in its task data (a guint of definitions under way). Returns
+/* Defines @spec again from the definition vmgr stored for it. Returns
  * whether a definition was started. */
 static gboolean
-define_again (VmgrReconciler *self, const VmgrVmSpec *spec, GTask *task)
+define_again (VmgrReconciler *self, const VmgrVmSpec *spec, gboolean at_start)
 {
   g_autofree char *xml = vmgr_store_get_vm_domain_xml (self->context->store, spec->id, NULL);
   Redefinition *redefinition;
 
   if (xml == NULL || *xml == '\0')
     return FALSE;
-  g_message ("VM %u (%s) is missing from libvirt: defining it again", spec->id, spec->name);
+  /* At start, one line says how many (the test driver lacks all of them). */
+  if (at_start)
+    g_debug ("VM %u (%s) is missing from libvirt: defining it again", spec->id, spec->name);
+  else
+    g_message ("VM %u (%s) is missing from libvirt: defining it again", spec->id, spec->name);
   redefinition = g_new0 (Redefinition, 1);
+  redefinition->reconciler = g_object_ref (self);
   redefinition->id = spec->id;
   redefinition->name = g_strdup (spec->name);
-  if (task != NULL)
-    {
-      redefinition->task = g_object_ref (task);
-      ++*(guint *) g_task_get_task_data (task);
-    }
+  redefinition->at_start = at_start;
+  if (at_start)
+    g_hash_table_add (self->defining, GUINT_TO_POINTER (spec->id));
   vmgr_backend_define_async (vmgr_context_backend_for (self->context, spec), xml, NULL, on_redefined, redefinition);
   return TRUE;
 }
@@ -114,7 +155,7 @@ apply_listed_states (VmgrReconciler *self, VmgrBackend *backend, GHashTable *sta
           vmgr_vm_apply_state (vm, known->state, known->reason);
           continue;
         }
-      define_again (self, spec, NULL);
+      define_again (self, spec, FALSE);
       vmgr_vm_apply_state (vm, VMGR_VM_STATE_STOPPED, "defined");
     }
 }
@@ -203,14 +244,21 @@ export_vms (VmgrReconciler *self, Start *start)
     {
       const VmgrVmSpec *spec = g_ptr_array_index (start->specs, i);
       gboolean here = is_on (self, spec, self->context->backend);
+      gboolean defining = g_hash_table_contains (self->defining, GUINT_TO_POINTER (spec->id));
       VmgrBackendDomainState *known = here ? g_hash_table_lookup (start->states, spec->uuid)
                                            : NULL;
-      g_autoptr(VmgrVm) vm = vmgr_vm_new (self->context, spec,
-                                          !here ? VMGR_VM_STATE_UNKNOWN
-                                          : known != NULL ? known->state : VMGR_VM_STATE_STOPPED,
-                                          !here ? "hypervisor-unavailable"
-                                          : known != NULL ? known->reason : "defined");
+      g_autoptr(VmgrVm) vm = NULL;
 
+      if (!here)
+        vm = vmgr_vm_new (self->context, spec, VMGR_VM_STATE_UNKNOWN, "hypervisor-unavailable");
+      else if (defining)
+        vm = vmgr_vm_new (self->context, spec, VMGR_VM_STATE_UNKNOWN, "defining");
+      else if (known != NULL)
+        vm = vmgr_vm_new (self->context, spec, known->state, known->reason);
+      else
+        vm = vmgr_vm_new (self->context, spec, VMGR_VM_STATE_STOPPED, "defined");
+      if (defining)
+        vmgr_vm_set_defining (vm, TRUE);
       vmgr_registry_add_vm (self->registry, vm);
     }
 }
@@ -260,13 +308,15 @@ autostart_all (VmgrReconciler *self)
     }
 }
 
+/* Publishes the stored VMs (those still being defined again as unknown)
+ * and customers, and ends the start. */
 static void
-on_missing_defined (GObject *source, GAsyncResult *result, gpointer user_data)
+publish_vms (VmgrReconciler *self)
 {
-  g_autoptr(GTask) task = user_data;
-  VmgrReconciler *self = g_task_get_source_object (task);
+  g_autoptr(GTask) task = g_steal_pointer (&self->start);
   Start *start = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  guint waiting = g_hash_table_size (self->defining);
 
   export_vms (self, start);
   if (!export_customers (self, &error))
@@ -274,27 +324,30 @@ on_missing_defined (GObject *source, GAsyncResult *result, gpointer user_data)
   report_unknown_domains (self, start->states);
   autostart_all (self);
   reconcile_added_hosts (self);
+  if (waiting > 0)
+    g_message ("%u VMs published as unknown (\"defining\") until libvirt has them again",
+               waiting);
   g_task_return_boolean (task, TRUE);
 }
 
-/* Completes @done once every stored VM libvirt lacks is defined again. */
-static void
-define_missing (VmgrReconciler *self, Start *start, GTask *done)
+static gboolean
+define_next_batch (gpointer user_data)
 {
-  guint *pending = g_new0 (guint, 1);
+  VmgrReconciler *self = user_data;
 
-  *pending = 1;
-  g_task_set_task_data (done, pending, g_free);
-  for (guint i = 0; i < start->specs->len; i++)
+  for (guint n = 0; n < DEFINE_BATCH && self->next_to_define < self->to_define->len; n++)
     {
-      const VmgrVmSpec *spec = g_ptr_array_index (start->specs, i);
+      guint32 id = g_array_index (self->to_define, guint32, self->next_to_define++);
+      VmgrVm *vm = vmgr_registry_find_vm (self->registry, id);
 
-      if (is_on (self, spec, self->context->backend) &&
-          !g_hash_table_contains (start->states, spec->uuid))
-        define_again (self, spec, done);
+      if (vm == NULL || !define_again (self, vmgr_vm_get_spec (vm), TRUE))
+        redefined_at_start (self, id);
     }
-  if (--*pending == 0)
-    g_task_return_boolean (done, TRUE);
+  if (self->next_to_define < self->to_define->len)
+    return G_SOURCE_CONTINUE;
+  self->define_batch_id = 0;
+  g_clear_pointer (&self->to_define, g_array_unref);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -303,7 +356,7 @@ on_states_listed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   VmgrReconciler *self = g_task_get_source_object (task);
   Start *start = g_task_get_task_data (task);
-  g_autoptr(GTask) defined = NULL;
+  g_autoptr(GArray) missing = NULL;
   GError *error = NULL;
 
   start->states = vmgr_backend_list_states_finish (VMGR_BACKEND (source), result, &error);
@@ -312,8 +365,43 @@ on_states_listed (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  defined = g_task_new (self, NULL, on_missing_defined, g_object_ref (task));
-  define_missing (self, start, defined);
+  self->start = g_steal_pointer (&task);
+  missing = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint i = 0; i < start->specs->len; i++)
+    {
+      const VmgrVmSpec *spec = g_ptr_array_index (start->specs, i);
+
+      if (is_on (self, spec, self->context->backend) &&
+          !g_hash_table_contains (start->states, spec->uuid))
+        g_array_append_val (missing, spec->id);
+    }
+  if (missing->len == 0)
+    {
+      publish_vms (self);
+      return;
+    }
+  g_message ("%u stored VMs are missing from libvirt: defining them again", missing->len);
+  if (missing->len <= START_DEFINE_WAIT_ALL)
+    {
+      for (guint i = 0; i < start->specs->len; i++)
+        {
+          const VmgrVmSpec *spec = g_ptr_array_index (start->specs, i);
+
+          if (is_on (self, spec, self->context->backend) &&
+              !g_hash_table_contains (start->states, spec->uuid))
+            define_again (self, spec, TRUE);
+        }
+      /* None had a stored definition to define again. */
+      if (g_hash_table_size (self->defining) == 0)
+        publish_vms (self);
+      return;
+    }
+  for (guint i = 0; i < missing->len; i++)
+    g_hash_table_add (self->defining,
+                      GUINT_TO_POINTER (g_array_index (missing, guint32, i)));
+  publish_vms (self);
+  self->to_define = g_steal_pointer (&missing);
+  self->define_batch_id = g_idle_add (define_next_batch, self);
 }
 
 /* The filesystem holding the state directory: what disk limits count against. */
@@ -405,19 +493,30 @@ vmgr_reconciler_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->registry, self);
     }
   self->context = NULL;
+  g_clear_handle_id (&self->define_batch_id, g_source_remove);
+  g_clear_pointer (&self->to_define, g_array_unref);
   g_clear_object (&self->registry);
   G_OBJECT_CLASS (vmgr_reconciler_parent_class)->dispose (object);
+}
+
+static void
+vmgr_reconciler_finalize (GObject *object)
+{
+  g_hash_table_unref (VMGR_RECONCILER (object)->defining);
+  G_OBJECT_CLASS (vmgr_reconciler_parent_class)->finalize (object);
 }
 
 static void
 vmgr_reconciler_class_init (VmgrReconcilerClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = vmgr_reconciler_dispose;
+  G_OBJECT_CLASS (klass)->finalize = vmgr_reconciler_finalize;
 }
 
 static void
 vmgr_reconciler_init (VmgrReconciler *self)
 {
+  self->defining = g_hash_table_new (NULL, NULL);
 }
 
 VmgrReconciler *

@@ -139,7 +139,9 @@ follow (VmgrVmUnits *self, VmgrVm *vm)
   followed->last_state = vmgr_vm_get_state (vm);
   followed->requested = TARGET_UNKNOWN;
   g_hash_table_replace (self->vms, GUINT_TO_POINTER (vm_id), followed);
-  g_signal_connect_object (vm, "state-changed", G_CALLBACK (on_state_changed), self, 0);
+  /* Disconnected when unfollowed or disposed; g_signal_connect_object
+   * would grow one array of closures on self per VM. */
+  g_signal_connect (vm, "state-changed", G_CALLBACK (on_state_changed), self);
   request_target (self, vm_id, followed, target_for_state (followed->last_state));
 }
 

@@ -434,8 +434,11 @@ vmgr_registry_add_vm (VmgrRegistry *self, VmgrVm *vm)
   g_signal_connect (vm, "deleted", G_CALLBACK (on_vm_deleted), self);
   g_signal_connect (vm, "snapshot-added", G_CALLBACK (on_snapshot_added), self);
   g_signal_connect (vm, "snapshot-removed", G_CALLBACK (on_snapshot_removed), self);
-  g_signal_connect_object (vm, "handle-backup", G_CALLBACK (on_handle_backup), self, 0);
-  g_signal_connect_object (vm, "handle-migrate", G_CALLBACK (on_handle_migrate), self, 0);
+  /* Not g_signal_connect_object: each would add a closure to the
+   * registry's own array, reallocated at every VM (quadratic at start);
+   * the handlers go with the VM (vm_removed) or the registry (dispose). */
+  g_signal_connect (vm, "handle-backup", G_CALLBACK (on_handle_backup), self);
+  g_signal_connect (vm, "handle-migrate", G_CALLBACK (on_handle_migrate), self);
   vmgr_dbus_object_skeleton_set_vm (object, VMGR_DBUS_VM (vm));
   export_object (self, G_DBUS_OBJECT_SKELETON (object), spec->owner);
   refresh_allocation (self, spec->owner);

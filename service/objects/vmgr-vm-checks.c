@@ -19,7 +19,7 @@ vmgr_vm_check_not_deleted (VmgrVm *self, GError **error)
 gboolean
 vmgr_vm_check_not_busy (VmgrVm *self, GError **error)
 {
-  if (!vmgr_vm_check_not_migrating (self, error))
+  if (!vmgr_vm_check_not_migrating (self, error) || !vmgr_vm_check_defined (self, error))
     return FALSE;
   if (!self->reconfiguring)
     return TRUE;
@@ -60,6 +60,17 @@ vmgr_vm_check_not_migrating (VmgrVm *self, GError **error)
     return TRUE;
   g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
                "VM '%s' is being migrated: try again when that is done", self->spec->name);
+  return FALSE;
+}
+
+gboolean
+vmgr_vm_check_defined (VmgrVm *self, GError **error)
+{
+  if (!self->defining)
+    return TRUE;
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
+               "VM '%s' is being defined again in libvirt after vmgrd started: "
+               "try again in a moment", self->spec->name);
   return FALSE;
 }
 

@@ -30,6 +30,7 @@ struct _VmgrVm {
   guint snapshot_changes;   /* snapshot operations finished so far */
   guint files_held;         /* clones and backups copying its files: no Start or Resume */
   gboolean migrating;       /* a Migrate is under way: it sets the state when done */
+  gboolean defining;        /* libvirt lacks its domain: vmgrd defines it again */
 };
 
 /* Refusals shared by the methods (vmgr-vm-checks.c): a VM being deleted (NOT_FOUND), being
@@ -49,6 +50,9 @@ gboolean vmgr_vm_read_description_option (GVariant *options, const char *what,
 /* A migration under way: BUSY for everything else (vmgr_vm_check_not_busy
  * includes it). */
 gboolean vmgr_vm_check_not_migrating (VmgrVm *self, GError **error);
+/* Its domain being defined again after vmgrd started: BUSY for what needs
+ * libvirt (vmgr_vm_check_not_busy includes it). */
+gboolean vmgr_vm_check_defined (VmgrVm *self, GError **error);
 /* Bad input: the error to callers who may see the VM, "no such object"
  * to others. Returns G_DBUS_METHOD_INVOCATION_HANDLED. */
 gboolean vmgr_vm_return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invocation,

@@ -93,8 +93,12 @@ on_snapshots_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 vmgr_vm_load_snapshots (VmgrVm *self)
 {
-  Loading *loading = g_new0 (Loading, 1);
+  Loading *loading;
 
+  /* libvirt has no domain to ask yet: vmgr_vm_set_defining asks once it has. */
+  if (self->defining)
+    return;
+  loading = g_new0 (Loading, 1);
   loading->vm = g_object_ref (self);
   loading->changes = self->snapshot_changes;
   vmgr_backend_snapshot_async (vmgr_context_backend_for (self->context, self->spec), self->spec->uuid,

@@ -142,6 +142,10 @@ vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
    * is said once, "migrated" (or as it was, when it failed). */
   if (self->migrating)
     return;
+  /* Until its definition is back, libvirt's word about it (the event of
+   * that definition) is not the end of it: vmgr_vm_set_defining is. */
+  if (self->defining)
+    return;
   if (state == VMGR_VM_STATE_STOPPED || state == VMGR_VM_STATE_CRASHED)
     g_clear_handle_id (&self->force_off_id, g_source_remove);
   /* Drivers differ in what they call a start from a saved state (the test
@@ -292,7 +296,8 @@ lifecycle_new (VmgrVm *self, const char *verb, guint timeout_s)
 static gboolean
 check_transition (VmgrVm *self, const Transition *transition, GError **error)
 {
-  if (!vmgr_vm_check_not_deleted (self, error) || !vmgr_vm_check_not_migrating (self, error))
+  if (!vmgr_vm_check_not_deleted (self, error) || !vmgr_vm_check_not_migrating (self, error) ||
+      !vmgr_vm_check_defined (self, error))
     return FALSE;
   if ((transition->from & STATE_BIT (self->state)) != 0)
     return TRUE;
@@ -544,6 +549,20 @@ static gboolean
 handle_save (VmgrDBusVM *object, GDBusMethodInvocation *invocation)
 {
   return authorize_lifecycle (VMGR_VM (object), invocation, 0);
+}
+
+void
+vmgr_vm_set_defining (VmgrVm *self, gboolean defining)
+{
+  if (!defining)
+    {
+      self->defining = FALSE;
+      vmgr_vm_apply_state (self, VMGR_VM_STATE_STOPPED, "defined");
+      vmgr_vm_load_snapshots (self);
+      return;
+    }
+  vmgr_vm_apply_state (self, VMGR_VM_STATE_UNKNOWN, "defining");
+  self->defining = TRUE;
 }
 
 void

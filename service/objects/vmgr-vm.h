@@ -63,6 +63,11 @@ gboolean vmgr_vm_handle_migrate (VmgrVm *self, GDBusMethodInvocation *invocation
                                  const char *host, GVariant *options,
                                  VmgrVmStartJob start_job, gpointer start_job_data);
 
+/* Its libvirt domain is missing and being defined again (after vmgrd
+ * started): while TRUE it is unknown ("defining") and what needs libvirt
+ * is refused as BUSY; FALSE makes it stopped ("defined"). */
+void vmgr_vm_set_defining (VmgrVm *self, gboolean defining);
+
 /* Starts the VM on behalf of the daemon (autostart), without a caller. */
 void vmgr_vm_autostart (VmgrVm *self);
 
