@@ -31,32 +31,9 @@ add_host (VmgrTestClient *client, const char *name, const char *uri, GVariant *o
 }
 
 static char *
-host_string (VmgrTestClient *client, const char *name, const char *property)
-{
-  g_autofree char *path = g_strconcat ("/org/vmgr/host/", name, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = vmgr_test_call (client, path, "org.freedesktop.DBus.Properties",
-                                              "Get", g_variant_new ("(ss)", "org.vmgr.Host",
-                                                                    property), &error);
-  g_autoptr(GVariant) value = NULL;
-
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
-  return g_variant_dup_string (value, NULL);
-}
-
-static char *
 host_pool (VmgrTestClient *client, const char *name)
 {
-  return host_string (client, name, "Pool");
-}
-
-static gboolean
-pooled_connected (gpointer client)
-{
-  g_autofree char *state = host_string (client, "pooled", "State");
-
-  return g_str_equal (state, "connected");
+  return vmgr_test_host_string (client, name, "Pool");
 }
 
 static guint
@@ -143,7 +120,7 @@ test_pool_property (void)
   g_clear_pointer (&pool, g_free);
 
   /* A VM without files goes on a test-driver host with or without its pool. */
-  g_assert_true (vmgr_test_wait (pooled_connected, client, WAIT_MS));
+  g_assert_true (vmgr_test_wait_host_connected (client, "pooled", WAIT_MS));
   {
     g_autoptr(VmgrDBusVM) vm =
       vmgr_test_create_and_open (client, "on-pooled",

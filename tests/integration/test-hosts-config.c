@@ -23,52 +23,6 @@ static const char node_xml[] =
   "<memory>67108864</memory></node>\n";
 
 static char *
-host_string (VmgrTestClient *client, const char *path, const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = vmgr_test_call (client, path, "org.freedesktop.DBus.Properties",
-                                              "Get", g_variant_new ("(ss)", "org.vmgr.Host", name),
-                                              &error);
-  g_autoptr(GVariant) value = NULL;
-
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
-  return g_variant_dup_string (value, NULL);
-}
-
-typedef struct {
-  VmgrTestClient *client;
-  const char *path;
-} HostWait;
-
-static gboolean
-host_connected (gpointer data)
-{
-  HostWait *wait = data;
-  g_autofree char *state = host_string (wait->client, wait->path, "State");
-
-  return g_str_equal (state, "connected");
-}
-
-/* vmgr_test_wait () looks again on each event: a property read by a call
- * is no event, so a ticker makes one every 100 ms. */
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-wait_polling (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms)
-{
-  guint ticker = g_timeout_add (100, tick, NULL);
-  gboolean reached = vmgr_test_wait (done, data, timeout_ms);
-
-  g_source_remove (ticker);
-  return reached;
-}
-
-static char *
 write_node (const char *dir, const char *name)
 {
   g_autofree char *node = g_build_filename (dir, name, NULL);
@@ -87,12 +41,11 @@ test_published (void)
   g_autofree char *config = g_strdup_printf ("[host cfg]\nuri=%s\npool=vmfiles\n", uri);
   g_autoptr(VmgrTestDaemon) daemon = vmgr_test_daemon_start (state_dir, config);
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autofree char *host_uri = host_string (client, "/org/vmgr/host/cfg", "URI");
+  g_autofree char *host_uri = vmgr_test_host_string (client, "cfg", "URI");
   g_autofree char *added = NULL;
-  HostWait wait = { client, "/org/vmgr/host/cfg" };
 
   g_assert_cmpstr (host_uri, ==, uri);
-  g_assert_true (wait_polling (host_connected, &wait, WAIT_MS));
+  g_assert_true (vmgr_test_wait_host_connected (client, "cfg", WAIT_MS));
 
   /* Not removable, not added again. */
   vmgr_dbus_manager_call_remove_host_sync (client->manager, "cfg", NULL, &error);
@@ -142,7 +95,7 @@ test_published (void)
     g_assert_true (g_file_set_contents (path, both, -1, NULL));
     vmgr_test_daemon_restart (daemon);
     client = vmgr_test_client_new ();
-    dup_uri = host_string (client, "/org/vmgr/host/dup", "URI");
+    dup_uri = vmgr_test_host_string (client, "dup", "URI");
     g_assert_true (g_str_has_suffix (dup_uri, "-2"));
     g_assert_true (g_file_get_contents (vmgr_test_daemon_get_log_path (daemon), &log, NULL,
                                         NULL));
@@ -154,8 +107,7 @@ test_published (void)
     g_clear_error (&error);
 
     /* The VM is back on its host, as the file still names it. */
-    wait.client = client;
-    g_assert_true (wait_polling (host_connected, &wait, WAIT_MS));
+    g_assert_true (vmgr_test_wait_host_connected (client, "cfg", WAIT_MS));
     vmgr_dbus_manager_call_find_vm_sync (client->manager, "on-cfg", &vm_path, NULL, &error);
     g_assert_no_error (error);
     there = vmgr_test_client_vm (client, vm_path);
@@ -196,10 +148,9 @@ test_capacity_and_removal (void)
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autoptr(VmgrDBusVM) vm = NULL;
   g_autofree char *extra = NULL;
-  HostWait wait = { client, "/org/vmgr/host/cfg" };
   guint busy = 0;
 
-  g_assert_true (wait_polling (host_connected, &wait, WAIT_MS));
+  g_assert_true (vmgr_test_wait_host_connected (client, "cfg", WAIT_MS));
   vm = vmgr_test_create_and_open (client, "sized", g_variant_new_parsed ("{'host': <'cfg'>}"));
 
   /* Its host has 64 GiB: more is refused, what fits there is taken. */
@@ -234,8 +185,7 @@ test_capacity_and_removal (void)
   vmgr_dbus_manager_call_add_host_sync (client->manager, "extra", extra_uri,
                                         g_variant_new ("a{sv}", NULL), &extra, NULL, &error);
   g_assert_no_error (error);
-  wait.path = extra;
-  g_assert_true (wait_polling (host_connected, &wait, WAIT_MS));
+  g_assert_true (vmgr_test_wait_host_connected (client, "extra", WAIT_MS));
   for (guint i = 0; i < 5; i++)
     {
       g_autofree char *name = g_strdup_printf ("race%u", i);

@@ -21,39 +21,6 @@ static const char node_xml[] =
   "<sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>"
   "<memory>67108864</memory>%s</node>\n";
 
-static char *
-host_state (VmgrTestClient *client, const char *name)
-{
-  g_autofree char *path = g_strconcat ("/org/vmgr/host/", name, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = vmgr_test_call (client, path, "org.freedesktop.DBus.Properties",
-                                              "Get", g_variant_new ("(ss)", "org.vmgr.Host",
-                                                                    "State"), &error);
-  g_autoptr(GVariant) value = NULL;
-
-  if (reply == NULL)
-    {
-      g_test_message ("host %s: %s", name, error->message);
-      return NULL;
-    }
-  g_variant_get (reply, "(v)", &value);
-  return g_variant_dup_string (value, NULL);
-}
-
-typedef struct {
-  VmgrTestClient *client;
-  const char *name;
-} HostWait;
-
-static gboolean
-host_connected (gpointer data)
-{
-  HostWait *wait = data;
-  g_autofree char *state = host_state (wait->client, wait->name);
-
-  return g_strcmp0 (state, "connected") == 0;
-}
-
 /* Adds the test-driver host @name with @domains in its node (once). */
 static void
 ensure_host (VmgrTestClient *client, const char *name, const char *domains)
@@ -65,7 +32,6 @@ ensure_host (VmgrTestClient *client, const char *name, const char *domains)
   g_autofree char *xml = g_strdup_printf (node_xml, domains != NULL ? domains : "");
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
-  HostWait wait = { client, name };
 
   if (!g_file_test (file, G_FILE_TEST_EXISTS))
     {
@@ -74,9 +40,9 @@ ensure_host (VmgrTestClient *client, const char *name, const char *domains)
                                             g_variant_new ("a{sv}", NULL), &path, NULL, &error);
       g_assert_no_error (error);
     }
-  if (!vmgr_test_wait (host_connected, &wait, WAIT_MS))
+  if (!vmgr_test_wait_host_connected (client, name, WAIT_MS))
     {
-      g_autofree char *state = host_state (client, name);
+      g_autofree char *state = vmgr_test_host_string (client, name, "State");
 
       g_test_message ("host %s is %s", name, state != NULL ? state : "(unreadable)");
       vmgr_test_daemon_dump_log (daemon_under_test);
@@ -234,7 +200,6 @@ test_bad_input (void)
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autoptr(VmgrDBusVM) vm = NULL;
   g_autofree char *job = NULL;
-  HostWait wait = { client, "far" };
   g_autoptr(GError) error = NULL;
   g_autofree char *far = NULL;
 
@@ -255,7 +220,7 @@ test_bad_input (void)
   vmgr_dbus_manager_call_add_host_sync (client->manager, "far", UNREACHABLE_URI,
                                         g_variant_new ("a{sv}", NULL), &far, NULL, &error);
   g_assert_no_error (error);
-  g_assert_false (host_connected (&wait));
+  g_assert_false (vmgr_test_host_connected (client, "far"));
   assert_refused (vm, "far", NULL, "org.vmgr.Error.Hypervisor", "far");
   vmgr_dbus_manager_call_remove_host_sync (client->manager, "far", NULL, &error);
   g_assert_no_error (error);

@@ -263,3 +263,62 @@ vmgr_test_start_and_wait (VmgrDBusVM *vm)
   g_assert_no_error (error);
   g_assert_true (vmgr_test_wait_state (vm, "running", 10000));
 }
+
+char *
+vmgr_test_host_string (VmgrTestClient *client, const char *name, const char *property)
+{
+  g_autofree char *path = g_strconcat ("/org/vmgr/host/", name, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = vmgr_test_call (client, path, "org.freedesktop.DBus.Properties",
+                                              "Get", g_variant_new ("(ss)", "org.vmgr.Host",
+                                                                    property), &error);
+  g_autoptr(GVariant) value = NULL;
+
+  if (reply == NULL)
+    {
+      g_test_message ("host %s: %s", name, error->message);
+      return NULL;
+    }
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_dup_string (value, NULL);
+}
+
+gboolean
+vmgr_test_host_connected (VmgrTestClient *client, const char *name)
+{
+  g_autofree char *state = vmgr_test_host_string (client, name, "State");
+
+  return g_strcmp0 (state, "connected") == 0;
+}
+
+typedef struct {
+  VmgrTestClient *client;
+  const char *name;
+} HostWait;
+
+static gboolean
+host_wait_done (gpointer data)
+{
+  HostWait *wait = data;
+
+  return vmgr_test_host_connected (wait->client, wait->name);
+}
+
+/* vmgr_test_wait () looks again on each event: a property read by a call
+ * is no event, so a ticker makes one every 100 ms. */
+static gboolean
+tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+vmgr_test_wait_host_connected (VmgrTestClient *client, const char *name, guint timeout_ms)
+{
+  HostWait wait = { client, name };
+  guint ticker = g_timeout_add (100, tick, NULL);
+  gboolean reached = vmgr_test_wait (host_wait_done, &wait, timeout_ms);
+
+  g_source_remove (ticker);
+  return reached;
+}

@@ -49,6 +49,19 @@ guint vmgr_test_count_vms (VmgrTestClient *client);
 GVariant *vmgr_test_read_vm_property (VmgrTestClient *client, const char *path,
                                       const char *name);
 
+/* The string property @property of org.vmgr.Host at /org/vmgr/host/@name
+ * as vmgrd has it now, or NULL (the error in the test log) when it cannot
+ * be read. */
+char *vmgr_test_host_string (VmgrTestClient *client, const char *name, const char *property);
+
+/* Whether the host @name is connected now. */
+gboolean vmgr_test_host_connected (VmgrTestClient *client, const char *name);
+
+/* Waits up to @timeout_ms until the host @name is connected, reading its
+ * State every 100 ms. */
+gboolean vmgr_test_wait_host_connected (VmgrTestClient *client, const char *name,
+                                        guint timeout_ms);
+
 /* Iterates the default main context until @done(@data) or @timeout_ms
  * passed; returns whether @done became true. */
 gboolean vmgr_test_wait (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms);
