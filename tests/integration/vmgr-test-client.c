@@ -294,14 +294,16 @@ vmgr_test_host_connected (VmgrTestClient *client, const char *name)
 typedef struct {
   VmgrTestClient *client;
   const char *name;
+  const char *state;
 } HostWait;
 
 static gboolean
 host_wait_done (gpointer data)
 {
   HostWait *wait = data;
+  g_autofree char *state = vmgr_test_host_string (wait->client, wait->name, "State");
 
-  return vmgr_test_host_connected (wait->client, wait->name);
+  return g_strcmp0 (state, wait->state) == 0;
 }
 
 /* vmgr_test_wait () looks again on each event: a property read by a call
@@ -313,9 +315,10 @@ tick (gpointer data)
 }
 
 gboolean
-vmgr_test_wait_host_connected (VmgrTestClient *client, const char *name, guint timeout_ms)
+vmgr_test_wait_host_state (VmgrTestClient *client, const char *name, const char *state,
+                           guint timeout_ms)
 {
-  HostWait wait = { client, name };
+  HostWait wait = { client, name, state };
   guint ticker = g_timeout_add (100, tick, NULL);
   gboolean reached = vmgr_test_wait (host_wait_done, &wait, timeout_ms);
 

@@ -57,10 +57,12 @@ char *vmgr_test_host_string (VmgrTestClient *client, const char *name, const cha
 /* Whether the host @name is connected now. */
 gboolean vmgr_test_host_connected (VmgrTestClient *client, const char *name);
 
-/* Waits up to @timeout_ms until the host @name is connected, reading its
- * State every 100 ms. */
-gboolean vmgr_test_wait_host_connected (VmgrTestClient *client, const char *name,
-                                        guint timeout_ms);
+/* Waits up to @timeout_ms until the host @name's State is @state,
+ * reading it every 100 ms. */
+gboolean vmgr_test_wait_host_state (VmgrTestClient *client, const char *name, const char *state,
+                                    guint timeout_ms);
+#define vmgr_test_wait_host_connected(client, name, timeout_ms) \
+  vmgr_test_wait_host_state (client, name, "connected", timeout_ms)
 
 /* Iterates the default main context until @done(@data) or @timeout_ms
  * passed; returns whether @done became true. */

@@ -57,44 +57,18 @@ define_pool (const char *uri)
     g_free (virsh (uri, "pool-start default"));
 }
 
-static gboolean
-host_connected (gpointer data)
-{
-  VmgrTestClient *client = ((gpointer *) data)[0];
-  g_autofree char *path = g_strconcat ("/org/vmgr/host/", (char *) ((gpointer *) data)[1], NULL);
-  g_autoptr(GVariant) reply = vmgr_test_call (client, path, "org.freedesktop.DBus.Properties",
-                                              "Get", g_variant_new ("(ss)", "org.vmgr.Host",
-                                                                    "State"), NULL);
-  g_autoptr(GVariant) value = NULL;
-
-  if (reply == NULL)
-    return FALSE;
-  g_variant_get (reply, "(v)", &value);
-  return g_str_equal (g_variant_get_string (value, NULL), "connected");
-}
-
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 add_host (VmgrTestClient *client, const char *name, const char *uri)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
-  gpointer wait[] = { client, (gpointer) name };
-  /* nothing here follows the host's signals: look again every 100 ms */
-  guint ticker = g_timeout_add (100, tick, NULL);
 
   define_pool (uri);
   vmgr_dbus_manager_call_add_host_sync (client->manager, name, uri,
                                         g_variant_new_parsed ("{'pool': <'default'>}"), &path,
                                         NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (vmgr_test_wait (host_connected, wait, 30000));
-  g_source_remove (ticker);
+  g_assert_true (vmgr_test_wait_host_connected (client, name, 30000));
 }
 
 /* Creates the VM, waits for its provisioning; how long that took in @ms. */

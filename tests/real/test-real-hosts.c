@@ -40,59 +40,10 @@ now_ms (void)
   return g_get_monotonic_time () / 1000;
 }
 
-static char *
-host_state (const char *name)
-{
-  g_autofree char *path = g_strconcat ("/org/vmgr/host/", name, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = vmgr_test_call (s.client, path, "org.freedesktop.DBus.Properties",
-                                              "Get", g_variant_new ("(ss)", "org.vmgr.Host", "State"),
-                                              &error);
-  g_autoptr(GVariant) value = NULL;
-
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
-  return g_variant_dup_string (value, NULL);
-}
-
-typedef struct {
-  const char *host;
-  const char *state;
-} HostWait;
-
-static gboolean
-host_in_state (gpointer data)
-{
-  HostWait *wait = data;
-  g_autofree char *state = host_state (wait->host);
-
-  return g_str_equal (state, wait->state);
-}
-
-/* vmgr_test_wait () looks again on each event: a property read by a call
- * is no event, so a ticker makes one every 100 ms. */
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-wait_polling (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms)
-{
-  guint ticker = g_timeout_add (100, tick, NULL);
-  gboolean reached = vmgr_test_wait (done, data, timeout_ms);
-
-  g_source_remove (ticker);
-  return reached;
-}
-
 static void
 wait_host (const char *host, const char *state)
 {
-  HostWait wait = { host, state };
-
-  if (!wait_polling (host_in_state, &wait, WAIT_MS))
+  if (!vmgr_test_wait_host_state (s.client, host, state, WAIT_MS))
     {
       vmgr_test_daemon_dump_log (s.daemon);
       g_error ("host %s is not %s", host, state);

@@ -76,41 +76,18 @@ pool_has (guint i, const char *name)
   return strstr (list, name) != NULL;
 }
 
-typedef struct {
-  VmgrTestClient *client;
-  const char *path;
-} HostWait;
-
-static gboolean
-host_connected (gpointer data)
-{
-  HostWait *wait = data;
-  g_autoptr(GVariant) reply = vmgr_test_call (wait->client, wait->path,
-                                              "org.freedesktop.DBus.Properties", "Get",
-                                              g_variant_new ("(ss)", "org.vmgr.Host", "State"),
-                                              NULL);
-  g_autoptr(GVariant) value = NULL;
-
-  if (reply == NULL)
-    return FALSE;
-  g_variant_get (reply, "(v)", &value);
-  return g_str_equal (g_variant_get_string (value, NULL), "connected");
-}
-
 static void
 add_host (VmgrTestClient *client, const char *name, guint i)
 {
   g_autofree char *uri = host_uri (i);
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
-  HostWait wait = { client, NULL };
 
   vmgr_dbus_manager_call_add_host_sync (client->manager, name, uri,
                                         g_variant_new_parsed ("{'pool': <%s>}", POOL), &path,
                                         NULL, &error);
   g_assert_no_error (error);
-  wait.path = path;
-  g_assert_true (vmgr_test_wait (host_connected, &wait, WAIT_MS));
+  g_assert_true (vmgr_test_wait_host_connected (client, name, WAIT_MS));
 }
 
 static gboolean
