@@ -398,7 +398,7 @@ static gboolean
 check_may_back_up (VmgrVm *self, GError **error)
 {
   if (!vmgr_vm_check_not_deleted (self, error) || !vmgr_vm_check_not_provisioning (self, error) ||
-      !vmgr_vm_check_not_migrating (self, error) || !vmgr_vm_check_defined (self, error))
+      !vmgr_vm_check_not_held (self, error))
     return FALSE;
   if (vmgr_vm_spec_is_adopted (self->spec))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_SUPPORTED,

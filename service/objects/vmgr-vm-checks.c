@@ -19,7 +19,7 @@ vmgr_vm_check_not_deleted (VmgrVm *self, GError **error)
 gboolean
 vmgr_vm_check_not_busy (VmgrVm *self, GError **error)
 {
-  if (!vmgr_vm_check_not_migrating (self, error) || !vmgr_vm_check_defined (self, error))
+  if (!vmgr_vm_check_not_held (self, error))
     return FALSE;
   if (!self->reconfiguring)
     return TRUE;
@@ -52,26 +52,24 @@ vmgr_vm_check_files_not_held (VmgrVm *self, GError **error)
   return FALSE;
 }
 
-/* While it moves, the VM is on two hosts at once: nothing else touches it. */
 gboolean
-vmgr_vm_check_not_migrating (VmgrVm *self, GError **error)
+vmgr_vm_check_not_held (VmgrVm *self, GError **error)
 {
-  if (!self->migrating)
-    return TRUE;
-  g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
-               "VM '%s' is being migrated: try again when that is done", self->spec->name);
-  return FALSE;
-}
-
-gboolean
-vmgr_vm_check_defined (VmgrVm *self, GError **error)
-{
-  if (!self->defining)
-    return TRUE;
-  g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
-               "VM '%s' is being defined again in libvirt after vmgrd started: "
-               "try again in a moment", self->spec->name);
-  return FALSE;
+  switch (self->held_by)
+    {
+    case VMGR_VM_HELD_BY_MIGRATION:
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
+                   "VM '%s' is being migrated: try again when that is done", self->spec->name);
+      return FALSE;
+    case VMGR_VM_HELD_BY_DEFINITION:
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
+                   "VM '%s' is being defined again in libvirt after vmgrd started: "
+                   "try again in a moment", self->spec->name);
+      return FALSE;
+    case VMGR_VM_HELD_BY_NOTHING:
+    default:
+      return TRUE;
+    }
 }
 
 gboolean

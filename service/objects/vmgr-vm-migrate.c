@@ -71,7 +71,7 @@ finish (Migration *migration)
   VmgrVm *self = migration->vm;
   const char *target = vmgr_context_host_name (self->context, migration->moved);
 
-  self->migrating = FALSE;
+  self->held_by = VMGR_VM_HELD_BY_NOTHING;
   if (migration->error == NULL)
     {
       g_message ("VM %u (%s) migrated to host %s", self->spec->id, self->spec->name, target);
@@ -535,7 +535,7 @@ check_state (VmgrVm *self, gboolean live, GError **error)
       !vmgr_vm_check_not_busy (self, error) ||
       !vmgr_vm_check_files_not_held (self, error))
     return FALSE;
-  if (self->migrating || self->snapshot_busy ||
+  if (self->snapshot_busy ||
       !g_str_equal (vmgr_dbus_vm_get_job (VMGR_DBUS_VM (self)), "/"))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_BUSY,
                         "VM '%s' has a job running (%s): try again when it is done",
@@ -618,7 +618,7 @@ on_migrate_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointe
                                                      grant->caller.uid));
   path = vmgr_job_get_path (migration->job);
   vmgr_vm_set_job (self, path);
-  self->migrating = TRUE;
+  self->held_by = VMGR_VM_HELD_BY_MIGRATION;
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
   start (migration);
 }

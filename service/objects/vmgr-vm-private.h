@@ -12,6 +12,14 @@
 
 G_BEGIN_DECLS
 
+/* An operation that decides the VM's state itself until it is done:
+ * libvirt's events about the VM wait, and every other change is BUSY. */
+typedef enum {
+  VMGR_VM_HELD_BY_NOTHING,
+  VMGR_VM_HELD_BY_MIGRATION,    /* a Migrate: the VM is on two hosts at once */
+  VMGR_VM_HELD_BY_DEFINITION,   /* libvirt lacks its domain: vmgrd defines it again */
+} VmgrVmHolder;
+
 struct _VmgrVm {
   VmgrDBusVMSkeleton parent_instance;
   const VmgrContext *context;
@@ -29,8 +37,7 @@ struct _VmgrVm {
   gboolean snapshot_busy;   /* a snapshot is being taken, reverted to or deleted */
   guint snapshot_changes;   /* snapshot operations finished so far */
   guint files_held;         /* clones and backups copying its files: no Start or Resume */
-  gboolean migrating;       /* a Migrate is under way: it sets the state when done */
-  gboolean defining;        /* libvirt lacks its domain: vmgrd defines it again */
+  VmgrVmHolder held_by;     /* what decides the state until it is done */
 };
 
 /* Refusals shared by the methods (vmgr-vm-checks.c): a VM being deleted (NOT_FOUND), being
@@ -47,12 +54,9 @@ gboolean vmgr_vm_check_files_not_held (VmgrVm *self, GError **error);
 #define VMGR_VM_DESCRIPTION_MAX 1024
 gboolean vmgr_vm_read_description_option (GVariant *options, const char *what,
                                           char **description, GError **error);
-/* A migration under way: BUSY for everything else (vmgr_vm_check_not_busy
- * includes it). */
-gboolean vmgr_vm_check_not_migrating (VmgrVm *self, GError **error);
-/* Its domain being defined again after vmgrd started: BUSY for what needs
- * libvirt (vmgr_vm_check_not_busy includes it). */
-gboolean vmgr_vm_check_defined (VmgrVm *self, GError **error);
+/* Held by a migration or a definition (held_by): BUSY for everything
+ * else (vmgr_vm_check_not_busy includes it). */
+gboolean vmgr_vm_check_not_held (VmgrVm *self, GError **error);
 /* Bad input: the error to callers who may see the VM, "no such object"
  * to others. Returns G_DBUS_METHOD_INVOCATION_HANDLED. */
 gboolean vmgr_vm_return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invocation,

@@ -96,7 +96,7 @@ vmgr_vm_load_snapshots (VmgrVm *self)
   Loading *loading;
 
   /* libvirt has no domain to ask yet: vmgr_vm_set_defining asks once it has. */
-  if (self->defining)
+  if (self->held_by == VMGR_VM_HELD_BY_DEFINITION)
     return;
   loading = g_new0 (Loading, 1);
   loading->vm = g_object_ref (self);

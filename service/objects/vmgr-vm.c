@@ -139,12 +139,9 @@ vmgr_vm_apply_state (VmgrVm *self, VmgrVmState state, const char *reason)
   if (self->state == VMGR_VM_STATE_PROVISIONING)
     return;
   /* A migration stops and starts the guest on two hosts: what it ends in
-   * is said once, "migrated" (or as it was, when it failed). */
-  if (self->migrating)
-    return;
-  /* Until its definition is back, libvirt's word about it (the event of
-   * that definition) is not the end of it: vmgr_vm_set_defining is. */
-  if (self->defining)
+   * is said once, "migrated" (or as it was, when it failed). A definition
+   * again ends with vmgr_vm_set_defining, not with libvirt's event of it. */
+  if (self->held_by != VMGR_VM_HELD_BY_NOTHING)
     return;
   if (state == VMGR_VM_STATE_STOPPED || state == VMGR_VM_STATE_CRASHED)
     g_clear_handle_id (&self->force_off_id, g_source_remove);
@@ -296,8 +293,7 @@ lifecycle_new (VmgrVm *self, const char *verb, guint timeout_s)
 static gboolean
 check_transition (VmgrVm *self, const Transition *transition, GError **error)
 {
-  if (!vmgr_vm_check_not_deleted (self, error) || !vmgr_vm_check_not_migrating (self, error) ||
-      !vmgr_vm_check_defined (self, error))
+  if (!vmgr_vm_check_not_deleted (self, error) || !vmgr_vm_check_not_held (self, error))
     return FALSE;
   if ((transition->from & STATE_BIT (self->state)) != 0)
     return TRUE;
@@ -556,13 +552,13 @@ vmgr_vm_set_defining (VmgrVm *self, gboolean defining)
 {
   if (!defining)
     {
-      self->defining = FALSE;
+      self->held_by = VMGR_VM_HELD_BY_NOTHING;
       vmgr_vm_apply_state (self, VMGR_VM_STATE_STOPPED, "defined");
       vmgr_vm_load_snapshots (self);
       return;
     }
   vmgr_vm_apply_state (self, VMGR_VM_STATE_UNKNOWN, "defining");
-  self->defining = TRUE;
+  self->held_by = VMGR_VM_HELD_BY_DEFINITION;
 }
 
 void
