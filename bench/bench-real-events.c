@@ -190,7 +190,7 @@ bench_real_measure_events (const BenchReal *real, const char *vm_path, const cha
   EventClocks clocks = { .vm_path = vm_path };
   EventLoop loop = { 0 };
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autoptr(VmgrDBusVM) vm = vmgr_test_client_vm (client, vm_path); /* subscribes */
+  g_autoptr(VmgrDBusVM) vm G_GNUC_UNUSED = vmgr_test_client_vm (client, vm_path); /* subscribes */
   virDomainPtr domain = NULL;
   const char *failure = "cannot open lxc:///system or find the domain";
   guint filter;

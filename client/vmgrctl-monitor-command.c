@@ -161,7 +161,7 @@ on_vm_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidate
   g_variant_iter_init (&iter, changed);
   while (g_variant_iter_next (&iter, "{&sv}", &name, &value))
     {
-      g_autoptr(GVariant) owned = value;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = value;
       g_autoptr(JsonBuilder) builder = NULL;
       g_autofree char *printed = NULL;
       g_autofree char *details = NULL;

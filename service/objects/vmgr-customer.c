@@ -135,7 +135,7 @@ note_changes (VmgrGrant *grant, const VmgrCustomerInfo *old, const VmgrCustomerI
 static void
 on_edit_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   PendingEdit *pending = user_data;
   VmgrCustomer *self = pending->customer;
   g_autoptr(VmgrCustomerInfo) edited = vmgr_customer_info_copy (self->info);
@@ -261,7 +261,7 @@ handle_unsuspend (VmgrDBusCustomer *object, GDBusMethodInvocation *invocation)
 static void
 on_remove_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autoptr(VmgrCustomer) self = user_data;
   g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
   g_autoptr(GError) error = NULL;

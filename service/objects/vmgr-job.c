@@ -96,7 +96,7 @@ vmgr_job_complete (VmgrJob *self, const GError *error)
 static void
 on_cancel_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autoptr(VmgrJob) self = user_data;
 
   vmgr_grant_audit (self->context->auth, grant, NULL);

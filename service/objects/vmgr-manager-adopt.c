@@ -64,7 +64,7 @@ on_unmanaged_listed (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_list_unmanaged_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
 
   vmgr_backend_list_definitions_async (self->context->backend, NULL, on_unmanaged_listed,

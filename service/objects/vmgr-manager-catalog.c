@@ -248,7 +248,7 @@ vmgr_manager_handle_add_template (VmgrDBusManager *object, GDBusMethodInvocation
 static void
 on_remove_template_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autofree char *name = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
   g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
@@ -329,7 +329,7 @@ plan_change_free (PlanChange *change)
 static void
 on_set_plan_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   PlanChange *change = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
   g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
@@ -375,7 +375,7 @@ vmgr_manager_handle_set_plan (VmgrDBusManager *object, GDBusMethodInvocation *in
 static void
 on_remove_plan_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autofree char *name = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
   g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);

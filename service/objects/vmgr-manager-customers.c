@@ -39,7 +39,7 @@ customer_from_request (VmgrStore *store, guint32 uid, GVariant *dict,
 static void
 on_add_customer_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autoptr(VmgrCustomerInfo) info = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
   const VmgrContext *context = self->context;

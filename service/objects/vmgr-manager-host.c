@@ -76,7 +76,7 @@ on_fresh_host_info (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_host_info_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
 
   vmgr_backend_get_host_info_async (self->context->backend,

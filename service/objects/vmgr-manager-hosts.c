@@ -108,7 +108,7 @@ check_host_free (VmgrManager *self, const HostRequest *request, GError **error)
 static void
 on_add_host_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autoptr(HostRequest) request = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
   g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);
@@ -203,7 +203,7 @@ check_host_removable (VmgrManager *self, const char *name, GError **error)
 static void
 on_remove_host_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autofree char *name = data;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
   g_autoptr(VmgrAuditEntry) audit = vmgr_grant_audit_entry (grant);

@@ -35,7 +35,7 @@ on_held (GStrv held, const GError *error, gpointer user_data)
 static void
 on_permissions_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   VmgrManager *self = VMGR_MANAGER (g_dbus_method_invocation_get_user_data (invocation));
 
   vmgr_auth_check_held (self->context->auth, g_dbus_method_invocation_get_sender (invocation),

@@ -5,7 +5,7 @@
 static void
 on_history_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autoptr(VmgrVm) self = user_data;
 
   g_dbus_method_invocation_return_value (invocation,

@@ -618,7 +618,7 @@ on_fresh_sample (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_stats_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autoptr(VmgrVm) self = user_data;
   const char *uuids[] = { self->spec->uuid, NULL };
 
@@ -670,7 +670,7 @@ on_console_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_console_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
-  g_autoptr(VmgrGrant) owned_grant = grant;
+  g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autoptr(VmgrVm) self = user_data;
 
   VmgrBackend *backend = vmgr_context_backend_for (self->context, self->spec);

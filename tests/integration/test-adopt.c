@@ -181,7 +181,7 @@ test_over_quota (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) customer = vmgr_test_call (
+  g_autoptr(GVariant) customer G_GNUC_UNUSED = vmgr_test_call (
     client, "/org/vmgr/Manager", "org.vmgr.Manager", "AddCustomer",
     g_variant_new_parsed ("(uint32 %u, {'full_name': <'Mallory'>, 'email': <'m@example.org'>, "
                           "'national_id': <'ADOPT-M'>, 'max_memory': <uint64 268435456>})",

@@ -241,7 +241,7 @@ test_customer_reads_own (void)
     }
   {
     g_autoptr(VmgrTestClient) root = vmgr_test_client_new ();
-    g_autofree char *path = vmgr_test_create_vm (
+    g_autofree char *path G_GNUC_UNUSED = vmgr_test_create_vm (
       root, "alices-audited", "debian-12", "basic",
       g_variant_new_parsed ("{'owner': <%u>}", VMGR_TEST_UID_ALICE));
   }

@@ -188,7 +188,7 @@ run_call (VmgrTestClient *client, const Call *call, User user, const char *path,
   g_autoptr(GError) error = NULL;
   /* Not floating: the call takes a reference of its own. */
   g_autoptr(GVariant) args = call_args (call, user);
-  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (client->bus, "org.vmgr", path,
+  g_autoptr(GVariant) reply G_GNUC_UNUSED = g_dbus_connection_call_sync (client->bus, "org.vmgr", path,
                                                            call->interface, call->member,
                                                            args, NULL,
                                                            G_DBUS_CALL_FLAGS_NONE, 20000,
@@ -232,7 +232,7 @@ run_matrix_row (User user)
       {
         g_autofree char *path = g_strdup_printf ("/org/vmgr/vm/%u", vms[v]);
         g_autoptr(GError) error = NULL;
-        g_autoptr(GVariant) reply =
+        g_autoptr(GVariant) reply G_GNUC_UNUSED =
           g_dbus_connection_call_sync (client->bus, "org.vmgr", path,
                                        "org.freedesktop.DBus.Properties", "Get",
                                        g_variant_new ("(ss)", "org.vmgr.VM", vm_properties[p]),
@@ -277,7 +277,7 @@ run_matrix_special (User user)
     {
       g_autofree char *path = g_strdup_printf ("/org/vmgr/vm/%u", vms[v]);
       g_autoptr(GError) error = NULL;
-      g_autoptr(GVariant) reply =
+      g_autoptr(GVariant) reply G_GNUC_UNUSED =
         g_dbus_connection_call_sync (client->bus, "org.vmgr", path, "org.vmgr.VM", "SetOwner",
                                      g_variant_new ("(u)", owner_of (vms[v])), NULL,
                                      G_DBUS_CALL_FLAGS_NONE, 20000, NULL, &error);
@@ -301,7 +301,7 @@ run_matrix_special (User user)
       {
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) args = g_variant_parse (NULL, rows[r].args, NULL, NULL, NULL);
-        g_autoptr(GVariant) reply =
+        g_autoptr(GVariant) reply G_GNUC_UNUSED =
           g_dbus_connection_call_sync (client->bus, "org.vmgr", "/org/vmgr/customer/60002",
                                        rows[r].interface, rows[r].member, args,
                                        NULL, G_DBUS_CALL_FLAGS_NONE, 20000, NULL, &error);
@@ -319,7 +319,7 @@ run_matrix_special (User user)
     {
       g_autofree char *path = g_strdup_printf ("/org/vmgr/vm/%u", victim_id (user, own));
       g_autoptr(GError) error = NULL;
-      g_autoptr(GVariant) reply =
+      g_autoptr(GVariant) reply G_GNUC_UNUSED =
         g_dbus_connection_call_sync (client->bus, "org.vmgr", path, "org.vmgr.VM", "Delete",
                                      NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 20000, NULL, &error);
       Outcome got = classify (error);
@@ -705,7 +705,7 @@ test_names_per_owner (void)
  * It reads commands on stdin ("list", "start PATH") and prints replies and
  * every signal it receives from vmgrd on stdout, one line each. */
 
-static void
+static void G_GNUC_PRINTF (1, 2)
 print_line (const char *format, ...)
 {
   va_list args;
@@ -744,7 +744,7 @@ agent_command (VmgrTestClient *client, const char *line)
     }
   else if (g_str_has_prefix (line, "start "))
     {
-      g_autoptr(GVariant) reply =
+      g_autoptr(GVariant) reply G_GNUC_UNUSED =
         g_dbus_connection_call_sync (client->bus, "org.vmgr", line + 6, "org.vmgr.VM", "Start",
                                      NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
       g_autofree char *name = error != NULL ? g_dbus_error_get_remote_error (error) : NULL;
@@ -940,7 +940,7 @@ static void
 root_call (VmgrTestClient *root, const char *path, const char *member, GVariant *args)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (root->bus, "org.vmgr", path,
+  g_autoptr(GVariant) reply G_GNUC_UNUSED = g_dbus_connection_call_sync (root->bus, "org.vmgr", path,
                                                            "org.vmgr.VM", member, args, NULL,
                                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL,
                                                            &error);
@@ -1193,7 +1193,7 @@ static void
 expect_root_served (VmgrTestClient *root)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply =
+  g_autoptr(GVariant) reply G_GNUC_UNUSED =
     g_dbus_connection_call_sync (root->bus, "org.vmgr", "/org/vmgr/vm/203", "org.vmgr.VM",
                                  "SetAutostart", g_variant_new ("(b)", FALSE), NULL,
                                  G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);

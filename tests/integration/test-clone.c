@@ -191,7 +191,7 @@ audited_result (VmgrTestClient *client, const char *name, gboolean *names_source
   /* Newest first. */
   while ((entry = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = entry;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = entry;
       const char *target_name = NULL;
       const char *result = NULL;
       g_autoptr(GVariant) changes = NULL;

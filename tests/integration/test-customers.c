@@ -386,7 +386,7 @@ test_survives_restart (void)
 {
   g_autoptr(VmgrTestClient) client = NULL;
   g_autoptr(VmgrDBusCustomer) alice = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error G_GNUC_UNUSED = NULL;
 
   vmgr_test_daemon_restart (daemon_under_test);
   client = vmgr_test_client_new ();

@@ -30,7 +30,7 @@ call_ok (VmgrTestClient *client, const char *path, const char *interface, const 
          GVariant *args)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = vmgr_test_call (client, path, interface, member, args, &error);
+  g_autoptr(GVariant) reply G_GNUC_UNUSED = vmgr_test_call (client, path, interface, member, args, &error);
 
   g_assert_no_error (error);
 }
@@ -173,7 +173,7 @@ mutate_until_refused (VmgrTestClient *root)
   for (guint i = 0; i < MAX_FILLING_CALLS; i++)
     {
       GError *error = NULL;
-      g_autoptr(GVariant) reply = vmgr_test_call (root, keep_path, "org.vmgr.VM", "SetCpu",
+      g_autoptr(GVariant) reply G_GNUC_UNUSED = vmgr_test_call (root, keep_path, "org.vmgr.VM", "SetCpu",
                                         g_variant_new ("(uuu)", 1, 100 + i % 2, 0), &error);
 
       if (error != NULL)
@@ -248,7 +248,7 @@ test_full (void)
   {
     /* alone first: a later change would define the old memory again */
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = vmgr_test_call (root, keep_path, "org.vmgr.VM", "SetMemory",
+    g_autoptr(GVariant) reply G_GNUC_UNUSED = vmgr_test_call (root, keep_path, "org.vmgr.VM", "SetMemory",
                                       g_variant_new ("(ttt)", (guint64) 0, (guint64) 0, 96 * MiB),
                                       &error);
 
@@ -285,7 +285,7 @@ static void
 test_space_returns (void)
 {
   g_autoptr(VmgrTestClient) root = NULL;
-  g_autofree char *created = NULL;
+  g_autofree char *created G_GNUC_UNUSED = NULL;
   g_autofree char *memory = NULL;
   g_autofree char *found = NULL;
   g_autoptr(GError) error = NULL;

@@ -270,7 +270,7 @@ static const char *const words[] = {
   "org.freedesktop.DBus.Properties", "org.freedesktop.DBus.Peer", "x y", "org..vmgr",
   ".org.vmgr", "org.vmgr.", "/org/vmgr/vm/203", "'; DROP TABLE vms; --", "%s%s%n%x",
   "a b", "..", "../../etc/passwd", "/etc/shadow", "\t", "\n", "\r\n", "caf\xc3\xa9",
-  "\xe2\x80\xae" "gnp.exe", "\xf0\x9f\x98\x80", "x\x01y", "a=b", "null", "true",
+  "\xe2\x80\xaegnp.exe", "\xf0\x9f\x98\x80", "x\x01y", "a=b", "null", "true",
   "192.0.2.1", "10.0.0.1/24", "::1", "fe80::1/64", "999.1.1.1/33", "host.example",
   "-host", "user@example.org", "@", "+54 261 555 0000", "Name", "State", "Owner",
   "Id", "Usage", "Quota", "Version", "Capabilities", "vms", "plans", "templates",
@@ -1467,7 +1467,7 @@ ensure_fixture (void)
   for (guint i = 0; i < G_N_ELEMENTS (fixture_customers); i++)
     {
       g_autofree char *path = g_strdup_printf ("/org/vmgr/customer/%u", fixture_customers[i]);
-      g_autoptr(GVariant) raised = vmgr_test_call (root, path, "org.vmgr.Customer", "Update",
+      g_autoptr(GVariant) raised G_GNUC_UNUSED = vmgr_test_call (root, path, "org.vmgr.Customer", "Update",
                                               g_variant_new_parsed ("({'max_vms': <uint32 100>},)"),
                                               NULL);
     }
@@ -1525,7 +1525,7 @@ ensure_fixture (void)
           }
         if (!keep)
           {
-            g_autoptr(GVariant) removed = vmgr_test_call (root, path, "org.vmgr.Customer", "Remove",
+            g_autoptr(GVariant) removed G_GNUC_UNUSED = vmgr_test_call (root, path, "org.vmgr.Customer", "Remove",
                                                      NULL, &error);
 
             g_assert_no_error (error);

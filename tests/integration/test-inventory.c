@@ -43,7 +43,7 @@ static void
 set_autostart (VmgrTestClient *client, const char *path, gboolean autostart)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = vmgr_test_call (client, path, "org.vmgr.VM", "SetAutostart",
+  g_autoptr(GVariant) reply G_GNUC_UNUSED = vmgr_test_call (client, path, "org.vmgr.VM", "SetAutostart",
                                               g_variant_new ("(b)", autostart), &error);
 
   g_assert_no_error (error);

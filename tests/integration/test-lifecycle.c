@@ -230,7 +230,7 @@ static void
 test_create_bad_input (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autofree char *taken = vmgr_test_create_vm (client, "taken", "debian-12", "basic",
+  g_autofree char *taken G_GNUC_UNUSED = vmgr_test_create_vm (client, "taken", "debian-12", "basic",
                                                 one_option ("id", g_variant_new_uint32 (700)));
   guint before = vmgr_test_count_vms (client);
   const char *bad_cidr[] = { "10.0.0.1/33", NULL };
@@ -655,7 +655,7 @@ static void
 test_query_audit (void)
 {
   g_autoptr(VmgrTestClient) client = vmgr_test_client_new ();
-  g_autofree char *path = vmgr_test_create_vm (client, "audited", "debian-12", "basic", NULL);
+  g_autofree char *path G_GNUC_UNUSED = vmgr_test_create_vm (client, "audited", "debian-12", "basic", NULL);
   g_autoptr(GVariant) entries = NULL;
   g_autoptr(GError) error = NULL;
   GVariantDict filter;

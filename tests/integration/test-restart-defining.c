@@ -39,7 +39,7 @@ take_census (VmgrTestClient *client, Census *census)
   g_variant_iter_init (&iter, objects);
   while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", &path, &interfaces))
     {
-      g_autoptr(GVariant) owned = interfaces;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = interfaces;
       g_autoptr(GVariant) vm = g_variant_lookup_value (interfaces, "org.vmgr.VM",
                                                        G_VARIANT_TYPE_VARDICT);
       const char *state = NULL;
@@ -108,7 +108,7 @@ test_published_before_defined (void)
     }
   g_assert_true (vmgr_test_wait (provisioned, root, 120000));
   {
-    g_autoptr(GVariant) reply = vmgr_test_call (root, "/org/vmgr/vm/20000", "org.vmgr.VM",
+    g_autoptr(GVariant) reply G_GNUC_UNUSED = vmgr_test_call (root, "/org/vmgr/vm/20000", "org.vmgr.VM",
                                                 "SetAutostart", g_variant_new ("(b)", TRUE),
                                                 &error);
 

@@ -248,7 +248,7 @@ test_wait_until_state (void)
 static void
 test_wait_fails_clearly (void)
 {
-  g_autofree char *out = NULL;
+  g_autofree char *out G_GNUC_UNUSED = NULL;
   Background *wait;
 
   /* A timeout: exit status 10. */

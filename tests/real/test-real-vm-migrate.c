@@ -549,7 +549,7 @@ test_offline_running (void)
 static char *
 backing_on_host (guint i, const char *disk)
 {
-  g_autofree char *refreshed = virsh (i, "pool-refresh", POOL, NULL, NULL, NULL);
+  g_autofree char *refreshed G_GNUC_UNUSED = virsh (i, "pool-refresh", POOL, NULL, NULL, NULL);
   g_autofree char *xml = virsh (i, "vol-dumpxml", "--pool", POOL, disk, NULL);
   const char *store = strstr (xml, "<backingStore>");
   const char *path = store != NULL ? strstr (store, "<path>") : NULL;

@@ -74,7 +74,7 @@ wait_unit_state (const char *unit, const char *state)
 static void
 unit_job (const char *method, const char *unit)
 {
-  g_autoptr(GVariant) reply = manager_call (method, g_variant_new ("(ss)", unit, "replace"),
+  g_autoptr(GVariant) reply G_GNUC_UNUSED = manager_call (method, g_variant_new ("(ss)", unit, "replace"),
                                             "(o)");
 }
 
@@ -83,10 +83,10 @@ unit_job (const char *method, const char *unit)
 static void
 enable_units (const char * const *units)
 {
-  g_autoptr(GVariant) enabled = manager_call ("EnableUnitFiles",
+  g_autoptr(GVariant) enabled G_GNUC_UNUSED = manager_call ("EnableUnitFiles",
                                               g_variant_new ("(^asbb)", units, FALSE, TRUE),
                                               "(ba(sss))");
-  g_autoptr(GVariant) reloaded = manager_call ("Reload", NULL, "()");
+  g_autoptr(GVariant) reloaded G_GNUC_UNUSED = manager_call ("Reload", NULL, "()");
 }
 
 #define ENABLE(...) enable_units ((const char * const[]) { __VA_ARGS__, NULL })
