@@ -35,8 +35,10 @@ remember_read (VmgrDispatch *self, PropertyRead *read)
   g_autoptr(GDBusObject) object = NULL;
   g_autoptr(GVariant) properties = NULL;
 
+  /* Only peers vmgr-peers watches: their grants go when they leave. */
   if (read->skeleton == NULL || read->allowance.target == NULL ||
-      (g_strcmp0 (member, "Get") != 0 && g_strcmp0 (member, "GetAll") != 0))
+      (g_strcmp0 (member, "Get") != 0 && g_strcmp0 (member, "GetAll") != 0) ||
+      vmgr_peers_get (self->peers, g_dbus_message_get_sender (call)) == NULL)
     return;
   object = g_dbus_interface_dup_object (G_DBUS_INTERFACE (read->skeleton));
   if (object == NULL)
