@@ -246,6 +246,8 @@ vmgr_read_memo_remember (VmgrReadMemo *self, guint64 epoch, const char *sender,
 
   if (valid_until <= g_get_monotonic_time ())
     return;
+  /* Serialized once, here, rather than in every reply built from it. */
+  g_variant_get_data (properties);
   g_mutex_lock (&self->lock);
   if (epoch != self->epoch)
     {
