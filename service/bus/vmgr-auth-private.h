@@ -25,6 +25,7 @@ struct _VmgrAuth {
   GHashTable *cache;            /* bus name -> GHashTable (key -> Decision*) */
   GHashTable *primed;           /* bus names whose general view was asked */
   guint generation;             /* bumped on polkit's Changed */
+  VmgrReadMemo *memo;           /* dropped with the decisions it rests on */
 };
 
 typedef struct {
@@ -52,12 +53,16 @@ gboolean vmgr_auth_caller_is_root (const VmgrCaller *caller);
  * queueing included. */
 gint64 vmgr_auth_request_deadline (VmgrAuth *self, gboolean interactive);
 
-/* Asks polkit (or answers from the cache) whether @sender may do @action;
- * @done gets the answer (an error when polkit failed or the bound ran out). */
+/* What vmgr_auth_decide answers: the answer, an error when polkit failed
+ * or the bound ran out, and until when the answer is kept (0: not kept;
+ * G_MAXINT64 for root, whom nobody asks). */
+typedef void (*VmgrAuthDecided) (gboolean allowed, const GError *error, gint64 valid_until,
+                                 gpointer data);
+
+/* Asks polkit (or answers from the cache) whether @sender may do @action. */
 void vmgr_auth_decide (VmgrAuth *self, const char *sender, const char *action,
                        const char *member, const Target *target, GHashTable *extra,
                        gboolean cacheable, gboolean interactive, gint64 deadline,
-                       void (*done) (gboolean allowed, const GError *error, gpointer data),
-                       gpointer data);
+                       VmgrAuthDecided done, gpointer data);
 
 G_END_DECLS

@@ -31,7 +31,7 @@ view_request_finish (ViewRequest *view, VmgrAuthView result, const GError *error
 }
 
 static void
-on_view_any_decided (gboolean allowed, const GError *error, gpointer data)
+on_view_any_decided (gboolean allowed, const GError *error, gint64 valid_until, gpointer data)
 {
   ViewRequest *view = data;
   VmgrAuthView result = 0;
@@ -44,7 +44,7 @@ on_view_any_decided (gboolean allowed, const GError *error, gpointer data)
 }
 
 static void
-on_view_own_decided (gboolean allowed, const GError *error, gpointer data)
+on_view_own_decided (gboolean allowed, const GError *error, gint64 valid_until, gpointer data)
 {
   ViewRequest *view = data;
 
@@ -148,7 +148,7 @@ held_request_finish (HeldRequest *request)
 }
 
 static void
-on_held_decided (gboolean allowed, const GError *error, gpointer data)
+on_held_decided (gboolean allowed, const GError *error, gint64 valid_until, gpointer data)
 {
   g_autofree HeldSlot *slot = data;
   HeldRequest *request = slot->request;

@@ -83,7 +83,7 @@ typedef struct {
   gboolean running;             /* asked, not queued */
   GCancellable *cancellable;
   guint timeout_id;
-  void (*done) (gboolean allowed, const GError *error, gpointer data);
+  VmgrAuthDecided done;
   gpointer data;
   guint generation;             /* of the rules the question was asked under */
 } Check;
@@ -122,7 +122,8 @@ cache_lookup (VmgrAuth *self, const char *sender, const char *key)
   return decision;
 }
 
-static void
+/* Until when the decision is kept; 0 when it is not. */
+static gint64
 cache_store (VmgrAuth *self, const char *sender, const char *key, gboolean allowed)
 {
   GHashTable *per_peer = g_hash_table_lookup (self->cache, sender);
@@ -133,7 +134,7 @@ cache_store (VmgrAuth *self, const char *sender, const char *key, gboolean allow
   if (vmgr_peers_get (self->peers, sender) == NULL)
     {
       g_free (decision);
-      return;
+      return 0;
     }
   if (per_peer == NULL)
     {
@@ -143,6 +144,7 @@ cache_store (VmgrAuth *self, const char *sender, const char *key, gboolean allow
   decision->allowed = allowed;
   decision->expires = g_get_monotonic_time () + (gint64) self->cache_ttl_s * G_USEC_PER_SEC;
   g_hash_table_replace (per_peer, g_strdup (key), decision);
+  return decision->expires;
 }
 
 static void start_check (Check *check);
@@ -152,12 +154,13 @@ finish_check (Check *check, gboolean allowed, const GError *error)
 {
   VmgrAuth *self = check->auth;
   gboolean was_running = check->running;
+  gint64 valid_until = 0;
   Check *next;
 
   /* An answer to a question asked before the rules changed is not kept. */
   if (check->cache_key != NULL && error == NULL && check->generation == self->generation)
-    cache_store (self, check->sender, check->cache_key, allowed);
-  check->done (allowed, error, check->data);
+    valid_until = cache_store (self, check->sender, check->cache_key, allowed);
+  check->done (allowed, error, valid_until, check->data);
   check_free (check);
   if (!was_running)
     return;
@@ -312,8 +315,7 @@ vmgr_auth_caller_is_root (const VmgrCaller *caller)
 void
 vmgr_auth_decide (VmgrAuth *self, const char *sender, const char *action, const char *member,
                   const Target *target, GHashTable *extra, gboolean cacheable,
-                  gboolean interactive, gint64 deadline,
-                  void (*done) (gboolean, const GError *, gpointer), gpointer data)
+                  gboolean interactive, gint64 deadline, VmgrAuthDecided done, gpointer data)
 {
   g_autofree char *key = cacheable ? vmgr_auth_cache_key (action, member, target) : NULL;
   Decision *cached = key != NULL ? cache_lookup (self, sender, key) : NULL;
@@ -321,12 +323,12 @@ vmgr_auth_decide (VmgrAuth *self, const char *sender, const char *action, const 
 
   if (vmgr_auth_caller_is_root (vmgr_peers_get (self->peers, sender)))
     {
-      done (TRUE, NULL, data);
+      done (TRUE, NULL, G_MAXINT64, data);
       return;
     }
   if (cached != NULL)
     {
-      done (cached->allowed, NULL, data);
+      done (cached->allowed, NULL, cached->expires, data);
       return;
     }
   check = g_new0 (Check, 1);
@@ -356,6 +358,8 @@ typedef struct {
   GHashTable *details;
   gboolean interactive;
   gint64 deadline;              /* monotonic: every question answered by then */
+  gint64 valid_until;           /* the earliest expiry of the decisions taken */
+  VmgrAuthAllowance *allowance;
   VmgrCaller caller;
   VmgrAuthCallback callback;
   gpointer user_data;
@@ -385,6 +389,11 @@ request_finish (Request *request, VmgrAuthResult result, const GError *error)
   const char *action = request->rule != NULL && request->rule->action_any != NULL
                          ? action_for (request) : NULL;
 
+  if (result == VMGR_AUTH_ALLOWED && request->allowance != NULL)
+    {
+      request->allowance->valid_until = request->valid_until;
+      request->allowance->target = g_strdup (request->target);
+    }
   request->callback (result, &request->caller, action, error, request->user_data);
   request_free (request);
 }
@@ -431,12 +440,13 @@ audit_denial (const Request *request, const char *action, const char *message)
 }
 
 static void
-on_action_decided (gboolean allowed, const GError *error, gpointer data)
+on_action_decided (gboolean allowed, const GError *error, gint64 valid_until, gpointer data)
 {
   Request *request = data;
   const char *action = action_for (request);
   g_autoptr(GError) denial = NULL;
 
+  request->valid_until = MIN (request->valid_until, valid_until);
   if (allowed)
     {
       request_finish (request, VMGR_AUTH_ALLOWED, NULL);
@@ -478,12 +488,13 @@ view_action (const Target *target, const VmgrCaller *caller)
 }
 
 static void
-on_visibility_decided (gboolean allowed, const GError *error, gpointer data)
+on_visibility_decided (gboolean allowed, const GError *error, gint64 valid_until, gpointer data)
 {
   Request *request = data;
   g_autofree char *path = NULL;
   g_autoptr(GError) invisible = NULL;
 
+  request->valid_until = MIN (request->valid_until, valid_until);
   /* A read asking for the very action that decided visibility, with the
    * same details, has its answer already. */
   if (allowed && request->rule != NULL && request->rule->kind == VMGR_AUTH_READ &&
@@ -613,6 +624,9 @@ vmgr_auth_check (VmgrAuth *self, const VmgrAuthRequest *req,
   request->details = req->details != NULL ? copy_details (req->details) : NULL;
   request->interactive = req->interactive;
   request->deadline = vmgr_auth_request_deadline (self, req->interactive);
+  /* Root's and public answers rest on no decision: cache_ttl bounds them too. */
+  request->valid_until = g_get_monotonic_time () + (gint64) self->cache_ttl_s * G_USEC_PER_SEC;
+  request->allowance = req->allowance;
   request->caller.bus_name = g_strdup (req->sender);
   request->caller.pid = -1;
   request->callback = callback;
@@ -627,6 +641,7 @@ vmgr_auth_forget_path (VmgrAuth *self, const char *path)
   GHashTable *per_peer;
   g_autofree char *suffix = g_strdup_printf (" %s", path);
 
+  vmgr_read_memo_forget_path (self->memo, path);
   g_hash_table_iter_init (&iter, self->cache);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &per_peer))
     {
@@ -638,6 +653,12 @@ vmgr_auth_forget_path (VmgrAuth *self, const char *path)
         if (g_str_has_suffix (key, suffix))
           g_hash_table_iter_remove (&inner);
     }
+}
+
+VmgrReadMemo *
+vmgr_auth_get_read_memo (VmgrAuth *self)
+{
+  return self->memo;
 }
 
 void
@@ -682,6 +703,7 @@ on_authority_changed (PolkitAuthority *authority, gpointer user_data)
   g_autoptr(GPtrArray) peers = vmgr_peers_list (self->peers);
 
   g_debug ("polkit's configuration changed: dropping cached decisions");
+  vmgr_read_memo_forget_grants (self->memo);
   self->generation++;
   forget_all_but_views (self);
   g_hash_table_remove_all (self->primed);
@@ -694,6 +716,7 @@ on_authority_changed (PolkitAuthority *authority, gpointer user_data)
 static void
 on_peer_vanished (VmgrPeers *peers, const char *bus_name, gpointer user_data)
 {
+  vmgr_read_memo_forget_sender (VMGR_AUTH (user_data)->memo, bus_name);
   g_hash_table_remove (VMGR_AUTH (user_data)->cache, bus_name);
   g_hash_table_remove (VMGR_AUTH (user_data)->primed, bus_name);
 }
@@ -721,6 +744,7 @@ vmgr_auth_finalize (GObject *object)
 
   g_hash_table_unref (self->cache);
   g_hash_table_unref (self->primed);
+  g_object_unref (self->memo);
   G_OBJECT_CLASS (vmgr_auth_parent_class)->finalize (object);
 }
 
@@ -740,6 +764,7 @@ vmgr_auth_init (VmgrAuth *self)
                                        (GDestroyNotify) g_hash_table_unref);
   self->primed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->pending);
+  self->memo = vmgr_read_memo_new ();
 }
 
 VmgrAuth *

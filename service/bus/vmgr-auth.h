@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "vmgr-peers.h"
+#include "vmgr-read-memo.h"
 #include "vmgr-records.h"
 
 G_BEGIN_DECLS
@@ -42,6 +43,14 @@ VmgrAuth *vmgr_auth_new (GDBusConnection *connection, VmgrPeers *peers,
                          VmgrStore *store, guint cache_ttl_s, guint timeout_ms,
                          guint max_in_flight);
 
+/* What an allowed request's answer rests on, for the read memo. */
+typedef struct {
+  gint64 valid_until;   /* monotonic microseconds: the earliest expiry of the
+                         * decisions it took, never beyond cache_ttl from now;
+                         * 0 when one of them was not kept */
+  char *target;         /* the path its decisions were about (g_free it) */
+} VmgrAuthAllowance;
+
 /* One request to decide. */
 typedef struct {
   const char *sender;             /* unique bus name */
@@ -54,6 +63,7 @@ typedef struct {
   const char *target;             /* what the audit log names when no VM */
   const char *called_path;        /* the object path called; NULL: @target, or the target's */
   GHashTable *details;            /* extra polkit details (requested values), or NULL */
+  VmgrAuthAllowance *allowance;   /* out, or NULL: filled before an allowed callback */
 } VmgrAuthRequest;
 
 typedef enum {
@@ -161,8 +171,11 @@ void vmgr_auth_check_held (VmgrAuth *self, const char *sender, const char * cons
                            VmgrAuthHeldCallback callback, gpointer user_data);
 
 /* Drops cached decisions about the object at @path (its owner changed, it
- * was deleted). */
+ * was deleted), and what the read memo was allowed from them. */
 void vmgr_auth_forget_path (VmgrAuth *self, const char *path);
+
+/* The memo of allowed reads, which follows this cache (see vmgr-read-memo.h). */
+VmgrReadMemo *vmgr_auth_get_read_memo (VmgrAuth *self);
 
 /* Records @entry (see vmgr-audit.h) in the journal and the store. */
 void vmgr_auth_audit_entry (VmgrAuth *self, const VmgrAuditEntry *entry);

@@ -21,6 +21,7 @@ struct _VmgrDispatch {
   GObject parent_instance;
   GDBusConnection *connection;
   VmgrAuth *auth;
+  VmgrReadMemo *memo;       /* the auth's: reads the filter answers itself */
   VmgrPeers *peers;
   GDBusObjectManagerServer *objects;
   VmgrDispatchFindTarget find_target;

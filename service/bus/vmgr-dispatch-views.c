@@ -12,6 +12,8 @@ typedef struct {
   GDBusInterfaceSkeleton *skeleton;   /* NULL when the object lacks the interface */
   char *interface;
   gboolean valid;                     /* the arguments have the member's types */
+  guint64 memo_epoch;                 /* the read memo's when the read arrived */
+  VmgrAuthAllowance allowance;
 } PropertyRead;
 
 static void
@@ -20,7 +22,32 @@ property_read_free (PropertyRead *read)
   vmgr_dispatch_handoff_free (read->handoff);
   g_clear_object (&read->skeleton);
   g_free (read->interface);
+  g_free (read->allowance.target);
   g_free (read);
+}
+
+/* An allowed Get or GetAll: the filter may answer it again itself. */
+static void
+remember_read (VmgrDispatch *self, PropertyRead *read)
+{
+  GDBusMessage *call = read->handoff->message;
+  const char *member = g_dbus_message_get_member (call);
+  g_autoptr(GDBusObject) object = NULL;
+  g_autoptr(GVariant) properties = NULL;
+
+  /* Only peers vmgr-peers watches: their grants go when they leave. */
+  if (read->skeleton == NULL || read->allowance.target == NULL ||
+      (g_strcmp0 (member, "Get") != 0 && g_strcmp0 (member, "GetAll") != 0) ||
+      vmgr_peers_get (self->peers, g_dbus_message_get_sender (call)) == NULL)
+    return;
+  object = g_dbus_interface_dup_object (G_DBUS_INTERFACE (read->skeleton));
+  if (object == NULL)
+    return;
+  vmgr_property_cache_watch_object (object);
+  properties = vmgr_property_cache_interface (read->skeleton);
+  vmgr_read_memo_remember (self->memo, read->memo_epoch, g_dbus_message_get_sender (call),
+                           g_dbus_message_get_path (call), read->interface, member,
+                           read->allowance.target, read->allowance.valid_until, properties);
 }
 
 static void
@@ -84,7 +111,10 @@ on_property_read_decided (VmgrAuthResult result, const VmgrCaller *caller,
       vmgr_dispatch_send_error (self, call, invalid);
     }
   else
-    answer_property_read (self, call, read->skeleton, read->interface);
+    {
+      remember_read (self, read);
+      answer_property_read (self, call, read->skeleton, read->interface);
+    }
   property_read_free (read);
 }
 
@@ -140,6 +170,7 @@ vmgr_dispatch_handle_properties (Handoff *handoff)
   PropertyRead *read;
   VmgrAuthRequest request = { 0 };
   g_autofree char *object_interface = NULL;
+  guint64 memo_epoch = vmgr_read_memo_epoch (self->memo);
 
   if (object == NULL || !found)
     {
@@ -151,6 +182,7 @@ vmgr_dispatch_handle_properties (Handoff *handoff)
   read = g_new0 (PropertyRead, 1);
   read->handoff = handoff;
   read->valid = properties_call_valid (call);
+  read->memo_epoch = memo_epoch;
   read->interface = read->valid ? property_interface (call, object)
                                 : first_interface_name (object);
   /* Not a name at all ("x y"): an interface the object lacks. */
@@ -171,6 +203,7 @@ vmgr_dispatch_handle_properties (Handoff *handoff)
   request.customer = customer;
   request.host = vmgr_dispatch_host_of_path (path);
   request.target = path;
+  request.allowance = &read->allowance;
   vmgr_auth_check (self->auth, &request, on_property_read_decided, read);
 }
 

@@ -150,6 +150,7 @@ vmgr_dispatch_set_owner (VmgrDispatch *self, const char *path, guint32 owner)
 {
   GHashTable *paths;
 
+  vmgr_read_memo_forget_path (self->memo, path);
   forget_owner (self, path);
   g_hash_table_insert (self->owners, g_strdup (path), GUINT_TO_POINTER (owner));
   paths = g_hash_table_lookup (self->owned, GUINT_TO_POINTER (owner));
@@ -166,6 +167,7 @@ vmgr_dispatch_set_owner (VmgrDispatch *self, const char *path, guint32 owner)
 void
 vmgr_dispatch_path_removed (VmgrDispatch *self, const char *path)
 {
+  vmgr_read_memo_forget_path (self->memo, path);
   self->objects_generation++;
   g_hash_table_add (self->removed, g_strdup (path));
 }
@@ -438,26 +440,76 @@ handle_bad_arguments (Handoff *handoff)
                                   g_dbus_message_get_member (call)));
 }
 
+/* A reply going out may free reads held behind the call it answers. */
+static void
+release_held_reads (VmgrDispatch *self, GDBusMessage *reply)
+{
+  g_autoptr(GPtrArray) released = vmgr_read_memo_replied (self->memo, reply);
+
+  for (guint i = 0; released != NULL && i < released->len; i++)
+    hand_to_main (self, g_ptr_array_index (released, i), handle_on_main);
+}
+
+/* Properties calls: answered here from the read memo when it can, held
+ * behind the caller's earlier calls, or handed to the main thread. */
+static gboolean
+read_from_memo (VmgrDispatch *self, GDBusMessage *call)
+{
+  g_autoptr(GDBusMessage) reply = NULL;
+
+  switch (vmgr_read_memo_read (self->memo, call, &reply))
+    {
+    case VMGR_READ_MEMO_ANSWERED:
+      g_dbus_connection_send_message (self->connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE,
+                                      NULL, NULL);
+      return TRUE;
+    case VMGR_READ_MEMO_HELD:
+      return TRUE;
+    case VMGR_READ_MEMO_MISS:
+    default:
+      return FALSE;
+    }
+}
+
 static GDBusMessage *
 filter (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
         gpointer user_data)
 {
   VmgrDispatch *self = VMGR_DISPATCH (user_data);
   GDBusMessageType type = g_dbus_message_get_message_type (message);
+  Route route;
 
   if (!incoming)
     {
+      if (type == G_DBUS_MESSAGE_TYPE_METHOD_RETURN || type == G_DBUS_MESSAGE_TYPE_ERROR)
+        release_held_reads (self, message);
       if (type != G_DBUS_MESSAGE_TYPE_SIGNAL || g_dbus_message_get_destination (message) != NULL)
         return message;
       hand_to_main (self, message, fan_out_signal);
       g_object_unref (message);
       return NULL;
     }
-  if (type != G_DBUS_MESSAGE_TYPE_METHOD_CALL || route_call (message) == ROUTE_PASS)
+  if (type != G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    return message;
+  route = route_call (message);
+  if (route != ROUTE_PROPERTIES)
+    vmgr_read_memo_call (self->memo, message);
+  else if (read_from_memo (self, message))
+    {
+      g_object_unref (message);
+      return NULL;
+    }
+  if (route == ROUTE_PASS)
     return message;
   hand_to_main (self, message, handle_on_main);
   g_object_unref (message);
   return NULL;
+}
+
+static void
+on_properties_dropped (const char *path, const char *interface, gpointer user_data)
+{
+  vmgr_read_memo_forget_value (VMGR_DISPATCH (user_data)->memo, path, interface);
 }
 
 void
@@ -476,6 +528,8 @@ vmgr_dispatch_dispose (GObject *object)
   VmgrDispatch *self = VMGR_DISPATCH (object);
 
   vmgr_dispatch_close (self);
+  vmgr_property_cache_set_dropped_func (NULL, NULL);
+  g_clear_object (&self->memo);
   g_clear_object (&self->auth);
   g_clear_object (&self->peers);
   g_clear_object (&self->objects);
@@ -523,10 +577,12 @@ vmgr_dispatch_new (GDBusConnection *connection, VmgrAuth *auth, VmgrPeers *peers
 
   self->connection = g_object_ref (connection);
   self->auth = g_object_ref (auth);
+  self->memo = g_object_ref (vmgr_auth_get_read_memo (auth));
   self->peers = g_object_ref (peers);
   self->objects = g_object_ref (objects);
   self->find_target = find_target;
   self->find_data = find_data;
+  vmgr_property_cache_set_dropped_func (on_properties_dropped, self);
   /* The filter may still run in GDBus's worker thread after removal: it
    * holds a reference, dropped once GDBus is done with it. */
   self->filter_id = g_dbus_connection_add_filter (connection, filter, g_object_ref (self),

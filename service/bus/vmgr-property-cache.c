@@ -22,11 +22,28 @@ watched_quark (void)
 }
 
 static guint64 generation;
+static VmgrPropertyCacheDropped dropped_func;
+static gpointer dropped_data;
 
 guint64
 vmgr_property_cache_generation (void)
 {
   return generation;
+}
+
+void
+vmgr_property_cache_set_dropped_func (VmgrPropertyCacheDropped func, gpointer user_data)
+{
+  dropped_func = func;
+  dropped_data = user_data;
+}
+
+static void
+announce_dropped (GDBusObject *object, GDBusInterface *interface)
+{
+  if (dropped_func != NULL && object != NULL)
+    dropped_func (g_dbus_object_get_object_path (object),
+                  g_dbus_interface_get_info (interface)->name, dropped_data);
 }
 
 static void
@@ -43,6 +60,7 @@ on_property_notify (GObject *skeleton, GParamSpec *pspec, gpointer user_data)
 
   generation++;
   g_object_set_qdata (skeleton, properties_quark (), NULL);
+  announce_dropped (object, G_DBUS_INTERFACE (skeleton));
   if (object != NULL)
     forget_entry (object);
 }
@@ -50,6 +68,7 @@ on_property_notify (GObject *skeleton, GParamSpec *pspec, gpointer user_data)
 static void
 on_interfaces_changed (GDBusObject *object, GDBusInterface *interface, gpointer user_data)
 {
+  announce_dropped (object, interface);
   forget_entry (object);
 }
 
@@ -99,6 +118,12 @@ build_entry (GDBusObject *object)
                                             g_variant_builder_end (&builder)));
 }
 
+void
+vmgr_property_cache_watch_object (GDBusObject *object)
+{
+  watch_once (object, "interface-added", "interface-removed", G_CALLBACK (on_interfaces_changed));
+}
+
 GVariant *
 vmgr_property_cache_object (GDBusObject *object)
 {
@@ -106,8 +131,7 @@ vmgr_property_cache_object (GDBusObject *object)
 
   if (entry == NULL)
     {
-      watch_once (object, "interface-added", "interface-removed",
-                  G_CALLBACK (on_interfaces_changed));
+      vmgr_property_cache_watch_object (object);
       entry = build_entry (object);
       g_object_set_qdata_full (G_OBJECT (object), entry_quark (), entry,
                                (GDestroyNotify) g_variant_unref);

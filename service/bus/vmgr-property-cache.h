@@ -17,8 +17,19 @@ GVariant *vmgr_property_cache_interface (GDBusInterfaceSkeleton *skeleton);
 /* @object's path, interfaces and properties ({oa{sa{sv}}}); a full reference. */
 GVariant *vmgr_property_cache_object (GDBusObject *object);
 
+/* Follows @object's interfaces being added or removed (as
+ * vmgr_property_cache_object does), for the function below. */
+void vmgr_property_cache_watch_object (GDBusObject *object);
+
 /* Changes whenever anything kept here is dropped: what was built from the
  * cache before is stale when it differs. */
 guint64 vmgr_property_cache_generation (void);
+
+/* Called whenever the a{sv} of @interface at @path is dropped, at once
+ * (the read memo keeps copies, which must go at the same moment). One
+ * function per process; NULL removes it. */
+typedef void (*VmgrPropertyCacheDropped) (const char *path, const char *interface,
+                                          gpointer user_data);
+void vmgr_property_cache_set_dropped_func (VmgrPropertyCacheDropped func, gpointer user_data);
 
 G_END_DECLS
