@@ -70,7 +70,8 @@ static void
 call_ok (VmgrTestClient *client, const char *path, const char *member, GVariant *args)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply G_GNUC_UNUSED = vmgr_test_call (client, path, VM_IFACE, member, args, &error);
+  g_autoptr(GVariant) reply G_GNUC_UNUSED = vmgr_test_call (client, path, VM_IFACE, member,
+                                                            args, &error);
 
   g_assert_no_error (error);
 }
