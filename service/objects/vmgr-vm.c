@@ -756,7 +756,6 @@ vmgr_vm_new (const VmgrContext *context, const VmgrVmSpec *spec, VmgrVmState sta
              const char *reason)
 {
   VmgrVm *self = g_object_new (VMGR_TYPE_VM, NULL);
-  g_autoptr(GVariant) usage = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
 
   self->context = context;
   self->spec = vmgr_vm_spec_copy (spec);
@@ -766,7 +765,7 @@ vmgr_vm_new (const VmgrContext *context, const VmgrVmSpec *spec, VmgrVmState sta
   vmgr_vm_sync_properties (self);
   vmgr_dbus_vm_set_state (VMGR_DBUS_VM (self), vmgr_vm_state_to_string (state));
   vmgr_dbus_vm_set_state_reason (VMGR_DBUS_VM (self), reason);
-  vmgr_dbus_vm_set_usage (VMGR_DBUS_VM (self), usage);
+  vmgr_dbus_vm_set_usage (VMGR_DBUS_VM (self), vmgr_vm_empty_vardict ());
   vmgr_vm_clear_pending_changes (self);
   vmgr_dbus_vm_set_job (VMGR_DBUS_VM (self), "/");
   return self;
