@@ -1,6 +1,7 @@
 /* bench-scale.c: vmgr-bench's scale rows (see the header). */
 #include "bench-scale.h"
 
+#include <stdio.h>
 #include <unistd.h>
 
 #include "bench-client.h"
@@ -79,6 +80,9 @@ bench_scale_add_rows (const BenchScale *scale)
       bench_report_add (report, row_id ("libvirt.rss", n), "9",
                         row_label ("libvirt-dbus memory per test-driver domain, ", n, ""),
                         "-", NULL, NULL);
+      bench_report_add (report, row_id ("driver.rss", n), "9",
+                        row_label ("test driver alone, memory per vmgr domain, ", n, ""), "-",
+                        NULL, NULL);
       bench_report_add (report, row_id ("restart", n), "9",
                         row_label ("restart until the name is owned, ", n, " VMs"), "-", NULL,
                         NULL);
@@ -464,6 +468,45 @@ measure_sampling (ScaleRun *run)
   bench_report_find (scale->report, "scale.sampling.cpu")->label = g_intern_string (label);
 }
 
+/* vmgr-bench-driver-memory (beside vmgr-bench) defines the sizes' domains
+ * of vmgr's XML in test:///default in its own process: the driver's part
+ * of vmgrd's memory per VM. It prints "N KIB" per size. */
+static void
+measure_driver_memory (const BenchScale *scale)
+{
+  g_autofree char *dir = g_path_get_dirname (scale->self_path);
+  g_autofree char *program = g_build_filename (dir, "vmgr-bench-driver-memory", NULL);
+  g_autoptr(GString) sizes = g_string_new (NULL);
+  g_autofree char *output = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  int status = 0;
+
+  for (guint i = 0; i < scale->n_sizes; i++)
+    g_string_append_printf (sizes, "%s%u", i > 0 ? "," : "", scale->sizes[i]);
+  g_printerr ("vmgr-bench: the test driver alone with %s domains\n", sizes->str);
+  if (!g_spawn_sync (NULL, (char *[]) { program, sizes->str, NULL }, NULL,
+                     G_SPAWN_DEFAULT, NULL, NULL, &output, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    {
+      for (guint i = 0; i < scale->n_sizes; i++)
+        bench_row_set_status (bench_report_find (scale->report,
+                                                 row_id ("driver.rss", scale->sizes[i])),
+                              BENCH_ROW_FAILED, error->message);
+      return;
+    }
+  lines = g_strsplit (output, "\n", 0);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      guint size;
+      double kib;
+
+      if (sscanf (lines[i], "%u %lf", &size, &kib) == 2)
+        bench_row_set_value (bench_report_find (scale->report, row_id ("driver.rss", size)),
+                             kib, "KiB/dom");
+    }
+}
+
 static void
 mark_unmeasured (const BenchScale *scale, const char *why)
 {
@@ -489,6 +532,7 @@ bench_scale_measure (const BenchScale *scale)
   ScaleRun run = { scale, NULL, vmgr_test_make_state_dir (), NULL, 0, FALSE };
   BenchCall inventory = { BENCH_CALL_MANAGED, VMGR_NAME, BENCH_INVENTORY_PATH, NULL, NULL };
 
+  measure_driver_memory (scale);
   run.vm_paths = g_ptr_array_new_with_free_func (g_free);
   run.daemon = vmgr_test_daemon_start (run.state_dir, scale->resources_config);
   run.empty_rss_kib = rss_kib (scale->bus, VMGR_NAME);

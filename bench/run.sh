@@ -28,7 +28,7 @@ if [[ ! -f $build/build.ninja ]]; then
   meson setup "$build" "$src" >&2
 fi
 # Only what the benchmark runs: a broken target elsewhere does not stop it.
-ninja -C "$build" bench/vmgr-bench service/vmgrd >&2
+ninja -C "$build" bench/vmgr-bench bench/vmgr-bench-driver-memory service/vmgrd >&2
 
 export VMGR_SOURCE_ROOT=$src VMGR_BUILD_ROOT=$build
 real=()

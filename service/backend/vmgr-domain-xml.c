@@ -45,18 +45,18 @@ const MetadataField vmgr_domain_xml_metadata_fields[] = {
   { "owner", NULL, FIELD_U32, SPEC_FIELD (owner) },
   { "template", NULL, FIELD_STRING, SPEC_FIELD (template_name) },
   { "plan", NULL, FIELD_STRING, SPEC_FIELD (plan) },
-  { "hostname", NULL, FIELD_STRING, SPEC_FIELD (hostname) },
-  { "gateway", NULL, FIELD_STRING, SPEC_FIELD (gateway) },
-  { "addresses", "address", FIELD_STRV, SPEC_FIELD (addresses) },
-  { "nameservers", "nameserver", FIELD_STRV, SPEC_FIELD (nameservers) },
+  { "hostname", NULL, FIELD_STRING, SPEC_FIELD (hostname), TRUE },
+  { "gateway", NULL, FIELD_STRING, SPEC_FIELD (gateway), TRUE },
+  { "addresses", "address", FIELD_STRV, SPEC_FIELD (addresses), TRUE },
+  { "nameservers", "nameserver", FIELD_STRV, SPEC_FIELD (nameservers), TRUE },
   { "memory-guarantee", NULL, FIELD_U64, SPEC_FIELD (memory_guarantee) },
   { "memory-soft-limit", NULL, FIELD_U64, SPEC_FIELD (memory_soft_limit) },
   { "memory-limit", NULL, FIELD_U64, SPEC_FIELD (memory_limit) },
   { "cpu-weight", NULL, FIELD_U32, SPEC_FIELD (cpu_weight) },
   { "cpu-limit", NULL, FIELD_U32, SPEC_FIELD (cpu_limit) },
-  { "disk-soft-limit", NULL, FIELD_U64, SPEC_FIELD (disk_soft_limit) },
+  { "disk-soft-limit", NULL, FIELD_U64, SPEC_FIELD (disk_soft_limit), TRUE },
   { "disk-hard-limit", NULL, FIELD_U64, SPEC_FIELD (disk_hard_limit) },
-  { "autostart", NULL, FIELD_BOOL, SPEC_FIELD (autostart) },
+  { "autostart", NULL, FIELD_BOOL, SPEC_FIELD (autostart), TRUE },
 };
 
 const gsize vmgr_domain_xml_n_metadata_fields = G_N_ELEMENTS (vmgr_domain_xml_metadata_fields);
@@ -191,12 +191,39 @@ add_kib_child (xmlNodePtr parent, const char *name, guint64 bytes)
   xmlNewProp (node, BAD_CAST "unit", BAD_CAST "KiB");
 }
 
+static gboolean
+field_is_default (const VmgrVmSpec *spec, const MetadataField *field)
+{
+  const char *text;
+  char **items;
+
+  switch (field->type)
+    {
+    case FIELD_STRING:
+      text = *FIELD_PTR (spec, field, char *);
+      return text == NULL || *text == '\0';
+    case FIELD_STRV:
+      items = *FIELD_PTR (spec, field, char **);
+      return items == NULL || items[0] == NULL;
+    case FIELD_U32:
+      return *FIELD_PTR (spec, field, guint32) == 0;
+    case FIELD_U64:
+      return *FIELD_PTR (spec, field, guint64) == 0;
+    case FIELD_BOOL:
+      return !*FIELD_PTR (spec, field, gboolean);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
 static void
 add_metadata_field (xmlNodePtr vm, const VmgrVmSpec *spec, const MetadataField *field)
 {
   xmlNodePtr list;
   char **items;
 
+  if (field->optional && field_is_default (spec, field))
+    return;
   switch (field->type)
     {
     case FIELD_STRING:

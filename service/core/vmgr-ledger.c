@@ -108,6 +108,24 @@ account (VmgrLedger *self, const VmgrVmSpec *spec, gint sign)
     totals_add (&self->configured_host, spec, sign);
 }
 
+/* What the ledger keeps of @spec (see vmgr_ledger_get_vm): a copy per VM,
+ * so nothing it does not read. */
+static VmgrVmSpec *
+ledger_copy (const VmgrVmSpec *spec)
+{
+  VmgrVmSpec *copy = g_new0 (VmgrVmSpec, 1);
+
+  copy->id = spec->id;
+  copy->name = g_strdup (spec->name);
+  copy->uuid = g_strdup (spec->uuid);
+  copy->owner = spec->owner;
+  copy->plan = g_strdup (spec->plan);
+  copy->resources = spec->resources;
+  copy->autostart = spec->autostart;
+  copy->host = g_strdup (spec->host);
+  return copy;
+}
+
 /* Puts a copy of @spec into @table (vms or reserved) in place of its id's. */
 static void
 table_put (VmgrLedger *self, GHashTable *table, const VmgrVmSpec *spec)
@@ -116,7 +134,7 @@ table_put (VmgrLedger *self, GHashTable *table, const VmgrVmSpec *spec)
 
   if (old != NULL)
     account (self, old, -1);
-  g_hash_table_insert (table, GUINT_TO_POINTER (spec->id), vmgr_vm_spec_copy (spec));
+  g_hash_table_insert (table, GUINT_TO_POINTER (spec->id), ledger_copy (spec));
   account (self, spec, 1);
 }
 

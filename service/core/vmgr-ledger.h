@@ -34,7 +34,10 @@ void vmgr_ledger_retire_vm_id (VmgrLedger *self, guint32 id);
 gboolean vmgr_ledger_id_retired (VmgrLedger *self, guint32 id);
 /* A VM restored from a backup takes its own retired id back (issue 13). */
 void vmgr_ledger_unretire_vm_id (VmgrLedger *self, guint32 id);
-/* The spec of an existing VM, or NULL. Valid until the VM changes. */
+/* The spec of an existing VM, or NULL. Valid until the VM changes. The
+ * ledger keeps what it counts and what authorizing a call about the VM
+ * reads: id, name, UUID, owner, plan, host, resources and autostart; the
+ * template and network settings are NULL. */
 const VmgrVmSpec *vmgr_ledger_get_vm (VmgrLedger *self, guint32 id);
 
 /* A creation under way holds @spec's name, id and resources until it is

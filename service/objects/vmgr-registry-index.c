@@ -6,10 +6,13 @@ typedef struct {
   guint32 owner;
 } Filing;
 
+/* Most names belong to one VM: a set each would cost about 0.2 KiB per
+ * VM, so a name gets a set only while two or more VMs have it. */
 struct _VmgrRegistryIndex {
-  GHashTable *filings;   /* VmgrVm* -> Filing* */
-  GHashTable *by_name;   /* name -> set of VmgrVm* */
-  GHashTable *by_owner;  /* owner uid -> set of VmgrVm* */
+  GHashTable *filings;       /* VmgrVm* -> Filing* */
+  GHashTable *by_name_one;   /* name -> the VmgrVm* of that name, when only one */
+  GHashTable *by_name_many;  /* name -> set of VmgrVm*, when two or more */
+  GHashTable *by_owner;      /* owner uid -> set of VmgrVm* */
 };
 
 static void
@@ -25,8 +28,9 @@ vmgr_registry_index_new (void)
   VmgrRegistryIndex *self = g_new0 (VmgrRegistryIndex, 1);
 
   self->filings = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) filing_free);
-  self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) g_hash_table_unref);
+  self->by_name_one = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->by_name_many = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) g_hash_table_unref);
   self->by_owner = g_hash_table_new_full (NULL, NULL, NULL,
                                           (GDestroyNotify) g_hash_table_unref);
   return self;
@@ -38,7 +42,8 @@ vmgr_registry_index_free (VmgrRegistryIndex *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->filings);
-  g_hash_table_unref (self->by_name);
+  g_hash_table_unref (self->by_name_one);
+  g_hash_table_unref (self->by_name_many);
   g_hash_table_unref (self->by_owner);
   g_free (self);
 }
@@ -65,12 +70,54 @@ copy_name (gconstpointer name)
 }
 
 static void
+name_add (VmgrRegistryIndex *self, const char *name, VmgrVm *vm)
+{
+  VmgrVm *other;
+
+  if (g_hash_table_contains (self->by_name_many, name))
+    {
+      set_add (self->by_name_many, (gpointer) name, copy_name, vm);
+      return;
+    }
+  other = g_hash_table_lookup (self->by_name_one, name);
+  if (other == NULL)
+    {
+      g_hash_table_insert (self->by_name_one, g_strdup (name), vm);
+      return;
+    }
+  set_add (self->by_name_many, (gpointer) name, copy_name, other);
+  set_add (self->by_name_many, (gpointer) name, copy_name, vm);
+  g_hash_table_remove (self->by_name_one, name);
+}
+
+static void
 set_remove (GHashTable *table, gconstpointer key, VmgrVm *vm)
 {
   GHashTable *set = g_hash_table_lookup (table, key);
 
   if (set != NULL && g_hash_table_remove (set, vm) && g_hash_table_size (set) == 0)
     g_hash_table_remove (table, key);
+}
+
+static void
+name_remove (VmgrRegistryIndex *self, const char *name, VmgrVm *vm)
+{
+  GHashTable *set = g_hash_table_lookup (self->by_name_many, name);
+  GHashTableIter iter;
+  gpointer last;
+
+  if (set == NULL)
+    {
+      if (g_hash_table_lookup (self->by_name_one, name) == vm)
+        g_hash_table_remove (self->by_name_one, name);
+      return;
+    }
+  if (!g_hash_table_remove (set, vm) || g_hash_table_size (set) != 1)
+    return;
+  g_hash_table_iter_init (&iter, set);
+  g_hash_table_iter_next (&iter, &last, NULL);
+  g_hash_table_insert (self->by_name_one, g_strdup (name), last);
+  g_hash_table_remove (self->by_name_many, name);
 }
 
 void
@@ -80,7 +127,7 @@ vmgr_registry_index_remove (VmgrRegistryIndex *self, VmgrVm *vm)
 
   if (filing == NULL)
     return;
-  set_remove (self->by_name, filing->name, vm);
+  name_remove (self, filing->name, vm);
   set_remove (self->by_owner, GUINT_TO_POINTER (filing->owner), vm);
   g_hash_table_remove (self->filings, vm);
 }
@@ -98,7 +145,7 @@ vmgr_registry_index_put (VmgrRegistryIndex *self, VmgrVm *vm)
   filing->name = g_strdup (spec->name);
   filing->owner = spec->owner;
   g_hash_table_insert (self->filings, vm, filing);
-  set_add (self->by_name, filing->name, copy_name, vm);
+  name_add (self, filing->name, vm);
   set_add (self->by_owner, GUINT_TO_POINTER (filing->owner), NULL, vm);
 }
 
@@ -136,7 +183,14 @@ sorted_members (GHashTable *set)
 GPtrArray *
 vmgr_registry_index_named (VmgrRegistryIndex *self, const char *name)
 {
-  return sorted_members (g_hash_table_lookup (self->by_name, name));
+  VmgrVm *one = g_hash_table_lookup (self->by_name_one, name);
+  GPtrArray *vms;
+
+  if (one == NULL)
+    return sorted_members (g_hash_table_lookup (self->by_name_many, name));
+  vms = g_ptr_array_new ();
+  g_ptr_array_add (vms, one);
+  return vms;
 }
 
 GPtrArray *

@@ -7,9 +7,14 @@ on_history_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointe
 {
   g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autoptr(VmgrVm) self = user_data;
+  VmgrUsageHistory *none = NULL;
 
-  g_dbus_method_invocation_return_value (invocation,
-                                         vmgr_usage_history_to_variant (self->history));
+  /* A VM never sampled has no history yet: an empty one answers. */
+  if (self->history == NULL)
+    none = vmgr_usage_history_new (self->context->config->sample_interval_s);
+  g_dbus_method_invocation_return_value (
+    invocation, vmgr_usage_history_to_variant (self->history != NULL ? self->history : none));
+  vmgr_usage_history_free (none);
 }
 
 gboolean

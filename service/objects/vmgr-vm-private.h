@@ -63,6 +63,9 @@ gboolean vmgr_vm_return_invalid_input (VmgrVm *self, GDBusMethodInvocation *invo
                                        GError *error);
 /* Shows the spec in the properties. */
 void vmgr_vm_sync_properties (VmgrVm *self);
+/* An empty a{sv}, one for all (not a new reference): each VM's own empty
+ * Usage and PendingChanges cost 0.1 KiB apiece. */
+GVariant *vmgr_vm_empty_vardict (void);
 /* Empties PendingChanges: once the guest is down, its next start applies
  * the stored settings. */
 void vmgr_vm_clear_pending_changes (VmgrVm *self);

@@ -135,10 +135,20 @@ update_pending_changes (VmgrVm *self, VmgrLiveResources changed, VmgrLiveResourc
   vmgr_dbus_vm_set_pending_changes (VMGR_DBUS_VM (self), g_variant_dict_end (&dict));
 }
 
+GVariant *
+vmgr_vm_empty_vardict (void)
+{
+  static GVariant *empty;
+
+  if (g_once_init_enter (&empty))
+    g_once_init_leave (&empty, g_variant_ref_sink (g_variant_new ("a{sv}", NULL)));
+  return empty;
+}
+
 void
 vmgr_vm_clear_pending_changes (VmgrVm *self)
 {
-  vmgr_dbus_vm_set_pending_changes (VMGR_DBUS_VM (self), g_variant_new ("a{sv}", NULL));
+  vmgr_dbus_vm_set_pending_changes (VMGR_DBUS_VM (self), vmgr_vm_empty_vardict ());
 }
 
 typedef struct {

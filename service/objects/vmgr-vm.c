@@ -193,12 +193,14 @@ vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats)
       vmgr_dbus_vm_emit_disk_soft_limit_exceeded (VMGR_DBUS_VM (self), stats->disk_used,
                                                   self->spec->disk_soft_limit);
     }
-  if (self->history != NULL)
-    {
-      VmgrUsagePoint point = vmgr_usage_point_from_stats (self->last_sample, stats);
+  {
+    VmgrUsagePoint point = vmgr_usage_point_from_stats (self->last_sample, stats);
 
-      vmgr_usage_history_add (self->history, &point);
-    }
+    /* Made at the first sample: most of many VMs are never sampled. */
+    if (self->history == NULL)
+      self->history = vmgr_usage_history_new (self->context->config->sample_interval_s);
+    vmgr_usage_history_add (self->history, &point);
+  }
   g_free (self->last_sample);
   self->last_sample = g_memdup2 (stats, sizeof *stats);
   vmgr_dbus_vm_set_usage (VMGR_DBUS_VM (self), usage);
@@ -769,18 +771,16 @@ vmgr_vm_new (const VmgrContext *context, const VmgrVmSpec *spec, VmgrVmState sta
              const char *reason)
 {
   VmgrVm *self = g_object_new (VMGR_TYPE_VM, NULL);
-  g_autoptr(GVariant) usage = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
 
   self->context = context;
   self->spec = vmgr_vm_spec_copy (spec);
-  self->history = vmgr_usage_history_new (context->config->sample_interval_s);
   self->state = state;
   /* Found running at daemon start: uptime counts from now. */
   self->running_since = vmgr_vm_is_up (state) ? g_get_monotonic_time () : 0;
   vmgr_vm_sync_properties (self);
   vmgr_dbus_vm_set_state (VMGR_DBUS_VM (self), vmgr_vm_state_to_string (state));
   vmgr_dbus_vm_set_state_reason (VMGR_DBUS_VM (self), reason);
-  vmgr_dbus_vm_set_usage (VMGR_DBUS_VM (self), usage);
+  vmgr_dbus_vm_set_usage (VMGR_DBUS_VM (self), vmgr_vm_empty_vardict ());
   vmgr_vm_clear_pending_changes (self);
   vmgr_dbus_vm_set_job (VMGR_DBUS_VM (self), "/");
   return self;

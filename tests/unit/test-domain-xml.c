@@ -333,6 +333,36 @@ test_metadata_element (void)
   assert_xpath (xml, "string(count(/vm/*))", "17");
 }
 
+/* Optional settings at their defaults are left out (each costs memory in
+ * the test driver, which keeps domains in vmgrd); the round trips read
+ * them back as those defaults. Identity and tuning are always written. */
+static void
+test_metadata_defaults_left_out (void)
+{
+  g_autoptr(VmgrVmSpec) spec = minimal_spec ("web-1", UUID_A);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = vmgr_domain_xml_build_metadata (spec, &error);
+  const char *left_out[] = { "hostname", "gateway", "addresses", "nameservers",
+                             "disk-soft-limit", "autostart" };
+  const char *written[] = { "name", "id", "owner", "template", "plan", "memory-guarantee",
+                            "memory-soft-limit", "memory-limit", "cpu-weight", "cpu-limit",
+                            "disk-hard-limit" };
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (left_out); i++)
+    {
+      g_autofree char *count = g_strdup_printf ("string(count(/vm/%s))", left_out[i]);
+
+      assert_xpath (xml, count, "0");
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (written); i++)
+    {
+      g_autofree char *count = g_strdup_printf ("string(count(/vm/%s))", written[i]);
+
+      assert_xpath (xml, count, "1");
+    }
+}
+
 static void
 test_metadata_in_domain (void)
 {
@@ -622,6 +652,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-xml/os-and-devices", test_os_and_devices);
   g_test_add_func ("/domain-xml/bad-source-and-scheme", test_bad_source_and_scheme);
   g_test_add_func ("/domain-xml/metadata-element", test_metadata_element);
+  g_test_add_func ("/domain-xml/metadata-defaults-left-out", test_metadata_defaults_left_out);
   g_test_add_func ("/domain-xml/metadata-in-domain", test_metadata_in_domain);
   g_test_add_func ("/domain-xml/special-characters", test_special_characters);
   g_test_add_func ("/domain-xml/control-characters-refused", test_control_characters_refused);

@@ -196,6 +196,45 @@ test_configured_host_capacity (void)
   g_assert_nonnull (error);
 }
 
+/* What the ledger keeps of a VM: what it counts and what authorizing a
+ * call about it reads; not the template or the network settings. */
+static void
+test_kept_fields (void)
+{
+  g_autoptr(VmgrLedger) ledger = new_ledger ();
+  g_autoptr(VmgrVmSpec) web = make_spec (101, 1000, "web", 2, 100);
+  const VmgrVmSpec *kept;
+
+  g_free (web->uuid);
+  web->uuid = g_strdup ("6f1c2a3e-8d4b-4c5e-9f60-7a8b9c0d1e2f");
+  g_free (web->plan);
+  web->plan = g_strdup ("basic");
+  g_free (web->template_name);
+  web->template_name = g_strdup ("debian-12");
+  g_free (web->host);
+  web->host = g_strdup ("h2");
+  web->disk_hard_limit = 4096;
+  web->autostart = TRUE;
+  vmgr_ledger_put_vm (ledger, web);
+  kept = vmgr_ledger_get_vm (ledger, 101);
+  g_assert_nonnull (kept);
+  g_assert_true (kept != web);
+  g_assert_cmpuint (kept->id, ==, 101);
+  g_assert_cmpstr (kept->name, ==, "web");
+  g_assert_cmpstr (kept->uuid, ==, web->uuid);
+  g_assert_cmpuint (kept->owner, ==, 1000);
+  g_assert_cmpstr (kept->plan, ==, "basic");
+  g_assert_cmpstr (kept->host, ==, "h2");
+  g_assert_cmpuint (kept->vcpus, ==, 2);
+  g_assert_cmpuint (kept->memory_limit, ==, 100);
+  g_assert_cmpuint (kept->disk_hard_limit, ==, 4096);
+  g_assert_true (kept->autostart);
+  g_assert_null (kept->template_name);
+  g_assert_null (kept->addresses);
+  vmgr_ledger_remove_vm (ledger, 101);
+  g_assert_null (vmgr_ledger_get_vm (ledger, 101));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -206,5 +245,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ledger/totals/saturate", test_totals_saturate);
   g_test_add_func ("/ledger/next-id", test_next_id);
   g_test_add_func ("/ledger/host-reserved", test_host_reserved);
+  g_test_add_func ("/ledger/kept-fields", test_kept_fields);
   return g_test_run ();
 }
