@@ -58,6 +58,8 @@ redefined_at_start (VmgrReconciler *self, guint32 id)
   vmgr_vm_set_defining (vm, FALSE);
   if (vmgr_vm_get_spec (vm)->autostart)
     vmgr_vm_autostart (vm);
+  if (g_hash_table_size (self->defining) == 0)
+    g_message ("every VM missing from libvirt at start is defined again");
 }
 
 static void
@@ -401,7 +403,7 @@ on_states_listed (GObject *source, GAsyncResult *result, gpointer user_data)
                       GUINT_TO_POINTER (g_array_index (missing, guint32, i)));
   publish_vms (self);
   self->to_define = g_steal_pointer (&missing);
-  self->define_batch_id = g_idle_add (define_next_batch, self);
+  self->define_batch_id = g_idle_add_full (G_PRIORITY_DEFAULT, define_next_batch, self, NULL);
 }
 
 /* The filesystem holding the state directory: what disk limits count against. */
