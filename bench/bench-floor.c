@@ -39,6 +39,22 @@ on_method_call (GDBusConnection *bus, const char *sender, const char *path,
   g_dbus_method_invocation_return_value (invocation, g_variant_ref (reply));
 }
 
+static GDBusMessage *
+answer_get_all (GDBusConnection *bus, GDBusMessage *message, gboolean incoming, gpointer reply)
+{
+  g_autoptr(GDBusMessage) answer = NULL;
+
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL ||
+      g_strcmp0 (g_dbus_message_get_interface (message), "org.freedesktop.DBus.Properties") != 0 ||
+      g_strcmp0 (g_dbus_message_get_member (message), "GetAll") != 0)
+    return message;
+  answer = g_dbus_message_new_method_reply (message);
+  g_dbus_message_set_body (answer, reply);
+  g_dbus_connection_send_message (bus, answer, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
+  g_object_unref (message);
+  return NULL;
+}
+
 int
 bench_floor_main (int argc, char **argv)
 {
@@ -51,12 +67,12 @@ bench_floor_main (int argc, char **argv)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   const GDBusInterfaceVTable vtable = { on_method_call, NULL, NULL, { 0 } };
 
-  if (argc != 1)
+  if (argc != 2 || !g_variant_type_string_is_valid (argv[0]))
     {
-      g_printerr ("usage: vmgr-bench --floor FILE\n");
+      g_printerr ("usage: vmgr-bench --floor TYPE FILE\n");
       return 1;
     }
-  file = g_mapped_file_new (argv[0], FALSE, &error);
+  file = g_mapped_file_new (argv[1], FALSE, &error);
   bus = file != NULL ? g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error) : NULL;
   if (bus == NULL)
     {
@@ -64,12 +80,13 @@ bench_floor_main (int argc, char **argv)
       return 1;
     }
   bytes = g_mapped_file_get_bytes (file);
-  reply = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
-                                                        bytes, FALSE));
+  reply = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (argv[0]), bytes, FALSE));
   node = g_dbus_node_info_new_for_xml (introspection_xml, &error);
   g_assert_no_error (error);
-  if (g_dbus_connection_register_object (bus, BENCH_INVENTORY_PATH, node->interfaces[0], &vtable, reply, NULL,
-                                         &error) == 0)
+  if (g_variant_is_of_type (reply, G_VARIANT_TYPE ("(a{sv})")))
+    g_dbus_connection_add_filter (bus, answer_get_all, reply, NULL);
+  else if (g_dbus_connection_register_object (bus, BENCH_INVENTORY_PATH, node->interfaces[0],
+                                              &vtable, reply, NULL, &error) == 0)
     {
       g_printerr ("vmgr-bench floor: %s\n", error->message);
       return 1;
@@ -93,8 +110,8 @@ bench_floor_start (GDBusConnection *bus, const char *self_path, GVariant *reply,
       !g_file_set_contents (path, g_variant_get_data (reply), (gssize) g_variant_get_size (reply),
                             error))
     return NULL;
-  self->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, error, self_path, "--floor", path,
-                                 NULL);
+  self->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, error, self_path, "--floor",
+                                 g_variant_get_type_string (reply), path, NULL);
   if (self->proc == NULL)
     return NULL;
   for (guint waited = 0; waited < START_TIMEOUT_MS; waited += POLL_MS)

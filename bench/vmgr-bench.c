@@ -131,6 +131,15 @@ static const struct {
   { "alt.ping.stats.alice", "10", "Peer.Ping, alternated with GetStats", ALICE, NULL, NULL },
   { "alt.stats.alice", "10", "VM.GetStats, own VM, cached (alt ping)", ALICE,
     "alt.ping.stats.alice", NULL },
+  /* GetAll alternated with the same reply from the floor server. */
+  { "alt.floor.getall.root", "10", "GetAll from the floor server (same reply)", ROOT, NULL,
+    NULL },
+  { "alt.getall.floor.root", "10", "GetAll org.vmgr.VM, cached (alt floor)", ROOT,
+    "alt.floor.getall.root", NULL },
+  { "alt.floor.getall.alice", "10", "GetAll from the floor server (same reply)", ALICE, NULL,
+    NULL },
+  { "alt.getall.floor.alice", "10", "GetAll org.vmgr.VM, own VM, cached (alt floor)", ALICE,
+    "alt.floor.getall.alice", NULL },
 };
 
 /* ---- measuring ------------------------------------------------------------------ */
@@ -148,9 +157,11 @@ get_call (const char *destination, const char *path, const char *interface,
   return (BenchCall) { BENCH_CALL_GET, destination, path, interface, property };
 }
 
-/* A read of @row_id alternated with a Peer.Ping that fills @ping_id. */
+/* A read of @row_id alternated with @reference (a Peer.Ping to the same
+ * destination when NULL) that fills @reference_id. */
 static void
-measure_alternated (Bench *bench, const char *row_id, const char *ping_id, const BenchCall *call)
+measure_alternated (Bench *bench, const char *row_id, const char *reference_id,
+                    const BenchCall *call, const BenchCall *reference)
 {
   BenchRow *row = bench_report_find (bench->report, row_id);
   BenchCall ping = ping_call (call->destination);
@@ -159,7 +170,8 @@ measure_alternated (Bench *bench, const char *row_id, const char *ping_id, const
 
   g_printerr ("vmgr-bench: %s: %d rounds as %s\n", row->id, bench->options.iterations,
               row->user);
-  if (!bench_client_run_alternated (bench->self_path, row->user, call, &ping,
+  if (!bench_client_run_alternated (bench->self_path, row->user, call,
+                                    reference != NULL ? reference : &ping,
                                     (guint) bench->options.iterations,
                                     (guint) bench->options.warmup, &result, &error))
     bench_row_set_status (row, BENCH_ROW_FAILED, error->message);
@@ -168,7 +180,8 @@ measure_alternated (Bench *bench, const char *row_id, const char *ping_id, const
   else
     {
       bench_row_set_samples (row, result.samples_us);
-      bench_row_set_samples (bench_report_find (bench->report, ping_id), result.reference_us);
+      bench_row_set_samples (bench_report_find (bench->report, reference_id),
+                             result.reference_us);
     }
 }
 
@@ -263,6 +276,41 @@ measure_vmgr_cached (Bench *bench, const char *vm_path)
   measure_row (bench, "vmgr.state.cached.root", &state, n, FALSE);
 }
 
+/* Item 10: vmgrd's GetAll alternated with the same reply from the floor
+ * server, which answers it in GDBus's worker thread without looking at it:
+ * what carrying the reply costs, beside what the bare ping costs. */
+static void
+measure_vmgr_getall_floor (Bench *bench, const char *vm_path, const char *dir)
+{
+  static const char * const users[] = { ROOT, ALICE };
+  BenchCall vmgr = { BENCH_CALL_GET_ALL, VMGR_NAME, vm_path, VMGR_VM_IFACE, NULL };
+  BenchCall prebuilt = { BENCH_CALL_GET_ALL, BENCH_FLOOR_NAME, vm_path, VMGR_VM_IFACE, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
+    bench->bus, VMGR_NAME, vm_path, "org.freedesktop.DBus.Properties", "GetAll",
+    g_variant_new ("(s)", VMGR_VM_IFACE), G_VARIANT_TYPE ("(a{sv})"),
+    G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
+  g_autoptr(BenchFloor) floor = NULL;
+
+  if (reply != NULL)
+    floor = bench_floor_start (bench->bus, bench->self_path, reply, dir, &error);
+  for (gsize u = 0; u < G_N_ELEMENTS (users); u++)
+    {
+      g_autofree char *id = g_strdup_printf ("alt.getall.floor.%s", users[u]);
+      g_autofree char *floor_id = g_strdup_printf ("alt.floor.getall.%s", users[u]);
+
+      if (floor == NULL)
+        {
+          bench_row_set_status (bench_report_find (bench->report, id), BENCH_ROW_FAILED,
+                                error->message);
+          bench_row_set_status (bench_report_find (bench->report, floor_id), BENCH_ROW_FAILED,
+                                error->message);
+          continue;
+        }
+      measure_alternated (bench, id, floor_id, &vmgr, &prebuilt);
+    }
+}
+
 /* Item 10: Get, GetAll and GetStats, each alternated with a bare ping. */
 static void
 measure_vmgr_alternated (Bench *bench, const char *vm_path)
@@ -281,7 +329,7 @@ measure_vmgr_alternated (Bench *bench, const char *vm_path)
         g_autofree char *id = g_strdup_printf ("alt.%s.%s", names[c], users[u]);
         g_autofree char *ping_id = g_strdup_printf ("alt.ping.%s.%s", names[c], users[u]);
 
-        measure_alternated (bench, id, ping_id, &calls[c]);
+        measure_alternated (bench, id, ping_id, &calls[c], NULL);
       }
 }
 
@@ -319,6 +367,7 @@ measure_vmgr (Bench *bench)
     {
       measure_vmgr_cached (bench, vm_path);
       measure_vmgr_alternated (bench, vm_path);
+      measure_vmgr_getall_floor (bench, vm_path, state_dir);
     }
   stop_daemon (daemon);
 

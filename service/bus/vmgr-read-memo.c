@@ -7,7 +7,7 @@ struct _VmgrReadMemo {
   GMutex lock;          /* guards everything below */
   guint64 epoch;        /* moves whenever grants are dropped */
   GHashTable *grants;   /* sender -> (grant_key -> Grant*) */
-  GHashTable *values;   /* path -> (interface -> a{sv}) */
+  GHashTable *values;   /* path -> (interface -> (a{sv}), GetAll's reply body) */
   GHashTable *orders;   /* sender -> Order*, while it has calls pending or reads held */
 };
 
@@ -66,7 +66,7 @@ grant_key (const char *path, const char *interface, const char *member)
 
 /* ---- The filter's side ---------------------------------------------------- */
 
-/* The a{sv} that answers @call, if a live grant and a value allow it
+/* The (a{sv}) that answers @call, if a live grant and a value allow it
  * (a full reference), or NULL. Called with the lock held. */
 static GVariant *
 lookup_locked (VmgrReadMemo *self, GDBusMessage *call, const char *sender)
@@ -95,21 +95,23 @@ lookup_locked (VmgrReadMemo *self, GDBusMessage *call, const char *sender)
   return properties != NULL ? g_variant_ref (properties) : NULL;
 }
 
-/* The reply to @call from @properties, or NULL for a property not there
- * (the main loop words that error). */
+/* The reply to @call from @body ((a{sv}), serialized), or NULL for a
+ * property not there (the main loop words that error). */
 static GDBusMessage *
-build_reply (GDBusMessage *call, GVariant *properties)
+build_reply (GDBusMessage *call, GVariant *body)
 {
   GDBusMessage *reply;
+  g_autoptr(GVariant) properties = NULL;
   g_autoptr(GVariant) value = NULL;
   const char *name;
 
   if (g_strcmp0 (g_dbus_message_get_member (call), "GetAll") == 0)
     {
       reply = g_dbus_message_new_method_reply (call);
-      g_dbus_message_set_body (reply, g_variant_new_tuple (&properties, 1));
+      g_dbus_message_set_body (reply, body);
       return reply;
     }
+  properties = g_variant_get_child_value (body, 0);
   g_variant_get_child (g_dbus_message_get_body (call), 1, "&s", &name);
   value = g_variant_lookup_value (properties, name, NULL);
   if (value == NULL)
@@ -243,11 +245,14 @@ vmgr_read_memo_remember (VmgrReadMemo *self, guint64 epoch, const char *sender,
   GHashTable *per_sender;
   GHashTable *per_path;
   Grant *grant;
+  g_autoptr(GVariant) body = NULL;
 
   if (valid_until <= g_get_monotonic_time ())
     return;
-  /* Serialized once, here, rather than in every reply built from it. */
-  g_variant_get_data (properties);
+  /* GetAll's reply body, serialized once, here, rather than in every reply
+   * built from it (Get takes its one value out of it). */
+  body = g_variant_ref_sink (g_variant_new_tuple (&properties, 1));
+  g_variant_get_data (body);
   g_mutex_lock (&self->lock);
   if (epoch != self->epoch)
     {
@@ -272,7 +277,7 @@ vmgr_read_memo_remember (VmgrReadMemo *self, guint64 epoch, const char *sender,
                                         (GDestroyNotify) g_variant_unref);
       g_hash_table_insert (self->values, g_strdup (path), per_path);
     }
-  g_hash_table_replace (per_path, g_strdup (interface), g_variant_ref_sink (properties));
+  g_hash_table_replace (per_path, g_strdup (interface), g_steal_pointer (&body));
   g_mutex_unlock (&self->lock);
 }
 

@@ -14,8 +14,8 @@
  *   are bounded by cache_ttl too, so with cache_ttl=0 nothing is kept).
  *   Each grant also names the target its decisions were about (a job's or
  *   a snapshot's read is decided as its VM's).
- * - values: the serialized a{sv} of (path, interface), what
- *   vmgr-property-cache built for the main loop's answer.
+ * - values: of (path, interface), GetAll's reply body (a{sv}), serialized,
+ *   made of what vmgr-property-cache built for the main loop's answer.
  *
  * The main thread writes both when it answers an allowed read
  * (vmgr_read_memo_remember). It drops them, before anything a client
