@@ -403,7 +403,7 @@ count_unknown (GDBusConnection *bus, GError **error)
   g_variant_iter_init (&iter, objects);
   while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", NULL, &interfaces))
     {
-      g_autoptr(GVariant) owned = interfaces;
+      g_autoptr(GVariant) owned G_GNUC_UNUSED = interfaces;
       g_autoptr(GVariant) vm = g_variant_lookup_value (interfaces, "org.vmgr.VM",
                                                        G_VARIANT_TYPE_VARDICT);
       const char *state = NULL;
