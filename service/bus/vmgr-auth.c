@@ -143,6 +143,9 @@ cache_store (VmgrAuth *self, const char *sender, const char *key, gboolean allow
     }
   decision->allowed = allowed;
   decision->expires = g_get_monotonic_time () + (gint64) self->cache_ttl_s * G_USEC_PER_SEC;
+  /* A refusal may replace an allowance a remembered read was made of. */
+  if (!allowed)
+    vmgr_read_memo_forget_sender (self->memo, sender);
   g_hash_table_replace (per_peer, g_strdup (key), decision);
   return decision->expires;
 }

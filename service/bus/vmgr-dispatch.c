@@ -471,6 +471,16 @@ read_from_memo (VmgrDispatch *self, GDBusMessage *call)
     }
 }
 
+/* polkit's Changed, which reaches vmgr-auth only through the main loop:
+ * reads arriving after it must not be answered from grants made before. */
+static gboolean
+is_authority_changed (GDBusMessage *message)
+{
+  return g_strcmp0 (g_dbus_message_get_interface (message),
+                    "org.freedesktop.PolicyKit1.Authority") == 0 &&
+         g_strcmp0 (g_dbus_message_get_member (message), "Changed") == 0;
+}
+
 static GDBusMessage *
 filter (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
         gpointer user_data)
@@ -489,6 +499,8 @@ filter (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
       g_object_unref (message);
       return NULL;
     }
+  if (type == G_DBUS_MESSAGE_TYPE_SIGNAL && is_authority_changed (message))
+    vmgr_read_memo_authority_changing (self->memo);
   if (type != G_DBUS_MESSAGE_TYPE_METHOD_CALL)
     return message;
   route = route_call (message);
@@ -528,7 +540,7 @@ vmgr_dispatch_dispose (GObject *object)
   VmgrDispatch *self = VMGR_DISPATCH (object);
 
   vmgr_dispatch_close (self);
-  vmgr_property_cache_set_dropped_func (NULL, NULL);
+  vmgr_property_cache_clear_dropped_func (self);
   g_clear_object (&self->memo);
   g_clear_object (&self->auth);
   g_clear_object (&self->peers);

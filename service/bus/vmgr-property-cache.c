@@ -38,6 +38,15 @@ vmgr_property_cache_set_dropped_func (VmgrPropertyCacheDropped func, gpointer us
   dropped_data = user_data;
 }
 
+void
+vmgr_property_cache_clear_dropped_func (gpointer user_data)
+{
+  if (dropped_data != user_data)
+    return;
+  dropped_func = NULL;
+  dropped_data = NULL;
+}
+
 static void
 announce_dropped (GDBusObject *object, GDBusInterface *interface)
 {

@@ -31,5 +31,7 @@ guint64 vmgr_property_cache_generation (void);
 typedef void (*VmgrPropertyCacheDropped) (const char *path, const char *interface,
                                           gpointer user_data);
 void vmgr_property_cache_set_dropped_func (VmgrPropertyCacheDropped func, gpointer user_data);
+/* Removes the function set with @user_data, and only that one. */
+void vmgr_property_cache_clear_dropped_func (gpointer user_data);
 
 G_END_DECLS

@@ -7,9 +7,17 @@ struct _VmgrReadMemo {
   GMutex lock;          /* guards everything below */
   guint64 epoch;        /* moves whenever grants are dropped */
   GHashTable *grants;   /* sender -> (grant_key -> Grant*) */
-  GHashTable *values;   /* path -> (interface -> (a{sv}), GetAll's reply body) */
+  GHashTable *values;   /* path -> (interface -> a{sv}, the property cache's) */
   GHashTable *orders;   /* sender -> Order*, while it has calls pending or reads held */
+  gint64 stale_until;   /* polkit's Changed seen, not yet applied: no grant counts */
 };
+
+/* The most reads of one sender held behind its calls; more go to the main
+ * loop unordered. */
+#define MAX_HELD_READS 64
+/* How long a polkit Changed seen by the filter stops grants if vmgr-auth
+ * does not apply it (a signal anyone may send to vmgrd). */
+#define STALE_WITHOUT_APPLY_US G_USEC_PER_SEC
 
 G_DEFINE_FINAL_TYPE (VmgrReadMemo, vmgr_read_memo, G_TYPE_OBJECT)
 
@@ -66,7 +74,7 @@ grant_key (const char *path, const char *interface, const char *member)
 
 /* ---- The filter's side ---------------------------------------------------- */
 
-/* The (a{sv}) that answers @call, if a live grant and a value allow it
+/* The a{sv} that answers @call, if a live grant and a value allow it
  * (a full reference), or NULL. Called with the lock held. */
 static GVariant *
 lookup_locked (VmgrReadMemo *self, GDBusMessage *call, const char *sender)
@@ -87,31 +95,36 @@ lookup_locked (VmgrReadMemo *self, GDBusMessage *call, const char *sender)
     return NULL;
   g_variant_get_child (body, 0, "&s", &interface);
   key = grant_key (g_dbus_message_get_path (call), interface, member);
-  grant = g_hash_table_lookup (per_sender, key);
-  if (grant == NULL || grant->valid_until <= g_get_monotonic_time ())
+  if (g_get_monotonic_time () < self->stale_until)
     return NULL;
+  grant = g_hash_table_lookup (per_sender, key);
+  if (grant == NULL)
+    return NULL;
+  if (grant->valid_until <= g_get_monotonic_time ())
+    {
+      g_hash_table_remove (per_sender, key);
+      return NULL;
+    }
   per_path = g_hash_table_lookup (self->values, g_dbus_message_get_path (call));
   properties = per_path != NULL ? g_hash_table_lookup (per_path, interface) : NULL;
   return properties != NULL ? g_variant_ref (properties) : NULL;
 }
 
-/* The reply to @call from @body ((a{sv}), serialized), or NULL for a
- * property not there (the main loop words that error). */
+/* The reply to @call from @properties, or NULL for a property not there
+ * (the main loop words that error). */
 static GDBusMessage *
-build_reply (GDBusMessage *call, GVariant *body)
+build_reply (GDBusMessage *call, GVariant *properties)
 {
   GDBusMessage *reply;
-  g_autoptr(GVariant) properties = NULL;
   g_autoptr(GVariant) value = NULL;
   const char *name;
 
   if (g_strcmp0 (g_dbus_message_get_member (call), "GetAll") == 0)
     {
       reply = g_dbus_message_new_method_reply (call);
-      g_dbus_message_set_body (reply, body);
+      g_dbus_message_set_body (reply, g_variant_new_tuple (&properties, 1));
       return reply;
     }
-  properties = g_variant_get_child_value (body, 0);
   g_variant_get_child (g_dbus_message_get_body (call), 1, "&s", &name);
   value = g_variant_lookup_value (properties, name, NULL);
   if (value == NULL)
@@ -133,7 +146,8 @@ vmgr_read_memo_read (VmgrReadMemo *self, GDBusMessage *call, GDBusMessage **repl
     return VMGR_READ_MEMO_MISS;
   g_mutex_lock (&self->lock);
   order = g_hash_table_lookup (self->orders, sender);
-  if (order != NULL && order->pending.length > 0)
+  if (order != NULL && order->pending.length > 0 && order->held.length < MAX_HELD_READS &&
+      (g_dbus_message_get_flags (call) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) == 0)
     {
       Held *held = g_new0 (Held, 1);
 
@@ -143,9 +157,11 @@ vmgr_read_memo_read (VmgrReadMemo *self, GDBusMessage *call, GDBusMessage **repl
       g_mutex_unlock (&self->lock);
       return VMGR_READ_MEMO_HELD;
     }
-  /* Nobody waits for the answer: the main loop decides what to do. */
-  if ((g_dbus_message_get_flags (call) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) == 0)
-    properties = lookup_locked (self, call, sender);
+  /* Nobody waits for the answer, or the sender has calls pending and too
+   * many reads held already: the main loop decides what to do. */
+  if (order == NULL || order->pending.length == 0)
+    if ((g_dbus_message_get_flags (call) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) == 0)
+      properties = lookup_locked (self, call, sender);
   g_mutex_unlock (&self->lock);
   if (properties == NULL)
     return VMGR_READ_MEMO_MISS;
@@ -237,6 +253,19 @@ vmgr_read_memo_epoch (VmgrReadMemo *self)
   return epoch;
 }
 
+static void
+sweep_expired (GHashTable *per_sender)
+{
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  Grant *grant;
+
+  g_hash_table_iter_init (&iter, per_sender);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &grant))
+    if (grant->valid_until <= now)
+      g_hash_table_iter_remove (&iter);
+}
+
 void
 vmgr_read_memo_remember (VmgrReadMemo *self, guint64 epoch, const char *sender,
                          const char *path, const char *interface, const char *member,
@@ -245,16 +274,14 @@ vmgr_read_memo_remember (VmgrReadMemo *self, guint64 epoch, const char *sender,
   GHashTable *per_sender;
   GHashTable *per_path;
   Grant *grant;
-  g_autoptr(GVariant) body = NULL;
+  guint size;
 
   if (valid_until <= g_get_monotonic_time ())
     return;
-  /* GetAll's reply body, serialized once, here, rather than in every reply
-   * built from it (Get takes its one value out of it). */
-  body = g_variant_ref_sink (g_variant_new_tuple (&properties, 1));
-  g_variant_get_data (body);
+  /* Serialized once, here, rather than in every reply built from it. */
+  g_variant_get_data (properties);
   g_mutex_lock (&self->lock);
-  if (epoch != self->epoch)
+  if (epoch != self->epoch || g_get_monotonic_time () < self->stale_until)
     {
       g_mutex_unlock (&self->lock);
       return;
@@ -270,6 +297,11 @@ vmgr_read_memo_remember (VmgrReadMemo *self, guint64 epoch, const char *sender,
   grant->target = g_strdup (target);
   grant->valid_until = valid_until;
   g_hash_table_replace (per_sender, grant_key (path, interface, member), grant);
+  /* Expired grants go when looked up; those never looked up again, when
+   * the sender's table has doubled (amortized over the grants added). */
+  size = g_hash_table_size (per_sender);
+  if (size >= 64 && (size & (size - 1)) == 0)
+    sweep_expired (per_sender);
   per_path = g_hash_table_lookup (self->values, path);
   if (per_path == NULL)
     {
@@ -277,7 +309,7 @@ vmgr_read_memo_remember (VmgrReadMemo *self, guint64 epoch, const char *sender,
                                         (GDestroyNotify) g_variant_unref);
       g_hash_table_insert (self->values, g_strdup (path), per_path);
     }
-  g_hash_table_replace (per_path, g_strdup (interface), g_steal_pointer (&body));
+  g_hash_table_replace (per_path, g_strdup (interface), g_variant_ref_sink (properties));
   g_mutex_unlock (&self->lock);
 }
 
@@ -321,6 +353,17 @@ vmgr_read_memo_forget_grants (VmgrReadMemo *self)
   g_mutex_lock (&self->lock);
   self->epoch++;
   g_hash_table_remove_all (self->grants);
+  self->stale_until = 0;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+vmgr_read_memo_authority_changing (VmgrReadMemo *self)
+{
+  g_mutex_lock (&self->lock);
+  self->epoch++;
+  g_hash_table_remove_all (self->grants);
+  self->stale_until = g_get_monotonic_time () + STALE_WITHOUT_APPLY_US;
   g_mutex_unlock (&self->lock);
 }
 

@@ -83,7 +83,12 @@ void vmgr_read_memo_remember (VmgrReadMemo *self, guint64 epoch, const char *sen
 
 void vmgr_read_memo_forget_path (VmgrReadMemo *self, const char *path);
 void vmgr_read_memo_forget_sender (VmgrReadMemo *self, const char *sender);
+/* Every grant; also ends what vmgr_read_memo_authority_changing began. */
 void vmgr_read_memo_forget_grants (VmgrReadMemo *self);
+/* GDBus's worker thread saw polkit's Changed on its way to vmgr-auth: no
+ * grant counts, and none is kept, until vmgr-auth has applied it
+ * (vmgr_read_memo_forget_grants) or a second passed. */
+void vmgr_read_memo_authority_changing (VmgrReadMemo *self);
 void vmgr_read_memo_forget_value (VmgrReadMemo *self, const char *path, const char *interface);
 
 G_END_DECLS

@@ -259,10 +259,64 @@ test_held_freed (void)
   g_assert_cmpint (vmgr_read_memo_read (memo, read, &reply), ==, VMGR_READ_MEMO_HELD);
 }
 
+/* Reads that expect no reply are never held; past MAX_HELD_READS (64) a
+ * sender's reads go to the main loop unordered rather than pile up. */
+static void
+test_held_bounded (void)
+{
+  g_autoptr(VmgrReadMemo) memo = vmgr_read_memo_new ();
+  g_autoptr(GDBusMessage) set = call_from (ALICE, PATH, IFACE, "SetAutostart",
+                                           g_variant_new ("(b)", TRUE));
+  g_autoptr(GDBusMessage) quiet_read = get_call (ALICE, "State");
+  g_autoptr(GDBusMessage) reply = NULL;
+  g_autoptr(GPtrArray) reads = g_ptr_array_new_with_free_func (g_object_unref);
+
+  remember (memo, ALICE, "Get", PATH, g_get_monotonic_time () + HOUR, "running");
+  vmgr_read_memo_call (memo, set);
+  g_dbus_message_set_flags (quiet_read, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+  g_assert_cmpint (vmgr_read_memo_read (memo, quiet_read, &reply), ==, VMGR_READ_MEMO_MISS);
+  for (guint i = 0; i < 64; i++)
+    {
+      GDBusMessage *read = get_call (ALICE, "State");
+
+      g_ptr_array_add (reads, read);
+      g_assert_cmpint (vmgr_read_memo_read (memo, read, &reply), ==, VMGR_READ_MEMO_HELD);
+    }
+  {
+    g_autoptr(GDBusMessage) one_more = get_call (ALICE, "State");
+
+    g_assert_cmpint (vmgr_read_memo_read (memo, one_more, &reply), ==, VMGR_READ_MEMO_MISS);
+    g_assert_null (reply);
+  }
+  g_assert_cmpuint (count_released (memo, set, g_ptr_array_index (reads, 0)), ==, 64);
+  g_assert_true (answered (memo, ALICE));
+}
+
+/* polkit's Changed seen by the filter stops every grant, and keeps new
+ * ones from being made, until vmgr-auth applied it (forget_grants). */
+static void
+test_authority_changing (void)
+{
+  g_autoptr(VmgrReadMemo) memo = vmgr_read_memo_new ();
+
+  remember (memo, ALICE, "Get", PATH, g_get_monotonic_time () + HOUR, "running");
+  g_assert_true (answered (memo, ALICE));
+  vmgr_read_memo_authority_changing (memo);
+  g_assert_false (answered (memo, ALICE));
+  /* A decision from the cache not yet cleared is not kept. */
+  remember (memo, ALICE, "Get", PATH, g_get_monotonic_time () + HOUR, "running");
+  g_assert_false (answered (memo, ALICE));
+  vmgr_read_memo_forget_grants (memo);
+  remember (memo, ALICE, "Get", PATH, g_get_monotonic_time () + HOUR, "running");
+  g_assert_true (answered (memo, ALICE));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/read-memo/held-bounded", test_held_bounded);
+  g_test_add_func ("/read-memo/authority-changing", test_authority_changing);
   g_test_add_func ("/read-memo/answers", test_answers);
   g_test_add_func ("/read-memo/expiry-and-epoch", test_expiry_and_epoch);
   g_test_add_func ("/read-memo/forget", test_forget);
