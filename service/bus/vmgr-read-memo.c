@@ -141,13 +141,18 @@ vmgr_read_memo_read (VmgrReadMemo *self, GDBusMessage *call, GDBusMessage **repl
   g_autoptr(GVariant) properties = NULL;
   Order *order;
 
+  gboolean expects_reply =
+    (g_dbus_message_get_flags (call) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) == 0;
+  gboolean behind_calls;
+
   *reply = NULL;
-  if (sender == NULL)
+  /* Nobody waits for the answer: the main loop decides what to do. */
+  if (sender == NULL || !expects_reply)
     return VMGR_READ_MEMO_MISS;
   g_mutex_lock (&self->lock);
   order = g_hash_table_lookup (self->orders, sender);
-  if (order != NULL && order->pending.length > 0 && order->held.length < MAX_HELD_READS &&
-      (g_dbus_message_get_flags (call) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) == 0)
+  behind_calls = order != NULL && order->pending.length > 0;
+  if (behind_calls && order->held.length < MAX_HELD_READS)
     {
       Held *held = g_new0 (Held, 1);
 
@@ -157,11 +162,9 @@ vmgr_read_memo_read (VmgrReadMemo *self, GDBusMessage *call, GDBusMessage **repl
       g_mutex_unlock (&self->lock);
       return VMGR_READ_MEMO_HELD;
     }
-  /* Nobody waits for the answer, or the sender has calls pending and too
-   * many reads held already: the main loop decides what to do. */
-  if (order == NULL || order->pending.length == 0)
-    if ((g_dbus_message_get_flags (call) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) == 0)
-      properties = lookup_locked (self, call, sender);
+  /* Too many reads held behind the sender's calls: on to the main loop. */
+  if (!behind_calls)
+    properties = lookup_locked (self, call, sender);
   g_mutex_unlock (&self->lock);
   if (properties == NULL)
     return VMGR_READ_MEMO_MISS;

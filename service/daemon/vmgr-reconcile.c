@@ -358,7 +358,7 @@ on_states_listed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   VmgrReconciler *self = g_task_get_source_object (task);
   Start *start = g_task_get_task_data (task);
-  g_autoptr(GArray) missing = NULL;
+  g_autoptr(GPtrArray) missing = NULL;  /* const VmgrVmSpec*, start->specs' */
   GError *error = NULL;
 
   start->states = vmgr_backend_list_states_finish (VMGR_BACKEND (source), result, &error);
@@ -368,14 +368,14 @@ on_states_listed (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   self->start = g_steal_pointer (&task);
-  missing = g_array_new (FALSE, FALSE, sizeof (guint32));
+  missing = g_ptr_array_new ();
   for (guint i = 0; i < start->specs->len; i++)
     {
       const VmgrVmSpec *spec = g_ptr_array_index (start->specs, i);
 
       if (is_on (self, spec, self->context->backend) &&
           !g_hash_table_contains (start->states, spec->uuid))
-        g_array_append_val (missing, spec->id);
+        g_ptr_array_add (missing, (gpointer) spec);
     }
   if (missing->len == 0)
     {
@@ -385,24 +385,22 @@ on_states_listed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_message ("%u stored VMs are missing from libvirt: defining them again", missing->len);
   if (missing->len <= START_DEFINE_WAIT_ALL)
     {
-      for (guint i = 0; i < start->specs->len; i++)
-        {
-          const VmgrVmSpec *spec = g_ptr_array_index (start->specs, i);
-
-          if (is_on (self, spec, self->context->backend) &&
-              !g_hash_table_contains (start->states, spec->uuid))
-            define_again (self, spec, TRUE);
-        }
+      for (guint i = 0; i < missing->len; i++)
+        define_again (self, g_ptr_array_index (missing, i), TRUE);
       /* None had a stored definition to define again. */
       if (g_hash_table_size (self->defining) == 0)
         publish_vms (self);
       return;
     }
+  self->to_define = g_array_sized_new (FALSE, FALSE, sizeof (guint32), missing->len);
   for (guint i = 0; i < missing->len; i++)
-    g_hash_table_add (self->defining,
-                      GUINT_TO_POINTER (g_array_index (missing, guint32, i)));
+    {
+      const VmgrVmSpec *spec = g_ptr_array_index (missing, i);
+
+      g_array_append_val (self->to_define, spec->id);
+      g_hash_table_add (self->defining, GUINT_TO_POINTER (spec->id));
+    }
   publish_vms (self);
-  self->to_define = g_steal_pointer (&missing);
   self->define_batch_id = g_idle_add_full (G_PRIORITY_DEFAULT, define_next_batch, self, NULL);
 }
 
