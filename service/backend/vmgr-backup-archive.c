@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vmgr-error.h"
+#include "vmgr-tool.h"
 
 /* tar reports a checkpoint every CHECKPOINT records of RECORD bytes. */
 #define RECORD 10240
@@ -370,16 +371,14 @@ vmgr_backup_archive_read_manifest (const char *archive, GCancellable *cancellabl
   };
   g_autoptr(GSubprocess) tar = NULL;
   g_autoptr(GBytes) out = NULL;
-  g_autoptr(GBytes) err = NULL;
   g_autofree char *base = g_path_get_basename (archive);
   GStatBuf st;
 
   if (g_lstat (archive, &st) != 0 || !S_ISREG (st.st_mode))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_NOT_FOUND,
                         "there is no backup '%s'", base), NULL;
-  tar = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                           error);
-  if (tar == NULL || !g_subprocess_communicate (tar, NULL, cancellable, &out, &err, error))
+  tar = vmgr_tool_run (NULL, argv, &out, NULL, cancellable, error);
+  if (tar == NULL)
     return NULL;
   if (!g_subprocess_get_successful (tar) || g_bytes_get_size (out) == 0 ||
       g_bytes_get_size (out) > MANIFEST_MAX)

@@ -7,6 +7,7 @@
 
 #include "vmgr-error.h"
 #include "vmgr-file-copy.h"
+#include "vmgr-tool.h"
 
 static gboolean
 errno_error (GError **error, int saved, const char *what, const char *path)
@@ -25,15 +26,12 @@ run_qemu_img (const char * const *argv, char **out, GCancellable *cancellable, G
   g_autofree char *stdout_text = NULL;
   g_autofree char *stderr_text = NULL;
 
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                       G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
-  if (process == NULL ||
-      !g_subprocess_communicate_utf8 (process, NULL, cancellable, &stdout_text, &stderr_text,
-                                      error))
+  process = vmgr_tool_run_text (argv, &stdout_text, &stderr_text, cancellable, error);
+  if (process == NULL)
     return FALSE;
   if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "qemu-img %s %s failed: %s",
-                        argv[1], argv[2], g_strstrip (stderr_text)), FALSE;
+                        argv[1], argv[2], stderr_text), FALSE;
   if (out != NULL)
     *out = g_steal_pointer (&stdout_text);
   return TRUE;

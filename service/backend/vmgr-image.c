@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "vmgr-error.h"
+#include "vmgr-tool.h"
 
 /* linux/ext4.h is not a uapi header everywhere: the online resize ioctl. */
 #ifndef EXT4_IOC_RESIZE_FS
@@ -59,34 +60,19 @@ static gboolean
 run_tool_in (const char *cwd, const char * const *argv, int ok_status, char **out,
              GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GBytes) stdout_bytes = NULL;
   g_autoptr(GBytes) stderr_bytes = NULL;
-  g_autofree char *stderr_text = NULL;
-  g_autoptr(GError) local = NULL;
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  if (cwd != NULL)
-    g_subprocess_launcher_set_cwd (launcher, cwd);
-  process = g_subprocess_launcher_spawnv (launcher, argv, error);
+  process = vmgr_tool_run (cwd, argv, &stdout_bytes, &stderr_bytes, cancellable, error);
   if (process == NULL)
     return FALSE;
-  if (!g_subprocess_communicate (process, NULL, cancellable, &stdout_bytes, &stderr_bytes,
-                                 &local))
-    {
-      g_subprocess_force_exit (process);
-      g_subprocess_wait (process, NULL, NULL);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
   if (!g_subprocess_get_if_exited (process) ||
       g_subprocess_get_exit_status (process) > ok_status)
     {
       g_autofree char *raw = bytes_to_text (stderr_bytes);
+      g_autofree char *stderr_text = g_utf8_make_valid (raw, -1);
 
-      stderr_text = g_utf8_make_valid (raw, -1);
       g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "%s failed: %s", argv[0],
                    g_strstrip (stderr_text));
       return FALSE;

@@ -22,6 +22,7 @@
 #include "vmgr-backend-volumes.h"
 #include "vmgr-error.h"
 #include "vmgr-file-copy.h"
+#include "vmgr-tool.h"
 
 static const char *
 target_name (Migration *migration)
@@ -73,15 +74,12 @@ vmgr_vm_migration_qemu_img (const char *const *argv, char **out, GCancellable *c
   g_autofree char *stdout_text = NULL;
   g_autofree char *stderr_text = NULL;
 
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                       G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
-  if (process == NULL ||
-      !g_subprocess_communicate_utf8 (process, NULL, cancellable, &stdout_text, &stderr_text,
-                                      error))
+  process = vmgr_tool_run_text (argv, &stdout_text, &stderr_text, cancellable, error);
+  if (process == NULL)
     return FALSE;
   if (!g_subprocess_get_successful (process))
     return g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "qemu-img %s failed: %s", argv[1],
-                        stderr_text != NULL ? g_strstrip (stderr_text) : ""), FALSE;
+                        stderr_text), FALSE;
   if (out != NULL)
     *out = g_steal_pointer (&stdout_text);
   return TRUE;

@@ -1,0 +1,128 @@
+#include "vmgr-tool.h"
+
+#include <errno.h>
+#include <gio/gunixinputstream.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include "vmgr-error.h"
+
+enum { TOOL_STDOUT, TOOL_STDERR, TOOL_CANCEL, TOOL_N_FDS };
+
+static int
+pipe_fd (GInputStream *pipe)
+{
+  return g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (pipe));
+}
+
+/* Reads both pipes until each ends (the tool exited or closed them), with
+ * no GMainContext and no other thread. */
+static gboolean
+read_pipes (GSubprocess *process, GByteArray *sinks[2], GCancellable *cancellable,
+            GError **error)
+{
+  struct pollfd fds[TOOL_N_FDS] = {
+    [TOOL_STDOUT] = { .fd = pipe_fd (g_subprocess_get_stdout_pipe (process)), .events = POLLIN },
+    [TOOL_STDERR] = { .fd = pipe_fd (g_subprocess_get_stderr_pipe (process)), .events = POLLIN },
+    [TOOL_CANCEL] = { .fd = -1, .events = POLLIN },
+  };
+  GPollFD cancel_fd;
+  gboolean watch_cancel = g_cancellable_make_pollfd (cancellable, &cancel_fd);
+  gboolean ok = TRUE;
+
+  if (watch_cancel)
+    fds[TOOL_CANCEL].fd = cancel_fd.fd;
+  while (ok && (fds[TOOL_STDOUT].fd >= 0 || fds[TOOL_STDERR].fd >= 0))
+    {
+      if (poll (fds, TOOL_N_FDS, -1) < 0)
+        {
+          if (errno != EINTR)
+            ok = (g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot wait for %s: %s",
+                               g_subprocess_get_identifier (process), g_strerror (errno)),
+                  FALSE);
+          continue;
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      for (guint i = TOOL_STDOUT; ok && i <= TOOL_STDERR; i++)
+        {
+          guint8 chunk[8192];
+          ssize_t got;
+
+          if (fds[i].fd < 0 || fds[i].revents == 0)
+            continue;
+          got = read (fds[i].fd, chunk, sizeof chunk);
+          if (got > 0)
+            g_byte_array_append (sinks[i], chunk, (guint) got);
+          else if (got == 0)
+            fds[i].fd = -1;
+          else if (errno != EINTR && errno != EAGAIN)
+            ok = (g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot read from %s: %s",
+                               g_subprocess_get_identifier (process), g_strerror (errno)),
+                  FALSE);
+        }
+    }
+  if (watch_cancel)
+    g_cancellable_release_fd (cancellable);
+  return ok;
+}
+
+GSubprocess *
+vmgr_tool_run (const char *cwd, const char * const *argv, GBytes **stdout_buf,
+               GBytes **stderr_buf, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GByteArray) err = g_byte_array_new ();
+  GByteArray *sinks[2] = { out, err };
+
+  if (cwd != NULL)
+    g_subprocess_launcher_set_cwd (launcher, cwd);
+  process = g_subprocess_launcher_spawnv (launcher, argv, error);
+  if (process == NULL)
+    return NULL;
+  /* The wait runs no task either: GLib's worker thread reaps the child. */
+  if (!read_pipes (process, sinks, cancellable, error) ||
+      !g_subprocess_wait (process, cancellable, error))
+    {
+      g_subprocess_force_exit (process);
+      g_subprocess_wait (process, NULL, NULL);
+      return NULL;
+    }
+  if (stdout_buf != NULL)
+    *stdout_buf = g_byte_array_free_to_bytes (g_steal_pointer (&out));
+  if (stderr_buf != NULL)
+    *stderr_buf = g_byte_array_free_to_bytes (g_steal_pointer (&err));
+  return g_steal_pointer (&process);
+}
+
+static char *
+bytes_to_utf8 (GBytes *bytes)
+{
+  gsize size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  return g_utf8_make_valid (data != NULL ? data : "", (gssize) size);
+}
+
+GSubprocess *
+vmgr_tool_run_text (const char * const *argv, char **stdout_text, char **stderr_text,
+                    GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GSubprocess) process = vmgr_tool_run (NULL, argv, &out, &err, cancellable, error);
+
+  if (process == NULL)
+    return NULL;
+  if (stdout_text != NULL)
+    *stdout_text = bytes_to_utf8 (out);
+  if (stderr_text != NULL)
+    *stderr_text = g_strstrip (bytes_to_utf8 (err));
+  return g_steal_pointer (&process);
+}

@@ -1,0 +1,209 @@
+/* Host tools run from worker threads (backend/vmgr-tool.c): their output
+ * and status, both pipes full at once, the directory they run in, a tool
+ * that is not there, cancellation killing and reaping the tool, and many
+ * runs at once from the threads of GTask's pool, which
+ * g_subprocess_communicate() left waiting for ever. */
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmgr-tool.h"
+
+/* More runs at once than the GTask pool's 10 threads, as 25 container
+ * provisionings were. */
+#define MANY_RUNS 32
+#define MANY_RUNS_WAIT_S 60
+
+static void
+test_output_and_status (void)
+{
+  const char *argv[] = { "sh", "-c", "printf 'out\\n'; printf ' err \\n' >&2; exit 3", NULL };
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = vmgr_tool_run (NULL, argv, &out, &err, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (process);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 3);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), "out\n", 4);
+  g_assert_cmpmem (g_bytes_get_data (err, NULL), g_bytes_get_size (err), " err \n", 6);
+}
+
+static void
+test_text (void)
+{
+  const char *argv[] = { "sh", "-c", "printf 'a\\377b'; printf '  no such thing \\n' >&2", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = vmgr_tool_run_text (argv, &out, &err, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (process));
+  g_assert_true (g_utf8_validate (out, -1, NULL));
+  g_assert_cmpstr (out, ==, "a\xef\xbf\xbd" "b");
+  g_assert_cmpstr (err, ==, "no such thing");
+}
+
+/* Each pipe gets far more than a pipe holds, stderr first: reading only
+ * one of them at a time would leave the tool blocked on the other. */
+static void
+test_both_pipes_full (void)
+{
+  const char *argv[] = {
+    "sh", "-c", "head -c 300000 /dev/zero >&2; head -c 400000 /dev/zero", NULL,
+  };
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = vmgr_tool_run (NULL, argv, &out, &err, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (process));
+  g_assert_cmpuint (g_bytes_get_size (out), ==, 400000);
+  g_assert_cmpuint (g_bytes_get_size (err), ==, 300000);
+}
+
+static void
+test_directory (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vmgr-tool-XXXXXX", NULL);
+  g_autofree char *real_dir = realpath (dir, NULL);
+  g_autofree char *expected = g_strconcat (real_dir, "\n", NULL);
+  const char *argv[] = { "sh", "-c", "pwd -P", NULL };
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = vmgr_tool_run (dir, argv, &out, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (process);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), expected,
+                   strlen (expected));
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static void
+test_not_found (void)
+{
+  const char *argv[] = { "vmgr-no-such-tool", NULL };
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = vmgr_tool_run (NULL, argv, &out, NULL, NULL, &error);
+
+  g_assert_null (process);
+  g_assert_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT);
+  g_assert_null (out);
+}
+
+static gpointer
+cancel_thread (gpointer data)
+{
+  g_usleep (200 * G_TIME_SPAN_MILLISECOND);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* The tool writes its pid, then sleeps; cancelled, it is killed and reaped:
+ * after the return there is no such process, not even a zombie. */
+static void
+test_cancelled (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vmgr-tool-XXXXXX", NULL);
+  g_autofree char *pid_file = g_build_filename (dir, "pid", NULL);
+  g_autofree char *script = g_strdup_printf ("echo $$ > '%s'; exec sleep 30", pid_file);
+  const char *argv[] = { "sh", "-c", script, NULL };
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GThread) canceller = g_thread_new ("cancel", cancel_thread, cancellable);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *pid_text = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  process = vmgr_tool_run (NULL, argv, NULL, NULL, cancellable, &error);
+  g_thread_join (g_steal_pointer (&canceller));
+  g_assert_null (process);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 20 * G_TIME_SPAN_SECOND);
+  g_assert_true (g_file_get_contents (pid_file, &pid_text, NULL, NULL));
+  g_assert_cmpint (kill ((pid_t) g_ascii_strtoll (pid_text, NULL, 10), 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+  g_assert_cmpint (g_unlink (pid_file), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static void
+run_in_pool_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  guint index = GPOINTER_TO_UINT (data);
+  g_autofree char *script = g_strdup_printf ("sleep 0.2; echo %u; echo done >&2", index);
+  const char *argv[] = { "sh", "-c", script, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = g_strdup_printf ("%u\n", index);
+  GError *error = NULL;
+  g_autoptr(GSubprocess) process = vmgr_tool_run_text (argv, &out, &err, NULL, &error);
+
+  if (process == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, g_subprocess_get_successful (process) &&
+                                   g_str_equal (out, expected) && g_str_equal (err, "done"));
+}
+
+static void
+on_run_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  guint *succeeded = data;
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    (*succeeded)++;
+  else
+    g_printerr ("run failed: %s\n", error != NULL ? error->message : "wrong output");
+}
+
+static gboolean
+on_too_long (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_many_from_task_threads (void)
+{
+  guint succeeded = 0;
+  gboolean too_long = FALSE;
+  guint timeout = g_timeout_add_seconds (MANY_RUNS_WAIT_S, on_too_long, &too_long);
+
+  for (guint i = 0; i < MANY_RUNS; i++)
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, NULL, on_run_done, &succeeded);
+
+      g_task_set_task_data (task, GUINT_TO_POINTER (i), NULL);
+      g_task_run_in_thread (task, run_in_pool_thread);
+    }
+  while (succeeded < MANY_RUNS && !too_long)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (too_long);
+  g_assert_cmpuint (succeeded, ==, MANY_RUNS);
+  g_source_remove (timeout);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/tool/output-and-status", test_output_and_status);
+  g_test_add_func ("/tool/text", test_text);
+  g_test_add_func ("/tool/both-pipes-full", test_both_pipes_full);
+  g_test_add_func ("/tool/directory", test_directory);
+  g_test_add_func ("/tool/not-found", test_not_found);
+  g_test_add_func ("/tool/cancelled", test_cancelled);
+  g_test_add_func ("/tool/many-from-task-threads", test_many_from_task_threads);
+  return g_test_run ();
+}
