@@ -53,6 +53,7 @@ static const struct {
     NULL },
   { "real.p99.root", "p99 in flight / p99 idle, Get VM.State", "root", NULL },
   { "real.p99.ping.root", "p99 in flight / p99 idle, Peer.Ping", "root", NULL },
+  { "real.p99.vs-ping.root", "p99 in flight, Get VM.State / Peer.Ping", "root", NULL },
   { "real.ping.loaded.alice", "Peer.Ping, alternated, slow operations in flight", "alice",
     NULL },
   { "real.state.loaded.alice", "Get VM.State, own VM, slow ops in flight (alt)", "alice",
@@ -63,6 +64,7 @@ static const struct {
     NULL },
   { "real.p99.alice", "p99 in flight / p99 idle, Get VM.State", "alice", NULL },
   { "real.p99.ping.alice", "p99 in flight / p99 idle, Peer.Ping", "alice", NULL },
+  { "real.p99.vs-ping.alice", "p99 in flight, Get VM.State / Peer.Ping", "alice", NULL },
   { "real.event.libvirt", "suspend/resume returned -> libvirt event (own conn)", "root",
     NULL },
   { "real.event.vmgr", "suspend/resume returned -> PropertiesChanged", "root", NULL },
@@ -443,6 +445,23 @@ set_p99_ratio (RealRun *run, const char *what, const char *ratio_prefix, const c
                          loaded->stats.p99_ms / idle->stats.p99_ms, "x");
 }
 
+/* real.p99.vs-ping.@user = p99 of the read in flight / p99 of the ping
+ * alternated with it: what vmgrd's main loop adds to the bus's own tail
+ * under the same load. */
+static void
+set_p99_against_ping (RealRun *run, const char *user)
+{
+  g_autofree char *state_id = g_strdup_printf ("real.state.loaded.%s", user);
+  g_autofree char *ping_id = g_strdup_printf ("real.ping.loaded.%s", user);
+  g_autofree char *ratio_id = g_strdup_printf ("real.p99.vs-ping.%s", user);
+  BenchRow *state = bench_report_find (run->real->report, state_id);
+  BenchRow *ping = bench_report_find (run->real->report, ping_id);
+
+  if (state->status == BENCH_ROW_OK && ping->status == BENCH_ROW_OK && ping->stats.p99_ms > 0)
+    bench_row_set_value (bench_report_find (run->real->report, ratio_id),
+                         state->stats.p99_ms / ping->stats.p99_ms, "x");
+}
+
 static gboolean
 measure_loaded (RealRun *run, const char *user, GError **error)
 {
@@ -465,6 +484,7 @@ measure_loaded (RealRun *run, const char *user, GError **error)
                        count_paths (run, run->victims, test_state, "stopping"), "ops");
   set_p99_ratio (run, "state", "", user);
   set_p99_ratio (run, "ping", "ping.", user);
+  set_p99_against_ping (run, user);
   return finish_slow_ops (run, &ops, error);
 }
 

@@ -284,8 +284,9 @@ static gboolean
 run_tar (const char * const *argv, guint64 bytes, VmgrBackupProgress progress,
          gpointer progress_data, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GSubprocess) tar = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                  G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  g_autoptr(GSubprocessLauncher) launcher = vmgr_tool_launcher_new (
+    G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) tar = g_subprocess_launcher_spawnv (launcher, argv, error);
   g_autoptr(GDataInputStream) lines = NULL;
   g_autofree char *last_error = NULL;
   g_autoptr(GError) read_error = NULL;

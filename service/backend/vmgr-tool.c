@@ -2,7 +2,10 @@
 
 #include <errno.h>
 #include <gio/gunixinputstream.h>
+#include <linux/ioprio.h>
 #include <poll.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vmgr-error.h"
@@ -70,11 +73,29 @@ read_pipes (GSubprocess *process, GByteArray *sinks[2], GCancellable *cancellabl
   return ok;
 }
 
+/* In the child, before exec: async-signal-safe system calls only. */
+static void
+lower_priority (gpointer data)
+{
+  (void) setpriority (PRIO_PROCESS, 0, VMGR_TOOL_NICE);
+  (void) syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+                  IOPRIO_PRIO_VALUE (IOPRIO_CLASS_BE, VMGR_TOOL_IO_LEVEL));
+}
+
+GSubprocessLauncher *
+vmgr_tool_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, lower_priority, NULL, NULL);
+  return launcher;
+}
+
 GSubprocess *
 vmgr_tool_run (const char *cwd, const char * const *argv, GBytes **stdout_buf,
                GBytes **stderr_buf, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+  g_autoptr(GSubprocessLauncher) launcher = vmgr_tool_launcher_new (
     G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GByteArray) out = g_byte_array_new ();

@@ -6,12 +6,23 @@
  * all waiting in communicate. With more tool runs at once than the pool's
  * ten threads, the pool grows only by a timer that GLib 2.74 leaves
  * disarmed, and every run waits for ever (25 container provisionings at
- * once did). */
+ * once did).
+ *
+ * Tools run at the lowest CPU priority and the lowest best-effort I/O
+ * level (as Proxmox's vzdump runs its backups): they build and copy guest
+ * images in the background, and must not take the CPU from the bus, from
+ * vmgrd or from the guests. */
 #pragma once
 
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
+
+#define VMGR_TOOL_NICE 19
+#define VMGR_TOOL_IO_LEVEL 7
+
+/* A launcher whose processes run at those priorities. */
+GSubprocessLauncher *vmgr_tool_launcher_new (GSubprocessFlags flags);
 
 /* Runs @argv (found in PATH) in @cwd (NULL: ours) and waits for it to
  * exit. Its standard output and error, as they came, go to @stdout_buf and

@@ -1,6 +1,7 @@
 /* Host tools run from worker threads (backend/vmgr-tool.c): their output
  * and status, both pipes full at once, the directory they run in, a tool
- * that is not there, cancellation killing and reaping the tool, and many
+ * that is not there, cancellation killing and reaping the tool, the low
+ * CPU and I/O priority it runs at, and many
  * runs at once from the threads of GTask's pool, which
  * g_subprocess_communicate() left waiting for ever. */
 #include <errno.h>
@@ -84,6 +85,35 @@ test_directory (void)
   g_assert_cmpmem (g_bytes_get_data (out, NULL), g_bytes_get_size (out), expected,
                    strlen (expected));
   g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+/* The nice value is field 19 of /proc/PID/stat, the 17th after the
+ * command's closing parenthesis. */
+static int
+nice_of_stat (const char *stat)
+{
+  g_auto(GStrv) fields = g_strsplit (strrchr (stat, ')') + 2, " ", -1);
+
+  g_assert_cmpuint (g_strv_length (fields), >, 17);
+  return (int) g_ascii_strtoll (fields[16], NULL, 10);
+}
+
+static void
+test_low_priority (void)
+{
+  const char *stat_argv[] = { "cat", "/proc/self/stat", NULL };
+  const char *ionice_argv[] = { "sh", "-c", "ionice -p $$", NULL };
+  g_autofree char *stat = NULL;
+  g_autofree char *io_class = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) cat = vmgr_tool_run_text (stat_argv, &stat, NULL, NULL, &error);
+  g_autoptr(GSubprocess) ionice = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (nice_of_stat (stat), ==, VMGR_TOOL_NICE);
+  ionice = vmgr_tool_run_text (ionice_argv, &io_class, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (io_class, ==, "best-effort: prio 7\n");
 }
 
 static void
@@ -202,6 +232,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tool/text", test_text);
   g_test_add_func ("/tool/both-pipes-full", test_both_pipes_full);
   g_test_add_func ("/tool/directory", test_directory);
+  g_test_add_func ("/tool/low-priority", test_low_priority);
   g_test_add_func ("/tool/not-found", test_not_found);
   g_test_add_func ("/tool/cancelled", test_cancelled);
   g_test_add_func ("/tool/many-from-task-threads", test_many_from_task_threads);
