@@ -19,24 +19,6 @@ errno_error (GError **error, int saved, const char *what, const char *path)
 
 /* ---- qcow2 internal snapshots ------------------------------------------- */
 
-static gboolean
-run_qemu_img (const char * const *argv, char **out, GCancellable *cancellable, GError **error)
-{
-  g_autoptr(GSubprocess) process = NULL;
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-
-  process = vmgr_tool_run_text (argv, &stdout_text, &stderr_text, cancellable, error);
-  if (process == NULL)
-    return FALSE;
-  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
-    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "qemu-img %s %s failed: %s",
-                        argv[1], argv[2], stderr_text), FALSE;
-  if (out != NULL)
-    *out = g_steal_pointer (&stdout_text);
-  return TRUE;
-}
-
 /* The tags of `qemu-img snapshot -l`: a header line, then one line per
  * snapshot whose second column is its tag (vmgr's names have no spaces). */
 static GStrv
@@ -64,15 +46,15 @@ vmgr_clone_apply_qcow2_snapshot (const char *disk, const char *name, GCancellabl
   g_autofree char *listing = NULL;
   g_auto(GStrv) tags = NULL;
 
-  if (!run_qemu_img (apply, NULL, cancellable, error) ||
-      !run_qemu_img (list, &listing, cancellable, error))
+  if (!vmgr_tool_run_checked (apply, NULL, cancellable, error) ||
+      !vmgr_tool_run_checked (list, &listing, cancellable, error))
     return FALSE;
   tags = parse_snapshot_tags (listing);
   for (guint i = 0; tags[i] != NULL; i++)
     {
       const char *remove[] = { "qemu-img", "snapshot", "-d", tags[i], disk, NULL };
 
-      if (!run_qemu_img (remove, NULL, cancellable, error))
+      if (!vmgr_tool_run_checked (remove, NULL, cancellable, error))
         return FALSE;
     }
   return TRUE;

@@ -11,6 +11,7 @@
 #include "vmgr-error.h"
 #include "vmgr-file-copy.h"
 #include "vmgr-image.h"
+#include "vmgr-tool.h"
 
 #define DEFAULT_DISK_SIZE (G_GUINT64_CONSTANT (1) << 30)
 
@@ -390,22 +391,6 @@ vmgr_provision_measure_finish (GAsyncResult *result, guint64 *bytes, GError **er
 /* ---- QEMU disks -------------------------------------------------------- */
 
 static gboolean
-run_qemu_img (const char * const *argv, GError **error)
-{
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
-                     &status, error))
-    return FALSE;
-  if (g_spawn_check_wait_status (status, NULL))
-    return TRUE;
-  g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "qemu-img failed: %s", g_strstrip (err));
-  return FALSE;
-}
-
-static gboolean
 create_disk (const char *template_source, const VmgrGuestFiles *files, const VmgrVmSpec *spec,
              GError **error)
 {
@@ -419,14 +404,14 @@ create_disk (const char *template_source, const VmgrGuestFiles *files, const Vmg
     {
       const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", files->disk, size, NULL };
 
-      return run_qemu_img (argv, error);
+      return vmgr_tool_run_checked (argv, NULL, NULL, error);
     }
   else
     {
       const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", template_source,
                              "-F", format, files->disk, size, NULL };
 
-      return run_qemu_img (argv, error);
+      return vmgr_tool_run_checked (argv, NULL, NULL, error);
     }
 }
 

@@ -147,3 +147,22 @@ vmgr_tool_run_text (const char * const *argv, char **stdout_text, char **stderr_
     *stderr_text = g_strstrip (bytes_to_utf8 (err));
   return g_steal_pointer (&process);
 }
+
+gboolean
+vmgr_tool_run_checked (const char * const *argv, char **stdout_text, GCancellable *cancellable,
+                       GError **error)
+{
+  g_autofree char *err = NULL;
+  g_autoptr(GSubprocess) process = vmgr_tool_run_text (argv, stdout_text, &err, cancellable,
+                                                       error);
+
+  if (process == NULL)
+    return FALSE;
+  if (g_subprocess_get_successful (process))
+    return TRUE;
+  if (stdout_text != NULL)
+    g_clear_pointer (stdout_text, g_free);
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "%s%s%s failed: %s", argv[0],
+               argv[1] != NULL ? " " : "", argv[1] != NULL ? argv[1] : "", err);
+  return FALSE;
+}

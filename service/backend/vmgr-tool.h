@@ -38,4 +38,10 @@ GSubprocess *vmgr_tool_run (const char *cwd, const char * const *argv, GBytes **
 GSubprocess *vmgr_tool_run_text (const char * const *argv, char **stdout_text,
                                  char **stderr_text, GCancellable *cancellable, GError **error);
 
+/* vmgr_tool_run_text() for a tool that must exit with status 0: otherwise
+ * FALSE with "TOOL SUBCOMMAND failed: its standard error" (the first two
+ * words of @argv). @stdout_text may be NULL. */
+gboolean vmgr_tool_run_checked (const char * const *argv, char **stdout_text,
+                                GCancellable *cancellable, GError **error);
+
 G_END_DECLS

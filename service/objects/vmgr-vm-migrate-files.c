@@ -66,25 +66,6 @@ vmgr_vm_migration_remove_staging (char *path)
   g_task_run_in_thread (task, remove_thread);
 }
 
-gboolean
-vmgr_vm_migration_qemu_img (const char *const *argv, char **out, GCancellable *cancellable,
-                            GError **error)
-{
-  g_autoptr(GSubprocess) process = NULL;
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-
-  process = vmgr_tool_run_text (argv, &stdout_text, &stderr_text, cancellable, error);
-  if (process == NULL)
-    return FALSE;
-  if (!g_subprocess_get_successful (process))
-    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "qemu-img %s failed: %s", argv[1],
-                        stderr_text), FALSE;
-  if (out != NULL)
-    *out = g_steal_pointer (&stdout_text);
-  return TRUE;
-}
-
 /* ---- A container's root image ------------------------------------------ */
 
 static void
@@ -235,7 +216,7 @@ rebase_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
   g_autofree char *backing = NULL;
   GError *error = NULL;
 
-  if (!vmgr_vm_migration_qemu_img (info_argv, &info, cancellable, &error))
+  if (!vmgr_tool_run_checked (info_argv, &info, cancellable, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -252,7 +233,7 @@ rebase_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
                                rebase->old_backing);
       return;
     }
-  if (!vmgr_vm_migration_qemu_img (rebase_argv, NULL, cancellable, &error))
+  if (!vmgr_tool_run_checked (rebase_argv, NULL, cancellable, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);

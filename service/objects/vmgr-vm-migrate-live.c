@@ -14,6 +14,7 @@
 #include "vmgr-backend-migrate.h"
 #include "vmgr-backend-volumes.h"
 #include "vmgr-error.h"
+#include "vmgr-tool.h"
 
 /* As provisioning's when the spec has no disk limit. */
 #define DEFAULT_DISK_SIZE (G_GUINT64_CONSTANT (1) << 30)
@@ -145,7 +146,7 @@ local_disk_thread (GTask *task, gpointer source, gpointer data, GCancellable *ca
       g_task_return_error (task, error);
       return;
     }
-  if (!vmgr_vm_migration_qemu_img (argv, NULL, cancellable, &error))
+  if (!vmgr_tool_run_checked (argv, NULL, cancellable, &error))
     {
       g_unlink (local->disk);
       g_rmdir (local->dir);

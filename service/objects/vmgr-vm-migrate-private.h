@@ -51,10 +51,6 @@ void vmgr_vm_migration_commit (Migration *migration);
 void vmgr_vm_migration_copy_files (Migration *migration);
 /* Removes the local file @path (taken) in a worker thread. */
 void vmgr_vm_migration_remove_staging (char *path);
-/* Runs qemu-img with @argv (blocking: worker threads only); its output in
- * @out (optional). */
-gboolean vmgr_vm_migration_qemu_img (const char *const *argv, char **out,
-                                     GCancellable *cancellable, GError **error);
 /* Defines the VM on the target, starts it there if it ran, commits. */
 void vmgr_vm_migration_define (Migration *migration);
 /* The live path: the target's disk made, libvirt's migration, commit. */

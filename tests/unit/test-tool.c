@@ -1,15 +1,15 @@
 /* Host tools run from worker threads (backend/vmgr-tool.c): their output
- * and status, both pipes full at once, the directory they run in, a tool
- * that is not there, cancellation killing and reaping the tool, the low
- * CPU and I/O priority it runs at, and many
- * runs at once from the threads of GTask's pool, which
- * g_subprocess_communicate() left waiting for ever. */
+ * and status, a tool that must succeed, both pipes full at once, the
+ * directory they run in, the low CPU and I/O priority they run at, a tool
+ * that is not there, cancellation killing and reaping the tool, and many
+ * runs at once from the threads of GTask's pool. */
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmgr-error.h"
 #include "vmgr-tool.h"
 
 /* More runs at once than the GTask pool's 10 threads, as 25 container
@@ -48,6 +48,26 @@ test_text (void)
   g_assert_true (g_utf8_validate (out, -1, NULL));
   g_assert_cmpstr (out, ==, "a\xef\xbf\xbd" "b");
   g_assert_cmpstr (err, ==, "no such thing");
+}
+
+/* A tool that must succeed: its output when it does; when it does not,
+ * an error naming the tool and its first argument with its message. */
+static void
+test_checked (void)
+{
+  const char *good[] = { "sh", "-c", "echo fine", NULL };
+  const char *bad[] = { "sh", "-c", "echo partial; echo ' oops ' >&2; exit 2", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vmgr_tool_run_checked (good, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (out, ==, "fine\n");
+  g_clear_pointer (&out, g_free);
+  g_assert_false (vmgr_tool_run_checked (bad, &out, NULL, &error));
+  g_assert_error (error, VMGR_ERROR, VMGR_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "sh -c failed: oops");
+  g_assert_null (out);
 }
 
 /* Each pipe gets far more than a pipe holds, stderr first: reading only
@@ -110,9 +130,11 @@ test_low_priority (void)
   g_autoptr(GSubprocess) ionice = NULL;
 
   g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (cat));
   g_assert_cmpint (nice_of_stat (stat), ==, VMGR_TOOL_NICE);
   ionice = vmgr_tool_run_text (ionice_argv, &io_class, NULL, NULL, &error);
   g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (ionice));
   g_assert_cmpstr (io_class, ==, "best-effort: prio 7\n");
 }
 
@@ -230,6 +252,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tool/output-and-status", test_output_and_status);
   g_test_add_func ("/tool/text", test_text);
+  g_test_add_func ("/tool/checked", test_checked);
   g_test_add_func ("/tool/both-pipes-full", test_both_pipes_full);
   g_test_add_func ("/tool/directory", test_directory);
   g_test_add_func ("/tool/low-priority", test_low_priority);
