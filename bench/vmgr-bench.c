@@ -459,7 +459,7 @@ parse_options (int *argc, char ***argv, BenchOptions *options)
     { "real-lxc", 0, 0, G_OPTION_ARG_NONE, &options->real_lxc,
       "Also the rows on real LXC containers (under tests/harness/libvirtd.sh)", NULL },
     { "loaded-iterations", 0, 0, G_OPTION_ARG_INT, &options->loaded_iterations,
-      "Timed rounds while the slow operations are in flight (default 500)", "N" },
+      "Timed rounds while the slow operations are in flight (default 3000)", "N" },
     { "slow-ops", 0, 0, G_OPTION_ARG_INT, &options->slow_ops,
       "Slow operations in flight, half provisionings, half shutdowns (default 50)", "N" },
     { "event-rounds", 0, 0, G_OPTION_ARG_INT, &options->event_rounds,
@@ -645,7 +645,7 @@ run_parent (const BenchOptions *options)
 int
 main (int argc, char **argv)
 {
-  BenchOptions options = { 2000, 300, 20, FALSE, NULL, 20, 1000, 15, NULL, FALSE, 500, 50, 100 };
+  BenchOptions options = { 2000, 300, 20, FALSE, NULL, 20, 1000, 15, NULL, FALSE, 3000, 50, 100 };
   int status;
 
   if (argc >= 2 && g_str_equal (argv[1], "--client"))
