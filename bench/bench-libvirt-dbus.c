@@ -162,6 +162,13 @@ bench_libvirt_dbus_start (GDBusConnection *bus, GError **error)
   return g_steal_pointer (&self);
 }
 
+GPid
+bench_libvirt_dbus_get_pid (BenchLibvirtDbus *self)
+{
+  /* setpriv execs libvirt-dbus in the process it was started as. */
+  return (GPid) g_ascii_strtoll (g_subprocess_get_identifier (self->proc), NULL, 10);
+}
+
 void
 bench_libvirt_dbus_stop (BenchLibvirtDbus *self)
 {

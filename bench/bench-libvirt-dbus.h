@@ -35,6 +35,9 @@ gboolean bench_bus_name_has_owner (GDBusConnection *bus, const char *name);
  * The bus policy must already let it own the name. */
 BenchLibvirtDbus *bench_libvirt_dbus_start (GDBusConnection *bus, GError **error);
 
+/* Its process id, as this process sees it. */
+GPid bench_libvirt_dbus_get_pid (BenchLibvirtDbus *self);
+
 /* SIGTERM, wait a little, SIGKILL if needed. NULL is ok. */
 void bench_libvirt_dbus_stop (BenchLibvirtDbus *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BenchLibvirtDbus, bench_libvirt_dbus_stop)

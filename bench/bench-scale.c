@@ -215,34 +215,16 @@ build_define_domain (guint index, const char **path, const char **interface,
   return g_variant_new ("(s)", xml);
 }
 
-/* ---- what /proc says about vmgrd ---------------------------------------------- */
+/* ---- what /proc says about the daemons ------------------------------------------ */
 
-static guint32
-name_owner_pid (GDBusConnection *bus, const char *name)
-{
-  g_autoptr(GVariant) reply = NULL;
-  guint32 pid = 0;
+/* The pids are the ones this process started: with --real-lxc it runs in a
+ * PID namespace of its own, where the bus's idea of a pid means nothing. */
 
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(u)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(u)", &pid);
-  return pid;
-}
-
-static guint32
-vmgrd_pid (GDBusConnection *bus)
-{
-  return name_owner_pid (bus, VMGR_NAME);
-}
-
-/* The resident memory of the owner of @name. */
+/* The resident memory of process @pid; 0 when /proc cannot tell. */
 static guint64
-rss_kib (GDBusConnection *bus, const char *name)
+rss_kib (GPid pid)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%u/status", name_owner_pid (bus, name));
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
   g_autofree char *status = NULL;
   const char *line;
 
@@ -252,22 +234,32 @@ rss_kib (GDBusConnection *bus, const char *name)
   return g_ascii_strtoull (line + strlen ("\nVmRSS:"), NULL, 10);
 }
 
-/* utime + stime, in seconds. */
-static double
-process_cpu_s (guint32 pid)
+/* A row of memory per VM from two readings, or why there is none. */
+static void
+set_rss_row (BenchRow *row, guint64 empty_kib, guint64 full_kib, guint size, const char *unit)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%u/stat", pid);
+  if (empty_kib == 0 || full_kib == 0)
+    bench_row_set_status (row, BENCH_ROW_FAILED, "no VmRSS in /proc/PID/status");
+  else
+    bench_row_set_value (row, ((double) full_kib - (double) empty_kib) / size, unit);
+}
+
+/* utime + stime, in seconds; -1 when /proc cannot tell. */
+static double
+process_cpu_s (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
   g_autofree char *stat = NULL;
   g_auto(GStrv) fields = NULL;
   const char *after_name;
 
   if (!g_file_get_contents (path, &stat, NULL, NULL) ||
       (after_name = strrchr (stat, ')')) == NULL)
-    return 0.0;
+    return -1.0;
   /* After "pid (comm)": state is field 3, utime 14, stime 15. */
   fields = g_strsplit (after_name + 2, " ", 0);
   if (g_strv_length (fields) < 13)
-    return 0.0;
+    return -1.0;
   return (double) (g_ascii_strtoull (fields[11], NULL, 10) +
                    g_ascii_strtoull (fields[12], NULL, 10)) / (double) sysconf (_SC_CLK_TCK);
 }
@@ -453,11 +445,10 @@ static void
 measure_memory_and_restart (ScaleRun *run, guint size)
 {
   const BenchScale *scale = run->scale;
-  guint64 rss = rss_kib (scale->bus, VMGR_NAME);
   gint64 start;
 
-  bench_row_set_value (bench_report_find (scale->report, row_id ("rss", size)),
-                       ((double) rss - (double) run->empty_rss_kib) / size, "KiB/VM");
+  set_rss_row (bench_report_find (scale->report, row_id ("rss", size)), run->empty_rss_kib,
+               rss_kib (vmgr_test_daemon_get_pid (run->daemon)), size, "KiB/VM");
   vmgr_test_daemon_stop (run->daemon);
   vmgr_test_daemon_free (run->daemon);
   start = g_get_monotonic_time ();
@@ -487,7 +478,7 @@ measure_libvirt_inventory (const BenchScale *scale, guint size)
       return;
     }
   daemon = bench_libvirt_dbus_start (scale->bus, &error);
-  empty_rss = daemon != NULL ? rss_kib (scale->bus, BENCH_LIBVIRT_DBUS_NAME) : 0;
+  empty_rss = daemon != NULL ? rss_kib (bench_libvirt_dbus_get_pid (daemon)) : 0;
   /* The test driver's own domain "test" counts as one. */
   if (daemon == NULL ||
       !bulk_call (scale->bus, BENCH_LIBVIRT_DBUS_NAME, 1, size, build_define_domain, NULL, NULL,
@@ -499,9 +490,8 @@ measure_libvirt_inventory (const BenchScale *scale, guint size)
   measure_calls (scale, row->id, NULL, &inventory, NULL, iterations_at (scale, size));
   /* The test driver keeps its domains in the process that opened it, in
    * vmgrd as in libvirt-dbus: what part of vmgrd's memory per VM that is. */
-  bench_row_set_value (bench_report_find (scale->report, row_id ("libvirt.rss", size)),
-                       ((double) rss_kib (scale->bus, BENCH_LIBVIRT_DBUS_NAME) - (double) empty_rss)
-                         / size, "KiB/dom");
+  set_rss_row (bench_report_find (scale->report, row_id ("libvirt.rss", size)), empty_rss,
+               rss_kib (bench_libvirt_dbus_get_pid (daemon)), size, "KiB/dom");
 }
 
 static void
@@ -510,7 +500,7 @@ measure_sampling (ScaleRun *run)
   const BenchScale *scale = run->scale;
   guint running = MIN (scale->running, run->vm_paths->len);
   g_autoptr(GError) error = NULL;
-  guint32 pid;
+  GPid pid;
   double cpu_before, cpu_s;
   g_autofree char *label = NULL;
 
@@ -523,10 +513,16 @@ measure_sampling (ScaleRun *run)
                             BENCH_ROW_FAILED, error->message);
       return;
     }
-  pid = vmgrd_pid (scale->bus);
+  pid = vmgr_test_daemon_get_pid (run->daemon);
   cpu_before = process_cpu_s (pid);
   g_usleep ((gulong) scale->sample_window_s * G_USEC_PER_SEC);
   cpu_s = process_cpu_s (pid) - cpu_before;
+  if (cpu_before < 0 || cpu_s < 0)
+    {
+      bench_row_set_status (bench_report_find (scale->report, "scale.sampling.cpu"),
+                            BENCH_ROW_FAILED, "no CPU times in /proc/PID/stat");
+      return;
+    }
   bench_row_set_value (bench_report_find (scale->report, "scale.sampling.cpu"),
                        100.0 * cpu_s / scale->sample_window_s, "%CPU");
   /* The default interval: one sample per running VM every 5 s. */
@@ -604,7 +600,7 @@ bench_scale_measure (const BenchScale *scale)
   measure_driver_memory (scale);
   run.vm_paths = g_ptr_array_new_with_free_func (g_free);
   run.daemon = vmgr_test_daemon_start (run.state_dir, scale->resources_config);
-  run.empty_rss_kib = rss_kib (scale->bus, VMGR_NAME);
+  run.empty_rss_kib = rss_kib (vmgr_test_daemon_get_pid (run.daemon));
   if (fill_to (&run, CUSTOMER_VMS))
     measure_calls (scale, row_id ("gmo.alice", CUSTOMER_VMS), NULL, &inventory, NULL,
                    CUSTOMER_ITERATIONS);
