@@ -4,6 +4,7 @@
 #include <gio/gunixinputstream.h>
 #include <linux/ioprio.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -138,14 +139,32 @@ vmgr_tool_run_text (const char * const *argv, char **stdout_text, char **stderr_
   g_autoptr(GBytes) out = NULL;
   g_autoptr(GBytes) err = NULL;
   g_autoptr(GSubprocess) process = vmgr_tool_run (NULL, argv, &out, &err, cancellable, error);
+  gsize out_size = 0;
+  const char *out_data;
 
   if (process == NULL)
     return NULL;
+  out_data = g_bytes_get_data (out, &out_size);
+  if (stdout_text != NULL && !g_utf8_validate_len (out_data, out_size, NULL))
+    return g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED,
+                        "%s wrote output that is not UTF-8", argv[0]), NULL;
   if (stdout_text != NULL)
-    *stdout_text = bytes_to_utf8 (out);
+    *stdout_text = g_strndup (out_data, out_size);
   if (stderr_text != NULL)
     *stderr_text = g_strstrip (bytes_to_utf8 (err));
   return g_steal_pointer (&process);
+}
+
+/* The tool and its arguments up to the first path: "qemu-img snapshot -a
+ * NAME", never the guest's file names. */
+static char *
+command_name (const char * const *argv)
+{
+  g_autoptr(GString) name = g_string_new (argv[0]);
+
+  for (guint i = 1; argv[i] != NULL && strchr (argv[i], '/') == NULL; i++)
+    g_string_append_printf (name, " %s", argv[i]);
+  return g_string_free (g_steal_pointer (&name), FALSE);
 }
 
 gboolean
@@ -153,6 +172,7 @@ vmgr_tool_run_checked (const char * const *argv, char **stdout_text, GCancellabl
                        GError **error)
 {
   g_autofree char *err = NULL;
+  g_autofree char *name = NULL;
   g_autoptr(GSubprocess) process = vmgr_tool_run_text (argv, stdout_text, &err, cancellable,
                                                        error);
 
@@ -162,7 +182,7 @@ vmgr_tool_run_checked (const char * const *argv, char **stdout_text, GCancellabl
     return TRUE;
   if (stdout_text != NULL)
     g_clear_pointer (stdout_text, g_free);
-  g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "%s%s%s failed: %s", argv[0],
-               argv[1] != NULL ? " " : "", argv[1] != NULL ? argv[1] : "", err);
+  name = command_name (argv);
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "%s failed: %s", name, err);
   return FALSE;
 }

@@ -33,14 +33,15 @@ GSubprocessLauncher *vmgr_tool_launcher_new (GSubprocessFlags flags);
 GSubprocess *vmgr_tool_run (const char *cwd, const char * const *argv, GBytes **stdout_buf,
                             GBytes **stderr_buf, GCancellable *cancellable, GError **error);
 
-/* vmgr_tool_run() for a tool whose output is text: both are made valid
- * UTF-8, and @stderr_text is stripped of surrounding white space. */
+/* vmgr_tool_run() for a tool whose output is text: output that is not
+ * UTF-8 is an error (the tool is reaped all the same); @stderr_text, a
+ * message, is made valid UTF-8 and stripped of surrounding white space. */
 GSubprocess *vmgr_tool_run_text (const char * const *argv, char **stdout_text,
                                  char **stderr_text, GCancellable *cancellable, GError **error);
 
 /* vmgr_tool_run_text() for a tool that must exit with status 0: otherwise
- * FALSE with "TOOL SUBCOMMAND failed: its standard error" (the first two
- * words of @argv). @stdout_text may be NULL. */
+ * FALSE with "COMMAND failed: its standard error", COMMAND being @argv up
+ * to its first path. @stdout_text may be NULL. */
 gboolean vmgr_tool_run_checked (const char * const *argv, char **stdout_text,
                                 GCancellable *cancellable, GError **error);
 
