@@ -429,37 +429,39 @@ finish_slow_ops (RealRun *run, SlowOps *ops, GError **error)
   return start_all (run, run->victims, error);
 }
 
-/* real.p99.@what@user = p99 of real.@what.loaded.@user / p99 of
- * real.@what.idle.@user, for the read and for its alternated ping. */
+/* Row @ratio_id = p99 of row @numerator_id / p99 of row @denominator_id,
+ * when both were measured. */
 static void
-set_p99_ratio (RealRun *run, const char *what, const char *ratio_prefix, const char *user)
+set_p99_quotient (RealRun *run, const char *ratio_id, const char *numerator_id,
+                  const char *denominator_id)
 {
-  g_autofree char *idle_id = g_strdup_printf ("real.%s.idle.%s", what, user);
-  g_autofree char *loaded_id = g_strdup_printf ("real.%s.loaded.%s", what, user);
-  g_autofree char *ratio_id = g_strdup_printf ("real.p99.%s%s", ratio_prefix, user);
-  BenchRow *idle = bench_report_find (run->real->report, idle_id);
-  BenchRow *loaded = bench_report_find (run->real->report, loaded_id);
+  BenchRow *numerator = bench_report_find (run->real->report, numerator_id);
+  BenchRow *denominator = bench_report_find (run->real->report, denominator_id);
 
-  if (idle->status == BENCH_ROW_OK && loaded->status == BENCH_ROW_OK && idle->stats.p99_ms > 0)
+  if (numerator->status == BENCH_ROW_OK && denominator->status == BENCH_ROW_OK &&
+      denominator->stats.p99_ms > 0)
     bench_row_set_value (bench_report_find (run->real->report, ratio_id),
-                         loaded->stats.p99_ms / idle->stats.p99_ms, "x");
+                         numerator->stats.p99_ms / denominator->stats.p99_ms, "x");
 }
 
-/* real.p99.vs-ping.@user = p99 of the read in flight / p99 of the ping
- * alternated with it: what vmgrd's main loop adds to the bus's own tail
- * under the same load. */
+/* real.p99.[ping.]@user: p99 in flight / p99 idle, for the read and for its
+ * alternated ping; real.p99.vs-ping.@user: the read's p99 in flight / its
+ * ping's, what vmgrd's main loop adds to the bus's own tail under the same
+ * load. */
 static void
-set_p99_against_ping (RealRun *run, const char *user)
+set_p99_ratios (RealRun *run, const char *user)
 {
-  g_autofree char *state_id = g_strdup_printf ("real.state.loaded.%s", user);
-  g_autofree char *ping_id = g_strdup_printf ("real.ping.loaded.%s", user);
-  g_autofree char *ratio_id = g_strdup_printf ("real.p99.vs-ping.%s", user);
-  BenchRow *state = bench_report_find (run->real->report, state_id);
-  BenchRow *ping = bench_report_find (run->real->report, ping_id);
+  g_autofree char *state_idle = g_strdup_printf ("real.state.idle.%s", user);
+  g_autofree char *state_loaded = g_strdup_printf ("real.state.loaded.%s", user);
+  g_autofree char *ping_idle = g_strdup_printf ("real.ping.idle.%s", user);
+  g_autofree char *ping_loaded = g_strdup_printf ("real.ping.loaded.%s", user);
+  g_autofree char *state_ratio = g_strdup_printf ("real.p99.%s", user);
+  g_autofree char *ping_ratio = g_strdup_printf ("real.p99.ping.%s", user);
+  g_autofree char *against_ping = g_strdup_printf ("real.p99.vs-ping.%s", user);
 
-  if (state->status == BENCH_ROW_OK && ping->status == BENCH_ROW_OK && ping->stats.p99_ms > 0)
-    bench_row_set_value (bench_report_find (run->real->report, ratio_id),
-                         state->stats.p99_ms / ping->stats.p99_ms, "x");
+  set_p99_quotient (run, state_ratio, state_loaded, state_idle);
+  set_p99_quotient (run, ping_ratio, ping_loaded, ping_idle);
+  set_p99_quotient (run, against_ping, state_loaded, ping_loaded);
 }
 
 static gboolean
@@ -482,9 +484,7 @@ measure_loaded (RealRun *run, const char *user, GError **error)
                        count_paths (run, ops.created, test_provisioning, NULL), "ops");
   bench_row_set_value (bench_report_find (run->real->report, stopping_id),
                        count_paths (run, run->victims, test_state, "stopping"), "ops");
-  set_p99_ratio (run, "state", "", user);
-  set_p99_ratio (run, "ping", "ping.", user);
-  set_p99_against_ping (run, user);
+  set_p99_ratios (run, user);
   return finish_slow_ops (run, &ops, error);
 }
 

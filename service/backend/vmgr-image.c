@@ -70,11 +70,9 @@ run_tool_in (const char *cwd, const char * const *argv, int ok_status, char **ou
   if (!g_subprocess_get_if_exited (process) ||
       g_subprocess_get_exit_status (process) > ok_status)
     {
-      g_autofree char *raw = bytes_to_text (stderr_bytes);
-      g_autofree char *stderr_text = g_utf8_make_valid (raw, -1);
+      g_autofree char *message = vmgr_tool_message (stderr_bytes);
 
-      g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "%s failed: %s", argv[0],
-                   g_strstrip (stderr_text));
+      g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "%s failed: %s", argv[0], message);
       return FALSE;
     }
   if (out != NULL)

@@ -19,6 +19,34 @@ pipe_fd (GInputStream *pipe)
   return g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (pipe));
 }
 
+static gboolean
+pipe_error (GSubprocess *process, const char *what, int saved, GError **error)
+{
+  g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot %s %s: %s", what,
+               g_subprocess_get_identifier (process), g_strerror (saved));
+  return FALSE;
+}
+
+/* Takes what @fd has into @sink, if poll said it has something; at its end
+ * @fd->fd becomes -1, which poll skips. */
+static gboolean
+read_ready (GSubprocess *process, struct pollfd *fd, GByteArray *sink, GError **error)
+{
+  guint8 chunk[8192];
+  ssize_t got;
+
+  if (fd->fd < 0 || fd->revents == 0)
+    return TRUE;
+  got = read (fd->fd, chunk, sizeof chunk);
+  if (got > 0)
+    g_byte_array_append (sink, chunk, (guint) got);
+  else if (got == 0)
+    fd->fd = -1;
+  else if (errno != EINTR && errno != EAGAIN)
+    return pipe_error (process, "read from", errno, error);
+  return TRUE;
+}
+
 /* Reads both pipes until each ends (the tool exited or closed them), with
  * no GMainContext and no other thread. */
 static gboolean
@@ -39,35 +67,11 @@ read_pipes (GSubprocess *process, GByteArray *sinks[2], GCancellable *cancellabl
   while (ok && (fds[TOOL_STDOUT].fd >= 0 || fds[TOOL_STDERR].fd >= 0))
     {
       if (poll (fds, TOOL_N_FDS, -1) < 0)
-        {
-          if (errno != EINTR)
-            ok = (g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot wait for %s: %s",
-                               g_subprocess_get_identifier (process), g_strerror (errno)),
-                  FALSE);
-          continue;
-        }
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          ok = FALSE;
-          break;
-        }
-      for (guint i = TOOL_STDOUT; ok && i <= TOOL_STDERR; i++)
-        {
-          guint8 chunk[8192];
-          ssize_t got;
-
-          if (fds[i].fd < 0 || fds[i].revents == 0)
-            continue;
-          got = read (fds[i].fd, chunk, sizeof chunk);
-          if (got > 0)
-            g_byte_array_append (sinks[i], chunk, (guint) got);
-          else if (got == 0)
-            fds[i].fd = -1;
-          else if (errno != EINTR && errno != EAGAIN)
-            ok = (g_set_error (error, VMGR_ERROR, VMGR_ERROR_FAILED, "cannot read from %s: %s",
-                               g_subprocess_get_identifier (process), g_strerror (errno)),
-                  FALSE);
-        }
+        ok = errno == EINTR || pipe_error (process, "wait for", errno, error);
+      else
+        ok = !g_cancellable_set_error_if_cancelled (cancellable, error) &&
+             read_ready (process, &fds[TOOL_STDOUT], sinks[TOOL_STDOUT], error) &&
+             read_ready (process, &fds[TOOL_STDERR], sinks[TOOL_STDERR], error);
     }
   if (watch_cancel)
     g_cancellable_release_fd (cancellable);
@@ -123,13 +127,13 @@ vmgr_tool_run (const char *cwd, const char * const *argv, GBytes **stdout_buf,
   return g_steal_pointer (&process);
 }
 
-static char *
-bytes_to_utf8 (GBytes *bytes)
+char *
+vmgr_tool_message (GBytes *stderr_buf)
 {
   gsize size = 0;
-  const char *data = g_bytes_get_data (bytes, &size);
+  const char *data = g_bytes_get_data (stderr_buf, &size);
 
-  return g_utf8_make_valid (data != NULL ? data : "", (gssize) size);
+  return g_strstrip (g_utf8_make_valid (data != NULL ? data : "", (gssize) size));
 }
 
 GSubprocess *
@@ -151,7 +155,7 @@ vmgr_tool_run_text (const char * const *argv, char **stdout_text, char **stderr_
   if (stdout_text != NULL)
     *stdout_text = g_strndup (out_data, out_size);
   if (stderr_text != NULL)
-    *stderr_text = g_strstrip (bytes_to_utf8 (err));
+    *stderr_text = vmgr_tool_message (err);
   return g_steal_pointer (&process);
 }
 

@@ -33,6 +33,10 @@ GSubprocessLauncher *vmgr_tool_launcher_new (GSubprocessFlags flags);
 GSubprocess *vmgr_tool_run (const char *cwd, const char * const *argv, GBytes **stdout_buf,
                             GBytes **stderr_buf, GCancellable *cancellable, GError **error);
 
+/* What a tool wrote on its standard error, as a message: valid UTF-8,
+ * stripped of surrounding white space. */
+char *vmgr_tool_message (GBytes *stderr_buf);
+
 /* vmgr_tool_run() for a tool whose output is text: output that is not
  * UTF-8 is an error (the tool is reaped all the same); @stderr_text, a
  * message, is made valid UTF-8 and stripped of surrounding white space. */

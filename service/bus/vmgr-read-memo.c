@@ -350,24 +350,27 @@ vmgr_read_memo_forget_sender (VmgrReadMemo *self, const char *sender)
   g_mutex_unlock (&self->lock);
 }
 
-void
-vmgr_read_memo_forget_grants (VmgrReadMemo *self)
+/* Drops every grant; none counts again before @stale_until (0: at once). */
+static void
+drop_grants (VmgrReadMemo *self, gint64 stale_until)
 {
   g_mutex_lock (&self->lock);
   self->epoch++;
   g_hash_table_remove_all (self->grants);
-  self->stale_until = 0;
+  self->stale_until = stale_until;
   g_mutex_unlock (&self->lock);
+}
+
+void
+vmgr_read_memo_forget_grants (VmgrReadMemo *self)
+{
+  drop_grants (self, 0);
 }
 
 void
 vmgr_read_memo_authority_changing (VmgrReadMemo *self)
 {
-  g_mutex_lock (&self->lock);
-  self->epoch++;
-  g_hash_table_remove_all (self->grants);
-  self->stale_until = g_get_monotonic_time () + STALE_WITHOUT_APPLY_US;
-  g_mutex_unlock (&self->lock);
+  drop_grants (self, g_get_monotonic_time () + STALE_WITHOUT_APPLY_US);
 }
 
 void

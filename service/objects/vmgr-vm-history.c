@@ -2,19 +2,23 @@
  * the same authorization as GetStats (view-own or view-any). */
 #include "vmgr-vm-private.h"
 
+VmgrUsageHistory *
+vmgr_vm_usage_history (VmgrVm *self)
+{
+  /* Made at first use: most of many VMs are never sampled nor asked. */
+  if (self->history == NULL)
+    self->history = vmgr_usage_history_new (self->context->config->sample_interval_s);
+  return self->history;
+}
+
 static void
 on_history_allowed (GDBusMethodInvocation *invocation, VmgrGrant *grant, gpointer user_data)
 {
   g_autoptr(VmgrGrant) owned_grant G_GNUC_UNUSED = grant;
   g_autoptr(VmgrVm) self = user_data;
-  VmgrUsageHistory *none = NULL;
 
-  /* A VM never sampled has no history yet: an empty one answers. */
-  if (self->history == NULL)
-    none = vmgr_usage_history_new (self->context->config->sample_interval_s);
   g_dbus_method_invocation_return_value (
-    invocation, vmgr_usage_history_to_variant (self->history != NULL ? self->history : none));
-  vmgr_usage_history_free (none);
+    invocation, vmgr_usage_history_to_variant (vmgr_vm_usage_history (self)));
 }
 
 gboolean

@@ -32,7 +32,7 @@ struct _VmgrVm {
   gboolean restoring;       /* a Start of a saved VM is under way: it comes up "restored" */
   gint64 running_since;     /* monotonic; 0 when not running or unknown */
   VmgrDomainStats *last_sample;
-  VmgrUsageHistory *history;  /* recent samples, for GetUsageHistory */
+  VmgrUsageHistory *history;  /* recent samples; NULL before vmgr_vm_usage_history */
   GHashTable *snapshots;    /* name -> VmgrSnapshot (owned) */
   gboolean snapshot_busy;   /* a snapshot is being taken, reverted to or deleted */
   guint snapshot_changes;   /* snapshot operations finished so far */
@@ -94,6 +94,8 @@ gboolean vmgr_vm_handle_set_network (VmgrDBusVM *object, GDBusMethodInvocation *
                                      GVariant *settings);
 gboolean vmgr_vm_handle_set_autostart (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
                                        gboolean autostart);
+/* The VM's usage history, made empty at its first use. */
+VmgrUsageHistory *vmgr_vm_usage_history (VmgrVm *self);
 gboolean vmgr_vm_handle_get_usage_history (VmgrDBusVM *object, GDBusMethodInvocation *invocation);
 gboolean vmgr_vm_handle_create_snapshot (VmgrDBusVM *object, GDBusMethodInvocation *invocation,
                                          const char *name, GVariant *options);

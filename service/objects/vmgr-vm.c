@@ -185,6 +185,7 @@ vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats)
 {
   GVariant *usage = g_variant_ref_sink (vmgr_usage_to_variant (self->last_sample, stats,
                                                                self->running_since));
+  VmgrUsagePoint point;
 
   if (vmgr_usage_crossed_soft_limit (self->last_sample, stats, self->spec->disk_soft_limit))
     {
@@ -193,14 +194,8 @@ vmgr_vm_apply_sample (VmgrVm *self, const VmgrDomainStats *stats)
       vmgr_dbus_vm_emit_disk_soft_limit_exceeded (VMGR_DBUS_VM (self), stats->disk_used,
                                                   self->spec->disk_soft_limit);
     }
-  {
-    VmgrUsagePoint point = vmgr_usage_point_from_stats (self->last_sample, stats);
-
-    /* Made at the first sample: most of many VMs are never sampled. */
-    if (self->history == NULL)
-      self->history = vmgr_usage_history_new (self->context->config->sample_interval_s);
-    vmgr_usage_history_add (self->history, &point);
-  }
+  point = vmgr_usage_point_from_stats (self->last_sample, stats);
+  vmgr_usage_history_add (vmgr_vm_usage_history (self), &point);
   g_free (self->last_sample);
   self->last_sample = g_memdup2 (stats, sizeof *stats);
   vmgr_dbus_vm_set_usage (VMGR_DBUS_VM (self), usage);
